@@ -1,0 +1,36 @@
+// Package encryptperm grants Alibaba Cloud ECS the RAM permissions it needs to
+// use KMS keys: to encrypt disks, snapshots and images with a customer key, and
+// to share encrypted snapshots and images with other accounts, a Resource
+// Directory, or one of its folders.
+//
+// Builders turn intent into validated documents:
+//
+//	g, err := encryptperm.ShareSnapshot().
+//		WithAccounts("2000000000000001").
+//		WithKey(encryptperm.Key{Region: "cn-hangzhou", Owner: "1234567890123456", ID: "key-hzabc"}).
+//		Build()
+//
+// A *Grant holds the role, its trust policy and its permission policies, with
+// findings a reviewer should see. Nothing in a builder does I/O.
+//
+// # Documents
+//
+// Document models RAM's policy language. ParseDocument reads what a user hands
+// in strictly (unknown keys are errors); ReadDocument reads what RAM returns
+// faithfully (anything RAM accepts parses, and keys the library does not model
+// survive). Documents compare by meaning with Equal and marshal to compact,
+// canonical JSON.
+//
+// # Errors
+//
+// Build returns a *ValidationError listing every problem, each with a field
+// path. Errors wrap the sentinels ErrNotFound, ErrConflict, ErrLimitExceeded,
+// ErrThrottled, ErrAccessDenied, ErrInvalid and ErrStale: test them with
+// errors.Is.
+//
+// # Testing
+//
+// Package fake holds an in-memory RAM that satisfies the RAM interface and an
+// HTTP endpoint that speaks RAM's RPC protocol, so code that uses this package
+// can be tested offline.
+package encryptperm

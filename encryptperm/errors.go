@@ -1,0 +1,119 @@
+package encryptperm
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Errors returned by this package wrap one of them where it
+// applies, so callers test with errors.Is.
+var (
+	// ErrNotFound: a role, policy or version does not exist.
+	ErrNotFound = errors.New("encryptperm: not found")
+	// ErrConflict: RAM refused a change that conflicts with its state (an
+	// entity exists with other content, a policy is still attached, ...).
+	ErrConflict = errors.New("encryptperm: conflict")
+	// ErrLimitExceeded: a RAM limit would be or was exceeded.
+	ErrLimitExceeded = errors.New("encryptperm: limit exceeded")
+	// ErrThrottled: RAM throttled the caller and retries ran out.
+	ErrThrottled = errors.New("encryptperm: throttled")
+	// ErrAccessDenied: the caller's credentials may not make the call.
+	ErrAccessDenied = errors.New("encryptperm: access denied")
+	// ErrInvalid: the input is invalid. *ValidationError wraps it.
+	ErrInvalid = errors.New("encryptperm: invalid")
+	// ErrStale: RAM changed after a Plan was made, so the Plan was not applied.
+	ErrStale = errors.New("encryptperm: plan is stale")
+)
+
+// FieldError is one problem found by validation.
+type FieldError struct {
+	// Path names the field, such as "Accounts[1]" or "Statement[0].Principal".
+	Path string
+	// Value is the offending value, as given.
+	Value string
+	// Reason says what is wrong and, where it can, how to fix it.
+	Reason string
+}
+
+// Error returns the problem on one line.
+func (e FieldError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%s: %s", e.Path, e.Reason)
+	}
+	return fmt.Sprintf("%s %q: %s", e.Path, e.Value, e.Reason)
+}
+
+// ValidationError lists every problem found in an input at once. It wraps
+// ErrInvalid, and ErrLimitExceeded too when a problem is a size limit.
+type ValidationError struct {
+	// What names the thing validated, such as `grant for role "X"`.
+	What string
+	// Problems holds each problem, in the order found.
+	Problems []FieldError
+	// limit is true when at least one problem is a RAM limit.
+	limit bool
+}
+
+// Error lists every problem, one per line after the first.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("encryptperm: invalid ")
+	if e.What != "" {
+		b.WriteString(e.What)
+	} else {
+		b.WriteString("input")
+	}
+	fmt.Fprintf(&b, ": %d problem", len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n\t")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrInvalid, and ErrLimitExceeded when a problem is a limit.
+func (e *ValidationError) Unwrap() []error {
+	if e.limit {
+		return []error{ErrInvalid, ErrLimitExceeded}
+	}
+	return []error{ErrInvalid}
+}
+
+// Has reports whether a problem has the given path.
+func (e *ValidationError) Has(path string) bool {
+	for _, p := range e.Problems {
+		if p.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// problems collects FieldErrors while validating.
+type problems struct {
+	list  []FieldError
+	limit bool
+}
+
+func (p *problems) add(path, value, reason string, args ...any) {
+	if len(args) > 0 {
+		reason = fmt.Sprintf(reason, args...)
+	}
+	p.list = append(p.list, FieldError{Path: path, Value: value, Reason: reason})
+}
+
+func (p *problems) addLimit(path, value, reason string, args ...any) {
+	p.add(path, value, reason, args...)
+	p.limit = true
+}
+
+func (p *problems) err(what string) error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return &ValidationError{What: what, Problems: p.list, limit: p.limit}
+}

@@ -1,0 +1,72 @@
+package encryptperm
+
+import "fmt"
+
+// Severities of a Finding, from least to most serious.
+const (
+	SeverityInfo     = "info"
+	SeverityWarning  = "warning"
+	SeverityError    = "error"
+	SeverityCritical = "critical"
+)
+
+// Finding codes this library reports. Codes are stable: tests and callers may
+// match on them, and Options.AcceptFindings names them.
+const (
+	// FindingServiceKeyFullAccess: the grant attaches AliyunKMSFullAccess,
+	// which allows kms:* on every key of the account to the recipients' ECS.
+	FindingServiceKeyFullAccess = "EP001-ServiceKeyFullAccess"
+	// FindingUnconditionedWildcardPrincipal: a statement trusts
+	// *@ecs.aliyuncs.com (or another wildcard principal) with no condition.
+	FindingUnconditionedWildcardPrincipal = "EP002-UnconditionedWildcardPrincipal"
+	// FindingRDPathPrefix: a folder condition ends in *, so it also matches
+	// sibling folders whose IDs start with the same characters.
+	FindingRDPathPrefix = "EP003-RDPathPrefixMatch"
+	// FindingShareAccountLimit: more accounts than ECS lets one snapshot or
+	// image be shared with.
+	FindingShareAccountLimit = "EP004-ShareAccountLimit"
+	// FindingTrustPolicyNearLimit: the trust policy uses most of its size limit.
+	FindingTrustPolicyNearLimit = "EP005-TrustPolicyNearLimit"
+	// FindingKMSWildcardAction: kms:* granted.
+	FindingKMSWildcardAction = "EP006-KMSWildcardAction"
+	// FindingWildcardKeyResource: key-use actions on Resource "*".
+	FindingWildcardKeyResource = "EP007-WildcardKeyResource"
+	// FindingMissingKeyAction: a key-use action that ECS needs is not allowed.
+	FindingMissingKeyAction = "EP008-MissingKeyAction"
+	// FindingRecipientMustRekey: recipients must copy with their own key.
+	FindingRecipientMustRekey = "EP009-RecipientMustRekey"
+)
+
+// Finding is one observation about a grant or a document: something a reviewer
+// should know before it reaches RAM. Severity is one of SeverityInfo,
+// SeverityWarning, SeverityError or SeverityCritical; a grant with a critical
+// finding is applied only when the caller accepts its Code.
+type Finding struct {
+	Code     string
+	Severity string
+	Path     string
+	Message  string
+}
+
+// String returns the finding on one line.
+func (f Finding) String() string {
+	if f.Path == "" {
+		return fmt.Sprintf("%s [%s]: %s", f.Severity, f.Code, f.Message)
+	}
+	return fmt.Sprintf("%s [%s] %s: %s", f.Severity, f.Code, f.Path, f.Message)
+}
+
+// severityRank orders severities for comparisons; unknown ones rank lowest.
+func severityRank(s string) int {
+	switch s {
+	case SeverityInfo:
+		return 1
+	case SeverityWarning:
+		return 2
+	case SeverityError:
+		return 3
+	case SeverityCritical:
+		return 4
+	}
+	return 0
+}

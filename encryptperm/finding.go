@@ -35,6 +35,14 @@ const (
 	FindingMissingKeyAction = "EP008-MissingKeyAction"
 	// FindingRecipientMustRekey: recipients must copy with their own key.
 	FindingRecipientMustRekey = "EP009-RecipientMustRekey"
+	// FindingBroadSystemPolicy: a system policy grants key use on every key
+	// where a custom policy could name the keys.
+	FindingBroadSystemPolicy = "EP010-BroadSystemPolicy"
+	// FindingSelfShare: a recipient account owns a key of the grant.
+	FindingSelfShare = "EP011-SelfShare"
+	// FindingUnreadableStatement: a statement holds a value this library
+	// cannot read, so what it allows is unknown.
+	FindingUnreadableStatement = "EP012-UnreadableStatement"
 )
 
 // Finding is one observation about a grant or a document: something a reviewer

@@ -1,0 +1,992 @@
+package encryptperm
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Effect is a statement's effect: Allow or Deny.
+type Effect string
+
+// The two effects RAM knows.
+const (
+	Allow Effect = "Allow"
+	Deny  Effect = "Deny"
+)
+
+// PolicyVersion is the only version of RAM's policy language.
+const PolicyVersion = "1"
+
+// Values is a set of strings that RAM writes either as one string or as a
+// list. Order and duplicates carry no meaning: ["a","b","a"] equals ["b","a"],
+// and "a" equals ["a"].
+//
+// Values marshals canonically: sorted, without duplicates, and a single value
+// as a plain string (the form RAM itself uses in its examples and the seed
+// page uses for one-element principals).
+type Values []string
+
+// set returns the values sorted and without duplicates.
+func (v Values) set() []string {
+	out := slices.Clone([]string(v))
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// Contains reports whether s is one of the values.
+func (v Values) Contains(s string) bool { return slices.Contains(v, s) }
+
+// MarshalJSON writes the values canonically (see Values).
+func (v Values) MarshalJSON() ([]byte, error) {
+	s := v.set()
+	if len(s) == 1 {
+		return marshalString(s[0]), nil
+	}
+	if s == nil {
+		s = []string{}
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, x := range s {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(marshalString(x))
+	}
+	b.WriteByte(']')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads a string or a list of strings. Numbers and booleans,
+// which RAM accepts as condition values, are read as their JSON text.
+func (v *Values) UnmarshalJSON(data []byte) error {
+	out, err := readValues(data, true)
+	if err != nil {
+		return err
+	}
+	*v = out
+	return nil
+}
+
+// readValues reads a string, or a non-empty list of strings; with scalars it
+// also takes numbers and booleans as their text.
+func readValues(data []byte, scalars bool) (Values, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '[' {
+		var raw []json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return nil, err
+		}
+		if len(raw) == 0 {
+			return nil, fmt.Errorf("empty list")
+		}
+		out := make(Values, 0, len(raw))
+		for _, r := range raw {
+			s, err := readScalar(r, scalars)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	s, err := readScalar(data, scalars)
+	if err != nil {
+		return nil, err
+	}
+	return Values{s}, nil
+}
+
+func readScalar(data json.RawMessage, scalars bool) (string, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return "", fmt.Errorf("empty value")
+	}
+	switch data[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return "", err
+		}
+		return s, nil
+	case 't', 'f':
+		if scalars {
+			var b bool
+			if err := json.Unmarshal(data, &b); err != nil {
+				return "", err
+			}
+			return fmt.Sprint(b), nil
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		if scalars {
+			var n json.Number
+			if err := json.Unmarshal(data, &n); err != nil {
+				return "", err
+			}
+			return n.String(), nil
+		}
+	}
+	if scalars {
+		return "", fmt.Errorf("want a string, number or boolean, got %s", kindOf(data))
+	}
+	return "", fmt.Errorf("want a string, got %s", kindOf(data))
+}
+
+func kindOf(data []byte) string {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return "nothing"
+	}
+	switch data[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// Principal names who may assume a role, in a trust policy.
+type Principal struct {
+	// RAM holds RAM principals: "acs:ram::<uid>:root" or
+	// "acs:ram::<uid>:user/<name>".
+	RAM Values
+	// Service holds service principals: "ecs.aliyuncs.com" for ECS in the
+	// role's own account, "<uid>@ecs.aliyuncs.com" for another account's ECS.
+	Service Values
+	// Federated holds identity providers: "acs:ram::<uid>:saml-provider/<name>".
+	Federated Values
+	// Extra holds keys this library does not model, exactly as read; they are
+	// written back unchanged.
+	Extra map[string]json.RawMessage
+}
+
+// IsZero reports whether the principal names nobody.
+func (p *Principal) IsZero() bool {
+	return p == nil || len(p.RAM) == 0 && len(p.Service) == 0 && len(p.Federated) == 0 && len(p.Extra) == 0
+}
+
+// Condition maps an operator (StringEquals, StringLike, ...) to condition keys
+// and the values each key may match.
+type Condition map[string]map[string]Values
+
+// Statement is one statement of a policy or trust policy.
+type Statement struct {
+	Effect      Effect
+	Action      Values
+	NotAction   Values
+	Resource    Values
+	NotResource Values
+	Principal   *Principal
+	Condition   Condition
+	// Extra holds keys this library does not model, or whose value it could
+	// not read (for example a Principal that is not an object), exactly as read.
+	// They are written back unchanged. A statement whose Extra holds
+	// "Principal", "Condition" or another key that changes its meaning is not
+	// fully understood: evaluators must treat it conservatively.
+	Extra map[string]json.RawMessage
+}
+
+// Document is a RAM policy document or trust policy.
+//
+// The zero Document is empty. Documents marshal with encoding/json to compact,
+// canonical JSON: object keys in byte order, lists sorted and without
+// duplicates, a one-element list as a plain string, statements in their own
+// order. UnmarshalJSON reads faithfully, as ReadDocument does.
+type Document struct {
+	// Version is "1" for every document RAM accepts.
+	Version   string
+	Statement []Statement
+	// Extra holds top-level keys this library does not model, as read.
+	Extra map[string]json.RawMessage
+}
+
+// NewDocument returns a version-1 document holding the statements.
+func NewDocument(statements ...Statement) *Document {
+	return &Document{Version: PolicyVersion, Statement: statements}
+}
+
+// MarshalJSON writes the document's canonical JSON.
+func (d Document) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	w := newObjectWriter(&b, d.Extra)
+	stmts := make([]json.RawMessage, 0, len(d.Statement))
+	for i := range d.Statement {
+		s, err := d.Statement[i].MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, s)
+	}
+	var sb bytes.Buffer
+	sb.WriteByte('[')
+	for i, s := range stmts {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.Write(s)
+	}
+	sb.WriteByte(']')
+	w.field("Statement", sb.Bytes())
+	if d.Version != "" {
+		w.field("Version", marshalString(d.Version))
+	}
+	return w.close(), nil
+}
+
+// MarshalJSON writes the statement's canonical JSON.
+func (s Statement) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	w := newObjectWriter(&b, s.Extra)
+	put := func(key string, v Values) {
+		if len(v) > 0 {
+			j, _ := v.MarshalJSON()
+			w.field(key, j)
+		}
+	}
+	put("Action", s.Action)
+	if len(s.Condition) > 0 {
+		w.field("Condition", s.Condition.marshal())
+	}
+	if s.Effect != "" {
+		w.field("Effect", marshalString(string(s.Effect)))
+	}
+	put("NotAction", s.NotAction)
+	put("NotResource", s.NotResource)
+	if s.Principal != nil {
+		w.field("Principal", s.Principal.marshal())
+	}
+	put("Resource", s.Resource)
+	return w.close(), nil
+}
+
+func (p *Principal) marshal() []byte {
+	var b bytes.Buffer
+	w := newObjectWriter(&b, p.Extra)
+	for _, kv := range []struct {
+		k string
+		v Values
+	}{{"Federated", p.Federated}, {"RAM", p.RAM}, {"Service", p.Service}} {
+		if len(kv.v) > 0 {
+			j, _ := kv.v.MarshalJSON()
+			w.field(kv.k, j)
+		}
+	}
+	return w.close()
+}
+
+func (c Condition) marshal() []byte {
+	ops := make([]string, 0, len(c))
+	for op := range c {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for _, op := range ops {
+		keys := c[op]
+		if len(keys) == 0 {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.Write(marshalString(op))
+		b.WriteString(":{")
+		names := make([]string, 0, len(keys))
+		for k := range keys {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for i, k := range names {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(marshalString(k))
+			b.WriteByte(':')
+			j, _ := keys[k].MarshalJSON()
+			b.Write(j)
+		}
+		b.WriteByte('}')
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// objectWriter writes a JSON object whose keys, the modelled ones and the
+// extras together, come out in byte order.
+type objectWriter struct {
+	b      *bytes.Buffer
+	fields map[string][]byte
+}
+
+func newObjectWriter(b *bytes.Buffer, extra map[string]json.RawMessage) *objectWriter {
+	w := &objectWriter{b: b, fields: make(map[string][]byte, len(extra)+8)}
+	for k, v := range extra {
+		w.fields[k] = compactJSON(v)
+	}
+	return w
+}
+
+func (w *objectWriter) field(key string, value []byte) { w.fields[key] = value }
+
+func (w *objectWriter) close() []byte {
+	keys := make([]string, 0, len(w.fields))
+	for k := range w.fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	w.b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		w.b.Write(marshalString(k))
+		w.b.WriteByte(':')
+		w.b.Write(w.fields[k])
+	}
+	w.b.WriteByte('}')
+	return w.b.Bytes()
+}
+
+// compactJSON returns v without insignificant whitespace, or v itself if it is
+// not valid JSON (it came from a parse, so it is).
+func compactJSON(v []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, v); err != nil {
+		return v
+	}
+	return b.Bytes()
+}
+
+// marshalString writes s as a JSON string without HTML escaping, so that
+// documents read like what users write and RAM stores.
+func marshalString(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+// JSON returns the document's canonical JSON.
+func (d *Document) JSON() []byte {
+	if d == nil {
+		return nil
+	}
+	b, _ := d.MarshalJSON()
+	return b
+}
+
+// String returns the document's canonical JSON as a string.
+func (d *Document) String() string { return string(d.JSON()) }
+
+// Indent returns the canonical JSON indented for people to read.
+func (d *Document) Indent() string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, d.JSON(), "", "  "); err != nil {
+		return d.String()
+	}
+	return b.String()
+}
+
+// Size returns the length RAM counts against its document limits: the bytes
+// of the compact JSON this library sends.
+func (d *Document) Size() int { return len(d.JSON()) }
+
+// Clone returns a deep copy of the document.
+func (d *Document) Clone() *Document {
+	if d == nil {
+		return nil
+	}
+	out := &Document{Version: d.Version, Extra: cloneRaw(d.Extra)}
+	if d.Statement != nil {
+		out.Statement = make([]Statement, len(d.Statement))
+		for i := range d.Statement {
+			out.Statement[i] = d.Statement[i].Clone()
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy of the statement.
+func (s Statement) Clone() Statement {
+	out := Statement{
+		Effect:      s.Effect,
+		Action:      slices.Clone(s.Action),
+		NotAction:   slices.Clone(s.NotAction),
+		Resource:    slices.Clone(s.Resource),
+		NotResource: slices.Clone(s.NotResource),
+		Extra:       cloneRaw(s.Extra),
+	}
+	if s.Principal != nil {
+		out.Principal = &Principal{
+			RAM:       slices.Clone(s.Principal.RAM),
+			Service:   slices.Clone(s.Principal.Service),
+			Federated: slices.Clone(s.Principal.Federated),
+			Extra:     cloneRaw(s.Principal.Extra),
+		}
+	}
+	if s.Condition != nil {
+		out.Condition = make(Condition, len(s.Condition))
+		for op, keys := range s.Condition {
+			m := make(map[string]Values, len(keys))
+			for k, v := range keys {
+				m[k] = slices.Clone(v)
+			}
+			out.Condition[op] = m
+		}
+	}
+	return out
+}
+
+func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// Equal reports whether two documents mean the same: a string equals a
+// one-element list, order inside lists and of statements does not matter,
+// duplicate values and duplicate statements collapse, and conditions must
+// match operator for operator, key for key. Keys the library does not model
+// are compared by their compact JSON. Two nil documents are equal.
+func (d *Document) Equal(o *Document) bool {
+	if d == nil || o == nil {
+		return d == nil && o == nil
+	}
+	if d.Version != o.Version || !equalRaw(d.Extra, o.Extra) {
+		return false
+	}
+	return slices.Equal(d.statementSet(), o.statementSet())
+}
+
+// Equal reports whether two statements mean the same (see Document.Equal).
+func (s Statement) Equal(o Statement) bool {
+	a, _ := s.MarshalJSON()
+	b, _ := o.MarshalJSON()
+	return bytes.Equal(a, b)
+}
+
+// statementSet returns the canonical JSON of each statement, sorted and
+// without duplicates.
+func (d *Document) statementSet() []string {
+	out := make([]string, 0, len(d.Statement))
+	for _, s := range d.Statement {
+		j, _ := s.MarshalJSON()
+		out = append(out, string(j))
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func equalRaw(a, b map[string]json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !bytes.Equal(compactJSON(v), compactJSON(w)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether a and b mean the same (see Document.Equal).
+func Equal(a, b *Document) bool { return a.Equal(b) }
+
+// field is one key of a JSON object, in the order read; duplicates are kept so
+// that strict reading can refuse them.
+type field struct {
+	key   string
+	value json.RawMessage
+}
+
+// readObject reads a JSON object's fields in order.
+func readObject(data []byte) ([]field, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("want an object, got %s", kindOf(data))
+	}
+	var out []field
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, fmt.Errorf("object key is not a string")
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, field{key: key, value: v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("data after the object")
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("data after the object")
+	}
+	return out, nil
+}
+
+// reader reads a document strictly or faithfully, collecting problems.
+type reader struct {
+	strict bool
+	p      problems
+}
+
+// ParseDocument reads a document that a user hands in, strictly: unknown or
+// duplicate keys, a Version other than "1", an Effect other than Allow or
+// Deny, empty lists, values of the wrong type, and statements without an
+// action or without a resource or principal are errors. The error is a
+// *ValidationError that names every problem with its path, such as
+// "Statement[1].Principal.service".
+func ParseDocument(data []byte) (*Document, error) {
+	r := &reader{strict: true}
+	d := r.document(data)
+	if err := r.p.err("policy document"); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// ReadDocument reads a document as RAM returns it, faithfully: anything that
+// is a JSON object parses. Keys this library does not model, and values of a
+// shape it cannot read, are kept verbatim in the Extra maps and written back
+// unchanged. Known keys are matched without regard to case. The error is
+// non-nil only when data is not a JSON object or Statement is neither a list
+// nor an object.
+func ReadDocument(data []byte) (*Document, error) {
+	r := &reader{strict: false}
+	d := r.document(data)
+	if err := r.p.err("policy document from RAM"); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// UnmarshalJSON reads the document faithfully, as ReadDocument does.
+func (d *Document) UnmarshalJSON(data []byte) error {
+	out, err := ReadDocument(data)
+	if err != nil {
+		return err
+	}
+	*d = *out
+	return nil
+}
+
+// known matches a JSON key to a modelled name: exactly when strict, without
+// regard to case otherwise.
+func (r *reader) known(key string, names ...string) string {
+	for _, n := range names {
+		if key == n || !r.strict && strings.EqualFold(key, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+func (r *reader) unknown(path, key string, names ...string) {
+	hint := ""
+	for _, n := range names {
+		if strings.EqualFold(key, n) {
+			hint = fmt.Sprintf(" (did you mean %q?)", n)
+		}
+	}
+	r.p.add(join(path, key), "", "unknown key%s; allowed here: %s", hint, strings.Join(names, ", "))
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+var (
+	documentKeys  = []string{"Version", "Statement"}
+	statementKeys = []string{"Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition"}
+	principalKeys = []string{"RAM", "Service", "Federated"}
+)
+
+func (r *reader) document(data []byte) *Document {
+	fields, err := readObject(data)
+	if err != nil {
+		r.p.add("", "", "not a JSON object: %v", err)
+		return nil
+	}
+	if !r.strict {
+		fields = lastWins(fields, documentKeys)
+	}
+	d := &Document{}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		name := r.known(f.key, documentKeys...)
+		if name == "" {
+			if r.strict {
+				r.unknown("", f.key, documentKeys...)
+				continue
+			}
+			d.Extra = putRaw(d.Extra, f.key, f.value)
+			continue
+		}
+		if seen[name] && r.strict {
+			r.p.add(f.key, "", "duplicate key")
+			continue
+		}
+		seen[name] = true
+		switch name {
+		case "Version":
+			var v string
+			if err := json.Unmarshal(f.value, &v); err != nil {
+				if r.strict {
+					r.p.add("Version", string(f.value), "must be the string \"1\"")
+				} else {
+					d.Extra = putRaw(d.Extra, f.key, f.value)
+				}
+				continue
+			}
+			if r.strict && v != PolicyVersion {
+				r.p.add("Version", v, "must be \"1\", the only version RAM knows")
+			}
+			d.Version = v
+		case "Statement":
+			d.Statement = r.statements(f.value)
+		}
+	}
+	if r.strict {
+		if !seen["Version"] {
+			r.p.add("Version", "", "missing; RAM requires \"Version\": \"1\"")
+		}
+		if !seen["Statement"] {
+			r.p.add("Statement", "", "missing; a document needs at least one statement")
+		}
+	}
+	return d
+}
+
+func (r *reader) statements(data json.RawMessage) []Statement {
+	data = bytes.TrimSpace(data)
+	var raws []json.RawMessage
+	switch {
+	case len(data) > 0 && data[0] == '[':
+		if err := json.Unmarshal(data, &raws); err != nil {
+			r.p.add("Statement", "", "not a list: %v", err)
+			return nil
+		}
+	case len(data) > 0 && data[0] == '{' && !r.strict:
+		raws = []json.RawMessage{data}
+	default:
+		r.p.add("Statement", "", "must be a list of statements, got %s", kindOf(data))
+		return nil
+	}
+	if len(raws) == 0 && r.strict {
+		r.p.add("Statement", "", "empty; a document needs at least one statement")
+	}
+	out := make([]Statement, 0, len(raws))
+	for i, raw := range raws {
+		if s, ok := r.statement(fmt.Sprintf("Statement[%d]", i), raw); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (r *reader) statement(path string, data json.RawMessage) (Statement, bool) {
+	var s Statement
+	fields, err := readObject(data)
+	if err != nil {
+		r.p.add(path, "", "not an object: %v", err)
+		return s, false
+	}
+	if !r.strict {
+		fields = lastWins(fields, statementKeys)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		name := r.known(f.key, statementKeys...)
+		if name == "" {
+			if r.strict {
+				r.unknown(path, f.key, statementKeys...)
+			} else {
+				s.Extra = putRaw(s.Extra, f.key, f.value)
+			}
+			continue
+		}
+		if seen[name] {
+			if r.strict {
+				r.p.add(join(path, f.key), "", "duplicate key")
+			} else {
+				s.Extra = putRaw(s.Extra, f.key, f.value)
+			}
+			continue
+		}
+		seen[name] = true
+		fp := join(path, name)
+		switch name {
+		case "Effect":
+			var e string
+			if err := json.Unmarshal(f.value, &e); err != nil || (r.strict && e != string(Allow) && e != string(Deny)) {
+				if r.strict {
+					r.p.add(fp, strings.Trim(string(f.value), `"`), "must be \"Allow\" or \"Deny\"")
+				} else {
+					s.Extra = putRaw(s.Extra, f.key, f.value)
+				}
+				continue
+			}
+			s.Effect = Effect(e)
+		case "Action", "NotAction", "Resource", "NotResource":
+			v, err := readValues(f.value, false)
+			if err != nil {
+				if r.strict {
+					r.p.add(fp, "", "must be a string or a non-empty list of strings: %v", err)
+				} else {
+					s.Extra = putRaw(s.Extra, f.key, f.value)
+				}
+				continue
+			}
+			if r.strict {
+				for i, x := range v {
+					if x == "" {
+						r.p.add(fmt.Sprintf("%s[%d]", fp, i), "", "empty string")
+					}
+				}
+			}
+			switch name {
+			case "Action":
+				s.Action = v
+			case "NotAction":
+				s.NotAction = v
+			case "Resource":
+				s.Resource = v
+			case "NotResource":
+				s.NotResource = v
+			}
+		case "Principal":
+			p, ok := r.principal(fp, f.value)
+			if !ok {
+				if !r.strict {
+					s.Extra = putRaw(s.Extra, f.key, f.value)
+				}
+				continue
+			}
+			s.Principal = p
+		case "Condition":
+			c, ok := r.condition(fp, f.value)
+			if !ok {
+				if !r.strict {
+					s.Extra = putRaw(s.Extra, f.key, f.value)
+				}
+				continue
+			}
+			s.Condition = c
+		}
+	}
+	if r.strict {
+		if !seen["Effect"] {
+			r.p.add(join(path, "Effect"), "", "missing; must be \"Allow\" or \"Deny\"")
+		}
+		switch {
+		case !seen["Action"] && !seen["NotAction"]:
+			r.p.add(join(path, "Action"), "", "missing; a statement needs Action or NotAction")
+		case seen["Action"] && seen["NotAction"]:
+			r.p.add(join(path, "NotAction"), "", "a statement has Action or NotAction, not both")
+		}
+		if seen["Resource"] && seen["NotResource"] {
+			r.p.add(join(path, "NotResource"), "", "a statement has Resource or NotResource, not both")
+		}
+		if !seen["Resource"] && !seen["NotResource"] && !seen["Principal"] {
+			r.p.add(join(path, "Resource"), "", "missing; a policy statement needs Resource or NotResource, a trust statement a Principal")
+		}
+	}
+	return s, true
+}
+
+func (r *reader) principal(path string, data json.RawMessage) (*Principal, bool) {
+	fields, err := readObject(data)
+	if err != nil {
+		if r.strict {
+			r.p.add(path, strings.Trim(string(data), `"`), "must be an object with RAM, Service or Federated; RAM has no bare principal")
+		}
+		return nil, false
+	}
+	if !r.strict {
+		fields = lastWins(fields, principalKeys)
+	}
+	p := &Principal{}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		name := r.known(f.key, principalKeys...)
+		if name == "" || seen[name] {
+			if r.strict {
+				if name == "" {
+					r.unknown(path, f.key, principalKeys...)
+				} else {
+					r.p.add(join(path, f.key), "", "duplicate key")
+				}
+			} else {
+				p.Extra = putRaw(p.Extra, f.key, f.value)
+			}
+			continue
+		}
+		seen[name] = true
+		v, err := readValues(f.value, false)
+		if err != nil {
+			if r.strict {
+				r.p.add(join(path, name), "", "must be a string or a non-empty list of strings: %v", err)
+			} else {
+				p.Extra = putRaw(p.Extra, f.key, f.value)
+			}
+			continue
+		}
+		switch name {
+		case "RAM":
+			p.RAM = v
+		case "Service":
+			p.Service = v
+		case "Federated":
+			p.Federated = v
+		}
+	}
+	if r.strict && len(seen) == 0 {
+		r.p.add(path, "", "names nobody; give RAM, Service or Federated")
+	}
+	return p, true
+}
+
+func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) {
+	ops, err := readObject(data)
+	if err != nil {
+		if r.strict {
+			r.p.add(path, "", "must be an object of operator → key → values: %v", err)
+		}
+		return nil, false
+	}
+	c := Condition{}
+	for _, op := range ops {
+		if _, dup := c[op.key]; dup {
+			if r.strict {
+				r.p.add(join(path, op.key), "", "duplicate operator")
+			}
+			return nil, false
+		}
+		if r.strict && !knownOperator(op.key) {
+			r.p.add(join(path, op.key), "", "unknown condition operator")
+		}
+		keys, err := readObject(op.value)
+		if err != nil {
+			if r.strict {
+				r.p.add(join(path, op.key), "", "must be an object of key → values: %v", err)
+			}
+			return nil, false
+		}
+		if len(keys) == 0 {
+			if r.strict {
+				r.p.add(join(path, op.key), "", "empty; name at least one condition key")
+			}
+			return nil, false
+		}
+		m := make(map[string]Values, len(keys))
+		for _, k := range keys {
+			if _, dup := m[k.key]; dup {
+				if r.strict {
+					r.p.add(join(join(path, op.key), k.key), "", "duplicate condition key")
+				}
+				return nil, false
+			}
+			v, err := readValues(k.value, true)
+			if err != nil {
+				if r.strict {
+					r.p.add(join(join(path, op.key), k.key), "", "must be a value or a non-empty list of values: %v", err)
+				}
+				return nil, false
+			}
+			m[k.key] = v
+		}
+		c[op.key] = m
+	}
+	if len(c) == 0 {
+		if r.strict {
+			r.p.add(path, "", "empty condition; leave Condition out instead")
+		}
+		return nil, false
+	}
+	return c, true
+}
+
+// conditionOperators are the operators RAM documents.
+var conditionOperators = []string{
+	"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+	"StringLike", "StringNotLike",
+	"NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
+	"NumericGreaterThan", "NumericGreaterThanEquals",
+	"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals",
+	"DateGreaterThan", "DateGreaterThanEquals",
+	"Bool", "IpAddress", "NotIpAddress",
+}
+
+func knownOperator(op string) bool { return slices.Contains(conditionOperators, op) }
+
+func putRaw(m map[string]json.RawMessage, k string, v json.RawMessage) map[string]json.RawMessage {
+	if m == nil {
+		m = map[string]json.RawMessage{}
+	}
+	m[k] = slices.Clone(v)
+	return m
+}
+
+// lastWins drops all but the last of fields that name the same modelled key
+// (compared without regard to case), as encoding/json does when it reads
+// duplicate keys. Faithful reading uses it so that a key is never both
+// modelled and kept verbatim.
+func lastWins(fields []field, names []string) []field {
+	canon := func(k string) string {
+		for _, n := range names {
+			if strings.EqualFold(k, n) {
+				return n
+			}
+		}
+		return "\x00" + k
+	}
+	last := map[string]int{}
+	for i, f := range fields {
+		last[canon(f.key)] = i
+	}
+	out := fields[:0:0]
+	for i, f := range fields {
+		if last[canon(f.key)] == i {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package encryptperm
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Lint reports what a reviewer should know about a document, whoever wrote
+// it: an unconditioned wildcard principal (critical), kms:* (warning),
+// key-use actions on every resource (warning). Paths name statements, such as
+// "Statement[1].Principal.Service". Lint never fails: a statement it cannot
+// fully read (one whose Extra holds a key that changes its meaning) is
+// reported as a warning.
+func Lint(d *Document) []Finding {
+	if d == nil {
+		return nil
+	}
+	var out []Finding
+	for i, s := range d.Statement {
+		path := fmt.Sprintf("Statement[%d]", i)
+		for k := range s.Extra {
+			switch strings.ToLower(k) {
+			case "principal", "condition", "action", "notaction", "resource", "notresource", "effect":
+				out = append(out, Finding{
+					Code: FindingUnreadableStatement, Severity: SeverityWarning, Path: path + "." + k,
+					Message: "this library cannot read this value, so it cannot tell what the statement allows",
+				})
+			}
+		}
+		if s.Effect != Allow {
+			continue
+		}
+		if s.Principal != nil && len(s.Condition) == 0 {
+			for _, kv := range []struct {
+				k string
+				v Values
+			}{{"RAM", s.Principal.RAM}, {"Service", s.Principal.Service}, {"Federated", s.Principal.Federated}} {
+				for _, p := range kv.v {
+					if strings.ContainsAny(p, "*?") {
+						out = append(out, Finding{
+							Code: FindingUnconditionedWildcardPrincipal, Severity: SeverityCritical,
+							Path:    path + ".Principal." + kv.k,
+							Message: fmt.Sprintf("%q with no condition lets any matching principal of any account assume the role; add a resource directory condition or name the accounts", p),
+						})
+					}
+				}
+			}
+		}
+		for _, a := range s.Action {
+			if a == "*" || strings.EqualFold(a, "kms:*") {
+				out = append(out, Finding{
+					Code: FindingKMSWildcardAction, Severity: SeverityWarning, Path: path + ".Action",
+					Message: fmt.Sprintf("%q allows every KMS action, including key deletion and policy changes; ECS needs only %s and %s", a, ListKeysAction, strings.Join(KeyUseActions, ", ")),
+				})
+			}
+		}
+		if usesKeys(s.Action) && s.Resource.Contains("*") {
+			out = append(out, Finding{
+				Code: FindingWildcardKeyResource, Severity: SeverityWarning, Path: path + ".Resource",
+				Message: "key-use actions on Resource \"*\" cover every key of every region; name the key ARNs",
+			})
+		}
+	}
+	return out
+}
+
+// usesKeys reports whether actions include a key-use action (or a wildcard
+// that covers one).
+func usesKeys(actions Values) bool {
+	for _, a := range actions {
+		if a == "*" || strings.EqualFold(a, "kms:*") {
+			return true
+		}
+		for _, k := range KeyUseActions {
+			if strings.EqualFold(a, k) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -31,7 +31,9 @@ func forbidden(s string) string {
 		return "contains a wildcard (* or ?); wildcards would widen access and are refused"
 	case strings.ContainsAny(s, "@"):
 		return "contains @; give the bare ID, the builder writes the principal"
-	case strings.IndexFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x85 || r == 0xA0 || r > 0x7f }) >= 0:
+	case strings.IndexFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x85 || r == 0xA0 || r > 0x7f
+	}) >= 0:
 		return "contains whitespace or a non-ASCII character"
 	}
 	return ""

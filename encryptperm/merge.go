@@ -1,0 +1,410 @@
+package encryptperm
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// This file holds the pure part of the engine: how a grant's content is added
+// to, and removed from, documents that RAM already holds. Statements the
+// library did not write are never changed; statements of the shapes it writes
+// (whoever wrote them) are extended or narrowed in place.
+
+// trustShape names the three statement shapes of a share trust policy.
+type trustShape int
+
+const (
+	shapeOther    trustShape = iota
+	shapeAccounts            // Allow sts:AssumeRole to <uid>@ecs.aliyuncs.com, no condition
+	shapeRD                  // Allow sts:AssumeRole to *@ecs.aliyuncs.com, StringEquals sts:ServiceOwnerRDId
+	shapeFolder              // Allow sts:AssumeRole to *@ecs.aliyuncs.com, StringLike sts:ServiceOwnerRDPath
+	shapeService             // Allow sts:AssumeRole to services of the own account (ecs.aliyuncs.com), no condition
+)
+
+// isAssume reports whether s is a plain Allow sts:AssumeRole statement with
+// nothing this library does not model.
+func isAssume(s Statement) bool {
+	return s.Effect == Allow && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
+		len(s.NotResource) == 0 && len(s.Action.set()) == 1 && s.Action.set()[0] == AssumeRoleAction &&
+		s.Principal != nil && len(s.Principal.RAM) == 0 && len(s.Principal.Federated) == 0 &&
+		len(s.Principal.Extra) == 0 && len(s.Principal.Service) > 0
+}
+
+func shapeOf(s Statement) trustShape {
+	if !isAssume(s) {
+		return shapeOther
+	}
+	svc := s.Principal.Service.set()
+	if len(s.Condition) == 0 {
+		acct, own := true, true
+		for _, p := range svc {
+			uid, ok := strings.CutSuffix(p, "@"+ECSService)
+			if !ok || !accountRE.MatchString(uid) {
+				acct = false
+			}
+			if strings.ContainsAny(p, "@*?") {
+				own = false
+			}
+		}
+		switch {
+		case acct:
+			return shapeAccounts
+		case own:
+			return shapeService
+		}
+		return shapeOther
+	}
+	if len(svc) != 1 || svc[0] != WildcardECSPrincipal || len(s.Condition) != 1 {
+		return shapeOther
+	}
+	if m, ok := s.Condition["StringEquals"]; ok && len(m) == 1 && len(m[ConditionRDID]) > 0 {
+		return shapeRD
+	}
+	if m, ok := s.Condition["StringLike"]; ok && len(m) == 1 && len(m[ConditionRDPath]) > 0 {
+		return shapeFolder
+	}
+	return shapeOther
+}
+
+// trustContent is what a trust policy grants, in the shapes the builders
+// write.
+type trustContent struct {
+	principals []string // service principals without condition: uid@ecs..., ecs.aliyuncs.com
+	rds        []string
+	folders    []string // with the trailing *
+}
+
+func (c trustContent) empty() bool {
+	return len(c.principals) == 0 && len(c.rds) == 0 && len(c.folders) == 0
+}
+
+// contentOf returns the content of the builder-shaped statements of d.
+func contentOf(d *Document) trustContent {
+	var c trustContent
+	if d == nil {
+		return c
+	}
+	for _, s := range d.Statement {
+		switch shapeOf(s) {
+		case shapeAccounts, shapeService:
+			c.principals = append(c.principals, s.Principal.Service...)
+		case shapeRD:
+			c.rds = append(c.rds, s.Condition["StringEquals"][ConditionRDID]...)
+		case shapeFolder:
+			c.folders = append(c.folders, s.Condition["StringLike"][ConditionRDPath]...)
+		}
+	}
+	c.principals = sortedSet(c.principals)
+	c.rds = sortedSet(c.rds)
+	c.folders = sortedSet(c.folders)
+	return c
+}
+
+func sortedSet(v []string) []string {
+	out := slices.Clone(v)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// minus returns the values of a that are not in b.
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// mergeTrust returns have with the content of want added: principals join the
+// first statement of their shape (or a new one), and nothing is removed. It
+// also returns what was added.
+func mergeTrust(have, want *Document) (*Document, trustContent) {
+	hc, wc := contentOf(have), contentOf(want)
+	add := trustContent{
+		principals: minus(wc.principals, hc.principals),
+		rds:        minus(wc.rds, hc.rds),
+		folders:    minus(wc.folders, hc.folders),
+	}
+	out := have.Clone()
+	if out == nil {
+		out = NewDocument()
+	}
+	if out.Version == "" {
+		out.Version = PolicyVersion
+	}
+	var acct, svc []string
+	for _, p := range add.principals {
+		if strings.Contains(p, "@") {
+			acct = append(acct, p)
+		} else {
+			svc = append(svc, p)
+		}
+	}
+	extend := func(shape trustShape, vals []string, addTo func(*Statement), fresh func() Statement) {
+		if len(vals) == 0 {
+			return
+		}
+		for i := range out.Statement {
+			if shapeOf(out.Statement[i]) == shape {
+				addTo(&out.Statement[i])
+				return
+			}
+		}
+		out.Statement = append(out.Statement, fresh())
+	}
+	assume := func(p *Principal, c Condition) Statement {
+		return Statement{Effect: Allow, Action: Values{AssumeRoleAction}, Principal: p, Condition: c}
+	}
+	extend(shapeAccounts, acct,
+		func(s *Statement) { s.Principal.Service = append(s.Principal.Service, acct...) },
+		func() Statement { return assume(&Principal{Service: Values(acct)}, nil) })
+	extend(shapeService, svc,
+		func(s *Statement) { s.Principal.Service = append(s.Principal.Service, svc...) },
+		func() Statement { return assume(&Principal{Service: Values(svc)}, nil) })
+	extend(shapeRD, add.rds,
+		func(s *Statement) {
+			m := s.Condition["StringEquals"]
+			m[ConditionRDID] = append(m[ConditionRDID], add.rds...)
+		},
+		func() Statement {
+			return assume(&Principal{Service: Values{WildcardECSPrincipal}}, Condition{"StringEquals": {ConditionRDID: Values(add.rds)}})
+		})
+	extend(shapeFolder, add.folders,
+		func(s *Statement) {
+			m := s.Condition["StringLike"]
+			m[ConditionRDPath] = append(m[ConditionRDPath], add.folders...)
+		},
+		func() Statement {
+			return assume(&Principal{Service: Values{WildcardECSPrincipal}}, Condition{"StringLike": {ConditionRDPath: Values(add.folders)}})
+		})
+	return out, add
+}
+
+// subtractTrust returns have without the content of drop, and what was
+// removed. Statements of the builders' shapes lose the named principals,
+// directories and folders, and go when nothing is left in them; other
+// statements stay as they are.
+func subtractTrust(have, drop *Document) (*Document, trustContent) {
+	dc := contentOf(drop)
+	var removed trustContent
+	out := have.Clone()
+	if out == nil {
+		return nil, removed
+	}
+	kept := out.Statement[:0]
+	for _, s := range out.Statement {
+		switch shapeOf(s) {
+		case shapeAccounts, shapeService:
+			rest := minus(s.Principal.Service, dc.principals)
+			removed.principals = append(removed.principals, minus(s.Principal.Service, rest)...)
+			if len(rest) == 0 {
+				continue
+			}
+			s.Principal.Service = rest
+		case shapeRD:
+			v := s.Condition["StringEquals"][ConditionRDID]
+			rest := minus(v, dc.rds)
+			removed.rds = append(removed.rds, minus(v, rest)...)
+			if len(rest) == 0 {
+				continue
+			}
+			s.Condition["StringEquals"][ConditionRDID] = rest
+		case shapeFolder:
+			v := s.Condition["StringLike"][ConditionRDPath]
+			rest := minus(v, dc.folders)
+			removed.folders = append(removed.folders, minus(v, rest)...)
+			if len(rest) == 0 {
+				continue
+			}
+			s.Condition["StringLike"][ConditionRDPath] = rest
+		}
+		kept = append(kept, s)
+	}
+	out.Statement = kept
+	removed.principals = sortedSet(removed.principals)
+	removed.rds = sortedSet(removed.rds)
+	removed.folders = sortedSet(removed.folders)
+	return out, removed
+}
+
+// keyShape names the statement shapes of a key policy.
+type keyShape int
+
+const (
+	keyOther keyShape = iota
+	keyList           // Allow kms:List* on key containers
+	keyUse            // Allow the key-use actions on key ARNs
+)
+
+func keyShapeOf(s Statement) keyShape {
+	if s.Effect != Allow || len(s.Extra) > 0 || len(s.NotAction) > 0 || len(s.NotResource) > 0 ||
+		s.Principal != nil || len(s.Condition) > 0 || len(s.Resource) == 0 {
+		return keyOther
+	}
+	acts := s.Action.set()
+	switch {
+	case slices.Equal(acts, []string{ListKeysAction}):
+		return keyList
+	case slices.Equal(acts, sortedSet(KeyUseActions)):
+		return keyUse
+	}
+	return keyOther
+}
+
+// keyContent is what a key policy grants, in the shapes KeyPolicy writes.
+type keyContent struct {
+	containers []string
+	keys       []string // key ARNs
+}
+
+func keyContentOf(d *Document) keyContent {
+	var c keyContent
+	if d == nil {
+		return c
+	}
+	for _, s := range d.Statement {
+		switch keyShapeOf(s) {
+		case keyList:
+			c.containers = append(c.containers, s.Resource...)
+		case keyUse:
+			c.keys = append(c.keys, s.Resource...)
+		}
+	}
+	c.containers = sortedSet(c.containers)
+	c.keys = sortedSet(c.keys)
+	return c
+}
+
+// mergeKeys returns have with keys added: each missing key ARN joins the
+// first key-use statement (or a new one), and each missing container gets a
+// kms:List* statement of its own.
+func mergeKeys(have *Document, keys []Key) *Document {
+	out := have.Clone()
+	if out == nil {
+		out = NewDocument()
+	}
+	if out.Version == "" {
+		out.Version = PolicyVersion
+	}
+	c := keyContentOf(out)
+	var arns, containers []string
+	for _, k := range keys {
+		if !slices.Contains(c.keys, k.ARN()) && !slices.Contains(arns, k.ARN()) {
+			arns = append(arns, k.ARN())
+		}
+		if !slices.Contains(c.containers, k.ContainerARN()) && !slices.Contains(containers, k.ContainerARN()) {
+			containers = append(containers, k.ContainerARN())
+		}
+	}
+	sort.Strings(containers)
+	for _, ct := range containers {
+		// Keep kms:List* statements ahead of the key-use statement, as the
+		// seed page writes them.
+		at := len(out.Statement)
+		for i, s := range out.Statement {
+			if keyShapeOf(s) == keyUse {
+				at = i
+				break
+			}
+		}
+		out.Statement = slices.Insert(out.Statement, at, Statement{Effect: Allow, Action: Values{ListKeysAction}, Resource: Values{ct}})
+	}
+	if len(arns) > 0 {
+		done := false
+		for i := range out.Statement {
+			if keyShapeOf(out.Statement[i]) == keyUse {
+				out.Statement[i].Resource = append(out.Statement[i].Resource, arns...)
+				done = true
+				break
+			}
+		}
+		if !done {
+			out.Statement = append(out.Statement, Statement{Effect: Allow, Action: slices.Clone(Values(KeyUseActions)), Resource: Values(arns)})
+		}
+	}
+	return out
+}
+
+// subtractKeys returns have without the keys: their ARNs leave the key-use
+// statements, and a container's kms:List* goes when no key of that container
+// is left. Statements left empty go; others stay.
+func subtractKeys(have *Document, keys []Key) *Document {
+	out := have.Clone()
+	if out == nil {
+		return nil
+	}
+	drop := make([]string, 0, len(keys))
+	for _, k := range keys {
+		drop = append(drop, k.ARN())
+	}
+	kept := out.Statement[:0]
+	for _, s := range out.Statement {
+		if keyShapeOf(s) == keyUse {
+			s.Resource = minus(s.Resource, drop)
+			if len(s.Resource) == 0 {
+				continue
+			}
+		}
+		kept = append(kept, s)
+	}
+	out.Statement = kept
+	// Containers still in use by a remaining key.
+	used := map[string]bool{}
+	for _, arn := range keyContentOf(out).keys {
+		if i := strings.LastIndex(arn, "/"); i > 0 {
+			used[arn[:i]] = true
+		}
+	}
+	var dropContainers []string
+	for _, k := range keys {
+		if !used[k.ContainerARN()] {
+			dropContainers = append(dropContainers, k.ContainerARN())
+		}
+	}
+	kept = out.Statement[:0]
+	for _, s := range out.Statement {
+		if keyShapeOf(s) == keyList {
+			s.Resource = minus(s.Resource, dropContainers)
+			if len(s.Resource) == 0 {
+				continue
+			}
+		}
+		kept = append(kept, s)
+	}
+	out.Statement = kept
+	return out
+}
+
+// mergeStatements returns have with every statement of want that it lacks
+// (by meaning) appended: the generic merge for custom policies that are not
+// key policies.
+func mergeStatements(have, want *Document) *Document {
+	out := have.Clone()
+	if out == nil {
+		out = NewDocument()
+	}
+	if out.Version == "" {
+		out.Version = PolicyVersion
+	}
+	for _, w := range want.Statement {
+		if !slices.ContainsFunc(out.Statement, w.Equal) {
+			out.Statement = append(out.Statement, w.Clone())
+		}
+	}
+	return out
+}
+
+// subtractStatements returns have without the statements of drop.
+func subtractStatements(have, drop *Document) *Document {
+	out := have.Clone()
+	if out == nil {
+		return nil
+	}
+	out.Statement = slices.DeleteFunc(out.Statement, func(s Statement) bool {
+		return slices.ContainsFunc(drop.Statement, s.Equal)
+	})
+	return out
+}

@@ -1,0 +1,190 @@
+package encryptperm
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
+)
+
+// Options configures an Applier. A nil *Options, and the zero value of every
+// field, mean the defaults described on each field.
+type Options struct {
+	// Limits overrides RAM's limits; zero fields keep DefaultLimits.
+	Limits Limits
+
+	// AcceptFindings names the codes of critical findings the caller
+	// accepts, such as FindingServiceKeyFullAccess. A grant with a critical
+	// finding whose code is not listed is refused before any I/O.
+	AcceptFindings []string
+
+	// ForbidVersionDeletion makes Apply stop with ErrLimitExceeded instead of
+	// deleting the oldest non-default version of a custom policy that has
+	// reached RAM's version cap.
+	ForbidVersionDeletion bool
+
+	// DetachBroaderPolicies makes Apply detach, from a role whose grant
+	// names its keys, the system policies that allow key use on every key
+	// (AliyunECSDiskEncryptRolePolicy, AliyunKMSFullAccess). Without it they
+	// are only reported in the Plan.
+	DetachBroaderPolicies bool
+
+	// Retry bounds retries of throttled and failed calls.
+	Retry RetryOptions
+
+	// PropagationWait is how long a call that finds a just-created role or
+	// policy missing (EntityNotExist) keeps retrying. Default 10s.
+	PropagationWait time.Duration
+
+	// MaxRounds bounds read-plan-write rounds when a write's outcome is
+	// unknown (a lost answer) or a concurrent writer intervened. Default 4.
+	MaxRounds int
+
+	// Locker, when set, is held for each role while it is read, written and
+	// verified, so that processes sharing a Locker never lose each other's
+	// updates. See Locker.
+	Locker Locker
+
+	// Logger receives one debug line per RAM call (action, target, duration,
+	// code, RequestId). Nil: no logging.
+	Logger *slog.Logger
+
+	// Observer is called around every RAM call, for tracing.
+	Observer Observer
+
+	// The fields below are read only by NewRAMApplier.
+
+	// Credential signs requests; nil means the SDK's default chain:
+	// environment variables, OIDC, the CLI profile, the credentials file,
+	// the ECS instance role.
+	Credential auth.Credential
+	// Endpoint is RAM's host[:port]; empty means ram.aliyuncs.com.
+	Endpoint string
+	// Scheme is "HTTPS" (the default) or "HTTP". HTTP is refused unless the
+	// endpoint is a loopback address, such as the fake's.
+	Scheme string
+	// Transport carries the requests (for proxies, tracing and tests); nil
+	// means http.DefaultTransport's settings.
+	Transport http.RoundTripper
+	// RegionID is the SDK's region; RAM is global. Default "cn-hangzhou".
+	RegionID string
+	// Clients is the size of the pool of SDK clients, which run independent
+	// reads in parallel. Default 4.
+	Clients int
+	// RequestTimeout bounds one request when the context has no deadline.
+	// Default 30s.
+	RequestTimeout time.Duration
+}
+
+// RetryOptions bounds the retries of one RAM call. Only throttling, 5xx
+// answers, InternalError, ServiceUnavailable and, for reads, transport errors
+// are retried; a write whose answer was lost is never resent (the engine reads
+// again and plans again instead).
+type RetryOptions struct {
+	// MaxAttempts per call, the first included. Default 6.
+	MaxAttempts int
+	// InitialInterval before the first retry. Default 200ms.
+	InitialInterval time.Duration
+	// MaxInterval between retries. Default 5s.
+	MaxInterval time.Duration
+	// Disable turns retries off.
+	Disable bool
+}
+
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+	}
+	out.Limits = out.Limits.WithDefaults()
+	if out.Retry.MaxAttempts <= 0 {
+		out.Retry.MaxAttempts = 6
+	}
+	if out.Retry.Disable {
+		out.Retry.MaxAttempts = 1
+	}
+	if out.Retry.InitialInterval <= 0 {
+		out.Retry.InitialInterval = 200 * time.Millisecond
+	}
+	if out.Retry.MaxInterval <= 0 {
+		out.Retry.MaxInterval = 5 * time.Second
+	}
+	if out.PropagationWait <= 0 {
+		out.PropagationWait = 10 * time.Second
+	}
+	if out.MaxRounds <= 0 {
+		out.MaxRounds = 4
+	}
+	if out.Clients <= 0 {
+		out.Clients = 4
+	}
+	if out.RequestTimeout <= 0 {
+		out.RequestTimeout = 30 * time.Second
+	}
+	if out.RegionID == "" {
+		out.RegionID = "cn-hangzhou"
+	}
+	return out
+}
+
+// Locker is a lock that callers already run across processes (a database
+// row, a lease, a Consul or etcd lock). RAM has no compare-and-swap, so two
+// processes that change one role's trust policy at once can lose an update;
+// with a shared Locker they take turns.
+type Locker interface {
+	// Lock blocks until the named lock is held or ctx ends, and returns the
+	// function that releases it.
+	Lock(ctx context.Context, name string) (unlock func(), err error)
+}
+
+// MemoryLocker is an in-process Locker, for tests and for several Appliers
+// in one process. The zero value is ready to use.
+type MemoryLocker struct {
+	mu    sync.Mutex
+	locks map[string]chan struct{}
+}
+
+// Lock implements Locker.
+func (l *MemoryLocker) Lock(ctx context.Context, name string) (func(), error) {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = map[string]chan struct{}{}
+	}
+	ch, ok := l.locks[name]
+	if !ok {
+		ch = make(chan struct{}, 1)
+		l.locks[name] = ch
+	}
+	l.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-ch }) }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// CallInfo describes one RAM call to an Observer.
+type CallInfo struct {
+	// Action is RAM's action name, such as "UpdateRole".
+	Action string
+	// Target names the role or policy.
+	Target string
+	// Write is true for calls that change RAM.
+	Write bool
+	// Attempt counts from 1.
+	Attempt int
+}
+
+// Observer is called around every RAM call, so that callers can attach
+// tracing without this module depending on a tracing library.
+type Observer interface {
+	// StartCall is called before the call; the function it returns is
+	// called after it with the call's RAM error code ("" on success), its
+	// RequestId and its error.
+	StartCall(ctx context.Context, c CallInfo) (end func(code, requestID string, err error))
+}

@@ -1,0 +1,532 @@
+package encryptperm
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// ChangeKind classifies a change by what it does to access.
+type ChangeKind string
+
+// The kinds of change.
+const (
+	// Broadening changes give someone more access.
+	Broadening ChangeKind = "broadening"
+	// Narrowing changes take access away.
+	Narrowing ChangeKind = "narrowing"
+	// Destructive changes delete something RAM cannot give back (a policy
+	// version, a policy, a role).
+	Destructive ChangeKind = "destructive"
+	// Note is not a change: something a reviewer should know.
+	Note ChangeKind = "note"
+)
+
+// Change is one step of a Plan or a Result.
+type Change struct {
+	// Kind says what the change does to access.
+	Kind ChangeKind `json:"kind"`
+	// Action is the RAM action that makes the change ("" for a Note).
+	Action string `json:"action,omitempty"`
+	// Role names the role concerned.
+	Role string `json:"role,omitempty"`
+	// Policy names the policy concerned.
+	Policy string `json:"policy,omitempty"`
+	// Summary says what changes, for people.
+	Summary string `json:"summary"`
+}
+
+// String returns the change on one line, marked + (broadening), - (narrowing),
+// ! (destructive) or ~ (note).
+func (c Change) String() string {
+	mark := map[ChangeKind]string{Broadening: "+", Narrowing: "-", Destructive: "!", Note: "~"}[c.Kind]
+	return mark + " " + c.Summary
+}
+
+// Plan is what Apply or Revoke would change, read from RAM without writing.
+// Review it, then pass it to ApplyPlan.
+type Plan struct {
+	// Changes lists every change, in the order they would be made.
+	Changes []Change `json:"changes"`
+	// Findings are the grants' findings.
+	Findings []Finding `json:"findings,omitempty"`
+	// Calls are the reads the Plan made.
+	Calls []Call `json:"calls,omitempty"`
+
+	revoke       bool
+	grants       []*Grant
+	fingerprints map[string]string
+	steps        map[string]*rolePlan
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool {
+	for _, c := range p.Changes {
+		if c.Kind != Note {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns the plan as a readable diff, one change per line.
+func (p *Plan) String() string {
+	if p.Empty() && len(p.Changes) == 0 {
+		return "no changes\n"
+	}
+	var b strings.Builder
+	for _, c := range p.Changes {
+		b.WriteString(c.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// JSON returns the plan as indented JSON.
+func (p *Plan) JSON() []byte {
+	b, _ := json.MarshalIndent(p, "", "  ")
+	return b
+}
+
+// roleWant is what the grants want of one role.
+type roleWant struct {
+	role        string
+	description string
+	trust       *Document
+	keys        map[string][]Key // by base policy name
+	descs       map[string]string
+	generic     []Attachment // custom policies that are not key policies
+	system      []string
+	scoped      bool // the grants name keys (so broad system policies are broader than needed)
+}
+
+// policyNames returns the custom policy names the grants name (read up front).
+func (w *roleWant) policyNames(grants []*Grant) []string {
+	var out []string
+	for _, g := range grants {
+		for _, a := range g.Policies {
+			if a.Type == Custom {
+				out = append(out, a.Name)
+			}
+		}
+	}
+	return out
+}
+
+func (w *roleWant) bases() []string {
+	out := make([]string, 0, len(w.keys))
+	for b := range w.keys {
+		out = append(out, b)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// wants groups grants by role (case-insensitively), in a stable order.
+func wants(grants []*Grant) ([]*roleWant, map[string][]*Grant) {
+	byRole := map[string]*roleWant{}
+	gs := map[string][]*Grant{}
+	var order []string
+	for _, g := range grants {
+		k := strings.ToLower(g.Role.Name)
+		w, ok := byRole[k]
+		if !ok {
+			w = &roleWant{role: g.Role.Name, description: g.Role.Description, keys: map[string][]Key{}, descs: map[string]string{}}
+			byRole[k] = w
+			order = append(order, k)
+		}
+		gs[k] = append(gs[k], g)
+		w.trust, _ = mergeTrust(w.trust, g.Role.TrustPolicy)
+		var base string
+		for _, a := range g.Policies {
+			switch {
+			case a.Type == System:
+				if !slices.ContainsFunc(w.system, func(s string) bool { return strings.EqualFold(s, a.Name) }) {
+					w.system = append(w.system, a.Name)
+				}
+			case len(g.Keys) > 0:
+				if base == "" {
+					base = a.Name
+					w.descs[base] = a.Description
+				}
+			default:
+				w.generic = append(w.generic, a)
+			}
+		}
+		if base != "" {
+			w.keys[base] = append(w.keys[base], g.Keys...)
+			w.scoped = true
+		}
+	}
+	out := make([]*roleWant, 0, len(order))
+	for _, k := range order {
+		out = append(out, byRole[k])
+	}
+	return out, gs
+}
+
+// rolePlan is what the engine will write for one role.
+type rolePlan struct {
+	role        string
+	createTrust *Document // create the role with this trust policy
+	updateTrust *Document // replace the trust policy
+	description string
+	policies    []policyWrite
+	attach      []attached
+	detach      []attached
+	deleteVers  []policyVersionRef // revoke: non-default versions to delete before a policy
+	deletePols  []string
+	deleteRole  bool
+	changes     []Change
+	// expect is what verification checks after the writes.
+	expectCustom []string
+}
+
+type policyWrite struct {
+	name    string
+	create  bool
+	doc     *Document
+	desc    string
+	rotate  string // the version the cap forces out ("" when under the cap)
+	fromVer string // the default version the write was planned against
+}
+
+type policyVersionRef struct{ policy, version string }
+
+func (p *rolePlan) writes() int {
+	n := len(p.policies) + len(p.attach) + len(p.detach) + len(p.deleteVers) + len(p.deletePols)
+	if p.createTrust != nil || p.updateTrust != nil {
+		n++
+	}
+	if p.deleteRole {
+		n++
+	}
+	return n
+}
+
+// planApply works out the writes that make st hold what w wants.
+func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
+	p := &rolePlan{role: st.name, description: w.description}
+	lim := o.Limits
+	// Trust policy.
+	if !st.exists {
+		p.createTrust = w.trust.Clone()
+		p.changes = append(p.changes, Change{Kind: Broadening, Action: "CreateRole", Role: st.name, Summary: fmt.Sprintf("create role %s", st.name)})
+		p.changes = append(p.changes, trustChanges(st.name, contentOf(w.trust), Broadening)...)
+	} else {
+		merged, added := mergeTrust(st.trust, w.trust)
+		if !added.empty() {
+			p.updateTrust = merged
+			p.changes = append(p.changes, trustChanges(st.name, added, Broadening)...)
+		}
+	}
+	trust := p.createTrust
+	if trust == nil {
+		trust = p.updateTrust
+	}
+	if trust != nil && trust.Size() > lim.TrustPolicyMaxLen {
+		return nil, trustLimitError(st.name, trust, lim)
+	}
+
+	// Key policies, family by family.
+	customAttached := 0
+	systemAttached := 0
+	for _, a := range st.attached {
+		if a.typ == System {
+			systemAttached++
+		} else {
+			customAttached++
+		}
+	}
+	for _, base := range w.bases() {
+		if err := planKeys(p, st, base, w.descs[base], w.keys[base], o); err != nil {
+			return nil, err
+		}
+	}
+	// Generic custom policies.
+	for _, a := range w.generic {
+		ps := st.policy(a.Name)
+		merged := mergeStatements(ps.doc, a.Document)
+		if !ps.exists || !merged.Equal(ps.doc) {
+			if err := addPolicyWrite(p, ps, merged, a.Description, o, fmt.Sprintf("policy %s gains %d statement(s)", a.Name, len(merged.Statement)-lenStatements(ps.doc))); err != nil {
+				return nil, err
+			}
+		}
+		p.expectCustom = append(p.expectCustom, a.Name)
+	}
+	for _, n := range p.expectCustom {
+		if !st.isAttached(n) && !slices.ContainsFunc(p.attach, func(a attached) bool { return strings.EqualFold(a.name, n) }) {
+			p.attach = append(p.attach, attached{name: n, typ: Custom})
+			p.changes = append(p.changes, Change{Kind: Broadening, Action: "AttachPolicyToRole", Role: st.name, Policy: n, Summary: fmt.Sprintf("attach custom policy %s to role %s", n, st.name)})
+			customAttached++
+		}
+	}
+	for _, n := range w.system {
+		if !st.isAttached(n) {
+			p.attach = append(p.attach, attached{name: n, typ: System})
+			p.changes = append(p.changes, Change{Kind: Broadening, Action: "AttachPolicyToRole", Role: st.name, Policy: n, Summary: fmt.Sprintf("attach system policy %s to role %s", n, st.name)})
+			systemAttached++
+		}
+	}
+	if customAttached > lim.CustomPoliciesPerRole {
+		return nil, &APIError{Action: "AttachPolicyToRole", Target: st.name, Code: "LimitExceeded.Role.Policy",
+			Message: fmt.Sprintf("role would hold %d custom policies; RAM allows %d (Limits.CustomPoliciesPerRole)", customAttached, lim.CustomPoliciesPerRole), kind: ErrLimitExceeded}
+	}
+	if systemAttached > lim.SystemPoliciesPerRole {
+		return nil, &APIError{Action: "AttachPolicyToRole", Target: st.name, Code: "LimitExceeded.Role.Policy",
+			Message: fmt.Sprintf("role would hold %d system policies; RAM allows %d (Limits.SystemPoliciesPerRole)", systemAttached, lim.SystemPoliciesPerRole), kind: ErrLimitExceeded}
+	}
+	// Broader system policies beside key-scoped ones.
+	if w.scoped {
+		for _, broad := range []string{DiskEncryptSystemPolicy, KMSFullAccessPolicy} {
+			if !st.isAttached(broad) || slices.ContainsFunc(w.system, func(s string) bool { return strings.EqualFold(s, broad) }) {
+				continue
+			}
+			if o.DetachBroaderPolicies {
+				p.detach = append(p.detach, attached{name: broad, typ: System})
+				p.changes = append(p.changes, Change{Kind: Narrowing, Action: "DetachPolicyFromRole", Role: st.name, Policy: broad,
+					Summary: fmt.Sprintf("detach system policy %s from role %s: it allows every key, the grant names its keys", broad, st.name)})
+			} else {
+				p.changes = append(p.changes, Change{Kind: Note, Role: st.name, Policy: broad,
+					Summary: fmt.Sprintf("role %s also has system policy %s, which allows every key; Options.DetachBroaderPolicies detaches it", st.name, broad)})
+			}
+		}
+	}
+	return p, nil
+}
+
+func lenStatements(d *Document) int {
+	if d == nil {
+		return 0
+	}
+	return len(d.Statement)
+}
+
+// planKeys places the keys RAM lacks into the family's policies (base,
+// base-2, ...), filling each before the next, within the size limit.
+func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Options) error {
+	lim := o.Limits
+	docs := map[int]*Document{}
+	var covered []string
+	maxIndex := -1
+	for i := 0; i < lim.CustomPoliciesPerRole+8; i++ {
+		ps := st.policy(NumberedPolicyName(base, i))
+		if ps.exists {
+			docs[i] = ps.doc
+			covered = append(covered, keyContentOf(ps.doc).keys...)
+			maxIndex = i
+		}
+	}
+	sorted := slices.Clone(keys)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ARN() < sorted[j].ARN() })
+	sorted = slices.CompactFunc(sorted, func(a, b Key) bool { return a == b })
+	changed := map[int][]Key{}
+	holds := map[int]bool{}
+	for _, k := range sorted {
+		if slices.Contains(covered, k.ARN()) {
+			for i, d := range docs {
+				if slices.Contains(keyContentOf(d).keys, k.ARN()) {
+					holds[i] = true
+				}
+			}
+			continue
+		}
+		placed := false
+		for i := 0; i < lim.CustomPoliciesPerRole; i++ {
+			trial := mergeKeys(docs[i], []Key{k})
+			if trial.Size() <= lim.PolicyDocumentMaxLen {
+				docs[i] = trial
+				changed[i] = append(changed[i], k)
+				holds[i] = true
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			return &APIError{Action: "CreatePolicy", Target: base, Code: "LimitExceeded.Role.Policy", kind: ErrLimitExceeded,
+				Message: fmt.Sprintf("key %s does not fit in %d policies of at most %d bytes (Limits.CustomPoliciesPerRole, Limits.PolicyDocumentMaxLen)", k.ARN(), lim.CustomPoliciesPerRole, lim.PolicyDocumentMaxLen)}
+		}
+	}
+	_ = maxIndex
+	idx := make([]int, 0, len(holds))
+	for i := range holds {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	for _, i := range idx {
+		name := NumberedPolicyName(base, i)
+		if ks := changed[i]; len(ks) > 0 {
+			ps := st.policy(name)
+			var arns []string
+			for _, k := range ks {
+				arns = append(arns, k.ARN())
+			}
+			what := fmt.Sprintf("policy %s gains key(s) %s", name, strings.Join(arns, ", "))
+			if err := addPolicyWrite(p, ps, docs[i], desc, o, what); err != nil {
+				return err
+			}
+		}
+		p.expectCustom = append(p.expectCustom, name)
+	}
+	return nil
+}
+
+// addPolicyWrite plans a CreatePolicy or a new default version.
+func addPolicyWrite(p *rolePlan, ps *policyState, doc *Document, desc string, o Options, what string) error {
+	lim := o.Limits
+	if doc.Size() > lim.PolicyDocumentMaxLen {
+		return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "InvalidParameter.PolicyDocument.Length", kind: ErrLimitExceeded,
+			Message: fmt.Sprintf("document would be %d bytes; RAM allows %d", doc.Size(), lim.PolicyDocumentMaxLen)}
+	}
+	w := policyWrite{name: ps.name, doc: doc, desc: desc, create: !ps.exists, fromVer: ps.defaultVersion}
+	if !ps.exists {
+		p.changes = append(p.changes, Change{Kind: Broadening, Action: "CreatePolicy", Policy: ps.name, Role: p.role, Summary: fmt.Sprintf("create custom policy %s: %s", ps.name, what)})
+	} else {
+		if len(ps.versions) >= lim.VersionsPerPolicy {
+			oldest := ""
+			for _, v := range ps.versions {
+				if !v.IsDefaultVersion && !strings.EqualFold(v.VersionId, ps.defaultVersion) {
+					oldest = v.VersionId
+					break
+				}
+			}
+			if o.ForbidVersionDeletion || oldest == "" {
+				return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "LimitExceeded.Policy.Version", kind: ErrLimitExceeded,
+					Message: fmt.Sprintf("policy has %d versions, RAM's cap; making room means deleting the oldest non-default version %s, which Options.ForbidVersionDeletion forbids", len(ps.versions), oldest)}
+			}
+			w.rotate = oldest
+			p.changes = append(p.changes, Change{Kind: Destructive, Action: "CreatePolicyVersion", Policy: ps.name, Role: p.role,
+				Summary: fmt.Sprintf("delete oldest version %s of policy %s to stay within %d versions", oldest, ps.name, lim.VersionsPerPolicy)})
+		}
+		p.changes = append(p.changes, Change{Kind: Broadening, Action: "CreatePolicyVersion", Policy: ps.name, Role: p.role, Summary: fmt.Sprintf("new default version of %s: %s", ps.name, what)})
+	}
+	p.policies = append(p.policies, w)
+	return nil
+}
+
+func trustChanges(role string, c trustContent, kind ChangeKind) []Change {
+	verb := "add"
+	prep := "to"
+	if kind == Narrowing {
+		verb, prep = "remove", "from"
+	}
+	var out []Change
+	for _, pr := range c.principals {
+		out = append(out, Change{Kind: kind, Action: "UpdateRole", Role: role, Summary: fmt.Sprintf("%s principal %s %s the trust of role %s", verb, pr, prep, role)})
+	}
+	for _, rd := range c.rds {
+		out = append(out, Change{Kind: kind, Action: "UpdateRole", Role: role, Summary: fmt.Sprintf("%s resource directory %s %s the trust of role %s", verb, rd, prep, role)})
+	}
+	for _, f := range c.folders {
+		out = append(out, Change{Kind: kind, Action: "UpdateRole", Role: role, Summary: fmt.Sprintf("%s folder path %s %s the trust of role %s", verb, f, prep, role)})
+	}
+	return out
+}
+
+func trustLimitError(role string, trust *Document, lim Limits) error {
+	return &APIError{Action: "UpdateRole", Target: role, Code: "InvalidParameter.AssumeRolePolicyDocument.Length", kind: ErrLimitExceeded,
+		Message: fmt.Sprintf("the merged trust policy would be %d bytes; RAM allows %d (Limits.TrustPolicyMaxLen). Share with a resource directory or folder instead: one statement reaches every member account", trust.Size(), lim.TrustPolicyMaxLen)}
+}
+
+// planRevoke works out the writes that take what w names out of st.
+func planRevoke(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
+	p := &rolePlan{role: st.name}
+	if !st.exists {
+		return p, nil
+	}
+	newTrust, removed := subtractTrust(st.trust, w.trust)
+	lim := o.Limits
+	// Policies.
+	gone := map[string]bool{}
+	for _, base := range w.bases() {
+		for i := 0; i < lim.CustomPoliciesPerRole+8; i++ {
+			name := NumberedPolicyName(base, i)
+			ps := st.policy(name)
+			if !ps.exists {
+				continue
+			}
+			nd := subtractKeys(ps.doc, w.keys[base])
+			if nd.Equal(ps.doc) {
+				continue
+			}
+			revokePolicy(p, st, ps, nd, o, gone)
+		}
+	}
+	for _, a := range w.generic {
+		ps := st.policy(a.Name)
+		if !ps.exists {
+			continue
+		}
+		nd := subtractStatements(ps.doc, a.Document)
+		if !nd.Equal(ps.doc) {
+			revokePolicy(p, st, ps, nd, o, gone)
+		}
+	}
+	for _, n := range w.system {
+		if st.isAttached(n) {
+			p.detach = append(p.detach, attached{name: n, typ: System})
+			gone[strings.ToLower(n)] = true
+			p.changes = append(p.changes, Change{Kind: Narrowing, Action: "DetachPolicyFromRole", Role: st.name, Policy: n, Summary: fmt.Sprintf("detach system policy %s from role %s", n, st.name)})
+		}
+	}
+	// Trust.
+	if len(newTrust.Statement) == 0 {
+		var foreign []string
+		for _, a := range st.attached {
+			if !gone[strings.ToLower(a.name)] {
+				foreign = append(foreign, a.name)
+			}
+		}
+		if len(foreign) > 0 {
+			return nil, &APIError{Action: "DeleteRole", Target: st.name, Code: "DeleteConflict.Role.Policy", kind: ErrConflict,
+				Message: fmt.Sprintf("revoking would leave the trust policy empty, so the role must go, but policies this grant does not name are attached: %s; detach them first", strings.Join(foreign, ", "))}
+		}
+		p.changes = append(p.changes, trustChanges(st.name, removed, Narrowing)...)
+		p.deleteRole = true
+		p.changes = append(p.changes, Change{Kind: Destructive, Action: "DeleteRole", Role: st.name, Summary: fmt.Sprintf("delete role %s: nothing is left in its trust policy", st.name)})
+	} else if !removed.empty() {
+		p.updateTrust = newTrust
+		p.changes = append(p.changes, trustChanges(st.name, removed, Narrowing)...)
+	}
+	return p, nil
+}
+
+// revokePolicy plans narrowing one policy to nd: a new version, or, when
+// nothing is left and the name is the library's, detaching and deleting it.
+func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *Document, o Options, gone map[string]bool) {
+	if len(nd.Statement) == 0 && strings.HasPrefix(ps.name, ManagedPolicyPrefix) {
+		if st.isAttached(ps.name) {
+			p.detach = append(p.detach, attached{name: ps.name, typ: Custom})
+			p.changes = append(p.changes, Change{Kind: Narrowing, Action: "DetachPolicyFromRole", Role: st.name, Policy: ps.name, Summary: fmt.Sprintf("detach custom policy %s from role %s", ps.name, st.name)})
+		}
+		for _, v := range ps.versions {
+			if !v.IsDefaultVersion && !strings.EqualFold(v.VersionId, ps.defaultVersion) {
+				p.deleteVers = append(p.deleteVers, policyVersionRef{policy: ps.name, version: v.VersionId})
+			}
+		}
+		p.deletePols = append(p.deletePols, ps.name)
+		gone[strings.ToLower(ps.name)] = true
+		p.changes = append(p.changes, Change{Kind: Destructive, Action: "DeletePolicy", Role: st.name, Policy: ps.name, Summary: fmt.Sprintf("delete custom policy %s: nothing is left in it", ps.name)})
+		return
+	}
+	if len(nd.Statement) == 0 {
+		p.changes = append(p.changes, Change{Kind: Note, Role: st.name, Policy: ps.name,
+			Summary: fmt.Sprintf("policy %s would be empty, but its name is not one this library gives; it is left as it is", ps.name)})
+		return
+	}
+	w := policyWrite{name: ps.name, doc: nd, fromVer: ps.defaultVersion}
+	if len(ps.versions) >= o.Limits.VersionsPerPolicy {
+		for _, v := range ps.versions {
+			if !v.IsDefaultVersion && !strings.EqualFold(v.VersionId, ps.defaultVersion) {
+				w.rotate = v.VersionId
+				break
+			}
+		}
+		p.changes = append(p.changes, Change{Kind: Destructive, Action: "CreatePolicyVersion", Policy: ps.name, Role: st.name,
+			Summary: fmt.Sprintf("delete oldest version %s of policy %s to stay within %d versions", w.rotate, ps.name, o.Limits.VersionsPerPolicy)})
+	}
+	p.policies = append(p.policies, w)
+	p.changes = append(p.changes, Change{Kind: Narrowing, Action: "CreatePolicyVersion", Role: st.name, Policy: ps.name, Summary: fmt.Sprintf("new default version of %s without the revoked keys", ps.name)})
+}

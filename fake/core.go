@@ -1,8 +1,14 @@
 package fake
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // request is one RAM call as the core sees it, however it arrived: from an
@@ -28,7 +34,155 @@ type response struct {
 	Lost bool
 }
 
-// do runs one call against the fake's state. (Stub until the core lands.)
+// jsonContentType is the Content-Type of RAM's JSON answers.
+const jsonContentType = "application/json;charset=utf-8"
+
+// do runs one call against the fake's state: it counts the call, applies the
+// first matching fault rule (or the random throttle), serves the call and
+// records it. Latency and holds end early when ctx ends; the call then does
+// not commit and is answered with ServiceUnavailable.
 func (r *RAM) do(ctx context.Context, req request) response {
-	return response{Status: http.StatusBadRequest, Header: http.Header{}, Body: []byte(`{"RequestId":"","HostId":"ram.aliyuncs.com","Code":"InvalidAction.NotFound","Message":"stub"}`)}
+	p := params(maps.Clone(req.Params))
+	if p == nil {
+		p = params{}
+	}
+
+	r.mu.Lock()
+	r.counts[req.Action]++
+	nth := r.counts[req.Action]
+	rid := r.newRequestIDLocked()
+	rule, _ := r.matchLocked(req.Action, nth, rid)
+	r.mu.Unlock()
+
+	if h := rule.Hold; h != nil {
+		defer h.markDone()
+	}
+	if d := r.opts.Latency + rule.Latency; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return r.abandon(ctx, req, p, rid)
+		}
+	}
+	if h := rule.Hold; h != nil && !h.wait(ctx) {
+		return r.abandon(ctx, req, p, rid)
+	}
+	if ctx.Err() != nil {
+		return r.abandon(ctx, req, p, rid)
+	}
+
+	var res response
+	if rule.Code != "" {
+		e := &apiError{Code: rule.Code, Message: rule.Message}
+		if e.Message == "" {
+			e.Message = codes[rule.Code].message
+		}
+		res = r.errorResponse(rid, e, rule.Status, rule.RetryAfter)
+		res.Lost = rule.LoseAnswer
+		r.mu.Lock()
+		r.recordLocked(req, p, rid, e.Code, res)
+		r.mu.Unlock()
+		return res
+	}
+
+	r.mu.Lock()
+	body, e := r.serveLocked(req.Action, p, rid)
+	if e != nil {
+		res = r.errorResponse(rid, e, 0, 0)
+	} else {
+		res = successResponse(rid, body)
+	}
+	res.Lost = rule.LoseAnswer
+	code := ""
+	if e != nil {
+		code = e.Code
+	}
+	r.recordLocked(req, p, rid, code, res)
+	r.mu.Unlock()
+	return res
+}
+
+// serveLocked runs the action's handler.
+func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) {
+	h, ok := handlers[action]
+	if !ok {
+		return nil, newError("InvalidAction.NotFound")
+	}
+	return h(r, p, rid, r.now())
+}
+
+// abandon answers a call whose context ended before it committed.
+func (r *RAM) abandon(ctx context.Context, req request, p params, rid string) response {
+	e := errorf("ServiceUnavailable", "The call was abandoned before it was served: %v.", context.Cause(ctx))
+	res := r.errorResponse(rid, e, 0, 0)
+	r.mu.Lock()
+	r.recordLocked(req, p, rid, e.Code, res)
+	r.mu.Unlock()
+	return res
+}
+
+// errorResponse builds RAM's error answer. status zero means the code's
+// status; a positive retryAfter sets x-acs-retry-after in milliseconds.
+func (r *RAM) errorResponse(rid string, e *apiError, status int, retryAfter time.Duration) response {
+	if status <= 0 {
+		status = r.status(e.Code)
+	}
+	h := header(rid)
+	if retryAfter > 0 {
+		h.Set("x-acs-retry-after", strconv.FormatInt(retryAfter.Milliseconds(), 10))
+	}
+	body := encode(struct {
+		RequestID string `json:"RequestId"`
+		HostID    string `json:"HostId"`
+		Code      string `json:"Code"`
+		Message   string `json:"Message"`
+	}{rid, hostID, e.Code, e.Message})
+	return response{Status: status, Header: h, Body: body}
+}
+
+func successResponse(rid string, body any) response {
+	return response{Status: http.StatusOK, Header: header(rid), Body: encode(body)}
+}
+
+func header(rid string) http.Header {
+	h := make(http.Header)
+	h.Set("Content-Type", jsonContentType)
+	h.Set("x-acs-request-id", rid)
+	return h
+}
+
+// encode renders v as compact JSON without HTML escaping, as RAM does.
+func encode(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Every body is built from strings, numbers and booleans.
+		panic(fmt.Sprintf("fake: encode answer: %v", err))
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// newRequestIDLocked returns a unique RequestId shaped like RAM's: upper-case
+// hex in UUID groups, derived from a counter and Options.Seed so runs are
+// repeatable. The last group is the counter scrambled by a fixed mask, which
+// keeps IDs unique.
+func (r *RAM) newRequestIDLocked() string {
+	r.reqSeq++
+	seed := uint64(r.opts.Seed)
+	a := mix(r.reqSeq ^ seed)
+	b := mix(a)
+	last := (r.reqSeq ^ mix(seed)) & 0xffffffffffff
+	return fmt.Sprintf("%08X-%04X-4%03X-%04X-%012X",
+		uint32(a>>32), uint16(a>>16), uint16(a)&0x0fff, uint16(b)&0x3fff|0x8000, last)
+}
+
+// mix is the splitmix64 finalizer: a cheap bijective scramble.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }

@@ -1,4 +1,187 @@
-// Package fake is an in-memory Alibaba Cloud RAM for offline tests, with the
-// same behaviour and error codes as RAM, fault injection, and an HTTP endpoint
-// that speaks RAM's RPC protocol.
+// Package fake is an in-memory Alibaba Cloud RAM for offline tests. It holds
+// one account's roles, custom policies and their versions, the system
+// policies this module uses, and role attachments; it answers with RAM's error
+// codes and HTTP statuses; it can inject faults; it records every call; and
+// an HTTP endpoint serves the same state over RAM's RPC protocol, so that the
+// official SDK, or any other RAM client, can be pointed at it.
+//
+// [New] returns a [*RAM]. Its methods CreateRole, GetRole, UpdateRole,
+// DeleteRole, ListRoles, CreatePolicy, GetPolicy, DeletePolicy, ListPolicies,
+// CreatePolicyVersion, GetPolicyVersion, ListPolicyVersions,
+// DeletePolicyVersion, SetDefaultPolicyVersion, AttachPolicyToRole,
+// DetachPolicyFromRole, ListPoliciesForRole and ListEntitiesForPolicy take and
+// return the SDK's own types (package services/ram), so *RAM satisfies
+// encryptperm.RAM and stands wherever a *ram.Client does:
+//
+//	f := fake.New(nil)
+//	req := ram.CreateGetRoleRequest()
+//	req.RoleName = "AliyunECSShareEncryptSnapshotDefaultRole"
+//	_, err := f.GetRole(req) // *errors.ServerError, EntityNotExist.Role, 404
+//
+// Every call, in process or through the endpoint, runs through one core that
+// produces the status, headers and JSON body the endpoint sends. The
+// in-process methods hand that answer to the SDK's own unmarshalling, so both
+// paths give callers the same response structs and the same errors.
+//
+// The fake is safe for concurrent use. It stores and returns copies, and lists
+// in sorted order. Its time comes from [Options].Clock, so dates and the
+// propagation delay can be driven by a test.
+//
+// # Names
+//
+// RAM treats role and policy names without regard to case: "ShareRole" and
+// "sharerole" are one role, and creating the second fails with
+// EntityAlreadyExists.Role. The fake looks names up and checks uniqueness the
+// same way, and answers with the spelling the entity was created with.
+//
+// # Errors
+//
+// Refusals come back as the SDK's *errors.ServerError (package
+// sdk/errors), with RAM's RequestId, HostId "ram.aliyuncs.com", Code and
+// Message, and RespHeaders set. The codes and their default HTTP statuses:
+//
+//	Missing<Param>                                      400  a required parameter is absent (e.g. MissingRoleName) *
+//	InvalidParameter.RoleName.InvalidChars / .Length    400  letters, digits, "." and "-"; Limits.RoleNameMaxLen
+//	InvalidParameter.PolicyName.InvalidChars / .Length  400  letters, digits and "-"; Limits.PolicyNameMaxLen
+//	InvalidParameter.AssumeRolePolicyDocument.Length    400  Limits.TrustPolicyMaxLen bytes
+//	InvalidParameter.NewAssumeRolePolicyDocument.Length 400  the same, on UpdateRole
+//	InvalidParameter.PolicyDocument.Length              400  Limits.PolicyDocumentMaxLen bytes
+//	InvalidParameter.Description.Length                 400  Limits.DescriptionMaxLen characters
+//	InvalidParameter.NewDescription.Length              400  the same, on UpdateRole *
+//	InvalidParameter.MaxSessionDuration                 400  outside Limits.Min/MaxSessionDuration *
+//	InvalidParameter.NewMaxSessionDuration              400  the same, on UpdateRole *
+//	InvalidParameter.PolicyType                         400  not "System" or "Custom"
+//	InvalidParameter.VersionId.Format                   400  not v1, v2, ...
+//	InvalidParameter.SetAsDefault / .RotateStrategy     400  an unknown value *
+//	InvalidParameter.MaxItems / .Marker                 400  MaxItems outside 1..1000, a marker the fake did not issue *
+//	MalformedPolicyDocument                             400  the document breaks RAM's grammar; the message says how (409 in a newer RAM page) *
+//	EntityNotExist.Role / .Policy / .Policy.Version     404
+//	EntityNotExist.Role.Policy                          404  DetachPolicyFromRole of a policy not attached *
+//	EntityAlreadyExists.Role / .Policy                  409
+//	EntityAlreadyExists.Role.Policy                     409  the policy is already attached *
+//	DeleteConflict.Role.Policy                          409  DeleteRole while policies are attached
+//	DeleteConflict.Policy.Role                          409  DeletePolicy while attached to a role *
+//	DeleteConflict.Policy.Version                       409  DeletePolicy while other versions exist
+//	DeleteConflict.Policy.Version.Default               409  DeletePolicyVersion of the default
+//	LimitExceeded.Policy.Version                        409  Limits.VersionsPerPolicy, without rotation
+//	LimitExceeded.Role.Policy                           409  Limits.CustomPoliciesPerRole / SystemPoliciesPerRole
+//	LimitExceeded.Role / LimitExceeded.Policy           409  Limits.RolesPerAccount / CustomPoliciesPerAccount
+//	InvalidAction.NotFound                              404  an action the fake does not serve *
+//	Throttling.User (also Throttling, Throttling.Api)   400  fault rules and the random throttle *
+//	ServiceUnavailable                                  503  fault rules; a call abandoned by its context
+//	InternalError                                       500  fault rules
+//	NoPermission                                        403  fault rules
+//
+// A star marks a code or status that RAM's published pages do not confirm;
+// it follows the nearest evidence (RAM's gateway conventions, SDK fixtures,
+// sibling codes). [Options].Statuses overrides the status of any code.
+//
+// Parameters are checked first (presence, form, length, then the document's
+// grammar), the account's state after. RAM does not publish its order.
+//
+// An answer lost by a fault ([Rule].LoseAnswer) reaches an in-process caller
+// as the *url.Error (wrapping io.EOF) that a *ram.Client with its default
+// configuration returns when the server drops the connection. The endpoint
+// really drops the connection.
+//
+// # Fault injection
+//
+// Fault rules ([Rule]) are set with [Options].Faults, [RAM.SetFaults] and
+// [RAM.AddFault]. For each call the fake counts the call per action, then
+// tries the rules in order; the first that matches wins, and no other rule or
+// the random throttle applies to that call. A rule matches on Action (empty:
+// any) and Nth (the call's 1-based number among calls of that action since
+// New or Reset; 0: every call). A matching rule:
+//
+//   - waits Latency (and [Options].Latency applies to every call);
+//   - holds the call before it commits when Hold is set, until the test calls
+//     [Hold.Release] ([RAM.HoldCall] adds such a rule and returns the hold;
+//     [Hold.Held] tells when a call is waiting, [Hold.Done] when it finished);
+//   - answers Code (with Status, Message and an x-acs-retry-after header of
+//     RetryAfter in milliseconds) without touching state, or serves the call;
+//   - drops the answer when LoseAnswer is set. Without Code the call has
+//     committed, so the caller sees a transport error although state changed;
+//     with Code nothing committed.
+//
+// When no rule matches, [Options].ThrottleRate refuses the call with
+// Throttling.User and x-acs-retry-after ([Options].ThrottleRetryAfter), with a
+// generator seeded by [Options].Seed so that runs repeat. [RAM.Fired] records
+// every call a rule or the throttle acted on. [Options].PropagationDelay hides
+// roles and custom policies created through the API from AttachPolicyToRole
+// (EntityNotExist.Role or EntityNotExist.Policy) until that long after their
+// creation by the fake's clock.
+//
+// Waits end early when the call's context ends (only endpoint calls have one);
+// the call then does not commit and is answered ServiceUnavailable.
+//
+// # Inspection
+//
+// [RAM.Roles], [RAM.Role], [RAM.TrustPolicy], [RAM.TrustedPrincipals],
+// [RAM.Policies], [RAM.Policy], [RAM.PolicyVersions], [RAM.Attachments] and
+// [RAM.AttachmentsOf] read state without going through RAM's API, so they
+// neither count as calls nor meet faults. [RAM.Calls] returns the call log:
+// action, parameters, request ID, result code and status, with access key
+// IDs, signatures, secrets and security tokens replaced by [Redacted].
+// [Options].MaxCalls bounds the log. [RAM.Reset] returns the fake to its state
+// after New.
+//
+// [RAM.PutRole], [RAM.PutPolicy] and [RAM.PutAttachment] seed state directly,
+// past faults, count limits and the propagation delay: a role whose trust
+// policy holds statements this module never writes, a policy that already has
+// five versions, a further system policy. Seeded documents must still follow
+// RAM's grammar.
+//
+// # RPC endpoint
+//
+// [NewServer] wraps a *RAM in an http.Handler that speaks RAM's RPC protocol
+// with signature checks, and [Start] serves it on a loopback port. Calls
+// through the endpoint share the fake's state, faults and call log with
+// in-process calls.
+//
+// # Differences from RAM
+//
+// The fake models what this module needs, and no more. Known differences:
+//
+//   - Only roles, custom and system policies, policy versions and role
+//     attachments exist. There are no users, groups, user or group
+//     attachments, access keys, service-linked roles or tags;
+//     ListEntitiesForPolicy always lists no users and no groups. Actions
+//     outside the list above answer InvalidAction.NotFound.
+//   - Only two system policies exist, AliyunKMSFullAccess (version v3 only)
+//     and AliyunECSDiskEncryptRolePolicy (v1), with the documents RAM
+//     publishes; their dates and descriptions are made up. More can be seeded
+//     with PutPolicy.
+//   - Custom and system policies have separate name spaces: a custom policy
+//     may take a system policy's name. RAM may refuse that.
+//   - The statuses and codes starred under Errors are inferred, not
+//     published; so is the order of checks.
+//   - Documents are checked with RAM's published grammar: Version "1", a
+//     non-empty Statement array, Effect Allow or Deny, Action or NotAction,
+//     Resource or NotResource (for policies), a Principal of RAM, Service or
+//     Federated (for trust policies, keys in any case), and a Condition of
+//     operator, key and value(s). Keys RAM does not define, unknown condition
+//     operators, and the form of action, resource and principal strings are
+//     not checked; RAM may be stricter. Duplicate JSON keys are accepted
+//     (the last wins).
+//   - Documents are stored with insignificant whitespace removed and key order
+//     kept. RAM reformats what it stores too, but perhaps differently, so
+//     compare documents by meaning, never by bytes.
+//   - Names keep the spelling given at creation, in answers and in ARNs; RAM
+//     has been seen to answer some ARNs in lower case.
+//   - ListRoles leaves trust policies out; ListPolicyVersions includes each
+//     version's document (the SDK's struct has the field; older RAM pages
+//     leave it out). Markers are opaque strings of the fake's own; MaxItems
+//     runs from 1 to 1000, 100 by default.
+//   - RoleIds and RequestIds are unique and shaped like RAM's, but derived
+//     from counters and the seed, not random.
+//   - UpdateRole sets UpdateDate on every success, even when nothing changed.
+//   - The propagation delay is a model of eventual consistency, not a
+//     measured behaviour; RAM publishes none. The random throttle is a fixed
+//     rate per call, not RAM's quotas.
+//   - In-process calls are not authenticated and no call is authorized:
+//     NoPermission comes only from fault rules. The in-process fake never
+//     retries; a *ram.Client with AutoRetry on would retry transport errors
+//     and 5xx answers itself.
+//   - The trust policy size limit (Limits.TrustPolicyMaxLen, 4096 bytes) is
+//     unconfirmed; RAM has the error code but publishes no number.
 package fake

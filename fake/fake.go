@@ -1,10 +1,148 @@
 package fake
 
-// RAM is an in-memory RAM. (Skeleton; the full fake is being built.)
-type RAM struct{}
+import (
+	"maps"
+	"math/rand/v2"
+	"sync"
+	"time"
 
-// Options configures a fake RAM; nil means defaults.
-type Options struct{}
+	"github.com/ecsperm/ecsperm/encryptperm"
+)
 
-// New returns an empty fake RAM.
-func New(opts *Options) *RAM { return &RAM{} }
+// DefaultAccountID is the account UID of a fake RAM whose Options leave
+// AccountID empty.
+const DefaultAccountID = "1234567890123456"
+
+// DefaultThrottleRetryAfter is the x-acs-retry-after value of a random
+// throttle when Options.ThrottleRetryAfter is zero.
+const DefaultThrottleRetryAfter = time.Second
+
+// Options configures a fake RAM. A nil *Options, and the zero value of every
+// field, give a sane default: account DefaultAccountID, RAM's limits, the real
+// clock, RAM's HTTP statuses, and no faults, throttling, delay or latency.
+type Options struct {
+	// AccountID is the account UID used in ARNs. Empty means DefaultAccountID.
+	AccountID string
+
+	// Limits overrides RAM's limits. Zero fields take the values of
+	// encryptperm.DefaultLimits, the table the rest of the module enforces.
+	Limits encryptperm.Limits
+
+	// Clock returns the current time. It stamps CreateDate, UpdateDate and
+	// AttachDate and drives PropagationDelay. Nil means time.Now. The fake
+	// calls it with its lock held, so it must not call the fake.
+	Clock func() time.Time
+
+	// Statuses overrides the HTTP status of error codes, for example
+	// {"MalformedPolicyDocument": 409} or {"Throttling.User": 503}. RAM does
+	// not publish some statuses; see the package documentation.
+	Statuses map[string]int
+
+	// Faults are the fault rules in force after New and after Reset. The
+	// first rule that matches a call wins.
+	Faults []Rule
+
+	// ThrottleRate is the probability, from 0 to 1, that a call no rule
+	// matched is refused with Throttling.User. Draws come from a generator
+	// seeded with Seed, so a run is repeatable.
+	ThrottleRate float64
+	// ThrottleRetryAfter is the x-acs-retry-after value sent with a random
+	// throttle. Zero means DefaultThrottleRetryAfter.
+	ThrottleRetryAfter time.Duration
+	// Seed seeds the random throttle.
+	Seed int64
+
+	// PropagationDelay hides a role or custom policy from AttachPolicyToRole
+	// until this long (by Clock) after it was created, as an eventually
+	// consistent service might.
+	PropagationDelay time.Duration
+
+	// Latency delays every call by a fixed time before it is served, to
+	// imitate a network. Rules can add more.
+	Latency time.Duration
+
+	// MaxCalls caps the call log: only the last MaxCalls calls are kept.
+	// Zero means no cap.
+	MaxCalls int
+}
+
+// RAM is one account's RAM held in memory. It behaves as RAM does for the
+// roles, custom and system policies, policy versions and role attachments
+// that this module uses, and answers with RAM's codes and HTTP statuses.
+// Its methods are safe for concurrent use.
+//
+// The zero value is not usable; call New.
+type RAM struct {
+	opts   Options // normalized copy; Faults and Statuses are copies
+	limits encryptperm.Limits
+	clock  func() time.Time
+
+	mu     sync.Mutex
+	st     *state
+	rules  []Rule
+	counts map[string]int // calls per action
+	rng    *rand.Rand
+	calls  []Call
+	fired  []FiredRule
+	reqSeq uint64 // request IDs issued
+}
+
+var _ encryptperm.RAM = (*RAM)(nil)
+
+// New returns a fake RAM configured by opts (nil means defaults). It holds the
+// system policies AliyunKMSFullAccess and AliyunECSDiskEncryptRolePolicy and
+// no roles or custom policies.
+func New(opts *Options) *RAM {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.AccountID == "" {
+		o.AccountID = DefaultAccountID
+	}
+	if o.ThrottleRetryAfter <= 0 {
+		o.ThrottleRetryAfter = DefaultThrottleRetryAfter
+	}
+	o.Statuses = maps.Clone(o.Statuses)
+	o.Faults = append([]Rule(nil), o.Faults...)
+	r := &RAM{
+		opts:   o,
+		limits: o.Limits.WithDefaults(),
+		clock:  o.Clock,
+	}
+	if r.clock == nil {
+		r.clock = time.Now
+	}
+	r.resetLocked()
+	return r
+}
+
+// Reset returns the fake to the state New gave it: no roles, custom policies
+// or attachments, an empty call log and fired-rule record, call counts at
+// zero, the fault rules of Options.Faults and a reseeded random throttle.
+// Calls held by a Hold stay held until it is released.
+func (r *RAM) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resetLocked()
+}
+
+func (r *RAM) resetLocked() {
+	r.st = newState()
+	r.rules = append([]Rule(nil), r.opts.Faults...)
+	r.counts = make(map[string]int)
+	seed := uint64(r.opts.Seed)
+	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	r.calls = nil
+	r.fired = nil
+	r.reqSeq = 0
+}
+
+// AccountID returns the account UID the fake uses in ARNs.
+func (r *RAM) AccountID() string { return r.opts.AccountID }
+
+// Limits returns the limits the fake enforces.
+func (r *RAM) Limits() encryptperm.Limits { return r.limits }
+
+// now returns the clock's time in UTC.
+func (r *RAM) now() time.Time { return r.clock().UTC() }

@@ -1,27 +1,135 @@
+// Command quickstart shows the main job of encryptperm against the embedded
+// in-memory fake RAM, so it needs no cloud account: it builds the grants of the
+// seed page's scenarios, prints their documents, then plans, applies, applies
+// again (no change) and revokes them.
+//
+//	go run ./examples/quickstart
 package main
 
 import (
+	"context"
 	"fmt"
 	"log"
+	"os"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+// The seed page's placeholders, filled in.
+var (
+	key = encryptperm.Key{Region: "cn-hangzhou", Owner: "1234567890123456", ID: "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}
 )
 
 func main() {
-	g, err := encryptperm.ShareSnapshot().
-		WithAccounts("2000000000000001", "2000000000000002").
-		WithKey(encryptperm.Key{Region: "cn-hangzhou", Owner: "1234567890123456", ID: "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}).
-		Build()
-	if err != nil {
+	if err := run(context.Background()); err != nil {
 		log.Fatal(err)
 	}
+}
+
+func run(ctx context.Context) error {
+	grants, err := build()
+	if err != nil {
+		return err
+	}
+	for _, g := range grants {
+		printGrant(g)
+	}
+
+	ram := fake.New(&fake.Options{AccountID: key.Owner})
+	applier := encryptperm.NewApplier(ram, nil)
+
+	section("plan (nothing written yet)")
+	plan, err := applier.Plan(ctx, grants...)
+	if err != nil {
+		return err
+	}
+	fmt.Print(plan)
+
+	section("apply")
+	res, err := applier.Apply(ctx, grants...)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+
+	section("apply again")
+	res, err = applier.Apply(ctx, grants...)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+
+	section("what the fake RAM holds now")
+	for _, r := range ram.Roles() {
+		atts, _ := ram.AttachmentsOf(r.Name)
+		fmt.Printf("role %s:", r.Name)
+		for _, a := range atts {
+			fmt.Printf(" %s(%s)", a.PolicyName, a.PolicyType)
+		}
+		fmt.Println()
+	}
+
+	section("revoke")
+	res, err = applier.Revoke(ctx, grants...)
+	if err != nil {
+		return err
+	}
+	for _, c := range res.Changes {
+		fmt.Println(c)
+	}
+	fmt.Printf("roles left: %d\n", len(ram.Roles()))
+	return nil
+}
+
+// build makes the grants of the seed page: a snapshot shared with two
+// accounts, an image shared with a resource directory and with one of its
+// folders, and disk encryption scoped to one key.
+func build() ([]*encryptperm.Grant, error) {
+	snap, err := encryptperm.ShareSnapshot().
+		WithAccounts("2000000000000001", "2000000000000002").
+		WithKey(key).
+		Build()
+	if err != nil {
+		return nil, err
+	}
+	imgRD, err := encryptperm.ShareImage().
+		WithResourceDirectory("rd-3GabcD").
+		WithKey(key).
+		Build()
+	if err != nil {
+		return nil, err
+	}
+	imgFolder, err := encryptperm.ShareImage().
+		WithFolder("rd-3GabcD/r-Wm12cd/fd-bOnB34ef").
+		WithKey(key).
+		Build()
+	if err != nil {
+		return nil, err
+	}
+	disk, err := encryptperm.DiskEncryption().WithKey(key).Build()
+	if err != nil {
+		return nil, err
+	}
+	return []*encryptperm.Grant{snap, imgRD, imgFolder, disk}, nil
+}
+
+func printGrant(g *encryptperm.Grant) {
+	section(fmt.Sprintf("%s: role %s", g.Kind, g.Role.Name))
+	fmt.Println("trust policy:")
 	fmt.Println(g.Role.TrustPolicy.Indent())
 	for _, p := range g.Policies {
-		fmt.Println(p.Name, p.Document.Indent())
+		if p.Document == nil {
+			fmt.Printf("attach %s policy %s\n", p.Type, p.Name)
+			continue
+		}
+		fmt.Printf("%s policy %s:\n%s\n", p.Type, p.Name, p.Document.Indent())
 	}
 	for _, f := range g.Findings {
-		fmt.Println(f)
+		fmt.Println("finding:", f)
 	}
-	_, err = encryptperm.ShareSnapshot().WithAccounts("12", "*", "2000000000000001@x").WithFolder("rd-a/r-b/fd-c*").WithServiceKey().WithKey(encryptperm.Key{Region: "CN", Owner: "1", ID: "alias/x"}).Build()
-	fmt.Println(err)
+}
+
+func section(title string) {
+	fmt.Fprintf(os.Stdout, "\n== %s\n", title)
 }

@@ -1,0 +1,113 @@
+// Command ramserver runs the fake RAM's RPC endpoint on its own, so that any
+// RAM client (the official SDKs, or a command-line client given a custom
+// endpoint) can be pointed at an in-memory RAM:
+//
+//	go run ./examples/ramserver -addr 127.0.0.1:8080 \
+//		-access-key-id ID -access-key-secret SECRET \
+//		-account 1234567890123456 [-security-token TOKEN] [-latency 20ms]
+//
+// It prints one line, "ramserver listening on http://ADDR", once it accepts
+// requests, and stops cleanly on SIGINT or SIGTERM. Clients must use plain
+// HTTP, sign with the given key (and send the token, if one is given), and
+// keep their clock within 15 minutes of the server's.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+// shutdownGrace is how long calls in flight may take to finish on shutdown.
+const shutdownGrace = 5 * time.Second
+
+// callLogSize is how many recent calls the fake's call log keeps.
+const callLogSize = 1000
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "ramserver:", err)
+		os.Exit(2)
+	}
+}
+
+// run parses args, serves the endpoint until ctx ends, then shuts it down
+// gracefully. It writes the listening line to stdout.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("ramserver", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
+	keyID := fs.String("access-key-id", "", "access key ID clients sign with (required)")
+	secret := fs.String("access-key-secret", "", "access key secret clients sign with (required)")
+	token := fs.String("security-token", "", "STS security token clients must send with the key (optional)")
+	account := fs.String("account", fake.DefaultAccountID, "account UID used in ARNs")
+	latency := fs.Duration("latency", 0, "fixed delay added to every answer, such as 20ms")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if *keyID == "" || *secret == "" {
+		return errors.New("an access key is required: give -access-key-id and -access-key-secret")
+	}
+	if *account == "" || strings.Trim(*account, "0123456789") != "" {
+		return fmt.Errorf("-account %q: an account UID is a string of digits", *account)
+	}
+	if *latency < 0 {
+		return fmt.Errorf("-latency %v: must not be negative", *latency)
+	}
+
+	// A long-running server keeps only the recent calls in its log, so that
+	// memory stays bounded.
+	ram := fake.New(&fake.Options{AccountID: *account, MaxCalls: callLogSize})
+	handler := fake.NewServer(ram, &fake.ServerOptions{
+		Credentials: []fake.Credential{{AccessKeyID: *keyID, AccessKeySecret: *secret, SecurityToken: *token}},
+		Latency:     *latency,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "ramserver listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		<-served
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

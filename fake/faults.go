@@ -1,0 +1,189 @@
+package fake
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Rule is one fault rule. A rule matches a call when Action is empty or equal
+// to the call's action, and Nth is zero or equal to the call's number among
+// calls of that action (1 for the first). Rules are tried in order and the
+// first match wins; later rules and the random throttle are not consulted.
+//
+// A matching rule acts in this order: it waits Latency, then, if Hold is set,
+// holds the call until the hold is released; then, if Code is set, it refuses
+// the call with that error without touching state; otherwise the call is
+// served. LoseAnswer then drops the answer: the caller sees a transport error
+// and cannot tell whether the call committed. Without Code the call has
+// committed; with Code it has not.
+type Rule struct {
+	// Action is the RAM action to match, such as "CreatePolicyVersion".
+	// Empty matches every action.
+	Action string
+	// Nth is the 1-based number of the call of Action to match (counting
+	// every call of that action since New or Reset). Zero matches every call.
+	Nth int
+
+	// Code is the error code to answer with, such as "Throttling.User",
+	// "ServiceUnavailable" or "InternalError". Empty serves the call.
+	Code string
+	// Status is the HTTP status of Code's answer. Zero takes the code's
+	// status (see the package documentation), or 500 for a code the fake
+	// does not know.
+	Status int
+	// Message is the message of Code's answer. Empty takes the code's own.
+	Message string
+	// RetryAfter, when positive, is sent in the x-acs-retry-after header of
+	// Code's answer, in milliseconds.
+	RetryAfter time.Duration
+
+	// Latency delays the call before anything else happens, on top of
+	// Options.Latency.
+	Latency time.Duration
+	// LoseAnswer drops the answer, so the caller sees a transport error.
+	LoseAnswer bool
+	// Hold, when set, holds the call before it commits until Hold.Release
+	// is called. See Hold.
+	Hold *Hold
+}
+
+// matches reports whether the rule matches the nth call of action.
+func (ru Rule) matches(action string, nth int) bool {
+	return (ru.Action == "" || ru.Action == action) && (ru.Nth == 0 || ru.Nth == nth)
+}
+
+// Hold holds calls before they commit, so that a test can order concurrent
+// calls without sleeping. Put it in a Rule, or use (*RAM).HoldCall. Every call
+// the rule matches waits until Release; once released, the hold lets every
+// later call through. The zero value is ready to use, and so is NewHold's.
+type Hold struct {
+	once                  sync.Once
+	held, released, done  chan struct{}
+	heldOnce, releaseOnce sync.Once
+	doneOnce              sync.Once
+}
+
+// NewHold returns a hold that has held nothing yet.
+func NewHold() *Hold {
+	h := &Hold{}
+	h.init()
+	return h
+}
+
+func (h *Hold) init() {
+	h.once.Do(func() {
+		h.held = make(chan struct{})
+		h.released = make(chan struct{})
+		h.done = make(chan struct{})
+	})
+}
+
+// Held returns a channel that is closed once a call is being held.
+func (h *Hold) Held() <-chan struct{} {
+	h.init()
+	return h.held
+}
+
+// Done returns a channel that is closed once the first held call has
+// finished, answered or not.
+func (h *Hold) Done() <-chan struct{} {
+	h.init()
+	return h.done
+}
+
+// Release lets held calls, and every later call the hold matches, go on.
+// Calling it more than once is harmless.
+func (h *Hold) Release() {
+	h.init()
+	h.releaseOnce.Do(func() { close(h.released) })
+}
+
+// wait marks a call as held and blocks until Release or until ctx ends,
+// reporting whether it was released.
+func (h *Hold) wait(ctx context.Context) bool {
+	h.init()
+	h.heldOnce.Do(func() { close(h.held) })
+	select {
+	case <-h.released:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (h *Hold) markDone() {
+	h.init()
+	h.doneOnce.Do(func() { close(h.done) })
+}
+
+// FiredRule records one call a fault acted on.
+type FiredRule struct {
+	// Index is the rule's position in the fault rules when it fired, or -1
+	// for the random throttle.
+	Index int
+	// Rule is a copy of the rule that fired. For the random throttle it is
+	// the throttle's effect.
+	Rule Rule
+	// Action is the action of the call.
+	Action string
+	// Call is the call's number among calls of that action, from 1.
+	Call int
+	// RequestID is the RequestId of the call.
+	RequestID string
+}
+
+// SetFaults replaces the fault rules. Calls that are already past matching
+// are not affected.
+func (r *RAM) SetFaults(rules ...Rule) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rules = append([]Rule(nil), rules...)
+}
+
+// AddFault appends a fault rule after the existing ones.
+func (r *RAM) AddFault(rule Rule) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rules = append(r.rules, rule)
+}
+
+// Faults returns a copy of the fault rules in force.
+func (r *RAM) Faults() []Rule {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Rule(nil), r.rules...)
+}
+
+// HoldCall appends a rule that holds the nth call of action (every call when
+// nth is zero) and returns its hold.
+func (r *RAM) HoldCall(action string, nth int) *Hold {
+	h := NewHold()
+	r.AddFault(Rule{Action: action, Nth: nth, Hold: h})
+	return h
+}
+
+// Fired returns, in order, the calls a fault rule or the random throttle
+// acted on.
+func (r *RAM) Fired() []FiredRule {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]FiredRule(nil), r.fired...)
+}
+
+// matchLocked finds the fault for the nth call of action: the first rule that
+// matches, else a random throttle draw. It records what fired.
+func (r *RAM) matchLocked(action string, nth int, rid string) (Rule, bool) {
+	for i, ru := range r.rules {
+		if ru.matches(action, nth) {
+			r.fired = append(r.fired, FiredRule{Index: i, Rule: ru, Action: action, Call: nth, RequestID: rid})
+			return ru, true
+		}
+	}
+	if r.opts.ThrottleRate > 0 && r.rng.Float64() < r.opts.ThrottleRate {
+		ru := Rule{Code: "Throttling.User", RetryAfter: r.opts.ThrottleRetryAfter}
+		r.fired = append(r.fired, FiredRule{Index: -1, Rule: ru, Action: action, Call: nth, RequestID: rid})
+		return ru, true
+	}
+	return Rule{}, false
+}

@@ -248,7 +248,6 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	return r.resp, err
 }
 
-
 // retryAfter returns the wait RAM asked for with x-acs-retry-after (in
 // milliseconds), or 0.
 func retryAfter(err error) time.Duration {

@@ -184,4 +184,14 @@
 //     and 5xx answers itself.
 //   - The trust policy size limit (Limits.TrustPolicyMaxLen, 4096 bytes) is
 //     unconfirmed; RAM has the error code but publishes no number.
+//   - The RPC endpoint (Server) refuses Format=XML with
+//     InvalidParameter.Format rather than answering in XML, and bearer
+//     tokens. The codes and statuses of its gateway checks (missing common
+//     parameters, signature method and version, timestamp, security token)
+//     are partly inferred; see Server. Its RequestIds for refused requests
+//     are random, and refused requests are neither logged in Calls nor
+//     counted by fault rules. In a SignatureDoesNotMatch message the
+//     SecurityToken's value is redacted, so the SDK's hint about a wrong
+//     secret works only for keys without a token. RAM's 4 KB limit on GET
+//     requests is not enforced.
 package fake

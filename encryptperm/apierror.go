@@ -169,13 +169,6 @@ func redactURL(s string) string {
 	return u.String()
 }
 
-// isTransport reports whether err is a transport failure: the request may or
-// may not have reached RAM.
-func isTransport(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.Code == "" && ae.Status == 0
-}
-
 // codeOf returns RAM's error code of err, or "".
 func codeOf(err error) string {
 	var ae *APIError

@@ -63,18 +63,3 @@ func (f Finding) String() string {
 	}
 	return fmt.Sprintf("%s [%s] %s: %s", f.Severity, f.Code, f.Path, f.Message)
 }
-
-// severityRank orders severities for comparisons; unknown ones rank lowest.
-func severityRank(s string) int {
-	switch s {
-	case SeverityInfo:
-		return 1
-	case SeverityWarning:
-		return 2
-	case SeverityError:
-		return 3
-	case SeverityCritical:
-		return 4
-	}
-	return 0
-}

@@ -136,12 +136,6 @@ func checkPolicyName(p *problems, path, name string, l Limits) {
 	}
 }
 
-func checkDescription(p *problems, path, d string, l Limits) {
-	if len([]rune(d)) > l.DescriptionMaxLen {
-		p.addLimit(path, "", "%d characters; RAM allows at most %d", len([]rune(d)), l.DescriptionMaxLen)
-	}
-}
-
 func checkLimits(p *problems, l Limits) {
 	if l.RoleNameMaxLen < 0 || l.PolicyDocumentMaxLen < 0 || l.TrustPolicyMaxLen < 0 || l.VersionsPerPolicy < 0 ||
 		l.CustomPoliciesPerRole < 0 || l.SystemPoliciesPerRole < 0 || l.PolicyNameMaxLen < 0 {

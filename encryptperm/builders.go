@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Default custom policy names, one per kind of grant. When the keys do not
@@ -28,6 +29,7 @@ func AccountECSPrincipal(uid string) string { return uid + "@" + ECSService }
 // account use customer keys to encrypt disks, snapshots and images.
 type DiskEncryptionBuilder struct {
 	keys       []Key
+	arns       int // WithKeyARN calls so far, for the path of a bad ARN
 	arnErrs    []FieldError
 	limits     *Limits
 	policyName string
@@ -49,9 +51,11 @@ func (b *DiskEncryptionBuilder) WithKey(k Key) *DiskEncryptionBuilder {
 // WithKeyARN is WithKey for a key ARN, acs:kms:<region>:<owner>:key/<id>. A
 // malformed ARN is reported by Build.
 func (b *DiskEncryptionBuilder) WithKeyARN(arn string) *DiskEncryptionBuilder {
+	i := b.arns
+	b.arns++
 	k, err := ParseKeyARN(arn)
 	if err != nil {
-		b.arnErrs = append(b.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", len(b.arnErrs)), Value: arn, Reason: reasons(err)})
+		b.arnErrs = append(b.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", i), Value: arn, Reason: reasons(err)})
 		return b
 	}
 	return b.WithKey(k)
@@ -107,6 +111,10 @@ func (b *DiskEncryptionBuilder) Build() (*Grant, error) {
 		g.Policies = spreadKeys(&p, name, "ECS uses these keys to encrypt disks, snapshots and images.", keys, l)
 	}
 	checkRoleName(&p, "Role.Name", g.Role.Name, l)
+	if size := g.Role.TrustPolicy.Size(); size > l.TrustPolicyMaxLen {
+		p.addLimit("Role.TrustPolicy", fmt.Sprintf("%d bytes", size), "the trust policy exceeds the limit of %d bytes (Limits.TrustPolicyMaxLen)", l.TrustPolicyMaxLen)
+	}
+	checkDescriptions(&p, g, l)
 	if err := p.err("DiskEncryption grant"); err != nil {
 		return nil, err
 	}
@@ -121,6 +129,7 @@ type ShareBuilder struct {
 	rds        []string
 	folders    []string
 	keys       []Key
+	arns       int // WithKeyARN calls so far, for the path of a bad ARN
 	arnErrs    []FieldError
 	serviceKey bool
 	limits     *Limits
@@ -170,9 +179,11 @@ func (b *ShareBuilder) WithKey(k Key) *ShareBuilder {
 // WithKeyARN is WithKey for a key ARN, acs:kms:<region>:<owner>:key/<id>. A
 // malformed ARN is reported by Build.
 func (b *ShareBuilder) WithKeyARN(arn string) *ShareBuilder {
+	i := b.arns
+	b.arns++
 	k, err := ParseKeyARN(arn)
 	if err != nil {
-		b.arnErrs = append(b.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", len(b.arnErrs)), Value: arn, Reason: reasons(err)})
+		b.arnErrs = append(b.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", i), Value: arn, Reason: reasons(err)})
 		return b
 	}
 	return b.WithKey(k)
@@ -307,6 +318,7 @@ func (b *ShareBuilder) Build() (*Grant, error) {
 		g.Policies = spreadKeys(&p, name, fmt.Sprintf("Lets the recipients' ECS use these keys of shared encrypted %ss.", b.noun()), keys, l)
 	}
 	g.Findings = append(g.Findings, b.findings(g, l)...)
+	checkDescriptions(&p, g, l)
 
 	if err := p.err(what); err != nil {
 		return nil, err
@@ -425,9 +437,10 @@ func NumberedPolicyName(base string, i int) string {
 	return fmt.Sprintf("%s-%d", base, i+1)
 }
 
-// PackKeys splits keys, in ARN order, into the fewest groups whose KeyPolicy
-// fits in maxLen bytes, filling each group before starting the next. A key
-// whose policy alone exceeds maxLen is returned in a group of its own.
+// PackKeys splits keys, sorted by ARN and without duplicates, into runs of
+// consecutive keys whose KeyPolicy fits in maxLen bytes, filling each group
+// before starting the next; that gives the fewest such runs. A key whose
+// policy alone exceeds maxLen is returned in a group of its own.
 func PackKeys(keys []Key, maxLen int) [][]Key {
 	sorted := slices.Clone(keys)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ARN() < sorted[j].ARN() })
@@ -459,11 +472,14 @@ func spreadKeys(p *problems, name, description string, keys []Key, l Limits) []A
 		if d.Size() > l.PolicyDocumentMaxLen {
 			p.addLimit(fmt.Sprintf("Keys[%s]", g[0].ID), g[0].ARN(), "the policy for this key alone is %d bytes; RAM allows %d", d.Size(), l.PolicyDocumentMaxLen)
 		}
-		n := NumberedPolicyName(name, i)
-		if len(n) > l.PolicyNameMaxLen {
-			p.addLimit("PolicyName", n, "numbered policy name is longer than %d characters", l.PolicyNameMaxLen)
+		out = append(out, Attachment{Name: NumberedPolicyName(name, i), Type: Custom, Document: d, Description: description})
+	}
+	// The base name is checked by the caller; report the longest numbered
+	// name once, when only numbering makes it too long.
+	if len(out) > 1 && len(name) <= l.PolicyNameMaxLen {
+		if last := out[len(out)-1].Name; len(last) > l.PolicyNameMaxLen {
+			p.addLimit("PolicyName", last, "numbered policy name is longer than %d characters; shorten the name with WithPolicyName", l.PolicyNameMaxLen)
 		}
-		out = append(out, Attachment{Name: n, Type: Custom, Document: d, Description: description})
 	}
 	if len(out) > l.CustomPoliciesPerRole {
 		p.addLimit("Keys", fmt.Sprint(len(keys)), "%d keys need %d custom policies of at most %d bytes, but a role holds at most %d custom policies", len(keys), len(out), l.PolicyDocumentMaxLen, l.CustomPoliciesPerRole)
@@ -486,9 +502,23 @@ func checkTrustSize(p *problems, g *Grant, l Limits) {
 		fit = 0
 	}
 	p.addLimit("Role.TrustPolicy", fmt.Sprintf("%d bytes", size),
-		"the trust policy exceeds RAM's limit of %d bytes (Limits.TrustPolicyMaxLen): %d of the %d accounts fit. "+
+		"the trust policy exceeds the limit of %d bytes (Limits.TrustPolicyMaxLen; RAM publishes no figure, so the default is conservative): %d of the %d accounts fit. "+
 			"Share with a resource directory (WithResourceDirectory) or a folder (WithFolder) instead: one statement reaches every member account, with no per-account cost",
 		l.TrustPolicyMaxLen, fit, len(a.Accounts))
+}
+
+// checkDescriptions reports a role or policy description over RAM's limit,
+// counted in characters.
+func checkDescriptions(p *problems, g *Grant, l Limits) {
+	check := func(path, d string) {
+		if n := utf8.RuneCountInString(d); n > l.DescriptionMaxLen {
+			p.addLimit(path, "", "%d characters; RAM allows at most %d", n, l.DescriptionMaxLen)
+		}
+	}
+	check("Role.Description", g.Role.Description)
+	for i, a := range g.Policies {
+		check(fmt.Sprintf("Policies[%d].Description", i), a.Description)
+	}
 }
 
 func checkKeys(p *problems, keys []Key) []Key {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -166,8 +167,8 @@ type Principal struct {
 	Service Values
 	// Federated holds identity providers: "acs:ram::<uid>:saml-provider/<name>".
 	Federated Values
-	// Extra holds keys this library does not model, exactly as read; they are
-	// written back unchanged.
+	// Extra holds keys this library does not model, as read; they are
+	// written back with the same value, in canonical form.
 	Extra map[string]json.RawMessage
 }
 
@@ -190,10 +191,11 @@ type Statement struct {
 	Principal   *Principal
 	Condition   Condition
 	// Extra holds keys this library does not model, or whose value it could
-	// not read (for example a Principal that is not an object), exactly as read.
-	// They are written back unchanged. A statement whose Extra holds
-	// "Principal", "Condition" or another key that changes its meaning is not
-	// fully understood: evaluators must treat it conservatively.
+	// not read (for example a Principal that is not an object), as read. They
+	// are written back with the same value, in canonical form. A statement
+	// whose Extra holds "Principal", "Condition" or another key that changes
+	// its meaning is not fully understood: evaluators must treat it
+	// conservatively.
 	Extra map[string]json.RawMessage
 }
 
@@ -202,7 +204,10 @@ type Statement struct {
 // The zero Document is empty. Documents marshal with encoding/json to compact,
 // canonical JSON: object keys in byte order, lists sorted and without
 // duplicates, a one-element list as a plain string, statements in their own
-// order. UnmarshalJSON reads faithfully, as ReadDocument does.
+// order. Values of keys the library does not model keep their meaning and are
+// written canonically too: object keys in byte order (duplicates kept),
+// strings re-escaped without HTML escaping, numbers as their original text.
+// UnmarshalJSON reads faithfully, as ReadDocument does.
 type Document struct {
 	// Version is "1" for every document RAM accepts.
 	Version   string
@@ -335,7 +340,7 @@ type objectWriter struct {
 func newObjectWriter(b *bytes.Buffer, extra map[string]json.RawMessage) *objectWriter {
 	w := &objectWriter{b: b, fields: make(map[string][]byte, len(extra)+8)}
 	for k, v := range extra {
-		w.fields[k] = compactJSON(v)
+		w.fields[k] = canonicalJSON(v)
 	}
 	return w
 }
@@ -359,6 +364,75 @@ func (w *objectWriter) close() []byte {
 	}
 	w.b.WriteByte('}')
 	return w.b.Bytes()
+}
+
+// canonicalJSON returns the canonical form of a JSON value this library does
+// not model: compact, object keys in byte order, strings without HTML
+// escaping, numbers, booleans and null as their text. Duplicate keys are kept,
+// in the order read, so that a value that was unreadable because of them stays
+// so. Two values that differ only in whitespace, key order or string escapes
+// have the same canonical form. A value that does not decode (it came from a
+// parse, so it does) is only compacted.
+func canonicalJSON(v []byte) []byte {
+	var b bytes.Buffer
+	if err := writeCanonical(&b, v); err != nil {
+		return compactJSON(v)
+	}
+	return b.Bytes()
+}
+
+func writeCanonical(b *bytes.Buffer, v []byte) error {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return fmt.Errorf("empty value")
+	}
+	switch v[0] {
+	case '{':
+		fields, err := readObject(v)
+		if err != nil {
+			return err
+		}
+		sort.SliceStable(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
+		b.WriteByte('{')
+		for i, f := range fields {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(marshalString(f.key))
+			b.WriteByte(':')
+			if err := writeCanonical(b, f.value); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(v, &items); err != nil {
+			return err
+		}
+		b.WriteByte('[')
+		for i, item := range items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeCanonical(b, item); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case '"':
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return err
+		}
+		b.Write(marshalString(s))
+	default:
+		if !json.Valid(v) {
+			return fmt.Errorf("not a JSON value")
+		}
+		b.Write(v)
+	}
+	return nil
 }
 
 // compactJSON returns v without insignificant whitespace, or v itself if it is
@@ -467,7 +541,8 @@ func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
 // one-element list, order inside lists and of statements does not matter,
 // duplicate values and duplicate statements collapse, and conditions must
 // match operator for operator, key for key. Keys the library does not model
-// are compared by their compact JSON. Two nil documents are equal.
+// are compared by their canonical JSON, so whitespace, the order of object
+// keys and string escapes do not matter. Two nil documents are equal.
 func (d *Document) Equal(o *Document) bool {
 	if d == nil || o == nil {
 		return d == nil && o == nil
@@ -503,7 +578,7 @@ func equalRaw(a, b map[string]json.RawMessage) bool {
 	}
 	for k, v := range a {
 		w, ok := b[k]
-		if !ok || !bytes.Equal(compactJSON(v), compactJSON(w)) {
+		if !ok || !bytes.Equal(canonicalJSON(v), canonicalJSON(w)) {
 			return false
 		}
 	}
@@ -550,10 +625,9 @@ func readObject(data []byte) ([]field, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("data after the object")
-	}
-	if _, err := dec.Token(); err == nil {
+	// Anything but the end of the input after the closing brace, even a
+	// stray '}' or ']' that the decoder reports as a syntax error, is refused.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("data after the object")
 	}
 	return out, nil
@@ -582,10 +656,11 @@ func ParseDocument(data []byte) (*Document, error) {
 
 // ReadDocument reads a document as RAM returns it, faithfully: anything that
 // is a JSON object parses. Keys this library does not model, and values of a
-// shape it cannot read, are kept verbatim in the Extra maps and written back
-// unchanged. Known keys are matched without regard to case. The error is
-// non-nil only when data is not a JSON object or Statement is neither a list
-// nor an object.
+// shape it cannot read, are kept as read in the Extra maps and written back
+// with the same value (in canonical form, see Document). Known keys are
+// matched without regard to case. The error is non-nil only when data is not
+// a JSON object, Statement is neither a list nor an object, or an element of
+// the Statement list is not an object.
 func ReadDocument(data []byte) (*Document, error) {
 	r := &reader{strict: false}
 	d := r.document(data)
@@ -595,8 +670,16 @@ func ReadDocument(data []byte) (*Document, error) {
 	return d, nil
 }
 
-// UnmarshalJSON reads the document faithfully, as ReadDocument does.
+// UnmarshalJSON reads the document faithfully, as ReadDocument does. A JSON
+// null leaves the document unchanged, as encoding/json does for other types.
+// A nil receiver, as in a struct that embeds a nil *Document, is an error.
 func (d *Document) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil
+	}
+	if d == nil {
+		return fmt.Errorf("encryptperm: unmarshal into a nil *Document")
+	}
 	out, err := ReadDocument(data)
 	if err != nil {
 		return err

@@ -27,7 +27,9 @@ func Lint(d *Document) []Finding {
 				})
 			}
 		}
-		if s.Effect != Allow {
+		// RAM spells the effect "Allow"; a faithful read keeps other spellings, and
+		// lint reads them as RAM might, without regard to case.
+		if !strings.EqualFold(string(s.Effect), string(Allow)) {
 			continue
 		}
 		if s.Principal != nil && len(s.Condition) == 0 {

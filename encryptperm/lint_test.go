@@ -1,6 +1,7 @@
 package encryptperm_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,5 +116,19 @@ func TestLintSeedVectorsAndGrants(t *testing.T) {
 	}
 	if got := encryptperm.Lint(nil); got != nil {
 		t.Errorf("Lint(nil) = %v, want nil", got)
+	}
+}
+
+func TestLintEffectAnyCase(t *testing.T) {
+	d, err := encryptperm.ReadDocument([]byte(`{"Version":"1","Statement":[{"Effect":"allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range encryptperm.Lint(d) {
+		got = append(got, f.Code)
+	}
+	if !slices.Contains(got, encryptperm.FindingUnconditionedWildcardPrincipal) {
+		t.Errorf("Lint of a lower-case allow = %v, want %s", got, encryptperm.FindingUnconditionedWildcardPrincipal)
 	}
 }

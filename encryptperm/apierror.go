@@ -2,6 +2,7 @@ package encryptperm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -119,7 +120,7 @@ func wrapError(action, target string, err error) error {
 		return &APIError{
 			Action: action, Target: target, Code: se.ErrorCode(), Status: se.HttpStatus(),
 			RequestID: se.RequestId(), Message: Redact(se.Message()),
-			kind: kindOfCode(se.ErrorCode(), se.HttpStatus()), err: se,
+			kind: kindOfCode(se.ErrorCode(), se.HttpStatus()), err: redactServerError(se),
 		}
 	}
 	var ce *sdkerrors.ClientError
@@ -138,7 +139,7 @@ func wrapError(action, target string, err error) error {
 		if cause != nil {
 			msg += ": " + Redact(cause.Error())
 		}
-		return &APIError{Action: action, Target: target, Message: msg, err: &transportError{msg: msg, cause: cause}}
+		return &APIError{Action: action, Target: target, Message: msg, err: &transportError{msg: msg, cause: safeCause(cause)}}
 	}
 	// With its auto-retry off, the SDK returns the HTTP client's *url.Error
 	// as it is; its text holds the signed URL.
@@ -154,7 +155,76 @@ func wrapError(action, target string, err error) error {
 	} else {
 		msg = Redact(err.Error())
 	}
-	return &APIError{Action: action, Target: target, Message: "transport: " + msg, err: &transportError{msg: "transport: " + msg, cause: cause}}
+	return &APIError{Action: action, Target: target, Message: "transport: " + msg, err: &transportError{msg: "transport: " + msg, cause: safeCause(cause)}}
+}
+
+// safeCause returns err if no error in its chain holds a signing parameter,
+// so that callers can still test it (errors.Is(err, syscall.ECONNREFUSED));
+// otherwise a redacted copy of its text that wraps nothing. A transport may
+// quote the signed URL in its error.
+func safeCause(err error) error {
+	if err == nil || clean(err) {
+		return err
+	}
+	return &transportError{msg: Redact(err.Error())}
+}
+
+// clean reports whether no error in err's chain has text that Redact would
+// change.
+func clean(err error) bool {
+	if err == nil {
+		return true
+	}
+	for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err)} {
+		if Redact(s) != s {
+			return false
+		}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return clean(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if !clean(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// redactServerError returns se, or, when its text holds a signing parameter
+// (RAM's SignatureDoesNotMatch quotes the string it signed, security token
+// included), an equal ServerError whose message, comment and headers are
+// redacted.
+func redactServerError(se *sdkerrors.ServerError) *sdkerrors.ServerError {
+	if s := se.Error(); Redact(s) == s && Redact(se.Comment()) == se.Comment() {
+		return se
+	}
+	body := map[string]any{
+		"RequestId": se.RequestId(), "HostId": se.HostId(), "Code": se.ErrorCode(),
+		"Message": Redact(se.Message()), "Recommend": Redact(se.Recommend()),
+	}
+	if d := se.AccessDeniedDetail(); d != nil {
+		body["AccessDeniedDetail"] = d
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return &sdkerrors.ServerError{}
+	}
+	out, ok := sdkerrors.NewServerError(se.HttpStatus(), string(b), Redact(se.Comment())).(*sdkerrors.ServerError)
+	if !ok {
+		return &sdkerrors.ServerError{}
+	}
+	if se.RespHeaders != nil {
+		out.RespHeaders = make(map[string][]string, len(se.RespHeaders))
+		for k, vs := range se.RespHeaders {
+			for _, v := range vs {
+				out.RespHeaders[k] = append(out.RespHeaders[k], Redact(v))
+			}
+		}
+	}
+	return out
 }
 
 // redactURL keeps a URL's scheme, host and path and drops its query, which
@@ -199,6 +269,10 @@ func retryable(err error, write bool) bool {
 // outcomeUnknown reports whether a write that failed with err may
 // nevertheless have been carried out.
 func outcomeUnknown(err error) bool {
+	var ns *notSentError
+	if errors.As(err, &ns) {
+		return false
+	}
 	var ae *APIError
 	if !errors.As(err, &ae) {
 		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)

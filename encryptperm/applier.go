@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +36,11 @@ type Applier interface {
 	// critical finding whose code is not in Options.AcceptFindings is
 	// refused, before any I/O, with an error for which errors.Is(err,
 	// ErrInvalid) is true. When a RAM limit stands in the way, errors.Is(err,
-	// ErrLimitExceeded) is true. When ctx ends, Apply returns ctx.Err() and a
-	// Result whose Unknown lists the writes whose outcome is unknown.
+	// ErrLimitExceeded) is true. When RAM still lacks a change after
+	// Options.MaxRounds rounds, errors.Is(err, ErrConflict) is true and the
+	// error wraps the last failed write's error too. When ctx ends, Apply
+	// returns ctx.Err() and a Result whose Unknown lists the writes in
+	// flight, whose outcome is unknown; writes never sent are not listed.
 	Apply(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// ApplyPlan applies a Plan made by Plan (or RevokePlan, see Revoker). If
@@ -72,7 +77,10 @@ type Result struct {
 	// Writes counts the calls that change RAM, retries included.
 	Writes int `json:"writes"`
 	// Conflicts describes changes by someone else that the engine saw while
-	// verifying its own, and repaired by merging again.
+	// verifying its own: its changes that another writer undid, which it
+	// made again, and policy versions another writer made between its read
+	// and its write, whose content an Apply merges again (a Revoke only
+	// reports them). See Locker for the loss no verification can see.
 	Conflicts []string `json:"conflicts,omitempty"`
 }
 
@@ -137,6 +145,9 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	if base == nil {
 		base = http.DefaultTransport.(*http.Transport).Clone()
 	}
+	// The SDK fills its package-level endpoint table on first use without a
+	// lock, so two clients built at once race; build it once, first.
+	sdkEndpointTable.Do(func() { ram.GetEndpointMap() })
 	clients := make([]*client, 0, o.Clients)
 	for range o.Clients {
 		ct := &ctxTransport{base: base}
@@ -153,6 +164,11 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	}
 	return newEngine(clients, o, true), nil
 }
+
+// sdkEndpointTable guards the first use of the SDK's endpoint table (see
+// NewRAMApplier). It is the one package-level state here, and it guards a
+// package-level table of the SDK's, not of this library.
+var sdkEndpointTable sync.Once
 
 func isLoopback(hostport string) bool {
 	host := hostport
@@ -269,6 +285,9 @@ func (e *engine) plan(ctx context.Context, revoke bool, grants []*Grant) (*Plan,
 		}
 	}
 	if err := firstErr(parallel(fns...)); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			return nil, ctxErr
+		}
 		return nil, err
 	}
 	for i, rp := range results {
@@ -374,11 +393,18 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 	// verifies them. A round whose writes all succeeded but whose next plan
 	// is not empty saw someone else's change: it is reported and merged.
 	wroteClean := false
+	// pending holds the changes of writes whose outcome was unknown until
+	// RAM was read again: the next plan tells which of them took effect.
+	var pending []Change
+	var lastErr error
 	for round := 1; ; round++ {
 		rp, err := e.planRole(st, w, revoke)
 		if err != nil {
+			res.Unknown = append(res.Unknown, pending...)
 			return res, err
 		}
+		res.Changes = append(res.Changes, tookEffect(pending, rp.changes)...)
+		pending = nil
 		if rp.writes() == 0 {
 			return res, nil
 		}
@@ -386,7 +412,11 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 			res.Conflicts = append(res.Conflicts, fmt.Sprintf("role %s: after our writes RAM still lacked: %s; merged again", st.name, summaries(rp.changes)))
 		}
 		if round > e.opts.MaxRounds {
-			return res, fmt.Errorf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s): %w", w.role, len(rp.changes), e.opts.MaxRounds, summaries(rp.changes), ErrConflict)
+			err := fmt.Errorf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s): %w", w.role, len(rp.changes), e.opts.MaxRounds, summaries(rp.changes), ErrConflict)
+			if lastErr != nil {
+				err = fmt.Errorf("%w; last error: %w", err, lastErr)
+			}
+			return res, err
 		}
 		unknown, err := e.execute(ctx, rec, rp, res)
 		if err != nil && !unknown {
@@ -396,13 +426,119 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 			return res, ctxErr
 		}
 		wroteClean = err == nil
+		if err != nil {
+			lastErr = err
+		}
 		if st, err = e.readRole(ctx, rec, w.role, names, bases); err != nil {
 			return res, err
 		}
-		if wroteClean || err == nil {
-			res.Unknown = nil
+		pending, res.Unknown = res.Unknown, nil
+		if len(rp.raced) > 0 {
+			var notes []string
+			w, notes, err = e.mergeRaced(ctx, rec, w, rp.raced, revoke)
+			if err != nil {
+				return res, err
+			}
+			res.Conflicts = append(res.Conflicts, notes...)
+			if len(notes) > 0 {
+				wroteClean = false // reported already
+			}
 		}
 	}
+}
+
+// mergeRaced reads the versions that someone else made between our read of
+// a policy and our write of it, which our write replaced as the default.
+// For an Apply it returns w wanting their keys and statements too, so that
+// the next round writes them back; for a Revoke it only reports them.
+func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, raced []racedWrite, revoke bool) (*roleWant, []string, error) {
+	type found struct {
+		policy, version string
+		doc             *Document
+	}
+	var mu sync.Mutex
+	var docs []found
+	var fns []func() error
+	for _, r := range raced {
+		// RAM keeps only the newest few versions; older numbers are gone.
+		for n := max(r.from, r.to-e.opts.Limits.VersionsPerPolicy); n < r.to; n++ {
+			version := "v" + strconv.Itoa(n)
+			fns = append(fns, func() error {
+				resp, err := invoke(ctx, e.c, op{action: "GetPolicyVersion", target: r.policy + "/" + version, rec: rec}, func(c RAM, t time.Duration) (*ram.GetPolicyVersionResponse, error) {
+					req := ram.CreateGetPolicyVersionRequest()
+					setTimeout(req, t)
+					req.PolicyName, req.PolicyType, req.VersionId = r.policy, string(Custom), version
+					return c.GetPolicyVersion(req)
+				})
+				if errors.Is(err, ErrNotFound) {
+					return nil // deleted since: nothing left to merge
+				}
+				if err != nil {
+					return err
+				}
+				d, err := ReadDocument([]byte(resp.PolicyVersion.PolicyDocument))
+				if err != nil {
+					return fmt.Errorf("encryptperm: read version %s of policy %q: %w", version, r.policy, err)
+				}
+				mu.Lock()
+				docs = append(docs, found{r.policy, version, d})
+				mu.Unlock()
+				return nil
+			})
+		}
+	}
+	if err := firstErr(parallel(fns...)); err != nil {
+		return w, nil, err
+	}
+	if len(docs) == 0 {
+		return w, nil, nil
+	}
+	slices.SortFunc(docs, func(a, b found) int {
+		return strings.Compare(a.policy+"/"+a.version, b.policy+"/"+b.version)
+	})
+	out := *w
+	out.keys = maps.Clone(w.keys)
+	out.generic = slices.Clone(w.generic)
+	var notes []string
+	for _, d := range docs {
+		what := "what it added is merged again"
+		if revoke {
+			what = "what it added may be lost: apply that grant again"
+		}
+		notes = append(notes, fmt.Sprintf("policy %s: version %s was made by someone else between our read and our write, which replaced it as the default; %s", d.policy, d.version, what))
+		if revoke {
+			continue
+		}
+		for _, base := range w.bases() {
+			if !inFamily(d.policy, []string{base}) {
+				continue
+			}
+			for _, arn := range keyContentOf(d.doc).keys {
+				if k, err := ParseKeyARN(arn); err == nil {
+					out.keys[base] = append(slices.Clone(out.keys[base]), k)
+				}
+			}
+		}
+		for i, a := range out.generic {
+			if strings.EqualFold(a.Name, d.policy) {
+				a.Document = mergeStatements(a.Document, d.doc)
+				out.generic[i] = a
+			}
+		}
+	}
+	return &out, notes, nil
+}
+
+// tookEffect returns the changes of pending, whose outcome was unknown, that
+// the next plan no longer lists: RAM holds them now.
+func tookEffect(pending, next []Change) []Change {
+	var out []Change
+	for _, c := range pending {
+		if !slices.ContainsFunc(next, func(n Change) bool { return n.Action == c.Action && n.Summary == c.Summary }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func summaries(cs []Change) string {
@@ -504,7 +640,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 				})
 				return fail(changeFor("CreatePolicy", pw.name), err)
 			}
-			_, err := invoke(ctx, e.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
+			resp, err := invoke(ctx, e.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
 				req := ram.CreateCreatePolicyVersionRequest()
 				setTimeout(req, t)
 				req.PolicyName, req.PolicyDocument = pw.name, pw.doc.String()
@@ -514,6 +650,15 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 				}
 				return r.CreatePolicyVersion(req)
 			})
+			if err == nil && pw.nextVer > 0 {
+				// RAM numbers versions in sequence: a number past the one
+				// expected means someone else made versions meanwhile.
+				if got := versionNumber(resp.PolicyVersion.VersionId); got > pw.nextVer {
+					mu.Lock()
+					rp.raced = append(rp.raced, racedWrite{policy: pw.name, from: pw.nextVer, to: got})
+					mu.Unlock()
+				}
+			}
 			return fail(changeFor("CreatePolicyVersion", pw.name), err)
 		})
 	}

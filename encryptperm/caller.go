@@ -3,6 +3,7 @@ package encryptperm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -26,7 +27,11 @@ type Call struct {
 	Write bool `json:"write"`
 	// Attempt counts from 1; retries of one call have the same Action and Target.
 	Attempt int `json:"attempt"`
-	// Code is RAM's error code, "" on success, "transport" when no answer came.
+	// Code is RAM's error code, "" on success. Calls that got no code from
+	// RAM have one of these: "transport" when no answer came, "HTTP <status>"
+	// for an answer without a code, "canceled" when the context ended
+	// during the call, "client" when the client failed without answering (a
+	// nil response, or a panic).
 	Code string `json:"code,omitempty"`
 	// RequestID is RAM's RequestId.
 	RequestID string `json:"request_id,omitempty"`
@@ -142,7 +147,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 	b.Reset()
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return zero, err
+			return zero, &notSentError{err}
 		}
 		resp, err := c.once(ctx, o, attempt, func(r RAM, t time.Duration) (any, error) { return fn(r, t) })
 		if err == nil {
@@ -161,9 +166,38 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return zero, ctx.Err()
+			// Only calls that RAM refused before acting are retried, so
+			// nothing of this call is in flight.
+			return zero, &notSentError{ctx.Err()}
 		}
 	}
+}
+
+// notSentError is the context's error for a call that was never sent, so
+// that its outcome is known: it did not happen. Plan, Apply and Revoke return
+// ctx.Err() itself, never this.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// clientError is a failure of the RAM client itself: it returned neither an
+// answer nor an error, or it panicked. It is not retried.
+type clientError struct {
+	action, target, what string
+}
+
+func (e *clientError) Error() string {
+	return fmt.Sprintf("encryptperm: %s %q: the RAM client %s", e.action, e.target, e.what)
+}
+
+// isNil reports whether v is nil or a nil pointer.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // once makes one attempt of a call. When ctx ends first, the call is
@@ -173,7 +207,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.Duration) (any, error)) (any, error) {
 	cl, err := c.pool.get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, &notSentError{err}
 	}
 	timeout := c.opts.RequestTimeout
 	if dl, ok := ctx.Deadline(); ok {
@@ -195,7 +229,25 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	done := make(chan result, 1)
 	go func() {
+		// A panic here would end the program, since no caller can recover
+		// it; and a client that ends its goroutine (runtime.Goexit) would
+		// keep its slot in the pool for ever.
+		answered := false
+		defer func() {
+			if answered {
+				return
+			}
+			what := "stopped without answering"
+			if p := recover(); p != nil {
+				what = fmt.Sprintf("panicked: %v", p)
+			}
+			done <- result{err: &clientError{o.action, o.target, what}}
+		}()
 		resp, err := fn(cl.ram, timeout)
+		if err == nil && isNil(resp) {
+			err = &clientError{o.action, o.target, "returned neither an answer nor an error"}
+		}
+		answered = true
 		done <- result{resp, err}
 	}()
 	release := func() {
@@ -217,7 +269,8 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	dur := c.now().Sub(start)
 	err = r.err
-	if err != nil {
+	var ce *clientError
+	if err != nil && !errors.As(err, &ce) {
 		err = wrapError(o.action, o.target, err)
 	}
 	rec := Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Duration: dur}
@@ -226,11 +279,17 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 		rec.RequestID = requestID(r.resp)
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		rec.Code = "canceled"
+	case errors.As(err, &ce):
+		rec.Code = "client"
 	default:
 		var ae *APIError
 		if errors.As(err, &ae) {
 			rec.Code, rec.RequestID = ae.Code, ae.RequestID
-			if ae.Code == "" {
+			switch {
+			case ae.Code != "":
+			case ae.Status != 0:
+				rec.Code = fmt.Sprintf("HTTP %d", ae.Status)
+			default:
 				rec.Code = "transport"
 			}
 		}

@@ -134,6 +134,16 @@ func (o *Options) withDefaults() Options {
 // row, a lease, a Consul or etcd lock). RAM has no compare-and-swap, so two
 // processes that change one role's trust policy at once can lose an update;
 // with a shared Locker they take turns.
+//
+// Without a Locker, the engine reads RAM again after its last write: if
+// another writer undid one of its changes, it reports that in
+// Result.Conflicts and makes the change again. For a custom policy, RAM's
+// version numbers also show a writer that came between the engine's read and
+// its write, and an Apply merges that writer's version back. One loss stays
+// invisible: on a trust policy, when another process reads, writes and
+// verifies while this engine's write (planned on an older read) is in
+// flight, this write replaces the other's, and each verification sees only
+// its own content. Only a shared Locker closes that window.
 type Locker interface {
 	// Lock blocks until the named lock is held or ctx ends, and returns the
 	// function that releases it.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 )
 
 // ChangeKind classifies a change by what it does to access.
@@ -182,6 +184,16 @@ type rolePlan struct {
 	changes     []Change
 	// expect is what verification checks after the writes.
 	expectCustom []string
+	// raced lists new versions that RAM numbered later than expected:
+	// someone else made versions between our read and our write.
+	raced []racedWrite
+}
+
+// racedWrite says that versions from..to-1 of a policy were made by someone
+// else between our read and our write of version to.
+type racedWrite struct {
+	policy   string
+	from, to int
 }
 
 type policyWrite struct {
@@ -191,6 +203,19 @@ type policyWrite struct {
 	desc    string
 	rotate  string // the version the cap forces out ("" when under the cap)
 	fromVer string // the default version the write was planned against
+	// nextVer is the number RAM gives the new version unless someone else
+	// makes a version first (0 for a new policy).
+	nextVer int
+}
+
+// nextVersion returns the number of the version RAM makes next: one more
+// than the highest it holds.
+func nextVersion(vs []ram.PolicyVersion) int {
+	n := 0
+	for _, v := range vs {
+		n = max(n, versionNumber(v.VersionId))
+	}
+	return n + 1
 }
 
 type policyVersionRef struct{ policy, version string }
@@ -384,6 +409,7 @@ func addPolicyWrite(p *rolePlan, ps *policyState, doc *Document, desc string, o 
 	if !ps.exists {
 		p.changes = append(p.changes, Change{Kind: Broadening, Action: "CreatePolicy", Policy: ps.name, Role: p.role, Summary: fmt.Sprintf("create custom policy %s: %s", ps.name, what)})
 	} else {
+		w.nextVer = nextVersion(ps.versions)
 		if len(ps.versions) >= lim.VersionsPerPolicy {
 			oldest := ""
 			for _, v := range ps.versions {
@@ -516,7 +542,7 @@ func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *Document, o O
 			Summary: fmt.Sprintf("policy %s would be empty, but its name is not one this library gives; it is left as it is", ps.name)})
 		return
 	}
-	w := policyWrite{name: ps.name, doc: nd, fromVer: ps.defaultVersion}
+	w := policyWrite{name: ps.name, doc: nd, fromVer: ps.defaultVersion, nextVer: nextVersion(ps.versions)}
 	if len(ps.versions) >= o.Limits.VersionsPerPolicy {
 		for _, v := range ps.versions {
 			if !v.IsDefaultVersion && !strings.EqualFold(v.VersionId, ps.defaultVersion) {

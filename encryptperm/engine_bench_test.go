@@ -1,0 +1,467 @@
+package encryptperm_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+// ramLatency is the fixed time the fake endpoint waits before answering each
+// request in the round-trip benchmarks. A round-trip level is wall time
+// divided by it.
+var ramLatency = flag.Duration("ram.latency", 20*time.Millisecond, "latency per request of the fake RAM endpoint in BenchmarkRoundTrips")
+
+// levelTransport counts calls, writes and round-trip levels without looking
+// at the clock: a request's level is one more than the highest level of the
+// requests that had been answered when it started. Requests sent together
+// share a level; a request that had to wait for an answer is one level
+// deeper. With a fixed latency per request, wall time is about levels times
+// the latency.
+type levelTransport struct {
+	base http.RoundTripper
+
+	mu       sync.Mutex
+	answered int // highest level of an answered request
+	deepest  int
+	calls    int
+	writes   int
+	actions  []string
+}
+
+func (l *levelTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	action := r.URL.Query().Get("Action")
+	l.mu.Lock()
+	level := l.answered + 1
+	l.deepest = max(l.deepest, level)
+	l.calls++
+	if rtIsWrite(action) {
+		l.writes++
+	}
+	l.actions = append(l.actions, fmt.Sprintf("%d:%s", level, action))
+	l.mu.Unlock()
+	resp, err := l.base.RoundTrip(r)
+	l.mu.Lock()
+	l.answered = max(l.answered, level)
+	l.mu.Unlock()
+	return resp, err
+}
+
+func (l *levelTransport) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.answered, l.deepest, l.calls, l.writes, l.actions = 0, 0, 0, 0, nil
+}
+
+// counts returns levels, calls and writes since the last reset.
+func (l *levelTransport) counts() (levels, calls, writes int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.deepest, l.calls, l.writes
+}
+
+func (l *levelTransport) trace() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.actions, " ")
+}
+
+func rtIsWrite(action string) bool {
+	for _, p := range []string{"Create", "Update", "Delete", "Attach", "Detach", "SetDefault"} {
+		if strings.HasPrefix(action, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// rtEnv is a fake RAM behind an endpoint with a fixed latency, an Applier
+// built by NewRAMApplier, and plain SDK clients for the peers, all going
+// through one levelTransport.
+type rtEnv struct {
+	f       *fake.RAM
+	lt      *levelTransport
+	applier encryptperm.Applier
+	clients []*ram.Client // for the peers' call sequences
+}
+
+func newRTEnv(tb testing.TB, latency time.Duration) *rtEnv {
+	tb.Helper()
+	f := fake.New(nil)
+	ep, err := fake.Start(f, &fake.ServerOptions{Latency: latency})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ep.Close() })
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 16
+	lt := &levelTransport{base: base}
+	cred := credentials.NewAccessKeyCredential(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+	a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: ep.Addr(), Scheme: "HTTP", Credential: cred, Transport: lt})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env := &rtEnv{f: f, lt: lt, applier: a}
+	for range 3 {
+		c, err := ep.Client(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c.SetTransport(lt)
+		env.clients = append(env.clients, c)
+	}
+	return env
+}
+
+// rtGrant is the share of the accounts with one key.
+func rtGrant(tb testing.TB, accounts ...string) *encryptperm.Grant {
+	tb.Helper()
+	g, err := encryptperm.ShareSnapshot().WithAccounts(accounts...).WithKey(apKey).Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+// rtAccounts returns n recipient accounts.
+func rtAccounts(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("50000000000000%02d", i)
+	}
+	return out
+}
+
+// rtSeedShare puts the share of apAcctA in place, as Apply leaves it.
+func rtSeedShare(tb testing.TB, f *fake.RAM) {
+	tb.Helper()
+	g := rtGrant(tb, apAcctA)
+	if err := f.PutRole(fake.Role{Name: g.Role.Name, TrustPolicy: g.Role.TrustPolicy.String()}); err != nil {
+		tb.Fatal(err)
+	}
+	p := g.Policies[0]
+	if err := f.PutPolicy(fake.Policy{Name: p.Name, Versions: []fake.PolicyVersion{{ID: "v1", Document: p.Document.String()}}}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.PutAttachment(g.Role.Name, fake.PolicyTypeCustom, p.Name); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// rtWork is one piece of work, done by the engine or by a peer.
+type rtWork struct {
+	name string
+	seed func(tb testing.TB, f *fake.RAM)
+	run  func(tb testing.TB, env *rtEnv) error
+}
+
+func engineApply(accounts ...[]string) func(tb testing.TB, env *rtEnv) error {
+	return func(tb testing.TB, env *rtEnv) error {
+		var gs []*encryptperm.Grant
+		for _, a := range accounts {
+			gs = append(gs, rtGrant(tb, a...))
+		}
+		_, err := env.applier.Apply(context.Background(), gs...)
+		return err
+	}
+}
+
+// together runs fns at once, each on its own client, as Terraform walks
+// independent resources in parallel.
+func together(env *rtEnv, fns ...func(c *ram.Client) error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(env.clients[i])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func getRole(c *ram.Client, name string) error {
+	req := ram.CreateGetRoleRequest()
+	req.RoleName = name
+	_, err := c.GetRole(req)
+	return err
+}
+
+func getPolicy(c *ram.Client, name string) error {
+	req := ram.CreateGetPolicyRequest()
+	req.PolicyName, req.PolicyType = name, "Custom"
+	_, err := c.GetPolicy(req)
+	return err
+}
+
+func listPoliciesForRole(c *ram.Client, role string) error {
+	req := ram.CreateListPoliciesForRoleRequest()
+	req.RoleName = role
+	_, err := c.ListPoliciesForRole(req)
+	return err
+}
+
+func updateTrust(c *ram.Client, role string, trust *encryptperm.Document) error {
+	req := ram.CreateUpdateRoleRequest()
+	req.RoleName, req.NewAssumeRolePolicyDocument = role, trust.String()
+	_, err := c.UpdateRole(req)
+	return err
+}
+
+// The peers' call sequences for the same work.
+//
+// Terraform (alicloud provider): every resource is created and then read
+// back; independent resources run in parallel; the attachment waits for the
+// role and the policy. Before an update, it refreshes every resource.
+//
+// A CLI-style script makes one call after another and reads nothing it does
+// not need.
+
+func terraformCreate(tb testing.TB, env *rtEnv) error {
+	g := rtGrant(tb, apAcctA)
+	p := g.Policies[0]
+	err := together(env,
+		func(c *ram.Client) error {
+			req := ram.CreateCreateRoleRequest()
+			req.RoleName, req.AssumeRolePolicyDocument, req.Description = g.Role.Name, g.Role.TrustPolicy.String(), g.Role.Description
+			if _, err := c.CreateRole(req); err != nil {
+				return err
+			}
+			return getRole(c, g.Role.Name)
+		},
+		func(c *ram.Client) error {
+			req := ram.CreateCreatePolicyRequest()
+			req.PolicyName, req.PolicyDocument, req.Description = p.Name, p.Document.String(), p.Description
+			if _, err := c.CreatePolicy(req); err != nil {
+				return err
+			}
+			return getPolicy(c, p.Name)
+		})
+	if err != nil {
+		return err
+	}
+	c := env.clients[0]
+	req := ram.CreateAttachPolicyToRoleRequest()
+	req.RoleName, req.PolicyName, req.PolicyType = g.Role.Name, p.Name, "Custom"
+	if _, err := c.AttachPolicyToRole(req); err != nil {
+		return err
+	}
+	return listPoliciesForRole(c, g.Role.Name)
+}
+
+func terraformRefresh(tb testing.TB, env *rtEnv) error {
+	g := rtGrant(tb, apAcctA)
+	return together(env,
+		func(c *ram.Client) error { return getRole(c, g.Role.Name) },
+		func(c *ram.Client) error { return getPolicy(c, g.Policies[0].Name) },
+		func(c *ram.Client) error { return listPoliciesForRole(c, g.Role.Name) },
+	)
+}
+
+func terraformUpdateTrust(accounts ...string) func(tb testing.TB, env *rtEnv) error {
+	return func(tb testing.TB, env *rtEnv) error {
+		if err := terraformRefresh(tb, env); err != nil {
+			return err
+		}
+		g := rtGrant(tb, append([]string{apAcctA}, accounts...)...)
+		c := env.clients[0]
+		if err := updateTrust(c, g.Role.Name, g.Role.TrustPolicy); err != nil {
+			return err
+		}
+		return getRole(c, g.Role.Name)
+	}
+}
+
+func cliCreate(tb testing.TB, env *rtEnv) error {
+	g := rtGrant(tb, apAcctA)
+	p := g.Policies[0]
+	c := env.clients[0]
+	role := ram.CreateCreateRoleRequest()
+	role.RoleName, role.AssumeRolePolicyDocument, role.Description = g.Role.Name, g.Role.TrustPolicy.String(), g.Role.Description
+	if _, err := c.CreateRole(role); err != nil {
+		return err
+	}
+	pol := ram.CreateCreatePolicyRequest()
+	pol.PolicyName, pol.PolicyDocument, pol.Description = p.Name, p.Document.String(), p.Description
+	if _, err := c.CreatePolicy(pol); err != nil {
+		return err
+	}
+	att := ram.CreateAttachPolicyToRoleRequest()
+	att.RoleName, att.PolicyName, att.PolicyType = g.Role.Name, p.Name, "Custom"
+	_, err := c.AttachPolicyToRole(att)
+	return err
+}
+
+func cliCheck(tb testing.TB, env *rtEnv) error {
+	g := rtGrant(tb, apAcctA)
+	c := env.clients[0]
+	if err := getRole(c, g.Role.Name); err != nil {
+		return err
+	}
+	if err := getPolicy(c, g.Policies[0].Name); err != nil {
+		return err
+	}
+	return listPoliciesForRole(c, g.Role.Name)
+}
+
+// cliAddEach adds the accounts one grant at a time: read the trust policy,
+// write it back with the account added.
+func cliAddEach(accounts ...string) func(tb testing.TB, env *rtEnv) error {
+	return func(tb testing.TB, env *rtEnv) error {
+		c := env.clients[0]
+		have := []string{apAcctA}
+		for _, a := range accounts {
+			have = append(have, a)
+			g := rtGrant(tb, have...)
+			if err := getRole(c, g.Role.Name); err != nil {
+				return err
+			}
+			if err := updateTrust(c, g.Role.Name, g.Role.TrustPolicy); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// rtWorks lists the work measured, each by the engine and by the peers.
+func rtWorks() []rtWork {
+	fifty := rtAccounts(50)
+	perGrant := make([][]string, len(fifty))
+	for i, a := range fifty {
+		perGrant[i] = []string{a}
+	}
+	return []rtWork{
+		{name: "no-op/encryptperm", seed: rtSeedShare, run: engineApply([]string{apAcctA})},
+		{name: "no-op/terraform-refresh", seed: rtSeedShare, run: terraformRefresh},
+		{name: "no-op/cli-check", seed: rtSeedShare, run: cliCheck},
+		{name: "empty-account/encryptperm", run: engineApply([]string{apAcctA})},
+		{name: "empty-account/terraform", run: terraformCreate},
+		{name: "empty-account/cli", run: cliCreate},
+		{name: "add-account/encryptperm", seed: rtSeedShare, run: engineApply([]string{apAcctB})},
+		{name: "add-account/terraform", seed: rtSeedShare, run: terraformUpdateTrust(apAcctB)},
+		{name: "add-account/cli", seed: rtSeedShare, run: cliAddEach(apAcctB)},
+		{name: "fifty-grants/encryptperm", seed: rtSeedShare, run: engineApply(perGrant...)},
+		{name: "fifty-grants/terraform", seed: rtSeedShare, run: terraformUpdateTrust(fifty...)},
+		{name: "fifty-grants/cli", seed: rtSeedShare, run: cliAddEach(fifty...)},
+	}
+}
+
+// BenchmarkRoundTrips measures the engine (through NewRAMApplier) and the
+// peers' call sequences for the same work against the fake endpoint, each
+// request delayed by -ram.latency. It reports levels/op (wall time divided
+// by the latency), calls/op and writes/op.
+//
+//	go test -run='^$' -bench=RoundTrips -ram.latency=20ms ./encryptperm/
+func BenchmarkRoundTrips(b *testing.B) {
+	latency := *ramLatency
+	for _, w := range rtWorks() {
+		b.Run(w.name, func(b *testing.B) {
+			env := newRTEnv(b, latency)
+			var wall time.Duration
+			var calls, writes int
+			for range b.N {
+				b.StopTimer()
+				env.f.Reset()
+				if w.seed != nil {
+					w.seed(b, env.f)
+				}
+				env.lt.reset()
+				b.StartTimer()
+				start := time.Now()
+				if err := w.run(b, env); err != nil {
+					b.Fatal(err)
+				}
+				wall += time.Since(start)
+				_, c, wr := env.lt.counts()
+				calls += c
+				writes += wr
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(wall)/float64(latency)/n, "levels/op")
+			b.ReportMetric(float64(calls)/n, "calls/op")
+			b.ReportMetric(float64(writes)/n, "writes/op")
+		})
+	}
+}
+
+// TestRoundTripBounds enforces the engine's round-trip figures by counting,
+// not by the clock: levels come from the levelTransport (the endpoint's
+// latency only keeps requests sent together apart from those that waited).
+func TestRoundTripBounds(t *testing.T) {
+	env := newRTEnv(t, 50*time.Millisecond)
+	fifty := rtAccounts(50)
+	perGrant := make([][]string, len(fifty))
+	for i, a := range fifty {
+		perGrant[i] = []string{a}
+	}
+	tests := []struct {
+		name       string
+		seed       func(tb testing.TB, f *fake.RAM)
+		give       [][]string // accounts, one list per grant
+		maxLevels  int
+		wantWrites int
+	}{
+		{name: "apply on an empty account", give: [][]string{{apAcctA}}, maxLevels: 4, wantWrites: 3},
+		{name: "no-op apply", seed: rtSeedShare, give: [][]string{{apAcctA}}, maxLevels: 1, wantWrites: 0},
+		{name: "add one account to an existing share", seed: rtSeedShare, give: [][]string{{apAcctB}}, maxLevels: 3, wantWrites: 1},
+		{name: "fifty grants add fifty accounts", seed: rtSeedShare, give: perGrant, maxLevels: 3, wantWrites: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Scheduling delays can only add levels (a request sent late
+			// looks as if it waited for another); a loaded machine gets two
+			// more tries, and the fewest levels count.
+			levels := 0
+			for try := 1; try <= 3; try++ {
+				env.f.Reset()
+				if tt.seed != nil {
+					tt.seed(t, env.f)
+				}
+				env.lt.reset()
+				var gs []*encryptperm.Grant
+				for _, a := range tt.give {
+					gs = append(gs, rtGrant(t, a...))
+				}
+				res, err := env.applier.Apply(context.Background(), gs...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l, calls, writes := env.lt.counts()
+				if writes != tt.wantWrites || res.Writes != writes {
+					t.Errorf("%d writes on the wire, %d in the Result; want %d", writes, res.Writes, tt.wantWrites)
+				}
+				if calls != len(res.Calls) {
+					t.Errorf("%d calls on the wire, %d in the Result", calls, len(res.Calls))
+				}
+				t.Logf("try %d: %d levels, %d calls, %d writes: %s", try, l, calls, writes, env.lt.trace())
+				if try == 1 || l < levels {
+					levels = l
+				}
+				if levels <= tt.maxLevels {
+					break
+				}
+			}
+			if levels > tt.maxLevels {
+				t.Errorf("%d round-trip levels, want at most %d", levels, tt.maxLevels)
+			}
+		})
+	}
+}

@@ -1,0 +1,289 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+const (
+	shareRole   = encryptperm.ShareSnapshotRoleName
+	sharePolicy = encryptperm.ShareSnapshotPolicyName
+)
+
+// seedShareOf puts in place a snapshot share of the accounts with keyA, as
+// Apply leaves it.
+func seedShareOf(t *testing.T, f *fake.RAM, accounts ...string) {
+	t.Helper()
+	if err := f.PutRole(fake.Role{Name: shareRole, TrustPolicy: encryptperm.ShareTrustPolicy(accounts, nil, nil).String()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutPolicy(fake.Policy{Name: sharePolicy, Versions: []fake.PolicyVersion{{ID: "v1", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String()}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutAttachment(shareRole, fake.PolicyTypeCustom, sharePolicy); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// trustedAccounts returns the accounts whose ECS the share role trusts.
+func trustedAccounts(t *testing.T, f *fake.RAM) []string {
+	t.Helper()
+	ps, ok := f.TrustedPrincipals(shareRole)
+	if !ok {
+		t.Fatalf("role %s is missing", shareRole)
+	}
+	var out []string
+	for _, p := range ps {
+		if uid, ok := strings.CutSuffix(p.Value, "@ecs.aliyuncs.com"); ok {
+			out = append(out, uid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+type outcome struct {
+	res *encryptperm.Result
+	err error
+}
+
+// applyAsync runs Apply in a goroutine and delivers its outcome.
+func applyAsync(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) <-chan outcome {
+	ch := make(chan outcome, 1)
+	go func() {
+		res, err := a.Apply(ctx, g)
+		ch <- outcome{res, err}
+	}()
+	return ch
+}
+
+// TestConcurrentWritersWithoutLocker forces the interleaving of two
+// processes (two Appliers) that add an account each to one trust policy,
+// where one overwrites the other's write before the other verifies:
+//
+//	A reads [a]          B reads [a]
+//	A writes [a b] (held until B has written)
+//	                     B writes [a c]
+//	A writes [a b] lands: c is lost
+//	A verifies: [a b], what it wrote
+//	                     B verifies: [a b] lacks c: reported, merged again
+//
+// The loss is visible to B, which reports it in Result.Conflicts and repairs
+// it.
+//
+// The window no verification can see: if B has already verified (and
+// returned) before A's stale write lands, A sees its own content and B is
+// gone, so nobody notices that c was lost. TestLostUpdateWindow pins that
+// down. RAM has no compare-and-swap on trust policies; only Options.Locker
+// closes the window.
+func TestConcurrentWritersWithoutLocker(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		f := fake.New(nil)
+		seedShareOf(t, f, acctA)
+		ctx := context.Background()
+		procA := be.applier(t, f, fastOptions())
+		procB := be.applier(t, f, fastOptions())
+
+		holdWrite := f.HoldCall("UpdateRole", 1)
+		doneA := applyAsync(ctx, procA, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctB).WithKey(keyA)))
+		<-holdWrite.Held()
+		// A has read [a] and its write of [a b] waits. GetRole #2 is B's
+		// first read, #3 B's verification.
+		holdVerify := f.HoldCall("GetRole", 3)
+		doneB := applyAsync(ctx, procB, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctC).WithKey(keyA)))
+		<-holdVerify.Held()
+		holdWrite.Release()
+		a := <-doneA
+		holdVerify.Release()
+		b := <-doneB
+
+		if a.err != nil || b.err != nil {
+			t.Fatalf("Apply errors: A %v, B %v", a.err, b.err)
+		}
+		if len(a.res.Conflicts) != 0 {
+			t.Errorf("A reports conflicts it cannot have seen: %v", a.res.Conflicts)
+		}
+		if len(b.res.Conflicts) != 1 || !strings.Contains(b.res.Conflicts[0], acctC) {
+			t.Errorf("B's conflicts = %q; want one naming %s", b.res.Conflicts, acctC)
+		}
+		if got, want := trustedAccounts(t, f), []string{acctA, acctB, acctC}; !slices.Equal(got, want) {
+			t.Errorf("trusted accounts %v, want %v", got, want)
+		}
+	})
+}
+
+// TestLostUpdateWindow pins down the one interleaving that the engine cannot
+// see without a Locker: B writes and verifies while A's stale write is in
+// flight; A's write then overwrites B's, and A's verification finds exactly
+// what A wrote. The loss is silent. This test documents the limit: if it
+// starts failing because the loss is detected, update the Locker docs.
+func TestLostUpdateWindow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		f := fake.New(nil)
+		seedShareOf(t, f, acctA)
+		ctx := context.Background()
+		procA := be.applier(t, f, fastOptions())
+		procB := be.applier(t, f, fastOptions())
+
+		holdWrite := f.HoldCall("UpdateRole", 1)
+		doneA := applyAsync(ctx, procA, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctB).WithKey(keyA)))
+		<-holdWrite.Held()
+		b := <-applyAsync(ctx, procB, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctC).WithKey(keyA)))
+		holdWrite.Release()
+		a := <-doneA
+		if a.err != nil || b.err != nil {
+			t.Fatalf("Apply errors: A %v, B %v", a.err, b.err)
+		}
+		if len(a.res.Conflicts)+len(b.res.Conflicts) != 0 {
+			t.Errorf("conflicts reported: A %v, B %v; the window is narrower than documented", a.res.Conflicts, b.res.Conflicts)
+		}
+		if got, want := trustedAccounts(t, f), []string{acctA, acctB}; !slices.Equal(got, want) {
+			t.Errorf("trusted accounts %v, want %v (c lost)", got, want)
+		}
+	})
+}
+
+// spyLocker tells the test each time a lock is asked for.
+type spyLocker struct {
+	encryptperm.Locker
+	asked chan string
+}
+
+func (l *spyLocker) Lock(ctx context.Context, name string) (func(), error) {
+	l.asked <- name
+	return l.Locker.Lock(ctx, name)
+}
+
+// TestConcurrentWritersWithLocker forces the same interleaving with a shared
+// Locker: B cannot read until A has written and verified, so nothing is lost
+// and nobody sees a conflict.
+func TestConcurrentWritersWithLocker(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		f := fake.New(nil)
+		seedShareOf(t, f, acctA)
+		ctx := context.Background()
+		lock := &spyLocker{Locker: &encryptperm.MemoryLocker{}, asked: make(chan string, 2)}
+		o := fastOptions()
+		o.Locker = lock
+		procA := be.applier(t, f, o)
+		procB := be.applier(t, f, o)
+
+		holdWrite := f.HoldCall("UpdateRole", 1)
+		doneA := applyAsync(ctx, procA, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctB).WithKey(keyA)))
+		<-lock.asked
+		<-holdWrite.Held()
+		calls := len(f.Calls())
+		doneB := applyAsync(ctx, procB, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctC).WithKey(keyA)))
+		<-lock.asked // B now waits for the lock A holds
+		if n := len(f.Calls()); n != calls {
+			t.Errorf("B made %d calls while A held the lock", n-calls)
+		}
+		holdWrite.Release()
+		a, b := <-doneA, <-doneB
+		if a.err != nil || b.err != nil {
+			t.Fatalf("Apply errors: A %v, B %v", a.err, b.err)
+		}
+		if len(a.res.Conflicts)+len(b.res.Conflicts) != 0 {
+			t.Errorf("conflicts: A %v, B %v", a.res.Conflicts, b.res.Conflicts)
+		}
+		if got, want := trustedAccounts(t, f), []string{acctA, acctB, acctC}; !slices.Equal(got, want) {
+			t.Errorf("trusted accounts %v, want %v", got, want)
+		}
+	})
+}
+
+// TestConcurrentAppliesOnOneApplier runs 16 goroutines that each add an
+// account to one role through one Applier: every account must be present.
+func TestConcurrentAppliesOnOneApplier(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		f := fake.New(nil)
+		a := be.applier(t, f, fastOptions())
+		var want []string
+		for i := range 16 {
+			want = append(want, fmt.Sprintf("40000000000000%02d", i))
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(want))
+		writes := make([]int, len(want))
+		for i, uid := range want {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g, err := encryptperm.ShareSnapshot().WithAccounts(uid).WithKey(keyA).Build()
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				res, err := a.Apply(context.Background(), g)
+				errs[i] = err
+				if res != nil {
+					writes[i] = res.Writes
+				}
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("Apply %d: %v", i, err)
+			}
+		}
+		if got := trustedAccounts(t, f); !slices.Equal(got, want) {
+			t.Errorf("trusted accounts %v, want %v", got, want)
+		}
+		total := 0
+		for _, w := range writes {
+			total += w
+		}
+		if fw := len(fakeWrites(f)); fw != total {
+			t.Errorf("Results count %d writes, RAM saw %d", total, fw)
+		}
+		t.Logf("16 concurrent Applies made %d writes", total)
+		if vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, sharePolicy); len(vs) != 1 {
+			t.Errorf("policy has %d versions, want 1", len(vs))
+		}
+	})
+}
+
+// TestConcurrentPolicyWriters forces two processes to add a key each to one
+// custom policy, the second write landing after the first process has
+// verified and returned: the interleaving that goes unseen for a trust
+// policy. RAM numbers policy versions in sequence, so the late writer sees
+// that its version is not the one it expected, reads the version it
+// replaced, reports it and writes its keys back.
+func TestConcurrentPolicyWriters(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		f := fake.New(nil)
+		seedShareOf(t, f, acctA)
+		ctx := context.Background()
+		procA := be.applier(t, f, fastOptions())
+		procB := be.applier(t, f, fastOptions())
+
+		holdWrite := f.HoldCall("CreatePolicyVersion", 1)
+		doneA := applyAsync(ctx, procA, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).WithKey(keyB)))
+		<-holdWrite.Held()
+		// A read v1 [keyA] and holds its v2 [keyA keyB]. B writes v2 [keyA
+		// keyC], verifies and returns.
+		b := <-applyAsync(ctx, procB, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).WithKey(keyC)))
+		holdWrite.Release()
+		a := <-doneA
+		if a.err != nil || b.err != nil {
+			t.Fatalf("Apply errors: A %v, B %v", a.err, b.err)
+		}
+		if len(b.res.Conflicts) != 0 {
+			t.Errorf("B reports conflicts: %v", b.res.Conflicts)
+		}
+		if len(a.res.Conflicts) != 1 || !strings.Contains(a.res.Conflicts[0], "v2") {
+			t.Errorf("A's conflicts = %q; want one naming v2", a.res.Conflicts)
+		}
+		assertState(t, f, expect().role(shareRole, encryptperm.ShareTrustPolicy([]string{acctA}, nil, nil)).
+			policy(sharePolicy, encryptperm.KeyPolicy([]encryptperm.Key{keyA, keyB, keyC}), "v1", "v2", "v3", "v4").
+			attached(shareRole, "Custom", sharePolicy).snapshot())
+	})
+}

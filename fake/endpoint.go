@@ -121,6 +121,9 @@ func (e *Endpoint) ClientWithSecurityToken(accessKeyID, accessKeySecret, securit
 	return NewClient(e.Addr(), credentials.NewStsTokenCredential(accessKeyID, accessKeySecret, securityToken))
 }
 
+// sdkEndpoints fills the SDK's endpoint table once.
+var sdkEndpoints sync.Once
+
 // NewClient returns a new official SDK client for RAM at addr (host:port),
 // over plain HTTP, signing with credential, in region ClientRegion, with the
 // SDK's automatic retries off and no proxy for addr. It suits a Server that
@@ -129,6 +132,10 @@ func NewClient(addr string, credential auth.Credential) (*ram.Client, error) {
 	if addr == "" {
 		return nil, errors.New("fake: new client: empty address")
 	}
+	// The SDK fills a package-level endpoint table, without a lock, the
+	// first time a client is built; fill it once here so that goroutines
+	// building clients at once do not race.
+	sdkEndpoints.Do(func() { ram.GetEndpointMap() })
 	cfg := sdk.NewConfig().WithScheme("HTTP").WithAutoRetry(false)
 	c, err := ram.NewClientWithOptions(ClientRegion, cfg, credential)
 	if err != nil {

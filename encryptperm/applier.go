@@ -90,8 +90,12 @@ type engine struct {
 	opts  Options
 	owned bool
 
-	mu    sync.Mutex
-	roles map[string]*sync.Mutex
+	mu     sync.Mutex
+	roles  map[string]*sync.Mutex
+	queues map[string]*roleQueue
+	// enqueued, when set (by tests), is called when a caller waits in a
+	// role's queue behind a running batch.
+	enqueued func(role string)
 }
 
 var _ Applier = (*engine)(nil)
@@ -348,7 +352,7 @@ func (e *engine) converge(ctx context.Context, revoke bool, grants []*Grant, sta
 	fns := make([]func() error, len(ws))
 	for i, w := range ws {
 		fns[i] = func() error {
-			r, err := e.convergeRole(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
+			r, err := e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
 			mu.Lock()
 			res.Changes = append(res.Changes, r.Changes...)
 			res.Unknown = append(res.Unknown, r.Unknown...)

@@ -241,10 +241,19 @@ func TestConcurrentAppliesOnOneApplier(t *testing.T) {
 		for _, w := range writes {
 			total += w
 		}
-		if fw := len(fakeWrites(f)); fw != total {
+		// Concurrent callers are batched, and every caller of a batch gets
+		// the batch's Result: the Results may count a write several times,
+		// never fewer times than RAM saw it. Without batching RAM would see
+		// 3 + 15 writes; how many batches form depends on timing (the
+		// deterministic test is TestApplyBatchesWaitingCallers).
+		fw := len(fakeWrites(f))
+		if fw > total {
 			t.Errorf("Results count %d writes, RAM saw %d", total, fw)
 		}
-		t.Logf("16 concurrent Applies made %d writes", total)
+		if fw > 3+15 {
+			t.Errorf("RAM saw %d writes, more than one per caller", fw)
+		}
+		t.Logf("16 concurrent Applies made %d writes", fw)
 		if vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, sharePolicy); len(vs) != 1 {
 			t.Errorf("policy has %d versions, want 1", len(vs))
 		}

@@ -1,0 +1,4 @@
+package encryptperm
+
+// SetEnqueueHook makes a test hear when a caller waits behind a running batch.
+func SetEnqueueHook(a Applier, f func(role string)) { a.(*engine).enqueued = f }

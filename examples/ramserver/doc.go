@@ -1,0 +1,13 @@
+// Command ramserver runs the fake RAM's RPC endpoint on its own, so that any
+// RAM client (the official SDKs, or a command-line client given a custom
+// endpoint) can be pointed at an in-memory RAM:
+//
+//	go run ./examples/ramserver -addr 127.0.0.1:8080 \
+//		-access-key-id ID -access-key-secret SECRET \
+//		-account 1234567890123456 [-security-token TOKEN] [-latency 20ms]
+//
+// It prints one line, "ramserver listening on http://ADDR", once it accepts
+// requests, and stops cleanly on SIGINT or SIGTERM. Clients must use plain
+// HTTP, sign with the given key (and send the token, if one is given), and
+// keep their clock within 15 minutes of the server's.
+package main

@@ -21,6 +21,23 @@
 // survive). Documents compare by meaning with Equal and marshal to compact,
 // canonical JSON.
 //
+// # Applying
+//
+// An Applier makes RAM hold what grants say: NewRAMApplier builds its own SDK
+// clients (HTTPS, the SDK's default credential chain), NewApplier runs over a
+// client you give it (the SDK's *ram.Client, the fake, a mock). Plan shows
+// what would change, classified as broadening, narrowing or destructive;
+// Apply and ApplyPlan converge RAM additively, keeping statements others
+// wrote; Revoke removes what a grant names. Retries, contexts, concurrency
+// and lost answers are handled as the Applier's documentation says.
+//
+// # Checking
+//
+// Check answers whether a recipient account's ECS can assume the share role
+// and use a key, reading RAM through the same RAM interface, and explains
+// each step; Simulate does the same on documents. Diagnose maps ECS and KMS
+// error codes to the grant that fixes them.
+//
 // # Errors
 //
 // Build returns a *ValidationError listing every problem, each with a field

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 
@@ -16,63 +17,63 @@ var (
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context) error {
+func run(ctx context.Context, w io.Writer) error {
 	grants, err := build()
 	if err != nil {
 		return err
 	}
 	for _, g := range grants {
-		printGrant(g)
+		printGrant(w, g)
 	}
 
 	ram := fake.New(&fake.Options{AccountID: key.Owner})
 	applier := encryptperm.NewApplier(ram, nil)
 
-	section("plan (nothing written yet)")
+	section(w, "plan (nothing written yet)")
 	plan, err := applier.Plan(ctx, grants...)
 	if err != nil {
 		return err
 	}
-	fmt.Print(plan)
+	fmt.Fprint(w, plan)
 
-	section("apply")
+	section(w, "apply")
 	res, err := applier.Apply(ctx, grants...)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+	fmt.Fprintf(w, "%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
 
-	section("apply again")
+	section(w, "apply again")
 	res, err = applier.Apply(ctx, grants...)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+	fmt.Fprintf(w, "%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
 
-	section("what the fake RAM holds now")
+	section(w, "what the fake RAM holds now")
 	for _, r := range ram.Roles() {
 		atts, _ := ram.AttachmentsOf(r.Name)
-		fmt.Printf("role %s:", r.Name)
+		fmt.Fprintf(w, "role %s:", r.Name)
 		for _, a := range atts {
-			fmt.Printf(" %s(%s)", a.PolicyName, a.PolicyType)
+			fmt.Fprintf(w, " %s(%s)", a.PolicyName, a.PolicyType)
 		}
-		fmt.Println()
+		fmt.Fprintln(w)
 	}
 
-	section("revoke")
+	section(w, "revoke")
 	res, err = applier.Revoke(ctx, grants...)
 	if err != nil {
 		return err
 	}
 	for _, c := range res.Changes {
-		fmt.Println(c)
+		fmt.Fprintln(w, c)
 	}
-	fmt.Printf("roles left: %d\n", len(ram.Roles()))
+	fmt.Fprintf(w, "roles left: %d\n", len(ram.Roles()))
 	return nil
 }
 
@@ -108,22 +109,22 @@ func build() ([]*encryptperm.Grant, error) {
 	return []*encryptperm.Grant{snap, imgRD, imgFolder, disk}, nil
 }
 
-func printGrant(g *encryptperm.Grant) {
-	section(fmt.Sprintf("%s: role %s", g.Kind, g.Role.Name))
-	fmt.Println("trust policy:")
-	fmt.Println(g.Role.TrustPolicy.Indent())
+func printGrant(w io.Writer, g *encryptperm.Grant) {
+	section(w, fmt.Sprintf("%s: role %s", g.Kind, g.Role.Name))
+	fmt.Fprintln(w, "trust policy:")
+	fmt.Fprintln(w, g.Role.TrustPolicy.Indent())
 	for _, p := range g.Policies {
 		if p.Document == nil {
-			fmt.Printf("attach %s policy %s\n", p.Type, p.Name)
+			fmt.Fprintf(w, "attach %s policy %s\n", p.Type, p.Name)
 			continue
 		}
-		fmt.Printf("%s policy %s:\n%s\n", p.Type, p.Name, p.Document.Indent())
+		fmt.Fprintf(w, "%s policy %s:\n%s\n", p.Type, p.Name, p.Document.Indent())
 	}
 	for _, f := range g.Findings {
-		fmt.Println("finding:", f)
+		fmt.Fprintln(w, "finding:", f)
 	}
 }
 
-func section(title string) {
-	fmt.Fprintf(os.Stdout, "\n== %s\n", title)
+func section(w io.Writer, title string) {
+	fmt.Fprintf(w, "\n== %s\n", title)
 }

@@ -28,11 +28,28 @@ func AccountECSPrincipal(uid string) string { return uid + "@" + ECSService }
 // DiskEncryptionBuilder builds the grant that lets ECS in the caller's own
 // account use customer keys to encrypt disks, snapshots and images.
 type DiskEncryptionBuilder struct {
-	keys       []Key
-	arns       int // WithKeyARN calls so far, for the path of a bad ARN
-	arnErrs    []FieldError
+	keyArgs
 	limits     *Limits
 	policyName string
+}
+
+// keyArgs collects the keys given to a builder, by Key or by ARN.
+type keyArgs struct {
+	keys    []Key
+	arns    int // WithKeyARN calls so far, for the path of a bad ARN
+	arnErrs []FieldError
+}
+
+// addARN parses an ARN and keeps the key, or the problem for Build.
+func (a *keyArgs) addARN(arn string) {
+	i := a.arns
+	a.arns++
+	k, err := ParseKeyARN(arn)
+	if err != nil {
+		a.arnErrs = append(a.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", i), Value: arn, Reason: reasons(err)})
+		return
+	}
+	a.keys = append(a.keys, k)
 }
 
 // DiskEncryption starts a grant for AliyunECSDiskEncryptDefaultRole, trusted by
@@ -51,14 +68,8 @@ func (b *DiskEncryptionBuilder) WithKey(k Key) *DiskEncryptionBuilder {
 // WithKeyARN is WithKey for a key ARN, acs:kms:<region>:<owner>:key/<id>. A
 // malformed ARN is reported by Build.
 func (b *DiskEncryptionBuilder) WithKeyARN(arn string) *DiskEncryptionBuilder {
-	i := b.arns
-	b.arns++
-	k, err := ParseKeyARN(arn)
-	if err != nil {
-		b.arnErrs = append(b.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", i), Value: arn, Reason: reasons(err)})
-		return b
-	}
-	return b.WithKey(k)
+	b.addARN(arn)
+	return b
 }
 
 // WithLimits replaces DefaultLimits for this grant; zero fields keep RAM's
@@ -124,13 +135,11 @@ func (b *DiskEncryptionBuilder) Build() (*Grant, error) {
 // ShareBuilder builds the grant that lets other accounts' ECS use the keys of
 // shared encrypted snapshots or images.
 type ShareBuilder struct {
-	kind       Kind
-	accounts   []string
-	rds        []string
-	folders    []string
-	keys       []Key
-	arns       int // WithKeyARN calls so far, for the path of a bad ARN
-	arnErrs    []FieldError
+	kind     Kind
+	accounts []string
+	rds      []string
+	folders  []string
+	keyArgs
 	serviceKey bool
 	limits     *Limits
 	policyName string
@@ -179,14 +188,8 @@ func (b *ShareBuilder) WithKey(k Key) *ShareBuilder {
 // WithKeyARN is WithKey for a key ARN, acs:kms:<region>:<owner>:key/<id>. A
 // malformed ARN is reported by Build.
 func (b *ShareBuilder) WithKeyARN(arn string) *ShareBuilder {
-	i := b.arns
-	b.arns++
-	k, err := ParseKeyARN(arn)
-	if err != nil {
-		b.arnErrs = append(b.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", i), Value: arn, Reason: reasons(err)})
-		return b
-	}
-	return b.WithKey(k)
+	b.addARN(arn)
+	return b
 }
 
 // WithServiceKey is for images encrypted with the ECS service key: the grant

@@ -100,6 +100,7 @@ type engine struct {
 
 var _ Applier = (*engine)(nil)
 var _ Revoker = (*engine)(nil)
+var _ Checker = (*engine)(nil)
 
 // NewApplier returns an Applier over a RAM client you give it: the SDK's
 // *ram.Client, the fake's *fake.RAM, or a mock. Calls on the client are

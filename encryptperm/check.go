@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 )
@@ -305,7 +306,94 @@ func unreadablePolicy() *Document {
 // Decision.Unreadable. An invalid Access gives a *ValidationError (ErrInvalid);
 // a failed RAM call gives an *APIError that wraps the SDK's error and the
 // sentinel that fits. Check makes no change in RAM.
+//
+// Check makes each call once, on the goroutine that calls it, and looks at ctx
+// between calls. The Applier this package returns also implements Checker,
+// whose Check goes through the Applier's retries, client pool and context
+// handling.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
+	return check(ctx, directReads{client}, a)
+}
+
+// Checker is implemented by the Applier that NewApplier and NewRAMApplier
+// return: its Check is the package's Check, with the Applier's retries of
+// throttled and failed reads, and its handling of the context.
+type Checker interface {
+	// Check answers an Access as the package's Check does.
+	Check(ctx context.Context, a Access) (*Decision, error)
+}
+
+// checkReads are the RAM reads Check makes. Errors come back as *APIError.
+type checkReads interface {
+	getRole(ctx context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error)
+	listPoliciesForRole(ctx context.Context, req *ram.ListPoliciesForRoleRequest) (*ram.ListPoliciesForRoleResponse, error)
+	getPolicy(ctx context.Context, req *ram.GetPolicyRequest) (*ram.GetPolicyResponse, error)
+	getPolicyVersion(ctx context.Context, req *ram.GetPolicyVersionRequest) (*ram.GetPolicyVersionResponse, error)
+}
+
+// directReads calls a client once per read.
+type directReads struct{ c RAM }
+
+func (d directReads) getRole(_ context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error) {
+	resp, err := d.c.GetRole(req)
+	return resp, wrapError("GetRole", req.RoleName, err)
+}
+
+func (d directReads) listPoliciesForRole(_ context.Context, req *ram.ListPoliciesForRoleRequest) (*ram.ListPoliciesForRoleResponse, error) {
+	resp, err := d.c.ListPoliciesForRole(req)
+	return resp, wrapError("ListPoliciesForRole", req.RoleName, err)
+}
+
+func (d directReads) getPolicy(_ context.Context, req *ram.GetPolicyRequest) (*ram.GetPolicyResponse, error) {
+	resp, err := d.c.GetPolicy(req)
+	return resp, wrapError("GetPolicy", req.PolicyName, err)
+}
+
+func (d directReads) getPolicyVersion(_ context.Context, req *ram.GetPolicyVersionRequest) (*ram.GetPolicyVersionResponse, error) {
+	resp, err := d.c.GetPolicyVersion(req)
+	return resp, wrapError("GetPolicyVersion", req.PolicyName+"@"+req.VersionId, err)
+}
+
+// engineReads makes Check's reads through an Applier's caller.
+type engineReads struct {
+	e   *engine
+	rec *recorder
+}
+
+func (r engineReads) getRole(ctx context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error) {
+	return invoke(ctx, r.e.c, op{action: "GetRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetRoleResponse, error) {
+		setTimeout(req, t)
+		return c.GetRole(req)
+	})
+}
+
+func (r engineReads) listPoliciesForRole(ctx context.Context, req *ram.ListPoliciesForRoleRequest) (*ram.ListPoliciesForRoleResponse, error) {
+	return invoke(ctx, r.e.c, op{action: "ListPoliciesForRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.ListPoliciesForRoleResponse, error) {
+		setTimeout(req, t)
+		return c.ListPoliciesForRole(req)
+	})
+}
+
+func (r engineReads) getPolicy(ctx context.Context, req *ram.GetPolicyRequest) (*ram.GetPolicyResponse, error) {
+	return invoke(ctx, r.e.c, op{action: "GetPolicy", target: req.PolicyName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
+		setTimeout(req, t)
+		return c.GetPolicy(req)
+	})
+}
+
+func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVersionRequest) (*ram.GetPolicyVersionResponse, error) {
+	return invoke(ctx, r.e.c, op{action: "GetPolicyVersion", target: req.PolicyName + "@" + req.VersionId, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetPolicyVersionResponse, error) {
+		setTimeout(req, t)
+		return c.GetPolicyVersion(req)
+	})
+}
+
+// Check implements Checker.
+func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
+	return check(ctx, engineReads{e: e, rec: &recorder{}}, a)
+}
+
+func check(ctx context.Context, client checkReads, a Access) (*Decision, error) {
 	a = a.withDefaults()
 	if err := a.validate(); err != nil {
 		return nil, err
@@ -315,9 +403,8 @@ func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 	}
 	getRole := ram.CreateGetRoleRequest()
 	getRole.RoleName = a.Role
-	role, err := client.GetRole(getRole)
+	role, err := client.getRole(ctx, getRole)
 	if err != nil {
-		err = wrapError("GetRole", a.Role, err)
 		if errors.Is(err, ErrNotFound) {
 			return decide(a, "", nil, "", nil), nil
 		}
@@ -341,16 +428,16 @@ func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 	}
 	list := ram.CreateListPoliciesForRoleRequest()
 	list.RoleName = a.Role
-	attached, err := client.ListPoliciesForRole(list)
+	attached, err := client.listPoliciesForRole(ctx, list)
 	if err != nil {
-		return nil, wrapError("ListPoliciesForRole", a.Role, err)
+		return nil, err
 	}
 	var policies []checkPolicy
 	for _, p := range attached.Policies.Policy {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		cp, err := readCheckPolicy(client, p)
+		cp, err := readCheckPolicy(ctx, client, p)
 		if err != nil {
 			return nil, err
 		}
@@ -360,7 +447,7 @@ func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 }
 
 // readCheckPolicy reads one attached policy's document.
-func readCheckPolicy(client RAM, p ram.Policy) (checkPolicy, error) {
+func readCheckPolicy(ctx context.Context, client checkReads, p ram.Policy) (checkPolicy, error) {
 	cp := checkPolicy{name: p.PolicyName, typ: PolicyType(p.PolicyType)}
 	if cp.typ == System {
 		if d, ok := SystemPolicy(p.PolicyName); ok {
@@ -371,9 +458,8 @@ func readCheckPolicy(client RAM, p ram.Policy) (checkPolicy, error) {
 	get := ram.CreateGetPolicyRequest()
 	get.PolicyName = p.PolicyName
 	get.PolicyType = p.PolicyType
-	resp, err := client.GetPolicy(get)
+	resp, err := client.getPolicy(ctx, get)
 	if err != nil {
-		err = wrapError("GetPolicy", p.PolicyName, err)
 		if errors.Is(err, ErrNotFound) {
 			cp.doc, cp.note = unreadablePolicy(), fmt.Sprintf("%s policy %s: RAM does not know it", cp.typ, p.PolicyName)
 			if cp.typ == System {
@@ -393,9 +479,8 @@ func readCheckPolicy(client RAM, p ram.Policy) (checkPolicy, error) {
 		gv.PolicyName = p.PolicyName
 		gv.PolicyType = p.PolicyType
 		gv.VersionId = version
-		v, err := client.GetPolicyVersion(gv)
+		v, err := client.getPolicyVersion(ctx, gv)
 		if err != nil {
-			err = wrapError("GetPolicyVersion", p.PolicyName+"@"+version, err)
 			if errors.Is(err, ErrNotFound) {
 				cp.doc, cp.note = unreadablePolicy(), fmt.Sprintf("%s policy %s: its default version %s cannot be read", cp.typ, p.PolicyName, version)
 				return cp, nil

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -118,4 +119,43 @@ func checkClient(t *testing.T, be backend, f *fake.RAM) encryptperm.RAM {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestApplierCheckRidesOutThrottling: the package's Check makes each read
+// once, so a throttled read fails it; the Applier's Check (Checker) retries.
+func TestApplierCheckRidesOutThrottling(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		f := fake.New(nil)
+		a := be.applier(t, f, fastOptions())
+		g, err := encryptperm.ShareSnapshot().WithAccounts("2000000000000001").WithKey(keyA).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Apply(context.Background(), g); err != nil {
+			t.Fatal(err)
+		}
+		access := encryptperm.Access{Recipient: "2000000000000001", Resource: encryptperm.ResourceSnapshot, Key: keyA}
+		f.SetFaults(fake.Rule{Action: "GetRole", Nth: 0, Code: "Throttling.User"})
+		if _, err := encryptperm.Check(context.Background(), f, access); !errors.Is(err, encryptperm.ErrThrottled) {
+			t.Fatalf("Check under throttling: %v, want ErrThrottled", err)
+		}
+		calls := 0
+		for _, c := range f.Calls() {
+			if c.Action == "GetRole" {
+				calls++
+			}
+		}
+		f.SetFaults(fake.Rule{Action: "GetRole", Nth: calls + 1, Code: "Throttling.User"})
+		checker, ok := a.(encryptperm.Checker)
+		if !ok {
+			t.Fatalf("%T does not implement Checker", a)
+		}
+		d, err := checker.Check(context.Background(), access)
+		if err != nil {
+			t.Fatalf("Applier's Check: %v", err)
+		}
+		if !d.Allowed {
+			t.Errorf("Applier's Check denied:\n%s", d.Explanation())
+		}
+	})
 }

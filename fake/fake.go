@@ -61,8 +61,8 @@ type Options struct {
 	// imitate a network. Rules can add more.
 	Latency time.Duration
 
-	// MaxCalls caps the call log: only the last MaxCalls calls are kept.
-	// Zero means no cap.
+	// MaxCalls caps the call log: Calls returns only the last MaxCalls
+	// calls, and the fake holds at most twice that many. Zero means no cap.
 	MaxCalls int
 }
 

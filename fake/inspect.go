@@ -55,9 +55,19 @@ func (r *RAM) recordLocked(req request, p params, rid, code string, res response
 		c.AccessKeyID = Redacted
 	}
 	r.calls = append(r.calls, c)
-	if m := r.opts.MaxCalls; m > 0 && len(r.calls) > m {
+	// Trim only when the log has doubled past the cap, so that keeping the
+	// last MaxCalls costs O(1) per call; Calls shows only the last MaxCalls.
+	if m := r.opts.MaxCalls; m > 0 && len(r.calls) >= 2*m {
 		r.calls = slices.Delete(r.calls, 0, len(r.calls)-m)
 	}
+}
+
+// callLogLocked returns the part of the log that Calls shows.
+func (r *RAM) callLogLocked() []Call {
+	if m := r.opts.MaxCalls; m > 0 && len(r.calls) > m {
+		return r.calls[len(r.calls)-m:]
+	}
+	return r.calls
 }
 
 func redact(p params) map[string]string {
@@ -75,8 +85,9 @@ func redact(p params) map[string]string {
 func (r *RAM) Calls() []Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Call, len(r.calls))
-	for i, c := range r.calls {
+	log := r.callLogLocked()
+	out := make([]Call, len(log))
+	for i, c := range log {
 		c.Params = maps.Clone(c.Params)
 		out[i] = c
 	}

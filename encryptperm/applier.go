@@ -349,20 +349,26 @@ func (e *engine) converge(ctx context.Context, revoke bool, grants []*Grant, sta
 	rec := &recorder{}
 	ws, gs := wants(grants)
 	res := &Result{}
-	var mu sync.Mutex
+	// Roles run in parallel; their changes are reported in the grants'
+	// order of roles, whichever finishes first.
+	per := make([]*Result, len(ws))
 	fns := make([]func() error, len(ws))
 	for i, w := range ws {
 		fns[i] = func() error {
 			r, err := e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
-			mu.Lock()
-			res.Changes = append(res.Changes, r.Changes...)
-			res.Unknown = append(res.Unknown, r.Unknown...)
-			res.Conflicts = append(res.Conflicts, r.Conflicts...)
-			mu.Unlock()
+			per[i] = r
 			return err
 		}
 	}
 	err := firstErr(parallel(fns...))
+	for _, r := range per {
+		if r == nil {
+			continue
+		}
+		res.Changes = append(res.Changes, r.Changes...)
+		res.Unknown = append(res.Unknown, r.Unknown...)
+		res.Conflicts = append(res.Conflicts, r.Conflicts...)
+	}
 	res.Calls = rec.list()
 	for _, c := range res.Calls {
 		if c.Write {

@@ -240,12 +240,29 @@ func checkGrants(grants []*Grant) error {
 }
 
 // unaccepted returns the critical findings of grants not in accept.
+//
+// Besides the findings a grant carries, its documents are linted here: a
+// Grant assembled by hand, not by a builder, cannot slip an unconditioned
+// wildcard principal (or another critical finding) past the caller.
 func unaccepted(grants []*Grant, accept []string) error {
 	var p problems
 	for i, g := range grants {
 		for _, f := range g.Critical() {
 			if !slices.Contains(accept, f.Code) {
 				p.add(fmt.Sprintf("grants[%d].Findings", i), f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
+			}
+		}
+		lint := func(path string, d *Document) {
+			for _, f := range Lint(d) {
+				if f.Severity == SeverityCritical && !slices.Contains(accept, f.Code) {
+					p.add(path+"."+f.Path, f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
+				}
+			}
+		}
+		lint(fmt.Sprintf("grants[%d].Role.TrustPolicy", i), g.Role.TrustPolicy)
+		for j, a := range g.Policies {
+			if a.Document != nil {
+				lint(fmt.Sprintf("grants[%d].Policies[%d].Document", i, j), a.Document)
 			}
 		}
 	}

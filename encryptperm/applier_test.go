@@ -824,3 +824,24 @@ func TestRetryAfterHonoured(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyRefusesHandMadeWildcardGrant: a Grant assembled by hand with an
+// unconditioned *@ecs.aliyuncs.com principal is refused before any call.
+func TestApplyRefusesHandMadeWildcardGrant(t *testing.T) {
+	g, err := encryptperm.ShareSnapshot().WithAccounts("2000000000000001").WithKey(encryptperm.Key{Region: "cn-hangzhou", Owner: fake.DefaultAccountID, ID: "key-hzhand01"}).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Role.TrustPolicy.Statement[0].Principal.Service = encryptperm.Values{encryptperm.WildcardECSPrincipal}
+	f := fake.New(nil)
+	_, err = encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
+	if !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Fatalf("Apply = %v, want ErrInvalid", err)
+	}
+	if !strings.Contains(err.Error(), encryptperm.FindingUnconditionedWildcardPrincipal) {
+		t.Errorf("error %v does not name %s", err, encryptperm.FindingUnconditionedWildcardPrincipal)
+	}
+	if n := len(f.Calls()); n != 0 {
+		t.Errorf("%d calls reached RAM, want 0", n)
+	}
+}

@@ -457,6 +457,14 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 		if err != nil {
 			lastErr = err
 		}
+		// Read again every policy this round wrote to, named by the grants
+		// or not (a spread can reach a numbered policy that exists but is
+		// attached nowhere, left by an earlier run that stopped half-way).
+		for _, pw := range rp.policies {
+			if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, pw.name) }) {
+				names = append(names, pw.name)
+			}
+		}
 		if st, err = e.readRole(ctx, rec, w.role, names, bases); err != nil {
 			return res, err
 		}

@@ -845,3 +845,46 @@ func TestApplyRefusesHandMadeWildcardGrant(t *testing.T) {
 		t.Errorf("%d calls reached RAM, want 0", n)
 	}
 }
+
+// TestApplySpreadsPastAnOrphanPolicy: a numbered policy of the family exists
+// but is attached nowhere (left by an earlier run that stopped half-way), and
+// the grant does not name it. Creating it conflicts; the engine reads it,
+// and goes on to the next number instead of retrying the same create.
+func TestApplySpreadsPastAnOrphanPolicy(t *testing.T) {
+	key := func(id string) encryptperm.Key {
+		return encryptperm.Key{Region: "cn-hangzhou", Owner: fake.DefaultAccountID, ID: id}
+	}
+	k1, k2, k3 := key("key-hzorphan01"), key("key-hzorphan02"), key("key-hzorphan03")
+	lim := encryptperm.Limits{PolicyDocumentMaxLen: encryptperm.KeyPolicy([]encryptperm.Key{k1}).Size() + 10}
+	f := fake.New(nil)
+	a := encryptperm.NewApplier(f, &encryptperm.Options{Limits: lim})
+	build := func(k encryptperm.Key) *encryptperm.Grant {
+		g, err := encryptperm.ShareSnapshot().WithAccounts("2000000000000001").WithKey(k).WithLimits(lim).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	if _, err := a.Apply(context.Background(), build(k1)); err != nil {
+		t.Fatal(err)
+	}
+	orphan := encryptperm.ShareSnapshotPolicyName + "-2"
+	if err := f.PutPolicy(fake.Policy{Name: orphan, Versions: []fake.PolicyVersion{{ID: "v1", IsDefault: true, Document: encryptperm.KeyPolicy([]encryptperm.Key{k2}).String()}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Apply(context.Background(), build(k3)); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	atts, _ := f.AttachmentsOf(encryptperm.ShareSnapshotRoleName)
+	var got []string
+	for _, at := range atts {
+		got = append(got, at.PolicyName)
+	}
+	want := []string{encryptperm.ShareSnapshotPolicyName, encryptperm.ShareSnapshotPolicyName + "-3"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("attachments (-want +got):\n%s", diff)
+	}
+	if vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, orphan); len(vs) != 1 {
+		t.Errorf("orphan policy has %d versions, want it untouched with 1", len(vs))
+	}
+}

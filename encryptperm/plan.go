@@ -335,13 +335,11 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	lim := o.Limits
 	docs := map[int]*Document{}
 	var covered []string
-	maxIndex := -1
 	for i := 0; i < lim.CustomPoliciesPerRole+8; i++ {
 		ps := st.policy(NumberedPolicyName(base, i))
 		if ps.exists {
 			docs[i] = ps.doc
 			covered = append(covered, keyContentOf(ps.doc).keys...)
-			maxIndex = i
 		}
 	}
 	sorted := slices.Clone(keys)
@@ -374,7 +372,6 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 				Message: fmt.Sprintf("key %s does not fit in %d policies of at most %d bytes (Limits.CustomPoliciesPerRole, Limits.PolicyDocumentMaxLen)", k.ARN(), lim.CustomPoliciesPerRole, lim.PolicyDocumentMaxLen)}
 		}
 	}
-	_ = maxIndex
 	idx := make([]int, 0, len(holds))
 	for i := range holds {
 		idx = append(idx, i)

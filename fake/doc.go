@@ -131,6 +131,13 @@
 // five versions, a further system policy. Seeded documents must still follow
 // RAM's grammar.
 //
+// # ECS's side
+//
+// [RAM.SimulateECS] plays the other half of a share: would ECS in a
+// recipient account (with its resource directory context) be able to assume
+// the share role and use the key, and why not. It evaluates the fake's
+// current documents with encryptperm.Simulate and fails closed.
+//
 // # RPC endpoint
 //
 // [NewServer] wraps a *RAM in an http.Handler that speaks RAM's RPC protocol

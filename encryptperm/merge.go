@@ -340,17 +340,7 @@ func subtractKeys(have *Document, keys []Key) *Document {
 	for _, k := range keys {
 		drop = append(drop, k.ARN())
 	}
-	kept := out.Statement[:0]
-	for _, s := range out.Statement {
-		if keyShapeOf(s) == keyUse {
-			s.Resource = minus(s.Resource, drop)
-			if len(s.Resource) == 0 {
-				continue
-			}
-		}
-		kept = append(kept, s)
-	}
-	out.Statement = kept
+	out.Statement = dropResources(out.Statement, keyUse, drop)
 	// Containers still in use by a remaining key.
 	used := map[string]bool{}
 	for _, arn := range keyContentOf(out).keys {
@@ -364,18 +354,25 @@ func subtractKeys(have *Document, keys []Key) *Document {
 			dropContainers = append(dropContainers, k.ContainerARN())
 		}
 	}
-	kept = out.Statement[:0]
-	for _, s := range out.Statement {
-		if keyShapeOf(s) == keyList {
-			s.Resource = minus(s.Resource, dropContainers)
+	out.Statement = dropResources(out.Statement, keyList, dropContainers)
+	return out
+}
+
+// dropResources removes the drop resources from the statements of one key
+// shape, and those statements when no resource is left; other statements
+// stay as they are.
+func dropResources(stmts []Statement, shape keyShape, drop []string) []Statement {
+	kept := stmts[:0]
+	for _, s := range stmts {
+		if keyShapeOf(s) == shape {
+			s.Resource = minus(s.Resource, drop)
 			if len(s.Resource) == 0 {
 				continue
 			}
 		}
 		kept = append(kept, s)
 	}
-	out.Statement = kept
-	return out
+	return kept
 }
 
 // mergeStatements returns have with every statement of want that it lacks

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 )
@@ -31,6 +32,9 @@ type APIError struct {
 	RequestID string
 	// Message is RAM's message, or the redacted transport error.
 	Message string
+	// RetryAfter is the wait RAM asked for before a retry
+	// (x-acs-retry-after), or 0.
+	RetryAfter time.Duration
 
 	kind error
 	err  error
@@ -75,11 +79,74 @@ type transportError struct {
 func (e *transportError) Error() string { return e.msg }
 func (e *transportError) Unwrap() error { return e.cause }
 
-var secretParam = regexp.MustCompile(`(?i)(AccessKeyId|Signature|SecurityToken|AccessKeySecret|SignatureNonce)(=|%3D|":\s*")[^&\s"]*`)
+// secretName matches the name of a parameter or header whose value is a
+// secret, or names the holder of one, followed by what separates it from its
+// value: "=" in a query or an Authorization header, "%3D" or "%253D" once or
+// twice URL-escaped (as in a string to sign), ":" in a header line, a
+// canonical request (V3) or Go's printing of a map or struct, and the quotes
+// and brackets of JSON. Longer names come first, so that "SignatureNonce"
+// is not read as "Signature".
+var secretName = regexp.MustCompile(`(?i)(AccessKeyStsToken|AccessKeySecret|AccessKeyId|SecurityToken|BearerToken|` +
+	`x-acs-security-token|x-acs-accesskey-id|x-acs-accesskey-secret|x-acs-bearer-token|` +
+	`SignatureNonce|Signature|Credential|Authorization)` +
+	`(\\?"?[ \t]*(?:=|:|%3D|%253D|%3A|%253A)[ \t"\\\[]*)`)
 
-// Redact removes the values of signing parameters from s.
+// Redact removes from s the values of the parameters and headers that sign
+// a request or carry a credential: AccessKeyId, AccessKeySecret,
+// SecurityToken, BearerToken, Signature and SignatureNonce in a query or a
+// string to sign (raw, or URL-escaped once or twice); Authorization,
+// x-acs-security-token, x-acs-accesskey-id and x-acs-bearer-token in header
+// lines, canonical requests and printed headers; and these names as JSON
+// keys or Go struct fields. Each value becomes REDACTED; an Authorization
+// header loses its whole value.
 func Redact(s string) string {
-	return secretParam.ReplaceAllString(s, "${1}${2}REDACTED")
+	var b strings.Builder
+	rest := s
+	for {
+		m := secretName.FindStringSubmatchIndex(rest)
+		if m == nil {
+			b.WriteString(rest)
+			return b.String()
+		}
+		name, sep := rest[m[2]:m[3]], rest[m[4]:m[5]]
+		b.WriteString(rest[:m[1]])
+		n := valueLen(rest[m[1]:], strings.EqualFold(name, "Authorization"), sep)
+		if n > 0 {
+			b.WriteString("REDACTED")
+		}
+		rest = rest[m[1]+n:]
+	}
+}
+
+// valueLen returns the length of the secret value at the start of s, given
+// the separator that came before it. An Authorization header runs to the
+// end of its line, quote or bracket. A value after an escaped separator
+// ends where an escaped "&" begins; one after "=" at "&" too, since a query
+// escapes it inside values; one after ":" (a header's raw value) does not.
+func valueLen(s string, wholeLine bool, sep string) int {
+	escaped := strings.Contains(sep, "%")
+	colon := !escaped && strings.Contains(sep, ":")
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\n' || c == '\r' || c == '"' || c == ']' || c == '\\':
+			return i
+		case wholeLine:
+		case c == ' ' || c == '\t' || c == ',' || c == '\'' || c == '}' || c == ')' || c == '<' || c == '>':
+			return i
+		case c == ';' && !colon:
+			return i
+		case c == '&' && !colon:
+			return i
+		case escaped && c == '%' && (hasFoldPrefix(s[i:], "%26") || hasFoldPrefix(s[i:], "%2526")):
+			return i
+		}
+	}
+	return len(s)
+}
+
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // kindOfCode maps a RAM error code to a sentinel.
@@ -106,20 +173,29 @@ func isThrottleCode(code string) bool {
 	return strings.Contains(code, "Throttling") || code == "ServiceUnavailable"
 }
 
-// wrapError turns an SDK error into an *APIError (or returns a context error
-// as it is).
+// wrapError turns an SDK error into an *APIError, or a failure to obtain
+// credentials into an error that wraps ErrNoCredentials. A context error
+// whose text holds nothing secret is returned as it is; any other keeps
+// errors.Is(err, context.Canceled) or errors.Is(err,
+// context.DeadlineExceeded) but is redacted: the HTTP client quotes the
+// signed URL in the errors of requests that the end of a context, or a
+// timeout, cut off.
 func wrapError(action, target string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var nc *noCredentialsError
+	if errors.As(err, &nc) {
+		return &credentialsError{action: action, target: target, msg: Redact(nc.err.Error())}
+	}
+	if isContextError(err) && clean(err) {
 		return err
 	}
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		return &APIError{
 			Action: action, Target: target, Code: se.ErrorCode(), Status: se.HttpStatus(),
-			RequestID: se.RequestId(), Message: Redact(se.Message()),
+			RequestID: se.RequestId(), Message: Redact(se.Message()), RetryAfter: retryAfterOf(se),
 			kind: kindOfCode(se.ErrorCode(), se.HttpStatus()), err: redactServerError(se),
 		}
 	}
@@ -142,31 +218,42 @@ func wrapError(action, target string, err error) error {
 		return &APIError{Action: action, Target: target, Message: msg, err: &transportError{msg: msg, cause: safeCause(cause)}}
 	}
 	// With its auto-retry off, the SDK returns the HTTP client's *url.Error
-	// as it is; its text holds the signed URL.
+	// as it is; its text holds the signed URL. Its cause keeps telling a
+	// timeout or the end of a context from another transport failure.
 	var cause error
 	var ue *url.Error
 	msg := ""
 	if errors.As(err, &ue) {
 		cause = ue.Err
 		msg = fmt.Sprintf("%s %s: %s", ue.Op, redactURL(ue.URL), Redact(ue.Err.Error()))
-		if errors.Is(ue.Err, context.Canceled) || errors.Is(ue.Err, context.DeadlineExceeded) {
-			return ue.Err
-		}
 	} else {
+		cause = err
 		msg = Redact(err.Error())
 	}
 	return &APIError{Action: action, Target: target, Message: "transport: " + msg, err: &transportError{msg: "transport: " + msg, cause: safeCause(cause)}}
 }
 
+// isContextError reports whether err is, or wraps, the end of a context.
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // safeCause returns err if no error in its chain holds a signing parameter,
 // so that callers can still test it (errors.Is(err, syscall.ECONNREFUSED));
-// otherwise a redacted copy of its text that wraps nothing. A transport may
-// quote the signed URL in its error.
+// otherwise a redacted copy of its text that wraps only the context error
+// err wraps, if any. A transport may quote the signed URL in its error.
 func safeCause(err error) error {
 	if err == nil || clean(err) {
 		return err
 	}
-	return &transportError{msg: Redact(err.Error())}
+	out := &transportError{msg: Redact(err.Error())}
+	switch {
+	case errors.Is(err, context.Canceled):
+		out.cause = context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		out.cause = context.DeadlineExceeded
+	}
+	return out
 }
 
 // clean reports whether no error in err's chain has text that Redact would
@@ -175,7 +262,7 @@ func clean(err error) bool {
 	if err == nil {
 		return true
 	}
-	for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err)} {
+	for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
 		if Redact(s) != s {
 			return false
 		}

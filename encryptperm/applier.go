@@ -158,7 +158,7 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		ct := &ctxTransport{base: base}
 		cfg := sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false)
 		cfg.Transport = ct
-		c, err := ram.NewClientWithOptions(o.RegionID, cfg, o.Credential)
+		c, err := ram.NewClientWithOptions(o.RegionID, cfg, credentialSource(o.Credential))
 		if err != nil {
 			return nil, fmt.Errorf("encryptperm: new RAM applier: %s", Redact(err.Error()))
 		}

@@ -791,18 +791,24 @@ func TestMockedServerErrorReachesCaller(t *testing.T) {
 }
 
 // TestRetryAfterHonoured: a throttled call waits at least as long as RAM's
-// x-acs-retry-after asks, however short the backoff is configured.
+// x-acs-retry-after asks, however short the backoff is, when the wait is
+// within Options.Retry.MaxInterval.
 func TestRetryAfterHonoured(t *testing.T) {
 	const wait = 150 * time.Millisecond
 	f := fake.New(&fake.Options{Faults: []fake.Rule{{Action: "GetRole", Nth: 1, Code: "Throttling.User", RetryAfter: wait}}})
+	opts := func() *encryptperm.Options {
+		o := apFast()
+		o.Retry.MaxInterval = time.Second
+		return o
+	}
 	for _, via := range []string{"fake", "endpoint"} {
 		t.Run(via, func(t *testing.T) {
 			f.Reset()
 			var a encryptperm.Applier
 			if via == "fake" {
-				a = encryptperm.NewApplier(f, apFast())
+				a = encryptperm.NewApplier(f, opts())
 			} else {
-				a = apRAMApplier(t, apStart(t, f, nil).Addr(), apFast())
+				a = apRAMApplier(t, apStart(t, f, nil).Addr(), opts())
 			}
 			start := time.Now()
 			res, err := a.Apply(context.Background(), apGrant(t, apAcctA))

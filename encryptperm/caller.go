@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/cenkalti/backoff/v4"
 )
@@ -28,10 +30,12 @@ type Call struct {
 	// Attempt counts from 1; retries of one call have the same Action and Target.
 	Attempt int `json:"attempt"`
 	// Code is RAM's error code, "" on success. Calls that got no code from
-	// RAM have one of these: "transport" when no answer came, "HTTP <status>"
-	// for an answer without a code, "canceled" when the context ended
-	// during the call, "client" when the client failed without answering (a
-	// nil response, or a panic).
+	// RAM have one of these: "transport" when no answer came (a request
+	// timeout included), "HTTP <status>" for an answer without a code,
+	// "canceled" when the context ended during the call, "client" when the
+	// client failed without answering (a nil response, or a panic),
+	// "credentials" when no credentials could be obtained to sign the
+	// request, which was then not sent.
 	Code string `json:"code,omitempty"`
 	// RequestID is RAM's RequestId.
 	RequestID string `json:"request_id,omitempty"`
@@ -94,6 +98,9 @@ type caller struct {
 	logger   *slog.Logger
 	observer Observer
 	now      func() time.Time
+	// sleep, when set (by tests), replaces the wait between retries; it
+	// returns ctx's error if ctx ends first.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // op describes one call for the caller.
@@ -137,6 +144,11 @@ type timed interface {
 
 // invoke runs fn on a client, retrying what may be retried. fn gets the
 // request timeout to set on its request.
+//
+// A wait that RAM asks for (x-acs-retry-after) is honoured only within the
+// retry budget: when it is longer than Options.Retry.MaxInterval, or would
+// end past the context's deadline, invoke does not wait but returns at once
+// an error that wraps ErrThrottled and RAM's error, and names the wait.
 func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeout time.Duration) (Resp, error)) (Resp, error) {
 	var zero Resp
 	b := backoff.NewExponentialBackOff()
@@ -158,20 +170,73 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 			return zero, err
 		}
 		wait := b.NextBackOff()
-		if ra := retryAfter(err); ra > wait {
-			wait = ra
+		if ra := retryAfter(err); ra > 0 {
+			if over := c.pastBudget(ctx, ra); over != nil {
+				over.err = err
+				return zero, over
+			}
+			wait = max(wait, ra)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if err := c.pause(ctx, wait); err != nil {
 			// Only calls that RAM refused before acting are retried, so
 			// nothing of this call is in flight.
-			return zero, &notSentError{ctx.Err()}
+			return zero, &notSentError{err}
 		}
 	}
 }
+
+// retryAfter returns the wait RAM asked for with err, or 0.
+func retryAfter(err error) time.Duration {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.RetryAfter
+	}
+	return 0
+}
+
+// pastBudget returns an error when a wait of d, asked for by RAM, is more
+// than the retries may wait: longer than Options.Retry.MaxInterval, or
+// ending after the context's deadline. Otherwise it returns nil.
+func (c *caller) pastBudget(ctx context.Context, d time.Duration) *waitTooLongError {
+	if d > c.opts.Retry.MaxInterval {
+		return &waitTooLongError{wait: d, limit: c.opts.Retry.MaxInterval, what: "Options.Retry.MaxInterval"}
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		if left := dl.Sub(c.now()); d > left {
+			return &waitTooLongError{wait: d, limit: max(left, 0), what: "the time left before the context's deadline"}
+		}
+	}
+	return nil
+}
+
+// pause waits d, or until ctx ends, and returns ctx's error in that case.
+func (c *caller) pause(ctx context.Context, d time.Duration) error {
+	if c.sleep != nil {
+		return c.sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// waitTooLongError is a call that RAM asked to retry later than the retries
+// may wait. It wraps ErrThrottled and RAM's error.
+type waitTooLongError struct {
+	err         error
+	wait, limit time.Duration
+	what        string
+}
+
+func (e *waitTooLongError) Error() string {
+	return fmt.Sprintf("%v: RAM asks to retry after %v, more than %s (%v): not retried", e.err, e.wait, e.what, e.limit)
+}
+
+func (e *waitTooLongError) Unwrap() []error { return []error{e.err, ErrThrottled} }
 
 // notSentError is the context's error for a call that was never sent, so
 // that its outcome is known: it did not happen. Plan, Apply and Revoke return
@@ -239,7 +304,7 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 			}
 			what := "stopped without answering"
 			if p := recover(); p != nil {
-				what = fmt.Sprintf("panicked: %v", p)
+				what = "panicked: " + Redact(fmt.Sprint(p))
 			}
 			done <- result{err: &clientError{o.action, o.target, what}}
 		}()
@@ -273,26 +338,32 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	if err != nil && !errors.As(err, &ce) {
 		err = wrapError(o.action, o.target, err)
 	}
+	if err != nil && ctx.Err() != nil && isContextError(err) {
+		// The request was cut off because ctx ended: its error says no
+		// more than ctx's, and may quote the signed URL.
+		err = ctx.Err()
+	}
 	rec := Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Duration: dur}
+	var ae *APIError
+	var cre *credentialsError
 	switch {
 	case err == nil:
 		rec.RequestID = requestID(r.resp)
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		rec.Code = "canceled"
 	case errors.As(err, &ce):
 		rec.Code = "client"
-	default:
-		var ae *APIError
-		if errors.As(err, &ae) {
-			rec.Code, rec.RequestID = ae.Code, ae.RequestID
-			switch {
-			case ae.Code != "":
-			case ae.Status != 0:
-				rec.Code = fmt.Sprintf("HTTP %d", ae.Status)
-			default:
-				rec.Code = "transport"
-			}
+	case errors.As(err, &cre):
+		rec.Code = "credentials"
+	case errors.As(err, &ae):
+		rec.Code, rec.RequestID = ae.Code, ae.RequestID
+		switch {
+		case ae.Code != "":
+		case ae.Status != 0:
+			rec.Code = fmt.Sprintf("HTTP %d", ae.Status)
+		default:
+			rec.Code = "transport"
 		}
+	case isContextError(err):
+		rec.Code = "canceled"
 	}
 	o.rec.add(rec)
 	if c.logger != nil {
@@ -307,22 +378,22 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	return r.resp, err
 }
 
-// retryAfter returns the wait RAM asked for with x-acs-retry-after (in
+// retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
 // milliseconds), or 0.
-func retryAfter(err error) time.Duration {
-	var se *sdkerrors.ServerError
-	if !errors.As(err, &se) {
-		return 0
-	}
+func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
 	for k, v := range se.RespHeaders {
 		if strings.EqualFold(k, "x-acs-retry-after") && len(v) > 0 {
-			if ms, err := strconv.Atoi(strings.TrimSpace(v[0])); err == nil && ms > 0 {
-				return time.Duration(ms) * time.Millisecond
+			if ms, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64); err == nil && ms > 0 {
+				return time.Duration(min(ms, int64(maxRetryAfter/time.Millisecond))) * time.Millisecond
 			}
 		}
 	}
 	return 0
 }
+
+// maxRetryAfter caps the wait read from x-acs-retry-after, so that a huge
+// value cannot overflow a time.Duration.
+const maxRetryAfter = 1000 * time.Hour
 
 // requestID returns the RequestId field of an SDK response, or "".
 func requestID(resp any) string {
@@ -342,3 +413,75 @@ func requestID(resp any) string {
 	}
 	return ""
 }
+
+// credentialSource returns the credential that NewRAMApplier gives an SDK
+// client: cred's provider (the SDK's default chain when cred is nil),
+// wrapped so that a failure to obtain credentials is told apart from a
+// transport failure. A credential the SDK does not know is returned as it
+// is, for the SDK to refuse when the client is built.
+func credentialSource(cred auth.Credential) auth.Credential {
+	if cred == nil {
+		// After a walk that found nothing, the SDK's chain asks only its last
+		// provider again, and its error then names only that place: a
+		// fresh chain per failure keeps the whole list, and sees
+		// credentials configured since.
+		return &credentialsProvider{inner: credentials.NewDefaultCredentialsProvider(), fresh: func() credentials.CredentialsProvider {
+			return credentials.NewDefaultCredentialsProvider()
+		}}
+	}
+	p, err := auth.ToCredentialsProvider(cred)
+	if err != nil {
+		return cred
+	}
+	return &credentialsProvider{inner: p}
+}
+
+// credentialsProvider marks the failures of the provider it wraps.
+type credentialsProvider struct {
+	mu    sync.Mutex
+	inner credentials.CredentialsProvider
+	// fresh, when set, replaces inner after a failure.
+	fresh func() credentials.CredentialsProvider
+}
+
+// GetCredentials implements credentials.CredentialsProvider.
+func (p *credentialsProvider) GetCredentials() (*credentials.Credentials, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cc, err := p.inner.GetCredentials()
+	if err == nil && cc == nil {
+		err = errors.New("the credential provider returned no credentials")
+	}
+	if err != nil {
+		if p.fresh != nil {
+			p.inner = p.fresh()
+		}
+		return nil, &noCredentialsError{err}
+	}
+	return cc, nil
+}
+
+// GetProviderName implements credentials.CredentialsProvider.
+func (p *credentialsProvider) GetProviderName() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inner.GetProviderName()
+}
+
+// noCredentialsError is a failure to obtain credentials, as the SDK's
+// signer returns it.
+type noCredentialsError struct{ err error }
+
+func (e *noCredentialsError) Error() string { return e.err.Error() }
+func (e *noCredentialsError) Unwrap() error { return e.err }
+
+// credentialsError is a call that was not sent because no credentials could
+// be obtained to sign it. It wraps ErrNoCredentials and is not retried; its
+// text is the provider's (redacted), which names the places it looked.
+type credentialsError struct{ action, target, msg string }
+
+func (e *credentialsError) Error() string {
+	return fmt.Sprintf("encryptperm: %s %q: no credentials: %s", e.action, e.target, e.msg)
+}
+
+func (e *credentialsError) Unwrap() error { return ErrNoCredentials }

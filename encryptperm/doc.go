@@ -42,8 +42,9 @@
 //
 // Build returns a *ValidationError listing every problem, each with a field
 // path. Errors wrap the sentinels ErrNotFound, ErrConflict, ErrLimitExceeded,
-// ErrThrottled, ErrAccessDenied, ErrInvalid and ErrStale: test them with
-// errors.Is.
+// ErrThrottled, ErrAccessDenied, ErrInvalid, ErrStale and ErrNoCredentials:
+// test them with errors.Is. No error, log line, Observer call, Plan or Result
+// holds an access key ID, secret, security token or signature (see Redact).
 //
 // # Testing
 //

@@ -16,7 +16,9 @@ var (
 	ErrConflict = errors.New("encryptperm: conflict")
 	// ErrLimitExceeded: a RAM limit would be or was exceeded.
 	ErrLimitExceeded = errors.New("encryptperm: limit exceeded")
-	// ErrThrottled: RAM throttled the caller and retries ran out.
+	// ErrThrottled: RAM throttled the caller and retries ran out, or RAM
+	// asked for a wait before a retry that the retry budget does not allow
+	// (see RetryOptions).
 	ErrThrottled = errors.New("encryptperm: throttled")
 	// ErrAccessDenied: the caller's credentials may not make the call.
 	ErrAccessDenied = errors.New("encryptperm: access denied")
@@ -24,6 +26,12 @@ var (
 	ErrInvalid = errors.New("encryptperm: invalid")
 	// ErrStale: RAM changed after a Plan was made, so the Plan was not applied.
 	ErrStale = errors.New("encryptperm: plan is stale")
+	// ErrNoCredentials: no credentials could be obtained to sign a request:
+	// the SDK's default chain found none (NewRAMApplier with a nil
+	// Options.Credential), or the credential's provider failed. Nothing was
+	// sent, and the call is not retried; the error keeps the provider's
+	// message, which names the places it looked.
+	ErrNoCredentials = errors.New("encryptperm: no credentials")
 )
 
 // FieldError is one problem found by validation.

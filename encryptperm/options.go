@@ -59,7 +59,10 @@ type Options struct {
 
 	// Credential signs requests; nil means the SDK's default chain:
 	// environment variables, OIDC, the CLI profile, the credentials file,
-	// the ECS instance role.
+	// the ECS instance role. When no credentials can be obtained, each call
+	// fails at once, unsent and unretried, with an error for which
+	// errors.Is(err, ErrNoCredentials) is true and whose text is the
+	// chain's own, naming the places it looked.
 	Credential auth.Credential
 	// Endpoint is RAM's host[:port]; empty means ram.aliyuncs.com.
 	Endpoint string
@@ -81,14 +84,23 @@ type Options struct {
 
 // RetryOptions bounds the retries of one RAM call. Only throttling, 5xx
 // answers, InternalError, ServiceUnavailable and, for reads, transport errors
-// are retried; a write whose answer was lost is never resent (the engine reads
-// again and plans again instead).
+// (a request timeout included) are retried; a write whose answer was lost is
+// never resent (the engine reads again and plans again instead). A failure
+// to obtain credentials (ErrNoCredentials) is never retried.
+//
+// A wait that RAM asks for (the x-acs-retry-after header) replaces a shorter
+// backoff interval, but only within this budget: when it is longer than
+// MaxInterval, or would end after the context's deadline, the call is not
+// retried and fails at once with an error for which errors.Is(err,
+// ErrThrottled) is true; its text names the wait, and APIError.RetryAfter
+// holds it.
 type RetryOptions struct {
 	// MaxAttempts per call, the first included. Default 6.
 	MaxAttempts int
 	// InitialInterval before the first retry. Default 200ms.
 	InitialInterval time.Duration
-	// MaxInterval between retries. Default 5s.
+	// MaxInterval between retries, and the longest wait RAM may ask for
+	// that is honoured. Default 5s.
 	MaxInterval time.Duration
 	// Disable turns retries off.
 	Disable bool

@@ -13,12 +13,20 @@ import (
 const Redacted = "[redacted]"
 
 // secretParams are the parameters the call log never shows, by lower-case
-// name.
+// name: those of signed queries, and the headers of header-signed requests,
+// should they be recorded. encryptperm.Redact covers the same names in
+// free text.
 var secretParams = map[string]bool{
-	"accesskeyid":     true,
-	"accesskeysecret": true,
-	"signature":       true,
-	"securitytoken":   true,
+	"accesskeyid":            true,
+	"accesskeysecret":        true,
+	"signature":              true,
+	"securitytoken":          true,
+	"bearertoken":            true,
+	"authorization":          true,
+	"x-acs-security-token":   true,
+	"x-acs-accesskey-id":     true,
+	"x-acs-bearer-token":     true,
+	"x-acs-accesskey-secret": true,
 }
 
 // Call is one call the fake answered, as its call log records it.

@@ -64,11 +64,13 @@ func (t ResourceType) noun() string {
 	return string(t)
 }
 
-// listActions are the concrete actions Check asks for on the key container.
-// The seed page grants kms:List* there without saying which list calls ECS
-// makes; ListKeys and ListAliases are the two any key picker needs, so a
-// grant narrower than kms:List* that lacks either is reported.
-var listActions = []string{"kms:ListKeys", "kms:ListAliases"}
+// listActions are the concrete actions Check asks for on the key container,
+// acs:kms:<region>:<uid>:key. The seed page grants kms:List* there without
+// saying which list calls ECS makes. KMS authorizes ListKeys on the key
+// container and ListAliases on the alias container (acs:kms:<region>:<uid>:alias),
+// so of the calls kms:List* covers on the key container only ListKeys is
+// ever asked in that form; it is the one a key picker needs.
+var listActions = []string{"kms:ListKeys"}
 
 // Access is the question Check and Simulate answer: may ECS of the recipient
 // account assume the role for the resource type, and call every KMS action it
@@ -207,8 +209,8 @@ type Decision struct {
 	// Unreadable lists the policies this library could not read or find
 	// (a system policy outside the catalog, a document that does not parse),
 	// and the statements it could not read that might have changed a step.
-	// An unreadable Allow grants nothing; an unreadable Deny that might apply
-	// makes the answer "not allowed".
+	// An unreadable Allow grants nothing; an unreadable Deny that might apply,
+	// or an unreadable policy, makes the answer "not allowed".
 	Unreadable []string
 	// Findings are what a reviewer should know even when access is allowed,
 	// such as a folder condition that matched only by its prefix.
@@ -276,15 +278,18 @@ type checkPolicy struct {
 	doc  *Document
 	// note says why the document stands in for one that could not be read
 	// (a system policy missing from the catalog, a parse failure); such a
-	// policy grants nothing and is named in Decision.Unreadable.
+	// policy grants nothing, might deny anything, and is named in
+	// Decision.Unreadable.
 	note string
 }
 
-// unreadablePolicy stands in for a policy whose content is unknown: one Allow
-// statement whose Action cannot be read, so it grants nothing and, when
-// nothing else allows a step, leaves the answer uncertain.
+// unreadablePolicy stands in for a policy whose content is unknown. It may
+// hold a Deny, so it is one statement of unknown effect that may apply to
+// any request: it grants nothing for certain, and no step it could deny is
+// allowed for certain.
 func unreadablePolicy() *Document {
-	return NewDocument(Statement{Effect: Allow, Extra: map[string]json.RawMessage{"Action": json.RawMessage(`null`)}})
+	unknown := json.RawMessage(`null`)
+	return NewDocument(Statement{Extra: map[string]json.RawMessage{"Effect": unknown, "Action": unknown, "Resource": unknown}})
 }
 
 // Check answers an Access against RAM: it reads the role (GetRole), its
@@ -297,13 +302,15 @@ func unreadablePolicy() *Document {
 //     role, with sts:ServiceOwnerRDId and sts:ServiceOwnerRDPath set from
 //     RDID and RDPath when they are given;
 //   - whether the policies allow every key-use action (KeyUseActions) on the
-//     key's ARN, and kms:ListKeys and kms:ListAliases (the calls kms:List*
-//     covers that a key picker needs) on the key container's ARN.
+//     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
+//     picker needs, and the only list call KMS authorizes on the key
+//     container) on the key container's ARN.
 //
 // A role that does not exist gives a Decision that is not allowed, not an
 // error. A system policy neither in the catalog nor readable from RAM, or a
-// policy that cannot be parsed, grants nothing and is named in
-// Decision.Unreadable. An invalid Access gives a *ValidationError (ErrInvalid);
+// policy that cannot be parsed, grants nothing and might deny anything: the
+// answer is then not allowed, and the policy is named in Decision.Unreadable
+// and in the Reason. An invalid Access gives a *ValidationError (ErrInvalid);
 // a failed RAM call gives an *APIError that wraps the SDK's error and the
 // sentinel that fits. Check makes no change in RAM.
 //
@@ -513,8 +520,9 @@ func roleARN(owner, name string) string { return fmt.Sprintf("acs:ram::%s:role/%
 // trust policy (nil when the role does not exist) and policies are the
 // attached policies. An Attachment of type System with no Document is taken
 // from the built-in catalog (see SystemPolicy); one the catalog lacks, or a
-// custom one with no Document, grants nothing and is named in
-// Decision.Unreadable. An invalid Access gives a Decision that is not allowed,
+// custom one with no Document, grants nothing and might deny anything: the
+// answer is then not allowed, and the policy is named in Decision.Unreadable
+// and in the Reason. An invalid Access gives a Decision that is not allowed,
 // with the problems as its Reason. Simulate evaluates as Check does.
 func Simulate(trust *Document, policies []Attachment, a Access) *Decision {
 	a = a.withDefaults()
@@ -659,7 +667,7 @@ func explainStep(st *Step, ps *PolicySet, req *Request, res EvalResult, names []
 		relevant := o.Applies == MatchUnknown && (res.Verdict == VerdictAllow && o.Effect != Allow || res.Verdict == VerdictImplicitDeny && o.Effect != Deny)
 		switch {
 		case relevant && name.note != "":
-			st.Notes = append(st.Notes, name.note+"; it is taken to grant nothing")
+			st.Notes = append(st.Notes, name.note+"; it is taken to grant nothing and to deny what it might")
 		case relevant:
 			st.Notes = append(st.Notes, fmt.Sprintf("%s (%s) cannot be judged: %s", where, effectName(o.Effect), strings.Join(o.Why, "; ")))
 			for _, k := range o.MissingKeys {
@@ -767,7 +775,7 @@ func summarize(d *Decision) string {
 		parts = append(parts, fmt.Sprintf("the answer depends on %s, which the question did not give", strings.Join(d.Uncertain, ", ")))
 	}
 	if len(parts) == 0 && len(d.Unreadable) > 0 {
-		parts = append(parts, "a statement this library cannot read might deny access")
+		parts = append(parts, fmt.Sprintf("cannot tell for certain: what this library cannot read might deny access (%s)", strings.Join(d.Unreadable, "; ")))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "not every step is allowed")

@@ -556,6 +556,11 @@ type cprincipal struct {
 	// the owner's own account.
 	qualified patternSet
 	plain     patternSet
+	// loose holds the plain Service values with a wildcard ("*",
+	// "*ecs.aliyuncs.com"). RAM does not say whether such a pattern is
+	// matched against the service name or the whole <uid>@<service>, so
+	// when only the whole form matches, the statement may or may not apply.
+	loose     patternSet
 	rams      patternSet
 	federated patternSet
 }
@@ -571,6 +576,7 @@ func (p *cprincipal) match(q *prepared) Match {
 		return MatchUnknown
 	}
 	c, owner := &q.r.Principal, q.r.Owner
+	doubt := p.extra
 	if c.Service != "" {
 		if p.qualified.match(c.Service) {
 			return MatchYes
@@ -578,6 +584,7 @@ func (p *cprincipal) match(q *prepared) Match {
 		if owner != "" && q.account == owner && p.plain.match(q.service) {
 			return MatchYes
 		}
+		doubt = doubt || p.loose.match(c.Service)
 	}
 	if c.RAM != "" && p.rams.match(c.RAM) {
 		return MatchYes
@@ -585,7 +592,7 @@ func (p *cprincipal) match(q *prepared) Match {
 	if c.Federated != "" && p.federated.match(c.Federated) {
 		return MatchYes
 	}
-	if p.extra {
+	if doubt {
 		return MatchUnknown
 	}
 	return MatchNo
@@ -943,16 +950,21 @@ func compileStatement(ref Ref, s *Statement) cstmt {
 	}
 	if p := s.Principal; p != nil {
 		c.principal.extra = len(p.Extra) > 0
-		var qualified, plain []string
+		var qualified, plain, loose []string
 		for _, v := range p.Service {
-			if strings.Contains(v, "@") {
+			switch {
+			case strings.Contains(v, "@"):
 				qualified = append(qualified, v)
-			} else {
+			case strings.ContainsAny(v, "*?"):
+				plain = append(plain, v)
+				loose = append(loose, v)
+			default:
 				plain = append(plain, v)
 			}
 		}
 		c.principal.qualified = compileSet(qualified, true)
 		c.principal.plain = compileSet(plain, true)
+		c.principal.loose = compileSet(loose, true)
 		c.principal.rams = compileSet(p.RAM, true)
 		c.principal.federated = compileSet(p.Federated, true)
 	}
@@ -1031,6 +1043,8 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 			o.Why = append(o.Why, "Principal: the statement names a principal, but the request is evaluated as an identity policy's")
 		case !s.principal.present:
 			o.Why = append(o.Why, "Principal: missing, so the statement cannot apply to a caller")
+		case s.principal.loose.match(r.Principal.Service):
+			o.Why = append(o.Why, fmt.Sprintf("Principal: a wildcard Service not of the form <uid>@<service> may or may not name %s", r.Principal.Service))
 		default:
 			o.Why = append(o.Why, "Principal: holds a value this library cannot read")
 		}

@@ -197,6 +197,15 @@ type Statement struct {
 	// its meaning is not fully understood: evaluators must treat it
 	// conservatively.
 	Extra map[string]json.RawMessage
+	// Opaque holds, as read, a statement this library cannot read at all:
+	// one with two keys that are equal without regard to case, such as
+	// "Effect":"Deny" and "effect":"Allow", which RAM might read either way.
+	// The faithful reader leaves every other field empty; such a statement
+	// marshals as Opaque (compacted, its keys in the order read), evaluates
+	// as a statement of unknown effect that may apply to any request, is
+	// never merged into, and Lint reports it as critical. The strict parser
+	// refuses it.
+	Opaque json.RawMessage
 }
 
 // Document is a RAM policy document or trust policy.
@@ -249,8 +258,12 @@ func (d Document) MarshalJSON() ([]byte, error) {
 	return w.close(), nil
 }
 
-// MarshalJSON writes the statement's canonical JSON.
+// MarshalJSON writes the statement's canonical JSON, or its Opaque bytes,
+// compacted, when it has them.
 func (s Statement) MarshalJSON() ([]byte, error) {
+	if s.Opaque != nil {
+		return compactJSON(s.Opaque), nil
+	}
 	var b bytes.Buffer
 	w := newObjectWriter(&b, s.Extra)
 	put := func(key string, v Values) {
@@ -392,7 +405,11 @@ func writeCanonical(b *bytes.Buffer, v []byte) error {
 		if err != nil {
 			return err
 		}
-		sort.SliceStable(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
+		// Keys that collide without regard to case keep their order: a
+		// reader that takes the last of them must read the same value.
+		if _, _, clash := collision(fields); !clash {
+			sort.SliceStable(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
+		}
 		b.WriteByte('{')
 		for i, f := range fields {
 			if i > 0 {
@@ -504,6 +521,7 @@ func (s Statement) Clone() Statement {
 		Resource:    slices.Clone(s.Resource),
 		NotResource: slices.Clone(s.NotResource),
 		Extra:       cloneRaw(s.Extra),
+		Opaque:      slices.Clone(s.Opaque),
 	}
 	if s.Principal != nil {
 		out.Principal = &Principal{
@@ -658,9 +676,13 @@ func ParseDocument(data []byte) (*Document, error) {
 // is a JSON object parses. Keys this library does not model, and values of a
 // shape it cannot read, are kept as read in the Extra maps and written back
 // with the same value (in canonical form, see Document). Known keys are
-// matched without regard to case. The error is non-nil only when data is not
-// a JSON object, Statement is neither a list nor an object, or an element of
-// the Statement list is not an object.
+// matched without regard to case, so two keys of one object that are equal
+// without regard to case make it unreadable, as RAM might read either: such
+// a statement is kept whole in Statement.Opaque, such a Principal or
+// Condition in Statement.Extra. The error is non-nil only when data is not a
+// JSON object, two of its keys are equal without regard to case, Statement is
+// neither a list nor an object, or an element of the Statement list is not an
+// object.
 func ReadDocument(data []byte) (*Document, error) {
 	r := &reader{strict: false}
 	d := r.document(data)
@@ -728,8 +750,10 @@ func (r *reader) document(data []byte) *Document {
 		r.p.add("", "", "not a JSON object: %v", err)
 		return nil
 	}
-	if !r.strict {
-		fields = lastWins(fields, documentKeys)
+	if a, b, clash := collision(fields); clash {
+		// RAM might read either key: the document as a whole cannot be read.
+		r.p.add(b, "", "%s", clashReason(a, b, "key"))
+		return nil
 	}
 	d := &Document{}
 	seen := map[string]bool{}
@@ -812,8 +836,14 @@ func (r *reader) statement(path string, data json.RawMessage) (Statement, bool) 
 		r.p.add(path, "", "not an object: %v", err)
 		return s, false
 	}
-	if !r.strict {
-		fields = lastWins(fields, statementKeys)
+	if a, b, clash := collision(fields); clash {
+		if r.strict {
+			r.p.add(join(path, b), "", "%s", clashReason(a, b, "key"))
+			return s, false
+		}
+		// Which of the colliding values RAM reads is unknown: keep the
+		// statement whole, as read, and read nothing of it.
+		return Statement{Opaque: compactJSON(data)}, true
 	}
 	seen := map[string]bool{}
 	for _, f := range fields {
@@ -923,8 +953,11 @@ func (r *reader) principal(path string, data json.RawMessage) (*Principal, bool)
 		}
 		return nil, false
 	}
-	if !r.strict {
-		fields = lastWins(fields, principalKeys)
+	if a, b, clash := collision(fields); clash {
+		if r.strict {
+			r.p.add(join(path, b), "", "%s", clashReason(a, b, "key"))
+		}
+		return nil, false
 	}
 	p := &Principal{}
 	seen := map[string]bool{}
@@ -975,6 +1008,12 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 		}
 		return nil, false
 	}
+	if a, b, clash := collision(ops); clash {
+		if r.strict {
+			r.p.add(join(path, b), "", "%s", clashReason(a, b, "operator"))
+		}
+		return nil, false
+	}
 	c := Condition{}
 	for _, op := range ops {
 		if _, dup := c[op.key]; dup {
@@ -996,6 +1035,13 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 		if len(keys) == 0 {
 			if r.strict {
 				r.p.add(join(path, op.key), "", "empty; name at least one condition key")
+			}
+			return nil, false
+		}
+		if a, b, clash := collision(keys); clash {
+			// Condition keys compare without regard to case.
+			if r.strict {
+				r.p.add(join(join(path, op.key), b), "", "%s", clashReason(a, b, "condition key"))
 			}
 			return nil, false
 		}
@@ -1048,28 +1094,25 @@ func putRaw(m map[string]json.RawMessage, k string, v json.RawMessage) map[strin
 	return m
 }
 
-// lastWins drops all but the last of fields that name the same modelled key
-// (compared without regard to case), as encoding/json does when it reads
-// duplicate keys. Faithful reading uses it so that a key is never both
-// modelled and kept verbatim.
-func lastWins(fields []field, names []string) []field {
-	canon := func(k string) string {
-		for _, n := range names {
-			if strings.EqualFold(k, n) {
-				return n
-			}
+// collision returns the first two keys of fields that are equal without
+// regard to case (a duplicate key included), if any.
+func collision(fields []field) (a, b string, ok bool) {
+	seen := make(map[string]string, len(fields))
+	for _, f := range fields {
+		k := strings.ToLower(f.key)
+		if prev, dup := seen[k]; dup {
+			return prev, f.key, true
 		}
-		return "\x00" + k
+		seen[k] = f.key
 	}
-	last := map[string]int{}
-	for i, f := range fields {
-		last[canon(f.key)] = i
+	return "", "", false
+}
+
+// clashReason says why two keys of one object, equal without regard to
+// case, make it unreadable.
+func clashReason(a, b, what string) string {
+	if a == b {
+		return "duplicate " + what
 	}
-	out := fields[:0:0]
-	for i, f := range fields {
-		if last[canon(f.key)] == i {
-			out = append(out, f)
-		}
-	}
-	return out
+	return fmt.Sprintf("differs only in case from %s %q; RAM might read either", what, a)
 }

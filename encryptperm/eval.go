@@ -922,6 +922,12 @@ func compileStatement(ref Ref, s *Statement) cstmt {
 			hidden[n] = true
 		}
 	}
+	if s.Opaque != nil {
+		// Nothing of an opaque statement is read: every element is hidden.
+		for _, n := range statementKeys {
+			hidden[n] = true
+		}
+	}
 	switch {
 	case hidden["Effect"]:
 	case s.Effect == Allow:

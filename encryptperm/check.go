@@ -312,14 +312,16 @@ func unreadablePolicy() *Document {
 // answer is then not allowed, and the policy is named in Decision.Unreadable
 // and in the Reason. An invalid Access gives a *ValidationError (ErrInvalid);
 // a failed RAM call gives an *APIError that wraps the SDK's error and the
-// sentinel that fits. Check makes no change in RAM.
+// sentinel that fits. A document larger or deeper than DefaultReadLimits
+// allow (for an Applier's Check, Options.Limits.Read) cannot be read, and so
+// fails closed as above. Check makes no change in RAM.
 //
 // Check makes each call once, on the goroutine that calls it, and looks at ctx
 // between calls. The Applier this package returns also implements Checker,
 // whose Check goes through the Applier's retries, client pool and context
 // handling.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
-	return check(ctx, directReads{client}, a)
+	return check(ctx, directReads{client}, DefaultReadLimits(), a)
 }
 
 // Checker is implemented by the Applier that NewApplier and NewRAMApplier
@@ -397,10 +399,11 @@ func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVer
 
 // Check implements Checker.
 func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
-	return check(ctx, engineReads{e: e, rec: &recorder{}}, a)
+	return check(ctx, engineReads{e: e, rec: &recorder{}}, e.opts.Limits.Read, a)
 }
 
-func check(ctx context.Context, client checkReads, a Access) (*Decision, error) {
+// check reads with the bounds rl: a document beyond them cannot be read.
+func check(ctx context.Context, client checkReads, rl ReadLimits, a Access) (*Decision, error) {
 	a = a.withDefaults()
 	if err := a.validate(); err != nil {
 		return nil, err
@@ -424,7 +427,7 @@ func check(ctx context.Context, client checkReads, a Access) (*Decision, error) 
 	if arn == "" {
 		arn = roleARN(a.Owner, a.Role)
 	}
-	trust, terr := ReadDocument([]byte(role.Role.AssumeRolePolicyDocument))
+	trust, terr := rl.ReadDocument([]byte(role.Role.AssumeRolePolicyDocument))
 	trustNote := ""
 	if terr != nil {
 		trust, trustNote = nil, fmt.Sprintf("the trust policy of role %s cannot be read: %v", a.Role, terr)
@@ -444,7 +447,7 @@ func check(ctx context.Context, client checkReads, a Access) (*Decision, error) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		cp, err := readCheckPolicy(ctx, client, p)
+		cp, err := readCheckPolicy(ctx, client, rl, p)
 		if err != nil {
 			return nil, err
 		}
@@ -454,7 +457,7 @@ func check(ctx context.Context, client checkReads, a Access) (*Decision, error) 
 }
 
 // readCheckPolicy reads one attached policy's document.
-func readCheckPolicy(ctx context.Context, client checkReads, p ram.Policy) (checkPolicy, error) {
+func readCheckPolicy(ctx context.Context, client checkReads, rl ReadLimits, p ram.Policy) (checkPolicy, error) {
 	cp := checkPolicy{name: p.PolicyName, typ: PolicyType(p.PolicyType)}
 	if cp.typ == System {
 		if d, ok := SystemPolicy(p.PolicyName); ok {
@@ -496,7 +499,7 @@ func readCheckPolicy(ctx context.Context, client checkReads, p ram.Policy) (chec
 		}
 		text = v.PolicyVersion.PolicyDocument
 	}
-	d, err := ReadDocument([]byte(text))
+	d, err := rl.ReadDocument([]byte(text))
 	if err != nil {
 		cp.doc, cp.note = unreadablePolicy(), fmt.Sprintf("%s policy %s cannot be read: %v", cp.typ, p.PolicyName, err)
 		return cp, nil

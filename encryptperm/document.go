@@ -51,6 +51,11 @@ func (v Values) MarshalJSON() ([]byte, error) {
 		s = []string{}
 	}
 	var b bytes.Buffer
+	n := 2
+	for _, x := range s {
+		n += len(x) + 3
+	}
+	b.Grow(n)
 	b.WriteByte('[')
 	for i, x := range s {
 		if i > 0 {
@@ -381,75 +386,148 @@ func (w *objectWriter) close() []byte {
 
 // canonicalJSON returns the canonical form of a JSON value this library does
 // not model: compact, object keys in byte order, strings without HTML
-// escaping, numbers, booleans and null as their text. Duplicate keys are kept,
-// in the order read, so that a value that was unreadable because of them stays
-// so. Two values that differ only in whitespace, key order or string escapes
-// have the same canonical form. A value that does not decode (it came from a
-// parse, so it does) is only compacted.
+// escaping, numbers, booleans and null as their text. An object with
+// duplicate keys, or keys that collide without regard to case, keeps its keys
+// in the order read, so that a value that was unreadable because of them
+// stays so, and a reader that takes the last of them reads the same value. Two values
+// that differ only in whitespace, key order or string escapes have the same
+// canonical form. A value that does not decode (it came from a parse, so it
+// does) is only compacted.
+//
+// The value is decoded once into a tree and written once, so the cost is
+// linear in its size (plus sorting keys), however deep it nests.
 func canonicalJSON(v []byte) []byte {
-	var b bytes.Buffer
-	if err := writeCanonical(&b, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	n, err := decodeNode(dec)
+	if err == nil {
+		if _, end := dec.Token(); end != io.EOF {
+			err = fmt.Errorf("data after the value")
+		}
+	}
+	if err != nil {
 		return compactJSON(v)
 	}
+	var b bytes.Buffer
+	b.Grow(len(v))
+	n.write(&b)
 	return b.Bytes()
 }
 
-func writeCanonical(b *bytes.Buffer, v []byte) error {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return fmt.Errorf("empty value")
+// jnode is one JSON value, decoded for canonical writing.
+type jnode struct {
+	kind   json.Delim // '{' or '[', or 0 for a scalar
+	scalar []byte     // a scalar's canonical text
+	keys   []string   // an object's keys, in the order read
+	kids   []*jnode   // an object's values or a list's items
+}
+
+// decodeNode reads the next value of dec.
+func decodeNode(dec *json.Decoder) (*jnode, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
 	}
-	switch v[0] {
-	case '{':
-		fields, err := readObject(v)
-		if err != nil {
-			return err
+	switch t := tok.(type) {
+	case json.Delim:
+		n := &jnode{kind: t}
+		switch t {
+		case '{':
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("object key is not a string")
+				}
+				kid, err := decodeNode(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.keys = append(n.keys, k)
+				n.kids = append(n.kids, kid)
+			}
+		case '[':
+			for dec.More() {
+				kid, err := decodeNode(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.kids = append(n.kids, kid)
+			}
+		default:
+			return nil, fmt.Errorf("unexpected %v", t)
 		}
-		// Keys that collide without regard to case keep their order: a
-		// reader that takes the last of them must read the same value.
-		if _, _, clash := collision(fields); !clash {
-			sort.SliceStable(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case string:
+		return &jnode{scalar: marshalString(t)}, nil
+	case json.Number:
+		return &jnode{scalar: []byte(t)}, nil
+	case bool:
+		if t {
+			return &jnode{scalar: []byte("true")}, nil
+		}
+		return &jnode{scalar: []byte("false")}, nil
+	case nil:
+		return &jnode{scalar: []byte("null")}, nil
+	}
+	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+// write writes the node's canonical JSON to b.
+func (n *jnode) write(b *bytes.Buffer) {
+	switch n.kind {
+	case '{':
+		order := make([]int, len(n.keys))
+		for i := range order {
+			order[i] = i
+		}
+		if !keysCollide(n.keys) {
+			sort.SliceStable(order, func(i, j int) bool { return n.keys[order[i]] < n.keys[order[j]] })
 		}
 		b.WriteByte('{')
-		for i, f := range fields {
+		for i, at := range order {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.Write(marshalString(f.key))
+			b.Write(marshalString(n.keys[at]))
 			b.WriteByte(':')
-			if err := writeCanonical(b, f.value); err != nil {
-				return err
-			}
+			n.kids[at].write(b)
 		}
 		b.WriteByte('}')
 	case '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
-			return err
-		}
 		b.WriteByte('[')
-		for i, item := range items {
+		for i, kid := range n.kids {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			if err := writeCanonical(b, item); err != nil {
-				return err
-			}
+			kid.write(b)
 		}
 		b.WriteByte(']')
-	case '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return err
-		}
-		b.Write(marshalString(s))
 	default:
-		if !json.Valid(v) {
-			return fmt.Errorf("not a JSON value")
-		}
-		b.Write(v)
+		b.Write(n.scalar)
 	}
-	return nil
+}
+
+// keysCollide reports whether two keys are equal without regard to case.
+func keysCollide(keys []string) bool {
+	if len(keys) < 2 {
+		return false
+	}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		l := strings.ToLower(k)
+		if seen[l] {
+			return true
+		}
+		seen[l] = true
+	}
+	return false
 }
 
 // compactJSON returns v without insignificant whitespace, or v itself if it is
@@ -465,6 +543,12 @@ func compactJSON(v []byte) []byte {
 // marshalString writes s as a JSON string without HTML escaping, so that
 // documents read like what users write and RAM stores.
 func marshalString(s string) []byte {
+	if plainString(s) {
+		out := make([]byte, 0, len(s)+2)
+		out = append(out, '"')
+		out = append(out, s...)
+		return append(out, '"')
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -654,6 +738,7 @@ func readObject(data []byte) ([]field, error) {
 // reader reads a document strictly or faithfully, collecting problems.
 type reader struct {
 	strict bool
+	bounds ReadLimits
 	p      problems
 }
 
@@ -663,8 +748,19 @@ type reader struct {
 // action or without a resource or principal are errors. The error is a
 // *ValidationError that names every problem with its path, such as
 // "Statement[1].Principal.service".
+//
+// Documents larger or deeper than DefaultReadLimits are refused; see
+// ReadLimits.ParseDocument to raise the bounds.
 func ParseDocument(data []byte) (*Document, error) {
-	r := &reader{strict: true}
+	return ReadLimits{}.ParseDocument(data)
+}
+
+// ParseDocument reads a document strictly, as the package's ParseDocument
+// does, within the bounds l (zero fields take their defaults). A document
+// beyond them gives a *ValidationError for which errors.Is(err,
+// ErrLimitExceeded) is true.
+func (l ReadLimits) ParseDocument(data []byte) (*Document, error) {
+	r := &reader{strict: true, bounds: l.WithDefaults()}
 	d := r.document(data)
 	if err := r.p.err("policy document"); err != nil {
 		return nil, err
@@ -683,8 +779,19 @@ func ParseDocument(data []byte) (*Document, error) {
 // JSON object, two of its keys are equal without regard to case, Statement is
 // neither a list nor an object, or an element of the Statement list is not an
 // object.
+//
+// Documents larger or deeper than DefaultReadLimits are refused; see
+// ReadLimits.ReadDocument to raise the bounds.
 func ReadDocument(data []byte) (*Document, error) {
-	r := &reader{strict: false}
+	return ReadLimits{}.ReadDocument(data)
+}
+
+// ReadDocument reads a document faithfully, as the package's ReadDocument
+// does, within the bounds l (zero fields take their defaults). A document
+// beyond them gives a *ValidationError for which errors.Is(err,
+// ErrLimitExceeded) is true.
+func (l ReadLimits) ReadDocument(data []byte) (*Document, error) {
+	r := &reader{strict: false, bounds: l.WithDefaults()}
 	d := r.document(data)
 	if err := r.p.err("policy document from RAM"); err != nil {
 		return nil, err
@@ -745,6 +852,16 @@ var (
 )
 
 func (r *reader) document(data []byte) *Document {
+	// The bounds come first, in time linear in the input, so that nothing
+	// else ever works on a document beyond them.
+	if len(data) > r.bounds.MaxBytes {
+		r.p.addLimit("", "", "%d bytes; this reader takes at most %d (ReadLimits.MaxBytes)", len(data), r.bounds.MaxBytes)
+		return nil
+	}
+	if nestedDeeper(data, r.bounds.MaxDepth) {
+		r.p.addLimit("", "", "nested more than %d levels deep (ReadLimits.MaxDepth)", r.bounds.MaxDepth)
+		return nil
+	}
 	fields, err := readObject(data)
 	if err != nil {
 		r.p.add("", "", "not a JSON object: %v", err)
@@ -1115,4 +1232,46 @@ func clashReason(a, b, what string) string {
 		return "duplicate " + what
 	}
 	return fmt.Sprintf("differs only in case from %s %q; RAM might read either", what, a)
+}
+
+// nestedDeeper reports whether the JSON text data nests objects and lists
+// more than max levels deep. It looks at each byte once and allocates
+// nothing; brackets inside strings do not count. It does not validate.
+func nestedDeeper(data []byte, max int) bool {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > max {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}
+
+// plainString reports whether s is printable ASCII that JSON writes as it
+// is, between quotes: no quote, backslash or control character. (HTML
+// characters are not escaped here, see marshalString.)
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

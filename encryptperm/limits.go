@@ -54,9 +54,12 @@ type Limits struct {
 	// ListPolicies for. UNCONFIRMED: RAM's default page is 100; its ceiling is
 	// not published, and 1000 is the common value.
 	ListMaxItems int
-	// Read bounds the documents this library reads (ReadDocument,
-	// ParseDocument, Check), so that a hostile document cannot exhaust
-	// memory. Its defaults are far above anything RAM stores.
+	// Read bounds the documents this library reads, so that a hostile
+	// document cannot exhaust memory. Its defaults are far above anything
+	// RAM stores. An Applier's Check reads with Options.Limits.Read; the
+	// package's ReadDocument, ParseDocument and Check, and an Applier's own
+	// reads, use the defaults; ReadLimits.ReadDocument and
+	// ReadLimits.ParseDocument take the bounds given.
 	Read ReadLimits
 }
 

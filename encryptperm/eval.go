@@ -112,7 +112,10 @@ type RequestPrincipal struct {
 	// statement's "<uid>@ecs.aliyuncs.com" (or a pattern such as
 	// "*@ecs.aliyuncs.com") is matched against it whole; a plain
 	// "ecs.aliyuncs.com" matches only when <account-uid> is Request.Owner,
-	// because it names the service of the role's own account.
+	// because it names the service of the role's own account. A plain
+	// pattern with a wildcard, such as "*" or "*ecs.aliyuncs.com", that
+	// matches only the whole <account-uid>@<service> leaves the statement
+	// undecidable: RAM does not say which of the two it is matched against.
 	Service string
 	// RAM is a RAM principal's ARN, such as acs:ram::<uid>:root.
 	RAM string
@@ -1028,6 +1031,11 @@ func (s *cstmt) match(q *prepared) Match {
 
 // explain fills o.Why, o.MissingKeys and o.Unreadable for the statement.
 func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
+	if src.Opaque != nil {
+		o.Unreadable = true
+		o.Why = append(o.Why, "the statement has two keys that differ only in case, so RAM might read either: it may allow or deny anything")
+		return
+	}
 	if why := explainElem("Action", &s.action, r.Action, src.Action, src.NotAction); why != "" {
 		o.Why = append(o.Why, why)
 		o.Unreadable = o.Unreadable || s.action.mode == elemUnknown || s.action.mode == elemAbsent

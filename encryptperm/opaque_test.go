@@ -53,7 +53,7 @@ func TestCaseCollidingStatementFailsClosed(t *testing.T) {
 		t.Errorf("Eval = %+v, want %+v", res, want)
 	}
 	out := encryptperm.Compile(trust).Explain(req)
-	if out[0].Effect != "" || out[0].Applies != encryptperm.MatchUnknown || !out[0].Unreadable {
+	if out[0].Effect != "" || out[0].Applies != encryptperm.MatchUnknown || !out[0].Unreadable || len(out[0].Why) != 1 || !strings.Contains(out[0].Why[0], "differ only in case") {
 		t.Errorf("Explain of the opaque statement = %+v, want unknown effect, may apply, unreadable", out[0])
 	}
 	d := encryptperm.Simulate(trust, []encryptperm.Attachment{{Name: chkImagePolicy, Type: encryptperm.Custom, Document: fcRead(t, chkKeyPolicy)}}, chkImage(chkB))

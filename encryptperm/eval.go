@@ -332,9 +332,12 @@ func (ps *PolicySet) Explain(r *Request) []Outcome {
 		s := &ps.stmts[i]
 		o := Outcome{Ref: s.ref, Applies: s.match(&q)}
 		src := ps.Statement(s.ref)
-		if s.effect != effectOther {
+		switch {
+		case s.effect != effectOther:
 			o.Effect = src.Effect
-		} else {
+		case src.Opaque != nil:
+			// explain says why nothing of it is read.
+		default:
 			o.Unreadable = true
 			o.Why = append(o.Why, fmt.Sprintf("Effect: %q cannot be read; it might be a Deny", string(src.Effect)))
 		}

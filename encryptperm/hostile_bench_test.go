@@ -81,6 +81,19 @@ func BenchmarkHostileParse10MB(b *testing.B) {
 	}
 }
 
+// BenchmarkHostileParse10MBRaised reads the same document with the size
+// bound raised to let it in: reading stays linear in the size.
+func BenchmarkHostileParse10MBRaised(b *testing.B) {
+	data := hostileLarge(10 << 20)
+	rl := encryptperm.ReadLimits{MaxBytes: 16 << 20}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := rl.ReadDocument(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkHostileCheck10MBTrust runs Check over a role whose trust policy is
 // 10 MB.
 func BenchmarkHostileCheck10MBTrust(b *testing.B) {

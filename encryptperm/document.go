@@ -61,7 +61,13 @@ func (v Values) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.Write(marshalString(x))
+		if plainString(x) {
+			b.WriteByte('"')
+			b.WriteString(x)
+			b.WriteByte('"')
+		} else {
+			b.Write(marshalString(x))
+		}
 	}
 	b.WriteByte(']')
 	return b.Bytes(), nil

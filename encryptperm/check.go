@@ -64,11 +64,13 @@ func (t ResourceType) noun() string {
 	return string(t)
 }
 
-// listActions are the concrete actions Check asks for on the key container.
-// The seed page grants kms:List* there without saying which list calls ECS
-// makes; ListKeys and ListAliases are the two any key picker needs, so a
-// grant narrower than kms:List* that lacks either is reported.
-var listActions = []string{"kms:ListKeys", "kms:ListAliases"}
+// listActions are the concrete actions Check asks for on the key container,
+// acs:kms:<region>:<uid>:key. The seed page grants kms:List* there without
+// saying which list calls ECS makes. KMS authorizes ListKeys on the key
+// container and ListAliases on the alias container (acs:kms:<region>:<uid>:alias),
+// so of the calls kms:List* covers on the key container only ListKeys is
+// ever asked in that form; it is the one a key picker needs.
+var listActions = []string{"kms:ListKeys"}
 
 // Access is the question Check and Simulate answer: may ECS of the recipient
 // account assume the role for the resource type, and call every KMS action it
@@ -207,8 +209,8 @@ type Decision struct {
 	// Unreadable lists the policies this library could not read or find
 	// (a system policy outside the catalog, a document that does not parse),
 	// and the statements it could not read that might have changed a step.
-	// An unreadable Allow grants nothing; an unreadable Deny that might apply
-	// makes the answer "not allowed".
+	// An unreadable Allow grants nothing; an unreadable Deny that might apply,
+	// or an unreadable policy, makes the answer "not allowed".
 	Unreadable []string
 	// Findings are what a reviewer should know even when access is allowed,
 	// such as a folder condition that matched only by its prefix.
@@ -276,15 +278,18 @@ type checkPolicy struct {
 	doc  *Document
 	// note says why the document stands in for one that could not be read
 	// (a system policy missing from the catalog, a parse failure); such a
-	// policy grants nothing and is named in Decision.Unreadable.
+	// policy grants nothing, might deny anything, and is named in
+	// Decision.Unreadable.
 	note string
 }
 
-// unreadablePolicy stands in for a policy whose content is unknown: one Allow
-// statement whose Action cannot be read, so it grants nothing and, when
-// nothing else allows a step, leaves the answer uncertain.
+// unreadablePolicy stands in for a policy whose content is unknown. It may
+// hold a Deny, so it is one statement of unknown effect that may apply to
+// any request: it grants nothing for certain, and no step it could deny is
+// allowed for certain.
 func unreadablePolicy() *Document {
-	return NewDocument(Statement{Effect: Allow, Extra: map[string]json.RawMessage{"Action": json.RawMessage(`null`)}})
+	unknown := json.RawMessage(`null`)
+	return NewDocument(Statement{Extra: map[string]json.RawMessage{"Effect": unknown, "Action": unknown, "Resource": unknown}})
 }
 
 // Check answers an Access against RAM: it reads the role (GetRole), its
@@ -297,22 +302,26 @@ func unreadablePolicy() *Document {
 //     role, with sts:ServiceOwnerRDId and sts:ServiceOwnerRDPath set from
 //     RDID and RDPath when they are given;
 //   - whether the policies allow every key-use action (KeyUseActions) on the
-//     key's ARN, and kms:ListKeys and kms:ListAliases (the calls kms:List*
-//     covers that a key picker needs) on the key container's ARN.
+//     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
+//     picker needs, and the only list call KMS authorizes on the key
+//     container) on the key container's ARN.
 //
 // A role that does not exist gives a Decision that is not allowed, not an
 // error. A system policy neither in the catalog nor readable from RAM, or a
-// policy that cannot be parsed, grants nothing and is named in
-// Decision.Unreadable. An invalid Access gives a *ValidationError (ErrInvalid);
+// policy that cannot be parsed, grants nothing and might deny anything: the
+// answer is then not allowed, and the policy is named in Decision.Unreadable
+// and in the Reason. An invalid Access gives a *ValidationError (ErrInvalid);
 // a failed RAM call gives an *APIError that wraps the SDK's error and the
-// sentinel that fits. Check makes no change in RAM.
+// sentinel that fits. A document larger or deeper than DefaultReadLimits
+// allow (for an Applier's Check, Options.Limits.Read) cannot be read, and so
+// fails closed as above. Check makes no change in RAM.
 //
 // Check makes each call once, on the goroutine that calls it, and looks at ctx
 // between calls. The Applier this package returns also implements Checker,
 // whose Check goes through the Applier's retries, client pool and context
 // handling.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
-	return check(ctx, directReads{client}, a)
+	return check(ctx, directReads{client}, DefaultReadLimits(), a)
 }
 
 // Checker is implemented by the Applier that NewApplier and NewRAMApplier
@@ -390,10 +399,11 @@ func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVer
 
 // Check implements Checker.
 func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
-	return check(ctx, engineReads{e: e, rec: &recorder{}}, a)
+	return check(ctx, engineReads{e: e, rec: &recorder{}}, e.opts.Limits.Read, a)
 }
 
-func check(ctx context.Context, client checkReads, a Access) (*Decision, error) {
+// check reads with the bounds rl: a document beyond them cannot be read.
+func check(ctx context.Context, client checkReads, rl ReadLimits, a Access) (*Decision, error) {
 	a = a.withDefaults()
 	if err := a.validate(); err != nil {
 		return nil, err
@@ -417,7 +427,7 @@ func check(ctx context.Context, client checkReads, a Access) (*Decision, error) 
 	if arn == "" {
 		arn = roleARN(a.Owner, a.Role)
 	}
-	trust, terr := ReadDocument([]byte(role.Role.AssumeRolePolicyDocument))
+	trust, terr := rl.ReadDocument([]byte(role.Role.AssumeRolePolicyDocument))
 	trustNote := ""
 	if terr != nil {
 		trust, trustNote = nil, fmt.Sprintf("the trust policy of role %s cannot be read: %v", a.Role, terr)
@@ -437,7 +447,7 @@ func check(ctx context.Context, client checkReads, a Access) (*Decision, error) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		cp, err := readCheckPolicy(ctx, client, p)
+		cp, err := readCheckPolicy(ctx, client, rl, p)
 		if err != nil {
 			return nil, err
 		}
@@ -447,7 +457,7 @@ func check(ctx context.Context, client checkReads, a Access) (*Decision, error) 
 }
 
 // readCheckPolicy reads one attached policy's document.
-func readCheckPolicy(ctx context.Context, client checkReads, p ram.Policy) (checkPolicy, error) {
+func readCheckPolicy(ctx context.Context, client checkReads, rl ReadLimits, p ram.Policy) (checkPolicy, error) {
 	cp := checkPolicy{name: p.PolicyName, typ: PolicyType(p.PolicyType)}
 	if cp.typ == System {
 		if d, ok := SystemPolicy(p.PolicyName); ok {
@@ -489,7 +499,7 @@ func readCheckPolicy(ctx context.Context, client checkReads, p ram.Policy) (chec
 		}
 		text = v.PolicyVersion.PolicyDocument
 	}
-	d, err := ReadDocument([]byte(text))
+	d, err := rl.ReadDocument([]byte(text))
 	if err != nil {
 		cp.doc, cp.note = unreadablePolicy(), fmt.Sprintf("%s policy %s cannot be read: %v", cp.typ, p.PolicyName, err)
 		return cp, nil
@@ -513,8 +523,9 @@ func roleARN(owner, name string) string { return fmt.Sprintf("acs:ram::%s:role/%
 // trust policy (nil when the role does not exist) and policies are the
 // attached policies. An Attachment of type System with no Document is taken
 // from the built-in catalog (see SystemPolicy); one the catalog lacks, or a
-// custom one with no Document, grants nothing and is named in
-// Decision.Unreadable. An invalid Access gives a Decision that is not allowed,
+// custom one with no Document, grants nothing and might deny anything: the
+// answer is then not allowed, and the policy is named in Decision.Unreadable
+// and in the Reason. An invalid Access gives a Decision that is not allowed,
 // with the problems as its Reason. Simulate evaluates as Check does.
 func Simulate(trust *Document, policies []Attachment, a Access) *Decision {
 	a = a.withDefaults()
@@ -659,7 +670,7 @@ func explainStep(st *Step, ps *PolicySet, req *Request, res EvalResult, names []
 		relevant := o.Applies == MatchUnknown && (res.Verdict == VerdictAllow && o.Effect != Allow || res.Verdict == VerdictImplicitDeny && o.Effect != Deny)
 		switch {
 		case relevant && name.note != "":
-			st.Notes = append(st.Notes, name.note+"; it is taken to grant nothing")
+			st.Notes = append(st.Notes, name.note+"; it is taken to grant nothing and to deny what it might")
 		case relevant:
 			st.Notes = append(st.Notes, fmt.Sprintf("%s (%s) cannot be judged: %s", where, effectName(o.Effect), strings.Join(o.Why, "; ")))
 			for _, k := range o.MissingKeys {
@@ -767,7 +778,7 @@ func summarize(d *Decision) string {
 		parts = append(parts, fmt.Sprintf("the answer depends on %s, which the question did not give", strings.Join(d.Uncertain, ", ")))
 	}
 	if len(parts) == 0 && len(d.Unreadable) > 0 {
-		parts = append(parts, "a statement this library cannot read might deny access")
+		parts = append(parts, fmt.Sprintf("cannot tell for certain: what this library cannot read might deny access (%s)", strings.Join(d.Unreadable, "; ")))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "not every step is allowed")

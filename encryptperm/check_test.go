@@ -149,7 +149,7 @@ const (
 var (
 	chkKey            = encryptperm.Key{Region: chkRegion, Owner: chkOwner, ID: chkKeyID}
 	chkKeyUse         = []string{"kms:DescribeKey", "kms:TagResource", "kms:UntagResource", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}
-	chkListUse        = []string{"kms:ListKeys", "kms:ListAliases"}
+	chkListUse        = []string{"kms:ListKeys"}
 	chkAllKMS         = append(append([]string{}, chkKeyUse...), chkListUse...)
 	chkImageRole      = encryptperm.ShareImageRoleName
 	chkSnapshotRole   = encryptperm.ShareSnapshotRoleName

@@ -51,12 +51,23 @@ func (v Values) MarshalJSON() ([]byte, error) {
 		s = []string{}
 	}
 	var b bytes.Buffer
+	n := 2
+	for _, x := range s {
+		n += len(x) + 3
+	}
+	b.Grow(n)
 	b.WriteByte('[')
 	for i, x := range s {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.Write(marshalString(x))
+		if plainString(x) {
+			b.WriteByte('"')
+			b.WriteString(x)
+			b.WriteByte('"')
+		} else {
+			b.Write(marshalString(x))
+		}
 	}
 	b.WriteByte(']')
 	return b.Bytes(), nil
@@ -197,6 +208,15 @@ type Statement struct {
 	// its meaning is not fully understood: evaluators must treat it
 	// conservatively.
 	Extra map[string]json.RawMessage
+	// Opaque holds, as read, a statement this library cannot read at all:
+	// one with two keys that are equal without regard to case, such as
+	// "Effect":"Deny" and "effect":"Allow", which RAM might read either way.
+	// The faithful reader leaves every other field empty; such a statement
+	// marshals as Opaque (compacted, its keys in the order read), evaluates
+	// as a statement of unknown effect that may apply to any request, is
+	// never merged into, and Lint reports it as critical. The strict parser
+	// refuses it.
+	Opaque json.RawMessage
 }
 
 // Document is a RAM policy document or trust policy.
@@ -249,8 +269,12 @@ func (d Document) MarshalJSON() ([]byte, error) {
 	return w.close(), nil
 }
 
-// MarshalJSON writes the statement's canonical JSON.
+// MarshalJSON writes the statement's canonical JSON, or its Opaque bytes,
+// compacted, when it has them.
 func (s Statement) MarshalJSON() ([]byte, error) {
+	if s.Opaque != nil {
+		return compactJSON(s.Opaque), nil
+	}
 	var b bytes.Buffer
 	w := newObjectWriter(&b, s.Extra)
 	put := func(key string, v Values) {
@@ -368,71 +392,148 @@ func (w *objectWriter) close() []byte {
 
 // canonicalJSON returns the canonical form of a JSON value this library does
 // not model: compact, object keys in byte order, strings without HTML
-// escaping, numbers, booleans and null as their text. Duplicate keys are kept,
-// in the order read, so that a value that was unreadable because of them stays
-// so. Two values that differ only in whitespace, key order or string escapes
-// have the same canonical form. A value that does not decode (it came from a
-// parse, so it does) is only compacted.
+// escaping, numbers, booleans and null as their text. An object with
+// duplicate keys, or keys that collide without regard to case, keeps its keys
+// in the order read, so that a value that was unreadable because of them
+// stays so, and a reader that takes the last of them reads the same value. Two values
+// that differ only in whitespace, key order or string escapes have the same
+// canonical form. A value that does not decode (it came from a parse, so it
+// does) is only compacted.
+//
+// The value is decoded once into a tree and written once, so the cost is
+// linear in its size (plus sorting keys), however deep it nests.
 func canonicalJSON(v []byte) []byte {
-	var b bytes.Buffer
-	if err := writeCanonical(&b, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	n, err := decodeNode(dec)
+	if err == nil {
+		if _, end := dec.Token(); end != io.EOF {
+			err = fmt.Errorf("data after the value")
+		}
+	}
+	if err != nil {
 		return compactJSON(v)
 	}
+	var b bytes.Buffer
+	b.Grow(len(v))
+	n.write(&b)
 	return b.Bytes()
 }
 
-func writeCanonical(b *bytes.Buffer, v []byte) error {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return fmt.Errorf("empty value")
+// jnode is one JSON value, decoded for canonical writing.
+type jnode struct {
+	kind   json.Delim // '{' or '[', or 0 for a scalar
+	scalar []byte     // a scalar's canonical text
+	keys   []string   // an object's keys, in the order read
+	kids   []*jnode   // an object's values or a list's items
+}
+
+// decodeNode reads the next value of dec.
+func decodeNode(dec *json.Decoder) (*jnode, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
 	}
-	switch v[0] {
-	case '{':
-		fields, err := readObject(v)
-		if err != nil {
-			return err
+	switch t := tok.(type) {
+	case json.Delim:
+		n := &jnode{kind: t}
+		switch t {
+		case '{':
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("object key is not a string")
+				}
+				kid, err := decodeNode(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.keys = append(n.keys, k)
+				n.kids = append(n.kids, kid)
+			}
+		case '[':
+			for dec.More() {
+				kid, err := decodeNode(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.kids = append(n.kids, kid)
+			}
+		default:
+			return nil, fmt.Errorf("unexpected %v", t)
 		}
-		sort.SliceStable(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case string:
+		return &jnode{scalar: marshalString(t)}, nil
+	case json.Number:
+		return &jnode{scalar: []byte(t)}, nil
+	case bool:
+		if t {
+			return &jnode{scalar: []byte("true")}, nil
+		}
+		return &jnode{scalar: []byte("false")}, nil
+	case nil:
+		return &jnode{scalar: []byte("null")}, nil
+	}
+	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+// write writes the node's canonical JSON to b.
+func (n *jnode) write(b *bytes.Buffer) {
+	switch n.kind {
+	case '{':
+		order := make([]int, len(n.keys))
+		for i := range order {
+			order[i] = i
+		}
+		if !keysCollide(n.keys) {
+			sort.SliceStable(order, func(i, j int) bool { return n.keys[order[i]] < n.keys[order[j]] })
+		}
 		b.WriteByte('{')
-		for i, f := range fields {
+		for i, at := range order {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.Write(marshalString(f.key))
+			b.Write(marshalString(n.keys[at]))
 			b.WriteByte(':')
-			if err := writeCanonical(b, f.value); err != nil {
-				return err
-			}
+			n.kids[at].write(b)
 		}
 		b.WriteByte('}')
 	case '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
-			return err
-		}
 		b.WriteByte('[')
-		for i, item := range items {
+		for i, kid := range n.kids {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			if err := writeCanonical(b, item); err != nil {
-				return err
-			}
+			kid.write(b)
 		}
 		b.WriteByte(']')
-	case '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return err
-		}
-		b.Write(marshalString(s))
 	default:
-		if !json.Valid(v) {
-			return fmt.Errorf("not a JSON value")
-		}
-		b.Write(v)
+		b.Write(n.scalar)
 	}
-	return nil
+}
+
+// keysCollide reports whether two keys are equal without regard to case.
+func keysCollide(keys []string) bool {
+	if len(keys) < 2 {
+		return false
+	}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		l := strings.ToLower(k)
+		if seen[l] {
+			return true
+		}
+		seen[l] = true
+	}
+	return false
 }
 
 // compactJSON returns v without insignificant whitespace, or v itself if it is
@@ -448,6 +549,12 @@ func compactJSON(v []byte) []byte {
 // marshalString writes s as a JSON string without HTML escaping, so that
 // documents read like what users write and RAM stores.
 func marshalString(s string) []byte {
+	if plainString(s) {
+		out := make([]byte, 0, len(s)+2)
+		out = append(out, '"')
+		out = append(out, s...)
+		return append(out, '"')
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -504,6 +611,7 @@ func (s Statement) Clone() Statement {
 		Resource:    slices.Clone(s.Resource),
 		NotResource: slices.Clone(s.NotResource),
 		Extra:       cloneRaw(s.Extra),
+		Opaque:      slices.Clone(s.Opaque),
 	}
 	if s.Principal != nil {
 		out.Principal = &Principal{
@@ -636,6 +744,7 @@ func readObject(data []byte) ([]field, error) {
 // reader reads a document strictly or faithfully, collecting problems.
 type reader struct {
 	strict bool
+	bounds ReadLimits
 	p      problems
 }
 
@@ -645,8 +754,19 @@ type reader struct {
 // action or without a resource or principal are errors. The error is a
 // *ValidationError that names every problem with its path, such as
 // "Statement[1].Principal.service".
+//
+// Documents larger or deeper than DefaultReadLimits are refused; see
+// ReadLimits.ParseDocument to raise the bounds.
 func ParseDocument(data []byte) (*Document, error) {
-	r := &reader{strict: true}
+	return ReadLimits{}.ParseDocument(data)
+}
+
+// ParseDocument reads a document strictly, as the package's ParseDocument
+// does, within the bounds l (zero fields take their defaults). A document
+// beyond them gives a *ValidationError for which errors.Is(err,
+// ErrLimitExceeded) is true.
+func (l ReadLimits) ParseDocument(data []byte) (*Document, error) {
+	r := &reader{strict: true, bounds: l.WithDefaults()}
 	d := r.document(data)
 	if err := r.p.err("policy document"); err != nil {
 		return nil, err
@@ -658,11 +778,26 @@ func ParseDocument(data []byte) (*Document, error) {
 // is a JSON object parses. Keys this library does not model, and values of a
 // shape it cannot read, are kept as read in the Extra maps and written back
 // with the same value (in canonical form, see Document). Known keys are
-// matched without regard to case. The error is non-nil only when data is not
-// a JSON object, Statement is neither a list nor an object, or an element of
-// the Statement list is not an object.
+// matched without regard to case, so two keys of one object that are equal
+// without regard to case make it unreadable, as RAM might read either: such
+// a statement is kept whole in Statement.Opaque, such a Principal or
+// Condition in Statement.Extra. The error is non-nil only when data is not a
+// JSON object, two of its keys are equal without regard to case, Statement is
+// neither a list nor an object, or an element of the Statement list is not an
+// object.
+//
+// Documents larger or deeper than DefaultReadLimits are refused; see
+// ReadLimits.ReadDocument to raise the bounds.
 func ReadDocument(data []byte) (*Document, error) {
-	r := &reader{strict: false}
+	return ReadLimits{}.ReadDocument(data)
+}
+
+// ReadDocument reads a document faithfully, as the package's ReadDocument
+// does, within the bounds l (zero fields take their defaults). A document
+// beyond them gives a *ValidationError for which errors.Is(err,
+// ErrLimitExceeded) is true.
+func (l ReadLimits) ReadDocument(data []byte) (*Document, error) {
+	r := &reader{strict: false, bounds: l.WithDefaults()}
 	d := r.document(data)
 	if err := r.p.err("policy document from RAM"); err != nil {
 		return nil, err
@@ -723,13 +858,25 @@ var (
 )
 
 func (r *reader) document(data []byte) *Document {
+	// The bounds come first, in time linear in the input, so that nothing
+	// else ever works on a document beyond them.
+	if len(data) > r.bounds.MaxBytes {
+		r.p.addLimit("", "", "%d bytes; this reader takes at most %d (ReadLimits.MaxBytes)", len(data), r.bounds.MaxBytes)
+		return nil
+	}
+	if nestedDeeper(data, r.bounds.MaxDepth) {
+		r.p.addLimit("", "", "nested more than %d levels deep (ReadLimits.MaxDepth)", r.bounds.MaxDepth)
+		return nil
+	}
 	fields, err := readObject(data)
 	if err != nil {
 		r.p.add("", "", "not a JSON object: %v", err)
 		return nil
 	}
-	if !r.strict {
-		fields = lastWins(fields, documentKeys)
+	if a, b, clash := collision(fields); clash {
+		// RAM might read either key: the document as a whole cannot be read.
+		r.p.add(b, "", "%s", clashReason(a, b, "key"))
+		return nil
 	}
 	d := &Document{}
 	seen := map[string]bool{}
@@ -812,8 +959,14 @@ func (r *reader) statement(path string, data json.RawMessage) (Statement, bool) 
 		r.p.add(path, "", "not an object: %v", err)
 		return s, false
 	}
-	if !r.strict {
-		fields = lastWins(fields, statementKeys)
+	if a, b, clash := collision(fields); clash {
+		if r.strict {
+			r.p.add(join(path, b), "", "%s", clashReason(a, b, "key"))
+			return s, false
+		}
+		// Which of the colliding values RAM reads is unknown: keep the
+		// statement whole, as read, and read nothing of it.
+		return Statement{Opaque: compactJSON(data)}, true
 	}
 	seen := map[string]bool{}
 	for _, f := range fields {
@@ -923,8 +1076,11 @@ func (r *reader) principal(path string, data json.RawMessage) (*Principal, bool)
 		}
 		return nil, false
 	}
-	if !r.strict {
-		fields = lastWins(fields, principalKeys)
+	if a, b, clash := collision(fields); clash {
+		if r.strict {
+			r.p.add(join(path, b), "", "%s", clashReason(a, b, "key"))
+		}
+		return nil, false
 	}
 	p := &Principal{}
 	seen := map[string]bool{}
@@ -975,6 +1131,12 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 		}
 		return nil, false
 	}
+	if a, b, clash := collision(ops); clash {
+		if r.strict {
+			r.p.add(join(path, b), "", "%s", clashReason(a, b, "operator"))
+		}
+		return nil, false
+	}
 	c := Condition{}
 	for _, op := range ops {
 		if _, dup := c[op.key]; dup {
@@ -996,6 +1158,13 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 		if len(keys) == 0 {
 			if r.strict {
 				r.p.add(join(path, op.key), "", "empty; name at least one condition key")
+			}
+			return nil, false
+		}
+		if a, b, clash := collision(keys); clash {
+			// Condition keys compare without regard to case.
+			if r.strict {
+				r.p.add(join(join(path, op.key), b), "", "%s", clashReason(a, b, "condition key"))
 			}
 			return nil, false
 		}
@@ -1048,28 +1217,67 @@ func putRaw(m map[string]json.RawMessage, k string, v json.RawMessage) map[strin
 	return m
 }
 
-// lastWins drops all but the last of fields that name the same modelled key
-// (compared without regard to case), as encoding/json does when it reads
-// duplicate keys. Faithful reading uses it so that a key is never both
-// modelled and kept verbatim.
-func lastWins(fields []field, names []string) []field {
-	canon := func(k string) string {
-		for _, n := range names {
-			if strings.EqualFold(k, n) {
-				return n
+// collision returns the first two keys of fields that are equal without
+// regard to case (a duplicate key included), if any.
+func collision(fields []field) (a, b string, ok bool) {
+	seen := make(map[string]string, len(fields))
+	for _, f := range fields {
+		k := strings.ToLower(f.key)
+		if prev, dup := seen[k]; dup {
+			return prev, f.key, true
+		}
+		seen[k] = f.key
+	}
+	return "", "", false
+}
+
+// clashReason says why two keys of one object, equal without regard to
+// case, make it unreadable.
+func clashReason(a, b, what string) string {
+	if a == b {
+		return "duplicate " + what
+	}
+	return fmt.Sprintf("differs only in case from %s %q; RAM might read either", what, a)
+}
+
+// nestedDeeper reports whether the JSON text data nests objects and lists
+// more than max levels deep. It looks at each byte once and allocates
+// nothing; brackets inside strings do not count. It does not validate.
+func nestedDeeper(data []byte, max int) bool {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
 			}
-		}
-		return "\x00" + k
-	}
-	last := map[string]int{}
-	for i, f := range fields {
-		last[canon(f.key)] = i
-	}
-	out := fields[:0:0]
-	for i, f := range fields {
-		if last[canon(f.key)] == i {
-			out = append(out, f)
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > max {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
 		}
 	}
-	return out
+	return false
+}
+
+// plainString reports whether s is printable ASCII that JSON writes as it
+// is, between quotes: no quote, backslash or control character. (HTML
+// characters are not escaped here, see marshalString.)
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -524,10 +524,10 @@ func TestReadDocumentFaithful(t *testing.T) {
 			}}},
 		},
 		{
-			name: "duplicate keys: the last wins, whatever its case",
-			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"a","action":"b","Resource":"*"}]}`,
+			name: "keys equal without regard to case: the statement is opaque",
+			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"a", "action":"b","Resource":"*"}]}`,
 			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"b"}, Resource: encryptperm.Values{"*"},
+				Opaque: json.RawMessage(`{"Effect":"Allow","Action":"a","action":"b","Resource":"*"}`),
 			}),
 		},
 		{

@@ -57,8 +57,11 @@ func (e FieldError) Error() string {
 type ValidationError struct {
 	// What names the thing validated, such as `grant for role "X"`.
 	What string
-	// Problems holds each problem, in the order found.
+	// Problems holds each problem, in the order found, up to
+	// MaxListedProblems of them.
 	Problems []FieldError
+	// More counts the problems found beyond those listed.
+	More int
 	// limit is true when at least one problem is a RAM limit.
 	limit bool
 }
@@ -72,13 +75,16 @@ func (e *ValidationError) Error() string {
 	} else {
 		b.WriteString("input")
 	}
-	fmt.Fprintf(&b, ": %d problem", len(e.Problems))
-	if len(e.Problems) != 1 {
+	fmt.Fprintf(&b, ": %d problem", len(e.Problems)+e.More)
+	if len(e.Problems)+e.More != 1 {
 		b.WriteString("s")
 	}
 	for _, p := range e.Problems {
 		b.WriteString("\n\t")
 		b.WriteString(p.Error())
+	}
+	if e.More > 0 {
+		fmt.Fprintf(&b, "\n\tand %d more", e.More)
 	}
 	return b.String()
 }
@@ -91,7 +97,7 @@ func (e *ValidationError) Unwrap() []error {
 	return []error{ErrInvalid}
 }
 
-// Has reports whether a problem has the given path.
+// Has reports whether a listed problem has the given path.
 func (e *ValidationError) Has(path string) bool {
 	for _, p := range e.Problems {
 		if p.Path == path {
@@ -104,10 +110,15 @@ func (e *ValidationError) Has(path string) bool {
 // problems collects FieldErrors while validating.
 type problems struct {
 	list  []FieldError
+	more  int
 	limit bool
 }
 
 func (p *problems) add(path, value, reason string, args ...any) {
+	if len(p.list) >= MaxListedProblems {
+		p.more++
+		return
+	}
 	if len(args) > 0 {
 		reason = fmt.Sprintf(reason, args...)
 	}
@@ -123,5 +134,5 @@ func (p *problems) err(what string) error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	return &ValidationError{What: what, Problems: p.list, limit: p.limit}
+	return &ValidationError{What: what, Problems: p.list, More: p.more, limit: p.limit}
 }

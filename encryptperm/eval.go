@@ -112,7 +112,10 @@ type RequestPrincipal struct {
 	// statement's "<uid>@ecs.aliyuncs.com" (or a pattern such as
 	// "*@ecs.aliyuncs.com") is matched against it whole; a plain
 	// "ecs.aliyuncs.com" matches only when <account-uid> is Request.Owner,
-	// because it names the service of the role's own account.
+	// because it names the service of the role's own account. A plain
+	// pattern with a wildcard, such as "*" or "*ecs.aliyuncs.com", that
+	// matches only the whole <account-uid>@<service> leaves the statement
+	// undecidable: RAM does not say which of the two it is matched against.
 	Service string
 	// RAM is a RAM principal's ARN, such as acs:ram::<uid>:root.
 	RAM string
@@ -329,9 +332,12 @@ func (ps *PolicySet) Explain(r *Request) []Outcome {
 		s := &ps.stmts[i]
 		o := Outcome{Ref: s.ref, Applies: s.match(&q)}
 		src := ps.Statement(s.ref)
-		if s.effect != effectOther {
+		switch {
+		case s.effect != effectOther:
 			o.Effect = src.Effect
-		} else {
+		case src.Opaque != nil:
+			// explain says why nothing of it is read.
+		default:
 			o.Unreadable = true
 			o.Why = append(o.Why, fmt.Sprintf("Effect: %q cannot be read; it might be a Deny", string(src.Effect)))
 		}
@@ -556,6 +562,11 @@ type cprincipal struct {
 	// the owner's own account.
 	qualified patternSet
 	plain     patternSet
+	// loose holds the plain Service values with a wildcard ("*",
+	// "*ecs.aliyuncs.com"). RAM does not say whether such a pattern is
+	// matched against the service name or the whole <uid>@<service>, so
+	// when only the whole form matches, the statement may or may not apply.
+	loose     patternSet
 	rams      patternSet
 	federated patternSet
 }
@@ -571,6 +582,7 @@ func (p *cprincipal) match(q *prepared) Match {
 		return MatchUnknown
 	}
 	c, owner := &q.r.Principal, q.r.Owner
+	doubt := p.extra
 	if c.Service != "" {
 		if p.qualified.match(c.Service) {
 			return MatchYes
@@ -578,6 +590,7 @@ func (p *cprincipal) match(q *prepared) Match {
 		if owner != "" && q.account == owner && p.plain.match(q.service) {
 			return MatchYes
 		}
+		doubt = doubt || p.loose.match(c.Service)
 	}
 	if c.RAM != "" && p.rams.match(c.RAM) {
 		return MatchYes
@@ -585,7 +598,7 @@ func (p *cprincipal) match(q *prepared) Match {
 	if c.Federated != "" && p.federated.match(c.Federated) {
 		return MatchYes
 	}
-	if p.extra {
+	if doubt {
 		return MatchUnknown
 	}
 	return MatchNo
@@ -915,6 +928,12 @@ func compileStatement(ref Ref, s *Statement) cstmt {
 			hidden[n] = true
 		}
 	}
+	if s.Opaque != nil {
+		// Nothing of an opaque statement is read: every element is hidden.
+		for _, n := range statementKeys {
+			hidden[n] = true
+		}
+	}
 	switch {
 	case hidden["Effect"]:
 	case s.Effect == Allow:
@@ -943,16 +962,21 @@ func compileStatement(ref Ref, s *Statement) cstmt {
 	}
 	if p := s.Principal; p != nil {
 		c.principal.extra = len(p.Extra) > 0
-		var qualified, plain []string
+		var qualified, plain, loose []string
 		for _, v := range p.Service {
-			if strings.Contains(v, "@") {
+			switch {
+			case strings.Contains(v, "@"):
 				qualified = append(qualified, v)
-			} else {
+			case strings.ContainsAny(v, "*?"):
+				plain = append(plain, v)
+				loose = append(loose, v)
+			default:
 				plain = append(plain, v)
 			}
 		}
 		c.principal.qualified = compileSet(qualified, true)
 		c.principal.plain = compileSet(plain, true)
+		c.principal.loose = compileSet(loose, true)
 		c.principal.rams = compileSet(p.RAM, true)
 		c.principal.federated = compileSet(p.Federated, true)
 	}
@@ -1010,6 +1034,11 @@ func (s *cstmt) match(q *prepared) Match {
 
 // explain fills o.Why, o.MissingKeys and o.Unreadable for the statement.
 func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
+	if src.Opaque != nil {
+		o.Unreadable = true
+		o.Why = append(o.Why, "the statement has two keys that differ only in case, so RAM might read either: it may allow or deny anything")
+		return
+	}
 	if why := explainElem("Action", &s.action, r.Action, src.Action, src.NotAction); why != "" {
 		o.Why = append(o.Why, why)
 		o.Unreadable = o.Unreadable || s.action.mode == elemUnknown || s.action.mode == elemAbsent
@@ -1031,6 +1060,8 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 			o.Why = append(o.Why, "Principal: the statement names a principal, but the request is evaluated as an identity policy's")
 		case !s.principal.present:
 			o.Why = append(o.Why, "Principal: missing, so the statement cannot apply to a caller")
+		case s.principal.loose.match(r.Principal.Service):
+			o.Why = append(o.Why, fmt.Sprintf("Principal: a wildcard Service not of the form <uid>@<service> may or may not name %s", r.Principal.Service))
 		default:
 			o.Why = append(o.Why, "Principal: holds a value this library cannot read")
 		}

@@ -177,7 +177,17 @@ func refPrincipal(s Statement, r *Request) refTri {
 			if strings.Contains(v, "@") {
 				ts = append(ts, refBool(refGlob(v, caller.Service, true)))
 			} else {
-				ts = append(ts, refBool(r.Owner != "" && account == r.Owner && refGlob(v, bare, true)))
+				own := r.Owner != "" && account == r.Owner && refGlob(v, bare, true)
+				switch {
+				case own:
+					ts = append(ts, refYes)
+				case strings.ContainsAny(v, "*?") && refGlob(v, caller.Service, true):
+					// A wildcard without @ might be matched against the
+					// whole <uid>@<service>: RAM does not say.
+					ts = append(ts, refMaybe)
+				default:
+					ts = append(ts, refNo)
+				}
 			}
 		}
 	}

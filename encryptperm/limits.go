@@ -54,6 +54,44 @@ type Limits struct {
 	// ListPolicies for. UNCONFIRMED: RAM's default page is 100; its ceiling is
 	// not published, and 1000 is the common value.
 	ListMaxItems int
+	// Read bounds the documents this library reads, so that a hostile
+	// document cannot exhaust memory. Its defaults are far above anything
+	// RAM stores. An Applier's Check reads with Options.Limits.Read; the
+	// package's ReadDocument, ParseDocument and Check, and an Applier's own
+	// reads, use the defaults; ReadLimits.ReadDocument and
+	// ReadLimits.ParseDocument take the bounds given.
+	Read ReadLimits
+}
+
+// ReadLimits bounds what the document readers take. RAM stores no document
+// larger than a few kilobytes nor nested more than about eight levels deep
+// (document, statement, condition, operator, key, values); the defaults
+// leave a wide margin, and callers who must read more can raise them. A zero
+// field means "use the default".
+type ReadLimits struct {
+	// MaxBytes is the largest document read, in bytes: 1 MiB by default,
+	// about 170 times RAM's largest custom policy.
+	MaxBytes int
+	// MaxDepth is the deepest nesting of JSON objects and lists read, the
+	// document itself counting as one: 64 by default.
+	MaxDepth int
+}
+
+// DefaultReadLimits returns the default bounds on reading documents.
+func DefaultReadLimits() ReadLimits {
+	return ReadLimits{MaxBytes: 1 << 20, MaxDepth: 64}
+}
+
+// WithDefaults returns l with every zero field replaced by its default.
+func (l ReadLimits) WithDefaults() ReadLimits {
+	d := DefaultReadLimits()
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	return l
 }
 
 // DefaultLimits returns RAM's published limits, with the unconfirmed ones set
@@ -76,6 +114,7 @@ func DefaultLimits() Limits {
 		SnapshotShareAccounts:    64,
 		ImageShareAccounts:       50,
 		ListMaxItems:             100,
+		Read:                     DefaultReadLimits(),
 	}
 }
 
@@ -103,5 +142,6 @@ func (l Limits) WithDefaults() Limits {
 	fill(&l.SnapshotShareAccounts, d.SnapshotShareAccounts)
 	fill(&l.ImageShareAccounts, d.ImageShareAccounts)
 	fill(&l.ListMaxItems, d.ListMaxItems)
+	l.Read = l.Read.WithDefaults()
 	return l
 }

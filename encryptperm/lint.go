@@ -10,7 +10,8 @@ import (
 // key-use actions on every resource (warning). Paths name statements, such as
 // "Statement[1].Principal.Service". Lint never fails: a statement it cannot
 // fully read (one whose Extra holds a key that changes its meaning) is
-// reported as a warning.
+// reported as a warning, and one it cannot read at all (Statement.Opaque,
+// keys that differ only in case) as critical.
 func Lint(d *Document) []Finding {
 	if d == nil {
 		return nil
@@ -18,6 +19,13 @@ func Lint(d *Document) []Finding {
 	var out []Finding
 	for i, s := range d.Statement {
 		path := fmt.Sprintf("Statement[%d]", i)
+		if s.Opaque != nil {
+			out = append(out, Finding{
+				Code: FindingUnreadableStatement, Severity: SeverityCritical, Path: path,
+				Message: "two keys of this statement differ only in case, so RAM might read either: it may allow or deny anything; remove one of them",
+			})
+			continue
+		}
 		for k := range s.Extra {
 			switch strings.ToLower(k) {
 			case "principal", "condition", "action", "notaction", "resource", "notresource", "effect":

@@ -25,7 +25,7 @@ const (
 // isAssume reports whether s is a plain Allow sts:AssumeRole statement with
 // nothing this library does not model.
 func isAssume(s Statement) bool {
-	return s.Effect == Allow && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
+	return s.Effect == Allow && s.Opaque == nil && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
 		len(s.NotResource) == 0 && len(s.Action.set()) == 1 && s.Action.set()[0] == AssumeRoleAction &&
 		s.Principal != nil && len(s.Principal.RAM) == 0 && len(s.Principal.Federated) == 0 &&
 		len(s.Principal.Extra) == 0 && len(s.Principal.Service) > 0
@@ -240,7 +240,7 @@ const (
 )
 
 func keyShapeOf(s Statement) keyShape {
-	if s.Effect != Allow || len(s.Extra) > 0 || len(s.NotAction) > 0 || len(s.NotResource) > 0 ||
+	if s.Effect != Allow || s.Opaque != nil || len(s.Extra) > 0 || len(s.NotAction) > 0 || len(s.NotResource) > 0 ||
 		s.Principal != nil || len(s.Condition) > 0 || len(s.Resource) == 0 {
 		return keyOther
 	}

@@ -170,6 +170,13 @@
 //     operators, and the form of action, resource and principal strings are
 //     not checked; RAM may be stricter. Duplicate JSON keys are accepted
 //     (the last wins).
+//   - A statement with keys that differ only in case, such as "Effect":"Deny"
+//     and "effect":"Allow", is accepted and stored as given, key order kept:
+//     the fake's grammar matches statement keys exactly, so "effect" is a key
+//     RAM does not define and "Effect" is the one checked. What RAM does is
+//     inferred, not published: it may refuse such a document, or read either
+//     key *. SimulateECS reads such a statement as unreadable (package
+//     encryptperm's Statement.Opaque) and fails closed.
 //   - Documents are stored with insignificant whitespace removed and key order
 //     kept. RAM reformats what it stores too, but perhaps differently, so
 //     compare documents by meaning, never by bytes.

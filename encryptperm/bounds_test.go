@@ -1,0 +1,130 @@
+package encryptperm_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+)
+
+func TestReadBoundsRefuseHostileDocuments(t *testing.T) {
+	deep := hostileDeep(100)
+	large := hostileLarge(2 << 20)
+	for _, tt := range []struct {
+		name string
+		give []byte
+	}{
+		{"nested 100 deep", deep},
+		{"2 MiB", large},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, read := range []func([]byte) (*encryptperm.Document, error){encryptperm.ReadDocument, encryptperm.ParseDocument} {
+				_, err := read(tt.give)
+				if !errors.Is(err, encryptperm.ErrLimitExceeded) || !errors.Is(err, encryptperm.ErrInvalid) {
+					t.Errorf("err = %v, want ErrLimitExceeded and ErrInvalid", err)
+				}
+			}
+		})
+	}
+	// Callers can raise the bounds.
+	raised := encryptperm.ReadLimits{MaxBytes: 4 << 20, MaxDepth: 200}
+	for _, give := range [][]byte{deep, large} {
+		if _, err := raised.ReadDocument(give); err != nil {
+			t.Errorf("raised bounds: ReadDocument: %v", err)
+		}
+	}
+	// The defaults, and the depth of a plain document: five levels.
+	if got, want := encryptperm.DefaultLimits().Read, (encryptperm.ReadLimits{MaxBytes: 1 << 20, MaxDepth: 64}); got != want {
+		t.Errorf("DefaultLimits().Read = %+v, want %+v", got, want)
+	}
+	plain := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Condition":{"StringEquals":{"k":["v"]}}}]}`
+	if _, err := (encryptperm.ReadLimits{MaxDepth: 6}).ParseDocument([]byte(plain)); err != nil {
+		t.Errorf("depth 6: %v", err)
+	}
+	if _, err := (encryptperm.ReadLimits{MaxDepth: 5}).ParseDocument([]byte(plain)); !errors.Is(err, encryptperm.ErrLimitExceeded) {
+		t.Errorf("depth 5: err = %v, want ErrLimitExceeded", err)
+	}
+	// Brackets inside strings do not count.
+	quoted := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"[[[[[[[[\"{{{{{{{{","Resource":"*"}]}`
+	if _, err := (encryptperm.ReadLimits{MaxDepth: 3}).ReadDocument([]byte(quoted)); err != nil {
+		t.Errorf("brackets in strings: %v", err)
+	}
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Marshalling is linear: a document nested twice as deep costs about twice
+// as much, not four times.
+func TestDocumentJSONIsLinearInDepth(t *testing.T) {
+	doc := func(depth int) *encryptperm.Document {
+		raw := strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth)
+		return encryptperm.NewDocument(encryptperm.Statement{
+			Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"*"},
+			Extra: map[string]json.RawMessage{"Deep": json.RawMessage(raw)},
+		})
+	}
+	small, big := doc(2000), doc(4000)
+	if got, want := string(small.JSON()), `{"Statement":[{"Action":"a","Deep":`+strings.Repeat(`{"a":`, 2000)+"1"+strings.Repeat("}", 2000)+`,"Effect":"Allow","Resource":"*"}],"Version":"1"}`; got != want {
+		t.Fatalf("JSON of the nested document is wrong")
+	}
+	a := allocated(func() { _ = small.JSON() })
+	b := allocated(func() { _ = big.JSON() })
+	if b > 3*a {
+		t.Errorf("JSON allocates %d bytes at depth 2000 and %d at depth 4000: not linear", a, b)
+	}
+}
+
+func TestValidationErrorListsTheFirstProblems(t *testing.T) {
+	accounts := make([]string, 1000)
+	for i := range accounts {
+		accounts[i] = fmt.Sprintf("bad-%d", i)
+	}
+	_, err := encryptperm.ShareSnapshot().WithAccounts(accounts...).WithKey(chkKey).Build()
+	var ve *encryptperm.ValidationError
+	if !errors.As(err, &ve) || !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Fatalf("Build = %v, want a *ValidationError", err)
+	}
+	if len(ve.Problems) != encryptperm.MaxListedProblems || encryptperm.MaxListedProblems != 100 {
+		t.Errorf("%d problems listed, want 100", len(ve.Problems))
+	}
+	if ve.More < 900 {
+		t.Errorf("More = %d, want at least 900", ve.More)
+	}
+	msg := err.Error()
+	if !strings.HasSuffix(msg, fmt.Sprintf("\n\tand %d more", ve.More)) || !strings.Contains(msg, fmt.Sprintf(": %d problems\n", 100+ve.More)) {
+		t.Errorf("message does not count the problems left out:\n%.300s ... %s", msg, msg[len(msg)-40:])
+	}
+	if len(msg) > 20_000 {
+		t.Errorf("message is %d bytes", len(msg))
+	}
+	if ve.Problems[0].Path != "Accounts[0]" || !ve.Has("Accounts[99]") || ve.Has("Accounts[100]") {
+		t.Errorf("the first problems are not the ones listed: %v ... %v", ve.Problems[0], ve.Problems[len(ve.Problems)-1])
+	}
+}
+
+func TestCheckRefusesAHostileTrustPolicy(t *testing.T) {
+	c := chkNewCheckRAM().role(chkImageRole, string(hostileLarge(2<<20)), chkImagePolicy+"="+chkKeyPolicy)
+	d, err := encryptperm.Check(context.Background(), c, chkImage(chkB))
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if d.Allowed || len(d.Unreadable) != 1 || d.Unreadable[0] != "trust policy of role "+chkImageRole {
+		t.Errorf("Check over a 2 MiB trust policy: Allowed %v, Unreadable %q", d.Allowed, d.Unreadable)
+	}
+	if !strings.Contains(d.Steps[0].Reason, "ReadLimits.MaxBytes") {
+		t.Errorf("reason %q does not name the bound", d.Steps[0].Reason)
+	}
+}

@@ -171,9 +171,15 @@ func TestSecretsNeverLeave(t *testing.T) {
 		name string
 		run  func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error)
 	}{
-		{"plan", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) { return a.Plan(ctx, g) }},
-		{"apply", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) { return a.Apply(ctx, g) }},
-		{"revoke", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) { return a.Revoke(ctx, g) }},
+		{"plan", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) {
+			return a.Plan(ctx, g)
+		}},
+		{"apply", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) {
+			return a.Apply(ctx, g)
+		}},
+		{"revoke", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) {
+			return a.Revoke(ctx, g)
+		}},
 		{"check", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) {
 			c, ok := a.(encryptperm.Checker)
 			if !ok {

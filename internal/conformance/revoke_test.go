@@ -297,7 +297,7 @@ func TestRevokeScenarios(t *testing.T) {
 			// README: folders leave the trust policy; others stay.
 			name: "folders",
 			seed: rvSeed{
-				trust: rvDoc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["*@ecs.aliyuncs.com"]},"Condition":{"StringLike":{"sts:ServiceOwnerRDPath":["` + folder + `*","rd-3Fx9Kq/r-Ab12/fd-Other*"]}}}`),
+				trust:    rvDoc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["*@ecs.aliyuncs.com"]},"Condition":{"StringLike":{"sts:ServiceOwnerRDPath":["` + folder + `*","rd-3Fx9Kq/r-Ab12/fd-Other*"]}}}`),
 				policies: map[string][]string{rvPolicy: {rvKeysA}},
 				attach:   []string{"Custom:" + rvPolicy},
 			},

@@ -428,8 +428,7 @@ func addPolicyWrite(p *rolePlan, ps *policyState, doc *Document, desc string, o 
 				}
 			}
 			if o.ForbidVersionDeletion || oldest == "" {
-				return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "LimitExceeded.Policy.Version", kind: ErrLimitExceeded,
-					Message: fmt.Sprintf("policy has %d versions, RAM's cap; making room means deleting the oldest non-default version %s, which Options.ForbidVersionDeletion forbids", len(ps.versions), oldest)}
+				return versionCapError(ps, oldest, "applying")
 			}
 			w.rotate = oldest
 			p.changes = append(p.changes, Change{Kind: Destructive, Action: "CreatePolicyVersion", Policy: ps.name, Role: p.role,
@@ -665,8 +664,7 @@ func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *Document, o O
 			}
 		}
 		if o.ForbidVersionDeletion || w.rotate == "" {
-			return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "LimitExceeded.Policy.Version", kind: ErrLimitExceeded,
-				Message: fmt.Sprintf("policy has %d versions, RAM's cap; revoking makes a new version, and making room means deleting the oldest non-default version %s, which Options.ForbidVersionDeletion forbids; nothing was changed", len(ps.versions), w.rotate)}
+			return versionCapError(ps, w.rotate, "revoking")
 		}
 		p.changes = append(p.changes, Change{Kind: Destructive, Action: "CreatePolicyVersion", Policy: ps.name, Role: st.name,
 			Summary: fmt.Sprintf("delete oldest version %s of policy %s to stay within %d versions", w.rotate, ps.name, o.Limits.VersionsPerPolicy)})
@@ -674,4 +672,15 @@ func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *Document, o O
 	p.policies = append(p.policies, w)
 	p.changes = append(p.changes, Change{Kind: Narrowing, Action: "CreatePolicyVersion", Role: st.name, Policy: ps.name, Summary: fmt.Sprintf("new default version of %s without the revoked keys", ps.name)})
 	return nil
+}
+
+// versionCapError says why a new version cannot be made at RAM's version
+// cap: Options.ForbidVersionDeletion, or no non-default version to delete.
+func versionCapError(ps *policyState, oldest, doing string) error {
+	why := fmt.Sprintf("making room means deleting the oldest non-default version %s, which Options.ForbidVersionDeletion forbids", oldest)
+	if oldest == "" {
+		why = "every version is the default, so none can be deleted to make room"
+	}
+	return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "LimitExceeded.Policy.Version", kind: ErrLimitExceeded,
+		Message: fmt.Sprintf("policy has %d versions, RAM's cap; %s makes a new version, and %s; nothing was changed", len(ps.versions), doing, why)}
 }

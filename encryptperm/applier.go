@@ -26,16 +26,22 @@ import (
 // inside an Applier; across processes use Options.Locker.
 type Applier interface {
 	// Plan reads RAM and returns what Apply would change, without writing.
-	// Plan does not refuse grants with unaccepted critical findings; it
-	// lists them in Plan.Findings.
+	// It refuses, before any I/O, a grant the builders could not have made,
+	// as Apply does; it does not refuse grants with unaccepted critical
+	// findings, but lists them in Plan.Findings.
 	Plan(ctx context.Context, grants ...*Grant) (*Plan, error)
 
 	// Apply converges RAM to include every grant: it creates what is
 	// missing and adds to what exists, never removing anything, and writes
-	// nothing when RAM already holds the grants by meaning. A grant with a
-	// critical finding whose code is not in Options.AcceptFindings is
-	// refused, before any I/O, with an error for which errors.Is(err,
-	// ErrInvalid) is true. When a RAM limit stands in the way, errors.Is(err,
+	// nothing when RAM already holds the grants by meaning. Each grant is
+	// first validated with the rules of the builder of its kind: it is built
+	// again from its kind, audience, keys, service key, limits and policy
+	// name, and a grant that differs from what the builder makes (a wildcard
+	// key, a trust statement its audience does not call for, a policy of its
+	// own) is refused before any I/O with a *ValidationError, for which
+	// errors.Is(err, ErrInvalid) is true. So is a grant with a critical
+	// finding (its own, its builder's, or one Lint finds in its documents)
+	// whose code is not in Options.AcceptFindings. When a RAM limit stands in the way, errors.Is(err,
 	// ErrLimitExceeded) is true. When RAM still lacks a change after
 	// Options.MaxRounds rounds, errors.Is(err, ErrConflict) is true and the
 	// error wraps the last failed write's error too. When ctx ends, Apply

@@ -571,19 +571,21 @@ func planRevoke(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 			case gone[strings.ToLower(a.name)]:
 			case a.typ == Custom && strings.HasPrefix(a.name, ManagedPolicyPrefix) && st.policies[strings.ToLower(a.name)] != nil:
 				own = append(own, a)
+			case slices.ContainsFunc(stay.system, func(s string) bool { return strings.EqualFold(s, a.name) }):
+				foreign = append(foreign, fmt.Sprintf("%s policy %s (a grant that stays names it)", a.typ, a.name))
 			default:
-				foreign = append(foreign, string(a.typ)+" policy "+a.name)
+				foreign = append(foreign, fmt.Sprintf("%s policy %s (the revoked grants do not name it)", a.typ, a.name))
 			}
 		}
 		if len(foreign) > 0 {
 			return nil, &APIError{Action: "DeleteRole", Target: st.name, Code: "DeleteConflict.Role.Policy", kind: ErrConflict,
 				Message: fmt.Sprintf("revoking would leave the trust policy of role %s empty, and RAM holds no role with an empty trust policy, so the role would have to be deleted; "+
-					"but %s, which this library did not create, is attached to it and the role is kept for it; nothing was changed. Detach it first, or keep a principal in the trust policy", st.name, strings.Join(foreign, ", "))}
+					"but it must stay for what is attached to it: %s; nothing was changed. Detach those policies first, or keep a principal in the trust policy", st.name, strings.Join(foreign, ", "))}
 		}
 		for _, a := range own {
 			p.detach = append(p.detach, a)
 			p.changes = append(p.changes, Change{Kind: Narrowing, Action: "DetachPolicyFromRole", Role: st.name, Policy: a.name,
-				Summary: fmt.Sprintf("detach custom policy %s from role %s; the policy is kept: it holds statements this library did not write", a.name, st.name)})
+				Summary: fmt.Sprintf("detach custom policy %s from role %s; the policy is kept: content the revoked grants do not name is left in it", a.name, st.name)})
 		}
 		p.changes = append(p.changes, trustChanges(st.name, removed, Narrowing)...)
 		p.deleteRole = true

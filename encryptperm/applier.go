@@ -26,16 +26,22 @@ import (
 // inside an Applier; across processes use Options.Locker.
 type Applier interface {
 	// Plan reads RAM and returns what Apply would change, without writing.
-	// Plan does not refuse grants with unaccepted critical findings; it
-	// lists them in Plan.Findings.
+	// It refuses, before any I/O, a grant the builders could not have made,
+	// as Apply does; it does not refuse grants with unaccepted critical
+	// findings, but lists them in Plan.Findings.
 	Plan(ctx context.Context, grants ...*Grant) (*Plan, error)
 
 	// Apply converges RAM to include every grant: it creates what is
 	// missing and adds to what exists, never removing anything, and writes
-	// nothing when RAM already holds the grants by meaning. A grant with a
-	// critical finding whose code is not in Options.AcceptFindings is
-	// refused, before any I/O, with an error for which errors.Is(err,
-	// ErrInvalid) is true. When a RAM limit stands in the way, errors.Is(err,
+	// nothing when RAM already holds the grants by meaning. Each grant is
+	// first validated with the rules of the builder of its kind: it is built
+	// again from its kind, audience, keys, service key, limits and policy
+	// name, and a grant that differs from what the builder makes (a wildcard
+	// key, a trust statement its audience does not call for, a policy of its
+	// own) is refused before any I/O with a *ValidationError, for which
+	// errors.Is(err, ErrInvalid) is true. So is a grant with a critical
+	// finding (its own, its builder's, or one Lint finds in its documents)
+	// whose code is not in Options.AcceptFindings. When a RAM limit stands in the way, errors.Is(err,
 	// ErrLimitExceeded) is true. When RAM still lacks a change after
 	// Options.MaxRounds rounds, errors.Is(err, ErrConflict) is true and the
 	// error wraps the last failed write's error too. When ctx ends, Apply
@@ -51,11 +57,37 @@ type Applier interface {
 	// Revoke removes what the grants name: their principals, resource
 	// directories, folders and keys. RAM records no owner of a principal, so
 	// two grants that name the same account share it, and revoking either
-	// removes it. Statements the grants do not name are left as they are. A
-	// custom policy is deleted only when nothing is left in it and its name
-	// starts with ManagedPolicyPrefix; a role only when nothing is left in
-	// its trust policy.
+	// removes it, unless the other is named as staying (see RevokeWith).
+	// Statements the grants do not name are left as they are, in the
+	// library's own policies too: a policy that keeps such a statement gets
+	// a new default version without the grants' keys. A custom policy is
+	// deleted only when nothing is left in it and its name starts with
+	// ManagedPolicyPrefix. A role is deleted only when nothing is left in
+	// its trust policy (RAM holds no role with an empty one); the library's
+	// own policies that keep foreign statements are then detached and kept,
+	// and when any other policy is attached, Revoke changes nothing and
+	// returns an error for which errors.Is(err, ErrConflict) is true. At a
+	// policy's version cap with Options.ForbidVersionDeletion set, Revoke
+	// changes nothing and errors.Is(err, ErrLimitExceeded) is true. Grants
+	// are validated as Apply validates them, before any I/O.
 	Revoke(ctx context.Context, grants ...*Grant) (*Result, error)
+
+	// RevokeWith is Revoke with per-call options: opts.Keep names the
+	// grants that stay, whose content is not removed. A nil opts is
+	// Revoke.
+	RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Result, error)
+}
+
+// RevokeOptions tunes one revoke (RevokeWith, RevokePlanWith).
+type RevokeOptions struct {
+	// Keep lists the grants that stay. RAM records no owner of a principal
+	// or a key, so the engine cannot know that another grant needs what a
+	// revoked grant names unless it is told: what a grant in Keep names
+	// (a principal, resource directory, folder, key of the same policy, or
+	// system policy) is not removed, and the plan marks each removal left
+	// out for it with a Note whose Kept is true. Keep grants are validated
+	// like the grants revoked.
+	Keep []*Grant
 }
 
 // Revoker is implemented by the Applier this package returns: it plans a
@@ -63,6 +95,10 @@ type Applier interface {
 type Revoker interface {
 	// RevokePlan reads RAM and returns what Revoke would change.
 	RevokePlan(ctx context.Context, grants ...*Grant) (*Plan, error)
+
+	// RevokePlanWith is RevokePlan with per-call options (see
+	// RevokeOptions): the plan marks each removal a staying grant needs.
+	RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Plan, error)
 }
 
 // Result reports what an Apply, ApplyPlan or Revoke did.
@@ -222,70 +258,119 @@ func (e *engine) lockRole(ctx context.Context, role string) (func(), error) {
 	return func() { unlock(); m.Unlock() }, nil
 }
 
-func checkGrants(grants []*Grant) error {
+// validateGrants refuses, before any I/O, grants the builders could not have
+// made (see checkGrant) and, when accepting is set, grants with a critical
+// finding whose code is not in accept. what names the argument in paths.
+//
+// Besides the findings a grant carries and those its builder gives, its
+// documents are linted here: a Grant assembled by hand cannot slip an
+// unconditioned wildcard principal (or another critical finding) past the
+// caller.
+func validateGrants(what string, grants []*Grant, accept []string, accepting bool) error {
 	var p problems
-	if len(grants) == 0 {
-		p.add("grants", "", "no grant given")
+	if len(grants) == 0 && what == "grants" {
+		p.add(what, "", "no grant given")
 	}
 	for i, g := range grants {
+		path := fmt.Sprintf("%s[%d]", what, i)
 		if g == nil {
-			p.add(fmt.Sprintf("grants[%d]", i), "", "nil grant")
+			p.add(path, "", "nil grant")
 			continue
 		}
-		if g.Role.Name == "" || g.Role.TrustPolicy == nil {
-			p.add(fmt.Sprintf("grants[%d]", i), "", "not built: use a builder's Build")
+		built := checkGrant(&p, path, g)
+		if !accepting {
+			continue
 		}
-	}
-	return p.err("grants")
-}
-
-// unaccepted returns the critical findings of grants not in accept.
-//
-// Besides the findings a grant carries, its documents are linted here: a
-// Grant assembled by hand, not by a builder, cannot slip an unconditioned
-// wildcard principal (or another critical finding) past the caller.
-func unaccepted(grants []*Grant, accept []string) error {
-	var p problems
-	for i, g := range grants {
+		var critical []Finding
+		if built != nil {
+			critical = built.Critical()
+		}
 		for _, f := range g.Critical() {
-			if !slices.Contains(accept, f.Code) {
-				p.add(fmt.Sprintf("grants[%d].Findings", i), f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
+			if !slices.ContainsFunc(critical, func(c Finding) bool { return c.Code == f.Code }) {
+				critical = append(critical, f)
 			}
 		}
-		lint := func(path string, d *Document) {
+		for _, f := range critical {
+			if !slices.Contains(accept, f.Code) {
+				p.add(path+".Findings", f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
+			}
+		}
+		lint := func(at string, d *Document) {
 			for _, f := range Lint(d) {
 				if f.Severity == SeverityCritical && !slices.Contains(accept, f.Code) {
-					p.add(path+"."+f.Path, f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
+					p.add(at+"."+f.Path, f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
 				}
 			}
 		}
-		lint(fmt.Sprintf("grants[%d].Role.TrustPolicy", i), g.Role.TrustPolicy)
+		if g.Role.TrustPolicy != nil {
+			lint(path+".Role.TrustPolicy", g.Role.TrustPolicy)
+		}
 		for j, a := range g.Policies {
 			if a.Document != nil {
-				lint(fmt.Sprintf("grants[%d].Policies[%d].Document", i, j), a.Document)
+				lint(fmt.Sprintf("%s.Policies[%d].Document", path, j), a.Document)
 			}
 		}
 	}
-	return p.err("grants")
+	return p.err(what)
 }
 
 // Plan implements Applier.
 func (e *engine) Plan(ctx context.Context, grants ...*Grant) (*Plan, error) {
-	return e.plan(ctx, false, grants)
+	if err := validateGrants("grants", grants, nil, false); err != nil {
+		return nil, err
+	}
+	return e.plan(ctx, false, grants, nil)
 }
 
 // RevokePlan implements Revoker.
 func (e *engine) RevokePlan(ctx context.Context, grants ...*Grant) (*Plan, error) {
-	return e.plan(ctx, true, grants)
+	return e.RevokePlanWith(ctx, nil, grants...)
 }
 
-func (e *engine) plan(ctx context.Context, revoke bool, grants []*Grant) (*Plan, error) {
-	if err := checkGrants(grants); err != nil {
+// RevokePlanWith implements Revoker.
+func (e *engine) RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Plan, error) {
+	keep, err := revokeArgs(grants, opts)
+	if err != nil {
 		return nil, err
 	}
+	return e.plan(ctx, true, grants, keep)
+}
+
+// revokeArgs validates a revoke's grants and the grants that stay.
+func revokeArgs(grants []*Grant, opts *RevokeOptions) ([]*Grant, error) {
+	if err := validateGrants("grants", grants, nil, false); err != nil {
+		return nil, err
+	}
+	if opts == nil || len(opts.Keep) == 0 {
+		return nil, nil
+	}
+	if err := validateGrants("keep", opts.Keep, nil, false); err != nil {
+		return nil, err
+	}
+	return opts.Keep, nil
+}
+
+// withStay sets on each role's want what the staying grants want of it.
+func withStay(ws []*roleWant, keep []*Grant) {
+	if len(keep) == 0 {
+		return
+	}
+	ks, _ := wants(keep)
+	for _, w := range ws {
+		w.stay = &roleWant{keys: map[string][]Key{}}
+		for _, k := range ks {
+			if strings.EqualFold(k.role, w.role) {
+				w.stay = k
+			}
+		}
+	}
+}
+
+func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
 	rec := &recorder{}
 	ws, gs := wants(grants)
-	pl := &Plan{revoke: revoke, grants: grants, fingerprints: map[string]string{}, steps: map[string]*rolePlan{}}
+	withStay(ws, keep)
+	pl := &Plan{revoke: revoke, grants: grants, keep: keep, fingerprints: map[string]string{}, steps: map[string]*rolePlan{}}
 	for _, g := range grants {
 		pl.Findings = append(pl.Findings, g.Findings...)
 	}
@@ -331,21 +416,24 @@ func (e *engine) planRole(st *roleState, w *roleWant, revoke bool) (*rolePlan, e
 
 // Apply implements Applier.
 func (e *engine) Apply(ctx context.Context, grants ...*Grant) (*Result, error) {
-	if err := checkGrants(grants); err != nil {
+	if err := validateGrants("grants", grants, e.opts.AcceptFindings, true); err != nil {
 		return nil, err
 	}
-	if err := unaccepted(grants, e.opts.AcceptFindings); err != nil {
-		return nil, err
-	}
-	return e.converge(ctx, false, grants, nil)
+	return e.converge(ctx, false, grants, nil, nil)
 }
 
 // Revoke implements Applier.
 func (e *engine) Revoke(ctx context.Context, grants ...*Grant) (*Result, error) {
-	if err := checkGrants(grants); err != nil {
+	return e.RevokeWith(ctx, nil, grants...)
+}
+
+// RevokeWith implements Applier.
+func (e *engine) RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Result, error) {
+	keep, err := revokeArgs(grants, opts)
+	if err != nil {
 		return nil, err
 	}
-	return e.converge(ctx, true, grants, nil)
+	return e.converge(ctx, true, grants, keep, nil)
 }
 
 // ApplyPlan implements Applier.
@@ -354,17 +442,18 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 		return nil, fmt.Errorf("encryptperm: apply plan: not a plan made by Plan: %w", ErrInvalid)
 	}
 	if !p.revoke {
-		if err := unaccepted(p.grants, e.opts.AcceptFindings); err != nil {
+		if err := validateGrants("grants", p.grants, e.opts.AcceptFindings, true); err != nil {
 			return nil, err
 		}
 	}
-	return e.converge(ctx, p.revoke, p.grants, p.fingerprints)
+	return e.converge(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
 }
 
 // converge runs each role's read-plan-write-verify loop, roles in parallel.
-func (e *engine) converge(ctx context.Context, revoke bool, grants []*Grant, stale map[string]string) (*Result, error) {
+func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
 	rec := &recorder{}
 	ws, gs := wants(grants)
+	withStay(ws, keep)
 	res := &Result{}
 	// Roles run in parallel; their changes are reported in the grants'
 	// order of roles, whichever finishes first.

@@ -62,7 +62,9 @@ func (e *engine) queue(role string) *roleQueue {
 // submit runs one caller's grants for one role, batched with concurrent
 // callers for that role. A reviewed plan (stale != nil) runs alone.
 func (e *engine) submit(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
-	if stale != nil {
+	if stale != nil || w.stay != nil {
+		// A revoke told which grants stay runs alone too: a batch would
+		// lose what stays.
 		return e.convergeRole(ctx, rec, w, grants, revoke, stale)
 	}
 	q := e.queue(w.role)

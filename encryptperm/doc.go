@@ -31,6 +31,26 @@
 // wrote; Revoke removes what a grant names. Retries, contexts, concurrency
 // and lost answers are handled as the Applier's documentation says.
 //
+// Every method that takes grants validates them first, with the builders'
+// own rules: each grant is built again from its kind, audience, keys and
+// limits, and anything the builder would not have made (a wildcard key, a
+// trust statement its audience does not call for, a policy of its own) is
+// refused before any I/O, with a *ValidationError. Apply also refuses a
+// critical finding the caller has not accepted in Options.AcceptFindings.
+//
+// # Revoking
+//
+// Revoke is the inverse of a grant's content. RAM records no owner of a
+// principal or a key, so when two grants name the same account, revoking
+// one would take it from the other too: RevokeWith and RevokePlanWith take
+// RevokeOptions.Keep, the grants that stay, whose content is not removed,
+// and the plan marks each removal left out for them (Change.Kept). Revoke
+// leaves every statement it did not write alone, in the library's own
+// policies as well, and deletes a policy or a role only when nothing else,
+// foreign content included, is left in it: a custom policy only when empty
+// and named with ManagedPolicyPrefix, a role only when its trust policy is
+// left empty and no policy the library did not create is attached.
+//
 // # Checking
 //
 // Check answers whether a recipient account's ECS can assume the share role

@@ -1,6 +1,7 @@
 package encryptperm
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -170,4 +171,126 @@ func ParseKeyARN(arn string) (Key, error) {
 		return Key{}, err
 	}
 	return k, nil
+}
+
+// checkGrant validates a Grant with the builders' own rules, one copy of
+// each: it builds the grant again from its kind, audience, keys, service key,
+// limits and policy name, adds the builder's problems to p under path, and
+// reports every part of g that differs from what the builder makes (its role,
+// trust policy and policies). A Grant made by a builder passes unchanged;
+// anything a builder cannot produce (a wildcard key, a trust statement the
+// audience does not call for, a policy of its own) is refused. It returns the
+// grant the builder made, with its findings, or nil.
+func checkGrant(p *problems, path string, g *Grant) *Grant {
+	built, err := rebuild(g)
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for _, fe := range ve.Problems {
+				fe.Path = path + "." + grantField(fe.Path)
+				p.list = append(p.list, fe)
+			}
+			p.limit = p.limit || errors.Is(err, ErrLimitExceeded)
+		} else {
+			p.add(path, "", "%s", err.Error())
+		}
+		return nil
+	}
+	differs := func(field, why string) {
+		p.add(path+"."+field, "", "%s; a builder does not make this grant: build it with ShareSnapshot, ShareImage or DiskEncryption", why)
+	}
+	if g.Role.Name != built.Role.Name {
+		differs("Role.Name", fmt.Sprintf("role %q is not the role of a %s grant (%s)", g.Role.Name, g.Kind, built.Role.Name))
+	}
+	if g.Role.Description != built.Role.Description {
+		differs("Role.Description", "the role's description is not the builder's")
+	}
+	if !g.Role.TrustPolicy.Equal(built.Role.TrustPolicy) {
+		differs("Role.TrustPolicy", "the trust policy is not the one the grant's audience calls for")
+	}
+	if len(g.Policies) != len(built.Policies) {
+		differs("Policies", fmt.Sprintf("%d policies where the grant's keys call for %d", len(g.Policies), len(built.Policies)))
+		return built
+	}
+	for i, a := range g.Policies {
+		b := built.Policies[i]
+		at := fmt.Sprintf("Policies[%d]", i)
+		switch {
+		case a.Name != b.Name || a.Type != b.Type:
+			differs(at, fmt.Sprintf("%s policy %q where the grant calls for %s policy %q", a.Type, a.Name, b.Type, b.Name))
+		case !a.Document.Equal(b.Document):
+			differs(at+".Document", "the document is not the one the grant's keys call for")
+		case a.Description != b.Description:
+			differs(at+".Description", "the policy's description is not the builder's")
+		}
+	}
+	return built
+}
+
+// rebuild builds g again with the builder of its kind.
+func rebuild(g *Grant) (*Grant, error) {
+	var lim *Limits
+	if g.Limits != (Limits{}) {
+		l := g.Limits
+		lim = &l
+	}
+	base := ""
+	for _, a := range g.Policies {
+		if a.Type == Custom {
+			base = a.Name
+			break
+		}
+	}
+	switch g.Kind {
+	case KindDiskEncryption:
+		b := DiskEncryption()
+		for _, k := range g.Keys {
+			b.WithKey(k)
+		}
+		if lim != nil {
+			b.WithLimits(*lim)
+		}
+		if base != "" {
+			b.WithPolicyName(base)
+		}
+		return b.Build()
+	case KindShareSnapshot, KindShareImage:
+		b := ShareSnapshot()
+		if g.Kind == KindShareImage {
+			b = ShareImage()
+		}
+		b.WithAccounts(g.Audience.Accounts...)
+		for _, rd := range g.Audience.ResourceDirectories {
+			b.WithResourceDirectory(rd)
+		}
+		for _, f := range g.Audience.Folders {
+			b.WithFolder(f)
+		}
+		for _, k := range g.Keys {
+			b.WithKey(k)
+		}
+		if g.ServiceKey {
+			b.WithServiceKey()
+		}
+		if lim != nil {
+			b.WithLimits(*lim)
+		}
+		if base != "" {
+			b.WithPolicyName(base)
+		}
+		return b.Build()
+	}
+	var p problems
+	p.add("Kind", string(g.Kind), "not a kind of grant: want %s, %s or %s (use a builder's Build)", KindDiskEncryption, KindShareSnapshot, KindShareImage)
+	return nil, p.err("grant")
+}
+
+// grantField maps a builder's problem path to the Grant field it comes from.
+func grantField(path string) string {
+	for _, f := range []string{"Accounts", "ResourceDirectories", "Folders"} {
+		if strings.HasPrefix(path, f) {
+			return "Audience." + path
+		}
+	}
+	return path
 }

@@ -183,12 +183,11 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 	return out, add
 }
 
-// subtractTrust returns have without the content of drop, and what was
-// removed. Statements of the builders' shapes lose the named principals,
-// directories and folders, and go when nothing is left in them; other
-// statements stay as they are.
-func subtractTrust(have, drop *Document) (*Document, trustContent) {
-	dc := contentOf(drop)
+// subtractTrust returns have without the content dc, and what was removed.
+// Statements of the builders' shapes lose the named principals, directories
+// and folders, and go when nothing is left in them; other statements stay as
+// they are.
+func subtractTrust(have *Document, dc trustContent) (*Document, trustContent) {
 	var removed trustContent
 	out := have.Clone()
 	if out == nil {

@@ -21,9 +21,10 @@ type Options struct {
 	// finding whose code is not listed is refused before any I/O.
 	AcceptFindings []string
 
-	// ForbidVersionDeletion makes Apply stop with ErrLimitExceeded instead of
-	// deleting the oldest non-default version of a custom policy that has
-	// reached RAM's version cap.
+	// ForbidVersionDeletion makes Apply and Revoke stop with
+	// ErrLimitExceeded, before any write, instead of deleting the oldest
+	// non-default version of a custom policy that has reached RAM's version
+	// cap.
 	ForbidVersionDeletion bool
 
 	// DetachBroaderPolicies makes Apply detach, from a role whose grant

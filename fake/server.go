@@ -6,10 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +38,15 @@ const DefaultMaxSkew = 15 * time.Minute
 const (
 	DefaultAccessKeyID     = "fake-access-key-id"
 	DefaultAccessKeySecret = "fake-access-key-secret"
+)
+
+// Bounds and timeouts of the endpoint when ServerOptions leaves them zero.
+const (
+	DefaultMaxBodyBytes      int64 = 10 << 20 // RAM's cap on a POST body
+	DefaultMaxHeaderBytes    int64 = 64 << 10
+	DefaultReadHeaderTimeout       = 10 * time.Second
+	DefaultReadTimeout             = 30 * time.Second
+	DefaultIdleTimeout             = 2 * time.Minute
 )
 
 // contentType is the Content-Type of every answer.
@@ -75,6 +88,27 @@ type ServerOptions struct {
 	// Server). Empty means DefaultHostID. The fake's own answers always carry
 	// RAM's host.
 	HostID string
+
+	// MaxBodyBytes bounds a request's body; a larger one is refused with
+	// 413 InvalidParameter.RequestTooLarge. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	// MaxHeaderBytes bounds a request's target (path and query) and headers
+	// together; larger ones are refused with 431
+	// InvalidParameter.RequestTooLarge. Zero means DefaultMaxHeaderBytes.
+	// Start lets the HTTP server read up to four times as much before it cuts
+	// the connection with Go's own plain answer.
+	MaxHeaderBytes int64
+
+	// ReadHeaderTimeout, ReadTimeout and IdleTimeout are the timeouts of the
+	// HTTP server Start runs: for reading a request's headers, for reading a
+	// whole request (body included), and for a kept-alive connection to wait
+	// for its next request. Zero means DefaultReadHeaderTimeout,
+	// DefaultReadTimeout and DefaultIdleTimeout. A client that sends its
+	// request slower than this is cut off. NewServer ignores them.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
 
 	// Addr is the address Start listens on. Empty means "127.0.0.1:0", a free
 	// loopback port. NewServer ignores it.
@@ -145,6 +179,9 @@ type Server struct {
 	hostID  string
 	nonces  *rpcsig.NonceStore
 
+	maxBody   int64
+	maxHeader int64
+
 	// waiting, when set, is called as a request starts its Latency delay.
 	waiting func(*http.Request)
 }
@@ -172,6 +209,13 @@ func NewServer(r *RAM, opts *ServerOptions) *Server {
 	}
 	if s.hostID == "" {
 		s.hostID = DefaultHostID
+	}
+	s.maxBody, s.maxHeader = o.MaxBodyBytes, o.MaxHeaderBytes
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.maxHeader <= 0 {
+		s.maxHeader = DefaultMaxHeaderBytes
 	}
 	creds := o.Credentials
 	if len(creds) == 0 {
@@ -248,7 +292,13 @@ func (s *Server) check(req *http.Request) (request, *gatewayError) {
 		return request{}, &gatewayError{http.StatusNotFound, "InvalidAction.NotFound",
 			"The specified API is not found: RPC requests go to the path \"/\"."}
 	}
-	params, aerr := readParams(req)
+	if aerr := s.checkSize(req); aerr != nil {
+		return request{}, aerr
+	}
+	if isV3(req) {
+		return s.checkV3(req)
+	}
+	params, aerr := readParams(req, s.maxBody)
 	if aerr != nil {
 		return request{}, aerr
 	}
@@ -334,20 +384,24 @@ func (s *Server) check(req *http.Request) (request, *gatewayError) {
 
 // readParams returns the query and form parameters of req together. A name
 // may appear only once across both.
-func readParams(req *http.Request) (url.Values, *gatewayError) {
+func readParams(req *http.Request, maxBody int64) (url.Values, *gatewayError) {
 	query, err := url.ParseQuery(req.URL.RawQuery)
 	if err != nil {
 		return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
 			"The query string is not valid URL encoding."}
 	}
-	// ParseForm reads the body of a POST with a form Content-Type, capped at
-	// 10 MB as RAM caps POST requests, and ignores the body of a GET.
-	if err := req.ParseForm(); err != nil {
-		return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
-			"The request body is not a valid application/x-www-form-urlencoded form of at most 10 MB."}
+	body, aerr := readBody(req, maxBody)
+	if aerr != nil {
+		return nil, aerr
 	}
-	for k, v := range req.PostForm {
-		query[k] = append(query[k], v...)
+	if req.Method == http.MethodPost && len(body) > 0 {
+		form, aerr := parseBody(req.Header.Get("Content-Type"), body, false)
+		if aerr != nil {
+			return nil, aerr
+		}
+		for k, v := range form {
+			query[k] = append(query[k], v...)
+		}
 	}
 	for k, v := range query {
 		if len(v) > 1 {
@@ -356,6 +410,100 @@ func readParams(req *http.Request) (url.Values, *gatewayError) {
 		}
 	}
 	return query, nil
+}
+
+// readBody reads the whole body of req, at most maxBody bytes. A body that
+// does not arrive within the server's read timeout ends in an error.
+func readBody(req *http.Request, maxBody int64) ([]byte, *gatewayError) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if req.ContentLength > maxBody {
+		return nil, tooLarge(maxBody)
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, maxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, tooLarge(maxBody)
+		}
+		return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
+			"The request body could not be read in full before the server's read timeout."}
+	}
+	return b, nil
+}
+
+func tooLarge(maxBody int64) *gatewayError {
+	return &gatewayError{http.StatusRequestEntityTooLarge, "InvalidParameter.RequestTooLarge",
+		fmt.Sprintf("The request body is larger than %d bytes.", maxBody)}
+}
+
+// parseBody returns the parameters of a POST body: an
+// application/x-www-form-urlencoded form or, when allowJSON, a JSON object
+// whose members are strings, numbers or booleans. Other content types carry
+// no parameters the endpoint understands and are refused.
+func parseBody(ctype string, body []byte, allowJSON bool) (url.Values, *gatewayError) {
+	mt, _, _ := mime.ParseMediaType(ctype)
+	switch {
+	case mt == "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
+				"The request body is not a valid application/x-www-form-urlencoded form."}
+		}
+		return form, nil
+	case allowJSON && mt == "application/json":
+		return parseJSONBody(body)
+	default:
+		return nil, &gatewayError{http.StatusUnsupportedMediaType, "InvalidParameter.ContentType",
+			fmt.Sprintf("The Content-Type %q is not supported for a request body; send a form%s.", ctype,
+				map[bool]string{true: " or a JSON object", false: ""}[allowJSON])}
+	}
+}
+
+// parseJSONBody returns the members of a JSON object as parameters. Nested
+// objects and arrays are refused rather than guessed at.
+func parseJSONBody(body []byte) (url.Values, *gatewayError) {
+	bad := &gatewayError{http.StatusBadRequest, "InvalidParameter",
+		"The request body is not a JSON object whose members are strings, numbers or booleans."}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		return nil, bad
+	}
+	out := make(url.Values, len(m))
+	for k, v := range m {
+		switch v := v.(type) {
+		case string:
+			out.Set(k, v)
+		case json.Number:
+			out.Set(k, v.String())
+		case bool:
+			out.Set(k, strconv.FormatBool(v))
+		default:
+			return nil, bad
+		}
+	}
+	return out, nil
+}
+
+// checkSize refuses a request whose target and headers together exceed the
+// server's bound, in RAM's error format.
+func (s *Server) checkSize(req *http.Request) *gatewayError {
+	n := len(req.RequestURI)
+	if n == 0 {
+		n = len(req.URL.RequestURI())
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if int64(n) > s.maxHeader {
+		return &gatewayError{http.StatusRequestHeaderFieldsTooLarge, "InvalidParameter.RequestTooLarge",
+			fmt.Sprintf("The request line and headers are larger than %d bytes.", s.maxHeader)}
+	}
+	return nil
 }
 
 // errorBody is the JSON shape of an error answer, in RAM's field order.

@@ -57,6 +57,11 @@ func Start(r *RAM, opts *ServerOptions) (*Endpoint, error) {
 	return e, nil
 }
 
+// httpHeaderCap is the least number of header bytes the HTTP server reads
+// before it gives up, so that a request of a few megabytes still gets RAM's
+// error format.
+const httpHeaderCap = 16 << 20
+
 // NewHTTPServer returns an http.Server for s with the read, read-header and
 // idle timeouts of opts (zero fields mean the defaults), a bound on header
 // bytes above s's own, so that s answers an oversize request in RAM's
@@ -77,9 +82,10 @@ func NewHTTPServer(s *Server, opts *ServerOptions) *http.Server {
 		ReadHeaderTimeout: orDefault(o.ReadHeaderTimeout, DefaultReadHeaderTimeout),
 		ReadTimeout:       orDefault(o.ReadTimeout, DefaultReadTimeout),
 		IdleTimeout:       orDefault(o.IdleTimeout, DefaultIdleTimeout),
-		// The Server refuses anything above s.maxHeader itself; the HTTP
-		// server reads four times that before it gives up on its own.
-		MaxHeaderBytes: int(4 * s.maxHeader),
+		// The Server refuses anything above s.maxHeader itself, in RAM's
+		// format; the HTTP server reads up to httpHeaderCap before it gives
+		// up with Go's own plain answer.
+		MaxHeaderBytes: int(max(4*s.maxHeader, httpHeaderCap)),
 		// Dropped answers and clients that hang up are part of the game;
 		// the fake never logs.
 		ErrorLog: log.New(io.Discard, "", 0),

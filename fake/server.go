@@ -96,8 +96,8 @@ type ServerOptions struct {
 	// MaxHeaderBytes bounds a request's target (path and query) and headers
 	// together; larger ones are refused with 431
 	// InvalidParameter.RequestTooLarge. Zero means DefaultMaxHeaderBytes.
-	// Start lets the HTTP server read up to four times as much before it cuts
-	// the connection with Go's own plain answer.
+	// Start lets the HTTP server read up to four times as much, and at least
+	// 16 MB, before it answers with Go's own plain 431.
 	MaxHeaderBytes int64
 
 	// ReadHeaderTimeout, ReadTimeout and IdleTimeout are the timeouts of the

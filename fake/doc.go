@@ -145,6 +145,38 @@
 // through the endpoint share the fake's state, faults and call log with
 // in-process calls.
 //
+// The endpoint accepts both signature methods RAM's clients use: V1
+// (HMAC-SHA1 in the Signature parameter), as the official Go SDK and older
+// clients sign, and V3 (ACS3-HMAC-SHA256 in the Authorization header), the
+// default of the current darabonba SDKs in every language. A V3 request
+// names its API in x-acs-action and x-acs-version, and may carry parameters
+// in the query, a form body or a JSON body; see Server for its checks.
+//
+// # Client parity
+//
+// What has been verified against the endpoint, per client family, and how:
+//
+//	client family          signature     verified by
+//	V1 SDK (alibaba-cloud- HMAC-SHA1     the conformance scenarios through
+//	  sdk-go *ram.Client)                *ram.Client and NewRAMApplier over
+//	                                     Start; signing vectors from the SDK's
+//	                                     own tests; refusals (wrong secret,
+//	                                     skew, replay, token) in this package
+//	V3 SDK (darabonba-     ACS3-HMAC-    the conformance scenarios through
+//	  openapi v2 CallApi)  SHA256        CallApi with its default signature
+//	                                     over Start; CreateRole/GetRole and an
+//	                                     error over examples/ramserver; signing
+//	                                     vectors checked against darabonba's
+//	                                     own signing code
+//	raw HTTP               V1 or V3      hand-signed requests in this
+//	                                     package's tests: every gateway refusal,
+//	                                     V3 refusals (wrong secret, altered
+//	                                     header, query or body, replayed nonce,
+//	                                     stale date, unsupported algorithm,
+//	                                     unsigned x-acs-* header), params in
+//	                                     query, form and JSON body, slow bodies
+//	                                     and oversize requests
+//
 // # Differences from RAM
 //
 // The fake models what this module needs, and no more. Known differences:

@@ -147,6 +147,38 @@ type ServerOptions struct {
 //	  with a key that has none              400 InvalidSecurityToken.MismatchWithAccessKey
 //	SignatureNonce seen before for the key  400 SignatureNonceUsed
 //
+// Before any of these, a request line and headers larger than MaxHeaderBytes
+// get 431 InvalidParameter.RequestTooLarge, a body larger than MaxBodyBytes
+// 413 InvalidParameter.RequestTooLarge, and a body that does not arrive in
+// full within the read timeout 400 InvalidParameter.
+//
+// A request with an Authorization header, or with both x-acs-action and
+// x-acs-content-sha256, is checked as a V3 (ACS3-HMAC-SHA256) request
+// instead of the V1 rows above, in this order:
+//
+//	Authorization missing                   400 MissingAuthorization
+//	algorithm other than ACS3-HMAC-SHA256   400 InvalidParameter.SignatureMethod
+//	Authorization not Credential=,
+//	  SignedHeaders=, Signature=            400 InvalidAuthorization
+//	x-acs-action, -version, -date,
+//	  -signature-nonce, -content-sha256
+//	  missing                               400 Missing<Name>
+//	x-acs-content-sha256 not the SHA-256
+//	  of the body                           400 InvalidParameter.ContentSHA256
+//	host or any x-acs-* or content-type
+//	  header not signed                     400 InvalidAuthorization
+//	x-acs-version other than 2015-05-01     400 InvalidVersion
+//	an action the fake does not serve       404 InvalidAction.NotFound
+//	unknown access key                      404 InvalidAccessKeyId.NotFound
+//	signature does not match                400 SignatureDoesNotMatch
+//	x-acs-date malformed / too far away     400 InvalidTimeStamp.Format / .Expired
+//	x-acs-security-token wrong or missing   400 InvalidSecurityToken.MismatchWithAccessKey
+//	a body neither form nor JSON object     415/400 InvalidParameter(.ContentType)
+//	a parameter twice, or a V1 parameter    400 InvalidParameter
+//	nonce seen before for the key           400 SignatureNonceUsed
+//
+// The V3 SignatureDoesNotMatch message does not echo the string to sign.
+//
 // Missing<Name> is the shape the fake uses for absent API parameters too.
 // Public reports of Alibaba Cloud's gateway show InvalidAccessKeyId.NotFound
 // and InvalidAction.NotFound with 404 and SignatureNonceUsed with 400; the

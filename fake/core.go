@@ -110,6 +110,9 @@ func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) 
 	if !ok {
 		return nil, newError("InvalidAction.NotFound")
 	}
+	if e := checkAccepted(action, p); e != nil {
+		return nil, e
+	}
 	return h(r, p, rid, r.now())
 }
 

@@ -169,11 +169,15 @@ func encode(v any) []byte {
 }
 
 // newRequestIDLocked returns a unique RequestId shaped like RAM's: upper-case
-// hex in UUID groups, derived from a counter and Options.Seed so runs are
-// repeatable. The last group is the counter scrambled by a fixed mask, which
-// keeps IDs unique.
+// hex in UUID groups. With Options.Seed zero it is random, as RAM's are, so
+// two fakes (or two runs) never hand out the same ID. With a Seed it is
+// derived from a counter and the seed so runs are repeatable; the last group
+// is the counter scrambled by a fixed mask, which keeps IDs unique.
 func (r *RAM) newRequestIDLocked() string {
 	r.reqSeq++
+	if r.opts.Seed == 0 {
+		return newRequestID()
+	}
 	seed := uint64(r.opts.Seed)
 	a := mix(r.reqSeq ^ seed)
 	b := mix(a)

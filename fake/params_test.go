@@ -73,3 +73,31 @@ func versionIDsOrNone(f *fake.RAM, name string) (string, bool) {
 	}
 	return ids, ok
 }
+
+func TestRequestIDsUniqueAcrossFreshFakes(t *testing.T) {
+	ids := map[string]bool{}
+	for range 3 {
+		f := fake.New(nil)
+		for range 2 {
+			req := ram.CreateGetRoleRequest()
+			req.RoleName = "missing"
+			_, _ = f.GetRole(req)
+		}
+		for _, c := range f.Calls() {
+			if ids[c.RequestID] {
+				t.Fatalf("RequestId %s handed out twice", c.RequestID)
+			}
+			ids[c.RequestID] = true
+		}
+	}
+	// With a seed, IDs repeat from run to run.
+	a, b := fake.New(&fake.Options{Seed: 3}), fake.New(&fake.Options{Seed: 3})
+	for _, f := range []*fake.RAM{a, b} {
+		req := ram.CreateGetRoleRequest()
+		req.RoleName = "missing"
+		_, _ = f.GetRole(req)
+	}
+	if x, y := a.Calls()[0].RequestID, b.Calls()[0].RequestID; x != y {
+		t.Errorf("seeded RequestIds %s and %s differ, want equal", x, y)
+	}
+}

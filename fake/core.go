@@ -21,6 +21,8 @@ type request struct {
 	Params map[string]string
 	// AccessKeyID is the caller's key ID; empty for in-process calls.
 	AccessKeyID string
+	// XML is set by the endpoint when the caller asked for an XML answer.
+	XML bool
 }
 
 // response is the core's answer: exactly what the endpoint sends.

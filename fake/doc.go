@@ -185,7 +185,11 @@
 //     attachments exist. There are no users, groups, user or group
 //     attachments, access keys, service-linked roles or tags;
 //     ListEntitiesForPolicy always lists no users and no groups. Actions
-//     outside the list above answer InvalidAction.NotFound.
+//     outside the list above answer InvalidAction.NotFound. A parameter an
+//     action does not implement (Tag.N.Key and Tag.N.Value included) is
+//     refused with 400 InvalidParameter.NotSupported, never ignored.
+//     DeletePolicy with CascadingDelete=true deletes every version, as RAM
+//     documents; attachments still block it.
 //   - Only two system policies exist, AliyunKMSFullAccess (version v3 only)
 //     and AliyunECSDiskEncryptRolePolicy (v1), with the documents RAM
 //     publishes; their dates and descriptions are made up. More can be seeded
@@ -211,8 +215,11 @@
 //     version's document (the SDK's struct has the field; older RAM pages
 //     leave it out). Markers are opaque strings of the fake's own; MaxItems
 //     runs from 1 to 1000, 100 by default.
-//   - RoleIds and RequestIds are unique and shaped like RAM's, but derived
-//     from counters and the seed, not random.
+//   - RoleIds are unique and shaped like RAM's, but derived from a counter.
+//     RequestIds are random unless [Options].Seed is set; then they are
+//     derived from a counter and the seed, so runs repeat.
+//   - UpdateDate of roles and policies is their creation date until they are
+//     updated; CreateRole's answer has none, as RAM documents.
 //   - UpdateRole sets UpdateDate on every success, even when nothing changed.
 //   - The propagation delay is a model of eventual consistency, not a
 //     measured behaviour; RAM publishes none. The random throttle is a fixed
@@ -223,9 +230,10 @@
 //     and 5xx answers itself.
 //   - The trust policy size limit (Limits.TrustPolicyMaxLen, 4096 bytes) is
 //     unconfirmed; RAM has the error code but publishes no number.
-//   - The RPC endpoint (Server) refuses Format=XML with
-//     InvalidParameter.Format rather than answering in XML, and bearer
-//     tokens. The codes and statuses of its gateway checks (missing common
+//   - The RPC endpoint (Server) answers XML built from its JSON answer
+//     (element order as in JSON; RAM's own XML may differ in detail), and
+//     refuses bearer tokens and V3 algorithms other than ACS3-HMAC-SHA256
+//     (ACS3-HMAC-SM3, ACS3-RSA-SHA256). The codes and statuses of its gateway checks (missing common
 //     parameters, signature method and version, timestamp, security token)
 //     are partly inferred; see Server. Its RequestIds for refused requests
 //     are random, and refused requests are neither logged in Calls nor

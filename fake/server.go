@@ -133,7 +133,7 @@ type ServerOptions struct {
 //	Action, Version, AccessKeyId, Signature,
 //	  SignatureMethod, SignatureVersion,
 //	  SignatureNonce or Timestamp missing   400 Missing<Name>, e.g. MissingTimestamp
-//	Format other than JSON (XML included)   400 InvalidParameter.Format
+//	Format other than JSON or XML           400 InvalidParameter.Format
 //	SignatureMethod other than HMAC-SHA1    400 InvalidParameter.SignatureMethod
 //	SignatureVersion other than 1.0         400 InvalidParameter.SignatureVersion
 //	SignatureType other than empty          400 InvalidParameter.SignatureType
@@ -188,8 +188,15 @@ type ServerOptions struct {
 // "server string to sign is:" and the string the server signed, which the
 // SDK compares with its own to tell a wrong secret from a signing bug; the
 // value of a SecurityToken is replaced by Redacted in it, so that comparison
-// only helps for keys without a token. Format=XML is refused rather than
-// served: every answer is JSON.
+// only helps for keys without a token.
+//
+// Answers follow the request's format: a V1 request with Format=JSON gets
+// JSON, and one with Format=XML or no Format at all gets XML, as RAM
+// documents; a V3 request gets JSON unless its Accept header asks for
+// application/xml or text/xml. XML answers are RAM's shape, with
+// Content-Type text/xml;charset=utf-8: <ActionResponse>…</ActionResponse>
+// for a success, <Error>…</Error> for a refusal, list members repeated once
+// per item. Refusals that come before the format is known are JSON.
 //
 // A nonce is remembered per access key until the last instant its Timestamp
 // would still be accepted, so memory is bounded by the traffic of one skew
@@ -277,7 +284,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	call, aerr := s.check(req)
 	if aerr != nil {
-		s.writeError(w, aerr)
+		s.writeError(w, aerr, call.XML)
 		return
 	}
 	resp := s.ram.do(req.Context(), call)
@@ -285,19 +292,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		dropConnection(w)
 		return
 	}
-	h := w.Header()
-	for k, v := range resp.Header {
-		h[k] = slices.Clone(v)
-	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", contentType)
-	}
 	status := resp.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
+	body := resp.Body
+	if call.XML {
+		root := call.Action + "Response"
+		if status >= 400 {
+			root = "Error"
+		}
+		x, err := jsonToXML(root, body)
+		if err != nil {
+			s.writeError(w, &gatewayError{http.StatusInternalServerError, "InternalError",
+				"The answer could not be rendered as XML."}, false)
+			return
+		}
+		body = x
+	}
+	h := w.Header()
+	for k, v := range resp.Header {
+		h[k] = slices.Clone(v)
+	}
+	if call.XML {
+		h.Set("Content-Type", xmlContentType)
+		h.Del("Content-Length")
+	} else if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", contentType)
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(resp.Body)
+	_, _ = w.Write(body)
 }
 
 // gatewayError is a refusal the endpoint itself sends, before the fake sees
@@ -315,7 +339,10 @@ var requiredParams = []string{
 }
 
 // check validates and authenticates req and returns the call for the fake.
-func (s *Server) check(req *http.Request) (request, *gatewayError) {
+func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
+	// The answer's format, once the request says it, holds for refusals too.
+	asXML := false
+	defer func() { call.XML = asXML }()
 	if req.Method != http.MethodGet && req.Method != http.MethodPost {
 		return request{}, &gatewayError{http.StatusMethodNotAllowed, "UnsupportedHTTPMethod",
 			fmt.Sprintf("The HTTP method %q is not supported; use GET or POST.", req.Method)}
@@ -328,6 +355,7 @@ func (s *Server) check(req *http.Request) (request, *gatewayError) {
 		return request{}, aerr
 	}
 	if isV3(req) {
+		asXML = acceptsXML(req.Header.Get("Accept"))
 		return s.checkV3(req)
 	}
 	params, aerr := readParams(req, s.maxBody)
@@ -335,15 +363,18 @@ func (s *Server) check(req *http.Request) (request, *gatewayError) {
 		return request{}, aerr
 	}
 	get := func(k string) string { return params.Get(k) }
+	// RAM answers XML when a request names no Format.
+	f := get("Format")
+	asXML = f == "" || strings.EqualFold(f, "XML")
 	for _, k := range requiredParams {
 		if get(k) == "" {
 			return request{}, &gatewayError{http.StatusBadRequest, "Missing" + k,
 				k + " is mandatory for this action."}
 		}
 	}
-	if f := get("Format"); f != "" && !strings.EqualFold(f, "JSON") {
+	if !asXML && !strings.EqualFold(f, "JSON") {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.Format",
-			fmt.Sprintf("The parameter Format %q is not supported: this endpoint answers only in JSON.", f)}
+			fmt.Sprintf("The parameter Format %q is not supported: use JSON or XML.", clip(f))}
 	}
 	if m := get("SignatureMethod"); m != rpcsig.Method {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.SignatureMethod",
@@ -546,18 +577,26 @@ type errorBody struct {
 	Message   string `json:"Message"`
 }
 
-// writeError sends e as RAM's compact JSON error body.
-func (s *Server) writeError(w http.ResponseWriter, e *gatewayError) {
+// writeError sends e as RAM's compact JSON error body, or as RAM's XML
+// <Error> when asXML.
+func (s *Server) writeError(w http.ResponseWriter, e *gatewayError, asXML bool) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(errorBody{RequestID: newRequestID(), HostID: s.hostID, Code: e.code, Message: e.message})
-	w.Header().Set("Content-Type", contentType)
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	ctype := contentType
+	if asXML {
+		if x, err := jsonToXML("Error", body); err == nil {
+			body, ctype = x, xmlContentType
+		}
+	}
+	w.Header().Set("Content-Type", ctype)
 	if e.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", "GET, POST")
 	}
 	w.WriteHeader(e.status)
-	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	_, _ = w.Write(body)
 }
 
 // newRequestID returns a random ID shaped as RAM's request IDs, such as

@@ -21,6 +21,8 @@ type request struct {
 	Params map[string]string
 	// AccessKeyID is the caller's key ID; empty for in-process calls.
 	AccessKeyID string
+	// XML is set by the endpoint when the caller asked for an XML answer.
+	XML bool
 }
 
 // response is the core's answer: exactly what the endpoint sends.
@@ -110,6 +112,9 @@ func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) 
 	if !ok {
 		return nil, newError("InvalidAction.NotFound")
 	}
+	if e := checkAccepted(action, p); e != nil {
+		return nil, e
+	}
 	return h(r, p, rid, r.now())
 }
 
@@ -166,11 +171,15 @@ func encode(v any) []byte {
 }
 
 // newRequestIDLocked returns a unique RequestId shaped like RAM's: upper-case
-// hex in UUID groups, derived from a counter and Options.Seed so runs are
-// repeatable. The last group is the counter scrambled by a fixed mask, which
-// keeps IDs unique.
+// hex in UUID groups. With Options.Seed zero it is random, as RAM's are, so
+// two fakes (or two runs) never hand out the same ID. With a Seed it is
+// derived from a counter and the seed so runs are repeatable; the last group
+// is the counter scrambled by a fixed mask, which keeps IDs unique.
 func (r *RAM) newRequestIDLocked() string {
 	r.reqSeq++
+	if r.opts.Seed == 0 {
+		return newRequestID()
+	}
 	seed := uint64(r.opts.Seed)
 	a := mix(r.reqSeq ^ seed)
 	b := mix(a)

@@ -145,6 +145,38 @@
 // through the endpoint share the fake's state, faults and call log with
 // in-process calls.
 //
+// The endpoint accepts both signature methods RAM's clients use: V1
+// (HMAC-SHA1 in the Signature parameter), as the official Go SDK and older
+// clients sign, and V3 (ACS3-HMAC-SHA256 in the Authorization header), the
+// default of the current darabonba SDKs in every language. A V3 request
+// names its API in x-acs-action and x-acs-version, and may carry parameters
+// in the query, a form body or a JSON body; see Server for its checks.
+//
+// # Client parity
+//
+// What has been verified against the endpoint, per client family, and how:
+//
+//	client family          signature     verified by
+//	V1 SDK (alibaba-cloud- HMAC-SHA1     the conformance scenarios through
+//	  sdk-go *ram.Client)                *ram.Client and NewRAMApplier over
+//	                                     Start; signing vectors from the SDK's
+//	                                     own tests; refusals (wrong secret,
+//	                                     skew, replay, token) in this package
+//	V3 SDK (darabonba-     ACS3-HMAC-    the conformance scenarios through
+//	  openapi v2 CallApi)  SHA256        CallApi with its default signature
+//	                                     over Start; CreateRole/GetRole and an
+//	                                     error over examples/ramserver; signing
+//	                                     vectors checked against darabonba's
+//	                                     own signing code
+//	raw HTTP               V1 or V3      hand-signed requests in this
+//	                                     package's tests: every gateway refusal,
+//	                                     V3 refusals (wrong secret, altered
+//	                                     header, query or body, replayed nonce,
+//	                                     stale date, unsupported algorithm,
+//	                                     unsigned x-acs-* header), params in
+//	                                     query, form and JSON body, slow bodies
+//	                                     and oversize requests
+//
 // # Differences from RAM
 //
 // The fake models what this module needs, and no more. Known differences:
@@ -153,7 +185,11 @@
 //     attachments exist. There are no users, groups, user or group
 //     attachments, access keys, service-linked roles or tags;
 //     ListEntitiesForPolicy always lists no users and no groups. Actions
-//     outside the list above answer InvalidAction.NotFound.
+//     outside the list above answer InvalidAction.NotFound. A parameter an
+//     action does not implement (Tag.N.Key and Tag.N.Value included) is
+//     refused with 400 InvalidParameter.NotSupported, never ignored.
+//     DeletePolicy with CascadingDelete=true deletes every version, as RAM
+//     documents; attachments still block it.
 //   - Only two system policies exist, AliyunKMSFullAccess (version v3 only)
 //     and AliyunECSDiskEncryptRolePolicy (v1), with the documents RAM
 //     publishes; their dates and descriptions are made up. More can be seeded
@@ -186,8 +222,11 @@
 //     version's document (the SDK's struct has the field; older RAM pages
 //     leave it out). Markers are opaque strings of the fake's own; MaxItems
 //     runs from 1 to 1000, 100 by default.
-//   - RoleIds and RequestIds are unique and shaped like RAM's, but derived
-//     from counters and the seed, not random.
+//   - RoleIds are unique and shaped like RAM's, but derived from a counter.
+//     RequestIds are random unless [Options].Seed is set; then they are
+//     derived from a counter and the seed, so runs repeat.
+//   - UpdateDate of roles and policies is their creation date until they are
+//     updated; CreateRole's answer has none, as RAM documents.
 //   - UpdateRole sets UpdateDate on every success, even when nothing changed.
 //   - The propagation delay is a model of eventual consistency, not a
 //     measured behaviour; RAM publishes none. The random throttle is a fixed
@@ -198,9 +237,10 @@
 //     and 5xx answers itself.
 //   - The trust policy size limit (Limits.TrustPolicyMaxLen, 4096 bytes) is
 //     unconfirmed; RAM has the error code but publishes no number.
-//   - The RPC endpoint (Server) refuses Format=XML with
-//     InvalidParameter.Format rather than answering in XML, and bearer
-//     tokens. The codes and statuses of its gateway checks (missing common
+//   - The RPC endpoint (Server) answers XML built from its JSON answer
+//     (element order as in JSON; RAM's own XML may differ in detail), and
+//     refuses bearer tokens and V3 algorithms other than ACS3-HMAC-SHA256
+//     (ACS3-HMAC-SM3, ACS3-RSA-SHA256). The codes and statuses of its gateway checks (missing common
 //     parameters, signature method and version, timestamp, security token)
 //     are partly inferred; see Server. Its RequestIds for refused requests
 //     are random, and refused requests are neither logged in Calls nor

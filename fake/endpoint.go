@@ -47,28 +47,64 @@ func Start(r *RAM, opts *ServerOptions) (*Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fake: start endpoint: %w", err)
 	}
-	return Serve(ln, NewServer(r, opts)), nil
+	s := NewServer(r, opts)
+	var o ServerOptions
+	if opts != nil {
+		o = *opts
+	}
+	e := &Endpoint{server: s, ln: ln, http: NewHTTPServer(s, &o), served: make(chan struct{})}
+	e.serve()
+	return e, nil
 }
 
-// Serve serves s on ln, which the returned Endpoint owns and closes.
-func Serve(ln net.Listener, s *Server) *Endpoint {
-	e := &Endpoint{
-		server: s,
-		ln:     ln,
-		http: &http.Server{
-			Handler:           s,
-			ReadHeaderTimeout: 10 * time.Second,
-			// Dropped answers and clients that hang up are part of the game;
-			// the fake never logs.
-			ErrorLog: log.New(io.Discard, "", 0),
-		},
-		served: make(chan struct{}),
+// httpHeaderCap is the least number of header bytes the HTTP server reads
+// before it gives up, so that a request of a few megabytes still gets RAM's
+// error format.
+const httpHeaderCap = 16 << 20
+
+// NewHTTPServer returns an http.Server for s with the read, read-header and
+// idle timeouts of opts (zero fields mean the defaults), a bound on header
+// bytes above s's own, so that s answers an oversize request in RAM's
+// format, and no logging.
+func NewHTTPServer(s *Server, opts *ServerOptions) *http.Server {
+	var o ServerOptions
+	if opts != nil {
+		o = *opts
 	}
+	orDefault := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	return &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: orDefault(o.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       orDefault(o.ReadTimeout, DefaultReadTimeout),
+		IdleTimeout:       orDefault(o.IdleTimeout, DefaultIdleTimeout),
+		// The Server refuses anything above s.maxHeader itself, in RAM's
+		// format; the HTTP server reads up to httpHeaderCap before it gives
+		// up with Go's own plain answer.
+		MaxHeaderBytes: int(max(4*s.maxHeader, httpHeaderCap)),
+		// Dropped answers and clients that hang up are part of the game;
+		// the fake never logs.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+}
+
+// Serve serves s on ln, which the returned Endpoint owns and closes, with
+// the default timeouts and bounds (see NewHTTPServer).
+func Serve(ln net.Listener, s *Server) *Endpoint {
+	e := &Endpoint{server: s, ln: ln, http: NewHTTPServer(s, nil), served: make(chan struct{})}
+	e.serve()
+	return e
+}
+
+func (e *Endpoint) serve() {
 	go func() {
 		defer close(e.served)
-		_ = e.http.Serve(ln)
+		_ = e.http.Serve(e.ln)
 	}()
-	return e
 }
 
 // Server returns the handler the endpoint serves.

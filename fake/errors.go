@@ -37,6 +37,8 @@ var codes = map[string]codeInfo{
 	"InvalidParameter.MaxItems":                           {400, `The parameter - "MaxItems" is incorrect.`},
 	"InvalidParameter.Marker":                             {400, `The parameter - "Marker" is incorrect.`},
 	"MalformedPolicyDocument":                             {400, `The policy format is invalid.`},
+	"InvalidParameter.CascadingDelete":                    {400, `The parameter - "CascadingDelete" is incorrect.`},
+	"InvalidParameter.NotSupported":                       {400, `The parameter is not supported by this endpoint.`},
 
 	// Entities.
 	"EntityNotExist.Role":                   {404, `The role does not exist.`},

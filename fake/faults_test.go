@@ -360,8 +360,9 @@ func TestCallLogRedacts(t *testing.T) {
 		Action:    "GetRole",
 		Params:    map[string]string{"RoleName": "ShareRole", "AccessKeySecret": fake.Redacted, "signature": fake.Redacted},
 		RequestID: calls[0].RequestID,
-		Code:      "EntityNotExist.Role",
-		Status:    404,
+		// Parameters GetRole does not take are refused, not ignored.
+		Code:   "InvalidParameter.NotSupported",
+		Status: 400,
 	}}
 	if diff := cmp.Diff(want, calls); diff != "" {
 		t.Errorf("Calls() (-want +got):\n%s", diff)

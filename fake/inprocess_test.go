@@ -99,6 +99,8 @@ func TestInProcessMatchesWire(t *testing.T) {
 	opts := func() *Options {
 		return &Options{
 			Clock: func() time.Time { return at },
+			// A seed makes RequestIds repeatable, so both sides match.
+			Seed: 7,
 			Faults: []Rule{
 				{Action: "GetRole", Nth: 2, Code: "Throttling.User", RetryAfter: 1500 * time.Millisecond},
 				{Action: "DeleteRole", Nth: 1, LoseAnswer: true},

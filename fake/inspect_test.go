@@ -35,6 +35,7 @@ func TestPutRole(t *testing.T) {
 		AssumeRolePolicyDocument: strings.NewReplacer("\n", "", "\t", "").Replace(foreignTrust),
 		MaxSessionDuration:       3600,
 		CreateDate:               t0Date,
+		UpdateDate:               t0Date,
 	}
 	if diff := cmp.Diff(want, got.Role); diff != "" {
 		t.Errorf("GetRole of a seeded role (-want +got):\n%s", diff)

@@ -11,6 +11,46 @@ import (
 	"unicode/utf8"
 )
 
+// accepted lists, per action, the API parameters the fake implements. Every
+// other parameter, tags (Tag.N.Key, Tag.N.Value) and the like included, is
+// refused with InvalidParameter.NotSupported rather than ignored, so that a
+// caller never believes the fake did what it did not.
+var accepted = map[string][]string{
+	"CreateRole":              {"RoleName", "AssumeRolePolicyDocument", "Description", "MaxSessionDuration"},
+	"GetRole":                 {"RoleName"},
+	"UpdateRole":              {"RoleName", "NewAssumeRolePolicyDocument", "NewDescription", "NewMaxSessionDuration"},
+	"DeleteRole":              {"RoleName"},
+	"ListRoles":               {"Marker", "MaxItems"},
+	"CreatePolicy":            {"PolicyName", "PolicyDocument", "Description"},
+	"GetPolicy":               {"PolicyName", "PolicyType"},
+	"DeletePolicy":            {"PolicyName", "CascadingDelete"},
+	"ListPolicies":            {"PolicyType", "Marker", "MaxItems"},
+	"CreatePolicyVersion":     {"PolicyName", "PolicyDocument", "SetAsDefault", "RotateStrategy"},
+	"GetPolicyVersion":        {"PolicyName", "PolicyType", "VersionId"},
+	"ListPolicyVersions":      {"PolicyName", "PolicyType"},
+	"DeletePolicyVersion":     {"PolicyName", "VersionId"},
+	"SetDefaultPolicyVersion": {"PolicyName", "VersionId"},
+	"AttachPolicyToRole":      {"PolicyType", "PolicyName", "RoleName"},
+	"DetachPolicyFromRole":    {"PolicyType", "PolicyName", "RoleName"},
+	"ListPoliciesForRole":     {"RoleName"},
+	"ListEntitiesForPolicy":   {"PolicyType", "PolicyName"},
+}
+
+// checkAccepted refuses the first parameter, in name order, that action does
+// not implement. The protocol's own parameters (AccessKeyId, SecurityToken
+// and the like), which the endpoint and the in-process client strip before a
+// call reaches the core, are left to the layer that handles them.
+func checkAccepted(action string, p params) *apiError {
+	names := slices.Sorted(maps.Keys(p))
+	for _, k := range names {
+		if !slices.Contains(accepted[action], k) && !sdkCommonParams[k] {
+			return errorf("InvalidParameter.NotSupported",
+				"The parameter - %q is not supported by this endpoint for %s; it is refused rather than ignored.", clip(k), action)
+		}
+	}
+	return nil
+}
+
 // Request and paging constants RAM uses.
 const (
 	defaultSessionDuration = 3600
@@ -322,12 +362,21 @@ func (r *RAM) wireRole(rr *roleRec, withDoc bool) wireRole {
 		Description:        rr.desc,
 		MaxSessionDuration: rr.maxSession,
 		CreateDate:         formatDate(rr.created),
-		UpdateDate:         formatDate(rr.updated),
+		UpdateDate:         formatDate(updateDate(rr.created, rr.updated)),
 	}
 	if withDoc {
 		w.AssumeRolePolicyDocument = rr.trust
 	}
 	return w
+}
+
+// updateDate is the UpdateDate RAM answers: the last update, or the
+// creation until there is one.
+func updateDate(created, updated time.Time) time.Time {
+	if updated.IsZero() {
+		return created
+	}
+	return updated
 }
 
 func wirePolicyOf(pr *policyRec) wirePolicy {
@@ -338,7 +387,7 @@ func wirePolicyOf(pr *policyRec) wirePolicy {
 		Description:     pr.desc,
 		DefaultVersion:  "v" + strconv.Itoa(pr.def),
 		CreateDate:      formatDate(pr.created),
-		UpdateDate:      formatDate(pr.updated),
+		UpdateDate:      formatDate(updateDate(pr.created, pr.updated)),
 		AttachmentCount: &n,
 	}
 }
@@ -390,6 +439,9 @@ func (r *RAM) createRole(p params, rid string, now time.Time) (any, *apiError) {
 	}
 	r.st.roles[roleKey(name)] = rr
 	w := r.wireRole(rr, true)
+	// CreateRole's answer, as RAM documents it, has no UpdateDate; GetRole,
+	// ListRoles and UpdateRole have it from creation on.
+	w.UpdateDate = ""
 	return bodyRole{RequestID: rid, Role: w}, nil
 }
 
@@ -567,7 +619,17 @@ func (r *RAM) deletePolicy(p params, rid string, _ time.Time) (any, *apiError) {
 	if len(pr.attached) > 0 {
 		return nil, newError("DeleteConflict.Policy.Role")
 	}
-	if len(pr.versions) > 1 {
+	// CascadingDelete=true deletes every version with the policy (RAM's
+	// reference since 2025-01-08); without it, non-default versions block.
+	cascade := false
+	switch p["CascadingDelete"] {
+	case "", "false":
+	case "true":
+		cascade = true
+	default:
+		return nil, newError("InvalidParameter.CascadingDelete")
+	}
+	if len(pr.versions) > 1 && !cascade {
 		return nil, newError("DeleteConflict.Policy.Version")
 	}
 	delete(r.st.policies, policyKey(pr.typ, pr.name))

@@ -103,6 +103,8 @@ func TestRoleLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// GetRole has UpdateDate from creation on; CreateRole's answer has none.
+	wantRole.UpdateDate = t0Date
 	if diff := cmp.Diff(&ram.GetRoleResponse{Role: wantRole}, got, ignoreMeta); diff != "" {
 		t.Errorf("GetRole (-want +got):\n%s", diff)
 	}
@@ -174,6 +176,7 @@ func TestPolicyLifecycle(t *testing.T) {
 	get.PolicyName = "keypolicy"
 	get.PolicyType = "Custom"
 	got, err := f.GetPolicy(get)
+	want.UpdateDate = t0Date // from creation on
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +38,15 @@ const DefaultMaxSkew = 15 * time.Minute
 const (
 	DefaultAccessKeyID     = "fake-access-key-id"
 	DefaultAccessKeySecret = "fake-access-key-secret"
+)
+
+// Bounds and timeouts of the endpoint when ServerOptions leaves them zero.
+const (
+	DefaultMaxBodyBytes      int64 = 10 << 20 // RAM's cap on a POST body
+	DefaultMaxHeaderBytes    int64 = 64 << 10
+	DefaultReadHeaderTimeout       = 10 * time.Second
+	DefaultReadTimeout             = 30 * time.Second
+	DefaultIdleTimeout             = 2 * time.Minute
 )
 
 // contentType is the Content-Type of every answer.
@@ -76,6 +89,27 @@ type ServerOptions struct {
 	// RAM's host.
 	HostID string
 
+	// MaxBodyBytes bounds a request's body; a larger one is refused with
+	// 413 InvalidParameter.RequestTooLarge. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	// MaxHeaderBytes bounds a request's target (path and query) and headers
+	// together; larger ones are refused with 431
+	// InvalidParameter.RequestTooLarge. Zero means DefaultMaxHeaderBytes.
+	// Start lets the HTTP server read up to four times as much, and at least
+	// 16 MB, before it answers with Go's own plain 431.
+	MaxHeaderBytes int64
+
+	// ReadHeaderTimeout, ReadTimeout and IdleTimeout are the timeouts of the
+	// HTTP server Start runs: for reading a request's headers, for reading a
+	// whole request (body included), and for a kept-alive connection to wait
+	// for its next request. Zero means DefaultReadHeaderTimeout,
+	// DefaultReadTimeout and DefaultIdleTimeout. A client that sends its
+	// request slower than this is cut off. NewServer ignores them.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+
 	// Addr is the address Start listens on. Empty means "127.0.0.1:0", a free
 	// loopback port. NewServer ignores it.
 	Addr string
@@ -99,7 +133,7 @@ type ServerOptions struct {
 //	Action, Version, AccessKeyId, Signature,
 //	  SignatureMethod, SignatureVersion,
 //	  SignatureNonce or Timestamp missing   400 Missing<Name>, e.g. MissingTimestamp
-//	Format other than JSON (XML included)   400 InvalidParameter.Format
+//	Format other than JSON or XML           400 InvalidParameter.Format
 //	SignatureMethod other than HMAC-SHA1    400 InvalidParameter.SignatureMethod
 //	SignatureVersion other than 1.0         400 InvalidParameter.SignatureVersion
 //	SignatureType other than empty          400 InvalidParameter.SignatureType
@@ -113,6 +147,38 @@ type ServerOptions struct {
 //	  with a key that has none              400 InvalidSecurityToken.MismatchWithAccessKey
 //	SignatureNonce seen before for the key  400 SignatureNonceUsed
 //
+// Before any of these, a request line and headers larger than MaxHeaderBytes
+// get 431 InvalidParameter.RequestTooLarge, a body larger than MaxBodyBytes
+// 413 InvalidParameter.RequestTooLarge, and a body that does not arrive in
+// full within the read timeout 400 InvalidParameter.
+//
+// A request with an Authorization header, or with both x-acs-action and
+// x-acs-content-sha256, is checked as a V3 (ACS3-HMAC-SHA256) request
+// instead of the V1 rows above, in this order:
+//
+//	Authorization missing                   400 MissingAuthorization
+//	algorithm other than ACS3-HMAC-SHA256   400 InvalidParameter.SignatureMethod
+//	Authorization not Credential=,
+//	  SignedHeaders=, Signature=            400 InvalidAuthorization
+//	x-acs-action, -version, -date,
+//	  -signature-nonce, -content-sha256
+//	  missing                               400 Missing<Name>
+//	x-acs-content-sha256 not the SHA-256
+//	  of the body                           400 InvalidParameter.ContentSHA256
+//	host or any x-acs-* or content-type
+//	  header not signed                     400 InvalidAuthorization
+//	x-acs-version other than 2015-05-01     400 InvalidVersion
+//	an action the fake does not serve       404 InvalidAction.NotFound
+//	unknown access key                      404 InvalidAccessKeyId.NotFound
+//	signature does not match                400 SignatureDoesNotMatch
+//	x-acs-date malformed / too far away     400 InvalidTimeStamp.Format / .Expired
+//	x-acs-security-token wrong or missing   400 InvalidSecurityToken.MismatchWithAccessKey
+//	a body neither form nor JSON object     415/400 InvalidParameter(.ContentType)
+//	a parameter twice, or a V1 parameter    400 InvalidParameter
+//	nonce seen before for the key           400 SignatureNonceUsed
+//
+// The V3 SignatureDoesNotMatch message does not echo the string to sign.
+//
 // Missing<Name> is the shape the fake uses for absent API parameters too.
 // Public reports of Alibaba Cloud's gateway show InvalidAccessKeyId.NotFound
 // and InvalidAction.NotFound with 404 and SignatureNonceUsed with 400; the
@@ -122,8 +188,15 @@ type ServerOptions struct {
 // "server string to sign is:" and the string the server signed, which the
 // SDK compares with its own to tell a wrong secret from a signing bug; the
 // value of a SecurityToken is replaced by Redacted in it, so that comparison
-// only helps for keys without a token. Format=XML is refused rather than
-// served: every answer is JSON.
+// only helps for keys without a token.
+//
+// Answers follow the request's format: a V1 request with Format=JSON gets
+// JSON, and one with Format=XML or no Format at all gets XML, as RAM
+// documents; a V3 request gets JSON unless its Accept header asks for
+// application/xml or text/xml. XML answers are RAM's shape, with
+// Content-Type text/xml;charset=utf-8: <ActionResponse>…</ActionResponse>
+// for a success, <Error>…</Error> for a refusal, list members repeated once
+// per item. Refusals that come before the format is known are JSON.
 //
 // A nonce is remembered per access key until the last instant its Timestamp
 // would still be accepted, so memory is bounded by the traffic of one skew
@@ -144,6 +217,9 @@ type Server struct {
 	latency time.Duration
 	hostID  string
 	nonces  *rpcsig.NonceStore
+
+	maxBody   int64
+	maxHeader int64
 
 	// waiting, when set, is called as a request starts its Latency delay.
 	waiting func(*http.Request)
@@ -173,6 +249,13 @@ func NewServer(r *RAM, opts *ServerOptions) *Server {
 	if s.hostID == "" {
 		s.hostID = DefaultHostID
 	}
+	s.maxBody, s.maxHeader = o.MaxBodyBytes, o.MaxHeaderBytes
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.maxHeader <= 0 {
+		s.maxHeader = DefaultMaxHeaderBytes
+	}
 	creds := o.Credentials
 	if len(creds) == 0 {
 		creds = []Credential{{AccessKeyID: DefaultAccessKeyID, AccessKeySecret: DefaultAccessKeySecret}}
@@ -201,7 +284,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	call, aerr := s.check(req)
 	if aerr != nil {
-		s.writeError(w, aerr)
+		s.writeError(w, aerr, call.XML)
 		return
 	}
 	resp := s.ram.do(req.Context(), call)
@@ -209,19 +292,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		dropConnection(w)
 		return
 	}
-	h := w.Header()
-	for k, v := range resp.Header {
-		h[k] = slices.Clone(v)
-	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", contentType)
-	}
 	status := resp.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
+	body := resp.Body
+	if call.XML {
+		root := call.Action + "Response"
+		if status >= 400 {
+			root = "Error"
+		}
+		x, err := jsonToXML(root, body)
+		if err != nil {
+			s.writeError(w, &gatewayError{http.StatusInternalServerError, "InternalError",
+				"The answer could not be rendered as XML."}, false)
+			return
+		}
+		body = x
+	}
+	h := w.Header()
+	for k, v := range resp.Header {
+		h[k] = slices.Clone(v)
+	}
+	if call.XML {
+		h.Set("Content-Type", xmlContentType)
+		h.Del("Content-Length")
+	} else if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", contentType)
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(resp.Body)
+	_, _ = w.Write(body)
 }
 
 // gatewayError is a refusal the endpoint itself sends, before the fake sees
@@ -239,7 +339,10 @@ var requiredParams = []string{
 }
 
 // check validates and authenticates req and returns the call for the fake.
-func (s *Server) check(req *http.Request) (request, *gatewayError) {
+func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
+	// The answer's format, once the request says it, holds for refusals too.
+	asXML := false
+	defer func() { call.XML = asXML }()
 	if req.Method != http.MethodGet && req.Method != http.MethodPost {
 		return request{}, &gatewayError{http.StatusMethodNotAllowed, "UnsupportedHTTPMethod",
 			fmt.Sprintf("The HTTP method %q is not supported; use GET or POST.", req.Method)}
@@ -248,20 +351,30 @@ func (s *Server) check(req *http.Request) (request, *gatewayError) {
 		return request{}, &gatewayError{http.StatusNotFound, "InvalidAction.NotFound",
 			"The specified API is not found: RPC requests go to the path \"/\"."}
 	}
-	params, aerr := readParams(req)
+	if aerr := s.checkSize(req); aerr != nil {
+		return request{}, aerr
+	}
+	if isV3(req) {
+		asXML = acceptsXML(req.Header.Get("Accept"))
+		return s.checkV3(req)
+	}
+	params, aerr := readParams(req, s.maxBody)
 	if aerr != nil {
 		return request{}, aerr
 	}
 	get := func(k string) string { return params.Get(k) }
+	// RAM answers XML when a request names no Format.
+	f := get("Format")
+	asXML = f == "" || strings.EqualFold(f, "XML")
 	for _, k := range requiredParams {
 		if get(k) == "" {
 			return request{}, &gatewayError{http.StatusBadRequest, "Missing" + k,
 				k + " is mandatory for this action."}
 		}
 	}
-	if f := get("Format"); f != "" && !strings.EqualFold(f, "JSON") {
+	if !asXML && !strings.EqualFold(f, "JSON") {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.Format",
-			fmt.Sprintf("The parameter Format %q is not supported: this endpoint answers only in JSON.", f)}
+			fmt.Sprintf("The parameter Format %q is not supported: use JSON or XML.", clip(f))}
 	}
 	if m := get("SignatureMethod"); m != rpcsig.Method {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.SignatureMethod",
@@ -334,20 +447,24 @@ func (s *Server) check(req *http.Request) (request, *gatewayError) {
 
 // readParams returns the query and form parameters of req together. A name
 // may appear only once across both.
-func readParams(req *http.Request) (url.Values, *gatewayError) {
+func readParams(req *http.Request, maxBody int64) (url.Values, *gatewayError) {
 	query, err := url.ParseQuery(req.URL.RawQuery)
 	if err != nil {
 		return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
 			"The query string is not valid URL encoding."}
 	}
-	// ParseForm reads the body of a POST with a form Content-Type, capped at
-	// 10 MB as RAM caps POST requests, and ignores the body of a GET.
-	if err := req.ParseForm(); err != nil {
-		return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
-			"The request body is not a valid application/x-www-form-urlencoded form of at most 10 MB."}
+	body, aerr := readBody(req, maxBody)
+	if aerr != nil {
+		return nil, aerr
 	}
-	for k, v := range req.PostForm {
-		query[k] = append(query[k], v...)
+	if req.Method == http.MethodPost && len(body) > 0 {
+		form, aerr := parseBody(req.Header.Get("Content-Type"), body, false)
+		if aerr != nil {
+			return nil, aerr
+		}
+		for k, v := range form {
+			query[k] = append(query[k], v...)
+		}
 	}
 	for k, v := range query {
 		if len(v) > 1 {
@@ -358,6 +475,100 @@ func readParams(req *http.Request) (url.Values, *gatewayError) {
 	return query, nil
 }
 
+// readBody reads the whole body of req, at most maxBody bytes. A body that
+// does not arrive within the server's read timeout ends in an error.
+func readBody(req *http.Request, maxBody int64) ([]byte, *gatewayError) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if req.ContentLength > maxBody {
+		return nil, tooLarge(maxBody)
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, maxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, tooLarge(maxBody)
+		}
+		return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
+			"The request body could not be read in full before the server's read timeout."}
+	}
+	return b, nil
+}
+
+func tooLarge(maxBody int64) *gatewayError {
+	return &gatewayError{http.StatusRequestEntityTooLarge, "InvalidParameter.RequestTooLarge",
+		fmt.Sprintf("The request body is larger than %d bytes.", maxBody)}
+}
+
+// parseBody returns the parameters of a POST body: an
+// application/x-www-form-urlencoded form or, when allowJSON, a JSON object
+// whose members are strings, numbers or booleans. Other content types carry
+// no parameters the endpoint understands and are refused.
+func parseBody(ctype string, body []byte, allowJSON bool) (url.Values, *gatewayError) {
+	mt, _, _ := mime.ParseMediaType(ctype)
+	switch {
+	case mt == "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
+				"The request body is not a valid application/x-www-form-urlencoded form."}
+		}
+		return form, nil
+	case allowJSON && mt == "application/json":
+		return parseJSONBody(body)
+	default:
+		return nil, &gatewayError{http.StatusUnsupportedMediaType, "InvalidParameter.ContentType",
+			fmt.Sprintf("The Content-Type %q is not supported for a request body; send a form%s.", ctype,
+				map[bool]string{true: " or a JSON object", false: ""}[allowJSON])}
+	}
+}
+
+// parseJSONBody returns the members of a JSON object as parameters. Nested
+// objects and arrays are refused rather than guessed at.
+func parseJSONBody(body []byte) (url.Values, *gatewayError) {
+	bad := &gatewayError{http.StatusBadRequest, "InvalidParameter",
+		"The request body is not a JSON object whose members are strings, numbers or booleans."}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		return nil, bad
+	}
+	out := make(url.Values, len(m))
+	for k, v := range m {
+		switch v := v.(type) {
+		case string:
+			out.Set(k, v)
+		case json.Number:
+			out.Set(k, v.String())
+		case bool:
+			out.Set(k, strconv.FormatBool(v))
+		default:
+			return nil, bad
+		}
+	}
+	return out, nil
+}
+
+// checkSize refuses a request whose target and headers together exceed the
+// server's bound, in RAM's error format.
+func (s *Server) checkSize(req *http.Request) *gatewayError {
+	n := len(req.RequestURI)
+	if n == 0 {
+		n = len(req.URL.RequestURI())
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if int64(n) > s.maxHeader {
+		return &gatewayError{http.StatusRequestHeaderFieldsTooLarge, "InvalidParameter.RequestTooLarge",
+			fmt.Sprintf("The request line and headers are larger than %d bytes.", s.maxHeader)}
+	}
+	return nil
+}
+
 // errorBody is the JSON shape of an error answer, in RAM's field order.
 type errorBody struct {
 	RequestID string `json:"RequestId"`
@@ -366,18 +577,26 @@ type errorBody struct {
 	Message   string `json:"Message"`
 }
 
-// writeError sends e as RAM's compact JSON error body.
-func (s *Server) writeError(w http.ResponseWriter, e *gatewayError) {
+// writeError sends e as RAM's compact JSON error body, or as RAM's XML
+// <Error> when asXML.
+func (s *Server) writeError(w http.ResponseWriter, e *gatewayError, asXML bool) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(errorBody{RequestID: newRequestID(), HostID: s.hostID, Code: e.code, Message: e.message})
-	w.Header().Set("Content-Type", contentType)
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	ctype := contentType
+	if asXML {
+		if x, err := jsonToXML("Error", body); err == nil {
+			body, ctype = x, xmlContentType
+		}
+	}
+	w.Header().Set("Content-Type", ctype)
 	if e.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", "GET, POST")
 	}
 	w.WriteHeader(e.status)
-	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	_, _ = w.Write(body)
 }
 
 // newRequestID returns a random ID shaped as RAM's request IDs, such as

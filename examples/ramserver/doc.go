@@ -4,10 +4,15 @@
 //
 //	go run ./examples/ramserver -addr 127.0.0.1:8080 \
 //		-access-key-id ID -access-key-secret SECRET \
-//		-account 1234567890123456 [-security-token TOKEN] [-latency 20ms]
+//		-account 1234567890123456 [-security-token TOKEN] [-latency 20ms] \
+//		[-read-timeout 30s] [-idle-timeout 2m]
 //
 // It prints one line, "ramserver listening on http://ADDR", once it accepts
 // requests, and stops cleanly on SIGINT or SIGTERM. Clients must use plain
 // HTTP, sign with the given key (and send the token, if one is given), and
-// keep their clock within 15 minutes of the server's.
+// keep their clock within 15 minutes of the server's. Both signature methods
+// are accepted: V1 (HMAC-SHA1), as the official Go SDK signs, and V3
+// (ACS3-HMAC-SHA256), the default of the current darabonba SDKs. A client
+// that takes longer than -read-timeout to send one request is cut off, and
+// oversize requests are refused in RAM's error format.
 package main

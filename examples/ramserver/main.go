@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -46,6 +45,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	token := fs.String("security-token", "", "STS security token clients must send with the key (optional)")
 	account := fs.String("account", fake.DefaultAccountID, "account UID used in ARNs")
 	latency := fs.Duration("latency", 0, "fixed delay added to every answer, such as 20ms")
+	readTimeout := fs.Duration("read-timeout", fake.DefaultReadTimeout, "longest time to read one request, body included")
+	idleTimeout := fs.Duration("idle-timeout", fake.DefaultIdleTimeout, "longest time a kept-alive connection waits for its next request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if *account == "" || strings.Trim(*account, "0123456789") != "" {
 		return fmt.Errorf("-account %q: an account UID is a string of digits", *account)
 	}
+	if *readTimeout <= 0 || *idleTimeout <= 0 {
+		return errors.New("-read-timeout and -idle-timeout must be positive")
+	}
 	if *latency < 0 {
 		return fmt.Errorf("-latency %v: must not be negative", *latency)
 	}
@@ -65,19 +69,20 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	// A long-running server keeps only the recent calls in its log, so that
 	// memory stays bounded.
 	ram := fake.New(&fake.Options{AccountID: *account, MaxCalls: callLogSize})
-	handler := fake.NewServer(ram, &fake.ServerOptions{
+	opts := &fake.ServerOptions{
 		Credentials: []fake.Credential{{AccessKeyID: *keyID, AccessKeySecret: *secret, SecurityToken: *token}},
 		Latency:     *latency,
-	})
+		ReadTimeout: *readTimeout,
+		IdleTimeout: *idleTimeout,
+	}
+	handler := fake.NewServer(ram, opts)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
+	// The server cuts off clients that send slower than the read timeouts,
+	// and answers oversize requests in RAM's error format.
+	srv := fake.NewHTTPServer(handler, opts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "ramserver listening on http://%s\n", ln.Addr())

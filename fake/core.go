@@ -108,9 +108,13 @@ func (r *RAM) do(ctx context.Context, req request) response {
 func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) {
 	h, ok := handlers[action]
 	if !ok {
-		return nil, newError("InvalidAction.NotFound")
+		if h, ok = serviceHandler(action); !ok {
+			return nil, newError("InvalidAction.NotFound")
+		}
 	}
-	return h(r, p, rid, r.now())
+	now := r.now()
+	r.noteRAMChangeLocked(action, now)
+	return h(r, p, rid, now)
 }
 
 // abandon answers a call whose context ended before it committed.

@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	token := fs.String("security-token", "", "STS security token clients must send with the key (optional)")
 	account := fs.String("account", fake.DefaultAccountID, "account UID used in ARNs")
 	latency := fs.Duration("latency", 0, "fixed delay added to every answer, such as 20ms")
+	seed := fs.String("seed", "", "JSON file of keys, images, snapshots and resource directory to load at start (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +66,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	// A long-running server keeps only the recent calls in its log, so that
 	// memory stays bounded.
 	ram := fake.New(&fake.Options{AccountID: *account, MaxCalls: callLogSize})
+	if err := loadSeed(ram, *seed); err != nil {
+		return err
+	}
 	handler := fake.NewServer(ram, &fake.ServerOptions{
 		Credentials: []fake.Credential{{AccessKeyID: *keyID, AccessKeySecret: *secret, SecurityToken: *token}},
 		Latency:     *latency,

@@ -414,7 +414,9 @@ func (r *RAM) describeKey(p params, rid string, _ time.Time) (any, *apiError) {
 
 // ---- Resource Sharing ----
 
-var shareNameFormat = struct{ ok func(string) bool }{func(s string) bool {
+// validShareName reports whether s is a resource share name: 1 to 50
+// letters, digits, periods, underscores and hyphens.
+func validShareName(s string) bool {
 	if len(s) < 1 || len(s) > 50 {
 		return false
 	}
@@ -424,11 +426,10 @@ var shareNameFormat = struct{ ok func(string) bool }{func(s string) bool {
 		}
 	}
 	return true
-}}
+}
 
-// shareEntries reads and checks Resources.N and Targets.N of a call on
-// share (nil when creating).
-func (r *RAM) shareEntries(p params, reg string) (res []ShareEntry, targets []ShareEntry, e *apiError) {
+// shareEntries reads and checks the Resources.N and Targets.N of a call.
+func shareEntries(p params) (res []ShareEntry, targets []ShareEntry, e *apiError) {
 	for i := 1; ; i++ {
 		pre := "Resources." + strconv.Itoa(i) + "."
 		id, okID := p[pre+"ResourceId"]
@@ -463,7 +464,6 @@ func (r *RAM) shareEntries(p params, reg string) (res []ShareEntry, targets []Sh
 			return nil, nil, errorf("InvalidParameter.Targets", "The target %q is not an account, resource directory or folder ID.", t)
 		}
 	}
-	_ = reg
 	return res, targets, nil
 }
 
@@ -590,7 +590,7 @@ func (r *RAM) createResourceShare(p params, rid string, now time.Time) (any, *ap
 	if name == "" {
 		return nil, missing("ResourceShareName")
 	}
-	if !shareNameFormat.ok(name) {
+	if !validShareName(name) {
 		return nil, newServiceError("InvalidParameter.ResourceShareName")
 	}
 	ext := false
@@ -601,7 +601,7 @@ func (r *RAM) createResourceShare(p params, rid string, now time.Time) (any, *ap
 		}
 		ext = b
 	}
-	res, targets, e := r.shareEntries(p, reg)
+	res, targets, e := shareEntries(p)
 	if e != nil {
 		return nil, e
 	}
@@ -665,7 +665,7 @@ func (r *RAM) associateResourceShare(p params, rid string, now time.Time) (any, 
 	if e != nil {
 		return nil, e
 	}
-	res, targets, e := r.shareEntries(p, s.region)
+	res, targets, e := shareEntries(p)
 	if e != nil {
 		return nil, e
 	}
@@ -695,7 +695,7 @@ func (r *RAM) disassociateResourceShare(p params, rid string, now time.Time) (an
 	if e != nil {
 		return nil, e
 	}
-	res, targets, e := r.shareEntries(p, s.region)
+	res, targets, e := shareEntries(p)
 	if e != nil {
 		return nil, e
 	}

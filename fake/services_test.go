@@ -542,3 +542,117 @@ func TestLoadSeedIsStrict(t *testing.T) {
 		})
 	}
 }
+
+func TestResourceShareAssociationsShowStatuses(t *testing.T) {
+	f, _ := seeded(t, nil)
+	res, err := f.CreateResourceShare(shareReq("snaps", true, []string{recipient, outsider}, [2]string{"Snapshot", "s-bp1plain01"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.ResourceShare.ResourceShareId
+	if res.ResourceShare.ResourceShareStatus != "Active" || res.ResourceShare.ResourceShareOwner != fake.DefaultAccountID || !res.ResourceShare.AllowExternalTargets {
+		t.Errorf("ResourceShare = %+v", res.ResourceShare)
+	}
+	list := func(status string) []string {
+		req := resourcesharing.CreateListResourceShareAssociationsRequest()
+		req.RegionId, req.AssociationType, req.AssociationStatus = svcRegion, "Target", status
+		out, err := f.ListResourceShareAssociations(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range out.ResourceShareAssociations {
+			got = append(got, a.EntityId+":"+a.AssociationStatus+":"+fmt.Sprint(a.External))
+		}
+		return got
+	}
+	if diff := cmp.Diff([]string{recipient + ":Associated:false", outsider + ":Associating:true"}, list("")); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{outsider + ":Associating:true"}, list("Associating")); diff != "" {
+		t.Errorf("pending targets (-want +got):\n%s", diff)
+	}
+
+	dis := resourcesharing.CreateDisassociateResourceShareRequest()
+	dis.RegionId, dis.ResourceShareId, dis.Targets = svcRegion, id, &[]string{outsider}
+	out, err := f.DisassociateResourceShare(dis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(out.ResourceShareAssociations); n != 1 || out.ResourceShareAssociations[0].AssociationStatus != "Disassociated" {
+		t.Errorf("DisassociateResourceShare = %+v", out.ResourceShareAssociations)
+	}
+	if got := f.Invitations(); len(got) != 0 {
+		t.Errorf("invitations after removing the outsider: %v", got)
+	}
+	// Removing it again: it is no longer associated.
+	dis = resourcesharing.CreateDisassociateResourceShareRequest()
+	dis.RegionId, dis.ResourceShareId, dis.Targets = svcRegion, id, &[]string{outsider}
+	_, err = f.DisassociateResourceShare(dis)
+	if code := errCode(t, err); code != "EntityNotExists.Resource" {
+		t.Errorf("second removal: %q, want EntityNotExists.Resource", code)
+	}
+
+	req := resourcesharing.CreateListSharedResourcesRequest()
+	req.RegionId, req.ResourceOwner, req.Target = svcRegion, "Self", recipient
+	sr, err := f.ListSharedResources(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sr.SharedResources) != 1 || sr.SharedResources[0].ResourceId != "s-bp1plain01" || sr.SharedResources[0].ResourceShareId != id {
+		t.Errorf("ListSharedResources = %+v", sr.SharedResources)
+	}
+	lr := resourcesharing.CreateListResourceSharesRequest()
+	lr.RegionId = svcRegion
+	_, err = f.ListResourceShares(lr)
+	if code := errCode(t, err); code != "MissingResourceOwner" {
+		t.Errorf("ListResourceShares without ResourceOwner: %q, want MissingResourceOwner", code)
+	}
+}
+
+func TestLostShareAnswerCommits(t *testing.T) {
+	f, _ := seeded(t, &fake.Options{Faults: []fake.Rule{{Action: "ModifyImageSharePermission", LoseAnswer: true}}})
+	err := shareImage(f, "m-bp1plain01", recipient)
+	var ue interface{ Unwrap() error }
+	if err == nil || !errors.As(err, &ue) {
+		t.Fatalf("lost answer: %v, want a transport error", err)
+	}
+	got, _ := f.ImageSharedWith(svcRegion, "m-bp1plain01")
+	if diff := cmp.Diff([]string{recipient}, got); diff != "" {
+		t.Errorf("shared with (-want +got):\n%s", diff)
+	}
+}
+
+func TestResetForgetsServices(t *testing.T) {
+	f, _ := seeded(t, nil)
+	if err := shareImage(f, "m-bp1plain01", recipient); err != nil {
+		t.Fatal(err)
+	}
+	f.Reset()
+	if len(f.Keys())+len(f.Images())+len(f.Snapshots())+len(f.ResourceShares()) != 0 {
+		t.Errorf("after Reset: keys %v, images %v, snapshots %v, shares %v", f.Keys(), f.Images(), f.Snapshots(), f.ResourceShares())
+	}
+}
+
+func TestECSViewLagOverEndpoint(t *testing.T) {
+	f, clk := seeded(t, nil)
+	ep := start(t, f, nil)
+	c, err := ep.ECSClient(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.AddFault(fake.Rule{Action: "ModifyImageSharePermission", ECSViewLag: time.Minute})
+	grantShareRole(t, f, encryptperm.ShareImageRoleName, svcKey, recipient)
+	if code := errCode(t, shareImage(c, sharedImage, recipient)); code != "AssumeRoleError" {
+		t.Fatalf("right after the grant: %q, want AssumeRoleError", code)
+	}
+	clk.Advance(time.Minute)
+	if err := shareImage(c, sharedImage, recipient); err != nil {
+		t.Fatalf("a minute after the grant: %v", err)
+	}
+	// The rule acted on both share calls.
+	fr := f.Fired()
+	if len(fr) != 2 || fr[0].Rule.ECSViewLag != time.Minute {
+		t.Errorf("fired = %+v, want the lag rule twice", fr)
+	}
+}

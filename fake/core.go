@@ -109,13 +109,18 @@ func (r *RAM) do(ctx context.Context, req request) response {
 // serveLocked runs the action's handler.
 func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) {
 	h, ok := handlers[action]
-	if !ok {
+	if ok {
+		// RAM's actions refuse a parameter they do not implement; the
+		// other services check their own parameters.
+		if e := checkAccepted(action, p); e != nil {
+			return nil, e
+		}
+	} else if h, ok = serviceHandler(action); !ok {
 		return nil, newError("InvalidAction.NotFound")
 	}
-	if e := checkAccepted(action, p); e != nil {
-		return nil, e
-	}
-	return h(r, p, rid, r.now())
+	now := r.now()
+	r.noteRAMChangeLocked(action, now)
+	return h(r, p, rid, now)
 }
 
 // abandon answers a call whose context ended before it committed.

@@ -177,6 +177,103 @@
 //	                                     query, form and JSON body, slow bodies
 //	                                     and oversize requests
 //
+// # ECS, Resource Sharing and KMS
+//
+// The same *RAM also plays the three services a share of an encrypted
+// snapshot or image touches, on the same state, fault rules, call log and
+// endpoint. It satisfies encryptperm.ECS, encryptperm.ResourceSharing and
+// encryptperm.KMS with the SDK's own types (packages services/ecs,
+// services/resourcesharing and services/kms); set each request's RegionId
+// in process, as the SDK's client sets it from its region over the wire.
+// The endpoint tells the services apart by Version: besides RAM's it
+// accepts 2014-05-26 (ECS), 2020-01-10 (Resource Sharing) and 2016-01-20
+// (KMS), each for its own actions only (an action of another service
+// answers InvalidAction.NotFound), with the same signature checks; RegionId
+// reaches these actions. [Endpoint.ECSClient],
+// [Endpoint.ResourceSharingClient] and [Endpoint.KMSClient] return the SDK's
+// clients pointed at it.
+//
+// Seed the world with [RAM.PutKey], [RAM.PutImage], [RAM.PutSnapshot] and
+// [RAM.PutResourceDirectory], or all at once with [LoadSeed], which reads
+// this JSON strictly (an unknown field, a value of the wrong type, a
+// malformed ID or a kmsKeyId no key in the region has is refused with
+// [ErrInvalidSeed] and an error naming the field, and nothing is loaded):
+//
+//	{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true,
+//	                       "members": ["2234567890123456"], "folders": ["fd-Folder01"]},
+//	 "keys": [{"region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "state": "Enabled"}],
+//	 "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"},
+//	            {"region": "cn-hangzhou", "id": "m-bp1servicekey", "serviceKey": true}],
+//	 "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}
+//
+// An image or snapshot with neither kmsKeyId nor serviceKey is unencrypted.
+// members and folders are the fake's own additions: the directory's other
+// accounts (shared with without an invitation) and the root and folder IDs
+// that may be targets. [RAM.Keys], [RAM.Images], [RAM.ImageSharedWith],
+// [RAM.Snapshots], [RAM.ResourceShares] and [RAM.Invitations] show the
+// state, shares included.
+//
+// Actions served, and the codes each can give besides fault rules' codes
+// and Missing<Parameter> (400). A star marks a code or status the fake
+// infers; the rest are ECS's and KMS's published ones.
+//
+//	ECS 2014-05-26
+//	  DescribeImages                InvalidParameter.PageSize 400*, InvalidParameter.PageNumber 400*
+//	  DescribeSnapshots             the same, InvalidParameter.SnapshotIds 400*
+//	  DescribeImageSharePermission  the same, InvalidImageId.NotFound 404
+//	  ModifyImageSharePermission    InvalidImageId.NotFound 404, InvalidAccount.NotFound 404
+//	                                (malformed UID), InvalidAccount.Forbbiden 404 (the owner
+//	                                itself), QuotaExceed.ShareImageUser 403 (over 50 accounts),
+//	                                InvalidOperation.ServiceKeyEncryptedImageUnsupported 403,
+//	                                InvalidParameter.KMSKeyId.CMKNotEnabled 403, AssumeRoleError 403,
+//	                                InvalidParameter.KMSKeyId.CMKUnauthorized 403,
+//	                                InvalidParameter.IsPublic 400* (community images are not modelled)
+//	Resource Sharing 2020-01-10
+//	  CreateResourceShare, AssociateResourceShare
+//	                                InvalidParameter.ResourceShareName 400*,
+//	                                InvalidParameter.AllowExternalTargets 400*,
+//	                                InvalidParameter.Resources 400*, InvalidParameter.Targets 400*
+//	                                (more than 5 a call, malformed, the owner itself),
+//	                                InvalidParameter.ResourceType 400* (only Image and Snapshot),
+//	                                EntityNotExists.ResourceShare 404*, EntityNotExists.Resource 404*,
+//	                                EntityNotExists.Target 404*, OperationDenied.SharingWithRdDisabled 403*,
+//	                                OperationDenied.ExternalTargetsNotAllowed 403*, and for an
+//	                                encrypted resource the ECS codes above (403*), and
+//	                                InvalidOperation.ServiceKeyEncryptedSnapshotUnsupported 403*
+//	  DisassociateResourceShare     EntityNotExists.ResourceShare 404*, EntityNotExists.Resource 404*,
+//	                                InvalidParameter.Resources 400*, InvalidParameter.Targets 400*
+//	  ListResourceShares, ListSharedTargets, ListSharedResources, ListResourceShareAssociations
+//	                                InvalidParameter.ResourceOwner 400*, InvalidParameter.AssociationType 400*,
+//	                                InvalidParameter.MaxResults 400*, InvalidParameter.NextToken 400*
+//	  CheckSharingWithResourceDirectoryStatus  none
+//	KMS 2016-01-20
+//	  DescribeKey                   Forbidden.KeyNotFound 404* (also for a key of another region)
+//
+// Sharing an encrypted image (ModifyImageSharePermission) or an encrypted
+// snapshot or image (Resource Sharing) plays ECS consulting RAM: the key must
+// be Enabled, then, for each new recipient account (each directory member
+// for a directory or folder target), [RAM.SimulateECS] must allow ECS in
+// that account to assume the share role and use the key. A refused
+// assume-role step answers AssumeRoleError; a refused KMS step,
+// InvalidParameter.KMSKeyId.CMKUnauthorized. A refused call changes
+// nothing. ModifyImageSharePermission reads at most 10 AddAccount.N and 10
+// RemoveAccount.N and ignores the rest, as ECS documents; Resource Sharing
+// refuses more than 5 resources or 5 targets a call. Targets outside the
+// directory need AllowExternalTargets and stay Associating, with a pending
+// invitation; directory and folder targets need the directory's sharing on.
+//
+// [Rule].ECSViewLag holds ECS's view of RAM back: a share call the rule
+// matches judges the share roles as they were that long ago by
+// [Options].Clock. While such a rule is in force, the fake keeps the share
+// roles' past states (only changes made through RAM calls, not Put…).
+//
+// Limits of this part: DescribeImages shows whether an image is encrypted
+// but not its key, and links it to no snapshot; images, snapshots and keys
+// are created only by seeding; invitations cannot be accepted; a folder
+// target reaches every directory member; ResourceOwner=OtherAccounts lists
+// nothing; the fake's account is the only owner. Errors carry HostId
+// "ram.aliyuncs.com" whatever the service.
+//
 // # Differences from RAM
 //
 // The fake models what this module needs, and no more. Known differences:

@@ -102,6 +102,9 @@ func (r *RAM) status(code string) int {
 	if c, ok := codes[code]; ok {
 		return c.status
 	}
+	if c, ok := serviceCodes[code]; ok {
+		return c.status
+	}
 	if len(code) > len("Missing") && code[:len("Missing")] == "Missing" {
 		return http.StatusBadRequest
 	}

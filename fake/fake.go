@@ -79,6 +79,7 @@ type RAM struct {
 
 	mu     sync.Mutex
 	st     *state
+	svc    *services // ECS, Resource Sharing and KMS
 	rules  []Rule
 	counts map[string]int // calls per action
 	rng    *rand.Rand
@@ -129,6 +130,7 @@ func (r *RAM) Reset() {
 
 func (r *RAM) resetLocked() {
 	r.st = newState()
+	r.svc = newServices()
 	r.rules = append([]Rule(nil), r.opts.Faults...)
 	r.counts = make(map[string]int)
 	seed := uint64(r.opts.Seed)

@@ -46,6 +46,14 @@ type Rule struct {
 	// Hold, when set, holds the call before it commits until Hold.Release
 	// is called. See Hold.
 	Hold *Hold
+
+	// ECSViewLag, when positive, holds ECS's view of RAM back: a share call
+	// the rule matches (ModifyImageSharePermission, CreateResourceShare,
+	// AssociateResourceShare) judges the share roles as RAM held them this
+	// long ago by Options.Clock, as ECS may for a while after a role or
+	// policy changes. While any rule has it, the fake keeps the share roles'
+	// past states that long. Other calls ignore it.
+	ECSViewLag time.Duration
 }
 
 // matches reports whether the rule matches the nth call of action.

@@ -388,12 +388,12 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.SignatureType",
 			fmt.Sprintf("The parameter SignatureType %q is not supported; sign with an access key.", t)}
 	}
-	if v := get("Version"); v != APIVersion {
+	if v := get("Version"); v != APIVersion && serviceHandlers[v] == nil {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidVersion",
 			fmt.Sprintf("The specified parameter Version %q is not valid; RAM serves %s.", v, APIVersion)}
 	}
 	action := get("Action")
-	if !servesAction(action) {
+	if !servesActionIn(get("Version"), action) {
 		return request{}, &gatewayError{http.StatusNotFound, "InvalidAction.NotFound",
 			fmt.Sprintf("The specified API %q is not found, please check your url and method.", action)}
 	}
@@ -438,7 +438,7 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 
 	api := make(map[string]string, len(params))
 	for k, v := range params {
-		if !sdkCommonParams[k] {
+		if apiParam(action, k) {
 			api[k] = v[0]
 		}
 	}

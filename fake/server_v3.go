@@ -86,12 +86,12 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 	}
 
 	version := h.Get(acs3.HeaderVersion)
-	if version != APIVersion {
+	if version != APIVersion && serviceHandlers[version] == nil {
 		return bad(http.StatusBadRequest, "InvalidVersion",
-			fmt.Sprintf("The specified x-acs-version %q is not valid; RAM serves %s.", clip(version), APIVersion))
+			fmt.Sprintf("The specified x-acs-version %q is not valid; the endpoint serves RAM %s and the versions of ECS, Resource Sharing and KMS the package documents.", clip(version), APIVersion))
 	}
 	action := h.Get(acs3.HeaderAction)
-	if !servesAction(action) {
+	if !servesActionIn(version, action) {
 		return bad(http.StatusNotFound, "InvalidAction.NotFound",
 			fmt.Sprintf("The specified API %q is not found, please check your url and method.", clip(action)))
 	}
@@ -145,7 +145,7 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 		if len(v) > 1 {
 			return bad(http.StatusBadRequest, "InvalidParameter", fmt.Sprintf("The parameter %q is given more than once.", clip(k)))
 		}
-		if sdkCommonParams[k] {
+		if !apiParam(action, k) {
 			return bad(http.StatusBadRequest, "InvalidParameter",
 				fmt.Sprintf("The parameter %q belongs to signature method V1 and may not be sent with a V3 signature.", k))
 		}

@@ -5,7 +5,12 @@
 //	go run ./examples/ramserver -addr 127.0.0.1:8080 \
 //		-access-key-id ID -access-key-secret SECRET \
 //		-account 1234567890123456 [-security-token TOKEN] [-latency 20ms] \
-//		[-read-timeout 30s] [-idle-timeout 2m]
+//		[-read-timeout 30s] [-idle-timeout 2m] [-seed world.json]
+//
+// The same endpoint serves ECS, Resource Sharing and KMS; -seed loads their
+// keys, images, snapshots and resource directory from a JSON file in the form
+// fake.LoadSeed documents, and a bad file stops the command with a message
+// naming the field at fault.
 //
 // It prints one line, "ramserver listening on http://ADDR", once it accepts
 // requests, and stops cleanly on SIGINT or SIGTERM. Clients must use plain

@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	latency := fs.Duration("latency", 0, "fixed delay added to every answer, such as 20ms")
 	readTimeout := fs.Duration("read-timeout", fake.DefaultReadTimeout, "longest time to read one request, body included")
 	idleTimeout := fs.Duration("idle-timeout", fake.DefaultIdleTimeout, "longest time a kept-alive connection waits for its next request")
+	seed := fs.String("seed", "", "JSON file of keys, images, snapshots and resource directory to load at start (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +70,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	// A long-running server keeps only the recent calls in its log, so that
 	// memory stays bounded.
 	ram := fake.New(&fake.Options{AccountID: *account, MaxCalls: callLogSize})
+	if err := loadSeed(ram, *seed); err != nil {
+		return err
+	}
 	opts := &fake.ServerOptions{
 		Credentials: []fake.Credential{{AccessKeyID: *keyID, AccessKeySecret: *secret, SecurityToken: *token}},
 		Latency:     *latency,

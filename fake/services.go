@@ -1,0 +1,406 @@
+package fake
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// KMS key states, as KMS spells them.
+const (
+	// KeyEnabled is the state of a key that may be used.
+	KeyEnabled = "Enabled"
+	// KeyDisabled is the state of a key that was disabled.
+	KeyDisabled = "Disabled"
+	// KeyPendingDeletion is the state of a key scheduled for deletion.
+	KeyPendingDeletion = "PendingDeletion"
+)
+
+// Resource types of Resource Sharing that the fake serves.
+const (
+	// ShareResourceImage is the Resource Sharing type of a custom image.
+	ShareResourceImage = "Image"
+	// ShareResourceSnapshot is the Resource Sharing type of a snapshot.
+	ShareResourceSnapshot = "Snapshot"
+)
+
+// Association statuses of Resource Sharing.
+const (
+	// AssociationAssociated is the status of a resource or target in force.
+	AssociationAssociated = "Associated"
+	// AssociationAssociating is the status of a target outside the resource
+	// directory whose invitation is still pending.
+	AssociationAssociating = "Associating"
+	// AssociationDisassociated is the status of a removed resource or target.
+	AssociationDisassociated = "Disassociated"
+)
+
+// Limits of the shares, as ECS and Resource Sharing publish them.
+const (
+	// MaxImageShareAccountsPerCall is how many AddAccount.N (and
+	// RemoveAccount.N) values ModifyImageSharePermission reads; it ignores
+	// the rest.
+	MaxImageShareAccountsPerCall = 10
+	// MaxImageShareAccounts is how many accounts one image may be shared with.
+	MaxImageShareAccounts = 50
+	// MaxShareEntriesPerCall is how many Targets.N, and how many
+	// Resources.N, one Resource Sharing call takes.
+	MaxShareEntriesPerCall = 5
+)
+
+// Key is a KMS key the fake holds.
+type Key struct {
+	// Region is the key's region ID, such as cn-hangzhou.
+	Region string `json:"region"`
+	// ID is the key ID: a UUID or key- followed by letters and digits.
+	ID string `json:"id"`
+	// State is KeyEnabled, KeyDisabled or KeyPendingDeletion. Empty means
+	// KeyEnabled.
+	State string `json:"state"`
+}
+
+// Image is a custom image the fake's ECS holds. An image with neither
+// KMSKeyID nor ServiceKey is unencrypted.
+type Image struct {
+	// Region is the image's region ID.
+	Region string `json:"region"`
+	// ID is the image ID, m-....
+	ID string `json:"id"`
+	// KMSKeyID is the ID of the customer key that encrypts the image.
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
+	// ServiceKey is true for an image encrypted with ECS's service key.
+	ServiceKey bool `json:"serviceKey,omitempty"`
+	// SharedWith lists, in order, the accounts the image is shared with.
+	// Put ignores it; inspection fills it.
+	SharedWith []string `json:"-"`
+}
+
+// Snapshot is a snapshot the fake's ECS holds. A snapshot with neither
+// KMSKeyID nor ServiceKey is unencrypted.
+type Snapshot struct {
+	// Region is the snapshot's region ID.
+	Region string `json:"region"`
+	// ID is the snapshot ID, s-....
+	ID string `json:"id"`
+	// KMSKeyID is the ID of the customer key that encrypts the snapshot.
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
+	// ServiceKey is true for a snapshot encrypted with ECS's service key.
+	ServiceKey bool `json:"serviceKey,omitempty"`
+}
+
+// ResourceDirectory is the resource directory the fake's account belongs
+// to, as Resource Sharing sees it.
+type ResourceDirectory struct {
+	// ID is the directory ID, rd-....
+	ID string `json:"id"`
+	// SharingEnabled is true when the account may share with the directory
+	// and its folders.
+	SharingEnabled bool `json:"sharingEnabled"`
+	// Members are the UIDs of the directory's other accounts. Sharing with
+	// them needs no invitation; sharing with the directory or a folder
+	// reaches them all (the fake does not model which folder holds whom).
+	Members []string `json:"members,omitempty"`
+	// Folders are the IDs of the directory's root (r-...) and folders
+	// (fd-...) that may be share targets.
+	Folders []string `json:"folders,omitempty"`
+}
+
+// ResourceShare is a resource share, as the inspection helpers show it.
+type ResourceShare struct {
+	// Region is the share's region ID.
+	Region string
+	// ID is the share ID, rs-....
+	ID string
+	// Name is the share's name.
+	Name string
+	// AllowExternalTargets is true when accounts outside the resource
+	// directory may be targets.
+	AllowExternalTargets bool
+	// Resources are the share's resources, in the order they were added.
+	Resources []ShareEntry
+	// Targets are the share's targets, in the order they were added.
+	Targets []ShareEntry
+}
+
+// ShareEntry is one resource or target of a resource share.
+type ShareEntry struct {
+	// Type is ShareResourceImage or ShareResourceSnapshot for a resource,
+	// and "Account", "ResourceDirectory" or "Folder" for a target.
+	Type string
+	// ID is the resource's or target's ID.
+	ID string
+	// Status is AssociationAssociated, or AssociationAssociating for an
+	// account outside the directory whose invitation is pending.
+	Status string
+	// External is true for a target outside the resource directory.
+	External bool
+	// Created is when the entry was added.
+	Created time.Time
+}
+
+// Target kinds of a ShareEntry.
+const (
+	targetAccount   = "Account"
+	targetDirectory = "ResourceDirectory"
+	targetFolder    = "Folder"
+)
+
+var (
+	regionIDFormat   = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+$`)
+	keyIDFormat      = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|key-[a-z0-9]{8,40})$`)
+	imageIDFormat    = regexp.MustCompile(`^m-[A-Za-z0-9]{4,40}$`)
+	snapshotIDFormat = regexp.MustCompile(`^s-[A-Za-z0-9]{4,40}$`)
+	accountIDFormat  = regexp.MustCompile(`^[0-9]{16}$`)
+	rdIDFormat       = regexp.MustCompile(`^rd-[A-Za-z0-9]{2,40}$`)
+	folderIDFormat   = regexp.MustCompile(`^(r|fd)-[A-Za-z0-9]{2,40}$`)
+)
+
+// imageRec is a stored image.
+type imageRec struct {
+	Image
+	shared []shareGrant // in order of sharing
+}
+
+// shareGrant is one account an image is shared with.
+type shareGrant struct {
+	account string
+	at      time.Time
+}
+
+// shareRec is a stored resource share.
+type shareRec struct {
+	region, id, name string
+	external         bool
+	created, updated time.Time
+	resources        []ShareEntry
+	targets          []ShareEntry
+}
+
+// services is the state of ECS, Resource Sharing and KMS in the account.
+type services struct {
+	keys      map[string]Key       // by key ID
+	images    map[string]*imageRec // by regional key
+	snapshots map[string]Snapshot  // by regional key
+	rd        ResourceDirectory
+	shares    map[string]*shareRec // by share ID
+	shareSeq  uint64
+	// views holds ECS's past views of RAM while a rule lags it; see
+	// ramViewLocked.
+	views []ramView
+}
+
+func newServices() *services {
+	return &services{
+		keys:      make(map[string]Key),
+		images:    make(map[string]*imageRec),
+		snapshots: make(map[string]Snapshot),
+		shares:    make(map[string]*shareRec),
+	}
+}
+
+// regional is the lookup key of a regional resource.
+func regional(region, id string) string { return region + "/" + id }
+
+// PutKey stores a KMS key, replacing one with the same ID.
+func (r *RAM) PutKey(k Key) error {
+	if k.State == "" {
+		k.State = KeyEnabled
+	}
+	if err := checkKey(k); err != "" {
+		return fmt.Errorf("fake: put key %q: %s: %w", k.ID, err, ErrInvalidSeed)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.svc.keys[k.ID] = k
+	return nil
+}
+
+func checkKey(k Key) string {
+	switch {
+	case !regionIDFormat.MatchString(k.Region):
+		return "region: not a region ID"
+	case !keyIDFormat.MatchString(k.ID):
+		return "id: not a KMS key ID"
+	case k.State != KeyEnabled && k.State != KeyDisabled && k.State != KeyPendingDeletion:
+		return "state: not Enabled, Disabled or PendingDeletion"
+	}
+	return ""
+}
+
+// PutImage stores a custom image, replacing one with the same region and
+// ID and its shares. Its key must be stored first, in its region.
+func (r *RAM) PutImage(im Image) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.checkEncryptedLocked(im.Region, im.ID, imageIDFormat, im.KMSKeyID, im.ServiceKey); err != "" {
+		return fmt.Errorf("fake: put image %q: %s: %w", im.ID, err, ErrInvalidSeed)
+	}
+	im.SharedWith = nil
+	r.svc.images[regional(im.Region, im.ID)] = &imageRec{Image: im}
+	return nil
+}
+
+// PutSnapshot stores a snapshot, replacing one with the same region and ID.
+// Its key must be stored first, in its region.
+func (r *RAM) PutSnapshot(s Snapshot) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.checkEncryptedLocked(s.Region, s.ID, snapshotIDFormat, s.KMSKeyID, s.ServiceKey); err != "" {
+		return fmt.Errorf("fake: put snapshot %q: %s: %w", s.ID, err, ErrInvalidSeed)
+	}
+	r.svc.snapshots[regional(s.Region, s.ID)] = s
+	return nil
+}
+
+func (r *RAM) checkEncryptedLocked(region, id string, idFormat *regexp.Regexp, keyID string, serviceKey bool) string {
+	switch {
+	case !regionIDFormat.MatchString(region):
+		return "region: not a region ID"
+	case !idFormat.MatchString(id):
+		return "id: malformed"
+	case keyID != "" && serviceKey:
+		return "kmsKeyId: set with serviceKey"
+	}
+	if keyID != "" {
+		k, ok := r.svc.keys[keyID]
+		if !ok {
+			return fmt.Sprintf("kmsKeyId: no key has the ID %q", keyID)
+		}
+		if k.Region != region {
+			return fmt.Sprintf("kmsKeyId: the key %q is in %s, not %s", keyID, k.Region, region)
+		}
+	}
+	return ""
+}
+
+// PutResourceDirectory sets the account's resource directory. The zero
+// ResourceDirectory means the account is in none.
+func (r *RAM) PutResourceDirectory(rd ResourceDirectory) error {
+	if rd.ID != "" && !rdIDFormat.MatchString(rd.ID) {
+		return fmt.Errorf("fake: put resource directory: id %q is malformed: %w", rd.ID, ErrInvalidSeed)
+	}
+	if rd.ID == "" && (rd.SharingEnabled || len(rd.Members) > 0 || len(rd.Folders) > 0) {
+		return fmt.Errorf("fake: put resource directory: id is empty: %w", ErrInvalidSeed)
+	}
+	for _, m := range rd.Members {
+		if !accountIDFormat.MatchString(m) {
+			return fmt.Errorf("fake: put resource directory: members: %q is not an account UID: %w", m, ErrInvalidSeed)
+		}
+	}
+	for _, f := range rd.Folders {
+		if !folderIDFormat.MatchString(f) {
+			return fmt.Errorf("fake: put resource directory: folders: %q is not a folder ID: %w", f, ErrInvalidSeed)
+		}
+	}
+	rd.Members = slices.Clone(rd.Members)
+	rd.Folders = slices.Clone(rd.Folders)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.svc.rd = rd
+	return nil
+}
+
+// Keys returns the KMS keys, sorted by ID.
+func (r *RAM) Keys() []Key {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Key, 0, len(r.svc.keys))
+	for _, k := range r.svc.keys {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b Key) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Images returns the images, sorted by region and ID, each with the
+// accounts it is shared with.
+func (r *RAM) Images() []Image {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Image, 0, len(r.svc.images))
+	for _, im := range r.svc.images {
+		out = append(out, im.view())
+	}
+	slices.SortFunc(out, func(a, b Image) int {
+		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// ImageSharedWith returns the accounts the image is shared with, in the
+// order they were added, and whether the image exists.
+func (r *RAM) ImageSharedWith(region, imageID string) ([]string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	im, ok := r.svc.images[regional(region, imageID)]
+	if !ok {
+		return nil, false
+	}
+	return im.view().SharedWith, true
+}
+
+func (im *imageRec) view() Image {
+	v := im.Image
+	v.SharedWith = make([]string, len(im.shared))
+	for i, g := range im.shared {
+		v.SharedWith[i] = g.account
+	}
+	return v
+}
+
+// Snapshots returns the snapshots, sorted by region and ID.
+func (r *RAM) Snapshots() []Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Snapshot, 0, len(r.svc.snapshots))
+	for _, s := range r.svc.snapshots {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Snapshot) int {
+		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// ResourceShares returns the resource shares, sorted by ID, with their
+// resources and targets.
+func (r *RAM) ResourceShares() []ResourceShare {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]ResourceShare, 0, len(r.svc.shares))
+	for _, s := range r.sortedSharesLocked() {
+		out = append(out, ResourceShare{
+			Region: s.region, ID: s.id, Name: s.name, AllowExternalTargets: s.external,
+			Resources: slices.Clone(s.resources), Targets: slices.Clone(s.targets),
+		})
+	}
+	return out
+}
+
+// Invitations returns, sorted, the "share/account" pairs of targets
+// outside the resource directory whose invitation is pending.
+func (r *RAM) Invitations() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, s := range r.sortedSharesLocked() {
+		for _, t := range s.targets {
+			if t.Status == AssociationAssociating {
+				out = append(out, s.id+"/"+t.ID)
+			}
+		}
+	}
+	return out
+}
+
+func (r *RAM) sortedSharesLocked() []*shareRec {
+	out := make([]*shareRec, 0, len(r.svc.shares))
+	for _, s := range r.svc.shares {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *shareRec) int { return strings.Compare(a.id, b.id) })
+	return out
+}

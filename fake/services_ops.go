@@ -1,0 +1,937 @@
+package fake
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+)
+
+// API versions of the services the fake plays beside RAM.
+const (
+	// ECSAPIVersion is the ECS API version the endpoint serves.
+	ECSAPIVersion = "2014-05-26"
+	// ResourceSharingAPIVersion is the Resource Sharing API version the
+	// endpoint serves.
+	ResourceSharingAPIVersion = "2020-01-10"
+	// KMSAPIVersion is the KMS API version the endpoint serves.
+	KMSAPIVersion = "2016-01-20"
+)
+
+// serviceHandlers maps each API version other than RAM's to the actions the
+// fake serves in it.
+var serviceHandlers = map[string]map[string]handler{
+	ECSAPIVersion: {
+		"DescribeImages":               (*RAM).describeImages,
+		"DescribeSnapshots":            (*RAM).describeSnapshots,
+		"ModifyImageSharePermission":   (*RAM).modifyImageSharePermission,
+		"DescribeImageSharePermission": (*RAM).describeImageSharePermission,
+	},
+	ResourceSharingAPIVersion: {
+		"CreateResourceShare":                     (*RAM).createResourceShare,
+		"AssociateResourceShare":                  (*RAM).associateResourceShare,
+		"DisassociateResourceShare":               (*RAM).disassociateResourceShare,
+		"ListResourceShares":                      (*RAM).listResourceShares,
+		"ListResourceShareAssociations":           (*RAM).listResourceShareAssociations,
+		"ListSharedTargets":                       (*RAM).listSharedTargets,
+		"ListSharedResources":                     (*RAM).listSharedResources,
+		"CheckSharingWithResourceDirectoryStatus": (*RAM).checkSharingWithResourceDirectoryStatus,
+	},
+	KMSAPIVersion: {
+		"DescribeKey": (*RAM).describeKey,
+	},
+}
+
+// serviceHandler returns the handler of an ECS, Resource Sharing or KMS
+// action, whatever its version.
+func serviceHandler(action string) (handler, bool) {
+	for _, hs := range serviceHandlers {
+		if h, ok := hs[action]; ok {
+			return h, true
+		}
+	}
+	return nil, false
+}
+
+// serviceCodes are the error codes of ECS, Resource Sharing and KMS, with
+// their statuses. The package documentation marks those that are inferred.
+var serviceCodes = map[string]codeInfo{
+	"InvalidImageId.NotFound":                                 {404, "The specified ImageId does not exist."},
+	"InvalidAccount.NotFound":                                 {404, "The specified account does not exist."},
+	"InvalidAccount.Forbbiden":                                {404, "An image cannot be shared with its owner."},
+	"QuotaExceed.ShareImageUser":                              {403, "The image cannot be shared with more than 50 accounts."},
+	"AssumeRoleError":                                         {403, "Requires a RAM role before sharing an encrypted resource."},
+	"InvalidParameter.KMSKeyId.CMKUnauthorized":               {403, "The KMS key is not authorized."},
+	"InvalidParameter.KMSKeyId.CMKNotEnabled":                 {403, "The KMS key is not enabled."},
+	"InvalidOperation.ServiceKeyEncryptedImageUnsupported":    {403, "An image encrypted with a service key cannot be shared."},
+	"InvalidOperation.ServiceKeyEncryptedSnapshotUnsupported": {403, "A snapshot encrypted with a service key cannot be shared."},
+	"InvalidParameter.IsPublic":                               {400, "The fake does not publish community images."},
+	"InvalidParameter.PageSize":                               {400, "The specified PageSize is out of range."},
+	"InvalidParameter.PageNumber":                             {400, "The specified PageNumber is not valid."},
+	"InvalidParameter.SnapshotIds":                            {400, "The specified SnapshotIds is not a JSON array of IDs."},
+	"InvalidParameter.ResourceShareName":                      {400, "The specified ResourceShareName is not valid."},
+	"InvalidParameter.ResourceOwner":                          {400, "The specified ResourceOwner is not valid."},
+	"InvalidParameter.AssociationType":                        {400, "The specified AssociationType is not valid."},
+	"InvalidParameter.MaxResults":                             {400, "The specified MaxResults is out of range."},
+	"InvalidParameter.NextToken":                              {400, "The specified NextToken is not valid."},
+	"InvalidParameter.ResourceType":                           {400, "The specified ResourceType is not supported."},
+	"InvalidParameter.Resources":                              {400, "The specified Resources are not valid."},
+	"InvalidParameter.Targets":                                {400, "The specified Targets are not valid."},
+	"InvalidParameter.AllowExternalTargets":                   {400, "The specified AllowExternalTargets is not valid."},
+	"EntityNotExists.ResourceShare":                           {404, "The specified resource share does not exist."},
+	"EntityNotExists.Resource":                                {404, "The specified resource does not exist."},
+	"EntityNotExists.Target":                                  {404, "The specified target does not exist."},
+	"OperationDenied.SharingWithRdDisabled":                   {403, "Sharing with the resource directory is not enabled."},
+	"OperationDenied.ExternalTargetsNotAllowed":               {403, "The resource share does not allow targets outside the resource directory."},
+	"Forbidden.KeyNotFound":                                   {404, "The specified Key is not found."},
+}
+
+// ---- ECS ----
+
+type ecsDiskMapping struct {
+	Type      string `json:"Type"`
+	Encrypted bool   `json:"Encrypted"`
+}
+
+type ecsImage struct {
+	ImageID            string `json:"ImageId"`
+	ImageOwnerAlias    string `json:"ImageOwnerAlias"`
+	Status             string `json:"Status"`
+	IsSelfShared       string `json:"IsSelfShared"`
+	DiskDeviceMappings struct {
+		DiskDeviceMapping []ecsDiskMapping `json:"DiskDeviceMapping"`
+	} `json:"DiskDeviceMappings"`
+}
+
+type bodyImages struct {
+	RequestID  string `json:"RequestId"`
+	RegionID   string `json:"RegionId"`
+	PageNumber int    `json:"PageNumber"`
+	PageSize   int    `json:"PageSize"`
+	TotalCount int    `json:"TotalCount"`
+	Images     struct {
+		Image []ecsImage `json:"Image"`
+	} `json:"Images"`
+}
+
+// pageOf reads PageNumber and PageSize (1 to 100, default 10) and returns
+// the page of n items as [from, to).
+func pageOf(p params, n int) (num, size, from, to int, e *apiError) {
+	num, size = 1, 10
+	if v, ok := p["PageNumber"]; ok {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 1 {
+			return 0, 0, 0, 0, newServiceError("InvalidParameter.PageNumber")
+		}
+		num = x
+	}
+	if v, ok := p["PageSize"]; ok {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 1 || x > 100 {
+			return 0, 0, 0, 0, newServiceError("InvalidParameter.PageSize")
+		}
+		size = x
+	}
+	from = min((num-1)*size, n)
+	to = min(from+size, n)
+	return num, size, from, to, nil
+}
+
+func newServiceError(code string) *apiError {
+	return &apiError{Code: code, Message: serviceCodes[code].message}
+}
+
+func region(p params) (string, *apiError) {
+	v := p["RegionId"]
+	if v == "" {
+		return "", missing("RegionId")
+	}
+	return v, nil
+}
+
+func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	var want []string
+	if v := p["ImageId"]; v != "" {
+		want = strings.Split(v, ",")
+	}
+	var ims []*imageRec
+	for _, im := range r.svc.images {
+		if im.Region == reg && (want == nil || slices.Contains(want, im.ID)) {
+			ims = append(ims, im)
+		}
+	}
+	slices.SortFunc(ims, func(a, b *imageRec) int { return strings.Compare(a.ID, b.ID) })
+	num, size, from, to, e := pageOf(p, len(ims))
+	if e != nil {
+		return nil, e
+	}
+	b := bodyImages{RequestID: rid, RegionID: reg, PageNumber: num, PageSize: size, TotalCount: len(ims)}
+	b.Images.Image = []ecsImage{}
+	for _, im := range ims[from:to] {
+		ei := ecsImage{ImageID: im.ID, ImageOwnerAlias: "self", Status: "Available", IsSelfShared: "False"}
+		if len(im.shared) > 0 {
+			ei.IsSelfShared = "True"
+		}
+		ei.DiskDeviceMappings.DiskDeviceMapping = []ecsDiskMapping{{Type: "system", Encrypted: im.KMSKeyID != "" || im.ServiceKey}}
+		b.Images.Image = append(b.Images.Image, ei)
+	}
+	return b, nil
+}
+
+type ecsSnapshot struct {
+	SnapshotID string `json:"SnapshotId"`
+	Status     string `json:"Status"`
+	Encrypted  bool   `json:"Encrypted"`
+	KMSKeyID   string `json:"KMSKeyId"`
+}
+
+type bodySnapshots struct {
+	RequestID  string `json:"RequestId"`
+	PageNumber int    `json:"PageNumber"`
+	PageSize   int    `json:"PageSize"`
+	TotalCount int    `json:"TotalCount"`
+	NextToken  string `json:"NextToken"`
+	Snapshots  struct {
+		Snapshot []ecsSnapshot `json:"Snapshot"`
+	} `json:"Snapshots"`
+}
+
+func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	var want []string
+	if v := p["SnapshotIds"]; v != "" {
+		if err := json.Unmarshal([]byte(v), &want); err != nil || len(want) == 0 {
+			return nil, newServiceError("InvalidParameter.SnapshotIds")
+		}
+	}
+	var ss []Snapshot
+	for _, s := range r.svc.snapshots {
+		if s.Region != reg || (want != nil && !slices.Contains(want, s.ID)) {
+			continue
+		}
+		if v := p["KMSKeyId"]; v != "" && s.KMSKeyID != v {
+			continue
+		}
+		if v := p["Encrypted"]; v != "" && strconv.FormatBool(s.KMSKeyID != "" || s.ServiceKey) != strings.ToLower(v) {
+			continue
+		}
+		ss = append(ss, s)
+	}
+	slices.SortFunc(ss, func(a, b Snapshot) int { return strings.Compare(a.ID, b.ID) })
+	num, size, from, to, e := pageOf(p, len(ss))
+	if e != nil {
+		return nil, e
+	}
+	b := bodySnapshots{RequestID: rid, PageNumber: num, PageSize: size, TotalCount: len(ss)}
+	b.Snapshots.Snapshot = []ecsSnapshot{}
+	for _, s := range ss[from:to] {
+		b.Snapshots.Snapshot = append(b.Snapshots.Snapshot, ecsSnapshot{
+			SnapshotID: s.ID, Status: "accomplished", Encrypted: s.KMSKeyID != "" || s.ServiceKey, KMSKeyID: s.KMSKeyID,
+		})
+	}
+	return b, nil
+}
+
+// repeated reads Name.1, Name.2, ... up to limit values (0: no limit),
+// stopping at the first gap, and reports how many were given in all.
+func repeated(p params, name string, limit int) (vals []string, given int) {
+	for i := 1; ; i++ {
+		v, ok := p[name+"."+strconv.Itoa(i)]
+		if !ok {
+			return vals, given
+		}
+		given++
+		if limit == 0 || len(vals) < limit {
+			vals = append(vals, v)
+		}
+	}
+}
+
+func (r *RAM) modifyImageSharePermission(p params, rid string, now time.Time) (any, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	id := p["ImageId"]
+	if id == "" {
+		return nil, missing("ImageId")
+	}
+	if v := p["IsPublic"]; strings.EqualFold(v, "true") {
+		return nil, newServiceError("InvalidParameter.IsPublic")
+	}
+	im, ok := r.svc.images[regional(reg, id)]
+	if !ok {
+		return nil, newServiceError("InvalidImageId.NotFound")
+	}
+	add, _ := repeated(p, "AddAccount", MaxImageShareAccountsPerCall)
+	remove, _ := repeated(p, "RemoveAccount", MaxImageShareAccountsPerCall)
+	for _, a := range slices.Concat(add, remove) {
+		if !accountIDFormat.MatchString(a) {
+			return nil, errorf("InvalidAccount.NotFound", "The specified account %q does not exist.", a)
+		}
+	}
+	if slices.Contains(add, r.opts.AccountID) {
+		return nil, newServiceError("InvalidAccount.Forbbiden")
+	}
+	next := slices.Clone(im.shared)
+	next = slices.DeleteFunc(next, func(g shareGrant) bool { return slices.Contains(remove, g.account) })
+	var fresh []string
+	for _, a := range add {
+		if !slices.ContainsFunc(next, func(g shareGrant) bool { return g.account == a }) && !slices.Contains(fresh, a) {
+			fresh = append(fresh, a)
+		}
+	}
+	if len(fresh) > 0 {
+		if im.ServiceKey {
+			return nil, newServiceError("InvalidOperation.ServiceKeyEncryptedImageUnsupported")
+		}
+		if len(next)+len(fresh) > MaxImageShareAccounts {
+			return nil, newServiceError("QuotaExceed.ShareImageUser")
+		}
+		if im.KMSKeyID != "" {
+			if e := r.checkShareKeyLocked(rid, encryptperm.ResourceImage, im.KMSKeyID, fresh, now); e != nil {
+				return nil, e
+			}
+		}
+	}
+	for _, a := range fresh {
+		next = append(next, shareGrant{account: a, at: now})
+	}
+	im.shared = next
+	return bodyRequestID{rid}, nil
+}
+
+// checkShareKeyLocked plays ECS before it shares a resource encrypted with
+// keyID: the key must be enabled, and the share role must let ECS in each
+// recipient account use it.
+func (r *RAM) checkShareKeyLocked(rid string, res encryptperm.ResourceType, keyID string, recipients []string, now time.Time) *apiError {
+	k, ok := r.svc.keys[keyID]
+	if !ok || k.State != KeyEnabled {
+		return newServiceError("InvalidParameter.KMSKeyId.CMKNotEnabled")
+	}
+	for _, a := range recipients {
+		if e := r.judgeShareLocked(rid, res, k, a, now); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+type bodyImageShares struct {
+	RequestID   string `json:"RequestId"`
+	RegionID    string `json:"RegionId"`
+	ImageID     string `json:"ImageId"`
+	PageNumber  int    `json:"PageNumber"`
+	PageSize    int    `json:"PageSize"`
+	TotalCount  int    `json:"TotalCount"`
+	ShareGroups struct {
+		ShareGroup []struct{} `json:"ShareGroup"`
+	} `json:"ShareGroups"`
+	Accounts struct {
+		Account []ecsAccount `json:"Account"`
+	} `json:"Accounts"`
+}
+
+type ecsAccount struct {
+	AliyunID   string `json:"AliyunId"`
+	SharedTime string `json:"SharedTime"`
+}
+
+func (r *RAM) describeImageSharePermission(p params, rid string, _ time.Time) (any, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	id := p["ImageId"]
+	if id == "" {
+		return nil, missing("ImageId")
+	}
+	im, ok := r.svc.images[regional(reg, id)]
+	if !ok {
+		return nil, newServiceError("InvalidImageId.NotFound")
+	}
+	num, size, from, to, e := pageOf(p, len(im.shared))
+	if e != nil {
+		return nil, e
+	}
+	b := bodyImageShares{RequestID: rid, RegionID: reg, ImageID: id, PageNumber: num, PageSize: size, TotalCount: len(im.shared)}
+	b.ShareGroups.ShareGroup = []struct{}{}
+	b.Accounts.Account = []ecsAccount{}
+	for _, g := range im.shared[from:to] {
+		b.Accounts.Account = append(b.Accounts.Account, ecsAccount{AliyunID: g.account, SharedTime: formatDate(g.at)})
+	}
+	return b, nil
+}
+
+// ---- KMS ----
+
+type bodyKey struct {
+	RequestID   string `json:"RequestId"`
+	KeyMetadata struct {
+		KeyID           string `json:"KeyId"`
+		Arn             string `json:"Arn"`
+		KeyState        string `json:"KeyState"`
+		KeyUsage        string `json:"KeyUsage"`
+		KeySpec         string `json:"KeySpec"`
+		Origin          string `json:"Origin"`
+		Creator         string `json:"Creator"`
+		ProtectionLevel string `json:"ProtectionLevel"`
+	} `json:"KeyMetadata"`
+}
+
+func (r *RAM) describeKey(p params, rid string, _ time.Time) (any, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	id := p["KeyId"]
+	if id == "" {
+		return nil, missing("KeyId")
+	}
+	k, ok := r.svc.keys[id]
+	if !ok || k.Region != reg {
+		return nil, errorf("Forbidden.KeyNotFound", "The specified Key %q is not found in %s.", id, reg)
+	}
+	b := bodyKey{RequestID: rid}
+	m := &b.KeyMetadata
+	m.KeyID, m.KeyState = k.ID, k.State
+	m.Arn = encryptperm.Key{Region: k.Region, Owner: r.opts.AccountID, ID: k.ID}.ARN()
+	m.KeyUsage, m.KeySpec, m.Origin, m.ProtectionLevel = "ENCRYPT/DECRYPT", "Aliyun_AES_256", "Aliyun_KMS", "SOFTWARE"
+	m.Creator = r.opts.AccountID
+	return b, nil
+}
+
+// ---- Resource Sharing ----
+
+// validShareName reports whether s is a resource share name: 1 to 50
+// letters, digits, periods, underscores and hyphens.
+func validShareName(s string) bool {
+	if len(s) < 1 || len(s) > 50 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// shareEntries reads and checks the Resources.N and Targets.N of a call.
+func shareEntries(p params) (res []ShareEntry, targets []ShareEntry, e *apiError) {
+	for i := 1; ; i++ {
+		pre := "Resources." + strconv.Itoa(i) + "."
+		id, okID := p[pre+"ResourceId"]
+		typ, okType := p[pre+"ResourceType"]
+		if !okID && !okType {
+			break
+		}
+		if id == "" || typ == "" {
+			return nil, nil, errorf("InvalidParameter.Resources", "Resources.%d.ResourceId and Resources.%d.ResourceType must be given together.", i, i)
+		}
+		if typ != ShareResourceImage && typ != ShareResourceSnapshot {
+			return nil, nil, errorf("InvalidParameter.ResourceType", "The resource type %q is not supported: the fake shares Image and Snapshot.", typ)
+		}
+		res = append(res, ShareEntry{Type: typ, ID: id, Status: AssociationAssociated})
+	}
+	if len(res) > MaxShareEntriesPerCall {
+		return nil, nil, errorf("InvalidParameter.Resources", "At most %d resources can be given in one call.", MaxShareEntriesPerCall)
+	}
+	ts, given := repeated(p, "Targets", 0)
+	if given > MaxShareEntriesPerCall {
+		return nil, nil, errorf("InvalidParameter.Targets", "At most %d targets can be given in one call.", MaxShareEntriesPerCall)
+	}
+	for _, t := range ts {
+		switch {
+		case accountIDFormat.MatchString(t):
+			targets = append(targets, ShareEntry{Type: targetAccount, ID: t})
+		case rdIDFormat.MatchString(t):
+			targets = append(targets, ShareEntry{Type: targetDirectory, ID: t})
+		case folderIDFormat.MatchString(t):
+			targets = append(targets, ShareEntry{Type: targetFolder, ID: t})
+		default:
+			return nil, nil, errorf("InvalidParameter.Targets", "The target %q is not an account, resource directory or folder ID.", t)
+		}
+	}
+	return res, targets, nil
+}
+
+// admitLocked checks new resources and targets of share s (already holding
+// the rest) and fills each target's status. It plays Resource Sharing and,
+// for encrypted resources, ECS consulting RAM.
+func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, now time.Time) *apiError {
+	rd := r.svc.rd
+	for i, t := range targets {
+		switch t.Type {
+		case targetAccount:
+			if t.ID == r.opts.AccountID {
+				return errorf("InvalidParameter.Targets", "A resource cannot be shared with its owner %s.", t.ID)
+			}
+			if !slices.Contains(rd.Members, t.ID) {
+				if !s.external {
+					return newServiceError("OperationDenied.ExternalTargetsNotAllowed")
+				}
+				targets[i].External = true
+				targets[i].Status = AssociationAssociating
+				continue
+			}
+		case targetDirectory:
+			if t.ID != rd.ID {
+				return errorf("EntityNotExists.Target", "The resource directory %q is not the account's.", t.ID)
+			}
+			if !rd.SharingEnabled {
+				return newServiceError("OperationDenied.SharingWithRdDisabled")
+			}
+		case targetFolder:
+			if rd.ID == "" || !slices.Contains(rd.Folders, t.ID) {
+				return errorf("EntityNotExists.Target", "The folder %q is not in the account's resource directory.", t.ID)
+			}
+			if !rd.SharingEnabled {
+				return newServiceError("OperationDenied.SharingWithRdDisabled")
+			}
+		}
+		targets[i].Status = AssociationAssociated
+	}
+	// Every recipient of every resource, old and new, after the call.
+	allRes := slices.Concat(s.resources, res)
+	allTargets := slices.Concat(s.targets, targets)
+	var recipients []string
+	for _, t := range allTargets {
+		if t.Type == targetAccount {
+			recipients = append(recipients, t.ID)
+		} else {
+			recipients = append(recipients, rd.Members...)
+		}
+	}
+	slices.Sort(recipients)
+	recipients = slices.Compact(recipients)
+	for _, x := range allRes {
+		keyID, serviceKey, ok := r.resourceKeyLocked(s.region, x)
+		if !ok {
+			return errorf("EntityNotExists.Resource", "The %s %q does not exist in %s.", strings.ToLower(x.Type), x.ID, s.region)
+		}
+		if len(recipients) == 0 || (!slices.Contains(res, x) && len(targets) == 0) {
+			continue
+		}
+		if serviceKey {
+			if x.Type == ShareResourceImage {
+				return newServiceError("InvalidOperation.ServiceKeyEncryptedImageUnsupported")
+			}
+			return newServiceError("InvalidOperation.ServiceKeyEncryptedSnapshotUnsupported")
+		}
+		if keyID != "" {
+			kind := encryptperm.ResourceSnapshot
+			if x.Type == ShareResourceImage {
+				kind = encryptperm.ResourceImage
+			}
+			if e := r.checkShareKeyLocked(rid, kind, keyID, recipients, now); e != nil {
+				return e
+			}
+		}
+	}
+	for i := range res {
+		res[i].Created = now
+	}
+	for i := range targets {
+		targets[i].Created = now
+	}
+	return nil
+}
+
+// resourceKeyLocked finds a shared resource and its encryption.
+func (r *RAM) resourceKeyLocked(reg string, x ShareEntry) (keyID string, serviceKey, ok bool) {
+	if x.Type == ShareResourceImage {
+		im, ok := r.svc.images[regional(reg, x.ID)]
+		if !ok {
+			return "", false, false
+		}
+		return im.KMSKeyID, im.ServiceKey, true
+	}
+	s, ok := r.svc.snapshots[regional(reg, x.ID)]
+	return s.KMSKeyID, s.ServiceKey, ok
+}
+
+type rsShare struct {
+	ResourceShareID      string `json:"ResourceShareId"`
+	ResourceShareName    string `json:"ResourceShareName"`
+	ResourceShareOwner   string `json:"ResourceShareOwner"`
+	ResourceShareStatus  string `json:"ResourceShareStatus"`
+	AllowExternalTargets bool   `json:"AllowExternalTargets"`
+	CreateTime           string `json:"CreateTime"`
+	UpdateTime           string `json:"UpdateTime"`
+}
+
+func (s *shareRec) body(owner string) rsShare {
+	return rsShare{s.id, s.name, owner, "Active", s.external, formatDate(s.created), formatDate(s.updated)}
+}
+
+type bodyShare struct {
+	RequestID     string  `json:"RequestId"`
+	ResourceShare rsShare `json:"ResourceShare"`
+}
+
+func (r *RAM) createResourceShare(p params, rid string, now time.Time) (any, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	name := p["ResourceShareName"]
+	if name == "" {
+		return nil, missing("ResourceShareName")
+	}
+	if !validShareName(name) {
+		return nil, newServiceError("InvalidParameter.ResourceShareName")
+	}
+	ext := false
+	if v, ok := p["AllowExternalTargets"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, newServiceError("InvalidParameter.AllowExternalTargets")
+		}
+		ext = b
+	}
+	res, targets, e := shareEntries(p)
+	if e != nil {
+		return nil, e
+	}
+	s := &shareRec{region: reg, name: name, external: ext, created: now, updated: now}
+	if e := r.admitLocked(rid, s, res, targets, now); e != nil {
+		return nil, e
+	}
+	r.svc.shareSeq++
+	s.id = fmt.Sprintf("rs-%010X", mix(r.svc.shareSeq^uint64(r.opts.Seed))&0xffffffffff)
+	s.resources, s.targets = res, targets
+	r.svc.shares[s.id] = s
+	return bodyShare{rid, s.body(r.opts.AccountID)}, nil
+}
+
+type rsAssociation struct {
+	ResourceShareID          string   `json:"ResourceShareId"`
+	ResourceShareName        string   `json:"ResourceShareName"`
+	EntityID                 string   `json:"EntityId"`
+	EntityType               string   `json:"EntityType"`
+	AssociationType          string   `json:"AssociationType"`
+	AssociationStatus        string   `json:"AssociationStatus"`
+	AssociationStatusMessage string   `json:"AssociationStatusMessage"`
+	External                 bool     `json:"External"`
+	CreateTime               string   `json:"CreateTime"`
+	UpdateTime               string   `json:"UpdateTime"`
+	AssociationFailedDetails []string `json:"AssociationFailedDetails"`
+}
+
+func association(s *shareRec, x ShareEntry, assocType, status string, now time.Time) rsAssociation {
+	return rsAssociation{
+		ResourceShareID: s.id, ResourceShareName: s.name, EntityID: x.ID, EntityType: x.Type,
+		AssociationType: assocType, AssociationStatus: status, External: x.External,
+		CreateTime: formatDate(x.Created), UpdateTime: formatDate(now), AssociationFailedDetails: []string{},
+	}
+}
+
+type bodyAssociations struct {
+	RequestID                 string          `json:"RequestId"`
+	NextToken                 string          `json:"NextToken,omitempty"`
+	ResourceShareAssociations []rsAssociation `json:"ResourceShareAssociations"`
+}
+
+func (r *RAM) shareOf(p params) (*shareRec, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	id := p["ResourceShareId"]
+	if id == "" {
+		return nil, missing("ResourceShareId")
+	}
+	s, ok := r.svc.shares[id]
+	if !ok || s.region != reg {
+		return nil, newServiceError("EntityNotExists.ResourceShare")
+	}
+	return s, nil
+}
+
+func (r *RAM) associateResourceShare(p params, rid string, now time.Time) (any, *apiError) {
+	s, e := r.shareOf(p)
+	if e != nil {
+		return nil, e
+	}
+	res, targets, e := shareEntries(p)
+	if e != nil {
+		return nil, e
+	}
+	has := func(list []ShareEntry, x ShareEntry) bool {
+		return slices.ContainsFunc(list, func(y ShareEntry) bool { return y.Type == x.Type && y.ID == x.ID })
+	}
+	res = slices.DeleteFunc(res, func(x ShareEntry) bool { return has(s.resources, x) })
+	targets = slices.DeleteFunc(targets, func(x ShareEntry) bool { return has(s.targets, x) })
+	if e := r.admitLocked(rid, s, res, targets, now); e != nil {
+		return nil, e
+	}
+	s.resources = append(s.resources, res...)
+	s.targets = append(s.targets, targets...)
+	s.updated = now
+	b := bodyAssociations{RequestID: rid, ResourceShareAssociations: []rsAssociation{}}
+	for _, x := range res {
+		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, x, "Resource", x.Status, now))
+	}
+	for _, x := range targets {
+		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, x, "Target", x.Status, now))
+	}
+	return b, nil
+}
+
+func (r *RAM) disassociateResourceShare(p params, rid string, now time.Time) (any, *apiError) {
+	s, e := r.shareOf(p)
+	if e != nil {
+		return nil, e
+	}
+	res, targets, e := shareEntries(p)
+	if e != nil {
+		return nil, e
+	}
+	find := func(list []ShareEntry, x ShareEntry) int {
+		return slices.IndexFunc(list, func(y ShareEntry) bool { return y.Type == x.Type && y.ID == x.ID })
+	}
+	for _, x := range slices.Concat(res, targets) {
+		if find(s.resources, x) < 0 && find(s.targets, x) < 0 {
+			return nil, errorf("EntityNotExists.Resource", "%s %q is not associated with the resource share %s.", x.Type, x.ID, s.id)
+		}
+	}
+	b := bodyAssociations{RequestID: rid, ResourceShareAssociations: []rsAssociation{}}
+	for _, x := range res {
+		i := find(s.resources, x)
+		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, s.resources[i], "Resource", AssociationDisassociated, now))
+		s.resources = slices.Delete(s.resources, i, i+1)
+	}
+	for _, x := range targets {
+		i := find(s.targets, x)
+		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, s.targets[i], "Target", AssociationDisassociated, now))
+		s.targets = slices.Delete(s.targets, i, i+1)
+	}
+	s.updated = now
+	return b, nil
+}
+
+// pageTokens reads MaxResults (1 to 100, default 20) and NextToken (an
+// offset the fake issued) and returns the page of n items as [from, to)
+// and the next token.
+func pageTokens(p params, n int) (from, to int, next string, e *apiError) {
+	size := 20
+	if v, ok := p["MaxResults"]; ok {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 1 || x > 100 {
+			return 0, 0, "", newServiceError("InvalidParameter.MaxResults")
+		}
+		size = x
+	}
+	if v := p["NextToken"]; v != "" {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 1 || x > n {
+			return 0, 0, "", newServiceError("InvalidParameter.NextToken")
+		}
+		from = x
+	}
+	to = min(from+size, n)
+	if to < n {
+		next = strconv.Itoa(to)
+	}
+	return from, to, next, nil
+}
+
+// ownedShares returns, sorted, the region's shares that ResourceShareIds
+// names (all when absent). ResourceOwner must be Self or OtherAccounts; the
+// fake's account receives no shares, so OtherAccounts gives none.
+func (r *RAM) ownedShares(p params, ownerRequired bool) ([]*shareRec, *apiError) {
+	reg, e := region(p)
+	if e != nil {
+		return nil, e
+	}
+	owner, ok := p["ResourceOwner"]
+	if ownerRequired && !ok {
+		return nil, missing("ResourceOwner")
+	}
+	if ok && owner != "Self" && owner != "OtherAccounts" {
+		return nil, newServiceError("InvalidParameter.ResourceOwner")
+	}
+	if owner == "OtherAccounts" {
+		return nil, nil
+	}
+	ids, _ := repeated(p, "ResourceShareIds", 0)
+	var out []*shareRec
+	for _, s := range r.sortedSharesLocked() {
+		if s.region == reg && (ids == nil || slices.Contains(ids, s.id)) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+type bodyShares struct {
+	RequestID      string    `json:"RequestId"`
+	NextToken      string    `json:"NextToken,omitempty"`
+	ResourceShares []rsShare `json:"ResourceShares"`
+}
+
+func (r *RAM) listResourceShares(p params, rid string, _ time.Time) (any, *apiError) {
+	ss, e := r.ownedShares(p, true)
+	if e != nil {
+		return nil, e
+	}
+	ss = slices.DeleteFunc(ss, func(s *shareRec) bool {
+		n := p["ResourceShareName"]
+		st := p["ResourceShareStatus"]
+		return (n != "" && s.name != n) || (st != "" && st != "Active")
+	})
+	from, to, next, e := pageTokens(p, len(ss))
+	if e != nil {
+		return nil, e
+	}
+	b := bodyShares{RequestID: rid, NextToken: next, ResourceShares: []rsShare{}}
+	for _, s := range ss[from:to] {
+		b.ResourceShares = append(b.ResourceShares, s.body(r.opts.AccountID))
+	}
+	return b, nil
+}
+
+func (r *RAM) listResourceShareAssociations(p params, rid string, now time.Time) (any, *apiError) {
+	typ := p["AssociationType"]
+	if typ == "" {
+		return nil, missing("AssociationType")
+	}
+	if typ != "Resource" && typ != "Target" {
+		return nil, newServiceError("InvalidParameter.AssociationType")
+	}
+	ss, e := r.ownedShares(p, false)
+	if e != nil {
+		return nil, e
+	}
+	var all []rsAssociation
+	for _, s := range ss {
+		list := s.resources
+		if typ == "Target" {
+			list = s.targets
+		}
+		for _, x := range list {
+			if (p["ResourceId"] != "" && (typ != "Resource" || x.ID != p["ResourceId"])) ||
+				(p["Target"] != "" && (typ != "Target" || x.ID != p["Target"])) ||
+				(p["AssociationStatus"] != "" && x.Status != p["AssociationStatus"]) {
+				continue
+			}
+			a := association(s, x, typ, x.Status, now)
+			a.UpdateTime = formatDate(x.Created)
+			all = append(all, a)
+		}
+	}
+	from, to, next, e := pageTokens(p, len(all))
+	if e != nil {
+		return nil, e
+	}
+	b := bodyAssociations{RequestID: rid, NextToken: next, ResourceShareAssociations: []rsAssociation{}}
+	b.ResourceShareAssociations = append(b.ResourceShareAssociations, all[from:to]...)
+	return b, nil
+}
+
+type rsTarget struct {
+	ResourceShareID string `json:"ResourceShareId"`
+	TargetID        string `json:"TargetId"`
+	External        bool   `json:"External"`
+	CreateTime      string `json:"CreateTime"`
+	UpdateTime      string `json:"UpdateTime"`
+}
+
+type bodyTargets struct {
+	RequestID     string     `json:"RequestId"`
+	NextToken     string     `json:"NextToken,omitempty"`
+	SharedTargets []rsTarget `json:"SharedTargets"`
+}
+
+func (r *RAM) listSharedTargets(p params, rid string, _ time.Time) (any, *apiError) {
+	ss, e := r.ownedShares(p, true)
+	if e != nil {
+		return nil, e
+	}
+	want, _ := repeated(p, "Targets", 0)
+	var all []rsTarget
+	for _, s := range ss {
+		if id := p["ResourceId"]; id != "" && !slices.ContainsFunc(s.resources, func(x ShareEntry) bool {
+			return x.ID == id && (p["ResourceType"] == "" || x.Type == p["ResourceType"])
+		}) {
+			continue
+		}
+		for _, t := range s.targets {
+			if want != nil && !slices.Contains(want, t.ID) {
+				continue
+			}
+			all = append(all, rsTarget{s.id, t.ID, t.External, formatDate(t.Created), formatDate(t.Created)})
+		}
+	}
+	from, to, next, e := pageTokens(p, len(all))
+	if e != nil {
+		return nil, e
+	}
+	b := bodyTargets{RequestID: rid, NextToken: next, SharedTargets: []rsTarget{}}
+	b.SharedTargets = append(b.SharedTargets, all[from:to]...)
+	return b, nil
+}
+
+type rsResource struct {
+	ResourceShareID       string `json:"ResourceShareId"`
+	ResourceID            string `json:"ResourceId"`
+	ResourceType          string `json:"ResourceType"`
+	ResourceStatus        string `json:"ResourceStatus"`
+	ResourceStatusMessage string `json:"ResourceStatusMessage"`
+	CreateTime            string `json:"CreateTime"`
+	UpdateTime            string `json:"UpdateTime"`
+}
+
+type bodyResources struct {
+	RequestID       string       `json:"RequestId"`
+	NextToken       string       `json:"NextToken,omitempty"`
+	SharedResources []rsResource `json:"SharedResources"`
+}
+
+func (r *RAM) listSharedResources(p params, rid string, _ time.Time) (any, *apiError) {
+	ss, e := r.ownedShares(p, true)
+	if e != nil {
+		return nil, e
+	}
+	ids, _ := repeated(p, "ResourceIds", 0)
+	var all []rsResource
+	for _, s := range ss {
+		if t := p["Target"]; t != "" && !slices.ContainsFunc(s.targets, func(x ShareEntry) bool { return x.ID == t }) {
+			continue
+		}
+		for _, x := range s.resources {
+			if (ids != nil && !slices.Contains(ids, x.ID)) || (p["ResourceType"] != "" && x.Type != p["ResourceType"]) {
+				continue
+			}
+			all = append(all, rsResource{s.id, x.ID, x.Type, "Available", "", formatDate(x.Created), formatDate(x.Created)})
+		}
+	}
+	from, to, next, e := pageTokens(p, len(all))
+	if e != nil {
+		return nil, e
+	}
+	b := bodyResources{RequestID: rid, NextToken: next, SharedResources: []rsResource{}}
+	b.SharedResources = append(b.SharedResources, all[from:to]...)
+	return b, nil
+}
+
+type bodyRDStatus struct {
+	RequestID           string `json:"RequestId"`
+	EnableSharingWithRd bool   `json:"EnableSharingWithRd"`
+}
+
+func (r *RAM) checkSharingWithResourceDirectoryStatus(_ params, rid string, _ time.Time) (any, *apiError) {
+	return bodyRDStatus{rid, r.svc.rd.ID != "" && r.svc.rd.SharingEnabled}, nil
+}

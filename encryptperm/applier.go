@@ -151,9 +151,13 @@ func NewApplier(ramClient RAM, opts *Options) Applier {
 }
 
 func newEngine(clients []*client, o Options, owned bool) *engine {
+	return newEngineOn(newPool(clients), o, owned)
+}
+
+func newEngineOn(p *pool, o Options, owned bool) *engine {
 	return &engine{
 		c: &caller{
-			pool: newPool(clients), opts: o, logger: o.Logger, observer: o.Observer,
+			pool: p, opts: o, logger: o.Logger, observer: o.Observer,
 			now: time.Now,
 		},
 		opts:  o,
@@ -162,11 +166,12 @@ func newEngine(clients []*client, o Options, owned bool) *engine {
 	}
 }
 
-// NewRAMApplier returns an Applier that builds its own SDK clients, a small
-// pool of them (Options.Clients) so that independent reads run in parallel,
-// from Options.Credential, Endpoint, Scheme, Transport and RegionID. The SDK's
-// own auto-retry is off; the engine retries. When a context ends, the request
-// in flight is aborted.
+// NewRAMApplier returns an Applier that builds its own SDK clients from
+// Options.Credential, Endpoint, Scheme, Transport and RegionID: one at once,
+// and more as the work needs them, up to Options.Clients, so that
+// independent calls (the reads of every role of an Apply, a Check's reads)
+// go out together. The SDK's own auto-retry is off; the engine retries. When
+// a context ends, the request in flight is aborted.
 func NewRAMApplier(opts *Options) (Applier, error) {
 	o := opts.withDefaults()
 	scheme := strings.ToUpper(o.Scheme)
@@ -184,13 +189,16 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	}
 	base := o.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep a connection for each client the pool may hold, so that a
+		// level of parallel calls does not open them again.
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, o.Clients)
+		base = t
 	}
 	// The SDK fills its package-level endpoint table on first use without a
 	// lock, so two clients built at once race; build it once, first.
 	sdkEndpointTable.Do(func() { ram.GetEndpointMap() })
-	clients := make([]*client, 0, o.Clients)
-	for range o.Clients {
+	mk := func() (*client, error) {
 		ct := &ctxTransport{base: base}
 		cfg := sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false)
 		cfg.Transport = ct
@@ -201,9 +209,13 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		if o.Endpoint != "" {
 			c.Domain = o.Endpoint
 		}
-		clients = append(clients, &client{ram: c, ctxt: ct})
+		return &client{ram: c, ctxt: ct}, nil
 	}
-	return newEngine(clients, o, true), nil
+	first, err := mk()
+	if err != nil {
+		return nil, err
+	}
+	return newEngineOn(newGrowingPool(first, o.Clients, mk), o, true), nil
 }
 
 // sdkEndpointTable guards the first use of the SDK's endpoint table (see
@@ -535,7 +547,7 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 			}
 			return res, err
 		}
-		unknown, err := e.execute(ctx, rec, rp, res)
+		proven, unknown, err := e.execute(ctx, rec, rp, res, st)
 		if err != nil && !unknown {
 			return res, err
 		}
@@ -545,6 +557,12 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 		wroteClean = err == nil
 		if err != nil {
 			lastErr = err
+		}
+		if proven != nil {
+			// The answers (and the reads made beside the writes) prove
+			// what RAM holds now: no read of its own is needed.
+			st = proven
+			continue
 		}
 		// Read again every policy this round wrote to, named by the grants
 		// or not (a spread can reach a numbered policy that exists but is
@@ -680,9 +698,19 @@ func summaries(cs []Change) string {
 // dependencies allow. It returns unknown=true with the error when a write's
 // outcome is unknown (its answer was lost, or it conflicted with something
 // that appeared meanwhile): the caller then reads again and plans again.
-func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *Result) (unknown bool, err error) {
+//
+// It also returns what RAM holds after the writes, as far as their answers
+// prove it (see proof): st, the state the plan was made from, with the
+// writes' answers applied. What an answer does not carry is read again
+// alongside the next level of writes, or in a level of its own when no
+// write follows. next is nil when the caller must read RAM again in full:
+// an outcome is unknown, a version was numbered past the one expected, a
+// read again failed or showed other than what was written, or
+// Options.VerifyByReading is set.
+func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *Result, st *roleState) (next *roleState, unknown bool, err error) {
 	var mu sync.Mutex
 	var unknownErr error
+	pf := &proof{e: e, ctx: ctx, rec: rec, next: st.clone(), doubt: e.opts.VerifyByReading}
 	// The plan's changes are reported in the plan's order: each write marks
 	// the changes it makes as done, or as unknown.
 	status := make([]int, len(rp.changes)) // 0 pending, 1 done, 2 unknown
@@ -724,45 +752,57 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 		return err
 	}
 	changeFor := func(action, policy string) key { return key{action, policy} }
+	// level runs one level of writes, and with them the reads again that
+	// the answers of the level before left to make.
 	level := func(fns []func() error) error {
 		if len(fns) == 0 {
 			return nil
 		}
-		return firstErr(parallel(fns...))
+		errs := parallel(append(fns, pf.takeReads()...)...)
+		return firstErr(errs[:len(fns)])
 	}
 	// Level 1: the role and the policies' contents.
 	var l1 []func() error
 	switch {
 	case rp.createTrust != nil:
 		l1 = append(l1, func() error {
-			_, err := invoke(ctx, e.c, op{action: "CreateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
+			resp, err := invoke(ctx, e.c, op{action: "CreateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
 				req := ram.CreateCreateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.AssumeRolePolicyDocument, req.Description = rp.role, rp.createTrust.String(), rp.description
 				return r.CreateRole(req)
 			})
+			if err == nil {
+				pf.createdRole(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
+			}
 			return fail(changeFor("CreateRole", ""), err)
 		})
 	case rp.updateTrust != nil:
 		l1 = append(l1, func() error {
-			_, err := invoke(ctx, e.c, op{action: "UpdateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
+			resp, err := invoke(ctx, e.c, op{action: "UpdateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
 				req := ram.CreateUpdateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.NewAssumeRolePolicyDocument = rp.role, rp.updateTrust.String()
 				return r.UpdateRole(req)
 			})
+			if err == nil {
+				pf.trust(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
+			}
 			return fail(changeFor("UpdateRole", ""), err)
 		})
 	}
 	for _, pw := range rp.policies {
 		l1 = append(l1, func() error {
 			if pw.create {
-				_, err := invoke(ctx, e.c, op{action: "CreatePolicy", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
+				resp, err := invoke(ctx, e.c, op{action: "CreatePolicy", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
 					req := ram.CreateCreatePolicyRequest()
 					setTimeout(req, t)
 					req.PolicyName, req.PolicyDocument, req.Description = pw.name, pw.doc.String(), pw.desc
 					return r.CreatePolicy(req)
 				})
+				if err == nil {
+					pf.createdPolicy(pw.name, resp.Policy.PolicyName, resp.Policy.DefaultVersion)
+				}
 				return fail(changeFor("CreatePolicy", pw.name), err)
 			}
 			resp, err := invoke(ctx, e.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
@@ -775,32 +815,44 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 				}
 				return r.CreatePolicyVersion(req)
 			})
-			if err == nil && pw.nextVer > 0 {
+			if err == nil {
 				// RAM numbers versions in sequence: a number past the one
 				// expected means someone else made versions meanwhile.
-				if got := versionNumber(resp.PolicyVersion.VersionId); got > pw.nextVer {
+				got := versionNumber(resp.PolicyVersion.VersionId)
+				if pw.nextVer > 0 && got > pw.nextVer {
 					mu.Lock()
 					rp.raced = append(rp.raced, racedWrite{policy: pw.name, from: pw.nextVer, to: got})
 					mu.Unlock()
+					pf.doubtAll()
+				} else {
+					pf.newVersion(pw, resp.PolicyVersion.VersionId, resp.PolicyVersion.PolicyDocument)
 				}
 			}
 			return fail(changeFor("CreatePolicyVersion", pw.name), err)
 		})
 	}
 	for _, a := range rp.detach {
-		l1 = append(l1, e.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error { return fail(key(k), err) }))
+		l1 = append(l1, e.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
+			if err == nil {
+				pf.detached(a)
+			}
+			return fail(key(k), err)
+		}))
 	}
 	if err := level(l1); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
 	// Level 2: attachments (they need the role and the policies).
 	var l2 []func() error
 	for _, a := range rp.attach {
 		l2 = append(l2, func() error {
 			err := e.attach(ctx, rec, rp.role, a)
+			if err == nil {
+				pf.attached(a)
+			}
 			return fail(changeFor("AttachPolicyToRole", a.name), err)
 		})
 	}
@@ -815,14 +867,17 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if errors.Is(err, ErrNotFound) {
 				err = nil
 			}
+			if err == nil {
+				pf.deletedVersion(v)
+			}
 			return fail(key{"DeletePolicyVersion", v.policy}, err)
 		})
 	}
 	if err := level(l2); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
 	// Level 3 and 4 (revoke): policies, then the role.
 	var l3 []func() error
@@ -837,33 +892,245 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if errors.Is(err, ErrNotFound) {
 				err = nil
 			}
+			if err == nil {
+				pf.deletedPolicy(n)
+			}
 			return fail(changeFor("DeletePolicy", n), err)
 		})
 	}
 	if err := level(l3); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
 	if rp.deleteRole {
-		_, err := invoke(ctx, e.c, op{action: "DeleteRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
-			req := ram.CreateDeleteRoleRequest()
-			setTimeout(req, t)
-			req.RoleName = rp.role
-			return r.DeleteRole(req)
-		})
-		if errors.Is(err, ErrNotFound) {
-			err = nil
-		}
-		if err := fail(changeFor("DeleteRole", ""), err); err != nil {
-			return false, err
+		err := level([]func() error{func() error {
+			_, err := invoke(ctx, e.c, op{action: "DeleteRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
+				req := ram.CreateDeleteRoleRequest()
+				setTimeout(req, t)
+				req.RoleName = rp.role
+				return r.DeleteRole(req)
+			})
+			if errors.Is(err, ErrNotFound) {
+				err = nil
+			}
+			if err == nil {
+				pf.deletedRole()
+			}
+			return fail(changeFor("DeleteRole", ""), err)
+		}})
+		if err != nil {
+			return nil, false, err
 		}
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
-	return false, nil
+	// What no later write could carry is read in a level of its own.
+	if reads := pf.takeReads(); len(reads) > 0 {
+		parallel(reads...)
+	}
+	return pf.result(), false, nil
+}
+
+// proof is what a role's writes proved of RAM's state: the state the plan
+// was made from, with the writes applied as their answers show them.
+// CreateRole and UpdateRole answer with the role and its trust policy as
+// stored; CreatePolicyVersion with the version, and its document as stored;
+// Attach, Detach and the deletions succeed or fail. CreatePolicy answers
+// without the document, so the policy is read again (GetPolicy), as is
+// whatever an answer left out: those reads wait in reads for the next level.
+//
+// A writer who comes after the last write is not seen, with or without the
+// reads: only Options.Locker rules that out.
+type proof struct {
+	e   *engine
+	ctx context.Context
+	rec *recorder
+
+	mu    sync.Mutex
+	next  *roleState
+	reads []func() error
+	// doubt is set when the state cannot be told from the answers: the
+	// caller reads RAM again in full.
+	doubt bool
+}
+
+// takeReads returns the reads waiting for a level, and forgets them.
+func (p *proof) takeReads() []func() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.reads
+	p.reads = nil
+	return out
+}
+
+func (p *proof) doubtAll() {
+	p.mu.Lock()
+	p.doubt = true
+	p.mu.Unlock()
+}
+
+// result returns the proven state, or nil when in doubt.
+func (p *proof) result() *roleState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.doubt {
+		return nil
+	}
+	return p.next
+}
+
+// createdRole records a new role: its trust policy, and nothing attached.
+func (p *proof) createdRole(asked, name, trust string) {
+	p.mu.Lock()
+	p.next.attached = nil
+	p.mu.Unlock()
+	p.trust(asked, name, trust)
+}
+
+// trust records the trust policy a CreateRole or UpdateRole answer carries,
+// or has it read again when the answer has none.
+func (p *proof) trust(asked, name, text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.exists = true
+	if name != "" {
+		p.next.name = name
+	}
+	if text != "" {
+		if d, err := ReadDocument([]byte(text)); err == nil {
+			p.next.trust = d
+			return
+		}
+	}
+	if p.doubt {
+		return // RAM is read again in full
+	}
+	p.reads = append(p.reads, func() error {
+		name, d, exists, err := p.e.readTrust(p.ctx, p.rec, asked)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil || !exists {
+			p.doubt = true
+			return nil
+		}
+		p.next.name, p.next.trust = name, d
+		return nil
+	})
+}
+
+// policy returns the proven state of a policy, added to next if missing.
+// The caller holds p.mu.
+func (p *proof) policy(name string) *policyState {
+	k := strings.ToLower(name)
+	ps, ok := p.next.policies[k]
+	if !ok {
+		ps = &policyState{name: name}
+		p.next.policies[k] = ps
+	}
+	return ps
+}
+
+// createdPolicy records a new policy, whose document CreatePolicy's answer
+// does not carry: it is read again, and must be the version the answer
+// names.
+func (p *proof) createdPolicy(asked, name, version string) {
+	if version == "" {
+		version = "v1"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps := p.policy(asked)
+	if name != "" {
+		ps.name = name
+	}
+	ps.exists, ps.doc, ps.defaultVersion = true, nil, version
+	ps.versions = []ram.PolicyVersion{{VersionId: version, IsDefaultVersion: true}}
+	p.readDefault(asked, version)
+}
+
+// newVersion records a new default version: the one the cap forced out is
+// gone, and the document is the answer's, or read again when the answer has
+// none.
+func (p *proof) newVersion(pw policyWrite, version, text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if version == "" {
+		p.doubt = true
+		return
+	}
+	ps := p.policy(pw.name)
+	vs := make([]ram.PolicyVersion, 0, len(ps.versions)+1)
+	for _, v := range ps.versions {
+		if pw.rotate != "" && strings.EqualFold(v.VersionId, pw.rotate) {
+			continue
+		}
+		v.IsDefaultVersion = false
+		vs = append(vs, v)
+	}
+	ps.versions = append(vs, ram.PolicyVersion{VersionId: version, IsDefaultVersion: true})
+	ps.exists, ps.defaultVersion, ps.doc = true, version, nil
+	if text != "" {
+		if d, err := ReadDocument([]byte(text)); err == nil {
+			ps.doc = d
+			return
+		}
+	}
+	p.readDefault(pw.name, version)
+}
+
+// readDefault queues a read of a policy's default version, which must be
+// version. The caller holds p.mu.
+func (p *proof) readDefault(name, version string) {
+	if p.doubt {
+		return // RAM is read again in full
+	}
+	p.reads = append(p.reads, func() error {
+		d, err := p.e.readDefault(p.ctx, p.rec, name)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil || !d.exists || !strings.EqualFold(d.defaultVersion, version) {
+			p.doubt = true
+			return nil
+		}
+		p.policy(name).doc = d.doc
+		return nil
+	})
+}
+
+func (p *proof) attached(a attached) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.next.isAttached(a.name) {
+		p.next.attached = append(p.next.attached, a)
+	}
+}
+
+func (p *proof) detached(a attached) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.attached = slices.DeleteFunc(p.next.attached, func(x attached) bool { return strings.EqualFold(x.name, a.name) && x.typ == a.typ })
+}
+
+func (p *proof) deletedVersion(v policyVersionRef) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps := p.policy(v.policy)
+	ps.versions = slices.DeleteFunc(ps.versions, func(x ram.PolicyVersion) bool { return strings.EqualFold(x.VersionId, v.version) })
+}
+
+func (p *proof) deletedPolicy(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.policies[strings.ToLower(name)] = &policyState{name: name}
+}
+
+func (p *proof) deletedRole() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.exists, p.next.trust, p.next.attached = false, nil, nil
 }
 
 func (e *engine) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a attached, fail func(k struct{ action, policy string }, err error) error) func() error {

@@ -44,6 +44,19 @@ type Options struct {
 	// unknown (a lost answer) or a concurrent writer intervened. Default 4.
 	MaxRounds int
 
+	// VerifyByReading makes Apply and Revoke read the role and its
+	// policies again after their last write, as a level of its own, and
+	// plan from what they read. By default the engine verifies its writes
+	// from RAM's answers (CreateRole and UpdateRole return the trust
+	// policy as stored, CreatePolicyVersion the new version), and reads
+	// again only what an answer does not carry (a new policy's document),
+	// alongside the next level of writes. The extra read sees one more
+	// thing: another writer who undid one of this call's changes between
+	// its last write and that read; it is reported in Result.Conflicts and
+	// the change is made again. A writer who comes after that read is not
+	// seen either way: only a Locker rules such a loss out.
+	VerifyByReading bool
+
 	// Locker, when set, is held for each role while it is read, written and
 	// verified, so that processes sharing a Locker never lose each other's
 	// updates. See Locker.
@@ -75,8 +88,11 @@ type Options struct {
 	Transport http.RoundTripper
 	// RegionID is the SDK's region; RAM is global. Default "cn-hangzhou".
 	RegionID string
-	// Clients is the size of the pool of SDK clients, which run independent
-	// reads in parallel. Default 4.
+	// Clients bounds the pool of SDK clients. The SDK's client makes one
+	// call at a time, so the pool grows with the work, one client per call
+	// in flight, up to this bound: below it, independent calls (the reads
+	// of every role of an Apply, the writes that depend on nothing) all go
+	// out at once; beyond it they wait for a client. Default 32.
 	Clients int
 	// RequestTimeout bounds one request when the context has no deadline.
 	// Default 30s.
@@ -132,7 +148,7 @@ func (o *Options) withDefaults() Options {
 		out.MaxRounds = 4
 	}
 	if out.Clients <= 0 {
-		out.Clients = 4
+		out.Clients = 32
 	}
 	if out.RequestTimeout <= 0 {
 		out.RequestTimeout = 30 * time.Second

@@ -518,9 +518,12 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 			return res, fmt.Errorf("encryptperm: apply plan for role %q: RAM changed since the plan was made: %w", w.role, ErrStale)
 		}
 	}
-	// Each round reads, plans and writes; the read that follows the writes
-	// verifies them. A round whose writes all succeeded but whose next plan
-	// is not empty saw someone else's change: it is reported and merged.
+	// Each round plans and writes. The writes' answers, with the reads
+	// made beside them for what the answers leave out, verify them and
+	// give the next round's state; RAM is read again in full only when
+	// they cannot (an unknown outcome, a raced version, VerifyByReading).
+	// A round whose writes all succeeded but whose next plan is not empty
+	// saw someone else's change: it is reported and merged.
 	wroteClean := false
 	// pending holds the changes of writes whose outcome was unknown until
 	// RAM was read again: the next plan tells which of them took effect.

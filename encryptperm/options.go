@@ -164,15 +164,17 @@ func (o *Options) withDefaults() Options {
 // processes that change one role's trust policy at once can lose an update;
 // with a shared Locker they take turns.
 //
-// Without a Locker, the engine reads RAM again after its last write: if
-// another writer undid one of its changes, it reports that in
-// Result.Conflicts and makes the change again. For a custom policy, RAM's
+// Without a Locker, the engine verifies its writes from RAM's answers, and
+// from reads made beside its next writes for what an answer leaves out (see
+// Options.VerifyByReading): a write that RAM did not store as sent is
+// reported in Result.Conflicts and made again. For a custom policy, RAM's
 // version numbers also show a writer that came between the engine's read and
 // its write, and an Apply merges that writer's version back. One loss stays
-// invisible: on a trust policy, when another process reads, writes and
-// verifies while this engine's write (planned on an older read) is in
-// flight, this write replaces the other's, and each verification sees only
-// its own content. Only a shared Locker closes that window.
+// invisible: on a trust policy, a write by another process that lands after
+// this engine's last write (for instance one planned on an older read and
+// still in flight) replaces this engine's content, and neither process sees
+// it. No read closes that window, since a write may always land after the
+// read; only a shared Locker does.
 type Locker interface {
 	// Lock blocks until the named lock is held or ctx ends, and returns the
 	// function that releases it.

@@ -128,3 +128,30 @@ func TestCheckRefusesAHostileTrustPolicy(t *testing.T) {
 		t.Errorf("reason %q does not name the bound", d.Steps[0].Reason)
 	}
 }
+
+// TestBuildPastTheProblemCapKeepsInvalidIDsOut checks that an invalid
+// account found after the list of problems is full is still treated as
+// invalid: it must not reach the grant's trust policy or its cost.
+func TestBuildPastTheProblemCapKeepsInvalidIDsOut(t *testing.T) {
+	accounts := make([]string, 0, 5000)
+	for i := range 5000 {
+		accounts = append(accounts, fmt.Sprintf("bad-%d", i))
+	}
+	var ve *encryptperm.ValidationError
+	_, err := encryptperm.ShareSnapshot().WithAccounts(accounts...).WithKey(chkKey).Build()
+	if !errors.As(err, &ve) {
+		t.Fatalf("Build = %v; want a *ValidationError", err)
+	}
+	if got, want := len(ve.Problems)+ve.More, 5000; got != want {
+		t.Errorf("problems listed + more = %d; want %d (one per invalid account)", got, want)
+	}
+	allocs := testing.AllocsPerRun(1, func() {
+		_, _ = encryptperm.ShareSnapshot().WithAccounts(accounts...).WithKey(chkKey).Build()
+	})
+	// Before the fix the 4,900 accounts past the cap were kept as valid and
+	// marshalled into a trust policy over and over: about 20,000
+	// allocations. Checking each one costs a handful.
+	if allocs > 12000 {
+		t.Errorf("Build allocated %.0f times for 5,000 invalid accounts; invalid IDs past the cap are being processed as valid", allocs)
+	}
+}

@@ -139,7 +139,8 @@
 // [RAM.SimulateECS] plays the other half of a share: would ECS in a
 // recipient account (with its resource directory context) be able to assume
 // the share role and use the key, and why not. It evaluates the fake's
-// current documents with encryptperm.Simulate and fails closed.
+// current documents with an evaluator of its own, written apart from the
+// library's so that the two check each other, and fails closed.
 //
 // # RPC endpoint
 //

@@ -66,7 +66,7 @@ func TestRefEvaluate(t *testing.T) {
 		{name: "keys colliding in case make the statement unreadable", docs: []string{doc(allowA, `{"Effect":"Allow","effect":"Deny","Action":"kms:Decrypt","Resource":"*"}`)}, req: decrypt, want: "false false p0 statement 0 []"},
 		{name: "keys repeated exactly make the statement unreadable", docs: []string{doc(allowA, `{"Effect":"Deny","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}`)}, req: decrypt, want: "false false p0 statement 0 []"},
 		{name: "colliding top-level keys make the document unreadable", docs: []string{`{"Version":"1","Statement":[` + allowA + `],"statement":[` + denyA + `]}`}, req: decrypt, want: "false false  []"},
-		{name: "a document past the size bound is not judged", docs: []string{doc(allowA, `{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Sid":"` + strings.Repeat("x", refMaxDocument) + `"}`)}, req: decrypt, want: "false false  []"},
+		{name: "a document past the size bound is not judged", docs: []string{doc(allowA, `{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Sid":"`+strings.Repeat("x", refMaxDocument)+`"}`)}, req: decrypt, want: "false false  []"},
 		{name: "unknown operator is uncertain", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}`)}, req: decrypt, want: "false false  [acs:SourceIp]"},
 		{name: "conditional deny that might apply fails closed", docs: []string{doc(allowA, `{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"Bool":{"acs:MFAPresent":false}}}`)}, req: decrypt, want: "false false p0 statement 0 [acs:MFAPresent]"},
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Applier makes RAM hold what grants say. Every method takes a context: the
@@ -295,7 +296,7 @@ func validateGrants(what string, grants []*Grant, accept []string, accepting boo
 				p.add(path+".Findings", f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
 			}
 		}
-		lint := func(at string, d *Document) {
+		lint := func(at string, d *policy.Document) {
 			for _, f := range Lint(d) {
 				if f.Severity == SeverityCritical && !slices.Contains(accept, f.Code) {
 					p.add(at+"."+f.Path, f.Code, "critical finding not accepted: %s; to apply anyway, list %q in Options.AcceptFindings", f.Message, f.Code)
@@ -579,7 +580,7 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, raced []racedWrite, revoke bool) (*roleWant, []string, error) {
 	type found struct {
 		policy, version string
-		doc             *Document
+		doc             *policy.Document
 	}
 	var mu sync.Mutex
 	var docs []found
@@ -601,7 +602,7 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 				if err != nil {
 					return err
 				}
-				d, err := ReadDocument([]byte(resp.PolicyVersion.PolicyDocument))
+				d, err := policy.Read([]byte(resp.PolicyVersion.PolicyDocument))
 				if err != nil {
 					return fmt.Errorf("encryptperm: read version %s of policy %q: %w", version, r.policy, err)
 				}

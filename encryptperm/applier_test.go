@@ -23,6 +23,7 @@ import (
 	"go.uber.org/mock/gomock"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 	"github.com/ecsperm/ecsperm/internal/mock"
 )
@@ -838,7 +839,7 @@ func TestApplyRefusesHandMadeWildcardGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.Role.TrustPolicy.Statement[0].Principal.Service = encryptperm.Values{encryptperm.WildcardECSPrincipal}
+	g.Role.TrustPolicy.Statement[0].Principal.Service = policy.Values{encryptperm.WildcardECSPrincipal}
 	f := fake.New(nil)
 	_, err = encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
 	if !errors.Is(err, encryptperm.ErrInvalid) {

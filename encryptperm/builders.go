@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Default custom policy names, one per kind of grant. When the keys do not
@@ -105,10 +107,10 @@ func (b *DiskEncryptionBuilder) Build() (*Grant, error) {
 		Role: Role{
 			Name:        DiskEncryptRoleName,
 			Description: "ECS uses this role to access KMS keys for encrypted disks, snapshots and images.",
-			TrustPolicy: NewDocument(Statement{
-				Effect:    Allow,
-				Action:    Values{AssumeRoleAction},
-				Principal: &Principal{Service: Values{ECSService}},
+			TrustPolicy: policy.New(policy.Statement{
+				Effect:    policy.Allow,
+				Action:    policy.Values{AssumeRoleAction},
+				Principal: &policy.Principal{Service: policy.Values{ECSService}},
 			}),
 		},
 	}
@@ -376,33 +378,33 @@ func (b *ShareBuilder) findings(g *Grant, l Limits) []Finding {
 // one statement for the accounts, one for the resource directories, one for
 // the folders, in the seed page's forms. Values are used as given: validate
 // them first (Build does).
-func ShareTrustPolicy(accounts, rds, folders []string) *Document {
-	d := NewDocument()
+func ShareTrustPolicy(accounts, rds, folders []string) *policy.Document {
+	d := policy.New()
 	if len(accounts) > 0 {
-		svc := make(Values, 0, len(accounts))
+		svc := make(policy.Values, 0, len(accounts))
 		for _, uid := range accounts {
 			svc = append(svc, AccountECSPrincipal(uid))
 		}
-		d.Statement = append(d.Statement, Statement{
-			Effect: Allow, Action: Values{AssumeRoleAction}, Principal: &Principal{Service: svc},
+		d.Statement = append(d.Statement, policy.Statement{
+			Effect: policy.Allow, Action: policy.Values{AssumeRoleAction}, Principal: &policy.Principal{Service: svc},
 		})
 	}
 	if len(rds) > 0 {
-		d.Statement = append(d.Statement, Statement{
-			Effect: Allow, Action: Values{AssumeRoleAction},
-			Principal: &Principal{Service: Values{WildcardECSPrincipal}},
-			Condition: Condition{"StringEquals": {ConditionRDID: slices.Clone(Values(rds))}},
+		d.Statement = append(d.Statement, policy.Statement{
+			Effect: policy.Allow, Action: policy.Values{AssumeRoleAction},
+			Principal: &policy.Principal{Service: policy.Values{WildcardECSPrincipal}},
+			Condition: policy.Condition{"StringEquals": {ConditionRDID: slices.Clone(policy.Values(rds))}},
 		})
 	}
 	if len(folders) > 0 {
-		v := make(Values, 0, len(folders))
+		v := make(policy.Values, 0, len(folders))
 		for _, f := range folders {
 			v = append(v, f+"*")
 		}
-		d.Statement = append(d.Statement, Statement{
-			Effect: Allow, Action: Values{AssumeRoleAction},
-			Principal: &Principal{Service: Values{WildcardECSPrincipal}},
-			Condition: Condition{"StringLike": {ConditionRDPath: v}},
+		d.Statement = append(d.Statement, policy.Statement{
+			Effect: policy.Allow, Action: policy.Values{AssumeRoleAction},
+			Principal: &policy.Principal{Service: policy.Values{WildcardECSPrincipal}},
+			Condition: policy.Condition{"StringLike": {ConditionRDPath: v}},
 		})
 	}
 	return d
@@ -411,7 +413,7 @@ func ShareTrustPolicy(accounts, rds, folders []string) *Document {
 // KeyPolicy returns the custom policy that lets ECS use the keys: kms:List* on
 // each key container, and the key-use actions on each key ARN. For one key it
 // is the seed page's policy.
-func KeyPolicy(keys []Key) *Document {
+func KeyPolicy(keys []Key) *policy.Document {
 	var containers, arns []string
 	for _, k := range keys {
 		containers = append(containers, k.ContainerARN())
@@ -421,12 +423,12 @@ func KeyPolicy(keys []Key) *Document {
 	containers = slices.Compact(containers)
 	sort.Strings(arns)
 	arns = slices.Compact(arns)
-	d := NewDocument()
+	d := policy.New()
 	for _, c := range containers {
-		d.Statement = append(d.Statement, Statement{Effect: Allow, Action: Values{ListKeysAction}, Resource: Values{c}})
+		d.Statement = append(d.Statement, policy.Statement{Effect: policy.Allow, Action: policy.Values{ListKeysAction}, Resource: policy.Values{c}})
 	}
 	if len(arns) > 0 {
-		d.Statement = append(d.Statement, Statement{Effect: Allow, Action: slices.Clone(Values(KeyUseActions)), Resource: Values(arns)})
+		d.Statement = append(d.Statement, policy.Statement{Effect: policy.Allow, Action: slices.Clone(policy.Values(KeyUseActions)), Resource: policy.Values(arns)})
 	}
 	return d
 }

@@ -1,6 +1,10 @@
 package encryptperm
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
+)
 
 // systemPolicies holds the documents of the RAM system policies whose content
 // decides whether ECS may use a key. RAM keeps system policies itself; the
@@ -36,12 +40,12 @@ var systemPolicies = map[string]string{
 // the two system policies the seed page and the ECS console attach to its
 // roles. RAM may revise a system policy; the catalog follows the published
 // text, not the live one.
-func SystemPolicy(name string) (*Document, bool) {
+func SystemPolicy(name string) (*policy.Document, bool) {
 	text, ok := systemPolicies[name]
 	if !ok {
 		return nil, false
 	}
-	d, err := ReadDocument([]byte(text))
+	d, err := policy.Read([]byte(text))
 	if err != nil {
 		return nil, false
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // chkCheckRAM is a small RAM for Check: roles, attached policies and policy
@@ -489,8 +490,8 @@ func TestCheckErrors(t *testing.T) {
 }
 
 func TestSimulate(t *testing.T) {
-	read := func(s string) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(s))
+	read := func(s string) *policy.Document {
+		d, err := policy.Read([]byte(s))
 		if err != nil {
 			t.Fatalf("ReadDocument: %v", err)
 		}
@@ -499,7 +500,7 @@ func TestSimulate(t *testing.T) {
 	keys := encryptperm.Attachment{Name: chkImagePolicy, Type: encryptperm.Custom, Document: read(chkKeyPolicy)}
 	tests := []struct {
 		name     string
-		trust    *encryptperm.Document
+		trust    *policy.Document
 		policies []encryptperm.Attachment
 		in       encryptperm.Access
 		want     chkOutcome
@@ -573,8 +574,8 @@ func TestParseResourceType(t *testing.T) {
 }
 
 func TestLintGrant(t *testing.T) {
-	read := func(s string) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(s))
+	read := func(s string) *policy.Document {
+		d, err := policy.Read([]byte(s))
 		if err != nil {
 			t.Fatalf("ReadDocument: %v", err)
 		}

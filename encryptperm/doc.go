@@ -15,11 +15,11 @@
 //
 // # Documents
 //
-// Document models RAM's policy language. ParseDocument reads what a user hands
-// in strictly (unknown keys are errors); ReadDocument reads what RAM returns
-// faithfully (anything RAM accepts parses, and keys the library does not model
-// survive). Documents compare by meaning with Equal and marshal to compact,
-// canonical JSON.
+// Package policy holds RAM's policy language: policy.Document, policy.Parse
+// (strict, for what a user hands in), policy.Read (faithful, for what RAM
+// returns), canonical JSON, equality by meaning and the evaluator that Check
+// and Simulate use. Grant.Role.TrustPolicy and Attachment.Document are
+// *policy.Document values; Limits.Read bounds what this package reads.
 //
 // # Applying
 //

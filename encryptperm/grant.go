@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Role and policy names from the seed page, and the system policies it names.
@@ -73,7 +75,7 @@ type Role struct {
 	// Description is written when the role is created.
 	Description string
 	// TrustPolicy says who may assume the role.
-	TrustPolicy *Document
+	TrustPolicy *policy.Document
 }
 
 // Attachment is a policy attached to the grant's role.
@@ -83,7 +85,7 @@ type Attachment struct {
 	// Type is System for RAM's policies and Custom for the account's.
 	Type PolicyType
 	// Document is the custom policy's content; nil for a system policy.
-	Document *Document
+	Document *policy.Document
 	// Description is written when a custom policy is created.
 	Description string
 }

@@ -3,6 +3,8 @@ package encryptperm
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Finding codes of LintGrant, beyond those in finding.go. Codes are stable.
@@ -74,7 +76,7 @@ func LintGrant(g *Grant) []Finding {
 		f.Path = join("Role.TrustPolicy", f.Path)
 		add(f)
 	}
-	docs := make([]*Document, len(g.Policies))
+	docs := make([]*policy.Document, len(g.Policies))
 	for i, p := range g.Policies {
 		path := fmt.Sprintf("Policies[%d]", i)
 		switch {
@@ -117,12 +119,12 @@ func LintGrant(g *Grant) []Finding {
 // trustsOtherAccounts reports whether an Allow statement of a trust policy
 // names a qualified service principal (<uid>@service, or a pattern) or a RAM
 // principal: principals that may belong to another account.
-func trustsOtherAccounts(trust *Document) bool {
+func trustsOtherAccounts(trust *policy.Document) bool {
 	if trust == nil {
 		return false
 	}
 	for _, s := range trust.Statement {
-		if s.Effect != Allow || s.Principal == nil {
+		if s.Effect != policy.Allow || s.Principal == nil {
 			continue
 		}
 		if len(s.Principal.RAM) > 0 || len(s.Principal.Federated) > 0 {
@@ -148,9 +150,9 @@ func lintProbeKey(g *Grant) Key {
 
 // lintBroadKMS reports policies that let other accounts' ECS do more with
 // keys than use them.
-func lintBroadKMS(g *Grant, docs []*Document) []Finding {
+func lintBroadKMS(g *Grant, docs []*policy.Document) []Finding {
 	var out []Finding
-	probe := &Request{Action: lintProbeAction, Resource: lintProbeKey(g).ARN()}
+	probe := &policy.Request{Action: lintProbeAction, Resource: lintProbeKey(g).ARN()}
 	for i, p := range g.Policies {
 		path := fmt.Sprintf("Policies[%d]", i)
 		if p.Type == System && p.Name == KMSFullAccessPolicy {
@@ -163,8 +165,8 @@ func lintBroadKMS(g *Grant, docs []*Document) []Finding {
 		if p.Document == nil || docs[i] == nil {
 			continue
 		}
-		res := Compile(docs[i]).Eval(probe)
-		if res.Verdict != VerdictAllow {
+		res := policy.Compile(docs[i]).Eval(probe)
+		if res.Verdict != policy.VerdictAllow {
 			continue
 		}
 		out = append(out, Finding{
@@ -178,14 +180,14 @@ func lintBroadKMS(g *Grant, docs []*Document) []Finding {
 
 // lintKeyPatterns reports key use on wildcard resource patterns other than
 // "*" (which Lint reports).
-func lintKeyPatterns(g *Grant, docs []*Document) []Finding {
+func lintKeyPatterns(g *Grant, docs []*policy.Document) []Finding {
 	var out []Finding
 	for i, p := range g.Policies {
 		if p.Document == nil {
 			continue
 		}
 		for si, s := range docs[i].Statement {
-			if s.Effect != Allow || !allowsKeyUse(s) {
+			if s.Effect != policy.Allow || !allowsKeyUse(s) {
 				continue
 			}
 			for _, r := range s.Resource {
@@ -204,10 +206,10 @@ func lintKeyPatterns(g *Grant, docs []*Document) []Finding {
 }
 
 // allowsKeyUse reports whether a statement's Action covers a key-use action.
-func allowsKeyUse(s Statement) bool {
+func allowsKeyUse(s policy.Statement) bool {
 	for _, a := range KeyUseActions {
 		for _, p := range s.Action {
-			if wildMatch(lowerASCII(p), a, true) {
+			if policy.MatchWildcard(lowerASCII(p), a, true) {
 				return true
 			}
 		}
@@ -217,21 +219,21 @@ func allowsKeyUse(s Statement) bool {
 
 // lintMissingActions reports each action ECS needs on each key of the grant
 // that the policies do not allow for certain.
-func lintMissingActions(g *Grant, docs []*Document) []Finding {
+func lintMissingActions(g *Grant, docs []*policy.Document) []Finding {
 	if len(g.Keys) == 0 {
 		return nil
 	}
-	ps := Compile(docs...)
+	ps := policy.Compile(docs...)
 	var out []Finding
 	for ki, k := range g.Keys {
 		var missing []string
 		for _, a := range KeyUseActions {
-			if !ps.Eval(&Request{Action: a, Resource: k.ARN()}).Allowed() {
+			if !ps.Eval(&policy.Request{Action: a, Resource: k.ARN()}).Allowed() {
 				missing = append(missing, a)
 			}
 		}
 		for _, a := range listActions {
-			if !ps.Eval(&Request{Action: a, Resource: k.ContainerARN()}).Allowed() {
+			if !ps.Eval(&policy.Request{Action: a, Resource: k.ContainerARN()}).Allowed() {
 				missing = append(missing, a+" (on "+k.ContainerARN()+")")
 			}
 		}
@@ -253,15 +255,15 @@ func lintTrust(g *Grant, share bool) []Finding {
 		return nil
 	}
 	var out []Finding
-	ps := Compile(trust)
-	admits := func(uid string, ctx ...ContextValue) EvalResult {
-		return ps.Eval(&Request{
-			Action: AssumeRoleAction, Principal: RequestPrincipal{Service: AccountECSPrincipal(uid)},
+	ps := policy.Compile(trust)
+	admits := func(uid string, ctx ...policy.ContextValue) policy.EvalResult {
+		return ps.Eval(&policy.Request{
+			Action: AssumeRoleAction, Principal: policy.RequestPrincipal{Service: AccountECSPrincipal(uid)},
 			Owner: lintOwner(g), Context: ctx,
 		})
 	}
 	for si, s := range trust.Statement {
-		if s.Effect != Allow || s.Principal == nil {
+		if s.Effect != policy.Allow || s.Principal == nil {
 			continue
 		}
 		for _, v := range s.Principal.Service {
@@ -302,7 +304,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 		}
 	}
 	for i, rd := range g.Audience.ResourceDirectories {
-		if !admits(lintAccount, ContextValue{Key: ConditionRDID, Value: rd}).Allowed() {
+		if !admits(lintAccount, policy.ContextValue{Key: ConditionRDID, Value: rd}).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.ResourceDirectories[%d]", i),
 				Message: fmt.Sprintf("the trust policy does not let ECS of accounts in resource directory %s assume the role", rd),
@@ -311,7 +313,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 	}
 	for i, f := range g.Audience.Folders {
 		rd, _, _ := strings.Cut(f, "/")
-		if !admits(lintAccount, ContextValue{Key: ConditionRDID, Value: rd}, ContextValue{Key: ConditionRDPath, Value: f}).Allowed() {
+		if !admits(lintAccount, policy.ContextValue{Key: ConditionRDID, Value: rd}, policy.ContextValue{Key: ConditionRDPath, Value: f}).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.Folders[%d]", i),
 				Message: fmt.Sprintf("the trust policy does not let ECS of accounts in folder %s assume the role", f),
@@ -350,4 +352,23 @@ func lintOwner(g *Grant) string {
 		return g.Keys[0].Owner
 	}
 	return lintAccount
+}
+
+// join joins a field path and a key with a dot.
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// lowerASCII returns s with ASCII letters in lower case; other bytes stay.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 func TestLint(t *testing.T) {
@@ -120,7 +121,7 @@ func TestLintSeedVectorsAndGrants(t *testing.T) {
 }
 
 func TestLintEffectAnyCase(t *testing.T) {
-	d, err := encryptperm.ReadDocument([]byte(`{"Version":"1","Statement":[{"Effect":"allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"}}]}`))
+	d, err := policy.Read([]byte(`{"Version":"1","Statement":[{"Effect":"allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"}}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

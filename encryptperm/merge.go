@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // This file holds the pure part of the engine: how a grant's content is added
@@ -24,18 +26,18 @@ const (
 
 // isAssume reports whether s is a plain Allow sts:AssumeRole statement with
 // nothing this library does not model.
-func isAssume(s Statement) bool {
-	return s.Effect == Allow && s.Opaque == nil && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
-		len(s.NotResource) == 0 && len(s.Action.set()) == 1 && s.Action.set()[0] == AssumeRoleAction &&
+func isAssume(s policy.Statement) bool {
+	return s.Effect == policy.Allow && s.Opaque == nil && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
+		len(s.NotResource) == 0 && len(s.Action.Set()) == 1 && s.Action.Set()[0] == AssumeRoleAction &&
 		s.Principal != nil && len(s.Principal.RAM) == 0 && len(s.Principal.Federated) == 0 &&
 		len(s.Principal.Extra) == 0 && len(s.Principal.Service) > 0
 }
 
-func shapeOf(s Statement) trustShape {
+func shapeOf(s policy.Statement) trustShape {
 	if !isAssume(s) {
 		return shapeOther
 	}
-	svc := s.Principal.Service.set()
+	svc := s.Principal.Service.Set()
 	if len(s.Condition) == 0 {
 		acct, own := true, true
 		for _, p := range svc {
@@ -80,7 +82,7 @@ func (c trustContent) empty() bool {
 }
 
 // contentOf returns the content of the builder-shaped statements of d.
-func contentOf(d *Document) trustContent {
+func contentOf(d *policy.Document) trustContent {
 	var c trustContent
 	if d == nil {
 		return c
@@ -121,7 +123,7 @@ func minus(a, b []string) []string {
 // mergeTrust returns have with the content of want added: principals join the
 // first statement of their shape (or a new one), and nothing is removed. It
 // also returns what was added.
-func mergeTrust(have, want *Document) (*Document, trustContent) {
+func mergeTrust(have, want *policy.Document) (*policy.Document, trustContent) {
 	hc, wc := contentOf(have), contentOf(want)
 	add := trustContent{
 		principals: minus(wc.principals, hc.principals),
@@ -130,10 +132,10 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 	}
 	out := have.Clone()
 	if out == nil {
-		out = NewDocument()
+		out = policy.New()
 	}
 	if out.Version == "" {
-		out.Version = PolicyVersion
+		out.Version = policy.Version
 	}
 	var acct, svc []string
 	for _, p := range add.principals {
@@ -143,7 +145,7 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 			svc = append(svc, p)
 		}
 	}
-	extend := func(shape trustShape, vals []string, addTo func(*Statement), fresh func() Statement) {
+	extend := func(shape trustShape, vals []string, addTo func(*policy.Statement), fresh func() policy.Statement) {
 		if len(vals) == 0 {
 			return
 		}
@@ -155,30 +157,30 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 		}
 		out.Statement = append(out.Statement, fresh())
 	}
-	assume := func(p *Principal, c Condition) Statement {
-		return Statement{Effect: Allow, Action: Values{AssumeRoleAction}, Principal: p, Condition: c}
+	assume := func(p *policy.Principal, c policy.Condition) policy.Statement {
+		return policy.Statement{Effect: policy.Allow, Action: policy.Values{AssumeRoleAction}, Principal: p, Condition: c}
 	}
 	extend(shapeAccounts, acct,
-		func(s *Statement) { s.Principal.Service = append(s.Principal.Service, acct...) },
-		func() Statement { return assume(&Principal{Service: Values(acct)}, nil) })
+		func(s *policy.Statement) { s.Principal.Service = append(s.Principal.Service, acct...) },
+		func() policy.Statement { return assume(&policy.Principal{Service: policy.Values(acct)}, nil) })
 	extend(shapeService, svc,
-		func(s *Statement) { s.Principal.Service = append(s.Principal.Service, svc...) },
-		func() Statement { return assume(&Principal{Service: Values(svc)}, nil) })
+		func(s *policy.Statement) { s.Principal.Service = append(s.Principal.Service, svc...) },
+		func() policy.Statement { return assume(&policy.Principal{Service: policy.Values(svc)}, nil) })
 	extend(shapeRD, add.rds,
-		func(s *Statement) {
+		func(s *policy.Statement) {
 			m := s.Condition["StringEquals"]
 			m[ConditionRDID] = append(m[ConditionRDID], add.rds...)
 		},
-		func() Statement {
-			return assume(&Principal{Service: Values{WildcardECSPrincipal}}, Condition{"StringEquals": {ConditionRDID: Values(add.rds)}})
+		func() policy.Statement {
+			return assume(&policy.Principal{Service: policy.Values{WildcardECSPrincipal}}, policy.Condition{"StringEquals": {ConditionRDID: policy.Values(add.rds)}})
 		})
 	extend(shapeFolder, add.folders,
-		func(s *Statement) {
+		func(s *policy.Statement) {
 			m := s.Condition["StringLike"]
 			m[ConditionRDPath] = append(m[ConditionRDPath], add.folders...)
 		},
-		func() Statement {
-			return assume(&Principal{Service: Values{WildcardECSPrincipal}}, Condition{"StringLike": {ConditionRDPath: Values(add.folders)}})
+		func() policy.Statement {
+			return assume(&policy.Principal{Service: policy.Values{WildcardECSPrincipal}}, policy.Condition{"StringLike": {ConditionRDPath: policy.Values(add.folders)}})
 		})
 	return out, add
 }
@@ -187,7 +189,7 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 // Statements of the builders' shapes lose the named principals, directories
 // and folders, and go when nothing is left in them; other statements stay as
 // they are.
-func subtractTrust(have *Document, dc trustContent) (*Document, trustContent) {
+func subtractTrust(have *policy.Document, dc trustContent) (*policy.Document, trustContent) {
 	var removed trustContent
 	out := have.Clone()
 	if out == nil {
@@ -238,12 +240,12 @@ const (
 	keyUse            // Allow the key-use actions on key ARNs
 )
 
-func keyShapeOf(s Statement) keyShape {
-	if s.Effect != Allow || s.Opaque != nil || len(s.Extra) > 0 || len(s.NotAction) > 0 || len(s.NotResource) > 0 ||
+func keyShapeOf(s policy.Statement) keyShape {
+	if s.Effect != policy.Allow || s.Opaque != nil || len(s.Extra) > 0 || len(s.NotAction) > 0 || len(s.NotResource) > 0 ||
 		s.Principal != nil || len(s.Condition) > 0 || len(s.Resource) == 0 {
 		return keyOther
 	}
-	acts := s.Action.set()
+	acts := s.Action.Set()
 	switch {
 	case slices.Equal(acts, []string{ListKeysAction}):
 		return keyList
@@ -259,7 +261,7 @@ type keyContent struct {
 	keys       []string // key ARNs
 }
 
-func keyContentOf(d *Document) keyContent {
+func keyContentOf(d *policy.Document) keyContent {
 	var c keyContent
 	if d == nil {
 		return c
@@ -280,13 +282,13 @@ func keyContentOf(d *Document) keyContent {
 // mergeKeys returns have with keys added: each missing key ARN joins the
 // first key-use statement (or a new one), and each missing container gets a
 // kms:List* statement of its own.
-func mergeKeys(have *Document, keys []Key) *Document {
+func mergeKeys(have *policy.Document, keys []Key) *policy.Document {
 	out := have.Clone()
 	if out == nil {
-		out = NewDocument()
+		out = policy.New()
 	}
 	if out.Version == "" {
-		out.Version = PolicyVersion
+		out.Version = policy.Version
 	}
 	c := keyContentOf(out)
 	var arns, containers []string
@@ -309,7 +311,7 @@ func mergeKeys(have *Document, keys []Key) *Document {
 				break
 			}
 		}
-		out.Statement = slices.Insert(out.Statement, at, Statement{Effect: Allow, Action: Values{ListKeysAction}, Resource: Values{ct}})
+		out.Statement = slices.Insert(out.Statement, at, policy.Statement{Effect: policy.Allow, Action: policy.Values{ListKeysAction}, Resource: policy.Values{ct}})
 	}
 	if len(arns) > 0 {
 		done := false
@@ -321,7 +323,7 @@ func mergeKeys(have *Document, keys []Key) *Document {
 			}
 		}
 		if !done {
-			out.Statement = append(out.Statement, Statement{Effect: Allow, Action: slices.Clone(Values(KeyUseActions)), Resource: Values(arns)})
+			out.Statement = append(out.Statement, policy.Statement{Effect: policy.Allow, Action: slices.Clone(policy.Values(KeyUseActions)), Resource: policy.Values(arns)})
 		}
 	}
 	return out
@@ -330,7 +332,7 @@ func mergeKeys(have *Document, keys []Key) *Document {
 // subtractKeys returns have without the keys: their ARNs leave the key-use
 // statements, and a container's kms:List* goes when no key of that container
 // is left. Statements left empty go; others stay.
-func subtractKeys(have *Document, keys []Key) *Document {
+func subtractKeys(have *policy.Document, keys []Key) *policy.Document {
 	out := have.Clone()
 	if out == nil {
 		return nil
@@ -360,7 +362,7 @@ func subtractKeys(have *Document, keys []Key) *Document {
 // dropResources removes the drop resources from the statements of one key
 // shape, and those statements when no resource is left; other statements
 // stay as they are.
-func dropResources(stmts []Statement, shape keyShape, drop []string) []Statement {
+func dropResources(stmts []policy.Statement, shape keyShape, drop []string) []policy.Statement {
 	kept := stmts[:0]
 	for _, s := range stmts {
 		if keyShapeOf(s) == shape {
@@ -377,13 +379,13 @@ func dropResources(stmts []Statement, shape keyShape, drop []string) []Statement
 // mergeStatements returns have with every statement of want that it lacks
 // (by meaning) appended: the generic merge for custom policies that are not
 // key policies.
-func mergeStatements(have, want *Document) *Document {
+func mergeStatements(have, want *policy.Document) *policy.Document {
 	out := have.Clone()
 	if out == nil {
-		out = NewDocument()
+		out = policy.New()
 	}
 	if out.Version == "" {
-		out.Version = PolicyVersion
+		out.Version = policy.Version
 	}
 	for _, w := range want.Statement {
 		if !slices.ContainsFunc(out.Statement, w.Equal) {
@@ -394,12 +396,12 @@ func mergeStatements(have, want *Document) *Document {
 }
 
 // subtractStatements returns have without the statements of drop.
-func subtractStatements(have, drop *Document) *Document {
+func subtractStatements(have, drop *policy.Document) *policy.Document {
 	out := have.Clone()
 	if out == nil {
 		return nil
 	}
-	out.Statement = slices.DeleteFunc(out.Statement, func(s Statement) bool {
+	out.Statement = slices.DeleteFunc(out.Statement, func(s policy.Statement) bool {
 		return slices.ContainsFunc(drop.Statement, s.Equal)
 	})
 	return out

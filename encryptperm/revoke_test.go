@@ -11,13 +11,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
 // rvRead parses a literal document, failing the test on error.
-func rvRead(t *testing.T, s string) *encryptperm.Document {
+func rvRead(t *testing.T, s string) *policy.Document {
 	t.Helper()
-	d, err := encryptperm.ReadDocument([]byte(s))
+	d, err := policy.Read([]byte(s))
 	if err != nil {
 		t.Fatalf("ReadDocument(%s): %v", s, err)
 	}

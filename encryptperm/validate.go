@@ -21,11 +21,6 @@ var (
 	policyRE  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 )
 
-// MaxListedProblems is the most problems a *ValidationError lists; it counts
-// the others in More. It keeps the error of a hostile input, such as a
-// million invalid accounts, small.
-const MaxListedProblems = 100
-
 // forbidden reports why s cannot be an identifier, or "" if it has none of
 // the characters that would change its meaning in a policy.
 func forbidden(s string) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // SimulateECS plays ECS's side of a share: it answers, from the fake's
@@ -34,19 +35,19 @@ func (r *RAM) SimulateECS(a encryptperm.Access) *encryptperm.Decision {
 
 // shareState reads a role's trust policy and attached policies under the
 // lock. A missing role gives a nil trust policy.
-func (r *RAM) shareState(role string) (*encryptperm.Document, []encryptperm.Attachment) {
+func (r *RAM) shareState(role string) (*policy.Document, []encryptperm.Attachment) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rr, ok := r.st.roles[roleKey(role)]
 	if !ok {
 		return nil, nil
 	}
-	trust, err := encryptperm.ReadDocument([]byte(rr.trust))
+	trust, err := policy.Read([]byte(rr.trust))
 	if err != nil {
 		// Keep the role, but with a trust policy nobody can read: the
 		// evaluation then fails closed and names it.
-		trust = &encryptperm.Document{Version: encryptperm.PolicyVersion, Statement: []encryptperm.Statement{{
-			Effect: encryptperm.Allow,
+		trust = &policy.Document{Version: policy.Version, Statement: []policy.Statement{{
+			Effect: policy.Allow,
 			Extra:  map[string]json.RawMessage{"Principal": json.RawMessage(`"unreadable trust policy"`)},
 		}}}
 	}
@@ -54,7 +55,7 @@ func (r *RAM) shareState(role string) (*encryptperm.Document, []encryptperm.Atta
 	for _, pr := range r.attachedPolicies(rr) {
 		at := encryptperm.Attachment{Name: pr.name, Type: encryptperm.PolicyType(pr.typ)}
 		if v := pr.defaultVersion(); v != nil {
-			if d, err := encryptperm.ReadDocument([]byte(v.doc)); err == nil {
+			if d, err := policy.Read([]byte(v.doc)); err == nil {
 				at.Document = d
 			}
 		}

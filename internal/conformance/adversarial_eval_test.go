@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -122,7 +123,7 @@ func advSetUp(t *testing.T, tc advCase) *fake.RAM {
 // a document that cannot be read is handed over without one.
 func advSimulate(t *testing.T, tc advCase, access encryptperm.Access) (*encryptperm.Decision, bool) {
 	t.Helper()
-	trust, err := encryptperm.ReadDocument([]byte(tc.trust))
+	trust, err := policy.Read([]byte(tc.trust))
 	if err != nil {
 		if !errors.Is(err, encryptperm.ErrInvalid) {
 			t.Errorf("ReadDocument of the trust policy: %v, want ErrInvalid", err)
@@ -134,7 +135,7 @@ func advSimulate(t *testing.T, tc advCase, access encryptperm.Access) (*encryptp
 		atts = []encryptperm.Attachment{{Name: fake.KMSFullAccessPolicy, Type: encryptperm.System}}
 	}
 	for name, doc := range tc.custom {
-		d, err := encryptperm.ReadDocument([]byte(doc))
+		d, err := policy.Read([]byte(doc))
 		if err != nil {
 			d = nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"slices"
 	"testing"
 
@@ -25,7 +26,7 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 		role   = encryptperm.ShareSnapshotRoleName
 		policy = encryptperm.ShareSnapshotPolicyName
 	)
-	trust := func(accounts ...string) *encryptperm.Document {
+	trust := func(accounts ...string) *rampolicy.Document {
 		return encryptperm.ShareTrustPolicy(accounts, nil, nil)
 	}
 	seedShare := func(t *testing.T, f *fake.RAM) {

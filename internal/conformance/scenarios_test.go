@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"slices"
 	"sort"
 	"strings"
@@ -118,8 +119,8 @@ func TestScenarios(t *testing.T) {
 	snap := func(accounts ...string) *encryptperm.ShareBuilder {
 		return encryptperm.ShareSnapshot().WithAccounts(accounts...)
 	}
-	snapKeys := func(keys ...encryptperm.Key) *encryptperm.Document { return encryptperm.KeyPolicy(keys) }
-	trust := func(accounts ...string) *encryptperm.Document {
+	snapKeys := func(keys ...encryptperm.Key) *rampolicy.Document { return encryptperm.KeyPolicy(keys) }
+	trust := func(accounts ...string) *rampolicy.Document {
 		return encryptperm.ShareTrustPolicy(accounts, nil, nil)
 	}
 	const (
@@ -136,16 +137,16 @@ func TestScenarios(t *testing.T) {
 	    ` + foreignStatement + `
 	  ]
 	}`
-	foreignDoc := func(t *testing.T) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(`{"Version":"1","Statement":[` + foreignStatement + `]}`))
+	foreignDoc := func(t *testing.T) *rampolicy.Document {
+		d, err := rampolicy.Read([]byte(`{"Version":"1","Statement":[` + foreignStatement + `]}`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d
 	}
 	auditPolicy := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:Describe*","Resource":"*"}]}`
-	auditDoc := func(t *testing.T) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(auditPolicy))
+	auditDoc := func(t *testing.T) *rampolicy.Document {
+		d, err := rampolicy.Read([]byte(auditPolicy))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +158,7 @@ func TestScenarios(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	putPolicy := func(t *testing.T, f *fake.RAM, name string, def string, docs ...*encryptperm.Document) {
+	putPolicy := func(t *testing.T, f *fake.RAM, name string, def string, docs ...*rampolicy.Document) {
 		t.Helper()
 		p := fake.Policy{Name: name, DefaultVersion: def}
 		for i, d := range docs {
@@ -229,7 +230,7 @@ func TestScenarios(t *testing.T) {
 			},
 			check: func(t *testing.T, f *fake.RAM, res *encryptperm.Result) {
 				doc, _ := f.TrustPolicy(role)
-				d, err := encryptperm.ReadDocument([]byte(doc))
+				d, err := rampolicy.Read([]byte(doc))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -687,7 +688,7 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 			if len(v.Document) > maxLen {
 				t.Errorf("policy %s is %d bytes; the limit is %d", name, len(v.Document), maxLen)
 			}
-			d, err := encryptperm.ReadDocument([]byte(v.Document))
+			d, err := rampolicy.Read([]byte(v.Document))
 			if err != nil {
 				t.Fatal(err)
 			}

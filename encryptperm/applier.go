@@ -50,7 +50,7 @@ type Applier interface {
 	// flight, whose outcome is unknown; writes never sent are not listed.
 	Apply(ctx context.Context, grants ...*Grant) (*Result, error)
 
-	// ApplyPlan applies a Plan made by Plan (or RevokePlan, see Revoker). If
+	// ApplyPlan applies a Plan made by Plan or RevokePlan. If
 	// RAM has changed since, it writes nothing and returns an error for
 	// which errors.Is(err, ErrStale) is true.
 	ApplyPlan(ctx context.Context, p *Plan) (*Result, error)
@@ -73,13 +73,28 @@ type Applier interface {
 	// are validated as Apply validates them, before any I/O.
 	Revoke(ctx context.Context, grants ...*Grant) (*Result, error)
 
-	// RevokeWith is Revoke with per-call options: opts.Keep names the
-	// grants that stay, whose content is not removed. A nil opts is
+	// RevokeWith is Revoke told which grants stay: opts.Keep names them,
+	// and what they name is not removed (see RevokeOptions). A nil opts is
 	// Revoke.
 	RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Result, error)
+
+	// RevokePlan reads RAM and returns what Revoke would change, without
+	// writing; ApplyPlan applies it.
+	RevokePlan(ctx context.Context, grants ...*Grant) (*Plan, error)
+
+	// RevokePlanWith is RevokePlan told which grants stay (see
+	// RevokeOptions): the plan marks each removal left out for them with a
+	// Note whose Kept is true. A nil opts is RevokePlan.
+	RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Plan, error)
+
+	// Check answers an Access as the package's Check does, through this
+	// Applier's clients, retries and context handling, reading documents
+	// within Options.Limits.Read. It makes no change in RAM.
+	Check(ctx context.Context, a Access) (*Decision, error)
 }
 
-// RevokeOptions tunes one revoke (RevokeWith, RevokePlanWith).
+// RevokeOptions tells one revoke (RevokeWith, RevokePlanWith) which grants
+// stay.
 type RevokeOptions struct {
 	// Keep lists the grants that stay. RAM records no owner of a principal
 	// or a key, so the engine cannot know that another grant needs what a
@@ -89,17 +104,6 @@ type RevokeOptions struct {
 	// out for it with a Note whose Kept is true. Keep grants are validated
 	// like the grants revoked.
 	Keep []*Grant
-}
-
-// Revoker is implemented by the Applier this package returns: it plans a
-// Revoke without writing.
-type Revoker interface {
-	// RevokePlan reads RAM and returns what Revoke would change.
-	RevokePlan(ctx context.Context, grants ...*Grant) (*Plan, error)
-
-	// RevokePlanWith is RevokePlan with per-call options (see
-	// RevokeOptions): the plan marks each removal a staying grant needs.
-	RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Plan, error)
 }
 
 // Result reports what an Apply, ApplyPlan or Revoke did.
@@ -136,8 +140,6 @@ type engine struct {
 }
 
 var _ Applier = (*engine)(nil)
-var _ Revoker = (*engine)(nil)
-var _ Checker = (*engine)(nil)
 
 // NewApplier returns an Applier over a RAM client you give it: the SDK's
 // *ram.Client, the fake's *fake.RAM, or a mock. Calls on the client are
@@ -323,12 +325,12 @@ func (e *engine) Plan(ctx context.Context, grants ...*Grant) (*Plan, error) {
 	return e.plan(ctx, false, grants, nil)
 }
 
-// RevokePlan implements Revoker.
+// RevokePlan implements Applier.
 func (e *engine) RevokePlan(ctx context.Context, grants ...*Grant) (*Plan, error) {
 	return e.RevokePlanWith(ctx, nil, grants...)
 }
 
-// RevokePlanWith implements Revoker.
+// RevokePlanWith implements Applier.
 func (e *engine) RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Plan, error) {
 	keep, err := revokeArgs(grants, opts)
 	if err != nil {

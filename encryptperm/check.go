@@ -319,19 +319,10 @@ func unreadablePolicy() *policy.Document {
 // fails closed as above. Check makes no change in RAM.
 //
 // Check makes each call once, on the goroutine that calls it, and looks at ctx
-// between calls. The Applier this package returns also implements Checker,
-// whose Check goes through the Applier's retries, client pool and context
-// handling.
+// between calls. Applier.Check answers the same question through the
+// Applier's retries, client pool and context handling.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 	return check(ctx, directReads{client}, policy.DefaultLimits(), a)
-}
-
-// Checker is implemented by the Applier that NewApplier and NewRAMApplier
-// return: its Check is the package's Check, with the Applier's retries of
-// throttled and failed reads, and its handling of the context.
-type Checker interface {
-	// Check answers an Access as the package's Check does.
-	Check(ctx context.Context, a Access) (*Decision, error)
 }
 
 // checkReads are the RAM reads Check makes. Errors come back as *APIError.
@@ -399,7 +390,7 @@ func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVer
 	})
 }
 
-// Check implements Checker.
+// Check answers an Access through the engine (see Applier).
 func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 	return check(ctx, engineReads{e: e, rec: &recorder{}}, e.opts.Limits.Read, a)
 }

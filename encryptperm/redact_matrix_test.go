@@ -172,7 +172,7 @@ func TestRedactionMatrix(t *testing.T) {
 		{name: "Apply, writes fail", writes: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Apply(ctx, e.grant) }},
 		{name: "Revoke", seed: true, writes: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Revoke(ctx, e.grant) }},
 		{name: "Check", seed: true, run: func(ctx context.Context, e *mxEnv) (any, error) {
-			return e.a.(encryptperm.Checker).Check(ctx, access)
+			return e.a.Check(ctx, access)
 		}},
 		{name: "package Check", seed: true, userClient: true, run: func(ctx context.Context, e *mxEnv) (any, error) {
 			c, err := fake.NewClient(e.addr, e.cred)

@@ -149,7 +149,7 @@ func TestApplyRefusesWhatBuildersCannotMake(t *testing.T) {
 			if _, err := a.Revoke(context.Background(), g); !errors.Is(err, encryptperm.ErrInvalid) {
 				t.Errorf("Revoke error = %v, want ErrInvalid", err)
 			}
-			if _, err := a.(encryptperm.Revoker).RevokePlan(context.Background(), g); !errors.Is(err, encryptperm.ErrInvalid) {
+			if _, err := a.RevokePlan(context.Background(), g); !errors.Is(err, encryptperm.ErrInvalid) {
 				t.Errorf("RevokePlan error = %v, want ErrInvalid", err)
 			}
 			ok := apGrant(t, apAcctB)
@@ -197,7 +197,7 @@ func TestRevokePlanPlansARevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(f.Calls())
-	p, err := a.(encryptperm.Revoker).RevokePlan(context.Background(), apGrant(t, apAcctA))
+	p, err := a.RevokePlan(context.Background(), apGrant(t, apAcctA))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,12 @@ var secretName = regexp.MustCompile(`(?i)(AccessKeyStsToken|AccessKeySecret|Acce
 // lines, canonical requests and printed headers; and these names as JSON
 // keys or Go struct fields. Each value becomes REDACTED; an Authorization
 // header loses its whole value.
+//
+// This package redacts its own errors, logs and Observer calls already.
+// Redact is exported for what it cannot see: the errors of the SDK clients a
+// program builds itself (an ECS or KMS client beside the Applier, or the RAM
+// client given to NewApplier), whose text can carry a signed URL, and the
+// fake's recorded requests.
 func Redact(s string) string {
 	var b strings.Builder
 	rest := s

@@ -396,11 +396,11 @@ func TestPropagationRetry(t *testing.T) {
 // apRecorder is an Observer that records every call it sees.
 type apRecorder struct {
 	mu     sync.Mutex
-	starts []encryptperm.CallInfo
+	starts []encryptperm.Call
 	ends   []string
 }
 
-func (r *apRecorder) StartCall(ctx context.Context, c encryptperm.CallInfo) func(code, requestID string, err error) {
+func (r *apRecorder) StartCall(ctx context.Context, c encryptperm.Call) func(code, requestID string, err error) {
 	r.mu.Lock()
 	r.starts = append(r.starts, c)
 	r.mu.Unlock()
@@ -661,7 +661,7 @@ func apFind(haystacks, needles []string) string {
 // apObserverFunc is an Observer that hands each call's end to a function.
 type apObserverFunc func(code, requestID string, err error)
 
-func (f apObserverFunc) StartCall(context.Context, encryptperm.CallInfo) func(code, requestID string, err error) {
+func (f apObserverFunc) StartCall(context.Context, encryptperm.Call) func(code, requestID string, err error) {
 	return f
 }
 

@@ -3,7 +3,6 @@ package encryptperm_test
 import (
 	"errors"
 	"fmt"
-	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -303,7 +304,7 @@ func TestKeysInSeveralContainers(t *testing.T) {
 		list("acs:kms:cn-hangzhou:1234567890123456:key"),
 		list("acs:kms:cn-hangzhou:1234567890123457:key"),
 		list("acs:kms:cn-shanghai:1234567890123456:key"),
-		rampolicy.Statement{Effect: rampolicy.Allow, Action: encryptperm.KeyUseActions, Resource: rampolicy.Values{
+		rampolicy.Statement{Effect: rampolicy.Allow, Action: encryptperm.KeyUseActions(), Resource: rampolicy.Values{
 			"acs:kms:cn-hangzhou:1234567890123456:key/" + dtSeedKeyID,
 			"acs:kms:cn-hangzhou:1234567890123456:key/key-hzz0000000000001",
 			"acs:kms:cn-shanghai:1234567890123456:key/key-shz0000000000002",

@@ -285,7 +285,7 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	var end func(code, requestID string, err error)
 	if c.observer != nil {
-		end = c.observer.StartCall(ctx, CallInfo{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt})
+		end = c.observer.StartCall(ctx, Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt})
 	}
 	start := c.now()
 	type result struct {

@@ -40,7 +40,7 @@ var systemPolicies = map[string]string{
 // the two system policies the seed page and the ECS console attach to its
 // roles. RAM may revise a system policy; the catalog follows the published
 // text, not the live one.
-func SystemPolicy(name string) (*policy.Document, bool) {
+func systemPolicy(name string) (*policy.Document, bool) {
 	text, ok := systemPolicies[name]
 	if !ok {
 		return nil, false
@@ -52,9 +52,9 @@ func SystemPolicy(name string) (*policy.Document, bool) {
 	return d, true
 }
 
-// SystemPolicyNames returns the names of the catalog's system policies,
+// systemPolicyNames returns the names of the catalog's system policies,
 // sorted.
-func SystemPolicyNames() []string {
+func systemPolicyNames() []string {
 	out := make([]string, 0, len(systemPolicies))
 	for n := range systemPolicies {
 		out = append(out, n)

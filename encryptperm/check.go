@@ -101,7 +101,7 @@ type Access struct {
 }
 
 // principal returns the recipient's ECS service principal.
-func (a Access) principal() string { return AccountECSPrincipal(a.Recipient) }
+func (a Access) principal() string { return accountECSPrincipal(a.Recipient) }
 
 // withDefaults fills Role, Owner and Recipient where they may be implied.
 func (a Access) withDefaults() Access {
@@ -303,7 +303,7 @@ func unreadablePolicy() *policy.Document {
 //   - whether the trust policy lets <Recipient>@ecs.aliyuncs.com assume the
 //     role, with sts:ServiceOwnerRDId and sts:ServiceOwnerRDPath set from
 //     RDID and RDPath when they are given;
-//   - whether the policies allow every key-use action (KeyUseActions) on the
+//   - whether the policies allow every key-use action (keyUseActions) on the
 //     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
 //     picker needs, and the only list call KMS authorizes on the key
 //     container) on the key container's ARN.
@@ -453,7 +453,7 @@ func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (
 func readCheckPolicy(ctx context.Context, client checkReads, rl policy.Limits, p ram.Policy) (checkPolicy, error) {
 	cp := checkPolicy{name: p.PolicyName, typ: PolicyType(p.PolicyType)}
 	if cp.typ == System {
-		if d, ok := SystemPolicy(p.PolicyName); ok {
+		if d, ok := systemPolicy(p.PolicyName); ok {
 			cp.doc = d
 			return cp, nil
 		}
@@ -529,7 +529,7 @@ func Simulate(trust *policy.Document, policies []Attachment, a Access) *Decision
 	for _, p := range policies {
 		cp := checkPolicy{name: p.Name, typ: p.Type, doc: p.Document}
 		if cp.doc == nil {
-			if d, ok := SystemPolicy(p.Name); ok && p.Type == System {
+			if d, ok := systemPolicy(p.Name); ok && p.Type == System {
 				cp.doc = d
 			} else {
 				cp.doc = unreadablePolicy()
@@ -558,7 +558,7 @@ func decide(a Access, arn string, trust *policy.Document, trustNote string, poli
 	}
 
 	// Step 1: may the recipient's ECS assume the role?
-	assume := Step{Action: AssumeRoleAction, Resource: roleRes}
+	assume := Step{Action: assumeRoleAction, Resource: roleRes}
 	switch {
 	case arn == "":
 		assume.Reason = fmt.Sprintf("role %s does not exist in account %s", a.Role, a.Owner)
@@ -566,12 +566,12 @@ func decide(a Access, arn string, trust *policy.Document, trustNote string, poli
 		assume.Reason = trustNote
 		d.Unreadable = append(d.Unreadable, "trust policy of role "+a.Role)
 	default:
-		req := &policy.Request{Action: AssumeRoleAction, Principal: policy.RequestPrincipal{Service: d.Principal}, Owner: a.Owner}
+		req := &policy.Request{Action: assumeRoleAction, Principal: policy.RequestPrincipal{Service: d.Principal}, Owner: a.Owner}
 		if a.RDID != "" {
-			req.Context = append(req.Context, policy.ContextValue{Key: ConditionRDID, Value: a.RDID})
+			req.Context = append(req.Context, policy.ContextValue{Key: conditionRDID, Value: a.RDID})
 		}
 		if a.RDPath != "" {
-			req.Context = append(req.Context, policy.ContextValue{Key: ConditionRDPath, Value: a.RDPath})
+			req.Context = append(req.Context, policy.ContextValue{Key: conditionRDPath, Value: a.RDPath})
 		}
 		ps := policy.Compile(trust)
 		res := ps.Eval(req)
@@ -598,7 +598,7 @@ func decide(a Access, arn string, trust *policy.Document, trustNote string, poli
 	ps := policy.Compile(docs...)
 	type need struct{ action, resource string }
 	var needs []need
-	for _, act := range KeyUseActions {
+	for _, act := range keyUseActions {
 		needs = append(needs, need{act, a.Key.ARN()})
 	}
 	for _, act := range listActions {
@@ -719,7 +719,7 @@ func prefixFindings(s *policy.Statement, a Access, by StatementRef) []Finding {
 			continue
 		}
 		for k, vals := range keys {
-			if !strings.EqualFold(k, ConditionRDPath) {
+			if !strings.EqualFold(k, conditionRDPath) {
 				continue
 			}
 			for _, v := range vals {
@@ -741,7 +741,7 @@ func prefixFindings(s *policy.Statement, a Access, by StatementRef) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Code: FindingRDPathPrefix, Severity: SeverityInfo, Path: by.String() + ".Condition.StringLike." + ConditionRDPath,
+		Code: FindingRDPathPrefix, Severity: SeverityInfo, Path: by.String() + ".Condition.StringLike." + conditionRDPath,
 		Message: fmt.Sprintf("the recipient's path %q matches %q only by prefix: it is not that folder or below it, but a sibling whose ID begins with the same characters", a.RDPath, strings.Join(sibling, ", ")),
 	}}
 }
@@ -754,13 +754,13 @@ func summarize(d *Decision) string {
 	}
 	var parts []string
 	for _, s := range d.Steps {
-		if !s.Allowed && s.Action == AssumeRoleAction {
+		if !s.Allowed && s.Action == assumeRoleAction {
 			parts = append(parts, s.Reason)
 		}
 	}
 	var missing []string
 	for _, m := range d.Missing {
-		if m != AssumeRoleAction {
+		if m != assumeRoleAction {
 			missing = append(missing, m)
 		}
 	}

@@ -593,7 +593,7 @@ func TestLintGrant(t *testing.T) {
 	codes := func(fs []encryptperm.Finding) []string {
 		var out []string
 		for _, f := range fs {
-			out = append(out, f.Code+" "+f.Severity+" "+f.Path)
+			out = append(out, f.Code+" "+string(f.Severity)+" "+f.Path)
 		}
 		return out
 	}
@@ -667,7 +667,7 @@ func TestLintGrant(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := codes(encryptperm.LintGrant(tt.give))
+			got := codes(tt.give.Lint())
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("LintGrant (-want +got):\n%s", diff)
 			}
@@ -696,7 +696,7 @@ func TestLintGrantBuilt(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 			critical := false
-			for _, f := range encryptperm.LintGrant(g) {
+			for _, f := range g.Lint() {
 				switch f.Severity {
 				case encryptperm.SeverityCritical:
 					critical = true

@@ -943,7 +943,7 @@ func TestMarshalDeterministicUnderShuffle(t *testing.T) {
 	build := func() *policy.Document {
 		return policy.New(
 			policy.Statement{
-				Effect: policy.Allow, Action: shuffled(encryptperm.KeyUseActions...),
+				Effect: policy.Allow, Action: shuffled(encryptperm.KeyUseActions()...),
 				Resource: shuffled("acs:kms:cn-hangzhou:1234567890123456:key/a", "acs:kms:cn-hangzhou:1234567890123456:key/b", "acs:kms:cn-shanghai:1234567890123456:key/c"),
 			},
 			policy.Statement{

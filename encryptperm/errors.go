@@ -38,19 +38,16 @@ var (
 	ErrNoCredentials = errors.New("encryptperm: no credentials")
 )
 
-// FieldError is one problem found by validation. It is policy.FieldError,
-// so that one errors.As target serves the builders and the document readers.
-type FieldError = policy.FieldError
-
 // ValidationError lists every problem found in an input at once: a grant
 // (Build, Apply, Revoke) or a document (policy.Parse, policy.Read). It wraps
 // ErrInvalid, and ErrLimitExceeded too when a problem is a size limit. It is
-// policy.ValidationError, so that one errors.As target serves both.
+// policy.ValidationError, so that one errors.As target serves both; each
+// problem in Problems is a policy.FieldError.
 type ValidationError = policy.ValidationError
 
 // problems collects FieldErrors while validating.
 type problems struct {
-	list  []FieldError
+	list  []policy.FieldError
 	more  int
 	limit bool
 }
@@ -63,7 +60,7 @@ func (p *problems) add(path, value, reason string, args ...any) {
 	if len(args) > 0 {
 		reason = fmt.Sprintf(reason, args...)
 	}
-	p.list = append(p.list, FieldError{Path: path, Value: value, Reason: reason})
+	p.list = append(p.list, policy.FieldError{Path: path, Value: value, Reason: reason})
 }
 
 func (p *problems) addLimit(path, value, reason string, args ...any) {

@@ -2,9 +2,10 @@ package encryptperm_test
 
 import (
 	"context"
-	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"strings"
 	"testing"
+
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 
 	"github.com/google/go-cmp/cmp"
 

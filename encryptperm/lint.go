@@ -62,7 +62,7 @@ func Lint(d *policy.Document) []Finding {
 			if a == "*" || strings.EqualFold(a, "kms:*") {
 				out = append(out, Finding{
 					Code: FindingKMSWildcardAction, Severity: SeverityWarning, Path: path + ".Action",
-					Message: fmt.Sprintf("%q allows every KMS action, including key deletion and policy changes; ECS needs only %s and %s", a, ListKeysAction, strings.Join(KeyUseActions, ", ")),
+					Message: fmt.Sprintf("%q allows every KMS action, including key deletion and policy changes; ECS needs only %s and %s", a, listKeysAction, strings.Join(keyUseActions, ", ")),
 				})
 			}
 		}
@@ -83,7 +83,7 @@ func usesKeys(actions policy.Values) bool {
 		if a == "*" || strings.EqualFold(a, "kms:*") {
 			return true
 		}
-		for _, k := range KeyUseActions {
+		for _, k := range keyUseActions {
 			if strings.EqualFold(a, k) {
 				return true
 			}

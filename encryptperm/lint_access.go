@@ -7,7 +7,7 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
-// Finding codes of LintGrant, beyond those in finding.go. Codes are stable.
+// Finding codes of lintGrant, beyond those in finding.go. Codes are stable.
 const (
 	// FindingKMSWildcardToOthers: a policy of a role that other accounts' ECS
 	// may assume allows KMS actions sharing does not need, such as
@@ -36,10 +36,10 @@ const lintProbeAction = "kms:ScheduleKeyDeletion"
 // lintAccount stands for "some account" where a grant does not say which.
 const lintAccount = "1000000000000000"
 
-// LintGrant reviews a grant's documents, whoever assembled them (a builder,
+// Lint reviews a grant's documents, whoever assembled them (a builder,
 // a caller by hand, or a read back from RAM), and reports:
 //
-//   - what Lint reports for the trust policy and each custom policy
+//   - what the package's Lint reports for the trust policy and each custom policy
 //     (unconditioned wildcard principals, kms:*, Resource "*" on key use,
 //     unreadable statements);
 //   - AliyunKMSFullAccess (FindingServiceKeyFullAccess) or a custom
@@ -57,8 +57,11 @@ const lintAccount = "1000000000000000"
 //   - a system policy the catalog does not hold (FindingUnknownSystemPolicy).
 //
 // A grant from a builder already carries some of these in Grant.Findings;
-// LintGrant finds them again from the documents alone. It never fails.
-func LintGrant(g *Grant) []Finding {
+// Lint finds them again from the documents alone. It never fails, and a nil
+// grant has no findings.
+func (g *Grant) Lint() []Finding { return lintGrant(g) }
+
+func lintGrant(g *Grant) []Finding {
 	if g == nil {
 		return nil
 	}
@@ -87,7 +90,7 @@ func LintGrant(g *Grant) []Finding {
 				add(f)
 			}
 		case p.Type == System:
-			if d, ok := SystemPolicy(p.Name); ok {
+			if d, ok := systemPolicy(p.Name); ok {
 				docs[i] = d
 			} else {
 				add(Finding{
@@ -172,7 +175,7 @@ func lintBroadKMS(g *Grant, docs []*policy.Document) []Finding {
 		out = append(out, Finding{
 			Code: FindingKMSWildcardToOthers, Severity: SeverityCritical,
 			Path:    fmt.Sprintf("%s.Document.Statement[%d]", path, res.By.Statement),
-			Message: fmt.Sprintf("this statement allows %s and every other KMS action to other accounts' ECS; sharing needs only %s and %s", lintProbeAction, ListKeysAction, strings.Join(KeyUseActions, ", ")),
+			Message: fmt.Sprintf("this statement allows %s and every other KMS action to other accounts' ECS; sharing needs only %s and %s", lintProbeAction, listKeysAction, strings.Join(keyUseActions, ", ")),
 		})
 	}
 	return out
@@ -207,7 +210,7 @@ func lintKeyPatterns(g *Grant, docs []*policy.Document) []Finding {
 
 // allowsKeyUse reports whether a statement's Action covers a key-use action.
 func allowsKeyUse(s policy.Statement) bool {
-	for _, a := range KeyUseActions {
+	for _, a := range keyUseActions {
 		for _, p := range s.Action {
 			if policy.MatchWildcard(lowerASCII(p), a, true) {
 				return true
@@ -227,7 +230,7 @@ func lintMissingActions(g *Grant, docs []*policy.Document) []Finding {
 	var out []Finding
 	for ki, k := range g.Keys {
 		var missing []string
-		for _, a := range KeyUseActions {
+		for _, a := range keyUseActions {
 			if !ps.Eval(&policy.Request{Action: a, Resource: k.ARN()}).Allowed() {
 				missing = append(missing, a)
 			}
@@ -258,7 +261,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 	ps := policy.Compile(trust)
 	admits := func(uid string, ctx ...policy.ContextValue) policy.EvalResult {
 		return ps.Eval(&policy.Request{
-			Action: AssumeRoleAction, Principal: policy.RequestPrincipal{Service: AccountECSPrincipal(uid)},
+			Action: assumeRoleAction, Principal: policy.RequestPrincipal{Service: accountECSPrincipal(uid)},
 			Owner: lintOwner(g), Context: ctx,
 		})
 	}
@@ -267,11 +270,11 @@ func lintTrust(g *Grant, share bool) []Finding {
 			continue
 		}
 		for _, v := range s.Principal.Service {
-			if share && strings.EqualFold(v, ECSService) {
+			if share && strings.EqualFold(v, ecsService) {
 				out = append(out, Finding{
 					Code: FindingPlainECSPrincipal, Severity: SeverityError,
 					Path:    fmt.Sprintf("Role.TrustPolicy.Statement[%d].Principal.Service", si),
-					Message: fmt.Sprintf("%q is ECS of the role's own account only; another account's ECS is <uid>@%s, and ECS answers the share with AssumeRoleError", v, ECSService),
+					Message: fmt.Sprintf("%q is ECS of the role's own account only; another account's ECS is <uid>@%s, and ECS answers the share with AssumeRoleError", v, ecsService),
 				})
 			}
 		}
@@ -280,7 +283,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 				continue
 			}
 			for k, vals := range keys {
-				if !strings.EqualFold(k, ConditionRDPath) {
+				if !strings.EqualFold(k, conditionRDPath) {
 					continue
 				}
 				for _, v := range vals {
@@ -299,12 +302,12 @@ func lintTrust(g *Grant, share bool) []Finding {
 		if !admits(uid).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.Accounts[%d]", i),
-				Message: fmt.Sprintf("the trust policy does not let %s assume the role", AccountECSPrincipal(uid)),
+				Message: fmt.Sprintf("the trust policy does not let %s assume the role", accountECSPrincipal(uid)),
 			})
 		}
 	}
 	for i, rd := range g.Audience.ResourceDirectories {
-		if !admits(lintAccount, policy.ContextValue{Key: ConditionRDID, Value: rd}).Allowed() {
+		if !admits(lintAccount, policy.ContextValue{Key: conditionRDID, Value: rd}).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.ResourceDirectories[%d]", i),
 				Message: fmt.Sprintf("the trust policy does not let ECS of accounts in resource directory %s assume the role", rd),
@@ -313,7 +316,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 	}
 	for i, f := range g.Audience.Folders {
 		rd, _, _ := strings.Cut(f, "/")
-		if !admits(lintAccount, policy.ContextValue{Key: ConditionRDID, Value: rd}, policy.ContextValue{Key: ConditionRDPath, Value: f}).Allowed() {
+		if !admits(lintAccount, policy.ContextValue{Key: conditionRDID, Value: rd}, policy.ContextValue{Key: conditionRDPath, Value: f}).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.Folders[%d]", i),
 				Message: fmt.Sprintf("the trust policy does not let ECS of accounts in folder %s assume the role", f),
@@ -325,7 +328,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 		if !admits(owner).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: "Role.TrustPolicy",
-				Message: fmt.Sprintf("the trust policy does not let ECS of the role's own account (%s) assume the role", ECSService),
+				Message: fmt.Sprintf("the trust policy does not let ECS of the role's own account (%s) assume the role", ecsService),
 			})
 		}
 	}

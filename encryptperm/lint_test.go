@@ -16,7 +16,11 @@ func TestLint(t *testing.T) {
 		rdCondition = `"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-3GabcD"}}`
 		keyARN      = `"acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"`
 	)
-	type want struct{ Code, Severity, Path string }
+	type want struct {
+		Code     string
+		Severity encryptperm.Severity
+		Path     string
+	}
 	tests := []struct {
 		name string
 		give string

@@ -28,7 +28,7 @@ const (
 // nothing this library does not model.
 func isAssume(s policy.Statement) bool {
 	return s.Effect == policy.Allow && s.Opaque == nil && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
-		len(s.NotResource) == 0 && len(s.Action.Set()) == 1 && s.Action.Set()[0] == AssumeRoleAction &&
+		len(s.NotResource) == 0 && len(s.Action.Set()) == 1 && s.Action.Set()[0] == assumeRoleAction &&
 		s.Principal != nil && len(s.Principal.RAM) == 0 && len(s.Principal.Federated) == 0 &&
 		len(s.Principal.Extra) == 0 && len(s.Principal.Service) > 0
 }
@@ -41,7 +41,7 @@ func shapeOf(s policy.Statement) trustShape {
 	if len(s.Condition) == 0 {
 		acct, own := true, true
 		for _, p := range svc {
-			uid, ok := strings.CutSuffix(p, "@"+ECSService)
+			uid, ok := strings.CutSuffix(p, "@"+ecsService)
 			if !ok || !accountRE.MatchString(uid) {
 				acct = false
 			}
@@ -57,13 +57,13 @@ func shapeOf(s policy.Statement) trustShape {
 		}
 		return shapeOther
 	}
-	if len(svc) != 1 || svc[0] != WildcardECSPrincipal || len(s.Condition) != 1 {
+	if len(svc) != 1 || svc[0] != wildcardECSPrincipal || len(s.Condition) != 1 {
 		return shapeOther
 	}
-	if m, ok := s.Condition["StringEquals"]; ok && len(m) == 1 && len(m[ConditionRDID]) > 0 {
+	if m, ok := s.Condition["StringEquals"]; ok && len(m) == 1 && len(m[conditionRDID]) > 0 {
 		return shapeRD
 	}
-	if m, ok := s.Condition["StringLike"]; ok && len(m) == 1 && len(m[ConditionRDPath]) > 0 {
+	if m, ok := s.Condition["StringLike"]; ok && len(m) == 1 && len(m[conditionRDPath]) > 0 {
 		return shapeFolder
 	}
 	return shapeOther
@@ -92,9 +92,9 @@ func contentOf(d *policy.Document) trustContent {
 		case shapeAccounts, shapeService:
 			c.principals = append(c.principals, s.Principal.Service...)
 		case shapeRD:
-			c.rds = append(c.rds, s.Condition["StringEquals"][ConditionRDID]...)
+			c.rds = append(c.rds, s.Condition["StringEquals"][conditionRDID]...)
 		case shapeFolder:
-			c.folders = append(c.folders, s.Condition["StringLike"][ConditionRDPath]...)
+			c.folders = append(c.folders, s.Condition["StringLike"][conditionRDPath]...)
 		}
 	}
 	c.principals = sortedSet(c.principals)
@@ -158,7 +158,7 @@ func mergeTrust(have, want *policy.Document) (*policy.Document, trustContent) {
 		out.Statement = append(out.Statement, fresh())
 	}
 	assume := func(p *policy.Principal, c policy.Condition) policy.Statement {
-		return policy.Statement{Effect: policy.Allow, Action: policy.Values{AssumeRoleAction}, Principal: p, Condition: c}
+		return policy.Statement{Effect: policy.Allow, Action: policy.Values{assumeRoleAction}, Principal: p, Condition: c}
 	}
 	extend(shapeAccounts, acct,
 		func(s *policy.Statement) { s.Principal.Service = append(s.Principal.Service, acct...) },
@@ -169,18 +169,18 @@ func mergeTrust(have, want *policy.Document) (*policy.Document, trustContent) {
 	extend(shapeRD, add.rds,
 		func(s *policy.Statement) {
 			m := s.Condition["StringEquals"]
-			m[ConditionRDID] = append(m[ConditionRDID], add.rds...)
+			m[conditionRDID] = append(m[conditionRDID], add.rds...)
 		},
 		func() policy.Statement {
-			return assume(&policy.Principal{Service: policy.Values{WildcardECSPrincipal}}, policy.Condition{"StringEquals": {ConditionRDID: policy.Values(add.rds)}})
+			return assume(&policy.Principal{Service: policy.Values{wildcardECSPrincipal}}, policy.Condition{"StringEquals": {conditionRDID: policy.Values(add.rds)}})
 		})
 	extend(shapeFolder, add.folders,
 		func(s *policy.Statement) {
 			m := s.Condition["StringLike"]
-			m[ConditionRDPath] = append(m[ConditionRDPath], add.folders...)
+			m[conditionRDPath] = append(m[conditionRDPath], add.folders...)
 		},
 		func() policy.Statement {
-			return assume(&policy.Principal{Service: policy.Values{WildcardECSPrincipal}}, policy.Condition{"StringLike": {ConditionRDPath: policy.Values(add.folders)}})
+			return assume(&policy.Principal{Service: policy.Values{wildcardECSPrincipal}}, policy.Condition{"StringLike": {conditionRDPath: policy.Values(add.folders)}})
 		})
 	return out, add
 }
@@ -206,21 +206,21 @@ func subtractTrust(have *policy.Document, dc trustContent) (*policy.Document, tr
 			}
 			s.Principal.Service = rest
 		case shapeRD:
-			v := s.Condition["StringEquals"][ConditionRDID]
+			v := s.Condition["StringEquals"][conditionRDID]
 			rest := minus(v, dc.rds)
 			removed.rds = append(removed.rds, minus(v, rest)...)
 			if len(rest) == 0 {
 				continue
 			}
-			s.Condition["StringEquals"][ConditionRDID] = rest
+			s.Condition["StringEquals"][conditionRDID] = rest
 		case shapeFolder:
-			v := s.Condition["StringLike"][ConditionRDPath]
+			v := s.Condition["StringLike"][conditionRDPath]
 			rest := minus(v, dc.folders)
 			removed.folders = append(removed.folders, minus(v, rest)...)
 			if len(rest) == 0 {
 				continue
 			}
-			s.Condition["StringLike"][ConditionRDPath] = rest
+			s.Condition["StringLike"][conditionRDPath] = rest
 		}
 		kept = append(kept, s)
 	}
@@ -247,9 +247,9 @@ func keyShapeOf(s policy.Statement) keyShape {
 	}
 	acts := s.Action.Set()
 	switch {
-	case slices.Equal(acts, []string{ListKeysAction}):
+	case slices.Equal(acts, []string{listKeysAction}):
 		return keyList
-	case slices.Equal(acts, sortedSet(KeyUseActions)):
+	case slices.Equal(acts, sortedSet(keyUseActions)):
 		return keyUse
 	}
 	return keyOther
@@ -311,7 +311,7 @@ func mergeKeys(have *policy.Document, keys []Key) *policy.Document {
 				break
 			}
 		}
-		out.Statement = slices.Insert(out.Statement, at, policy.Statement{Effect: policy.Allow, Action: policy.Values{ListKeysAction}, Resource: policy.Values{ct}})
+		out.Statement = slices.Insert(out.Statement, at, policy.Statement{Effect: policy.Allow, Action: policy.Values{listKeysAction}, Resource: policy.Values{ct}})
 	}
 	if len(arns) > 0 {
 		done := false
@@ -323,7 +323,7 @@ func mergeKeys(have *policy.Document, keys []Key) *policy.Document {
 			}
 		}
 		if !done {
-			out.Statement = append(out.Statement, policy.Statement{Effect: policy.Allow, Action: slices.Clone(policy.Values(KeyUseActions)), Resource: policy.Values(arns)})
+			out.Statement = append(out.Statement, policy.Statement{Effect: policy.Allow, Action: slices.Clone(policy.Values(keyUseActions)), Resource: policy.Values(arns)})
 		}
 	}
 	return out

@@ -349,7 +349,7 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	docs := map[int]*policy.Document{}
 	var covered []string
 	for i := 0; i < lim.CustomPoliciesPerRole+8; i++ {
-		ps := st.policy(NumberedPolicyName(base, i))
+		ps := st.policy(numberedPolicyName(base, i))
 		if ps.exists {
 			docs[i] = ps.doc
 			covered = append(covered, keyContentOf(ps.doc).keys...)
@@ -391,7 +391,7 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	}
 	sort.Ints(idx)
 	for _, i := range idx {
-		name := NumberedPolicyName(base, i)
+		name := numberedPolicyName(base, i)
 		if ks := changed[i]; len(ks) > 0 {
 			ps := st.policy(name)
 			var arns []string
@@ -503,7 +503,7 @@ func planRevoke(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 			keys = append(keys, k)
 		}
 		for i := 0; i < lim.CustomPoliciesPerRole+8; i++ {
-			name := NumberedPolicyName(base, i)
+			name := numberedPolicyName(base, i)
 			ps := st.policy(name)
 			if !ps.exists {
 				continue

@@ -406,6 +406,6 @@ func mxErrorTexts(err error) []string {
 // mxObserver is an Observer that hands each call's end to a function.
 type mxObserver func(code, requestID string, err error)
 
-func (f mxObserver) StartCall(context.Context, encryptperm.CallInfo) func(code, requestID string, err error) {
+func (f mxObserver) StartCall(context.Context, encryptperm.Call) func(code, requestID string, err error) {
 	return f
 }

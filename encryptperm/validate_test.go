@@ -220,12 +220,12 @@ func TestValidationErrorFormat(t *testing.T) {
 	}{
 		{
 			name: "one problem with a value",
-			give: &encryptperm.ValidationError{What: "thing", Problems: []encryptperm.FieldError{{Path: "A", Value: "v", Reason: "bad"}}},
+			give: &encryptperm.ValidationError{What: "thing", Problems: []policy.FieldError{{Path: "A", Value: "v", Reason: "bad"}}},
 			want: "encryptperm: invalid thing: 1 problem\n\tA \"v\": bad",
 		},
 		{
 			name: "two problems, no what",
-			give: &encryptperm.ValidationError{Problems: []encryptperm.FieldError{{Path: "A", Reason: "bad"}, {Path: "B", Reason: "worse"}}},
+			give: &encryptperm.ValidationError{Problems: []policy.FieldError{{Path: "A", Reason: "bad"}, {Path: "B", Reason: "worse"}}},
 			want: "encryptperm: invalid input: 2 problems\n\tA: bad\n\tB: worse",
 		},
 	}

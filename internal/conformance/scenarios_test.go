@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -675,7 +676,7 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	var names []string
 	seen := map[string]int{}
 	for i := 0; ; i++ {
-		name := encryptperm.NumberedPolicyName(base, i)
+		name := numberedPolicyName(base, i)
 		p, ok := f.Policy(fake.PolicyTypeCustom, name)
 		if !ok {
 			break
@@ -721,4 +722,13 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	if all := f.Policies(); len(all) != len(names)+2 { // plus the two system policies
 		t.Errorf("%d policies exist, want %d", len(all), len(names)+2)
 	}
+}
+
+// numberedPolicyName is the name of the i-th (0-based) policy of a spread, as
+// the engine names them: base, base-2, base-3, ...
+func numberedPolicyName(base string, i int) string {
+	if i == 0 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, i+1)
 }

@@ -96,7 +96,7 @@ type textObserver struct {
 	buf strings.Builder
 }
 
-func (o *textObserver) StartCall(_ context.Context, c encryptperm.CallInfo) func(code, requestID string, err error) {
+func (o *textObserver) StartCall(_ context.Context, c encryptperm.Call) func(code, requestID string, err error) {
 	return func(code, requestID string, err error) {
 		o.mu.Lock()
 		defer o.mu.Unlock()

@@ -222,7 +222,7 @@ func TestCanceledWriteIsUnknown(t *testing.T) {
 			if got, want := apActions(res.Unknown), []string{"CreatePolicy"}; !slices.Equal(got, want) {
 				t.Errorf("Unknown = %v, want %v", got, want)
 			}
-			roleCreated := slices.ContainsFunc(f.Calls(), func(c fake.Call) bool { return c.Action == "CreateRole" })
+			roleCreated := slices.ContainsFunc(f.Calls(), func(c fake.RecordedCall) bool { return c.Action == "CreateRole" })
 			if got := slices.Contains(apActions(res.Changes), "CreateRole"); got != roleCreated {
 				t.Errorf("Changes %v; RAM created the role: %v", res.Changes, roleCreated)
 			}
@@ -891,7 +891,7 @@ func TestApplySpreadsPastAnOrphanPolicy(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("attachments (-want +got):\n%s", diff)
 	}
-	if vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, orphan); len(vs) != 1 {
+	if vs, _ := f.PolicyVersions(string(encryptperm.Custom), orphan); len(vs) != 1 {
 		t.Errorf("orphan policy has %d versions, want it untouched with 1", len(vs))
 	}
 }

@@ -154,7 +154,7 @@ func rtSeedShare(tb testing.TB, f *fake.RAM) {
 	if err := f.PutPolicy(fake.Policy{Name: p.Name, Versions: []fake.PolicyVersion{{ID: "v1", Document: p.Document.String()}}}); err != nil {
 		tb.Fatal(err)
 	}
-	if err := f.PutAttachment(g.Role.Name, fake.PolicyTypeCustom, p.Name); err != nil {
+	if err := f.PutAttachment(g.Role.Name, string(encryptperm.Custom), p.Name); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -229,7 +229,7 @@ func TestRevokeErrorSaysWhatIsTrue(t *testing.T) {
 	if _, err := a.Apply(context.Background(), g); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, fake.PolicyTypeSystem, "AliyunKMSFullAccess"); err != nil {
+	if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, string(encryptperm.System), "AliyunKMSFullAccess"); err != nil {
 		t.Fatal(err)
 	}
 	before := len(f.Calls())
@@ -268,7 +268,7 @@ func TestCustomPoliciesPerRoleLimitAtPlan(t *testing.T) {
 					Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"*"}]}`}}}); err != nil {
 					t.Fatal(err)
 				}
-				if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, fake.PolicyTypeCustom, n); err != nil {
+				if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, string(encryptperm.Custom), n); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -83,7 +83,7 @@ type RAM struct {
 	rules  []Rule
 	counts map[string]int // calls per action
 	rng    *rand.Rand
-	calls  []Call
+	calls  []RecordedCall
 	fired  []FiredRule
 	reqSeq uint64 // request IDs issued
 }

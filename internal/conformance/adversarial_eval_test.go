@@ -105,15 +105,15 @@ func advSetUp(t *testing.T, tc advCase) *fake.RAM {
 		}
 	}
 	if tc.system == "" {
-		put(fake.PolicyTypeCustom, "EncryptPerm-ShareSnapshotKeys", encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String())
-	} else if err := f.PutAttachment(role, fake.PolicyTypeSystem, fake.KMSFullAccessPolicy); err != nil {
+		put(string(encryptperm.Custom), "EncryptPerm-ShareSnapshotKeys", encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String())
+	} else if err := f.PutAttachment(role, string(encryptperm.System), encryptperm.KMSFullAccessPolicy); err != nil {
 		t.Fatal(err)
 	}
 	for name, doc := range tc.custom {
-		put(fake.PolicyTypeCustom, name, doc)
+		put(string(encryptperm.Custom), name, doc)
 	}
 	if tc.system != "" {
-		put(fake.PolicyTypeSystem, tc.system, tc.systemDoc)
+		put(string(encryptperm.System), tc.system, tc.systemDoc)
 		f.SetFaults(fake.Rule{Action: "GetPolicy", Code: "EntityNotExist.Policy"})
 	}
 	return f
@@ -132,7 +132,7 @@ func advSimulate(t *testing.T, tc advCase, access encryptperm.Access) (*encryptp
 	}
 	atts := []encryptperm.Attachment{{Name: "EncryptPerm-ShareSnapshotKeys", Type: encryptperm.Custom, Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA})}}
 	if tc.system != "" {
-		atts = []encryptperm.Attachment{{Name: fake.KMSFullAccessPolicy, Type: encryptperm.System}}
+		atts = []encryptperm.Attachment{{Name: encryptperm.KMSFullAccessPolicy, Type: encryptperm.System}}
 	}
 	for name, doc := range tc.custom {
 		d, err := policy.Read([]byte(doc))

@@ -36,7 +36,7 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 		if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String()}}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.PutAttachment(role, fake.PolicyTypeCustom, policy); err != nil {
+		if err := f.PutAttachment(role, string(encryptperm.Custom), policy); err != nil {
 			t.Fatal(err)
 		}
 	}

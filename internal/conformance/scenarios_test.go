@@ -193,14 +193,14 @@ func TestScenarios(t *testing.T) {
 	seedShare := func(t *testing.T, f *fake.RAM) {
 		putRole(t, f, role, trust(acctA).String())
 		putPolicy(t, f, policy, "", snapKeys(keyA))
-		attach(t, f, role, fake.PolicyTypeCustom, policy)
+		attach(t, f, role, string(encryptperm.Custom), policy)
 	}
 	// seedCap puts the share in place with a policy at the 5-version cap
 	// whose default is its oldest version, v1.
 	seedCap := func(t *testing.T, f *fake.RAM) {
 		putRole(t, f, role, trust(acctA).String())
 		putPolicy(t, f, policy, "v1", snapKeys(keyA), snapKeys(keyC), snapKeys(keyC), snapKeys(keyC), snapKeys(keyC))
-		attach(t, f, role, fake.PolicyTypeCustom, policy)
+		attach(t, f, role, string(encryptperm.Custom), policy)
 	}
 	fifty := make([]string, 50)
 	for i := range fifty {
@@ -218,7 +218,7 @@ func TestScenarios(t *testing.T) {
 			seed: func(t *testing.T, f *fake.RAM) {
 				putRole(t, f, role, foreignTrust)
 				putPolicy(t, f, "TeamAudit", "", auditDoc(t))
-				attach(t, f, role, fake.PolicyTypeCustom, "TeamAudit")
+				attach(t, f, role, string(encryptperm.Custom), "TeamAudit")
 			},
 			run:        apply(grant(snap(acctA).WithKey(keyA))),
 			wantWrites: []string{"AttachPolicyToRole", "CreatePolicy", "UpdateRole"},
@@ -477,7 +477,7 @@ func TestScenarios(t *testing.T) {
 			name: "a broader system policy is reported in the plan and left attached",
 			seed: func(t *testing.T, f *fake.RAM) {
 				putRole(t, f, encryptperm.DiskEncryptRoleName, mustBuild(t, encryptperm.DiskEncryption()).Role.TrustPolicy.String())
-				attach(t, f, encryptperm.DiskEncryptRoleName, fake.PolicyTypeSystem, encryptperm.DiskEncryptSystemPolicy)
+				attach(t, f, encryptperm.DiskEncryptRoleName, string(encryptperm.System), encryptperm.DiskEncryptSystemPolicy)
 			},
 			run: func(t *testing.T, ctx context.Context, a encryptperm.Applier) (*encryptperm.Result, error) {
 				g := mustBuild(t, encryptperm.DiskEncryption().WithKey(keyA))
@@ -502,7 +502,7 @@ func TestScenarios(t *testing.T) {
 			name: "a broader system policy is reported, and detached on request",
 			seed: func(t *testing.T, f *fake.RAM) {
 				putRole(t, f, encryptperm.DiskEncryptRoleName, mustBuild(t, encryptperm.DiskEncryption()).Role.TrustPolicy.String())
-				attach(t, f, encryptperm.DiskEncryptRoleName, fake.PolicyTypeSystem, encryptperm.DiskEncryptSystemPolicy)
+				attach(t, f, encryptperm.DiskEncryptRoleName, string(encryptperm.System), encryptperm.DiskEncryptSystemPolicy)
 			},
 			opts:       func(o *encryptperm.Options) { o.DetachBroaderPolicies = true },
 			run:        apply(grant(encryptperm.DiskEncryption().WithKey(keyA))),
@@ -677,7 +677,7 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	seen := map[string]int{}
 	for i := 0; ; i++ {
 		name := numberedPolicyName(base, i)
-		p, ok := f.Policy(fake.PolicyTypeCustom, name)
+		p, ok := f.Policy(string(encryptperm.Custom), name)
 		if !ok {
 			break
 		}
@@ -715,7 +715,7 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	}
 	atts, _ := f.AttachmentsOf(role)
 	for _, n := range names {
-		if !slices.ContainsFunc(atts, func(a fake.Attachment) bool { return a.PolicyName == n }) {
+		if !slices.ContainsFunc(atts, func(a fake.RoleAttachment) bool { return a.PolicyName == n }) {
 			t.Errorf("policy %s is not attached to %s", n, role)
 		}
 	}

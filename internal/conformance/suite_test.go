@@ -147,7 +147,7 @@ func takeSnapshot(t *testing.T, f *fake.RAM) snapshot {
 		s.Roles[r.Name] = canon(t, r.TrustPolicy)
 	}
 	for _, p := range f.Policies() {
-		if p.Type != fake.PolicyTypeCustom {
+		if p.Type != string(encryptperm.Custom) {
 			continue
 		}
 		ps := policySnap{Default: p.DefaultVersion}

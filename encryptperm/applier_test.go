@@ -25,7 +25,7 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
-	"github.com/ecsperm/ecsperm/internal/mock"
+	"github.com/ecsperm/ecsperm/encryptperm/mock"
 )
 
 const (

@@ -23,9 +23,9 @@ import (
 	"go.uber.org/mock/gomock"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/mock"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
-	"github.com/ecsperm/ecsperm/encryptperm/mock"
 )
 
 const (

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -371,4 +372,17 @@ func outcomeUnknown(err error) bool {
 		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	}
 	return ae.Code == "" && ae.Status == 0 || ae.Code == "InternalError" || ae.Status >= 500
+}
+
+// retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
+// milliseconds), or 0.
+func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
+	for k, v := range se.RespHeaders {
+		if strings.EqualFold(k, "x-acs-retry-after") && len(v) > 0 {
+			if ms, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64); err == nil && ms > 0 {
+				return time.Duration(min(ms, int64(maxRetryAfter/time.Millisecond))) * time.Millisecond
+			}
+		}
+	}
+	return 0
 }

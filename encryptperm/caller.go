@@ -7,15 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/cenkalti/backoff/v4"
 )
 
@@ -376,19 +373,6 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 		end(rec.Code, rec.RequestID, err)
 	}
 	return r.resp, err
-}
-
-// retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
-// milliseconds), or 0.
-func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
-	for k, v := range se.RespHeaders {
-		if strings.EqualFold(k, "x-acs-retry-after") && len(v) > 0 {
-			if ms, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64); err == nil && ms > 0 {
-				return time.Duration(min(ms, int64(maxRetryAfter/time.Millisecond))) * time.Millisecond
-			}
-		}
-	}
-	return 0
 }
 
 // maxRetryAfter caps the wait read from x-acs-retry-after, so that a huge

@@ -687,3 +687,10 @@ func versionCapError(ps *policyState, oldest, doing string) error {
 	return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "LimitExceeded.Policy.Version", kind: ErrLimitExceeded,
 		Message: fmt.Sprintf("policy has %d versions, RAM's cap; %s makes a new version, and %s; nothing was changed", len(ps.versions), doing, why)}
 }
+
+func (e *engine) planRole(st *roleState, w *roleWant, revoke bool) (*rolePlan, error) {
+	if revoke {
+		return planRevoke(st, w, e.opts)
+	}
+	return planApply(st, w, e.opts)
+}

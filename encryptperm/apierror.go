@@ -1,3 +1,7 @@
+// This file maps what a RAM call returned to this package's errors: *APIError,
+// the sentinel each RAM code means, the wait RAM asks for, and Redact, which
+// keeps secrets out of every message.
+
 package encryptperm
 
 import (

@@ -1,3 +1,8 @@
+// This file holds the Applier: its interface, the engine that implements it,
+// the constructors, grant validation before any I/O, and the entry of each
+// method (Plan, Apply, ApplyPlan, Revoke and their With forms). Below it:
+// batch.go, converge.go, plan.go, merge.go, state.go, caller.go.
+
 package encryptperm
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the backend interfaces beside RAM that the share step calls
+// (ECS, ResourceSharing, KMS), and the line that generates their mocks.
+
 package encryptperm
 
 import (

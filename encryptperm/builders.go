@@ -1,3 +1,7 @@
+// This file holds the builders (DiskEncryption, ShareSnapshot, ShareImage) and
+// the documents they write: the trust policies and the key policies, spread
+// over numbered policies when the keys do not fit one.
+
 package encryptperm
 
 import (

@@ -1,3 +1,7 @@
+// This file holds the lowest layer: one RAM call through the client pool, with
+// the context, retries, backoff, the retry budget, the call record (Call) and
+// credentials.
+
 package encryptperm
 
 import (

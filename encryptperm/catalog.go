@@ -1,3 +1,6 @@
+// This file holds the built-in catalog of the system policies the builders
+// attach, so that no system policy is read from RAM.
+
 package encryptperm
 
 import (

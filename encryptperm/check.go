@@ -1,3 +1,6 @@
+// This file holds Check and Simulate: whether a recipient's ECS can assume the
+// share role and use a key, with the Access asked, the Decision and its steps.
+
 package encryptperm
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the sentinel errors, the *ValidationError of this package,
+// and the collector of problems the builders use.
+
 package encryptperm
 
 import (

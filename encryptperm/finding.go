@@ -1,3 +1,6 @@
+// This file holds Finding, its Severity and the codes of the findings the
+// builders report.
+
 package encryptperm
 
 import "fmt"

@@ -1,3 +1,6 @@
+// This file holds the Grant and its parts (Role, Attachment, Audience, Kind,
+// Key), the names from the seed page, and the key-use actions.
+
 package encryptperm
 
 import (

@@ -1,3 +1,5 @@
+// This file holds Lint: the findings a reviewer should see in one document.
+
 package encryptperm
 
 import (

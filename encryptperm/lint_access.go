@@ -1,3 +1,6 @@
+// This file holds Grant.Lint: the findings of a whole grant, judged from its
+// documents alone, and their codes.
+
 package encryptperm
 
 import (

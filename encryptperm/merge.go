@@ -1,3 +1,7 @@
+// This file holds the content arithmetic under the plans: a grant's
+// principals, conditions and keys added to (merge) or taken from (subtract)
+// what RAM holds, leaving foreign statements as they are.
+
 package encryptperm
 
 import (

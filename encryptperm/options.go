@@ -1,3 +1,6 @@
+// This file holds Options and what they carry: retries, the Locker (and
+// MemoryLocker) and the Observer.
+
 package encryptperm
 
 import (

@@ -1,3 +1,7 @@
+// This file holds Plan and Change, and the planning of one role: from what RAM
+// holds (state.go) and what the grants want, the writes an Apply or a Revoke
+// makes, using the merge of merge.go.
+
 package encryptperm
 
 import (

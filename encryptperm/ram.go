@@ -1,3 +1,6 @@
+// This file holds the RAM interface: the operations of the SDK's *ram.Client
+// this library calls.
+
 package encryptperm
 
 import "github.com/aliyun/alibaba-cloud-sdk-go/services/ram"

@@ -1,3 +1,6 @@
+// This file holds the reads of one role: the role, its attachments and its
+// custom policies with their versions, read in parallel into a roleState.
+
 package encryptperm
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the checks of single values: accounts, resource directory
+// IDs, folder paths, keys, regions, role and policy names, limits.
+
 package encryptperm
 
 import (

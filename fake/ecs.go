@@ -1,3 +1,6 @@
+// This file holds SimulateECS: ECS's side of a share, judged on the fake's
+// state.
+
 package fake
 
 import (

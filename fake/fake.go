@@ -1,3 +1,6 @@
+// This file holds RAM, the fake's state holder, its Options and its
+// constructor.
+
 package fake
 
 import (

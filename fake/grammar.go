@@ -1,3 +1,6 @@
+// This file holds RAM's document grammar as the fake checks it, independent of
+// the library's own reader, and the principals of a trust policy.
+
 package fake
 
 import (

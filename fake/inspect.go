@@ -1,3 +1,6 @@
+// This file holds inspection and seeding: the call log (RecordedCall), the
+// views of roles, policies and attachments, and the Put methods.
+
 package fake
 
 import (

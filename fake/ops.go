@@ -1,3 +1,6 @@
+// This file holds the handlers of RAM's operations on the fake's state, shared
+// by the in-process methods and the endpoint.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the fake's RAM state: roles, policies, versions and
+// attachments, with the system policies every account has.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds Document and its parts, their canonical JSON, equality by
+// meaning, and the two readers: Parse (strict) and Read (faithful).
+
 package policy
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the compiled evaluator: Compile, PolicySet, Request and the
+// explanation types.
+
 package policy
 
 import (

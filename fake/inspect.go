@@ -231,7 +231,7 @@ func (r *RAM) TrustPolicy(name string) (string, bool) {
 // TrustedPrincipals returns the principals that the Allow statements of the
 // role's trust policy name, sorted by type and value without duplicates, and
 // whether the role exists. Conditions are not evaluated.
-func (r *RAM) TrustedPrincipals(name string) ([]Principal, bool) {
+func (r *RAM) TrustedPrincipals(name string) ([]TrustedPrincipal, bool) {
 	doc, ok := r.TrustPolicy(name)
 	if !ok {
 		return nil, false

@@ -41,7 +41,7 @@ func TestPutRole(t *testing.T) {
 		t.Errorf("GetRole of a seeded role (-want +got):\n%s", diff)
 	}
 	principals, ok := f.TrustedPrincipals("sharerole")
-	wantP := []fake.Principal{
+	wantP := []fake.TrustedPrincipal{
 		{Type: "RAM", Value: "acs:ram::5555666677778888:root"},
 		{Type: "Service", Value: "1111222233334444@ecs.aliyuncs.com"},
 	}

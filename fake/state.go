@@ -171,8 +171,8 @@ func (s *state) sortedPolicies(typ string) []*policyRec {
 // listKey is the order key of a listed policy.
 func (p *policyRec) listKey() string { return strings.ToLower(p.name) + "\x00" + p.typ }
 
-func sortPrincipals(ps []Principal) {
-	slices.SortFunc(ps, func(a, b Principal) int {
+func sortPrincipals(ps []TrustedPrincipal) {
+	slices.SortFunc(ps, func(a, b TrustedPrincipal) int {
 		return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Value, b.Value))
 	})
 }

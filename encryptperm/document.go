@@ -27,8 +27,8 @@ const PolicyVersion = "1"
 // and "a" equals ["a"].
 //
 // Values marshals canonically: sorted, without duplicates, and a single value
-// as a plain string (the form RAM itself uses in its examples and the seed
-// page uses for one-element principals).
+// as a plain string (the form RAM itself uses in its examples and the ECS page
+// "Encryption-related permissions" uses for one-element principals).
 type Values []string
 
 // set returns the values sorted and without duplicates.

@@ -6,7 +6,9 @@ import (
 	"strings"
 )
 
-// Role and policy names from the seed page, and the system policies it names.
+// Role and policy names from the ECS page "Encryption-related permissions"
+// (https://alibabacloud.com/help/en/ecs/user-guide/encryption-related-permissions),
+// and the system policies it names.
 const (
 	// DiskEncryptRoleName is the role ECS assumes to use a customer key for
 	// disks, snapshots and images in its own account.
@@ -20,7 +22,8 @@ const (
 	// DiskEncryptSystemPolicy is the system policy the console attaches to
 	// DiskEncryptRoleName: key-use actions on every key of the account.
 	DiskEncryptSystemPolicy = "AliyunECSDiskEncryptRolePolicy"
-	// KMSFullAccessPolicy is the system policy the seed page attaches for an
+	// KMSFullAccessPolicy is the system policy that the ECS page
+	// "Encryption-related permissions" attaches for an
 	// image encrypted with the service key: kms:* on every key.
 	KMSFullAccessPolicy = "AliyunKMSFullAccess"
 	// ECSService is ECS's service principal in the role's own account.
@@ -38,7 +41,8 @@ const (
 	ManagedPolicyPrefix = "EncryptPerm-"
 )
 
-// KeyUseActions are the KMS actions ECS needs on a key, per the seed page.
+// KeyUseActions are the KMS actions ECS needs on a key, per the ECS page
+// "Encryption-related permissions".
 var KeyUseActions = []string{
 	"kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
 	"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",

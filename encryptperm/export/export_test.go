@@ -441,10 +441,13 @@ func TestAliyunCLIScriptReplays(t *testing.T) {
 	if err != nil || !d.Allowed {
 		t.Errorf("disk encryption not allowed after the script: %v\n%v", err, d)
 	}
-	// The foreign account is still trusted.
+	// The foreign account is still trusted, and now reaches the key too.
 	d, err = encryptperm.Check(ctx, f, encryptperm.Access{Recipient: foreign, Resource: encryptperm.ResourceSnapshot, Key: key})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Errorf("the foreign account lost its trust:\n%s", d.Explanation())
 	}
 	if trust, _ := f.TrustPolicy(snapRole); !strings.Contains(trust, foreign) {
 		t.Errorf("the script dropped the foreign account: %s", trust)

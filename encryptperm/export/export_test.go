@@ -382,6 +382,48 @@ func TestAliyunCLIScriptReplays(t *testing.T) {
 	script := write(t, export.AliyunCLI, p)
 	golden(t, "grants.sh", script)
 
+	actions := replay(t, f, script)
+	// Dependency order: contents first, attachments last.
+	want := []string{"UpdateRole", "CreatePolicy", "CreateRole", "CreatePolicy", "AttachPolicyToRole", "AttachPolicyToRole"}
+	if diff := cmp.Diff(want, actions); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	ctx := context.Background()
+	for _, r := range recipients {
+		d, err := encryptperm.Check(ctx, f, encryptperm.Access{Recipient: r, Resource: encryptperm.ResourceSnapshot, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Allowed {
+			t.Errorf("recipient %s not allowed after the script:\n%s", r, d.Explanation())
+		}
+	}
+	d, err := encryptperm.Check(ctx, f, encryptperm.Access{Resource: encryptperm.ResourceDisk, Key: key})
+	if err != nil || !d.Allowed {
+		t.Errorf("disk encryption not allowed after the script: %v\n%v", err, d)
+	}
+	// The foreign account is still trusted, and now reaches the key too.
+	d, err = encryptperm.Check(ctx, f, encryptperm.Access{Recipient: foreign, Resource: encryptperm.ResourceSnapshot, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Errorf("the foreign account lost its trust:\n%s", d.Explanation())
+	}
+	if trust, _ := f.TrustPolicy(snapRole); !strings.Contains(trust, foreign) {
+		t.Errorf("the script dropped the foreign account: %s", trust)
+	}
+	_, again := plan(t, f, grants)
+	if !again.Empty() {
+		t.Errorf("plan after the script is not empty:\n%s", again)
+	}
+}
+
+// replay reads a script line by line, as a shell would, and sends each
+// aliyun call through the SDK's CommonRequest to f's endpoint. It returns
+// the actions, in order.
+func replay(t *testing.T, f *fake.RAM, script string) []string {
+	t.Helper()
 	ep, err := fake.Start(f, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -422,40 +464,7 @@ func TestAliyunCLIScriptReplays(t *testing.T) {
 		}
 		actions = append(actions, args[2])
 	}
-	// Dependency order: contents first, attachments last.
-	want := []string{"UpdateRole", "CreatePolicy", "CreateRole", "CreatePolicy", "AttachPolicyToRole", "AttachPolicyToRole"}
-	if diff := cmp.Diff(want, actions); diff != "" {
-		t.Errorf("calls (-want +got):\n%s", diff)
-	}
-	ctx := context.Background()
-	for _, r := range recipients {
-		d, err := encryptperm.Check(ctx, f, encryptperm.Access{Recipient: r, Resource: encryptperm.ResourceSnapshot, Key: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !d.Allowed {
-			t.Errorf("recipient %s not allowed after the script:\n%s", r, d.Explanation())
-		}
-	}
-	d, err := encryptperm.Check(ctx, f, encryptperm.Access{Resource: encryptperm.ResourceDisk, Key: key})
-	if err != nil || !d.Allowed {
-		t.Errorf("disk encryption not allowed after the script: %v\n%v", err, d)
-	}
-	// The foreign account is still trusted, and now reaches the key too.
-	d, err = encryptperm.Check(ctx, f, encryptperm.Access{Recipient: foreign, Resource: encryptperm.ResourceSnapshot, Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !d.Allowed {
-		t.Errorf("the foreign account lost its trust:\n%s", d.Explanation())
-	}
-	if trust, _ := f.TrustPolicy(snapRole); !strings.Contains(trust, foreign) {
-		t.Errorf("the script dropped the foreign account: %s", trust)
-	}
-	_, again := plan(t, f, grants)
-	if !again.Empty() {
-		t.Errorf("plan after the script is not empty:\n%s", again)
-	}
+	return actions
 }
 
 func TestExportRefusesRevokePlans(t *testing.T) {
@@ -494,5 +503,85 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := export.ParseFormat("pulumi"); !errors.Is(err, encryptperm.ErrInvalid) {
 		t.Errorf("ParseFormat(pulumi): %v, want ErrInvalid", err)
+	}
+}
+
+// TestScriptRotatesAndDetaches: a policy at RAM's cap of versions gets a
+// new version with the rotate strategy, and a broader system policy is
+// detached when the Applier is told to; the replayed script leaves RAM where
+// the plan meant it to be.
+func TestScriptRotatesAndDetaches(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: owner})
+	other := encryptperm.Key{Region: "cn-shanghai", Owner: owner, ID: "key-sh0001"}
+	old, err := encryptperm.DiskEncryption().WithKey(other).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{DetachBroaderPolicies: true})
+	if _, err := a.Apply(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the policy to 5 versions, and attach the console's broad policy.
+	vs, _ := f.PolicyVersions("Custom", diskPolicy)
+	doc := vs[0].Document
+	var versions []fake.PolicyVersion
+	for i := 1; i <= 5; i++ {
+		versions = append(versions, fake.PolicyVersion{ID: "v" + string(rune('0'+i)), Document: doc, IsDefault: i == 5})
+	}
+	if err := f.PutPolicy(fake.Policy{Name: diskPolicy, Versions: versions}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutAttachment(diskRole, "System", encryptperm.DiskEncryptSystemPolicy); err != nil {
+		t.Fatal(err)
+	}
+	g, err := encryptperm.DiskEncryption().WithKey(key).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.Plan(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := write(t, export.AliyunCLI, p)
+	for _, want := range []string{
+		"aliyun ram CreatePolicyVersion --PolicyName '" + diskPolicy + "' --PolicyDocument '",
+		"--SetAsDefault 'true' --RotateStrategy 'DeleteOldestNonDefaultVersionWhenLimitExceeded'",
+		"aliyun ram DetachPolicyFromRole --RoleName '" + diskRole + "' --PolicyName '" + encryptperm.DiskEncryptSystemPolicy + "' --PolicyType 'System'",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("script lacks %q:\n%s", want, script)
+		}
+	}
+	if strings.Contains(script, "UpdateRole") || strings.Contains(script, "AttachPolicyToRole") {
+		t.Errorf("script writes what needs no write:\n%s", script)
+	}
+	if got := replay(t, f, script); !slices.Equal(got, []string{"CreatePolicyVersion", "DetachPolicyFromRole"}) {
+		t.Errorf("replayed %v", got)
+	}
+	if vs, _ := f.PolicyVersions("Custom", diskPolicy); len(vs) != 5 || !vs[4].IsDefault || !strings.Contains(vs[4].Document, key.ID) || !strings.Contains(vs[4].Document, other.ID) {
+		t.Errorf("after the script the policy holds %d versions, newest %+v", len(vs), vs[len(vs)-1])
+	}
+	if atts, _ := f.AttachmentsOf(diskRole); len(atts) != 1 || atts[0].PolicyName != diskPolicy {
+		t.Errorf("after the script the role has %+v", atts)
+	}
+	if again, err := a.Plan(context.Background(), g); err != nil || !again.Empty() {
+		t.Errorf("plan after the script: %v\n%v", err, again)
+	}
+	tf := write(t, export.Terraform, p)
+	if !strings.Contains(tf, "# The plan also detaches System policy "+encryptperm.DiskEncryptSystemPolicy) {
+		t.Errorf("terraform does not say what it cannot declare:\n%s", tf)
+	}
+	_, imports, _ := parseTerraform(t, tf)
+	if _, ok := imports["alicloud_ram_policy.encrypt_perm_disk_encrypt_keys"]; !ok {
+		t.Errorf("the existing policy is not imported: %v", imports)
+	}
+	var ros struct {
+		Outputs map[string]struct{ Value string }
+	}
+	if err := json.Unmarshal([]byte(write(t, export.ROS, p)), &ros); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ros.Outputs["DetachByHand"].Value, encryptperm.DiskEncryptSystemPolicy) {
+		t.Errorf("ROS does not say what it cannot declare: %v", ros.Outputs)
 	}
 }

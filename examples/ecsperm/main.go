@@ -334,6 +334,9 @@ func runPlan(ctx context.Context, c *cli) int {
 		return c.fail(err)
 	}
 	if c.json {
+		if p.Changes == nil {
+			p.Changes = []encryptperm.Change{} // "changes": [], not null
+		}
 		c.stdout.Write(append(p.JSON(), '\n'))
 	} else {
 		fmt.Fprint(c.stdout, p)

@@ -222,6 +222,10 @@ func TestEndpointEndToEnd(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "no changes") {
 		t.Errorf("plan after apply: exit %d\n%s", r.code, r.stdout)
 	}
+	r = ecsperm(t, "", env, with("plan", append(at, "-json")...)...)
+	if ch, ok := oneJSON(t, r.stdout)["changes"].([]any); !ok || len(ch) != 0 {
+		t.Errorf("plan -json after apply: changes should be [], got %s", r.stdout)
+	}
 	for _, uid := range []string{"2000000000000001", "2000000000000002"} {
 		r = ecsperm(t, "", env, append([]string{"check", "-kind", "share-snapshot", "-recipient", uid, "-key", keyARN}, at...)...)
 		if r.code != 0 || !strings.Contains(r.stdout, "Answer: allowed") {

@@ -14,6 +14,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -168,7 +169,7 @@ func rtSeedShare(tb testing.TB, f *fake.RAM) {
 	if err := f.PutPolicy(fake.Policy{Name: p.Name, Versions: []fake.PolicyVersion{{ID: "v1", Document: p.Document.String()}}}); err != nil {
 		tb.Fatal(err)
 	}
-	if err := f.PutAttachment(g.Role.Name, fake.PolicyTypeCustom, p.Name); err != nil {
+	if err := f.PutAttachment(g.Role.Name, string(encryptperm.Custom), p.Name); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -219,7 +220,7 @@ var rtAccess = encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.Reso
 // engineCheck answers rtAccess through the Applier and fails unless it is
 // allowed.
 func engineCheck(tb testing.TB, env *rtEnv) error {
-	d, err := env.applier.(encryptperm.Checker).Check(context.Background(), rtAccess)
+	d, err := env.applier.Check(context.Background(), rtAccess)
 	if err != nil {
 		return err
 	}
@@ -271,7 +272,7 @@ func listPoliciesForRole(c *ram.Client, role string) error {
 	return err
 }
 
-func updateTrust(c *ram.Client, role string, trust *encryptperm.Document) error {
+func updateTrust(c *ram.Client, role string, trust *policy.Document) error {
 	req := ram.CreateUpdateRoleRequest()
 	req.RoleName, req.NewAssumeRolePolicyDocument = role, trust.String()
 	_, err := c.UpdateRole(req)
@@ -560,7 +561,7 @@ func TestRoundTripBounds(t *testing.T) {
 			if err := f.PutPolicy(fake.Policy{Name: p.Name, Versions: []fake.PolicyVersion{{ID: "v1", Document: p.Document.String()}}}); err != nil {
 				tb.Fatal(err)
 			}
-			if err := f.PutAttachment(g.Role.Name, fake.PolicyTypeCustom, p.Name); err != nil {
+			if err := f.PutAttachment(g.Role.Name, string(encryptperm.Custom), p.Name); err != nil {
 				tb.Fatal(err)
 			}
 		}
@@ -579,7 +580,7 @@ func TestRoundTripBounds(t *testing.T) {
 		seed       func(tb testing.TB, f *fake.RAM)
 		give       func(tb testing.TB) []*encryptperm.Grant // nil: Check rtAccess
 		wantLevels int
-		wantCalls  int
+		wantCalls  int // the README's table gives these counts
 		wantWrites int
 	}{
 		{name: "no-op apply", seed: rtSeedShare, give: grantsOf([]string{apAcctA}), wantLevels: 1, wantCalls: 4, wantWrites: 0},

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 func TestLint(t *testing.T) {
@@ -15,7 +16,11 @@ func TestLint(t *testing.T) {
 		rdCondition = `"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-3GabcD"}}`
 		keyARN      = `"acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"`
 	)
-	type want struct{ Code, Severity, Path string }
+	type want struct {
+		Code     string
+		Severity encryptperm.Severity
+		Path     string
+	}
 	tests := []struct {
 		name string
 		give string
@@ -35,6 +40,18 @@ func TestLint(t *testing.T) {
 		{
 			name: "wildcard RAM principal without condition",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::*:root"}}]}`,
+			want: []want{{encryptperm.FindingUnconditionedWildcardPrincipal, encryptperm.SeverityCritical, "Statement[0].Principal.RAM"}},
+		},
+		{
+			// RAM's patterns match one character with '?': a principal with
+			// one is a wildcard as much as one with '*'.
+			name: "single-character wildcard ECS principal without condition",
+			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"200000000000000?@ecs.aliyuncs.com"}}]}`,
+			want: []want{{encryptperm.FindingUnconditionedWildcardPrincipal, encryptperm.SeverityCritical, "Statement[0].Principal.Service"}},
+		},
+		{
+			name: "single-character wildcard RAM principal without condition",
+			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::20000000000000??:root"}}]}`,
 			want: []want{{encryptperm.FindingUnconditionedWildcardPrincipal, encryptperm.SeverityCritical, "Statement[0].Principal.RAM"}},
 		},
 		{
@@ -120,7 +137,7 @@ func TestLintSeedVectorsAndGrants(t *testing.T) {
 }
 
 func TestLintEffectAnyCase(t *testing.T) {
-	d, err := encryptperm.ReadDocument([]byte(`{"Version":"1","Statement":[{"Effect":"allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"}}]}`))
+	d, err := policy.Read([]byte(`{"Version":"1","Statement":[{"Effect":"allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"}}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,3 +1,6 @@
+// This file holds the reads of one role: the role, its attachments and its
+// custom policies with their versions, read in parallel into a roleState.
+
 package encryptperm
 
 import (
@@ -15,13 +18,14 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // roleState is what RAM holds for one role, as far as the engine read it.
 type roleState struct {
 	name     string // as RAM spells it, or as asked when the role is missing
 	exists   bool
-	trust    *Document
+	trust    *policy.Document
 	attached []attached
 	policies map[string]*policyState // by lower-case name
 }
@@ -35,7 +39,7 @@ type attached struct {
 type policyState struct {
 	name           string
 	exists         bool
-	doc            *Document
+	doc            *policy.Document
 	defaultVersion string
 	versions       []ram.PolicyVersion // oldest first
 }
@@ -121,7 +125,7 @@ func (s *roleState) clone() *roleState {
 
 // readTrust reads a role's trust policy: exists is false when RAM does not
 // know the role.
-func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (name string, trust *Document, exists bool, err error) {
+func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (name string, trust *policy.Document, exists bool, err error) {
 	resp, err := invoke(ctx, e.c, op{action: "GetRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.GetRoleResponse, error) {
 		req := ram.CreateGetRoleRequest()
 		setTimeout(req, t)
@@ -134,7 +138,7 @@ func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (nam
 	if err != nil {
 		return "", nil, false, err
 	}
-	d, err := ReadDocument([]byte(resp.Role.AssumeRolePolicyDocument))
+	d, err := policy.Read([]byte(resp.Role.AssumeRolePolicyDocument))
 	if err != nil {
 		return "", nil, false, fmt.Errorf("encryptperm: read trust policy of role %q: %w", role, err)
 	}
@@ -307,7 +311,7 @@ func (e *engine) readDefault(ctx context.Context, rec *recorder, name string) (p
 	if doc == "" {
 		doc = resp.Policy.PolicyDocument
 	}
-	d, err := ReadDocument([]byte(doc))
+	d, err := policy.Read([]byte(doc))
 	if err != nil {
 		return policyState{}, fmt.Errorf("encryptperm: read policy %q: %w", name, err)
 	}

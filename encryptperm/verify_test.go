@@ -138,7 +138,7 @@ func TestApplyVerifiesFromAnswers(t *testing.T) {
 			if want := []string{apAcctA + "@ecs.aliyuncs.com", apAcctB + "@ecs.aliyuncs.com"}; !slices.Equal(got, want) {
 				t.Errorf("trusted %v, want %v", got, want)
 			}
-			vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, g.Policies[0].Name)
+			vs, _ := f.PolicyVersions(string(encryptperm.Custom), g.Policies[0].Name)
 			if len(vs) != 2 {
 				t.Errorf("%d policy versions, want 2", len(vs))
 			}
@@ -264,7 +264,7 @@ func TestCheckReadsAtOnce(t *testing.T) {
 				if err := f.PutPolicy(fake.Policy{Name: other, Versions: []fake.PolicyVersion{{ID: "v1", Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:DescribeImages","Resource":"*"}]}`}}}); err != nil {
 					t.Fatal(err)
 				}
-				if err := f.PutAttachment(g.Role.Name, fake.PolicyTypeCustom, other); err != nil {
+				if err := f.PutAttachment(g.Role.Name, string(encryptperm.Custom), other); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -276,7 +276,7 @@ func TestCheckReadsAtOnce(t *testing.T) {
 				if err := f.PutRole(fake.Role{Name: g.Role.Name, TrustPolicy: g.Role.TrustPolicy.String()}); err != nil {
 					t.Fatal(err)
 				}
-				if err := f.PutAttachment(g.Role.Name, fake.PolicyTypeSystem, encryptperm.KMSFullAccessPolicy); err != nil {
+				if err := f.PutAttachment(g.Role.Name, string(encryptperm.System), encryptperm.KMSFullAccessPolicy); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -300,7 +300,7 @@ func TestCheckReadsAtOnce(t *testing.T) {
 			levels := 0
 			for try := 1; try <= 3; try++ {
 				env.lt.reset()
-				d, err := env.applier.(encryptperm.Checker).Check(context.Background(), rtAccess)
+				d, err := env.applier.Check(context.Background(), rtAccess)
 				if tt.wantErr != nil {
 					if !errors.Is(err, tt.wantErr) {
 						t.Fatalf("Check: err %v, want %v", err, tt.wantErr)

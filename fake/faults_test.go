@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -101,7 +102,7 @@ func TestFaultFirstMatchWins(t *testing.T) {
 	}})
 	_, err := coreGetRole(f, "ShareRole")
 	get := ram.CreateGetPolicyRequest()
-	get.PolicyType, get.PolicyName = "System", fake.KMSFullAccessPolicy
+	get.PolicyType, get.PolicyName = "System", encryptperm.KMSFullAccessPolicy
 	_, err2 := f.GetPolicy(get)
 	got := []string{errCode(t, err), errCode(t, err2)}
 	if diff := cmp.Diff([]string{"InternalError", "ServiceUnavailable"}, got); diff != "" {
@@ -228,11 +229,11 @@ func TestPropagationDelay(t *testing.T) {
 	if _, err := coreGetRole(f, "ShareRole"); err != nil {
 		t.Errorf("GetRole right after CreateRole: %v; the delay applies to attach calls only", err)
 	}
-	if err := coreAttach(f, "System", fake.KMSFullAccessPolicy, "ShareRole"); errCode(t, err) != "EntityNotExist.Role" {
+	if err := coreAttach(f, "System", encryptperm.KMSFullAccessPolicy, "ShareRole"); errCode(t, err) != "EntityNotExist.Role" {
 		t.Errorf("attach to a new role: error = %v, want EntityNotExist.Role", err)
 	}
 	clock.Advance(10 * time.Second)
-	mustAttach(t, f, "System", fake.KMSFullAccessPolicy, "ShareRole")
+	mustAttach(t, f, "System", encryptperm.KMSFullAccessPolicy, "ShareRole")
 
 	mustCreatePolicy(t, f, "KeyPolicy", keyPolicy)
 	if err := coreAttach(f, "Custom", "KeyPolicy", "ShareRole"); errCode(t, err) != "EntityNotExist.Policy" {
@@ -356,7 +357,7 @@ func TestCallLogRedacts(t *testing.T) {
 	req.GetQueryParams()["signature"] = "sig"
 	_, _ = f.GetRole(req)
 	calls := f.Calls()
-	want := []fake.Call{{
+	want := []fake.RecordedCall{{
 		Action:    "GetRole",
 		Params:    map[string]string{"RoleName": "ShareRole", "AccessKeySecret": fake.Redacted, "signature": fake.Redacted},
 		RequestID: calls[0].RequestID,
@@ -395,7 +396,7 @@ func TestReset(t *testing.T) {
 	if len(f.Roles()) != 0 || len(f.Attachments()) != 0 || len(f.Calls()) != 0 || len(f.Fired()) != 0 || len(f.Faults()) != 0 {
 		t.Errorf("after Reset: roles %v attachments %v calls %v fired %v faults %v", f.Roles(), f.Attachments(), f.Calls(), f.Fired(), f.Faults())
 	}
-	if _, ok := f.Policy(fake.PolicyTypeSystem, fake.KMSFullAccessPolicy); !ok {
+	if _, ok := f.Policy(string(encryptperm.System), encryptperm.KMSFullAccessPolicy); !ok {
 		t.Error("after Reset the system policies are gone")
 	}
 	// Call counts start again, and role IDs too.
@@ -405,5 +406,46 @@ func TestReset(t *testing.T) {
 	}
 	if got := mustCreateRole(t, f, "ShareRole", ecsTrust).Role.RoleId; got != "300000000000000001" {
 		t.Errorf("first RoleId after Reset = %s", got)
+	}
+}
+
+func TestAfterCommitServesThenAnswersCode(t *testing.T) {
+	f, _ := newFake(t, &fake.Options{Faults: []fake.Rule{{Action: "CreatePolicyVersion", Nth: 1, Code: "InternalError", AfterCommit: true}}})
+	mustCreatePolicy(t, f, "KeyPolicy", keyPolicy)
+	_, err := coreCreateVersion(f, "KeyPolicy", keyPolicy2, true, "")
+	se := serverError(t, err)
+	if got := fmt.Sprintf("%s %d %q", se.ErrorCode(), se.HttpStatus(), se.Message()); got != `InternalError 500 "An internal error occurred."` {
+		t.Errorf("error = %s, want InternalError 500", got)
+	}
+	if ids, def := versionIDs(t, f, "KeyPolicy"); ids != "v1,v2" || def != "v2" {
+		t.Errorf("versions = %s (default %s), want v1,v2 (default v2): the call must commit before its answer fails", ids, def)
+	}
+	calls := f.Calls()
+	if c := calls[len(calls)-1]; c.Code != "InternalError" || c.Status != 500 || c.Lost {
+		t.Errorf("logged call = %+v, want InternalError 500, not lost", c)
+	}
+	// A resend writes a second version: the fault really committed.
+	if _, err := coreCreateVersion(f, "KeyPolicy", keyPolicy2, true, ""); err != nil {
+		t.Fatalf("resend: %v", err)
+	}
+	if ids, _ := versionIDs(t, f, "KeyPolicy"); ids != "v1,v2,v3" {
+		t.Errorf("versions after a resend = %s, want v1,v2,v3", ids)
+	}
+}
+
+func TestAfterCommitOnAFailingCallChangesNothing(t *testing.T) {
+	f, _ := newFake(t, &fake.Options{Faults: []fake.Rule{{Action: "CreateRole", Code: "ServiceUnavailable", AfterCommit: true}}})
+	if err := f.PutRole(fake.Role{Name: "ShareRole", TrustPolicy: ecsTrust}); err != nil {
+		t.Fatal(err)
+	}
+	req := ram.CreateCreateRoleRequest()
+	req.RoleName = "ShareRole"
+	req.AssumeRolePolicyDocument = `{"Version":"1","Statement":[]}`
+	_, err := f.CreateRole(req)
+	if got := errCode(t, err); got != "ServiceUnavailable" {
+		t.Errorf("error = %q, want the rule's ServiceUnavailable in place of EntityAlreadyExists.Role", got)
+	}
+	if doc, _ := f.TrustPolicy("ShareRole"); doc != ecsTrust {
+		t.Errorf("trust policy = %s, want the first role's unchanged", doc)
 	}
 }

@@ -2,16 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -22,77 +23,114 @@ const (
 )
 
 func main() {
-	log.SetFlags(0)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the command: it parses args, writes the decisions to stdout and
+// errors to stderr, and returns the exit status: 0 when access is allowed
+// (or a code was explained), 1 when it is not, 2 for a usage or validation
+// error, 3 for a RAM, network or credential error.
+func run(args []string, stdout, stderr io.Writer) int {
+	const prog = "doctor"
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var (
-		account = flag.String("account", demoAccount, "UID of the account whose ECS uses the key")
-		rdID    = flag.String("rd-id", "", "the account's resource directory ID (rd-...), if any")
-		rdPath  = flag.String("rd-path", "", "the account's resource directory path (rd-.../r-.../fd-...), if any")
-		keyARN  = flag.String("key", demoKeyARN, "ARN of the customer key, acs:kms:<region>:<owner>:key/<id>")
-		typ     = flag.String("type", "image", "what is shared: snapshot or image (disk: the owner's own encryption)")
-		role    = flag.String("role", "", "role name, when not the default for -type")
-		useReal = flag.Bool("real", false, "read real RAM with credentials from the environment instead of the fake")
-		code    = flag.String("code", "", "explain an ECS or KMS error code and exit")
-		timeout = flag.Duration("timeout", 30*time.Second, "time allowed for the RAM reads")
+		account = fs.String("account", "", "UID of the account whose ECS uses the key (required with -real for snapshot and image; the fake uses "+demoAccount+")")
+		rdID    = fs.String("rd-id", "", "the account's resource directory ID (rd-...), if any")
+		rdPath  = fs.String("rd-path", "", "the account's resource directory path (rd-.../r-.../fd-...), if any")
+		keyARN  = fs.String("key", "", "ARN of the customer key, acs:kms:<region>:<owner>:key/<id> (required with -real; the fake uses a demo key)")
+		typ     = fs.String("type", "image", "what is shared: snapshot or image (disk: the owner's own encryption)")
+		role    = fs.String("role", "", "role name, when not the default for -type")
+		useReal = fs.Bool("real", false, "read real RAM with credentials from the environment instead of the fake")
+		code    = fs.String("code", "", "explain an ECS or KMS error code and exit")
+		timeout = fs.Duration("timeout", 30*time.Second, "time allowed for the RAM reads")
 	)
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cli.OK
+		}
+		return cli.Usage
+	}
+	fail := func(err error) int { return cli.Report(stderr, prog, err) }
 
 	if *code != "" {
 		d, ok := encryptperm.Diagnose(*code)
 		if !ok {
-			log.Fatalf("doctor: %s is not a code this library knows; known codes: %v", *code, encryptperm.DiagnosedCodes())
+			return fail(cli.UsageError(fmt.Sprintf("%s is not a code this library knows; known codes: %v", *code, encryptperm.DiagnosedCodes())))
 		}
-		printDiagnosis(d)
-		return
+		printDiagnosis(stdout, d)
+		return cli.OK
+	}
+	required := []cli.Flag{{Name: "key", Value: *keyARN}}
+	if *typ != "disk" {
+		required = append(required, cli.Flag{Name: "account", Value: *account})
+	}
+	if err := cli.RequireForReal(*useReal, required...); err != nil {
+		return fail(err)
+	}
+	if !*useReal {
+		if *account == "" {
+			*account = demoAccount
+		}
+		if *keyARN == "" {
+			*keyARN = demoKeyARN
+		}
 	}
 
 	key, err := encryptperm.ParseKeyARN(*keyARN)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	rt, err := encryptperm.ParseResourceType(*typ)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	access := encryptperm.Access{
 		Recipient: *account, RDID: *rdID, RDPath: *rdPath, Resource: rt, Key: key, Role: *role,
 	}
-	if rt == encryptperm.ResourceDisk && !flagSet("account") {
+	if rt == encryptperm.ResourceDisk && !flagSet(fs, "account") {
 		access.Recipient = "" // the key owner's own ECS
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 
 	if *useReal {
-		client, err := ram.NewClientWithOptions(key.Region, sdk.NewConfig().WithScheme("HTTPS").WithAutoRetry(false), nil)
+		applier, err := encryptperm.NewRAMApplier(nil)
 		if err != nil {
-			log.Fatalf("doctor: new RAM client: %s", encryptperm.Redact(err.Error()))
+			return fail(err)
 		}
-		d, err := encryptperm.Check(ctx, client, access)
+		checker, ok := applier.(interface {
+			Check(context.Context, encryptperm.Access) (*encryptperm.Decision, error)
+		})
+		if !ok {
+			return fail(errors.New("the Applier cannot check"))
+		}
+		d, err := checker.Check(ctx, access)
 		if err != nil {
-			log.Fatal(err)
+			return fail(err)
 		}
-		fmt.Print(d.Explanation())
+		fmt.Fprint(stdout, d.Explanation())
 		if !d.Allowed {
-			os.Exit(1)
+			return cli.No
 		}
-		return
+		return cli.OK
 	}
 
 	client, err := seededFake(rt, key)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	if rt == encryptperm.ResourceDisk {
-		fmt.Printf("Against the in-memory fake: account %s owns key %s and lets its own ECS use it.\n\n", key.Owner, key.ARN())
+		fmt.Fprintf(stdout, "Against the in-memory fake: account %s owns key %s and lets its own ECS use it.\n\n", key.Owner, key.ARN())
 	} else {
-		fmt.Printf("Against the in-memory fake: account %s owns key %s and shares %ss with account %s.\n\n",
+		fmt.Fprintf(stdout, "Against the in-memory fake: account %s owns key %s and shares %ss with account %s.\n\n",
 			key.Owner, key.ARN(), rt, demoAccount)
 	}
 	d, err := encryptperm.Check(ctx, client, access)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
-	fmt.Print(d.Explanation())
+	fmt.Fprint(stdout, d.Explanation())
 
 	// A second question whose answer differs, so the demo shows both.
 	other := access
@@ -106,22 +144,28 @@ func main() {
 	default:
 		other.Recipient = demoAccount
 	}
-	fmt.Println()
+	fmt.Fprintln(stdout)
 	d2, err := encryptperm.Check(ctx, client, other)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
-	fmt.Print(d2.Explanation())
+	fmt.Fprint(stdout, d2.Explanation())
 	if !d2.Allowed && rt != encryptperm.ResourceDisk {
 		code := "AssumeRoleError"
-		if len(d2.Missing) > 0 && d2.Missing[0] != encryptperm.AssumeRoleAction {
+		if len(d2.Missing) > 0 && d2.Missing[0] != "sts:AssumeRole" {
 			code = "InvalidParameter.KMSKeyId.CMKUnauthorized"
 		}
 		if diag, ok := encryptperm.Diagnose(code); ok {
-			fmt.Printf("\nECS would answer this share with %s.\n", code)
-			printDiagnosis(diag)
+			fmt.Fprintf(stdout, "\nECS would answer this share with %s.\n", code)
+			printDiagnosis(stdout, diag)
 		}
 	}
+	// The exit status answers the question asked; the second decision only
+	// shows what a denial looks like.
+	if !d.Allowed {
+		return cli.No
+	}
+	return cli.OK
 }
 
 // seededFake returns a fake RAM of the key owner's account holding the seed
@@ -171,9 +215,9 @@ func seededFake(rt encryptperm.ResourceType, key encryptperm.Key) (*fake.RAM, er
 }
 
 // flagSet reports whether the named flag was given on the command line.
-func flagSet(name string) bool {
+func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
-	flag.Visit(func(f *flag.Flag) {
+	fs.Visit(func(f *flag.Flag) {
 		if f.Name == name {
 			set = true
 		}
@@ -181,11 +225,11 @@ func flagSet(name string) bool {
 	return set
 }
 
-func printDiagnosis(d encryptperm.Diagnosis) {
-	fmt.Printf("%s (HTTP %d, from %v)\n", d.Code, d.Status, d.Operations)
-	fmt.Printf("  Cause: %s\n", d.Cause)
+func printDiagnosis(w io.Writer, d encryptperm.Diagnosis) {
+	fmt.Fprintf(w, "%s (HTTP %d, from %v)\n", d.Code, d.Status, d.Operations)
+	fmt.Fprintf(w, "  Cause: %s\n", d.Cause)
 	if d.Grant != "" {
-		fmt.Printf("  Grant: %s\n", d.Grant)
+		fmt.Fprintf(w, "  Grant: %s\n", d.Grant)
 	}
-	fmt.Printf("  Fix:   %s\n", d.Fix)
+	fmt.Fprintf(w, "  Fix:   %s\n", d.Fix)
 }

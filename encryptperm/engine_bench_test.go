@@ -179,7 +179,12 @@ type rtWork struct {
 	name string
 	seed func(tb testing.TB, f *fake.RAM)
 	run  func(tb testing.TB, env *rtEnv) error
+	// opts, when set, changes the Applier's options.
+	opts func(o *encryptperm.Options)
 }
+
+// verifyByReading sets Options.VerifyByReading.
+func verifyByReading(o *encryptperm.Options) { o.VerifyByReading = true }
 
 func engineApply(accounts ...[]string) func(tb testing.TB, env *rtEnv) error {
 	return func(tb testing.TB, env *rtEnv) error {
@@ -460,9 +465,11 @@ func rtWorks() []rtWork {
 		{name: "no-op/terraform-refresh", seed: rtSeedShare, run: terraformRefresh},
 		{name: "no-op/cli-check", seed: rtSeedShare, run: cliCheck},
 		{name: "empty-account/encryptperm", run: engineApply([]string{apAcctA})},
+		{name: "empty-account/encryptperm-verify-by-reading", run: engineApply([]string{apAcctA}), opts: verifyByReading},
 		{name: "empty-account/terraform", run: terraformCreate},
 		{name: "empty-account/cli", run: cliCreate},
 		{name: "add-account/encryptperm", seed: rtSeedShare, run: engineApply([]string{apAcctB})},
+		{name: "add-account/encryptperm-verify-by-reading", seed: rtSeedShare, run: engineApply([]string{apAcctB}), opts: verifyByReading},
 		{name: "add-account/terraform", seed: rtSeedShare, run: terraformUpdateTrust(apAcctB)},
 		{name: "add-account/cli", seed: rtSeedShare, run: cliAddEach(apAcctB)},
 		{name: "fifty-grants/encryptperm", seed: rtSeedShare, run: engineApply(perGrant...)},
@@ -490,7 +497,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 	for _, w := range rtWorks() {
 		b.Run(w.name, func(b *testing.B) {
 			b.StopTimer()
-			env := newRTEnv(b, latency)
+			env := newRTEnvWith(b, latency, w.opts)
 			once := func() {
 				env.f.Reset()
 				if w.seed != nil {

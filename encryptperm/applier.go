@@ -147,7 +147,7 @@ var _ Checker = (*engine)(nil)
 // only after that. Use NewRAMApplier to have requests aborted.
 func NewApplier(ramClient RAM, opts *Options) Applier {
 	o := opts.withDefaults()
-	return newEngine([]*client{{ram: ramClient}}, o, false)
+	return newEngine([]*client{{ram: withBackends(ramClient, &o)}}, o, false)
 }
 
 func newEngine(clients []*client, o Options, owned bool) *engine {
@@ -188,18 +188,15 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	}
 	// The SDK fills its package-level endpoint table on first use without a
 	// lock, so two clients built at once race; build it once, first.
-	sdkEndpointTable.Do(func() { ram.GetEndpointMap() })
+	sdkEndpointTable.Do(buildSDKEndpointTables)
 	clients := make([]*client, 0, o.Clients)
 	for range o.Clients {
 		ct := &ctxTransport{base: base}
 		cfg := sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false)
 		cfg.Transport = ct
-		c, err := ram.NewClientWithOptions(o.RegionID, cfg, credentialSource(o.Credential))
+		c, err := newSDKClients(&o, scheme, cfg, credentialSource(o.Credential))
 		if err != nil {
-			return nil, fmt.Errorf("encryptperm: new RAM applier: %s", Redact(err.Error()))
-		}
-		if o.Endpoint != "" {
-			c.Domain = o.Endpoint
+			return nil, err
 		}
 		clients = append(clients, &client{ram: c, ctxt: ct})
 	}
@@ -319,7 +316,7 @@ func (e *engine) Plan(ctx context.Context, grants ...*Grant) (*Plan, error) {
 	if err := validateGrants("grants", grants, nil, false); err != nil {
 		return nil, err
 	}
-	return e.plan(ctx, false, grants, nil)
+	return e.planAll(ctx, false, grants, nil)
 }
 
 // RevokePlan implements Revoker.
@@ -333,7 +330,7 @@ func (e *engine) RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants
 	if err != nil {
 		return nil, err
 	}
-	return e.plan(ctx, true, grants, keep)
+	return e.planAll(ctx, true, grants, keep)
 }
 
 // revokeArgs validates a revoke's grants and the grants that stay.
@@ -419,7 +416,7 @@ func (e *engine) Apply(ctx context.Context, grants ...*Grant) (*Result, error) {
 	if err := validateGrants("grants", grants, e.opts.AcceptFindings, true); err != nil {
 		return nil, err
 	}
-	return e.converge(ctx, false, grants, nil, nil)
+	return e.convergeAll(ctx, false, grants, nil, nil)
 }
 
 // Revoke implements Applier.
@@ -433,7 +430,7 @@ func (e *engine) RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...
 	if err != nil {
 		return nil, err
 	}
-	return e.converge(ctx, true, grants, keep, nil)
+	return e.convergeAll(ctx, true, grants, keep, nil)
 }
 
 // ApplyPlan implements Applier.
@@ -446,7 +443,7 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 			return nil, err
 		}
 	}
-	return e.converge(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
+	return e.convergeAll(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
 }
 
 // converge runs each role's read-plan-write-verify loop, roles in parallel.

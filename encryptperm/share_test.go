@@ -3,6 +3,8 @@ package encryptperm_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +89,275 @@ func TestShareImageWithAccounts(t *testing.T) {
 	if len(got) != 0 {
 		t.Errorf("after revoke shared with %v", got)
 	}
-	_ = errors.Is
-	_ = strings.Contains
-	_ = time.Second
+}
+
+func TestShareSnapshotThroughResourceSharing(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name        string
+		give        *encryptperm.ShareBuilder
+		wantTargets []string
+		wantPending int
+	}{
+		{"accounts", encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA, shMember), []string{apAcctA, shMember}, 1},
+		{"directory", encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD), []string{shRD}, 0},
+		{"folder", encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithFolder(shFolder), []string{"fd-Folder01"}, 0},
+		{"image with directory", encryptperm.ShareImage().WithImage(shRegion, shImage).WithResourceDirectory(shRD), []string{shRD}, 0},
+		{"seven accounts", encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(
+			"2000000000000001", "2000000000000002", "2000000000000003", "2000000000000004",
+			"2000000000000005", "2000000000000006", "2000000000000007"), []string{
+			"2000000000000001", "2000000000000002", "2000000000000003", "2000000000000004",
+			"2000000000000005", "2000000000000006", "2000000000000007"}, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			a := encryptperm.NewApplier(f, nil)
+			g := mustBuild(t, tt.give)
+			pl, err := a.Plan(ctx, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(pl.String(), "through a new resource share") {
+				t.Errorf("plan lacks the share:\n%s", pl)
+			}
+			res, err := a.Apply(ctx, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shares := f.ResourceShares()
+			if len(shares) != 1 {
+				t.Fatalf("%d resource shares, want 1: %+v", len(shares), shares)
+			}
+			var targets []string
+			for _, x := range shares[0].Targets {
+				targets = append(targets, x.ID)
+			}
+			if diff := cmp.Diff(tt.wantTargets, targets); diff != "" {
+				t.Errorf("targets (-want +got):\n%s", diff)
+			}
+			pending := 0
+			for _, c := range res.Changes {
+				if c.Kind == encryptperm.Note && strings.Contains(c.Summary, "pending") {
+					pending++
+				}
+			}
+			if pending != tt.wantPending {
+				t.Errorf("%d pending notes, want %d: %v", pending, tt.wantPending, res.Changes)
+			}
+			res, err = a.Apply(ctx, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Writes != 0 {
+				t.Errorf("re-apply: %d writes, want 0", res.Writes)
+			}
+			if _, err := a.Revoke(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.ResourceShares(); len(got) != 1 || len(got[0].Targets) != 0 {
+				t.Errorf("after revoke: %+v, want the share without targets", got)
+			}
+			if len(f.Roles()) != 0 {
+				t.Errorf("after revoke roles %v", f.Roles())
+			}
+		})
+	}
+}
+
+func TestShareReusesForeignShare(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	// Someone shared the snapshot with a directory member already, through
+	// a share of their own that allows external targets.
+	other := encryptperm.NewApplier(f, nil)
+	g0 := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(shMember))
+	if _, err := other.Apply(ctx, g0); err != nil {
+		t.Fatal(err)
+	}
+	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(shMember, apAcctA))
+	res, err := encryptperm.NewApplier(f, nil).Apply(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, c := range res.Calls {
+		if c.Write {
+			actions = append(actions, c.Action)
+		}
+	}
+	sort.Strings(actions)
+	want := []string{"AssociateResourceShare", "UpdateRole"}
+	if diff := cmp.Diff(want, actions); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+	if n := len(f.ResourceShares()); n != 1 {
+		t.Errorf("%d shares, want the one reused", n)
+	}
+}
+
+func TestShareUnencryptedNeedsNoRole(t *testing.T) {
+	f := shareFake(t, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shPlainImg).WithAccounts(apAcctA))
+	if _, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Roles()) != 0 || slices.ContainsFunc(f.Policies(), func(p fake.Policy) bool { return p.Type == fake.PolicyTypeCustom }) {
+		t.Errorf("roles %v, policies %v; want none for an unencrypted image", f.Roles(), f.Policies())
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shPlainImg); !cmp.Equal(got, []string{apAcctA}) {
+		t.Errorf("shared with %v", got)
+	}
+}
+
+func TestSharePreflightRefusesBeforeAnyWrite(t *testing.T) {
+	ctx := context.Background()
+	disabled := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6b2f1b0c3d4e5f"}
+	tests := []struct {
+		name      string
+		give      []*encryptperm.ShareBuilder
+		rd        *fake.ResourceDirectory
+		wantPaths []string
+		wantIs    []error
+	}{
+		{"service key image", []*encryptperm.ShareBuilder{encryptperm.ShareImage().WithImage(shRegion, shSvcImage).WithAccounts(apAcctA)},
+			nil, []string{"grants[0].Resources[0]"}, []error{encryptperm.ErrInvalid}},
+		{"other key named", []*encryptperm.ShareBuilder{encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA).WithKey(disabled)},
+			nil, []string{"grants[0].Keys", "grants[0].Keys[0]"}, []error{encryptperm.ErrInvalid}},
+		{"missing image and owner", []*encryptperm.ShareBuilder{
+			encryptperm.ShareImage().WithImage(shRegion, "m-bp1nothere").WithAccounts(apAcctA),
+			encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(fake.DefaultAccountID, apAcctB)},
+			nil, []string{"grants[0].Resources[0]", "grants[1].Audience.Accounts[0]"}, []error{encryptperm.ErrInvalid, encryptperm.ErrNotFound}},
+		{"directory sharing off", []*encryptperm.ShareBuilder{encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD)},
+			&fake.ResourceDirectory{ID: shRD, Members: []string{shMember}}, []string{"grants[0].Resources[0]"}, []error{encryptperm.ErrInvalid}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			if tt.rd != nil {
+				if err := f.PutResourceDirectory(*tt.rd); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var gs []*encryptperm.Grant
+			for _, b := range tt.give {
+				gs = append(gs, mustBuild(t, b))
+			}
+			res, err := encryptperm.NewApplier(f, nil).Apply(ctx, gs...)
+			var ve *encryptperm.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a *ValidationError", err)
+			}
+			for _, p := range tt.wantPaths {
+				if !ve.Has(p) {
+					t.Errorf("no problem at %s in %v", p, err)
+				}
+			}
+			for _, w := range tt.wantIs {
+				if !errors.Is(err, w) {
+					t.Errorf("errors.Is(err, %v) = false: %v", w, err)
+				}
+			}
+			if res.Writes != 0 {
+				t.Errorf("%d writes before the refusal", res.Writes)
+			}
+			for _, c := range f.Calls() {
+				if !strings.HasPrefix(c.Action, "Describe") && !strings.HasPrefix(c.Action, "List") && !strings.HasPrefix(c.Action, "Check") && !strings.HasPrefix(c.Action, "Get") {
+					t.Errorf("call %s made before the refusal", c.Action)
+				}
+			}
+		})
+	}
+}
+
+func TestShareBuildRefusals(t *testing.T) {
+	tests := []struct {
+		name     string
+		give     *encryptperm.ShareBuilder
+		wantPath string
+	}{
+		{"service key with image", encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA).WithServiceKey(), "ServiceKey"},
+		{"bad image ID", encryptperm.ShareImage().WithImage(shRegion, "i-bp1x").WithAccounts(apAcctA), "Resources[0].ID"},
+		{"wildcard snapshot", encryptperm.ShareSnapshot().WithSnapshot(shRegion, "s-*").WithAccounts(apAcctA), "Resources[0].ID"},
+		{"bad region", encryptperm.ShareSnapshot().WithSnapshot("Hangzhou", shSnapshot).WithAccounts(apAcctA), "Resources[0].Region"},
+		{"image on snapshot grant", encryptperm.ShareSnapshot().WithImage(shRegion, shImage).WithAccounts(apAcctA), "Resources[0]"},
+		{"over 50 accounts", encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(rtAccounts(51)...), "Accounts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.give.Build()
+			var ve *encryptperm.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, encryptperm.ErrInvalid) {
+				t.Fatalf("err = %v, want a *ValidationError", err)
+			}
+			if !ve.Has(tt.wantPath) {
+				t.Errorf("no problem at %s: %v", tt.wantPath, err)
+			}
+		})
+	}
+	// A named resource needs no key.
+	if _, err := encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA).Build(); err != nil {
+		t.Errorf("snapshot without a key: %v", err)
+	}
+}
+
+// TestShareRetriesWhileECSLags: ECS's view of RAM lags the fresh grant;
+// the share is retried within ShareWait, the fake's clock moved by the
+// injected sleep.
+func TestShareRetriesWhileECSLags(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	f := shareFake(t, &fake.Options{Clock: clock, Faults: []fake.Rule{{Action: "ModifyImageSharePermission", ECSViewLag: 5 * time.Second}}})
+	var slept []time.Duration
+	sleep := func(ctx context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		now = now.Add(d)
+		return nil
+	}
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	res, err := encryptperm.NewApplier(f, &encryptperm.Options{Sleep: sleep}).Apply(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, slept); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	refused := 0
+	for _, c := range res.Calls {
+		if c.Action == "ModifyImageSharePermission" && c.Code == "AssumeRoleError" {
+			refused++
+		}
+	}
+	if refused != 3 {
+		t.Errorf("%d refused shares, want 3", refused)
+	}
+
+	// With a wait too short, the refusal is reported, and says why.
+	f = shareFake(t, &fake.Options{Clock: clock, Faults: []fake.Rule{{Action: "ModifyImageSharePermission", ECSViewLag: time.Hour}}})
+	_, err = encryptperm.NewApplier(f, &encryptperm.Options{Sleep: sleep, ShareWait: 10 * time.Second}).Apply(context.Background(), g)
+	if !errors.Is(err, encryptperm.ErrAccessDenied) {
+		t.Fatalf("err = %v, want ErrAccessDenied", err)
+	}
+	if d, ok := encryptperm.DiagnoseError(err); !ok || d.Code != "AssumeRoleError" {
+		t.Errorf("diagnosis %+v, %v", d, ok)
+	}
+}
+
+func TestShareNeedsBackends(t *testing.T) {
+	f := shareFake(t, nil)
+	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA))
+	// A RAM client that is only a RAM client.
+	a := encryptperm.NewApplier(struct{ encryptperm.RAM }{f}, nil)
+	_, err := a.Apply(context.Background(), g)
+	if !errors.Is(err, encryptperm.ErrInvalid) || !strings.Contains(err.Error(), "Options.ECS") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(f.Calls()); n != 0 {
+		t.Errorf("%d calls made", n)
+	}
+	// Options names them.
+	a = encryptperm.NewApplier(struct{ encryptperm.RAM }{f}, &encryptperm.Options{ECS: f, ResourceSharing: f, KMS: f})
+	if _, err := a.Apply(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
 }

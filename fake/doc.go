@@ -275,8 +275,9 @@
 //
 // Limits of this part: an image has one disk, its system disk; images, snapshots and keys
 // are created only by seeding; invitations cannot be accepted; a folder
-// target reaches every directory member; ResourceOwner=OtherAccounts lists
-// nothing; the fake's account is the only owner. Errors carry HostId
+// target reaches every directory member, and ECS sees every member at one
+// path (rd/root/folder/, the first root and folder of the seed's folders);
+// ResourceOwner=OtherAccounts lists nothing; the fake's account is the only owner. Errors carry HostId
 // "ram.aliyuncs.com" whatever the service.
 //
 // # Differences from RAM

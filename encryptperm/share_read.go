@@ -284,12 +284,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	fns = nil
 	for ka := range keys {
 		fns = append(fns, func() error {
-			resp, err := svcCall(ctx, e, rec, "DescribeKey", ka.id, false, func(b *backends, t time.Duration) (*kms.DescribeKeyResponse, error) {
-				req := kms.CreateDescribeKeyRequest()
-				setTimeout(req, t)
-				req.RegionId, req.KeyId = ka.region, ka.id
-				return b.kms.DescribeKey(req)
-			})
+			resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
 			mu.Lock()
 			defer mu.Unlock()
 			if errors.Is(err, ErrNotFound) || codeOf(err) == "Forbidden.KeyNotFound" || codeOf(err) == "NotFound.Key" {
@@ -750,4 +745,14 @@ func deriveGrants(grants []*Grant, wants []*resWant) ([]*Grant, error) {
 		out = append(out, built)
 	}
 	return out, nil
+}
+
+// describeKey reads a key's metadata.
+func describeKey(ctx context.Context, e *engine, rec *recorder, region, keyID string) (*kms.DescribeKeyResponse, error) {
+	return svcCall(ctx, e, rec, "DescribeKey", keyID, false, func(b *backends, t time.Duration) (*kms.DescribeKeyResponse, error) {
+		req := kms.CreateDescribeKeyRequest()
+		setTimeout(req, t)
+		req.RegionId, req.KeyId = region, keyID
+		return b.kms.DescribeKey(req)
+	})
 }

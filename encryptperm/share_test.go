@@ -361,3 +361,61 @@ func TestShareNeedsBackends(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCheckNamedResource(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	img := encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion}
+	d, err := encryptperm.Check(ctx, f, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed || !slices.Contains(d.Missing, "share") {
+		t.Errorf("before the grant: allowed %v, missing %v", d.Allowed, d.Missing)
+	}
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	gs := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA, shMember))
+	if _, err := a.Apply(ctx, g, gs); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		give        encryptperm.Access
+		wantAllowed bool
+		wantMissing []string
+	}{
+		{"image recipient", img, true, nil},
+		{"image stranger", encryptperm.Access{Recipient: apAcctB, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion}, false,
+			[]string{"sts:AssumeRole", "share"}},
+		{"snapshot member", encryptperm.Access{Recipient: shMember, RDID: shRD, Resource: encryptperm.ResourceSnapshot, ResourceID: shSnapshot, Region: shRegion}, true, nil},
+		{"snapshot invitation pending", encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceSnapshot, ResourceID: shSnapshot, Region: shRegion}, false, []string{"share"}},
+		{"unencrypted image not shared", encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: shPlainImg, Region: shRegion}, false, []string{"share"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := a.(encryptperm.Checker).Check(ctx, tt.give)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Allowed != tt.wantAllowed {
+				t.Errorf("allowed %v, want %v: %s", d.Allowed, tt.wantAllowed, d.Reason)
+			}
+			var missing []string
+			for _, m := range d.Missing {
+				if m == "share" || m == "sts:AssumeRole" {
+					missing = append(missing, m)
+				}
+			}
+			if diff := cmp.Diff(tt.wantMissing, missing); diff != "" {
+				t.Errorf("missing (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := a.(encryptperm.Checker).Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-bp1nothere", Region: shRegion}); !errors.Is(err, encryptperm.ErrNotFound) {
+		t.Errorf("missing image: %v", err)
+	}
+	if _, err := a.(encryptperm.Checker).Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-*", Region: shRegion}); !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Errorf("wildcard image: %v", err)
+	}
+}

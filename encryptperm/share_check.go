@@ -1,0 +1,145 @@
+package encryptperm
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// checkShared answers an Access that names a resource: the key's steps as
+// Check answers them (the key found when not given), then the share.
+func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
+	var p problems
+	if a.Region == "" {
+		a.Region = a.Key.Region
+	}
+	r := Resource{Type: a.Resource, Region: a.Region, ID: a.ResourceID}
+	kind := KindShareImage
+	if a.Resource == ResourceSnapshot {
+		kind = KindShareSnapshot
+	} else if a.Resource != ResourceImage {
+		p.add("Resource", string(a.Resource), "a named resource is an image or a snapshot")
+	}
+	checkResources(&p, kind, []Resource{r})
+	checkAccount(&p, "Recipient", a.Recipient)
+	if err := p.err("access"); err != nil {
+		return nil, err
+	}
+	g := &Grant{Kind: kind, Resources: []Resource{r}}
+	if a.RDID != "" {
+		g.Audience.ResourceDirectories = []string{a.RDID}
+	}
+	rec := &recorder{}
+	w := collectWants([]*Grant{g}, nil, "access")[0]
+	if err := e.checkBackends([]*resWant{w}, nil); err != nil {
+		return nil, err
+	}
+	fns := []func() error{}
+	var st *shareState
+	if r.Type == ResourceImage {
+		fns = append(fns, func() error { return e.readImage(ctx, rec, w) }, func() error { return e.readImageShares(ctx, rec, w) })
+	} else {
+		fns = append(fns, func() error { return e.readSnapshots(ctx, rec, r.Region, []*resWant{w}, nil) })
+	}
+	if e.opts.ResourceSharing != nil {
+		fns = append(fns, func() error {
+			var err error
+			st, err = e.readShares(ctx, rec, r.Region)
+			return err
+		})
+	}
+	if err := firstErr(parallel(fns...)); err != nil {
+		return nil, ctxOr(ctx, err)
+	}
+	if !w.found {
+		return nil, fmt.Errorf("encryptperm: check: no %s %s in %s: %w", r.Type, r.ID, r.Region, ErrNotFound)
+	}
+	if r.Type == ResourceImage && w.encrypted {
+		if err := e.readSnapshots(ctx, rec, r.Region, nil, []*resWant{w}); err != nil {
+			return nil, ctxOr(ctx, err)
+		}
+	}
+	w.shares = st.sharesOf(r)
+	if w.encrypted && w.keyID == "" {
+		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with the service key: %s: %w", r, serviceKeyReason(kind), ErrInvalid)
+	}
+	var d *Decision
+	if w.keyID != "" && a.Key.ID != "" && a.Key.ID != w.keyID {
+		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, w.keyID, a.Key.ID, ErrInvalid)
+	}
+	if w.encrypted {
+		if a.Key.ID == "" {
+			a.Key = Key{Region: r.Region, Owner: a.Owner, ID: w.keyID}
+			if a.Key.Owner == "" {
+				a.Key.Owner = w.owner
+			}
+			if a.Key.Owner == "" {
+				owner, err := e.keyOwner(ctx, rec, r.Region, w.keyID)
+				if err != nil {
+					return nil, err
+				}
+				a.Key.Owner = owner
+			}
+		}
+		var err error
+		if d, err = check(ctx, engineReads{e: e, rec: rec}, e.opts.Limits.Read, a); err != nil {
+			return nil, err
+		}
+	} else {
+		a = a.withDefaults()
+		d = &Decision{Access: a, Principal: a.principal(), Allowed: true, Reason: fmt.Sprintf("the %s is not encrypted: no role and no key are needed", r)}
+	}
+	shareStep(d, w, a)
+	return d, nil
+}
+
+// keyOwner reads a key's owner from its ARN.
+func (e *engine) keyOwner(ctx context.Context, rec *recorder, region, keyID string) (string, error) {
+	resp, err := describeKey(ctx, e, rec, region, keyID)
+	if err != nil {
+		return "", ctxOr(ctx, err)
+	}
+	k, err := ParseKeyARN(resp.KeyMetadata.Arn)
+	if err != nil {
+		return "", fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", resp.KeyMetadata.Arn, keyID, ErrInvalid)
+	}
+	return k.Owner, nil
+}
+
+// shareStep adds to d the step that says whether the resource is shared
+// with the recipient.
+func shareStep(d *Decision, w *resWant, a Access) {
+	st := Step{Action: "share", Resource: w.res.String()}
+	switch {
+	case slices.Contains(w.imageAccts, a.Recipient):
+		st.Allowed, st.Reason = true, fmt.Sprintf("ECS shares the %s with account %s", w.res.Type, a.Recipient)
+	default:
+		for _, sh := range w.shares {
+			for t, status := range sh.targets {
+				reach := t == a.Recipient || a.RDID != "" && t == a.RDID || a.RDPath != "" && slices.Contains(strings.Split(a.RDPath, "/"), t)
+				if !reach {
+					continue
+				}
+				if status == "Associating" {
+					st.Reason = fmt.Sprintf("resource share %s reaches %s through %s, but the invitation is pending: the recipient must accept it", sh.id, a.Recipient, t)
+					continue
+				}
+				st.Allowed, st.Reason = true, fmt.Sprintf("resource share %s shares the %s with %s", sh.id, w.res.Type, t)
+			}
+		}
+	}
+	if st.Reason == "" {
+		st.Reason = fmt.Sprintf("the %s is not shared with account %s", w.res, a.Recipient)
+	}
+	d.Steps = append(d.Steps, st)
+	if !st.Allowed {
+		if d.Allowed {
+			d.Reason = st.Reason
+		} else {
+			d.Reason += "; and " + st.Reason
+		}
+		d.Allowed = false
+		d.Missing = append(d.Missing, "share")
+	}
+}

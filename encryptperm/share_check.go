@@ -133,11 +133,14 @@ func shareStep(d *Decision, w *resWant, a Access) {
 		st.Reason = fmt.Sprintf("the %s is not shared with account %s", w.res, a.Recipient)
 	}
 	d.Steps = append(d.Steps, st)
+	if st.Allowed && d.Allowed {
+		d.Reason = strings.TrimSuffix(d.Reason, ".") + "; " + st.Reason + "."
+	}
 	if !st.Allowed {
 		if d.Allowed {
 			d.Reason = st.Reason
 		} else {
-			d.Reason += "; and " + st.Reason
+			d.Reason = strings.TrimSuffix(d.Reason, ".") + "; and " + st.Reason
 		}
 		d.Allowed = false
 		d.Missing = append(d.Missing, "share")

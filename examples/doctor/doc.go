@@ -5,7 +5,11 @@
 //
 // By default it runs against the in-memory fake, seeded with the seed page's
 // first scenario (an image shared with one account, encrypted with a customer
-// key), and prints an allowed decision and a denied one:
+// key), and prints an allowed decision and a denied one; then it shares the
+// image (or, with -type snapshot, the snapshot) with an account the role does
+// not trust, the way a user would without this library, and explains the
+// share ECS refuses: the error code's cause and fix, and Check on the named
+// resource, which finds the key and shows the missing step:
 //
 //	go run ./examples/doctor
 //

@@ -419,3 +419,90 @@ func TestCheckNamedResource(t *testing.T) {
 		t.Errorf("wildcard image: %v", err)
 	}
 }
+
+func TestSharePlanThenApplyPlan(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	pl, err := a.Plan(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, c := range pl.Changes {
+		actions = append(actions, c.Action)
+	}
+	want := []string{"CreateRole", "UpdateRole", "CreatePolicy", "AttachPolicyToRole", "ModifyImageSharePermission"}
+	if diff := cmp.Diff(want, actions); diff != "" {
+		t.Errorf("plan actions (-want +got):\n%s", diff)
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c.Action, "Create") || strings.HasPrefix(c.Action, "Modify") {
+			t.Errorf("Plan wrote: %s", c.Action)
+		}
+	}
+	if _, err := a.ApplyPlan(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shImage); !cmp.Equal(got, []string{apAcctA}) {
+		t.Errorf("shared with %v", got)
+	}
+	rp, err := a.(encryptperm.Revoker).RevokePlan(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rp.Changes) == 0 || rp.Changes[0].Action != "ModifyImageSharePermission" || rp.Changes[0].Kind != encryptperm.Narrowing {
+		t.Errorf("revoke plan does not unshare first:\n%s", rp)
+	}
+}
+
+func TestShareRevokeKeepsWhatStays(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	both := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB))
+	onlyB := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctB))
+	if _, err := a.Apply(ctx, both); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.RevokeWith(ctx, &encryptperm.RevokeOptions{Keep: []*encryptperm.Grant{onlyB}}, both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shImage); !cmp.Equal(got, []string{apAcctB}) {
+		t.Errorf("shared with %v, want %s kept", got, apAcctB)
+	}
+	kept := 0
+	for _, c := range res.Changes {
+		if c.Kept {
+			kept++
+		}
+	}
+	if kept == 0 {
+		t.Errorf("no kept note: %v", res.Changes)
+	}
+	d, err := a.(encryptperm.Checker).Check(ctx, encryptperm.Access{Recipient: apAcctB, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Errorf("the staying recipient lost access: %s", d.Reason)
+	}
+}
+
+func TestShareReadFailureWritesNothing(t *testing.T) {
+	for _, action := range []string{"DescribeImages", "DescribeSnapshots", "DescribeKey", "DescribeImageSharePermission"} {
+		t.Run(action, func(t *testing.T) {
+			f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: action, Code: "Forbidden.RAM", Status: 403}}})
+			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+			res, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
+			if !errors.Is(err, encryptperm.ErrAccessDenied) {
+				t.Fatalf("err = %v, want ErrAccessDenied", err)
+			}
+			if res.Writes != 0 || len(f.Roles()) != 0 {
+				t.Errorf("%d writes, roles %v", res.Writes, f.Roles())
+			}
+		})
+	}
+}

@@ -280,9 +280,7 @@ func rebuild(g *Grant) (*Grant, error) {
 		if g.ServiceKey {
 			b.WithServiceKey()
 		}
-		for _, r := range g.Resources {
-			b.resources = append(b.resources, r)
-		}
+		b.resources = append(b.resources, g.Resources...)
 		if lim != nil {
 			b.WithLimits(*lim)
 		}

@@ -308,9 +308,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	var extra []error
 	notFound, conflict := false, false
 	for _, w := range wants {
-		for _, sh := range regions[w.res.Region].sharesOf(w.res) {
-			w.shares = append(w.shares, sh)
-		}
+		w.shares = append(w.shares, regions[w.res.Region].sharesOf(w.res)...)
 		if len(w.paths) == 0 {
 			continue // named only by grants that stay
 		}

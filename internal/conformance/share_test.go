@@ -387,3 +387,47 @@ func TestShareSeenBySDKClient(t *testing.T) {
 		t.Errorf("share after Revoke: %v, want AssumeRoleError", err)
 	}
 }
+
+// TestSharePerServiceEndpoints: NewRAMApplier calls ECS, Resource Sharing
+// and KMS at their own endpoints when set, and refuses plain HTTP to one
+// that is not loopback.
+func TestSharePerServiceEndpoints(t *testing.T) {
+	ctx := context.Background()
+	f := shareWorld(t, nil)
+	ep := startEndpoint(t, f, nil)
+	other := startEndpoint(t, f, nil)
+	cred := credentials.NewAccessKeyCredential(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+	g, err := encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(acctA).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ECS at a loopback port nobody listens on: the share step fails
+	// there, before any write.
+	o := fastOptions()
+	o.Retry.Disable = true
+	o.Endpoint, o.Scheme, o.Credential, o.ECSEndpoint = ep.Addr(), "HTTP", cred, "127.0.0.1:1"
+	a, err := encryptperm.NewRAMApplier(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Apply(ctx, g)
+	if err == nil || res.Writes != 0 {
+		t.Fatalf("ECS at a dead port: err %v, %d writes", err, res.Writes)
+	}
+	// Each service at another endpoint of the same fake: it works.
+	o.ECSEndpoint, o.ResourceSharingEndpoint, o.KMSEndpoint = other.Addr(), other.Addr(), other.Addr()
+	if a, err = encryptperm.NewRAMApplier(&o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if got := shares(f); !cmp.Equal(got, []string{"image m-bp1shared01: 2000000000000001"}) {
+		t.Errorf("shares %v", got)
+	}
+	// HTTP to a service endpoint that is not loopback is refused.
+	o.KMSEndpoint = "kms.cn-hangzhou.aliyuncs.com"
+	if _, err := encryptperm.NewRAMApplier(&o); !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Errorf("HTTP to a remote KMS endpoint: %v, want ErrInvalid", err)
+	}
+}

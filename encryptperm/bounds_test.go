@@ -128,3 +128,27 @@ func TestCheckRefusesAHostileTrustPolicy(t *testing.T) {
 		t.Errorf("reason %q does not name the bound", d.Steps[0].Reason)
 	}
 }
+
+// TestBuildPastTheProblemCapKeepsInvalidIDsOut checks that an invalid
+// account found after the list of problems is full is still treated as
+// invalid: it must not reach the grant's trust policy or its cost.
+func TestBuildPastTheProblemCapKeepsInvalidIDsOut(t *testing.T) {
+	accounts := make([]string, 0, 5000)
+	for i := range 5000 {
+		accounts = append(accounts, fmt.Sprintf("bad-%d", i))
+	}
+	var ve *encryptperm.ValidationError
+	_, err := encryptperm.ShareSnapshot().WithAccounts(accounts...).WithKey(chkKey).Build()
+	if !errors.As(err, &ve) {
+		t.Fatalf("Build = %v; want a *ValidationError", err)
+	}
+	if got, want := len(ve.Problems)+ve.More, 5000; got != want {
+		t.Errorf("problems listed + more = %d; want %d (one per invalid account)", got, want)
+	}
+	// Invalid accounts are not in the trust policy, so it cannot outgrow its
+	// limit. Before the fix the 4,900 accounts past the cap were kept as
+	// valid, and the trust policy they made was reported over the limit.
+	if errors.Is(err, encryptperm.ErrLimitExceeded) {
+		t.Errorf("Build = %v; invalid IDs past the cap went into the trust policy", err)
+	}
+}

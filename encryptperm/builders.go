@@ -261,9 +261,9 @@ func (b *ShareBuilder) Build() (*Grant, error) {
 
 	accounts := make([]string, 0, len(b.accounts))
 	for i, uid := range b.accounts {
-		n := len(p.list)
+		n := p.count()
 		checkAccount(&p, fmt.Sprintf("Accounts[%d]", i), uid)
-		if len(p.list) == n {
+		if p.count() == n {
 			accounts = append(accounts, uid)
 		}
 	}
@@ -272,9 +272,9 @@ func (b *ShareBuilder) Build() (*Grant, error) {
 
 	rds := make([]string, 0, len(b.rds))
 	for i, id := range b.rds {
-		n := len(p.list)
+		n := p.count()
 		checkRDID(&p, fmt.Sprintf("ResourceDirectories[%d]", i), id)
-		if len(p.list) == n {
+		if p.count() == n {
 			rds = append(rds, id)
 		}
 	}
@@ -283,9 +283,9 @@ func (b *ShareBuilder) Build() (*Grant, error) {
 
 	folders := make([]string, 0, len(b.folders))
 	for i, fp := range b.folders {
-		n := len(p.list)
+		n := p.count()
 		checkFolderPath(&p, fmt.Sprintf("Folders[%d]", i), fp, l.FolderLevels)
-		if len(p.list) == n {
+		if p.count() == n {
 			folders = append(folders, fp)
 		}
 	}
@@ -555,9 +555,9 @@ func checkDescriptions(p *problems, g *Grant, l Limits) {
 func checkKeys(p *problems, keys []Key) []Key {
 	out := make([]Key, 0, len(keys))
 	for i, k := range keys {
-		n := len(p.list)
+		n := p.count()
 		checkKey(p, fmt.Sprintf("Keys[%d]", i), k)
-		if len(p.list) == n {
+		if p.count() == n {
 			out = append(out, k)
 		}
 	}

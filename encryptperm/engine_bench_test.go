@@ -417,12 +417,13 @@ func TestRoundTripBounds(t *testing.T) {
 		seed       func(tb testing.TB, f *fake.RAM)
 		give       [][]string // accounts, one list per grant
 		maxLevels  int
+		wantCalls  int // the README's table gives these counts
 		wantWrites int
 	}{
-		{name: "apply on an empty account", give: [][]string{{apAcctA}}, maxLevels: 4, wantWrites: 3},
-		{name: "no-op apply", seed: rtSeedShare, give: [][]string{{apAcctA}}, maxLevels: 1, wantWrites: 0},
-		{name: "add one account to an existing share", seed: rtSeedShare, give: [][]string{{apAcctB}}, maxLevels: 3, wantWrites: 1},
-		{name: "fifty grants add fifty accounts", seed: rtSeedShare, give: perGrant, maxLevels: 3, wantWrites: 1},
+		{name: "apply on an empty account", give: [][]string{{apAcctA}}, maxLevels: 4, wantCalls: 11, wantWrites: 3},
+		{name: "no-op apply", seed: rtSeedShare, give: [][]string{{apAcctA}}, maxLevels: 1, wantCalls: 4, wantWrites: 0},
+		{name: "add one account to an existing share", seed: rtSeedShare, give: [][]string{{apAcctB}}, maxLevels: 3, wantCalls: 9, wantWrites: 1},
+		{name: "fifty grants add fifty accounts", seed: rtSeedShare, give: perGrant, maxLevels: 3, wantCalls: 9, wantWrites: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -448,8 +449,8 @@ func TestRoundTripBounds(t *testing.T) {
 				if writes != tt.wantWrites || res.Writes != writes {
 					t.Errorf("%d writes on the wire, %d in the Result; want %d", writes, res.Writes, tt.wantWrites)
 				}
-				if calls != len(res.Calls) {
-					t.Errorf("%d calls on the wire, %d in the Result", calls, len(res.Calls))
+				if calls != tt.wantCalls || len(res.Calls) != calls {
+					t.Errorf("%d calls on the wire, %d in the Result; want %d", calls, len(res.Calls), tt.wantCalls)
 				}
 				t.Logf("try %d: %d levels, %d calls, %d writes: %s", try, l, calls, writes, env.lt.trace())
 				if try == 1 || l < levels {

@@ -114,6 +114,11 @@ type problems struct {
 	limit bool
 }
 
+// count returns how many problems were found, listed or not. A check that
+// compares it before and after knows whether the value it checked is valid,
+// even once the list is full.
+func (p *problems) count() int { return len(p.list) + p.more }
+
 func (p *problems) add(path, value, reason string, args ...any) {
 	if len(p.list) >= MaxListedProblems {
 		p.more++

@@ -198,9 +198,50 @@ func TestEvalAgreesWithReference(t *testing.T) {
 			}
 			docs[i] = NewDocument(rapid.SliceOfN(evGenStatement(), 0, 4).Draw(t, "statements")...)
 		}
+		evDenyAfterAllow(t, docs)
 		r := evGenRequest().Draw(t, "request")
 		evCheckAgree(t, docs, &r)
 	})
+}
+
+// evDenyAfterAllow, in most cases, copies an Allow statement of docs as a
+// Deny placed after it (in the same document or a later one). The copy
+// applies exactly when the Allow does, so the evaluators must agree that the
+// Deny wins: left to chance, an Allow and a later Deny that both match the
+// request are too rare for a hundred checks to catch an evaluator that lets
+// the first match win.
+func evDenyAfterAllow(t *rapid.T, docs []*Document) {
+	type at struct{ doc, stmt int }
+	var allows []at
+	for di, d := range docs {
+		if d == nil {
+			continue
+		}
+		for si, s := range d.Statement {
+			if s.Effect == Allow {
+				allows = append(allows, at{di, si})
+			}
+		}
+	}
+	if len(allows) == 0 || rapid.IntRange(0, 3).Draw(t, "denyAfterAllow") == 0 {
+		return
+	}
+	from := rapid.SampledFrom(allows).Draw(t, "allowToDeny")
+	deny := docs[from.doc].Statement[from.stmt].Clone()
+	deny.Effect = Deny
+	var later []int
+	for di := from.doc; di < len(docs); di++ {
+		if docs[di] != nil {
+			later = append(later, di)
+		}
+	}
+	di := rapid.SampledFrom(later).Draw(t, "denyDoc")
+	lo := 0
+	if di == from.doc {
+		lo = from.stmt + 1
+	}
+	pos := rapid.IntRange(lo, len(docs[di].Statement)).Draw(t, "denyPos")
+	docs[di].Statement = append(docs[di].Statement[:pos:pos], append([]Statement{deny}, docs[di].Statement[pos:]...)...)
 }
 
 // FuzzEval reads two documents as RAM would hand them back, and evaluates a

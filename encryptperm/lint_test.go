@@ -38,6 +38,18 @@ func TestLint(t *testing.T) {
 			want: []want{{encryptperm.FindingUnconditionedWildcardPrincipal, encryptperm.SeverityCritical, "Statement[0].Principal.RAM"}},
 		},
 		{
+			// RAM's patterns match one character with '?': a principal with
+			// one is a wildcard as much as one with '*'.
+			name: "single-character wildcard ECS principal without condition",
+			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"200000000000000?@ecs.aliyuncs.com"}}]}`,
+			want: []want{{encryptperm.FindingUnconditionedWildcardPrincipal, encryptperm.SeverityCritical, "Statement[0].Principal.Service"}},
+		},
+		{
+			name: "single-character wildcard RAM principal without condition",
+			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":"acs:ram::20000000000000??:root"}}]}`,
+			want: []want{{encryptperm.FindingUnconditionedWildcardPrincipal, encryptperm.SeverityCritical, "Statement[0].Principal.RAM"}},
+		},
+		{
 			name: "lower-case keys read faithfully are still linted",
 			give: `{"version":"1","statement":[{"effect":"Allow","action":"sts:AssumeRole","principal":{"service":"*@ecs.aliyuncs.com"}}]}`,
 			want: []want{{encryptperm.FindingUnconditionedWildcardPrincipal, encryptperm.SeverityCritical, "Statement[0].Principal.Service"}},

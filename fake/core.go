@@ -76,7 +76,7 @@ func (r *RAM) do(ctx context.Context, req request) response {
 	}
 
 	var res response
-	if rule.Code != "" {
+	if rule.Code != "" && !rule.AfterCommit {
 		e := &apiError{Code: rule.Code, Message: rule.Message}
 		if e.Message == "" {
 			e.Message = codes[rule.Code].message
@@ -91,9 +91,17 @@ func (r *RAM) do(ctx context.Context, req request) response {
 
 	r.mu.Lock()
 	body, e := r.serveLocked(req.Action, p, rid)
-	if e != nil {
+	switch {
+	case rule.Code != "":
+		// AfterCommit: the call was served; its answer is replaced.
+		e = &apiError{Code: rule.Code, Message: rule.Message}
+		if e.Message == "" {
+			e.Message = codes[rule.Code].message
+		}
+		res = r.errorResponse(rid, e, rule.Status, rule.RetryAfter)
+	case e != nil:
 		res = r.errorResponse(rid, e, 0, 0)
-	} else {
+	default:
 		res = successResponse(rid, body)
 	}
 	res.Lost = rule.LoseAnswer

@@ -99,6 +99,9 @@
 //     [Hold.Held] tells when a call is waiting, [Hold.Done] when it finished);
 //   - answers Code (with Status, Message and an x-acs-retry-after header of
 //     RetryAfter in milliseconds) without touching state, or serves the call;
+//   - with AfterCommit, serves the call first and then answers Code in place
+//     of the real answer, so a write commits although the caller sees an
+//     error (a 5xx such as InternalError leaves the outcome unknown);
 //   - drops the answer when LoseAnswer is set. Without Code the call has
 //     committed, so the caller sees a transport error although state changed;
 //     with Code nothing committed.
@@ -136,7 +139,8 @@
 // [RAM.SimulateECS] plays the other half of a share: would ECS in a
 // recipient account (with its resource directory context) be able to assume
 // the share role and use the key, and why not. It evaluates the fake's
-// current documents with encryptperm.Simulate and fails closed.
+// current documents with an evaluator of its own, written apart from the
+// library's so that the two check each other, and fails closed.
 //
 // # RPC endpoint
 //

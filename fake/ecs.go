@@ -1,22 +1,45 @@
 package fake
 
 import (
-	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 )
 
+// The actions ECS calls with a shared key, as the ECS documentation lists
+// them: the key-use actions on the key, and the listing actions on the
+// region's key container.
+var (
+	ecsKeyActions  = []string{"kms:DescribeKey", "kms:TagResource", "kms:UntagResource", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}
+	ecsListActions = []string{"kms:ListKeys", "kms:ListAliases"}
+)
+
+// The condition keys RAM sets when ECS assumes a role for another account.
+const (
+	condRDID   = "sts:ServiceOwnerRDId"
+	condRDPath = "sts:ServiceOwnerRDPath"
+)
+
+var uidPattern = regexp.MustCompile(`^[0-9]{16}$`)
+
 // SimulateECS plays ECS's side of a share: it answers, from the fake's
 // state, whether ECS in the account a.Recipient (with a.RDID and a.RDPath
 // as its resource directory context) could assume the share role of
-// a.Resource and call the KMS actions it needs on a.Key. The answer is
-// encryptperm.Simulate's, on the role's trust policy and the default
-// versions of its attached policies, so it says why, step by step.
+// a.Resource and call the KMS actions it needs on a.Key, step by step.
+//
+// It does not use the library's evaluator, which is what it checks: it has
+// its own, small one, written from RAM's documented semantics, that reads the
+// documents as RAM holds them (the role's trust policy and the default
+// versions of its attached policies, system ones included).
 //
 // It fails closed: when it cannot tell (the role is missing, a document
 // cannot be read, the outcome hangs on a condition key the Access does not
 // give), the Decision is not allowed and names what it lacked in Missing,
-// Uncertain or Unreadable. a.Owner defaults to the fake's account.
+// Uncertain or Unreadable. a.Owner defaults to the fake's account, a.Role to
+// the resource's role, and for a disk a.Recipient to a.Owner. The Decision
+// carries no Findings.
 //
 // Real ECS also checks things RAM does not hold (that the key exists and is
 // enabled, that the resource may be shared in its region); the fake does not
@@ -28,37 +51,159 @@ func (r *RAM) SimulateECS(a encryptperm.Access) *encryptperm.Decision {
 	if a.Role == "" {
 		a.Role = a.Resource.RoleName()
 	}
-	trust, policies := r.shareState(a.Role)
-	return encryptperm.Simulate(trust, policies, a)
+	if a.Recipient == "" && a.Resource == encryptperm.ResourceDisk {
+		a.Recipient = a.Owner
+	}
+	d := &encryptperm.Decision{Access: a, Principal: a.Recipient + "@ecs.aliyuncs.com"}
+	if why := badAccess(a); why != "" {
+		d.Reason = "The access is not valid: " + why + "."
+		return d
+	}
+	roleARN := fmt.Sprintf("acs:ram::%s:role/%s", a.Owner, a.Role)
+	keyARN := fmt.Sprintf("acs:kms:%s:%s:key/%s", a.Key.Region, a.Key.Owner, a.Key.ID)
+	container := fmt.Sprintf("acs:kms:%s:%s:key", a.Key.Region, a.Key.Owner)
+
+	trust, policies, found := r.shareState(a.Role)
+	if found {
+		d.RoleARN = roleARN
+	}
+	ctx := map[string]string{}
+	if a.RDID != "" {
+		ctx[strings.ToLower(condRDID)] = a.RDID
+	}
+	if a.RDPath != "" {
+		ctx[strings.ToLower(condRDPath)] = a.RDPath
+	}
+
+	assume := encryptperm.Step{Action: "sts:AssumeRole", Resource: roleARN}
+	if !found {
+		assume.Reason = fmt.Sprintf("role %s does not exist in account %s", a.Role, a.Owner)
+	} else {
+		v := refEvaluate([]refDoc{{name: "trust policy", text: trust}},
+			refRequest{action: "sts:AssumeRole", service: d.Principal, owner: a.Owner, context: ctx})
+		fillStep(&assume, v, d)
+		switch {
+		case v.allowed:
+			assume.Reason = fmt.Sprintf("%s may assume %s: %s allows it", d.Principal, a.Role, v.by)
+		case v.denied:
+			assume.Reason = fmt.Sprintf("%s denies it", v.by)
+		case v.by != "":
+			assume.Reason = fmt.Sprintf("%s allows it, but %s might deny it", v.by, strings.Join(v.doubts, ", "))
+		case len(v.doubts) > 0:
+			assume.Reason = fmt.Sprintf("nothing allows it for certain; %s cannot be judged", strings.Join(v.doubts, ", "))
+		default:
+			assume.Reason = fmt.Sprintf("no statement of the trust policy lets %s assume %s", d.Principal, a.Role)
+		}
+	}
+	d.Steps = append(d.Steps, assume)
+
+	type need struct{ action, resource string }
+	var needs []need
+	for _, act := range ecsKeyActions {
+		needs = append(needs, need{act, keyARN})
+	}
+	for _, act := range ecsListActions {
+		needs = append(needs, need{act, container})
+	}
+	for _, n := range needs {
+		st := encryptperm.Step{Action: n.action, Resource: n.resource}
+		v := refEvaluate(policies, refRequest{action: n.action, resource: n.resource, owner: a.Owner, context: ctx})
+		fillStep(&st, v, d)
+		switch {
+		case v.allowed:
+			st.Reason = "allowed by " + v.by
+		case v.denied:
+			st.Reason = "denied by " + v.by
+		case !found:
+			st.Reason = fmt.Sprintf("role %s does not exist", a.Role)
+		case len(policies) == 0:
+			st.Reason = fmt.Sprintf("role %s has no policy attached", a.Role)
+		case len(v.doubts) > 0:
+			st.Reason = "no attached policy allows it for certain; " + strings.Join(v.doubts, ", ") + " cannot be judged"
+		default:
+			st.Reason = "no attached policy allows it"
+		}
+		d.Steps = append(d.Steps, st)
+	}
+
+	d.Allowed = true
+	for _, s := range d.Steps {
+		if !s.Allowed {
+			d.Allowed = false
+		}
+		if s.Verdict != encryptperm.VerdictAllow {
+			d.Missing = appendNew(d.Missing, s.Action)
+		}
+		d.Uncertain = appendNew(d.Uncertain, s.Uncertain...)
+	}
+	switch {
+	case d.Allowed:
+		d.Reason = fmt.Sprintf("%s may assume %s and use key %s.", d.Principal, a.Role, keyARN)
+	case len(d.Uncertain) > 0:
+		d.Reason = fmt.Sprintf("Not allowed: the answer depends on %s, which the question did not give.", strings.Join(d.Uncertain, ", "))
+	default:
+		d.Reason = fmt.Sprintf("Not allowed: missing %s.", strings.Join(d.Missing, ", "))
+	}
+	return d
 }
 
-// shareState reads a role's trust policy and attached policies under the
-// lock. A missing role gives a nil trust policy.
-func (r *RAM) shareState(role string) (*encryptperm.Document, []encryptperm.Attachment) {
+// fillStep copies the evaluator's verdict into a step.
+func fillStep(st *encryptperm.Step, v refVerdict, d *encryptperm.Decision) {
+	switch {
+	case v.denied:
+		st.Verdict = encryptperm.VerdictExplicitDeny
+	case v.by != "":
+		st.Verdict = encryptperm.VerdictAllow
+	default:
+		st.Verdict = encryptperm.VerdictImplicitDeny
+	}
+	st.Allowed = v.allowed
+	for _, w := range v.doubts {
+		st.Notes = append(st.Notes, w+" cannot be judged")
+	}
+	st.Uncertain = v.missingKeys
+	d.Unreadable = appendNew(d.Unreadable, v.unreadable...)
+}
+
+// badAccess says what is wrong with an Access, or "".
+func badAccess(a encryptperm.Access) string {
+	var p []string
+	if a.Resource.RoleName() == "" {
+		p = append(p, fmt.Sprintf("resource %q is not snapshot, image or disk", a.Resource))
+	}
+	if !uidPattern.MatchString(a.Recipient) {
+		p = append(p, fmt.Sprintf("recipient %q is not an account ID", a.Recipient))
+	}
+	if !uidPattern.MatchString(a.Owner) {
+		p = append(p, fmt.Sprintf("owner %q is not an account ID", a.Owner))
+	}
+	if a.Key.Region == "" || a.Key.ID == "" || !uidPattern.MatchString(a.Key.Owner) {
+		p = append(p, "the key needs a region, an owner account and an ID")
+	}
+	for _, s := range []string{a.Role, a.Key.Region, a.Key.ID, a.RDID, a.RDPath} {
+		if strings.ContainsAny(s, "*?") {
+			p = append(p, fmt.Sprintf("%q holds a wildcard", s))
+		}
+	}
+	return strings.Join(p, "; ")
+}
+
+// shareState reads, under the lock, a role's trust policy and the default
+// versions of its attached policies as RAM holds them. found is false when
+// the role does not exist.
+func (r *RAM) shareState(role string) (trust string, policies []refDoc, found bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rr, ok := r.st.roles[roleKey(role)]
 	if !ok {
-		return nil, nil
+		return "", nil, false
 	}
-	trust, err := encryptperm.ReadDocument([]byte(rr.trust))
-	if err != nil {
-		// Keep the role, but with a trust policy nobody can read: the
-		// evaluation then fails closed and names it.
-		trust = &encryptperm.Document{Version: encryptperm.PolicyVersion, Statement: []encryptperm.Statement{{
-			Effect: encryptperm.Allow,
-			Extra:  map[string]json.RawMessage{"Principal": json.RawMessage(`"unreadable trust policy"`)},
-		}}}
-	}
-	var out []encryptperm.Attachment
 	for _, pr := range r.attachedPolicies(rr) {
-		at := encryptperm.Attachment{Name: pr.name, Type: encryptperm.PolicyType(pr.typ)}
+		doc := refDoc{name: fmt.Sprintf("%s policy %s", pr.typ, pr.name)}
 		if v := pr.defaultVersion(); v != nil {
-			if d, err := encryptperm.ReadDocument([]byte(v.doc)); err == nil {
-				at.Document = d
-			}
+			doc.text = v.doc
 		}
-		out = append(out, at)
+		policies = append(policies, doc)
 	}
-	return trust, out
+	return rr.trust, policies, true
 }

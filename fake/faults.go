@@ -16,7 +16,8 @@ import (
 // the call with that error without touching state; otherwise the call is
 // served. LoseAnswer then drops the answer: the caller sees a transport error
 // and cannot tell whether the call committed. Without Code the call has
-// committed; with Code it has not.
+// committed; with Code it has not, unless AfterCommit is set: the call is
+// then served first, and Code's answer replaces the real one.
 type Rule struct {
 	// Action is the RAM action to match, such as "CreatePolicyVersion".
 	// Empty matches every action.
@@ -37,6 +38,12 @@ type Rule struct {
 	// RetryAfter, when positive, is sent in the x-acs-retry-after header of
 	// Code's answer, in milliseconds.
 	RetryAfter time.Duration
+	// AfterCommit, with Code, serves the call first (it commits if it would
+	// have succeeded) and then answers Code instead of the real answer: the
+	// server did the work and failed while answering, as a 5xx such as
+	// InternalError may mean. A caller that resends the write on such an
+	// answer writes twice.
+	AfterCommit bool
 
 	// Latency delays the call before anything else happens, on top of
 	// Options.Latency.

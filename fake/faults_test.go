@@ -407,3 +407,44 @@ func TestReset(t *testing.T) {
 		t.Errorf("first RoleId after Reset = %s", got)
 	}
 }
+
+func TestAfterCommitServesThenAnswersCode(t *testing.T) {
+	f, _ := newFake(t, &fake.Options{Faults: []fake.Rule{{Action: "CreatePolicyVersion", Nth: 1, Code: "InternalError", AfterCommit: true}}})
+	mustCreatePolicy(t, f, "KeyPolicy", keyPolicy)
+	_, err := coreCreateVersion(f, "KeyPolicy", keyPolicy2, true, "")
+	se := serverError(t, err)
+	if got := fmt.Sprintf("%s %d %q", se.ErrorCode(), se.HttpStatus(), se.Message()); got != `InternalError 500 "An internal error occurred."` {
+		t.Errorf("error = %s, want InternalError 500", got)
+	}
+	if ids, def := versionIDs(t, f, "KeyPolicy"); ids != "v1,v2" || def != "v2" {
+		t.Errorf("versions = %s (default %s), want v1,v2 (default v2): the call must commit before its answer fails", ids, def)
+	}
+	calls := f.Calls()
+	if c := calls[len(calls)-1]; c.Code != "InternalError" || c.Status != 500 || c.Lost {
+		t.Errorf("logged call = %+v, want InternalError 500, not lost", c)
+	}
+	// A resend writes a second version: the fault really committed.
+	if _, err := coreCreateVersion(f, "KeyPolicy", keyPolicy2, true, ""); err != nil {
+		t.Fatalf("resend: %v", err)
+	}
+	if ids, _ := versionIDs(t, f, "KeyPolicy"); ids != "v1,v2,v3" {
+		t.Errorf("versions after a resend = %s, want v1,v2,v3", ids)
+	}
+}
+
+func TestAfterCommitOnAFailingCallChangesNothing(t *testing.T) {
+	f, _ := newFake(t, &fake.Options{Faults: []fake.Rule{{Action: "CreateRole", Code: "ServiceUnavailable", AfterCommit: true}}})
+	if err := f.PutRole(fake.Role{Name: "ShareRole", TrustPolicy: ecsTrust}); err != nil {
+		t.Fatal(err)
+	}
+	req := ram.CreateCreateRoleRequest()
+	req.RoleName = "ShareRole"
+	req.AssumeRolePolicyDocument = `{"Version":"1","Statement":[]}`
+	_, err := f.CreateRole(req)
+	if got := errCode(t, err); got != "ServiceUnavailable" {
+		t.Errorf("error = %q, want the rule's ServiceUnavailable in place of EntityAlreadyExists.Role", got)
+	}
+	if doc, _ := f.TrustPolicy("ShareRole"); doc != ecsTrust {
+		t.Errorf("trust policy = %s, want the first role's unchanged", doc)
+	}
+}

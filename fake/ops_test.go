@@ -810,8 +810,10 @@ func TestInspectionReturnsCopies(t *testing.T) {
 	vs[0].IsDefault = false
 	calls := f.Calls()
 	calls[0].Params["RoleName"] = "changed"
+	f.SetFaults(fake.Rule{Action: "GetRole", Code: "Throttling.User"})
 	rules := f.Faults()
-	_ = append(rules, fake.Rule{Code: "InternalError"})
+	rules[0].Code = "InternalError"
+	rules = append(rules, fake.Rule{Code: "ServiceUnavailable"})
 
 	if doc, _ := f.TrustPolicy("ShareRole"); doc != ecsTrust {
 		t.Errorf("trust policy = %s after changing a copy", doc)
@@ -825,8 +827,8 @@ func TestInspectionReturnsCopies(t *testing.T) {
 	if got := f.Calls()[0].Params["RoleName"]; got != "ShareRole" {
 		t.Errorf("logged RoleName = %q after changing a copy", got)
 	}
-	if got := f.Faults(); len(got) != 0 {
-		t.Errorf("faults = %v after appending to a copy", got)
+	if diff := cmp.Diff([]fake.Rule{{Action: "GetRole", Code: "Throttling.User"}}, f.Faults(), cmpopts.IgnoreUnexported(fake.Hold{})); diff != "" {
+		t.Errorf("faults after changing and appending to a copy (%d rules in the copy) (-want +got):\n%s", len(rules), diff)
 	}
 }
 

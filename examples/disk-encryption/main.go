@@ -4,7 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 	"time"
 
@@ -18,13 +18,27 @@ func (k *keyList) String() string     { return fmt.Sprint(*k) }
 func (k *keyList) Set(s string) error { *k = append(*k, s); return nil }
 
 func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the command: it parses args, writes the plan to stdout and errors
+// to stderr, and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("disk-encryption", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var keys keyList
-	flag.Var(&keys, "key", "ARN of a customer key ECS may use (repeatable)")
-	real := flag.Bool("real", false, "apply to real RAM with the SDK's default credentials")
-	detach := flag.Bool("detach-broader", false, "detach AliyunECSDiskEncryptRolePolicy when keys are named")
-	flag.Parse()
+	fs.Var(&keys, "key", "ARN of a customer key ECS may use (repeatable)")
+	real := fs.Bool("real", false, "apply to real RAM with the SDK's default credentials")
+	detach := fs.Bool("detach-broader", false, "detach AliyunECSDiskEncryptRolePolicy when keys are named")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	if len(keys) == 0 {
 		keys = keyList{"acs:kms:cn-hangzhou:1234567890123456:key/key-hz01abc"}
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, err)
+		return 1
 	}
 
 	b := encryptperm.DiskEncryption()
@@ -33,26 +47,27 @@ func main() {
 	}
 	g, err := b.Build()
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	opts := &encryptperm.Options{DetachBroaderPolicies: *detach}
 	var applier encryptperm.Applier
 	if *real {
 		if applier, err = encryptperm.NewRAMApplier(opts); err != nil {
-			log.Fatal(err)
+			return fail(err)
 		}
 	} else {
-		fmt.Fprintln(os.Stderr, "using the in-memory fake RAM (pass -real for real RAM)")
+		fmt.Fprintln(stderr, "using the in-memory fake RAM (pass -real for real RAM)")
 		applier = encryptperm.NewApplier(fake.New(nil), opts)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	plan, err := applier.Plan(ctx, g)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
-	fmt.Print(plan)
+	fmt.Fprint(stdout, plan)
 	if _, err := applier.ApplyPlan(ctx, plan); err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
+	return 0
 }

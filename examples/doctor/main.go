@@ -4,7 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 	"time"
 
@@ -27,41 +27,56 @@ const (
 )
 
 func main() {
-	log.SetFlags(0)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the command: it parses args, writes the decisions to stdout and
+// errors to stderr, and returns the exit status (1 when -real finds access
+// not allowed, or on an error; 2 for bad flags).
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var (
-		account = flag.String("account", demoAccount, "UID of the account whose ECS uses the key")
-		rdID    = flag.String("rd-id", "", "the account's resource directory ID (rd-...), if any")
-		rdPath  = flag.String("rd-path", "", "the account's resource directory path (rd-.../r-.../fd-...), if any")
-		keyARN  = flag.String("key", demoKeyARN, "ARN of the customer key, acs:kms:<region>:<owner>:key/<id>")
-		typ     = flag.String("type", "image", "what is shared: snapshot or image (disk: the owner's own encryption)")
-		role    = flag.String("role", "", "role name, when not the default for -type")
-		useReal = flag.Bool("real", false, "read real RAM with credentials from the environment instead of the fake")
-		code    = flag.String("code", "", "explain an ECS or KMS error code and exit")
-		timeout = flag.Duration("timeout", 30*time.Second, "time allowed for the RAM reads")
+		account = fs.String("account", demoAccount, "UID of the account whose ECS uses the key")
+		rdID    = fs.String("rd-id", "", "the account's resource directory ID (rd-...), if any")
+		rdPath  = fs.String("rd-path", "", "the account's resource directory path (rd-.../r-.../fd-...), if any")
+		keyARN  = fs.String("key", demoKeyARN, "ARN of the customer key, acs:kms:<region>:<owner>:key/<id>")
+		typ     = fs.String("type", "image", "what is shared: snapshot or image (disk: the owner's own encryption)")
+		role    = fs.String("role", "", "role name, when not the default for -type")
+		useReal = fs.Bool("real", false, "read real RAM with credentials from the environment instead of the fake")
+		code    = fs.String("code", "", "explain an ECS or KMS error code and exit")
+		timeout = fs.Duration("timeout", 30*time.Second, "time allowed for the RAM reads")
 	)
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 
 	if *code != "" {
 		d, ok := encryptperm.Diagnose(*code)
 		if !ok {
-			log.Fatalf("doctor: %s is not a code this library knows; known codes: %v", *code, encryptperm.DiagnosedCodes())
+			fmt.Fprintf(stderr, "doctor: %s is not a code this library knows; known codes: %v\n", *code, encryptperm.DiagnosedCodes())
+			return 1
 		}
-		printDiagnosis(d)
-		return
+		printDiagnosis(stdout, d)
+		return 0
 	}
 
 	key, err := encryptperm.ParseKeyARN(*keyARN)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	rt, err := encryptperm.ParseResourceType(*typ)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	access := encryptperm.Access{
 		Recipient: *account, RDID: *rdID, RDPath: *rdPath, Resource: rt, Key: key, Role: *role,
 	}
-	if rt == encryptperm.ResourceDisk && !flagSet("account") {
+	if rt == encryptperm.ResourceDisk && !flagSet(fs, "account") {
 		access.Recipient = "" // the key owner's own ECS
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -70,34 +85,35 @@ func main() {
 	if *useReal {
 		client, err := ram.NewClientWithOptions(key.Region, sdk.NewConfig().WithScheme("HTTPS").WithAutoRetry(false), nil)
 		if err != nil {
-			log.Fatalf("doctor: new RAM client: %s", encryptperm.Redact(err.Error()))
+			fmt.Fprintf(stderr, "doctor: new RAM client: %s\n", encryptperm.Redact(err.Error()))
+			return 1
 		}
 		d, err := encryptperm.Check(ctx, client, access)
 		if err != nil {
-			log.Fatal(err)
+			return fail(err)
 		}
-		fmt.Print(d.Explanation())
+		fmt.Fprint(stdout, d.Explanation())
 		if !d.Allowed {
-			os.Exit(1)
+			return 1
 		}
-		return
+		return 0
 	}
 
 	client, err := seededFake(rt, key)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	if rt == encryptperm.ResourceDisk {
-		fmt.Printf("Against the in-memory fake: account %s owns key %s and lets its own ECS use it.\n\n", key.Owner, key.ARN())
+		fmt.Fprintf(stdout, "Against the in-memory fake: account %s owns key %s and lets its own ECS use it.\n\n", key.Owner, key.ARN())
 	} else {
-		fmt.Printf("Against the in-memory fake: account %s owns key %s and shares %ss with account %s.\n\n",
+		fmt.Fprintf(stdout, "Against the in-memory fake: account %s owns key %s and shares %ss with account %s.\n\n",
 			key.Owner, key.ARN(), rt, demoAccount)
 	}
 	d, err := encryptperm.Check(ctx, client, access)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
-	fmt.Print(d.Explanation())
+	fmt.Fprint(stdout, d.Explanation())
 
 	// A second question whose answer differs, so the demo shows both.
 	other := access
@@ -111,27 +127,28 @@ func main() {
 	default:
 		other.Recipient = demoAccount
 	}
-	fmt.Println()
+	fmt.Fprintln(stdout)
 	d2, err := encryptperm.Check(ctx, client, other)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
-	fmt.Print(d2.Explanation())
+	fmt.Fprint(stdout, d2.Explanation())
 	if !d2.Allowed && rt != encryptperm.ResourceDisk {
 		code := "AssumeRoleError"
 		if len(d2.Missing) > 0 && d2.Missing[0] != encryptperm.AssumeRoleAction {
 			code = "InvalidParameter.KMSKeyId.CMKUnauthorized"
 		}
 		if diag, ok := encryptperm.Diagnose(code); ok {
-			fmt.Printf("\nECS would answer this share with %s.\n", code)
-			printDiagnosis(diag)
+			fmt.Fprintf(stdout, "\nECS would answer this share with %s.\n", code)
+			printDiagnosis(stdout, diag)
 		}
 	}
 	if rt != encryptperm.ResourceDisk {
-		if err := explainRefusedShare(ctx, client, rt, key); err != nil {
-			log.Fatal(err)
+		if err := explainRefusedShare(ctx, stdout, client, rt, key); err != nil {
+			return fail(err)
 		}
 	}
+	return 0
 }
 
 // explainRefusedShare shares the demo image or snapshot with the stranger
@@ -139,7 +156,7 @@ func main() {
 // or Resource Sharing for a snapshot), shows ECS's refusal, and explains it:
 // the error's diagnosis, then Check on the named resource, which finds its
 // key and says which step is missing.
-func explainRefusedShare(ctx context.Context, f *fake.RAM, rt encryptperm.ResourceType, key encryptperm.Key) error {
+func explainRefusedShare(ctx context.Context, stdout io.Writer, f *fake.RAM, rt encryptperm.ResourceType, key encryptperm.Key) error {
 	id := demoImage
 	if rt == encryptperm.ResourceSnapshot {
 		id = demoSnapshot
@@ -147,7 +164,7 @@ func explainRefusedShare(ctx context.Context, f *fake.RAM, rt encryptperm.Resour
 	if len(f.Images()) == 0 {
 		return nil
 	}
-	fmt.Printf("\nSharing %s %s with account %s directly, without the grant:\n", rt, id, demoStranger)
+	fmt.Fprintf(stdout, "\nSharing %s %s with account %s directly, without the grant:\n", rt, id, demoStranger)
 	var err error
 	if rt == encryptperm.ResourceImage {
 		req := ecs.CreateModifyImageSharePermissionRequest()
@@ -161,21 +178,21 @@ func explainRefusedShare(ctx context.Context, f *fake.RAM, rt encryptperm.Resour
 		_, err = f.CreateResourceShare(req)
 	}
 	if err == nil {
-		fmt.Println("ECS shared it.")
+		fmt.Fprintln(stdout, "ECS shared it.")
 		return nil
 	}
 	diag, ok := encryptperm.DiagnoseError(err)
 	if !ok {
 		return err
 	}
-	fmt.Printf("ECS refused it with %s.\n", diag.Code)
-	printDiagnosis(diag)
+	fmt.Fprintf(stdout, "ECS refused it with %s.\n", diag.Code)
+	printDiagnosis(stdout, diag)
 	d, err := encryptperm.Check(ctx, f, encryptperm.Access{Recipient: demoStranger, Resource: rt, ResourceID: id, Region: key.Region})
 	if err != nil {
 		return err
 	}
-	fmt.Println()
-	fmt.Print(d.Explanation())
+	fmt.Fprintln(stdout)
+	fmt.Fprint(stdout, d.Explanation())
 	return nil
 }
 
@@ -235,9 +252,9 @@ func seededFake(rt encryptperm.ResourceType, key encryptperm.Key) (*fake.RAM, er
 }
 
 // flagSet reports whether the named flag was given on the command line.
-func flagSet(name string) bool {
+func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
-	flag.Visit(func(f *flag.Flag) {
+	fs.Visit(func(f *flag.Flag) {
 		if f.Name == name {
 			set = true
 		}
@@ -245,11 +262,11 @@ func flagSet(name string) bool {
 	return set
 }
 
-func printDiagnosis(d encryptperm.Diagnosis) {
-	fmt.Printf("%s (HTTP %d, from %v)\n", d.Code, d.Status, d.Operations)
-	fmt.Printf("  Cause: %s\n", d.Cause)
+func printDiagnosis(w io.Writer, d encryptperm.Diagnosis) {
+	fmt.Fprintf(w, "%s (HTTP %d, from %v)\n", d.Code, d.Status, d.Operations)
+	fmt.Fprintf(w, "  Cause: %s\n", d.Cause)
 	if d.Grant != "" {
-		fmt.Printf("  Grant: %s\n", d.Grant)
+		fmt.Fprintf(w, "  Grant: %s\n", d.Grant)
 	}
-	fmt.Printf("  Fix:   %s\n", d.Fix)
+	fmt.Fprintf(w, "  Fix:   %s\n", d.Fix)
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -20,13 +20,30 @@ const demoSeed = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": tr
  "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`
 
 func main() {
-	accounts := flag.String("accounts", "2000000000000001,2234567890123456", "comma-separated recipient account UIDs")
-	region := flag.String("region", "cn-hangzhou", "the snapshot's region")
-	snapshot := flag.String("snapshot", "s-bp1shared01", "ID of the snapshot to share")
-	keyARN := flag.String("key", "", "ARN of the key that encrypts the snapshot; empty: found from the snapshot")
-	real := flag.Bool("real", false, "share for real, with the SDK's default credentials")
-	dryRun := flag.Bool("dry-run", false, "print the plan and stop")
-	flag.Parse()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the command: it parses args, writes its report to stdout and its
+// errors to stderr, and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("share-snapshot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	accounts := fs.String("accounts", "2000000000000001,2234567890123456", "comma-separated recipient account UIDs")
+	region := fs.String("region", "cn-hangzhou", "the snapshot's region")
+	snapshot := fs.String("snapshot", "s-bp1shared01", "ID of the snapshot to share")
+	keyARN := fs.String("key", "", "ARN of the key that encrypts the snapshot; empty: found from the snapshot")
+	real := fs.Bool("real", false, "share for real, with the SDK's default credentials")
+	dryRun := fs.Bool("dry-run", false, "print the plan and stop")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(err error) int {
+		if d, ok := encryptperm.DiagnoseError(err); ok {
+			fmt.Fprintf(stderr, "%s: %s\n", d.Code, d.Cause)
+		}
+		fmt.Fprintln(stderr, err) // every problem, each with its field
+		return 1
+	}
 
 	b := encryptperm.ShareSnapshot().
 		WithSnapshot(*region, *snapshot).
@@ -36,35 +53,31 @@ func main() {
 	}
 	g, err := b.Build()
 	if err != nil {
-		log.Fatal(err) // every problem, each with its field
+		return fail(err)
 	}
-
-	applier, err := newApplier(*real)
+	applier, err := newApplier(*real, stderr)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	plan, err := applier.Plan(ctx, g)
 	if err != nil {
-		log.Fatal(err)
+		return fail(err)
 	}
-	fmt.Print(plan)
+	fmt.Fprint(stdout, plan)
 	if *dryRun {
-		return
+		return 0
 	}
 	res, err := applier.ApplyPlan(ctx, plan)
 	if err != nil {
-		if d, ok := encryptperm.DiagnoseError(err); ok {
-			fmt.Fprintf(os.Stderr, "%s: %s\n", d.Code, d.Cause)
-		}
-		log.Fatal(err)
+		return fail(err)
 	}
-	fmt.Printf("applied with %d writes\n", res.Writes)
+	fmt.Fprintf(stdout, "applied with %d writes\n", res.Writes)
 	for _, c := range res.Changes {
 		if c.Kind == encryptperm.Note {
-			fmt.Println(c)
+			fmt.Fprintln(stdout, c)
 		}
 	}
 	for _, uid := range g.Audience.Accounts {
@@ -72,17 +85,18 @@ func main() {
 			Recipient: uid, Resource: encryptperm.ResourceSnapshot, ResourceID: *snapshot, Region: *region,
 		})
 		if err != nil {
-			log.Fatal(err)
+			return fail(err)
 		}
-		fmt.Printf("account %s: allowed=%v: %s\n", uid, d.Allowed, d.Reason)
+		fmt.Fprintf(stdout, "account %s: allowed=%v: %s\n", uid, d.Allowed, d.Reason)
 	}
+	return 0
 }
 
-func newApplier(real bool) (encryptperm.Applier, error) {
+func newApplier(real bool, stderr io.Writer) (encryptperm.Applier, error) {
 	if real {
 		return encryptperm.NewRAMApplier(nil)
 	}
-	fmt.Fprintln(os.Stderr, "using the in-memory fake (pass -real for Alibaba Cloud)")
+	fmt.Fprintln(stderr, "using the in-memory fake (pass -real for Alibaba Cloud)")
 	f := fake.New(nil)
 	if err := fake.LoadSeedBytes(f, []byte(demoSeed)); err != nil {
 		return nil, err

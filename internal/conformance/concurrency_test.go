@@ -80,8 +80,8 @@ func applyAsync(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant
 //
 // The window no verification can see: if B has already verified (and
 // returned) before A's stale write lands, A sees its own content and B is
-// gone, so nobody notices that c was lost. TestLostUpdateWindow pins that
-// down. RAM has no compare-and-swap on trust policies; only Options.Locker
+// gone, so nobody notices that c was lost. TestKnownLimitLostUpdateWithoutLocker
+// pins that down. RAM has no compare-and-swap on trust policies; only Options.Locker
 // closes the window.
 func TestConcurrentWritersWithoutLocker(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
@@ -119,12 +119,19 @@ func TestConcurrentWritersWithoutLocker(t *testing.T) {
 	})
 }
 
-// TestLostUpdateWindow pins down the one interleaving that the engine cannot
-// see without a Locker: B writes and verifies while A's stale write is in
-// flight; A's write then overwrites B's, and A's verification finds exactly
-// what A wrote. The loss is silent. This test documents the limit: if it
-// starts failing because the loss is detected, update the Locker docs.
-func TestLostUpdateWindow(t *testing.T) {
+// TestKnownLimitLostUpdateWithoutLocker pins down a documented limitation,
+// not a wanted behaviour: the one interleaving that the engine cannot see
+// without a Locker. B writes and verifies while A's stale write is in flight;
+// A's write then overwrites B's, and A's verification finds exactly what A
+// wrote, so B's account is lost silently. RAM has no compare-and-swap on
+// trust policies; Options.Locker is the documented remedy.
+//
+// The first checks hold whatever the engine does. The last ones assert the
+// loss itself, so that a change which narrows the window shows up here: if
+// they fail because c survives or the loss is reported, that is an
+// improvement, not a regression. Then turn them into the new guarantee and
+// update the Locker and README docs that describe the window.
+func TestKnownLimitLostUpdateWithoutLocker(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		f := fake.New(nil)
 		seedShareOf(t, f, acctA)
@@ -141,11 +148,21 @@ func TestLostUpdateWindow(t *testing.T) {
 		if a.err != nil || b.err != nil {
 			t.Fatalf("Apply errors: A %v, B %v", a.err, b.err)
 		}
-		if len(a.res.Conflicts)+len(b.res.Conflicts) != 0 {
-			t.Errorf("conflicts reported: A %v, B %v; the window is narrower than documented", a.res.Conflicts, b.res.Conflicts)
+		got := trustedAccounts(t, f)
+		if !slices.Contains(got, acctA) || !slices.Contains(got, acctB) {
+			t.Fatalf("trusted accounts %v: the seed's %s and A's %s must survive in any case", got, acctA, acctB)
 		}
-		if got, want := trustedAccounts(t, f), []string{acctA, acctB}; !slices.Equal(got, want) {
-			t.Errorf("trusted accounts %v, want %v (c lost)", got, want)
+
+		// The documented limitation, asserted so that a fix is noticed.
+		const improved = "the documented lost-update window has narrowed (an improvement): make this the new guarantee and update the Locker docs"
+		if len(a.res.Conflicts)+len(b.res.Conflicts) != 0 {
+			t.Errorf("conflicts reported: A %v, B %v; %s", a.res.Conflicts, b.res.Conflicts, improved)
+		}
+		if slices.Contains(got, acctC) {
+			t.Errorf("trusted accounts %v keep B's %s; %s", got, acctC, improved)
+		}
+		if want := []string{acctA, acctB}; !slices.Equal(got, want) {
+			t.Errorf("trusted accounts %v, want %v: the window's loss is exactly B's %s", got, want, acctC)
 		}
 	})
 }

@@ -40,7 +40,10 @@ var seedGrants = []seedGrant{
 }
 
 // TestSeedScenarios applies every seed scenario to an empty account (cold),
-// then again (warm): the warm Apply reads once and writes nothing.
+// then again (warm): the warm Apply reads once and writes nothing. Here the
+// grant is the input and RAM must end holding exactly it; what the builders
+// put in a grant is pinned by the encryptperm package's golden files, and
+// TestScenarios writes its expected documents out.
 func TestSeedScenarios(t *testing.T) {
 	for _, sg := range seedGrants {
 		t.Run(sg.name, func(t *testing.T) {
@@ -118,9 +121,14 @@ func TestScenarios(t *testing.T) {
 	snap := func(accounts ...string) *encryptperm.ShareBuilder {
 		return encryptperm.ShareSnapshot().WithAccounts(accounts...)
 	}
-	snapKeys := func(keys ...encryptperm.Key) *encryptperm.Document { return encryptperm.KeyPolicy(keys) }
+	// Expected documents are written out as JSON, as the seed page shows
+	// them, not made by the builders under test: a builder that drifted
+	// would otherwise move the expectation with it.
+	snapKeys := func(keys ...encryptperm.Key) *encryptperm.Document {
+		return mustRead(t, keysJSON(keys...))
+	}
 	trust := func(accounts ...string) *encryptperm.Document {
-		return encryptperm.ShareTrustPolicy(accounts, nil, nil)
+		return mustRead(t, trustJSON(accounts...))
 	}
 	const (
 		role   = encryptperm.ShareSnapshotRoleName
@@ -249,7 +257,8 @@ func TestScenarios(t *testing.T) {
 			run:        apply(grant(snap(acctA, acctB).WithKey(keyA))),
 			wantWrites: []string{"AttachPolicyToRole", "CreatePolicy"},
 			want: func(t *testing.T) snapshot {
-				return expect().grant(mustBuild(t, snap(acctA, acctB).WithKey(keyA))).snapshot()
+				return expect().role(role, mustRead(t, `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["2000000000000001@ecs.aliyuncs.com","2000000000000002@ecs.aliyuncs.com"]}}]}`)).
+					policy(policy, mustRead(t, keysAJSON)).attached(role, "Custom", policy).snapshot()
 			},
 		},
 		{
@@ -409,7 +418,7 @@ func TestScenarios(t *testing.T) {
 			opts: func(o *encryptperm.Options) { o.Retry.MaxAttempts = 40 },
 			run:  apply(grant(snap(acctA).WithKey(keyA))),
 			want: func(t *testing.T) snapshot {
-				return expect().grant(mustBuild(t, snap(acctA).WithKey(keyA))).snapshot()
+				return expect().role(role, mustRead(t, trustAJSON)).policy(policy, mustRead(t, keysAJSON)).attached(role, "Custom", policy).snapshot()
 			},
 			check: func(t *testing.T, f *fake.RAM, res *encryptperm.Result) {
 				throttled := 0
@@ -439,7 +448,7 @@ func TestScenarios(t *testing.T) {
 			}},
 			run: apply(grant(snap(acctA).WithKey(keyA))),
 			want: func(t *testing.T) snapshot {
-				return expect().grant(mustBuild(t, snap(acctA).WithKey(keyA))).snapshot()
+				return expect().role(role, mustRead(t, trustAJSON)).policy(policy, mustRead(t, keysAJSON)).attached(role, "Custom", policy).snapshot()
 			},
 			check: func(t *testing.T, f *fake.RAM, res *encryptperm.Result) {
 				if len(f.Fired()) != 4 {
@@ -468,13 +477,14 @@ func TestScenarios(t *testing.T) {
 			run:        apply(grant(encryptperm.ShareImage().WithAccounts(acctA).WithServiceKey())),
 			wantWrites: []string{"AttachPolicyToRole", "CreateRole"},
 			want: func(t *testing.T) snapshot {
-				return expect().grant(mustBuild(t, encryptperm.ShareImage().WithAccounts(acctA).WithServiceKey())).snapshot()
+				return expect().role("AliyunECSShareEncryptImageDefaultRole", mustRead(t, trustAJSON)).
+					attached("AliyunECSShareEncryptImageDefaultRole", "System", "AliyunKMSFullAccess").snapshot()
 			},
 		},
 		{
 			name: "a broader system policy is reported in the plan and left attached",
 			seed: func(t *testing.T, f *fake.RAM) {
-				putRole(t, f, encryptperm.DiskEncryptRoleName, mustBuild(t, encryptperm.DiskEncryption()).Role.TrustPolicy.String())
+				putRole(t, f, "AliyunECSDiskEncryptDefaultRole", diskTrustJSON)
 				attach(t, f, encryptperm.DiskEncryptRoleName, fake.PolicyTypeSystem, encryptperm.DiskEncryptSystemPolicy)
 			},
 			run: func(t *testing.T, ctx context.Context, a encryptperm.Applier) (*encryptperm.Result, error) {
@@ -492,21 +502,20 @@ func TestScenarios(t *testing.T) {
 			},
 			wantWrites: []string{"AttachPolicyToRole", "CreatePolicy"},
 			want: func(t *testing.T) snapshot {
-				return expect().grant(mustBuild(t, encryptperm.DiskEncryption().WithKey(keyA))).
-					attached(encryptperm.DiskEncryptRoleName, "System", encryptperm.DiskEncryptSystemPolicy).snapshot()
+				return expectDiskKeyA(t).attached("AliyunECSDiskEncryptDefaultRole", "System", "AliyunECSDiskEncryptRolePolicy").snapshot()
 			},
 		},
 		{
 			name: "a broader system policy is reported, and detached on request",
 			seed: func(t *testing.T, f *fake.RAM) {
-				putRole(t, f, encryptperm.DiskEncryptRoleName, mustBuild(t, encryptperm.DiskEncryption()).Role.TrustPolicy.String())
+				putRole(t, f, "AliyunECSDiskEncryptDefaultRole", diskTrustJSON)
 				attach(t, f, encryptperm.DiskEncryptRoleName, fake.PolicyTypeSystem, encryptperm.DiskEncryptSystemPolicy)
 			},
 			opts:       func(o *encryptperm.Options) { o.DetachBroaderPolicies = true },
 			run:        apply(grant(encryptperm.DiskEncryption().WithKey(keyA))),
 			wantWrites: []string{"AttachPolicyToRole", "CreatePolicy", "DetachPolicyFromRole"},
 			want: func(t *testing.T) snapshot {
-				return expect().grant(mustBuild(t, encryptperm.DiskEncryption().WithKey(keyA))).snapshot()
+				return expectDiskKeyA(t).snapshot()
 			},
 		},
 		{
@@ -720,4 +729,52 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	if all := f.Policies(); len(all) != len(names)+2 { // plus the two system policies
 		t.Errorf("%d policies exist, want %d", len(all), len(names)+2)
 	}
+}
+
+// Documents as the seed page shows them, written out.
+const (
+	trustAJSON    = `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}]}`
+	diskTrustJSON = `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ecs.aliyuncs.com"}}]}`
+	keysAJSON     = `{"Version":"1","Statement":[{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key"},` +
+		`{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow",` +
+		`"Resource":"acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"}]}`
+)
+
+// trustJSON writes out the trust policy that lets ECS of the accounts
+// assume a share role.
+func trustJSON(accounts ...string) string {
+	var ps []string
+	for _, a := range accounts {
+		ps = append(ps, `"`+a+`@ecs.aliyuncs.com"`)
+	}
+	return `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":[` + strings.Join(ps, ",") + `]}}]}`
+}
+
+// keysJSON writes out the key policy of the keys, all of one region: kms:List*
+// on the region's keys, and the key-use actions on the keys' ARNs.
+func keysJSON(keys ...encryptperm.Key) string {
+	var arns []string
+	for _, k := range keys {
+		arns = append(arns, `"acs:kms:`+k.Region+`:`+k.Owner+`:key/`+k.ID+`"`)
+	}
+	return `{"Version":"1","Statement":[{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:` + keys[0].Region + `:` + keys[0].Owner + `:key"},` +
+		`{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow","Resource":[` +
+		strings.Join(arns, ",") + `]}]}`
+}
+
+// expectDiskKeyA expects the disk encryption role with keyA's policy.
+func expectDiskKeyA(t *testing.T) *expectation {
+	return expect().role("AliyunECSDiskEncryptDefaultRole", mustRead(t, diskTrustJSON)).
+		policy("EncryptPerm-DiskEncryptKeys", mustRead(t, keysAJSON)).
+		attached("AliyunECSDiskEncryptDefaultRole", "Custom", "EncryptPerm-DiskEncryptKeys")
+}
+
+// mustRead reads a document written out in a test.
+func mustRead(t *testing.T, doc string) *encryptperm.Document {
+	t.Helper()
+	d, err := encryptperm.ReadDocument([]byte(doc))
+	if err != nil {
+		t.Fatalf("read %s: %v", doc, err)
+	}
+	return d
 }

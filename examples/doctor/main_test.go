@@ -1,0 +1,132 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestDoctorOnTheFake runs the doctor against its seeded fake, for each kind
+// of share: the first question and the second must get different answers,
+// and each answer must name its reason.
+func TestDoctorOnTheFake(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string // lines, in order
+	}{
+		{
+			name: "image shared with one account",
+			want: []string{
+				"Against the in-memory fake: account 1234567890123456 owns key acs:kms:cn-hangzhou:1234567890123456:key/key-hzdemo01 and shares images with account 2000000000000001.",
+				"Answer: allowed. 2000000000000001@ecs.aliyuncs.com may assume AliyunECSShareEncryptImageDefaultRole and use key acs:kms:cn-hangzhou:1234567890123456:key/key-hzdemo01.",
+				"  6. [ok  ] kms:Decrypt on acs:kms:cn-hangzhou:1234567890123456:key/key-hzdemo01: allowed by policy EncryptPerm-ShareImageKeys (Custom) Statement[1]",
+				"Answer: denied. No statement of the trust policy lets 2000000000000099@ecs.aliyuncs.com assume AliyunECSShareEncryptImageDefaultRole.",
+				"Missing: sts:AssumeRole",
+				"ECS would answer this share with AssumeRoleError.",
+				"AssumeRoleError (HTTP 403, from [ModifyImageSharePermission])",
+			},
+		},
+		{
+			name: "disk: another account's ECS is not the owner's",
+			args: []string{"-type", "disk"},
+			want: []string{
+				"Against the in-memory fake: account 1234567890123456 owns key acs:kms:cn-hangzhou:1234567890123456:key/key-hzdemo01 and lets its own ECS use it.",
+				"Answer: allowed. 1234567890123456@ecs.aliyuncs.com may assume AliyunECSDiskEncryptDefaultRole and use key acs:kms:cn-hangzhou:1234567890123456:key/key-hzdemo01.",
+				"Answer: denied. No statement of the trust policy lets 2000000000000001@ecs.aliyuncs.com assume AliyunECSDiskEncryptDefaultRole.",
+			},
+		},
+		{
+			name: "snapshot asked for a stranger first",
+			args: []string{"-type", "snapshot", "-account", "2000000000000099"},
+			want: []string{
+				"Answer: denied. No statement of the trust policy lets 2000000000000099@ecs.aliyuncs.com assume AliyunECSShareEncryptSnapshotDefaultRole.",
+				"Answer: allowed. 2000000000000001@ecs.aliyuncs.com may assume AliyunECSShareEncryptSnapshotDefaultRole",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut strings.Builder
+			if code := run(tt.args, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
+			}
+			rest := out.String()
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("output lacks, in order, %q:\n%s", w, out.String())
+				}
+				rest = rest[i+len(w):]
+			}
+			if errOut.Len() != 0 {
+				t.Errorf("stderr: %s", errOut.String())
+			}
+		})
+	}
+}
+
+// TestDoctorExplainsARefusedShare: the demo shares the image, then the
+// snapshot, with an account the role does not trust; ECS refuses, and the
+// doctor explains why, down to the missing step of the named resource.
+func TestDoctorExplainsARefusedShare(t *testing.T) {
+	for _, typ := range []string{"image", "snapshot"} {
+		t.Run(typ, func(t *testing.T) {
+			var out, errOut strings.Builder
+			if code := run([]string{"-type", typ}, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
+			}
+			rest := out.String()
+			for _, w := range []string{
+				"Sharing " + typ + " " + map[string]string{"image": "m-bpdemo01", "snapshot": "s-bpdemo01"}[typ] + " with account 2000000000000099 directly, without the grant:",
+				"ECS refused it with AssumeRoleError.",
+				"  Cause: ECS of the recipient account cannot assume",
+				"Answer: denied.",
+				"[FAIL] share on " + typ,
+				"Missing: sts:AssumeRole, share",
+			} {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("output lacks, in order, %q:\n%s", w, out.String())
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+}
+
+func TestDoctorExplainsACode(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := run([]string{"-code", "AssumeRoleError"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "AssumeRoleError (HTTP 403, from [ModifyImageSharePermission])\n  Cause: ") ||
+		!strings.Contains(out.String(), "\n  Grant: ShareImage\n  Fix:   ") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+func TestDoctorRefusesBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+		say  string
+	}{
+		{name: "unknown code", args: []string{"-code", "NoSuch.Code"}, want: 1, say: "nosuch.code is not a code"},
+		{name: "malformed key", args: []string{"-key", "not-an-arn"}, want: 1, say: "not-an-arn"},
+		{name: "unknown type", args: []string{"-type", "volume"}, want: 1, say: "volume"},
+		{name: "wildcard account", args: []string{"-account", "*"}, want: 1, say: "*"},
+		{name: "unknown flag", args: []string{"-nope"}, want: 2, say: "nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut strings.Builder
+			if code := run(tt.args, &out, &errOut); code != tt.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s", code, tt.want, out.String())
+			}
+			if !strings.Contains(strings.ToLower(errOut.String()), tt.say) {
+				t.Errorf("stderr does not name %q:\n%s", tt.say, errOut.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,95 @@
+package fake
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestRefEvaluate(t *testing.T) {
+	const (
+		keyARN = "acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"
+		allowA = `{"Effect":"Allow","Action":"kms:Decrypt","Resource":"` + keyARN + `"}`
+		denyA  = `{"Effect":"Deny","Action":"kms:*","Resource":"acs:kms:cn-hangzhou:*"}`
+	)
+	doc := func(stmts ...string) string {
+		out := `{"Version":"1","Statement":[`
+		for i, s := range stmts {
+			if i > 0 {
+				out += ","
+			}
+			out += s
+		}
+		return out + `]}`
+	}
+	decrypt := refRequest{action: "kms:Decrypt", resource: keyARN, owner: "1234567890123456"}
+	assume := func(uid string, ctx map[string]string) refRequest {
+		return refRequest{action: "sts:AssumeRole", service: uid + "@ecs.aliyuncs.com", owner: "1234567890123456", context: ctx}
+	}
+	tests := []struct {
+		name string
+		docs []string
+		req  refRequest
+		want string // allowed/denied/by/missing keys
+	}{
+		{name: "allow", docs: []string{doc(allowA)}, req: decrypt, want: "true false p0 statement 0 []"},
+		{name: "action without regard to case", docs: []string{doc(`{"Effect":"Allow","Action":"KMS:decrypt","Resource":"` + keyARN + `"}`)}, req: decrypt, want: "true false p0 statement 0 []"},
+		{name: "resource case matters", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"acs:kms:cn-hangzhou:1234567890123456:key/KEY-hzz6a2f1b0c3d4e5f"}`)}, req: decrypt, want: "false false  []"},
+		{name: "deny after an allow wins", docs: []string{doc(allowA), doc(denyA)}, req: decrypt, want: "false true p1 statement 0 []"},
+		{name: "deny in the same document wins", docs: []string{doc(allowA, denyA)}, req: decrypt, want: "false true p0 statement 1 []"},
+		{name: "question mark is one character", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decryp?","Resource":"acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5?"}`)}, req: decrypt, want: "true false p0 statement 0 []"},
+		{name: "question mark is not two", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decry?","Resource":"*"}`)}, req: decrypt, want: "false false  []"},
+		{name: "NotAction", docs: []string{doc(`{"Effect":"Allow","NotAction":"kms:Encrypt","Resource":"*"}`)}, req: decrypt, want: "true false p0 statement 0 []"},
+		{name: "NotAction excludes", docs: []string{doc(`{"Effect":"Allow","NotAction":"kms:De*","Resource":"*"}`)}, req: decrypt, want: "false false  []"},
+		{name: "unreadable document fails closed", docs: []string{doc(allowA), `{"Statement":`}, req: decrypt, want: "false false p0 statement 0 []"},
+		{name: "unknown key in an allow grants nothing", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Odd":1}`)}, req: decrypt, want: "false false  []"},
+		{name: "unknown effect fails closed", docs: []string{doc(allowA, `{"Effect":"deny","Action":"kms:Decrypt","Resource":"*"}`)}, req: decrypt, want: "false false p0 statement 0 []"},
+		{name: "account principal", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["2000000000000001@ecs.aliyuncs.com"]}}`)}, req: assume("2000000000000001", nil), want: "true false p0 statement 0 []"},
+		{name: "other account", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}`)}, req: assume("2000000000000002", nil), want: "false false  []"},
+		{name: "plain service is the owner's own", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ecs.aliyuncs.com"}}`)}, req: assume("1234567890123456", nil), want: "true false p0 statement 0 []"},
+		{name: "plain service is not another account's", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ecs.aliyuncs.com"}}`)}, req: assume("2000000000000001", nil), want: "false false  []"},
+		{name: "no principal in a trust policy", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole"}`)}, req: assume("2000000000000001", nil), want: "false false  []"},
+		{name: "principal in a permission policy", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Principal":"*"}`)}, req: decrypt, want: "false false  []"},
+		{name: "resource directory condition without the key", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-3GabcD"}}}`)}, req: assume("2000000000000001", nil), want: "false false  [sts:ServiceOwnerRDId]"},
+		{name: "resource directory condition met", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":["rd-x","rd-3GabcD"]}}}`)},
+			req: assume("2000000000000001", map[string]string{"sts:serviceownerrdid": "rd-3GabcD"}), want: "true false p0 statement 0 []"},
+		{name: "folder pattern", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringLike":{"sts:ServiceOwnerRDPath":"rd-3GabcD/r-1/fd-a*"}}}`)},
+			req: assume("2000000000000001", map[string]string{"sts:serviceownerrdpath": "rd-3GabcD/r-1/fd-a/fd-b"}), want: "true false p0 statement 0 []"},
+		{name: "StringNotEquals", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringNotEquals":{"sts:ServiceOwnerRDId":"rd-3GabcD"}}}`)},
+			req: assume("2000000000000001", map[string]string{"sts:serviceownerrdid": "rd-3GabcD"}), want: "false false  []"},
+		{name: "unknown operator is uncertain", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}`)}, req: decrypt, want: "false false  [acs:SourceIp]"},
+		{name: "conditional deny that might apply fails closed", docs: []string{doc(allowA, `{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"Bool":{"acs:MFAPresent":false}}}`)}, req: decrypt, want: "false false p0 statement 0 [acs:MFAPresent]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var docs []refDoc
+			for i, d := range tt.docs {
+				docs = append(docs, refDoc{name: fmt.Sprintf("p%d", i), text: d})
+			}
+			v := refEvaluate(docs, tt.req)
+			if got := fmt.Sprintf("%v %v %s %v", v.allowed, v.denied, v.by, v.missingKeys); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRefGlob(t *testing.T) {
+	tests := []struct {
+		pattern, text string
+		fold, want    bool
+	}{
+		{"*", "", false, true},
+		{"a*b*c", "axxbyyc", false, true},
+		{"a*b*c", "axxbyy", false, false},
+		{"a?c", "abc", false, true},
+		{"a?c", "ac", false, false},
+		{"ABC", "abc", true, true},
+		{"ABC", "abc", false, false},
+		{"*@ecs.aliyuncs.com", "2000000000000001@ecs.aliyuncs.com", true, true},
+	}
+	for _, tt := range tests {
+		if got := refGlob(tt.pattern, tt.text, tt.fold); got != tt.want {
+			t.Errorf("refGlob(%q, %q, %v) = %v, want %v", tt.pattern, tt.text, tt.fold, got, tt.want)
+		}
+	}
+}

@@ -9,11 +9,12 @@ import (
 )
 
 // The actions ECS calls with a shared key, as the ECS documentation lists
-// them: the key-use actions on the key, and the listing actions on the
-// region's key container.
+// them: the key-use actions on the key, and listing the region's keys on the
+// key container (KMS authorizes ListAliases on the alias container, which
+// the page's policy does not name).
 var (
 	ecsKeyActions  = []string{"kms:DescribeKey", "kms:TagResource", "kms:UntagResource", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}
-	ecsListActions = []string{"kms:ListKeys", "kms:ListAliases"}
+	ecsListActions = []string{"kms:ListKeys"}
 )
 
 // The condition keys RAM sets when ECS assumes a role for another account.

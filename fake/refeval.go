@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -18,7 +19,13 @@ import (
 //     characters and '?' any one character.
 //   - A service principal "<uid>@<service>" matches the caller's qualified
 //     service principal; a plain "<service>" matches the service of the
-//     role's own account only. A principal "*" matches every caller.
+//     role's own account only. A principal "*" matches every caller. A plain
+//     pattern with a wildcard that also matches the whole "<uid>@<service>"
+//     (such as "*" or "*ecs.aliyuncs.com") might name the caller: maybe.
+//   - An object whose keys collide without regard to case (or repeat
+//     exactly) cannot be read: RAM documents no rule for which one counts.
+//     Such a statement is maybe, whatever its effect; such a document, or
+//     one longer than refMaxDocument, cannot be read at all.
 //   - Every condition operator must hold, and every key within it; a key
 //     holds when any of its values matches the request's value.
 //
@@ -158,26 +165,76 @@ func refEvaluate(docs []refDoc, req refRequest) refVerdict {
 	return v
 }
 
+// refMaxDocument is the longest document the evaluator reads. RAM stores
+// none near this long, so a longer one never reaches ECS; it is not judged.
+const refMaxDocument = 1 << 20
+
 // refStatements reads a document's statements as raw objects. A single
 // statement object is taken as a list of one.
 func refStatements(text string) ([]map[string]json.RawMessage, error) {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(text), &doc); err != nil {
+	if len(text) > refMaxDocument {
+		return nil, fmt.Errorf("document of %d bytes is longer than %d", len(text), refMaxDocument)
+	}
+	doc, err := refObject(json.RawMessage(text))
+	if err != nil {
 		return nil, err
 	}
 	raw, ok := refField(doc, "Statement")
 	if !ok {
 		return nil, fmt.Errorf("no Statement")
 	}
-	var list []map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &list); err == nil {
-		return list, nil
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		items = []json.RawMessage{raw}
 	}
-	var one map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &one); err != nil {
+	list := make([]map[string]json.RawMessage, 0, len(items))
+	for _, it := range items {
+		st, err := refObject(it)
+		if err != nil {
+			var plain map[string]json.RawMessage
+			if json.Unmarshal(it, &plain) != nil {
+				return nil, err
+			}
+			// Readable JSON whose keys collide: a statement no one can
+			// judge. It is kept, marked, so that it counts as maybe.
+			st = map[string]json.RawMessage{refOpaque: nil}
+		}
+		list = append(list, st)
+	}
+	return list, nil
+}
+
+// refOpaque marks a statement whose keys collide.
+const refOpaque = "\x00opaque"
+
+// refObject reads a JSON object, refusing one whose keys repeat or collide
+// without regard to case.
+func refObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
 		return nil, err
 	}
-	return []map[string]json.RawMessage{one}, nil
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(fmt.Sprint(tok))
+		if seen[key] {
+			return nil, fmt.Errorf("key %q collides with another", tok)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	return obj, nil
 }
 
 // refField finds a key of an object without regard to case.
@@ -207,6 +264,9 @@ func refStrings(raw json.RawMessage) ([]string, bool) {
 // effect. It returns the condition keys the request lacked, and false when
 // part of the statement could not be read.
 func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bool) {
+	if _, opaque := s[refOpaque]; opaque {
+		return triMaybe, nil, false
+	}
 	readable := true
 	for k := range s {
 		switch strings.ToLower(k) {
@@ -255,9 +315,10 @@ func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bo
 	var missing []string
 	if raw, ok := refField(s, "Condition"); ok {
 		var ops map[string]map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &ops); err != nil {
+		if err := json.Unmarshal(raw, &ops); err != nil || refCollides(raw) {
 			readable = false
 			ts = append(ts, triMaybe)
+			ops = nil
 		}
 		for op, keys := range ops {
 			for key, want := range keys {
@@ -289,12 +350,13 @@ func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 		}
 		return triMaybe, false
 	}
-	var byKind map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &byKind); err != nil {
+	byKind, err := refObject(raw)
+	if err != nil {
 		return triMaybe, false
 	}
 	account, bare, _ := strings.Cut(req.service, "@")
 	ts := []tri{}
+	undecidable := false
 	for kind, v := range byKind {
 		vals, ok := refStrings(v)
 		if !ok {
@@ -308,14 +370,23 @@ func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 			continue
 		}
 		for _, p := range vals {
-			if strings.Contains(p, "@") {
+			switch {
+			case strings.Contains(p, "@"):
 				ts = append(ts, triOf(refGlob(p, req.service, true)))
-			} else {
-				ts = append(ts, triOf(account == req.owner && refGlob(p, bare, true)))
+			case account == req.owner && refGlob(p, bare, true):
+				ts = append(ts, triYes)
+			case strings.ContainsAny(p, "*?") && refGlob(p, req.service, true):
+				// A pattern without "@" that also matches the whole
+				// qualified principal: RAM documents no answer, so the
+				// principal cannot be read for this caller.
+				ts = append(ts, triMaybe)
+				undecidable = true
+			default:
+				ts = append(ts, triNo)
 			}
 		}
 	}
-	return or(ts...), true
+	return or(ts...), !undecidable
 }
 
 // refCondition judges one condition key of one operator. It reports whether
@@ -358,6 +429,23 @@ func refCondition(op, key string, raw json.RawMessage, req refRequest) (tri, boo
 		}
 	}
 	return triOf(hit != negated), false
+}
+
+// refCollides reports whether an object, or an object inside it one level
+// down (a condition's operators and their keys), has colliding keys.
+func refCollides(raw json.RawMessage) bool {
+	obj, err := refObject(raw)
+	if err != nil {
+		return true
+	}
+	for _, v := range obj {
+		if bytes.HasPrefix(bytes.TrimSpace(v), []byte("{")) {
+			if _, err := refObject(v); err != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // refGlob matches text against a pattern in which '*' stands for any run of

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -56,6 +57,16 @@ func TestRefEvaluate(t *testing.T) {
 			req: assume("2000000000000001", map[string]string{"sts:serviceownerrdpath": "rd-3GabcD/r-1/fd-a/fd-b"}), want: "true false p0 statement 0 []"},
 		{name: "StringNotEquals", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringNotEquals":{"sts:ServiceOwnerRDId":"rd-3GabcD"}}}`)},
 			req: assume("2000000000000001", map[string]string{"sts:serviceownerrdid": "rd-3GabcD"}), want: "false false  []"},
+		{name: "plain wildcard Service in a Deny may name the caller", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}`, `{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":"*"}}`)},
+			req: assume("2000000000000001", nil), want: "false false p0 statement 0 []"},
+		{name: "plain suffix pattern in a Deny may name the caller", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}`, `{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":"*ecs.aliyuncs.com"}}`)},
+			req: assume("2000000000000001", nil), want: "false false p0 statement 0 []"},
+		{name: "plain pattern that cannot match the caller is certain", docs: []string{doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}`, `{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":"rds*"}}`)},
+			req: assume("2000000000000001", nil), want: "true false p0 statement 0 []"},
+		{name: "keys colliding in case make the statement unreadable", docs: []string{doc(allowA, `{"Effect":"Allow","effect":"Deny","Action":"kms:Decrypt","Resource":"*"}`)}, req: decrypt, want: "false false p0 statement 0 []"},
+		{name: "keys repeated exactly make the statement unreadable", docs: []string{doc(allowA, `{"Effect":"Deny","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}`)}, req: decrypt, want: "false false p0 statement 0 []"},
+		{name: "colliding top-level keys make the document unreadable", docs: []string{`{"Version":"1","Statement":[` + allowA + `],"statement":[` + denyA + `]}`}, req: decrypt, want: "false false  []"},
+		{name: "a document past the size bound is not judged", docs: []string{doc(allowA, `{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Sid":"`+strings.Repeat("x", refMaxDocument)+`"}`)}, req: decrypt, want: "false false  []"},
 		{name: "unknown operator is uncertain", docs: []string{doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}`)}, req: decrypt, want: "false false  [acs:SourceIp]"},
 		{name: "conditional deny that might apply fails closed", docs: []string{doc(allowA, `{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"Bool":{"acs:MFAPresent":false}}}`)}, req: decrypt, want: "false false p0 statement 0 [acs:MFAPresent]"},
 	}

@@ -7,7 +7,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
@@ -429,5 +431,60 @@ func TestSharePerServiceEndpoints(t *testing.T) {
 	o.KMSEndpoint = "kms.cn-hangzhou.aliyuncs.com"
 	if _, err := encryptperm.NewRAMApplier(&o); !errors.Is(err, encryptperm.ErrInvalid) {
 		t.Errorf("HTTP to a remote KMS endpoint: %v, want ErrInvalid", err)
+	}
+}
+
+// TestShareWaitsForECSToSeeTheGrant: ECS's view of RAM lags the fresh
+// grant by 5s; on every backend the share is retried until ECS sees it,
+// the fake's clock moved by the injected sleep, and ends shared.
+func TestShareWaitsForECSToSeeTheGrant(t *testing.T) {
+	ctx := context.Background()
+	for _, be := range shareBackends {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			for _, sc := range []shareScenario{shareScenarios[0], shareScenarios[4]} {
+				t.Run(sc.name, func(t *testing.T) {
+					var mu sync.Mutex
+					now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+					clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+					f := shareWorld(t, &fake.Options{Clock: clock, Faults: []fake.Rule{
+						{Action: "ModifyImageSharePermission", ECSViewLag: 5 * time.Second},
+						{Action: "CreateResourceShare", ECSViewLag: 5 * time.Second},
+					}})
+					var waited time.Duration
+					o := fastOptions()
+					o.Sleep = func(ctx context.Context, d time.Duration) error {
+						mu.Lock()
+						defer mu.Unlock()
+						now = now.Add(d)
+						waited += d
+						return nil
+					}
+					g, err := sc.build().Build()
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := be.applier(t, f, o).Apply(ctx, g)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(sc.want, shares(f)); diff != "" {
+						t.Errorf("shares (-want +got):\n%s", diff)
+					}
+					if waited != 7*time.Second {
+						t.Errorf("waited %v, want 7s (1s, 2s, 4s)", waited)
+					}
+					refused := 0
+					for _, c := range res.Calls {
+						if c.Code == "AssumeRoleError" {
+							refused++
+						}
+					}
+					if refused != 3 {
+						t.Errorf("%d refusals recorded, want 3", refused)
+					}
+				})
+			}
+		})
 	}
 }

@@ -506,3 +506,19 @@ func TestShareReadFailureWritesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestShareUnencryptedImageWithItsOwner: DescribeImages names the image's
+// owner, so sharing even an unencrypted image with it is refused before
+// any write.
+func TestShareUnencryptedImageWithItsOwner(t *testing.T) {
+	f := shareFake(t, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shPlainImg).WithAccounts(fake.DefaultAccountID))
+	res, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
+	var ve *encryptperm.ValidationError
+	if !errors.As(err, &ve) || !ve.Has("grants[0].Audience.Accounts[0]") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Writes != 0 {
+		t.Errorf("%d writes", res.Writes)
+	}
+}

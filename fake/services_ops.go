@@ -101,6 +101,7 @@ type ecsDiskMapping struct {
 
 type ecsImage struct {
 	ImageID            string `json:"ImageId"`
+	ImageOwnerID       int64  `json:"ImageOwnerId"`
 	ImageOwnerAlias    string `json:"ImageOwnerAlias"`
 	Status             string `json:"Status"`
 	IsSelfShared       string `json:"IsSelfShared"`
@@ -179,6 +180,7 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 	b.Images.Image = []ecsImage{}
 	for _, im := range ims[from:to] {
 		ei := ecsImage{ImageID: im.ID, ImageOwnerAlias: "self", Status: "Available", IsSelfShared: "False"}
+		ei.ImageOwnerID, _ = strconv.ParseInt(r.opts.AccountID, 10, 64)
 		if len(im.shared) > 0 {
 			ei.IsSelfShared = "True"
 		}

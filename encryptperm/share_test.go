@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -168,11 +170,20 @@ func TestShareSnapshotThroughResourceSharing(t *testing.T) {
 func TestShareReusesForeignShare(t *testing.T) {
 	ctx := context.Background()
 	f := shareFake(t, nil)
-	// Someone shared the snapshot with a directory member already, through
-	// a share of their own that allows external targets.
-	other := encryptperm.NewApplier(f, nil)
-	g0 := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(shMember))
-	if _, err := other.Apply(ctx, g0); err != nil {
+	// Someone shared the snapshot (unencrypted for them, as far as this
+	// matters) with a directory member already, through a share of their
+	// own that allows external targets.
+	req := resourcesharing.CreateCreateResourceShareRequest()
+	req.RegionId, req.ResourceShareName = shRegion, "team-snapshots"
+	req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+	req.Targets, req.AllowExternalTargets = &[]string{shMember}, requests.NewBoolean(true)
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.CreateResourceShare(req); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot, KMSKeyID: apKey.ID}); err != nil {
 		t.Fatal(err)
 	}
 	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(shMember, apAcctA))
@@ -187,12 +198,12 @@ func TestShareReusesForeignShare(t *testing.T) {
 		}
 	}
 	sort.Strings(actions)
-	want := []string{"AssociateResourceShare", "UpdateRole"}
+	want := []string{"AssociateResourceShare", "AttachPolicyToRole", "CreatePolicy", "CreateRole"}
 	if diff := cmp.Diff(want, actions); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
-	if n := len(f.ResourceShares()); n != 1 {
-		t.Errorf("%d shares, want the one reused", n)
+	if got := f.ResourceShares(); len(got) != 1 || got[0].Name != "team-snapshots" || len(got[0].Targets) != 2 {
+		t.Errorf("shares %+v, want team-snapshots reused with both targets", got)
 	}
 }
 

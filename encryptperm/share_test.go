@@ -533,3 +533,58 @@ func TestShareUnencryptedImageWithItsOwner(t *testing.T) {
 		t.Errorf("%d writes", res.Writes)
 	}
 }
+
+// TestShareLeavesMultiResourceSharesAlone: a share that holds other
+// resources too is never added to (that would share them as well), and a
+// Revoke that would have to remove a target from it changes nothing.
+func TestShareLeavesMultiResourceSharesAlone(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: "s-bp1other01"}); err != nil {
+		t.Fatal(err)
+	}
+	req := resourcesharing.CreateCreateResourceShareRequest()
+	req.RegionId, req.ResourceShareName = shRegion, "team-all"
+	req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: "s-bp1other01", ResourceType: "Snapshot"}}
+	req.Targets = &[]string{shRD}
+	if _, err := f.CreateResourceShare(req); err != nil {
+		t.Fatal(err)
+	}
+	a := encryptperm.NewApplier(f, nil)
+	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD))
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	shares := f.ResourceShares()
+	if len(shares) != 2 || len(shares[0].Resources)+len(shares[1].Resources) != 2 {
+		t.Fatalf("shares %+v: want team-all untouched and a share of its own", shares)
+	}
+	// Someone now adds our snapshot to team-all as well.
+	ar := resourcesharing.CreateAssociateResourceShareRequest()
+	ar.RegionId = shRegion
+	for _, s := range shares {
+		if s.Name == "team-all" {
+			ar.ResourceShareId = s.ID
+		}
+	}
+	ar.Resources = &[]resourcesharing.AssociateResourceShareResources{{ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+	if _, err := f.AssociateResourceShare(ar); err != nil {
+		t.Fatal(err)
+	}
+	n := len(f.Calls())
+	res, err := a.Revoke(ctx, g)
+	if !errors.Is(err, encryptperm.ErrConflict) || !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Fatalf("err = %v, want ErrConflict", err)
+	}
+	if !strings.Contains(err.Error(), "team-all") {
+		t.Errorf("the error does not name the share: %v", err)
+	}
+	if res.Writes != 0 {
+		t.Errorf("%d writes", res.Writes)
+	}
+	for _, c := range f.Calls()[n:] {
+		if strings.HasPrefix(c.Action, "Disassociate") || strings.HasPrefix(c.Action, "Delete") || strings.HasPrefix(c.Action, "Update") {
+			t.Errorf("Revoke wrote %s", c.Action)
+		}
+	}
+}

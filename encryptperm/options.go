@@ -83,7 +83,9 @@ type Options struct {
 	// errors.Is(err, ErrNoCredentials) is true and whose text is the
 	// chain's own, naming the places it looked.
 	Credential auth.Credential
-	// Endpoint is RAM's host[:port]; empty means ram.aliyuncs.com.
+	// Endpoint is RAM's host[:port]; empty means ram.aliyuncs.com. A
+	// loopback address (the fake's endpoint) serves ECS, Resource Sharing
+	// and KMS too, unless their own endpoints below are set.
 	Endpoint string
 	// ECSEndpoint, ResourceSharingEndpoint and KMSEndpoint are the hosts
 	// of the share step's services. Empty means Endpoint when it is a

@@ -191,7 +191,7 @@ func (e *preflightError) Unwrap() []error { return append([]error{e.ValidationEr
 // RAM engine converges: each grant with the keys of its resources.
 func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant) (*shareJob, error) {
 	wants := collectWants(grants, keep, "grants")
-	if err := e.checkBackends(wants, grants); err != nil {
+	if err := e.checkBackends(wants); err != nil {
 		return nil, err
 	}
 	regions := map[string]*shareState{}
@@ -434,7 +434,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 
 // checkBackends refuses, before any I/O, resources whose services the
 // Applier has no client for.
-func (e *engine) checkBackends(wants []*resWant, grants []*Grant) error {
+func (e *engine) checkBackends(wants []*resWant) error {
 	var p problems
 	for _, w := range wants {
 		if len(w.paths) == 0 {
@@ -454,7 +454,6 @@ func (e *engine) checkBackends(wants []*resWant, grants []*Grant) error {
 			p.add(w.paths[0], w.res.ID, "sharing the %s needs a client for %s: the RAM client given to NewApplier does not implement it", w.res, strings.Join(need, ", "))
 		}
 	}
-	_ = grants
 	return p.err("share")
 }
 

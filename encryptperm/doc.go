@@ -79,7 +79,10 @@
 // are reported as Note changes. Revoke unshares first (RemoveAccount.N,
 // DisassociateResourceShare), then removes the grant. The clients come from
 // the RAM client when it implements ECS, ResourceSharing and KMS (the fake
-// does), from Options otherwise; NewRAMApplier builds all four.
+// does), from Options otherwise; NewRAMApplier builds all four. ApplyPlan
+// reads the resources and their shares again, so only RAM's part of a plan
+// can be stale; the share part is additive and converges from what it
+// reads.
 //
 // # Checking
 //

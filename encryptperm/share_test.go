@@ -588,3 +588,43 @@ func TestShareLeavesMultiResourceSharesAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestShareLostAnswerIsUnknown: a share write whose answer is lost is
+// reported as unknown, and the next Apply finds it done.
+func TestShareLostAnswerIsUnknown(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "ModifyImageSharePermission", Nth: 1, LoseAnswer: true}}})
+	a := encryptperm.NewApplier(f, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	res, err := a.Apply(ctx, g)
+	if err == nil {
+		t.Fatal("Apply succeeded with the share's answer lost")
+	}
+	if len(res.Unknown) != 1 || res.Unknown[0].Action != "ModifyImageSharePermission" {
+		t.Errorf("Unknown = %v, want the share", res.Unknown)
+	}
+	res, err = a.Apply(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Writes != 0 {
+		t.Errorf("second Apply wrote %d times; the share had taken effect", res.Writes)
+	}
+}
+
+// TestShareWaitEndsWithContext: the context ending during the wait for
+// ECS ends the Apply with the context's error.
+func TestShareWaitEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "ModifyImageSharePermission", Code: "AssumeRoleError"}}})
+	sleep := func(ctx context.Context, d time.Duration) error {
+		cancel()
+		return ctx.Err()
+	}
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	_, err := encryptperm.NewApplier(f, &encryptperm.Options{Sleep: sleep}).Apply(ctx, g)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}

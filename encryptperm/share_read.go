@@ -328,6 +328,12 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		if w.keyID != "" {
 			ka := keyAt{w.res.Region, w.keyID}
 			switch m := keys[ka]; {
+			case missing[ka] && revoke:
+				// A key deleted since: what the grant gave for it still
+				// goes, when the owner is known.
+				if w.owner != "" {
+					w.key = &Key{Region: w.res.Region, Owner: w.owner, ID: w.keyID}
+				}
 			case missing[ka]:
 				p.add(at, w.res.ID, "the %s is encrypted with key %s, which KMS does not find in %s", w.res.Type, w.keyID, w.res.Region)
 			case m != nil:
@@ -360,7 +366,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 			for ki, k := range g.Keys {
 				ka := keyAt{k.Region, k.ID}
 				switch m := keys[ka]; {
-				case missing[ka]:
+				case missing[ka] && !revoke:
 					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
 				case m != nil && m.KeyState != "Enabled" && !revoke:
 					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.KeyState)

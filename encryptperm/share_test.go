@@ -628,3 +628,26 @@ func TestShareWaitEndsWithContext(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestShareRevokeAfterKeyDeleted: a key gone from KMS does not stop a
+// Revoke: the shares go, and so does the grant for the key.
+func TestShareRevokeAfterKeyDeleted(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	// KMS no longer knows the key (DescribeKey: Forbidden.KeyNotFound).
+	f.SetFaults(fake.Rule{Action: "DescribeKey", Code: "Forbidden.KeyNotFound", Status: 404})
+	if _, err := a.Revoke(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shImage); len(got) != 0 {
+		t.Errorf("still shared with %v", got)
+	}
+	if len(f.Roles()) != 0 {
+		t.Errorf("roles %v after Revoke", f.Roles())
+	}
+}

@@ -342,6 +342,14 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 					p.add(at, w.res.ID, "KMS answered the ARN %q for key %s, which is not a key ARN", m.Arn, w.keyID)
 					break
 				}
+				if serviceManaged(m.Creator) && !revoke {
+					// A key a cloud service created for itself, such as
+					// ECS's default key, is the service key by another
+					// name (inferred: KMS names such a key's Creator by
+					// the service, a customer key's by the account UID).
+					p.add(at, w.res.ID, "the %s is encrypted with key %s, which %s manages: %s", w.res.Type, w.keyID, m.Creator, serviceKeyReason(w.kind))
+					break
+				}
 				w.key = &k
 				if w.owner == "" {
 					w.owner = k.Owner
@@ -758,4 +766,10 @@ func describeKey(ctx context.Context, e *engine, rec *recorder, region, keyID st
 		req.RegionId, req.KeyId = region, keyID
 		return b.kms.DescribeKey(req)
 	})
+}
+
+// serviceManaged reports whether a key's Creator names a cloud service
+// rather than an account.
+func serviceManaged(creator string) bool {
+	return creator != "" && !accountRE.MatchString(creator)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 	"github.com/google/go-cmp/cmp"
 
@@ -649,5 +650,31 @@ func TestShareRevokeAfterKeyDeleted(t *testing.T) {
 	}
 	if len(f.Roles()) != 0 {
 		t.Errorf("roles %v after Revoke", f.Roles())
+	}
+}
+
+// serviceKMS answers DescribeKey as KMS does for a key a service created.
+type serviceKMS struct{ encryptperm.KMS }
+
+func (s serviceKMS) DescribeKey(req *kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error) {
+	resp, err := s.KMS.DescribeKey(req)
+	if err == nil {
+		resp.KeyMetadata.Creator = "Ecs"
+	}
+	return resp, err
+}
+
+// TestShareRefusesServiceManagedKey: a resource encrypted with a key that
+// a service manages is the service-key case, refused before any write.
+func TestShareRefusesServiceManagedKey(t *testing.T) {
+	f := shareFake(t, nil)
+	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA))
+	res, err := encryptperm.NewApplier(f, &encryptperm.Options{KMS: serviceKMS{f}}).Apply(context.Background(), g)
+	var ve *encryptperm.ValidationError
+	if !errors.As(err, &ve) || !ve.Has("grants[0].Resources[0]") || !strings.Contains(err.Error(), "CopySnapshot") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Writes != 0 {
+		t.Errorf("%d writes", res.Writes)
 	}
 }

@@ -4,8 +4,12 @@
 //
 // The packages:
 //
-//   - encryptperm: policy documents, builders, validation, and the engine
-//     that applies grants to RAM.
+//   - encryptperm: builders, grants, keys, limits, findings, the Applier
+//     that applies grants to RAM, Check and Diagnose.
+//   - encryptperm/policy: RAM's policy language alone: documents, strict and
+//     faithful reading, canonical JSON, equality by meaning, evaluation.
+//   - encryptperm/mock: gomock mocks of the backend interfaces, with the
+//     reads each Applier method makes.
 //   - fake: an in-memory RAM, with fault injection and an HTTP endpoint that
 //     speaks RAM's RPC protocol, for offline tests.
 //

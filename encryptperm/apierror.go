@@ -1,3 +1,7 @@
+// This file maps what a RAM call returned to this package's errors: *APIError,
+// the sentinel each RAM code means, the wait RAM asks for, and Redact, which
+// keeps secrets out of every message.
+
 package encryptperm
 
 import (
@@ -8,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,6 +104,12 @@ var secretName = regexp.MustCompile(`(?i)(AccessKeyStsToken|AccessKeySecret|Acce
 // lines, canonical requests and printed headers; and these names as JSON
 // keys or Go struct fields. Each value becomes REDACTED; an Authorization
 // header loses its whole value.
+//
+// This package redacts its own errors, logs and Observer calls already.
+// Redact is exported for what it cannot see: the errors of the SDK clients a
+// program builds itself (an ECS or KMS client beside the Applier, or the RAM
+// client given to NewApplier), whose text can carry a signed URL, and the
+// fake's recorded requests.
 func Redact(s string) string {
 	var b strings.Builder
 	rest := s
@@ -365,4 +376,17 @@ func outcomeUnknown(err error) bool {
 		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	}
 	return ae.Code == "" && ae.Status == 0 || ae.Code == "InternalError" || ae.Status >= 500
+}
+
+// retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
+// milliseconds), or 0.
+func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
+	for k, v := range se.RespHeaders {
+		if strings.EqualFold(k, "x-acs-retry-after") && len(v) > 0 {
+			if ms, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64); err == nil && ms > 0 {
+				return time.Duration(min(ms, int64(maxRetryAfter/time.Millisecond))) * time.Millisecond
+			}
+		}
+	}
+	return 0
 }

@@ -15,7 +15,7 @@ import (
 	"go.uber.org/mock/gomock"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
-	"github.com/ecsperm/ecsperm/internal/mock"
+	"github.com/ecsperm/ecsperm/encryptperm/mock"
 )
 
 func TestRedact(t *testing.T) {

@@ -23,8 +23,9 @@ import (
 	"go.uber.org/mock/gomock"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/mock"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
-	"github.com/ecsperm/ecsperm/internal/mock"
 )
 
 const (
@@ -221,7 +222,7 @@ func TestCanceledWriteIsUnknown(t *testing.T) {
 			if got, want := apActions(res.Unknown), []string{"CreatePolicy"}; !slices.Equal(got, want) {
 				t.Errorf("Unknown = %v, want %v", got, want)
 			}
-			roleCreated := slices.ContainsFunc(f.Calls(), func(c fake.Call) bool { return c.Action == "CreateRole" })
+			roleCreated := slices.ContainsFunc(f.Calls(), func(c fake.RecordedCall) bool { return c.Action == "CreateRole" })
 			if got := slices.Contains(apActions(res.Changes), "CreateRole"); got != roleCreated {
 				t.Errorf("Changes %v; RAM created the role: %v", res.Changes, roleCreated)
 			}
@@ -395,11 +396,11 @@ func TestPropagationRetry(t *testing.T) {
 // apRecorder is an Observer that records every call it sees.
 type apRecorder struct {
 	mu     sync.Mutex
-	starts []encryptperm.CallInfo
+	starts []encryptperm.Call
 	ends   []string
 }
 
-func (r *apRecorder) StartCall(ctx context.Context, c encryptperm.CallInfo) func(code, requestID string, err error) {
+func (r *apRecorder) StartCall(ctx context.Context, c encryptperm.Call) func(code, requestID string, err error) {
 	r.mu.Lock()
 	r.starts = append(r.starts, c)
 	r.mu.Unlock()
@@ -660,7 +661,7 @@ func apFind(haystacks, needles []string) string {
 // apObserverFunc is an Observer that hands each call's end to a function.
 type apObserverFunc func(code, requestID string, err error)
 
-func (f apObserverFunc) StartCall(context.Context, encryptperm.CallInfo) func(code, requestID string, err error) {
+func (f apObserverFunc) StartCall(context.Context, encryptperm.Call) func(code, requestID string, err error) {
 	return f
 }
 
@@ -838,7 +839,7 @@ func TestApplyRefusesHandMadeWildcardGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.Role.TrustPolicy.Statement[0].Principal.Service = encryptperm.Values{encryptperm.WildcardECSPrincipal}
+	g.Role.TrustPolicy.Statement[0].Principal.Service = policy.Values{encryptperm.WildcardECSPrincipal}
 	f := fake.New(nil)
 	_, err = encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
 	if !errors.Is(err, encryptperm.ErrInvalid) {
@@ -890,7 +891,7 @@ func TestApplySpreadsPastAnOrphanPolicy(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("attachments (-want +got):\n%s", diff)
 	}
-	if vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, orphan); len(vs) != 1 {
+	if vs, _ := f.PolicyVersions(string(encryptperm.Custom), orphan); len(vs) != 1 {
 		t.Errorf("orphan policy has %d versions, want it untouched with 1", len(vs))
 	}
 }

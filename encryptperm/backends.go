@@ -1,3 +1,6 @@
+// This file holds the backend interfaces beside RAM that the share step calls
+// (ECS, ResourceSharing, KMS), and the line that generates their mocks.
+
 package encryptperm
 
 import (
@@ -6,7 +9,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 )
 
-//go:generate go run go.uber.org/mock/mockgen@v0.6.0 -destination=mock/backends_mock.go -package=mock -typed=false github.com/ecsperm/ecsperm/encryptperm RAM,ECS,ResourceSharing,KMS
+//go:generate go run go.uber.org/mock/mockgen@v0.6.0 -destination=mock/backends_mock.go -package=mock -typed=false -write_package_comment=false github.com/ecsperm/ecsperm/encryptperm RAM,ECS,ResourceSharing,KMS
 
 // ECS is the part of the ECS API that the share step calls, with the method
 // signatures of the official SDK's *ecs.Client: reading images and

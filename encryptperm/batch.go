@@ -1,3 +1,6 @@
+// This file holds the per-role queues: callers that wait for one role are
+// served together in one batch, which converge.go then applies.
+
 package encryptperm
 
 import (

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // BenchmarkBuildShare50Accounts10Keys builds, validates and marshals a share
@@ -74,7 +75,7 @@ func BenchmarkParseDocument6KB(b *testing.B) {
 	data, _ := dtSixKBPolicy(b)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := encryptperm.ParseDocument(data); err != nil {
+		if _, err := policy.Parse(data); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -84,11 +85,11 @@ func BenchmarkParseDocument6KB(b *testing.B) {
 // formatting.
 func BenchmarkEqual6KB(b *testing.B) {
 	x, y := dtSixKBPolicy(b)
-	d1, err := encryptperm.ParseDocument(x)
+	d1, err := policy.Parse(x)
 	if err != nil {
 		b.Fatal(err)
 	}
-	d2, err := encryptperm.ParseDocument(y)
+	d2, err := policy.Parse(y)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 func TestReadBoundsRefuseHostileDocuments(t *testing.T) {
@@ -23,7 +24,7 @@ func TestReadBoundsRefuseHostileDocuments(t *testing.T) {
 		{"2 MiB", large},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, read := range []func([]byte) (*encryptperm.Document, error){encryptperm.ReadDocument, encryptperm.ParseDocument} {
+			for _, read := range []func([]byte) (*policy.Document, error){policy.Read, policy.Parse} {
 				_, err := read(tt.give)
 				if !errors.Is(err, encryptperm.ErrLimitExceeded) || !errors.Is(err, encryptperm.ErrInvalid) {
 					t.Errorf("err = %v, want ErrLimitExceeded and ErrInvalid", err)
@@ -32,26 +33,26 @@ func TestReadBoundsRefuseHostileDocuments(t *testing.T) {
 		})
 	}
 	// Callers can raise the bounds.
-	raised := encryptperm.ReadLimits{MaxBytes: 4 << 20, MaxDepth: 200}
+	raised := policy.Limits{MaxBytes: 4 << 20, MaxDepth: 200}
 	for _, give := range [][]byte{deep, large} {
-		if _, err := raised.ReadDocument(give); err != nil {
+		if _, err := raised.Read(give); err != nil {
 			t.Errorf("raised bounds: ReadDocument: %v", err)
 		}
 	}
 	// The defaults, and the depth of a plain document: five levels.
-	if got, want := encryptperm.DefaultLimits().Read, (encryptperm.ReadLimits{MaxBytes: 1 << 20, MaxDepth: 64}); got != want {
+	if got, want := encryptperm.DefaultLimits().Read, (policy.Limits{MaxBytes: 1 << 20, MaxDepth: 64}); got != want {
 		t.Errorf("DefaultLimits().Read = %+v, want %+v", got, want)
 	}
 	plain := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Condition":{"StringEquals":{"k":["v"]}}}]}`
-	if _, err := (encryptperm.ReadLimits{MaxDepth: 6}).ParseDocument([]byte(plain)); err != nil {
+	if _, err := (policy.Limits{MaxDepth: 6}).Parse([]byte(plain)); err != nil {
 		t.Errorf("depth 6: %v", err)
 	}
-	if _, err := (encryptperm.ReadLimits{MaxDepth: 5}).ParseDocument([]byte(plain)); !errors.Is(err, encryptperm.ErrLimitExceeded) {
+	if _, err := (policy.Limits{MaxDepth: 5}).Parse([]byte(plain)); !errors.Is(err, encryptperm.ErrLimitExceeded) {
 		t.Errorf("depth 5: err = %v, want ErrLimitExceeded", err)
 	}
 	// Brackets inside strings do not count.
 	quoted := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"[[[[[[[[\"{{{{{{{{","Resource":"*"}]}`
-	if _, err := (encryptperm.ReadLimits{MaxDepth: 3}).ReadDocument([]byte(quoted)); err != nil {
+	if _, err := (policy.Limits{MaxDepth: 3}).Read([]byte(quoted)); err != nil {
 		t.Errorf("brackets in strings: %v", err)
 	}
 }
@@ -69,10 +70,10 @@ func allocated(f func()) uint64 {
 // Marshalling is linear: a document nested twice as deep costs about twice
 // as much, not four times.
 func TestDocumentJSONIsLinearInDepth(t *testing.T) {
-	doc := func(depth int) *encryptperm.Document {
+	doc := func(depth int) *policy.Document {
 		raw := strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth)
-		return encryptperm.NewDocument(encryptperm.Statement{
-			Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"*"},
+		return policy.New(policy.Statement{
+			Effect: policy.Allow, Action: policy.Values{"a"}, Resource: policy.Values{"*"},
 			Extra: map[string]json.RawMessage{"Deep": json.RawMessage(raw)},
 		})
 	}
@@ -97,7 +98,7 @@ func TestValidationErrorListsTheFirstProblems(t *testing.T) {
 	if !errors.As(err, &ve) || !errors.Is(err, encryptperm.ErrInvalid) {
 		t.Fatalf("Build = %v, want a *ValidationError", err)
 	}
-	if len(ve.Problems) != encryptperm.MaxListedProblems || encryptperm.MaxListedProblems != 100 {
+	if len(ve.Problems) != policy.MaxListedProblems || policy.MaxListedProblems != 100 {
 		t.Errorf("%d problems listed, want 100", len(ve.Problems))
 	}
 	if ve.More < 900 {
@@ -124,7 +125,7 @@ func TestCheckRefusesAHostileTrustPolicy(t *testing.T) {
 	if d.Allowed || len(d.Unreadable) != 1 || d.Unreadable[0] != "trust policy of role "+chkImageRole {
 		t.Errorf("Check over a 2 MiB trust policy: Allowed %v, Unreadable %q", d.Allowed, d.Unreadable)
 	}
-	if !strings.Contains(d.Steps[0].Reason, "ReadLimits.MaxBytes") {
+	if !strings.Contains(d.Steps[0].Reason, "policy.Limits.MaxBytes") {
 		t.Errorf("reason %q does not name the bound", d.Steps[0].Reason)
 	}
 }

@@ -1,3 +1,7 @@
+// This file holds the builders (DiskEncryption, ShareSnapshot, ShareImage) and
+// the documents they write: the trust policies and the key policies, spread
+// over numbered policies when the keys do not fit one.
+
 package encryptperm
 
 import (
@@ -6,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Default custom policy names, one per kind of grant. When the keys do not
@@ -16,14 +22,14 @@ const (
 	ShareImagePolicyName    = ManagedPolicyPrefix + "ShareImageKeys"
 )
 
-// WildcardECSPrincipal is the service principal that matches every account's
+// wildcardECSPrincipal is the service principal that matches every account's
 // ECS. The builders write it only together with a resource directory
 // condition.
-const WildcardECSPrincipal = "*@ecs.aliyuncs.com"
+const wildcardECSPrincipal = "*@ecs.aliyuncs.com"
 
-// AccountECSPrincipal returns the service principal of an account's ECS,
+// accountECSPrincipal returns the service principal of an account's ECS,
 // <uid>@ecs.aliyuncs.com.
-func AccountECSPrincipal(uid string) string { return uid + "@" + ECSService }
+func accountECSPrincipal(uid string) string { return uid + "@" + ecsService }
 
 // DiskEncryptionBuilder builds the grant that lets ECS in the caller's own
 // account use customer keys to encrypt disks, snapshots and images.
@@ -37,7 +43,7 @@ type DiskEncryptionBuilder struct {
 type keyArgs struct {
 	keys    []Key
 	arns    int // WithKeyARN calls so far, for the path of a bad ARN
-	arnErrs []FieldError
+	arnErrs []policy.FieldError
 }
 
 // addARN parses an ARN and keeps the key, or the problem for Build.
@@ -46,7 +52,7 @@ func (a *keyArgs) addARN(arn string) {
 	a.arns++
 	k, err := ParseKeyARN(arn)
 	if err != nil {
-		a.arnErrs = append(a.arnErrs, FieldError{Path: fmt.Sprintf("KeyARNs[%d]", i), Value: arn, Reason: reasons(err)})
+		a.arnErrs = append(a.arnErrs, policy.FieldError{Path: fmt.Sprintf("KeyARNs[%d]", i), Value: arn, Reason: reasons(err)})
 		return
 	}
 	a.keys = append(a.keys, k)
@@ -105,10 +111,10 @@ func (b *DiskEncryptionBuilder) Build() (*Grant, error) {
 		Role: Role{
 			Name:        DiskEncryptRoleName,
 			Description: "ECS uses this role to access KMS keys for encrypted disks, snapshots and images.",
-			TrustPolicy: NewDocument(Statement{
-				Effect:    Allow,
-				Action:    Values{AssumeRoleAction},
-				Principal: &Principal{Service: Values{ECSService}},
+			TrustPolicy: policy.New(policy.Statement{
+				Effect:    policy.Allow,
+				Action:    policy.Values{assumeRoleAction},
+				Principal: &policy.Principal{Service: policy.Values{ecsService}},
 			}),
 		},
 	}
@@ -404,33 +410,33 @@ func (b *ShareBuilder) findings(g *Grant, l Limits) []Finding {
 // one statement for the accounts, one for the resource directories, one for
 // the folders, in the seed page's forms. Values are used as given: validate
 // them first (Build does).
-func ShareTrustPolicy(accounts, rds, folders []string) *Document {
-	d := NewDocument()
+func ShareTrustPolicy(accounts, rds, folders []string) *policy.Document {
+	d := policy.New()
 	if len(accounts) > 0 {
-		svc := make(Values, 0, len(accounts))
+		svc := make(policy.Values, 0, len(accounts))
 		for _, uid := range accounts {
-			svc = append(svc, AccountECSPrincipal(uid))
+			svc = append(svc, accountECSPrincipal(uid))
 		}
-		d.Statement = append(d.Statement, Statement{
-			Effect: Allow, Action: Values{AssumeRoleAction}, Principal: &Principal{Service: svc},
+		d.Statement = append(d.Statement, policy.Statement{
+			Effect: policy.Allow, Action: policy.Values{assumeRoleAction}, Principal: &policy.Principal{Service: svc},
 		})
 	}
 	if len(rds) > 0 {
-		d.Statement = append(d.Statement, Statement{
-			Effect: Allow, Action: Values{AssumeRoleAction},
-			Principal: &Principal{Service: Values{WildcardECSPrincipal}},
-			Condition: Condition{"StringEquals": {ConditionRDID: slices.Clone(Values(rds))}},
+		d.Statement = append(d.Statement, policy.Statement{
+			Effect: policy.Allow, Action: policy.Values{assumeRoleAction},
+			Principal: &policy.Principal{Service: policy.Values{wildcardECSPrincipal}},
+			Condition: policy.Condition{"StringEquals": {conditionRDID: slices.Clone(policy.Values(rds))}},
 		})
 	}
 	if len(folders) > 0 {
-		v := make(Values, 0, len(folders))
+		v := make(policy.Values, 0, len(folders))
 		for _, f := range folders {
 			v = append(v, f+"*")
 		}
-		d.Statement = append(d.Statement, Statement{
-			Effect: Allow, Action: Values{AssumeRoleAction},
-			Principal: &Principal{Service: Values{WildcardECSPrincipal}},
-			Condition: Condition{"StringLike": {ConditionRDPath: v}},
+		d.Statement = append(d.Statement, policy.Statement{
+			Effect: policy.Allow, Action: policy.Values{assumeRoleAction},
+			Principal: &policy.Principal{Service: policy.Values{wildcardECSPrincipal}},
+			Condition: policy.Condition{"StringLike": {conditionRDPath: v}},
 		})
 	}
 	return d
@@ -439,7 +445,7 @@ func ShareTrustPolicy(accounts, rds, folders []string) *Document {
 // KeyPolicy returns the custom policy that lets ECS use the keys: kms:List* on
 // each key container, and the key-use actions on each key ARN. For one key it
 // is the seed page's policy.
-func KeyPolicy(keys []Key) *Document {
+func KeyPolicy(keys []Key) *policy.Document {
 	var containers, arns []string
 	for _, k := range keys {
 		containers = append(containers, k.ContainerARN())
@@ -449,30 +455,30 @@ func KeyPolicy(keys []Key) *Document {
 	containers = slices.Compact(containers)
 	sort.Strings(arns)
 	arns = slices.Compact(arns)
-	d := NewDocument()
+	d := policy.New()
 	for _, c := range containers {
-		d.Statement = append(d.Statement, Statement{Effect: Allow, Action: Values{ListKeysAction}, Resource: Values{c}})
+		d.Statement = append(d.Statement, policy.Statement{Effect: policy.Allow, Action: policy.Values{listKeysAction}, Resource: policy.Values{c}})
 	}
 	if len(arns) > 0 {
-		d.Statement = append(d.Statement, Statement{Effect: Allow, Action: slices.Clone(Values(KeyUseActions)), Resource: Values(arns)})
+		d.Statement = append(d.Statement, policy.Statement{Effect: policy.Allow, Action: slices.Clone(policy.Values(keyUseActions)), Resource: policy.Values(arns)})
 	}
 	return d
 }
 
-// NumberedPolicyName returns the name of the i-th (0-based) policy of a
+// numberedPolicyName returns the name of the i-th (0-based) policy of a
 // spread: base, base-2, base-3, ...
-func NumberedPolicyName(base string, i int) string {
+func numberedPolicyName(base string, i int) string {
 	if i == 0 {
 		return base
 	}
 	return fmt.Sprintf("%s-%d", base, i+1)
 }
 
-// PackKeys splits keys, sorted by ARN and without duplicates, into runs of
+// packKeys splits keys, sorted by ARN and without duplicates, into runs of
 // consecutive keys whose KeyPolicy fits in maxLen bytes, filling each group
 // before starting the next; that gives the fewest such runs. A key whose
 // policy alone exceeds maxLen is returned in a group of its own.
-func PackKeys(keys []Key, maxLen int) [][]Key {
+func packKeys(keys []Key, maxLen int) [][]Key {
 	sorted := slices.Clone(keys)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ARN() < sorted[j].ARN() })
 	sorted = slices.CompactFunc(sorted, func(a, b Key) bool { return a == b })
@@ -496,14 +502,14 @@ func PackKeys(keys []Key, maxLen int) [][]Key {
 // spreadKeys builds the custom policies for keys, as many as the size limit
 // needs, and reports when that is more than a role can hold.
 func spreadKeys(p *problems, name, description string, keys []Key, l Limits) []Attachment {
-	groups := PackKeys(keys, l.PolicyDocumentMaxLen)
+	groups := packKeys(keys, l.PolicyDocumentMaxLen)
 	out := make([]Attachment, 0, len(groups))
 	for i, g := range groups {
 		d := KeyPolicy(g)
 		if d.Size() > l.PolicyDocumentMaxLen {
 			p.addLimit(fmt.Sprintf("Keys[%s]", g[0].ID), g[0].ARN(), "the policy for this key alone is %d bytes; RAM allows %d", d.Size(), l.PolicyDocumentMaxLen)
 		}
-		out = append(out, Attachment{Name: NumberedPolicyName(name, i), Type: Custom, Document: d, Description: description})
+		out = append(out, Attachment{Name: numberedPolicyName(name, i), Type: Custom, Document: d, Description: description})
 	}
 	// The base name is checked by the caller; report the longest numbered
 	// name once, when only numbering makes it too long.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -91,8 +93,8 @@ func TestSeedVectors(t *testing.T) {
 	accounts := func(b *encryptperm.ShareBuilder) { b.WithAccounts(dtSeedUID2, dtSeedUID1) }
 	rd := func(b *encryptperm.ShareBuilder) { b.WithResourceDirectory(dtSeedRD) }
 	folder := func(b *encryptperm.ShareBuilder) { b.WithFolder(dtSeedFolder) }
-	trust := func(g *encryptperm.Grant) *encryptperm.Document { return g.Role.TrustPolicy }
-	policy := func(g *encryptperm.Grant) *encryptperm.Document {
+	trust := func(g *encryptperm.Grant) *rampolicy.Document { return g.Role.TrustPolicy }
+	policy := func(g *encryptperm.Grant) *rampolicy.Document {
 		if len(g.Policies) != 1 || g.Policies[0].Type != encryptperm.Custom {
 			t.Fatalf("policies = %+v, want one custom policy", g.Policies)
 		}
@@ -102,20 +104,20 @@ func TestSeedVectors(t *testing.T) {
 	tests := []struct {
 		name   string
 		vector string
-		give   func() *encryptperm.Document
+		give   func() *rampolicy.Document
 	}{
-		{"snapshot accounts trust", "trust-accounts", func() *encryptperm.Document { return trust(share(encryptperm.ShareSnapshot)(accounts)) }},
-		{"image accounts trust", "trust-accounts", func() *encryptperm.Document { return trust(share(encryptperm.ShareImage)(accounts)) }},
-		{"snapshot rd trust", "trust-rd", func() *encryptperm.Document { return trust(share(encryptperm.ShareSnapshot)(rd)) }},
-		{"image rd trust", "trust-rd", func() *encryptperm.Document { return trust(share(encryptperm.ShareImage)(rd)) }},
-		{"snapshot folder trust", "trust-folder", func() *encryptperm.Document { return trust(share(encryptperm.ShareSnapshot)(folder)) }},
-		{"image folder trust", "trust-folder", func() *encryptperm.Document { return trust(share(encryptperm.ShareImage)(folder)) }},
-		{"snapshot key policy", "kms-key-policy", func() *encryptperm.Document { return policy(share(encryptperm.ShareSnapshot)(accounts)) }},
-		{"image key policy", "kms-key-policy", func() *encryptperm.Document { return policy(share(encryptperm.ShareImage)(rd)) }},
-		{"disk encryption key policy", "kms-key-policy", func() *encryptperm.Document {
+		{"snapshot accounts trust", "trust-accounts", func() *rampolicy.Document { return trust(share(encryptperm.ShareSnapshot)(accounts)) }},
+		{"image accounts trust", "trust-accounts", func() *rampolicy.Document { return trust(share(encryptperm.ShareImage)(accounts)) }},
+		{"snapshot rd trust", "trust-rd", func() *rampolicy.Document { return trust(share(encryptperm.ShareSnapshot)(rd)) }},
+		{"image rd trust", "trust-rd", func() *rampolicy.Document { return trust(share(encryptperm.ShareImage)(rd)) }},
+		{"snapshot folder trust", "trust-folder", func() *rampolicy.Document { return trust(share(encryptperm.ShareSnapshot)(folder)) }},
+		{"image folder trust", "trust-folder", func() *rampolicy.Document { return trust(share(encryptperm.ShareImage)(folder)) }},
+		{"snapshot key policy", "kms-key-policy", func() *rampolicy.Document { return policy(share(encryptperm.ShareSnapshot)(accounts)) }},
+		{"image key policy", "kms-key-policy", func() *rampolicy.Document { return policy(share(encryptperm.ShareImage)(rd)) }},
+		{"disk encryption key policy", "kms-key-policy", func() *rampolicy.Document {
 			return policy(dtBuild(t, encryptperm.DiskEncryption().WithKey(dtSeedKey)))
 		}},
-		{"KeyPolicy", "kms-key-policy", func() *encryptperm.Document { return encryptperm.KeyPolicy([]encryptperm.Key{dtSeedKey}) }},
+		{"KeyPolicy", "kms-key-policy", func() *rampolicy.Document { return encryptperm.KeyPolicy([]encryptperm.Key{dtSeedKey}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +223,7 @@ func TestShareAccountsDedupedAndSorted(t *testing.T) {
 	if diff := cmp.Diff(want, g.Role.TrustPolicy.String()); diff != "" {
 		t.Errorf("trust policy mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(encryptperm.Values{dtSeedUID1 + "@ecs.aliyuncs.com", dtSeedUID2 + "@ecs.aliyuncs.com"},
+	if diff := cmp.Diff(rampolicy.Values{dtSeedUID1 + "@ecs.aliyuncs.com", dtSeedUID2 + "@ecs.aliyuncs.com"},
 		g.Role.TrustPolicy.Statement[0].Principal.Service); diff != "" {
 		t.Errorf("principals are not sorted and deduplicated in the model (-want +got):\n%s", diff)
 	}
@@ -237,14 +239,14 @@ func TestSeveralAudiencesOneTrustPolicy(t *testing.T) {
 		WithResourceDirectory(dtSeedRD).WithResourceDirectory(rd2).WithResourceDirectory(dtSeedRD).
 		WithFolder(dtSeedFolder).WithFolder(folder2).
 		WithKey(dtSeedKey))
-	assume := encryptperm.Values{encryptperm.AssumeRoleAction}
-	wildcard := &encryptperm.Principal{Service: encryptperm.Values{encryptperm.WildcardECSPrincipal}}
-	want := encryptperm.NewDocument(
-		encryptperm.Statement{Effect: encryptperm.Allow, Action: assume, Principal: &encryptperm.Principal{Service: encryptperm.Values{dtSeedUID1 + "@ecs.aliyuncs.com"}}},
-		encryptperm.Statement{Effect: encryptperm.Allow, Action: assume, Principal: wildcard,
-			Condition: encryptperm.Condition{"StringEquals": {"sts:ServiceOwnerRDId": {rd2, dtSeedRD}}}},
-		encryptperm.Statement{Effect: encryptperm.Allow, Action: assume, Principal: wildcard,
-			Condition: encryptperm.Condition{"StringLike": {"sts:ServiceOwnerRDPath": {folder2 + "*", dtSeedFolder + "*"}}}},
+	assume := rampolicy.Values{encryptperm.AssumeRoleAction}
+	wildcard := &rampolicy.Principal{Service: rampolicy.Values{encryptperm.WildcardECSPrincipal}}
+	want := rampolicy.New(
+		rampolicy.Statement{Effect: rampolicy.Allow, Action: assume, Principal: &rampolicy.Principal{Service: rampolicy.Values{dtSeedUID1 + "@ecs.aliyuncs.com"}}},
+		rampolicy.Statement{Effect: rampolicy.Allow, Action: assume, Principal: wildcard,
+			Condition: rampolicy.Condition{"StringEquals": {"sts:ServiceOwnerRDId": {rd2, dtSeedRD}}}},
+		rampolicy.Statement{Effect: rampolicy.Allow, Action: assume, Principal: wildcard,
+			Condition: rampolicy.Condition{"StringLike": {"sts:ServiceOwnerRDPath": {folder2 + "*", dtSeedFolder + "*"}}}},
 	)
 	if !want.Equal(g.Role.TrustPolicy) {
 		t.Errorf("trust policy mismatch:\nwant %s\ngot  %s", want.JSON(), g.Role.TrustPolicy.JSON())
@@ -295,14 +297,14 @@ func TestKeysInSeveralContainers(t *testing.T) {
 	if len(g.Policies) != 1 {
 		t.Fatalf("got %d policies, want 1", len(g.Policies))
 	}
-	list := func(c string) encryptperm.Statement {
-		return encryptperm.Statement{Effect: encryptperm.Allow, Action: encryptperm.Values{"kms:List*"}, Resource: encryptperm.Values{c}}
+	list := func(c string) rampolicy.Statement {
+		return rampolicy.Statement{Effect: rampolicy.Allow, Action: rampolicy.Values{"kms:List*"}, Resource: rampolicy.Values{c}}
 	}
-	want := encryptperm.NewDocument(
+	want := rampolicy.New(
 		list("acs:kms:cn-hangzhou:1234567890123456:key"),
 		list("acs:kms:cn-hangzhou:1234567890123457:key"),
 		list("acs:kms:cn-shanghai:1234567890123456:key"),
-		encryptperm.Statement{Effect: encryptperm.Allow, Action: encryptperm.KeyUseActions, Resource: encryptperm.Values{
+		rampolicy.Statement{Effect: rampolicy.Allow, Action: encryptperm.KeyUseActions(), Resource: rampolicy.Values{
 			"acs:kms:cn-hangzhou:1234567890123456:key/" + dtSeedKeyID,
 			"acs:kms:cn-hangzhou:1234567890123456:key/key-hzz0000000000001",
 			"acs:kms:cn-shanghai:1234567890123456:key/key-shz0000000000002",

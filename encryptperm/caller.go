@@ -1,3 +1,7 @@
+// This file holds the lowest layer: one RAM call through the client pool, with
+// the context, retries, backoff, the retry budget, the call record (Call) and
+// credentials.
+
 package encryptperm
 
 import (
@@ -7,15 +11,12 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/cenkalti/backoff/v4"
 )
 
@@ -285,7 +286,7 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	var end func(code, requestID string, err error)
 	if c.observer != nil {
-		end = c.observer.StartCall(ctx, CallInfo{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt})
+		end = c.observer.StartCall(ctx, Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt})
 	}
 	start := c.now()
 	type result struct {
@@ -376,19 +377,6 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 		end(rec.Code, rec.RequestID, err)
 	}
 	return r.resp, err
-}
-
-// retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
-// milliseconds), or 0.
-func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
-	for k, v := range se.RespHeaders {
-		if strings.EqualFold(k, "x-acs-retry-after") && len(v) > 0 {
-			if ms, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64); err == nil && ms > 0 {
-				return time.Duration(min(ms, int64(maxRetryAfter/time.Millisecond))) * time.Millisecond
-			}
-		}
-	}
-	return 0
 }
 
 // maxRetryAfter caps the wait read from x-acs-retry-after, so that a huge

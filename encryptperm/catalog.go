@@ -1,6 +1,13 @@
+// This file holds the built-in catalog of the system policies the builders
+// attach, so that no system policy is read from RAM.
+
 package encryptperm
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
+)
 
 // systemPolicies holds the documents of the RAM system policies whose content
 // decides whether ECS may use a key. RAM keeps system policies itself; the
@@ -36,21 +43,21 @@ var systemPolicies = map[string]string{
 // the two system policies the seed page and the ECS console attach to its
 // roles. RAM may revise a system policy; the catalog follows the published
 // text, not the live one.
-func SystemPolicy(name string) (*Document, bool) {
+func systemPolicy(name string) (*policy.Document, bool) {
 	text, ok := systemPolicies[name]
 	if !ok {
 		return nil, false
 	}
-	d, err := ReadDocument([]byte(text))
+	d, err := policy.Read([]byte(text))
 	if err != nil {
 		return nil, false
 	}
 	return d, true
 }
 
-// SystemPolicyNames returns the names of the catalog's system policies,
+// systemPolicyNames returns the names of the catalog's system policies,
 // sorted.
-func SystemPolicyNames() []string {
+func systemPolicyNames() []string {
 	out := make([]string, 0, len(systemPolicies))
 	for n := range systemPolicies {
 		out = append(out, n)

@@ -1,3 +1,6 @@
+// This file holds Check and Simulate: whether a recipient's ECS can assume the
+// share role and use a key, with the Access asked, the Decision and its steps.
+
 package encryptperm
 
 import (
@@ -5,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // ResourceType names what ECS uses a key for, and so which role it assumes.
@@ -111,7 +116,7 @@ type Access struct {
 }
 
 // principal returns the recipient's ECS service principal.
-func (a Access) principal() string { return AccountECSPrincipal(a.Recipient) }
+func (a Access) principal() string { return accountECSPrincipal(a.Recipient) }
 
 // withDefaults fills Role, Owner and Recipient where they may be implied.
 func (a Access) withDefaults() Access {
@@ -181,7 +186,7 @@ type Step struct {
 	Resource string
 	// Verdict is RAM's outcome with every statement this library cannot
 	// judge left out.
-	Verdict Verdict
+	Verdict policy.Verdict
 	// Allowed is true when the verdict is allow and nothing this library
 	// could not judge could change it.
 	Allowed bool
@@ -287,7 +292,7 @@ func orDash(s string) string {
 type checkPolicy struct {
 	name string
 	typ  PolicyType
-	doc  *Document
+	doc  *policy.Document
 	// note says why the document stands in for one that could not be read
 	// (a system policy missing from the catalog, a parse failure); such a
 	// policy grants nothing, might deny anything, and is named in
@@ -299,9 +304,9 @@ type checkPolicy struct {
 // hold a Deny, so it is one statement of unknown effect that may apply to
 // any request: it grants nothing for certain, and no step it could deny is
 // allowed for certain.
-func unreadablePolicy() *Document {
+func unreadablePolicy() *policy.Document {
 	unknown := json.RawMessage(`null`)
-	return NewDocument(Statement{Extra: map[string]json.RawMessage{"Effect": unknown, "Action": unknown, "Resource": unknown}})
+	return policy.New(policy.Statement{Extra: map[string]json.RawMessage{"Effect": unknown, "Action": unknown, "Resource": unknown}})
 }
 
 // Check answers an Access against RAM: it reads the role (GetRole), its
@@ -313,7 +318,7 @@ func unreadablePolicy() *Document {
 //   - whether the trust policy lets <Recipient>@ecs.aliyuncs.com assume the
 //     role, with sts:ServiceOwnerRDId and sts:ServiceOwnerRDPath set from
 //     RDID and RDPath when they are given;
-//   - whether the policies allow every key-use action (KeyUseActions) on the
+//   - whether the policies allow every key-use action (keyUseActions) on the
 //     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
 //     picker needs, and the only list call KMS authorizes on the key
 //     container) on the key container's ARN.
@@ -324,27 +329,18 @@ func unreadablePolicy() *Document {
 // answer is then not allowed, and the policy is named in Decision.Unreadable
 // and in the Reason. An invalid Access gives a *ValidationError (ErrInvalid);
 // a failed RAM call gives an *APIError that wraps the SDK's error and the
-// sentinel that fits. A document larger or deeper than DefaultReadLimits
+// sentinel that fits. A document larger or deeper than policy.DefaultLimits
 // allow (for an Applier's Check, Options.Limits.Read) cannot be read, and so
 // fails closed as above. Check makes no change in RAM.
 //
 // Check makes each call once, on the goroutine that calls it, and looks at ctx
-// between calls. The Applier this package returns also implements Checker,
-// whose Check goes through the Applier's retries, client pool and context
-// handling.
+// between calls. Applier.Check answers the same question through the
+// Applier's retries, client pool and context handling.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
-		return NewApplier(client, nil).(Checker).Check(ctx, a)
+		return NewApplier(client, nil).Check(ctx, a)
 	}
-	return check(ctx, directReads{client}, DefaultReadLimits(), a)
-}
-
-// Checker is implemented by the Applier that NewApplier and NewRAMApplier
-// return: its Check is the package's Check, with the Applier's retries of
-// throttled and failed reads, and its handling of the context.
-type Checker interface {
-	// Check answers an Access as the package's Check does.
-	Check(ctx context.Context, a Access) (*Decision, error)
+	return check(ctx, directReads{client}, policy.DefaultLimits(), a)
 }
 
 // checkReads are the RAM reads Check makes. Errors come back as *APIError.
@@ -412,7 +408,7 @@ func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVer
 	})
 }
 
-// Check implements Checker.
+// Check answers an Access through the engine (see Applier).
 func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
 		return e.checkShared(ctx, a)
@@ -421,7 +417,7 @@ func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 }
 
 // check reads with the bounds rl: a document beyond them cannot be read.
-func check(ctx context.Context, client checkReads, rl ReadLimits, a Access) (*Decision, error) {
+func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (*Decision, error) {
 	a = a.withDefaults()
 	if err := a.validate(); err != nil {
 		return nil, err
@@ -445,7 +441,7 @@ func check(ctx context.Context, client checkReads, rl ReadLimits, a Access) (*De
 	if arn == "" {
 		arn = roleARN(a.Owner, a.Role)
 	}
-	trust, terr := rl.ReadDocument([]byte(role.Role.AssumeRolePolicyDocument))
+	trust, terr := rl.Read([]byte(role.Role.AssumeRolePolicyDocument))
 	trustNote := ""
 	if terr != nil {
 		trust, trustNote = nil, fmt.Sprintf("the trust policy of role %s cannot be read: %v", a.Role, terr)
@@ -475,10 +471,10 @@ func check(ctx context.Context, client checkReads, rl ReadLimits, a Access) (*De
 }
 
 // readCheckPolicy reads one attached policy's document.
-func readCheckPolicy(ctx context.Context, client checkReads, rl ReadLimits, p ram.Policy) (checkPolicy, error) {
+func readCheckPolicy(ctx context.Context, client checkReads, rl policy.Limits, p ram.Policy) (checkPolicy, error) {
 	cp := checkPolicy{name: p.PolicyName, typ: PolicyType(p.PolicyType)}
 	if cp.typ == System {
-		if d, ok := SystemPolicy(p.PolicyName); ok {
+		if d, ok := systemPolicy(p.PolicyName); ok {
 			cp.doc = d
 			return cp, nil
 		}
@@ -517,7 +513,7 @@ func readCheckPolicy(ctx context.Context, client checkReads, rl ReadLimits, p ra
 		}
 		text = v.PolicyVersion.PolicyDocument
 	}
-	d, err := rl.ReadDocument([]byte(text))
+	d, err := rl.Read([]byte(text))
 	if err != nil {
 		cp.doc, cp.note = unreadablePolicy(), fmt.Sprintf("%s policy %s cannot be read: %v", cp.typ, p.PolicyName, err)
 		return cp, nil
@@ -545,7 +541,7 @@ func roleARN(owner, name string) string { return fmt.Sprintf("acs:ram::%s:role/%
 // answer is then not allowed, and the policy is named in Decision.Unreadable
 // and in the Reason. An invalid Access gives a Decision that is not allowed,
 // with the problems as its Reason. Simulate evaluates as Check does.
-func Simulate(trust *Document, policies []Attachment, a Access) *Decision {
+func Simulate(trust *policy.Document, policies []Attachment, a Access) *Decision {
 	a = a.withDefaults()
 	if err := a.validate(); err != nil {
 		return &Decision{Access: a, Principal: a.principal(), Reason: err.Error()}
@@ -554,7 +550,7 @@ func Simulate(trust *Document, policies []Attachment, a Access) *Decision {
 	for _, p := range policies {
 		cp := checkPolicy{name: p.Name, typ: p.Type, doc: p.Document}
 		if cp.doc == nil {
-			if d, ok := SystemPolicy(p.Name); ok && p.Type == System {
+			if d, ok := systemPolicy(p.Name); ok && p.Type == System {
 				cp.doc = d
 			} else {
 				cp.doc = unreadablePolicy()
@@ -575,7 +571,7 @@ func Simulate(trust *Document, policies []Attachment, a Access) *Decision {
 
 // decide evaluates the trust policy and the permission policies for an
 // Access. An empty arn means the role does not exist.
-func decide(a Access, arn string, trust *Document, trustNote string, policies []checkPolicy) *Decision {
+func decide(a Access, arn string, trust *policy.Document, trustNote string, policies []checkPolicy) *Decision {
 	d := &Decision{Access: a, RoleARN: arn, Principal: a.principal()}
 	roleRes := arn
 	if roleRes == "" {
@@ -583,7 +579,7 @@ func decide(a Access, arn string, trust *Document, trustNote string, policies []
 	}
 
 	// Step 1: may the recipient's ECS assume the role?
-	assume := Step{Action: AssumeRoleAction, Resource: roleRes}
+	assume := Step{Action: assumeRoleAction, Resource: roleRes}
 	switch {
 	case arn == "":
 		assume.Reason = fmt.Sprintf("role %s does not exist in account %s", a.Role, a.Owner)
@@ -591,21 +587,21 @@ func decide(a Access, arn string, trust *Document, trustNote string, policies []
 		assume.Reason = trustNote
 		d.Unreadable = append(d.Unreadable, "trust policy of role "+a.Role)
 	default:
-		req := &Request{Action: AssumeRoleAction, Principal: RequestPrincipal{Service: d.Principal}, Owner: a.Owner}
+		req := &policy.Request{Action: assumeRoleAction, Principal: policy.RequestPrincipal{Service: d.Principal}, Owner: a.Owner}
 		if a.RDID != "" {
-			req.Context = append(req.Context, ContextValue{Key: ConditionRDID, Value: a.RDID})
+			req.Context = append(req.Context, policy.ContextValue{Key: conditionRDID, Value: a.RDID})
 		}
 		if a.RDPath != "" {
-			req.Context = append(req.Context, ContextValue{Key: ConditionRDPath, Value: a.RDPath})
+			req.Context = append(req.Context, policy.ContextValue{Key: conditionRDPath, Value: a.RDPath})
 		}
-		ps := Compile(trust)
+		ps := policy.Compile(trust)
 		res := ps.Eval(req)
 		names := []checkPolicy{{}}
 		explainStep(&assume, ps, req, res, names, d)
-		if res.Verdict == VerdictAllow {
+		if res.Verdict == policy.VerdictAllow {
 			assume.Reason = fmt.Sprintf("%s may assume %s: %s allows it", d.Principal, a.Role, assume.By)
 			d.Findings = append(d.Findings, prefixFindings(ps.Statement(res.By), a, *assume.By)...)
-		} else if res.Verdict == VerdictImplicitDeny {
+		} else if res.Verdict == policy.VerdictImplicitDeny {
 			assume.Reason = fmt.Sprintf("no statement of the trust policy lets %s assume %s", d.Principal, a.Role)
 		}
 		finishReason(&assume)
@@ -613,17 +609,17 @@ func decide(a Access, arn string, trust *Document, trustNote string, policies []
 	d.Steps = append(d.Steps, assume)
 
 	// Steps 2...: may the role call each KMS action on the key?
-	docs := make([]*Document, len(policies))
+	docs := make([]*policy.Document, len(policies))
 	for i, p := range policies {
 		docs[i] = p.doc
 		if p.note != "" {
 			d.Unreadable = append(d.Unreadable, p.note)
 		}
 	}
-	ps := Compile(docs...)
+	ps := policy.Compile(docs...)
 	type need struct{ action, resource string }
 	var needs []need
-	for _, act := range KeyUseActions {
+	for _, act := range keyUseActions {
 		needs = append(needs, need{act, a.Key.ARN()})
 	}
 	for _, act := range listActions {
@@ -631,18 +627,18 @@ func decide(a Access, arn string, trust *Document, trustNote string, policies []
 	}
 	for _, n := range needs {
 		st := Step{Action: n.action, Resource: n.resource}
-		req := &Request{Action: n.action, Resource: n.resource, Owner: a.Owner}
+		req := &policy.Request{Action: n.action, Resource: n.resource, Owner: a.Owner}
 		res := ps.Eval(req)
 		explainStep(&st, ps, req, res, policies, d)
 		switch {
-		case res.Verdict == VerdictAllow:
+		case res.Verdict == policy.VerdictAllow:
 			st.Reason = fmt.Sprintf("allowed by %s", st.By)
-		case res.Verdict == VerdictImplicitDeny && len(policies) == 0:
+		case res.Verdict == policy.VerdictImplicitDeny && len(policies) == 0:
 			st.Reason = fmt.Sprintf("role %s has no policy attached", a.Role)
 			if arn == "" {
 				st.Reason = fmt.Sprintf("role %s does not exist", a.Role)
 			}
-		case res.Verdict == VerdictImplicitDeny:
+		case res.Verdict == policy.VerdictImplicitDeny:
 			st.Reason = "no attached policy allows it"
 		}
 		finishReason(&st)
@@ -654,7 +650,7 @@ func decide(a Access, arn string, trust *Document, trustNote string, policies []
 		if !s.Allowed {
 			d.Allowed = false
 		}
-		if s.Verdict != VerdictAllow {
+		if s.Verdict != policy.VerdictAllow {
 			d.Missing = appendUnique(d.Missing, s.Action)
 		}
 		for _, k := range s.Uncertain {
@@ -667,10 +663,10 @@ func decide(a Access, arn string, trust *Document, trustNote string, policies []
 
 // explainStep fills a step's verdict, deciding statement and notes from the
 // slow path.
-func explainStep(st *Step, ps *PolicySet, req *Request, res EvalResult, names []checkPolicy, d *Decision) {
+func explainStep(st *Step, ps *policy.PolicySet, req *policy.Request, res policy.EvalResult, names []checkPolicy, d *Decision) {
 	st.Verdict = res.Verdict
 	st.Allowed = res.Allowed()
-	ref := func(r Ref) StatementRef {
+	ref := func(r policy.Ref) StatementRef {
 		p := names[r.Doc]
 		return StatementRef{Policy: p.name, Type: p.typ, Index: r.Statement}
 	}
@@ -678,14 +674,14 @@ func explainStep(st *Step, ps *PolicySet, req *Request, res EvalResult, names []
 		sr := ref(res.By)
 		st.By = &sr
 	}
-	if res.Verdict == VerdictExplicitDeny {
+	if res.Verdict == policy.VerdictExplicitDeny {
 		st.Reason = fmt.Sprintf("explicitly denied by %s", st.By)
 		return
 	}
 	for _, o := range ps.Explain(req) {
 		name := names[o.Ref.Doc]
 		where := ref(o.Ref).String()
-		relevant := o.Applies == MatchUnknown && (res.Verdict == VerdictAllow && o.Effect != Allow || res.Verdict == VerdictImplicitDeny && o.Effect != Deny)
+		relevant := o.Applies == policy.MatchUnknown && (res.Verdict == policy.VerdictAllow && o.Effect != policy.Allow || res.Verdict == policy.VerdictImplicitDeny && o.Effect != policy.Deny)
 		switch {
 		case relevant && name.note != "":
 			st.Notes = append(st.Notes, name.note+"; it is taken to grant nothing and to deny what it might")
@@ -697,7 +693,7 @@ func explainStep(st *Step, ps *PolicySet, req *Request, res EvalResult, names []
 			if o.Unreadable {
 				d.Unreadable = appendUnique(d.Unreadable, where)
 			}
-		case res.Verdict == VerdictImplicitDeny && o.Effect == Allow && o.Applies == MatchNo && nearMiss(o):
+		case res.Verdict == policy.VerdictImplicitDeny && o.Effect == policy.Allow && o.Applies == policy.MatchNo && nearMiss(o):
 			st.Notes = append(st.Notes, fmt.Sprintf("%s does not apply: %s", where, strings.Join(o.Why, "; ")))
 		}
 	}
@@ -706,7 +702,7 @@ func explainStep(st *Step, ps *PolicySet, req *Request, res EvalResult, names []
 // nearMiss reports whether an Allow that does not apply is worth showing: its
 // action matched (or, in a trust policy, it is about sts:AssumeRole), so it
 // failed on the resource, the principal or a condition.
-func nearMiss(o Outcome) bool {
+func nearMiss(o policy.Outcome) bool {
 	for _, w := range o.Why {
 		if strings.HasPrefix(w, "Action:") || strings.HasPrefix(w, "NotAction:") {
 			return false
@@ -715,7 +711,7 @@ func nearMiss(o Outcome) bool {
 	return true
 }
 
-func effectName(e Effect) string {
+func effectName(e policy.Effect) string {
 	if e == "" {
 		return "unknown effect"
 	}
@@ -724,17 +720,17 @@ func effectName(e Effect) string {
 
 // finishReason adds to an undecided step's reason what would decide it.
 func finishReason(st *Step) {
-	if st.Verdict == VerdictAllow && !st.Allowed {
+	if st.Verdict == policy.VerdictAllow && !st.Allowed {
 		st.Reason += ", but a statement this library cannot judge might deny it"
 	}
-	if st.Verdict == VerdictImplicitDeny && len(st.Uncertain) > 0 {
+	if st.Verdict == policy.VerdictImplicitDeny && len(st.Uncertain) > 0 {
 		st.Reason += fmt.Sprintf("; the answer depends on %s, which the request did not carry", strings.Join(st.Uncertain, ", "))
 	}
 }
 
 // prefixFindings reports a folder condition that let the recipient in only by
 // its trailing-* prefix: "rd/r/fd-abc*" also matches the sibling fd-abcd.
-func prefixFindings(s *Statement, a Access, by StatementRef) []Finding {
+func prefixFindings(s *policy.Statement, a Access, by StatementRef) []Finding {
 	if s == nil || a.RDPath == "" {
 		return nil
 	}
@@ -744,11 +740,11 @@ func prefixFindings(s *Statement, a Access, by StatementRef) []Finding {
 			continue
 		}
 		for k, vals := range keys {
-			if !strings.EqualFold(k, ConditionRDPath) {
+			if !strings.EqualFold(k, conditionRDPath) {
 				continue
 			}
 			for _, v := range vals {
-				if !wildMatch(v, a.RDPath, false) {
+				if !policy.MatchWildcard(v, a.RDPath, false) {
 					continue
 				}
 				base := strings.TrimSuffix(v, "*")
@@ -766,7 +762,7 @@ func prefixFindings(s *Statement, a Access, by StatementRef) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Code: FindingRDPathPrefix, Severity: SeverityInfo, Path: by.String() + ".Condition.StringLike." + ConditionRDPath,
+		Code: FindingRDPathPrefix, Severity: SeverityInfo, Path: by.String() + ".Condition.StringLike." + conditionRDPath,
 		Message: fmt.Sprintf("the recipient's path %q matches %q only by prefix: it is not that folder or below it, but a sibling whose ID begins with the same characters", a.RDPath, strings.Join(sibling, ", ")),
 	}}
 }
@@ -779,13 +775,13 @@ func summarize(d *Decision) string {
 	}
 	var parts []string
 	for _, s := range d.Steps {
-		if !s.Allowed && s.Action == AssumeRoleAction {
+		if !s.Allowed && s.Action == assumeRoleAction {
 			parts = append(parts, s.Reason)
 		}
 	}
 	var missing []string
 	for _, m := range d.Missing {
-		if m != AssumeRoleAction {
+		if m != assumeRoleAction {
 			missing = append(missing, m)
 		}
 	}
@@ -803,4 +799,12 @@ func summarize(d *Decision) string {
 	}
 	out := strings.Join(parts, "; ") + "."
 	return strings.ToUpper(out[:1]) + out[1:]
+}
+
+// appendUnique appends s to list unless list holds it.
+func appendUnique(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // chkCheckRAM is a small RAM for Check: roles, attached policies and policy
@@ -489,8 +490,8 @@ func TestCheckErrors(t *testing.T) {
 }
 
 func TestSimulate(t *testing.T) {
-	read := func(s string) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(s))
+	read := func(s string) *policy.Document {
+		d, err := policy.Read([]byte(s))
 		if err != nil {
 			t.Fatalf("ReadDocument: %v", err)
 		}
@@ -499,7 +500,7 @@ func TestSimulate(t *testing.T) {
 	keys := encryptperm.Attachment{Name: chkImagePolicy, Type: encryptperm.Custom, Document: read(chkKeyPolicy)}
 	tests := []struct {
 		name     string
-		trust    *encryptperm.Document
+		trust    *policy.Document
 		policies []encryptperm.Attachment
 		in       encryptperm.Access
 		want     chkOutcome
@@ -573,8 +574,8 @@ func TestParseResourceType(t *testing.T) {
 }
 
 func TestLintGrant(t *testing.T) {
-	read := func(s string) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(s))
+	read := func(s string) *policy.Document {
+		d, err := policy.Read([]byte(s))
 		if err != nil {
 			t.Fatalf("ReadDocument: %v", err)
 		}
@@ -592,7 +593,7 @@ func TestLintGrant(t *testing.T) {
 	codes := func(fs []encryptperm.Finding) []string {
 		var out []string
 		for _, f := range fs {
-			out = append(out, f.Code+" "+f.Severity+" "+f.Path)
+			out = append(out, f.Code+" "+string(f.Severity)+" "+f.Path)
 		}
 		return out
 	}
@@ -666,7 +667,7 @@ func TestLintGrant(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := codes(encryptperm.LintGrant(tt.give))
+			got := codes(tt.give.Lint())
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("LintGrant (-want +got):\n%s", diff)
 			}
@@ -695,7 +696,7 @@ func TestLintGrantBuilt(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 			critical := false
-			for _, f := range encryptperm.LintGrant(g) {
+			for _, f := range g.Lint() {
 				switch f.Severity {
 				case encryptperm.SeverityCritical:
 					critical = true

@@ -99,7 +99,7 @@ func TestNoCredentialsFailsAtOnce(t *testing.T) {
 			return res.Calls, err
 		}},
 		{"Check", func(ctx context.Context) ([]encryptperm.Call, error) {
-			_, err := a.(encryptperm.Checker).Check(ctx, access)
+			_, err := a.Check(ctx, access)
 			return nil, err
 		}},
 	}

@@ -1,3 +1,6 @@
+// This file holds Diagnose: the ECS, KMS and RAM error codes users meet, each
+// with its cause and the grant that fixes it.
+
 package encryptperm
 
 import (

@@ -15,11 +15,11 @@
 //
 // # Documents
 //
-// Document models RAM's policy language. ParseDocument reads what a user hands
-// in strictly (unknown keys are errors); ReadDocument reads what RAM returns
-// faithfully (anything RAM accepts parses, and keys the library does not model
-// survive). Documents compare by meaning with Equal and marshal to compact,
-// canonical JSON.
+// Package policy holds RAM's policy language: policy.Document, policy.Parse
+// (strict, for what a user hands in), policy.Read (faithful, for what RAM
+// returns), canonical JSON, equality by meaning and the evaluator that Check
+// and Simulate use. Grant.Role.TrustPolicy and Attachment.Document are
+// *policy.Document values; Limits.Read bounds what this package reads.
 //
 // # Applying
 //
@@ -28,8 +28,10 @@
 // client you give it (the SDK's *ram.Client, the fake, a mock). Plan shows
 // what would change, classified as broadening, narrowing or destructive;
 // Apply and ApplyPlan converge RAM additively, keeping statements others
-// wrote; Revoke removes what a grant names. Retries, contexts, concurrency
-// and lost answers are handled as the Applier's documentation says.
+// wrote; Revoke removes what a grant names; RevokePlan shows what it would
+// remove; Check asks whether access works. Every capability is a method of
+// the Applier interface. Retries, contexts, concurrency and lost answers are
+// handled as the Applier's documentation says.
 //
 // Every method that takes grants validates them first, with the builders'
 // own rules: each grant is built again from its kind, audience, keys and
@@ -105,5 +107,8 @@
 //
 // Package fake holds an in-memory RAM that satisfies the RAM interface and an
 // HTTP endpoint that speaks RAM's RPC protocol, so code that uses this package
-// can be tested offline.
+// can be tested offline. Package encryptperm/mock holds gomock mocks of RAM,
+// ECS, ResourceSharing and KMS for error paths the fake cannot express; its
+// documentation lists the reads each Applier method makes, and
+// mock.ExpectEmptyAccount answers them.
 package encryptperm

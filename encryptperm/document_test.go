@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -22,9 +24,9 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // dtRead reads a document faithfully or fails the test.
-func dtRead(t testing.TB, s string) *encryptperm.Document {
+func dtRead(t testing.TB, s string) *policy.Document {
 	t.Helper()
-	d, err := encryptperm.ReadDocument([]byte(s))
+	d, err := policy.Read([]byte(s))
 	if err != nil {
 		t.Fatalf("ReadDocument(%s): %v", s, err)
 	}
@@ -32,9 +34,9 @@ func dtRead(t testing.TB, s string) *encryptperm.Document {
 }
 
 // dtParse reads a document strictly or fails the test.
-func dtParse(t testing.TB, s string) *encryptperm.Document {
+func dtParse(t testing.TB, s string) *policy.Document {
 	t.Helper()
-	d, err := encryptperm.ParseDocument([]byte(s))
+	d, err := policy.Parse([]byte(s))
 	if err != nil {
 		t.Fatalf("ParseDocument(%s): %v", s, err)
 	}
@@ -359,7 +361,7 @@ func TestParseDocumentStrictErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := encryptperm.ParseDocument([]byte(tt.give))
+			d, err := policy.Parse([]byte(tt.give))
 			if d != nil {
 				t.Errorf("ParseDocument returned a document with its error: %v", d)
 			}
@@ -391,20 +393,20 @@ func TestParseDocumentAcceptsRAMForms(t *testing.T) {
 	tests := []struct {
 		name string
 		give string
-		want *encryptperm.Document
+		want *policy.Document
 	}{
 		{
 			name: "strings where lists are allowed",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"acs:kms:*:*:key/*"}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"kms:Decrypt"}, Resource: encryptperm.Values{"acs:kms:*:*:key/*"},
+			want: policy.New(policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"kms:Decrypt"}, Resource: policy.Values{"acs:kms:*:*:key/*"},
 			}),
 		},
 		{
 			name: "notaction and notresource with a deny",
 			give: `{"Statement":[{"Effect":"Deny","NotAction":["kms:List*"],"NotResource":"x"}],"Version":"1"}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Deny, NotAction: encryptperm.Values{"kms:List*"}, NotResource: encryptperm.Values{"x"},
+			want: policy.New(policy.Statement{
+				Effect: policy.Deny, NotAction: policy.Values{"kms:List*"}, NotResource: policy.Values{"x"},
 			}),
 		},
 		{
@@ -412,19 +414,19 @@ func TestParseDocumentAcceptsRAMForms(t *testing.T) {
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",
 				"Principal":{"Federated":["acs:ram::1234567890123456:saml-provider/idp"]},
 				"Condition":{"StringEquals":{"saml:recipient":"https://signin.aliyun.com/saml-role/sso"}}}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"sts:AssumeRole"},
-				Principal: &encryptperm.Principal{Federated: encryptperm.Values{"acs:ram::1234567890123456:saml-provider/idp"}},
-				Condition: encryptperm.Condition{"StringEquals": {"saml:recipient": {"https://signin.aliyun.com/saml-role/sso"}}},
+			want: policy.New(policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"sts:AssumeRole"},
+				Principal: &policy.Principal{Federated: policy.Values{"acs:ram::1234567890123456:saml-provider/idp"}},
+				Condition: policy.Condition{"StringEquals": {"saml:recipient": {"https://signin.aliyun.com/saml-role/sso"}}},
 			}),
 		},
 		{
 			name: "numbers and booleans in conditions",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"a","Resource":"*",
 				"Condition":{"Bool":{"acs:SecureTransport":true},"NumericLessThan":{"n":[5,1.5e2]}}}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"*"},
-				Condition: encryptperm.Condition{
+			want: policy.New(policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"a"}, Resource: policy.Values{"*"},
+				Condition: policy.Condition{
 					"Bool":            {"acs:SecureTransport": {"true"}},
 					"NumericLessThan": {"n": {"5", "1.5e2"}},
 				},
@@ -446,25 +448,25 @@ func TestReadDocumentFaithful(t *testing.T) {
 	tests := []struct {
 		name string
 		give string
-		want *encryptperm.Document
+		want *policy.Document
 	}{
 		{
 			name: "notaction and notresource",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","NotAction":"ram:*","NotResource":["a","b"]}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, NotAction: encryptperm.Values{"ram:*"}, NotResource: encryptperm.Values{"a", "b"},
+			want: policy.New(policy.Statement{
+				Effect: policy.Allow, NotAction: policy.Values{"ram:*"}, NotResource: policy.Values{"a", "b"},
 			}),
 		},
 		{
 			name: "unknown keys at every level",
 			give: `{"Version":"1","Id":"doc","Statement":[{"Sid":"s1","Effect":"Allow","Action":"sts:AssumeRole",` +
 				`"Principal":{"Service":"ecs.aliyuncs.com","AWS":["x"]}}],"Note":{"a":[1,2]}}`,
-			want: &encryptperm.Document{
+			want: &policy.Document{
 				Version: "1",
-				Statement: []encryptperm.Statement{{
-					Effect: encryptperm.Allow, Action: encryptperm.Values{"sts:AssumeRole"},
-					Principal: &encryptperm.Principal{
-						Service: encryptperm.Values{"ecs.aliyuncs.com"},
+				Statement: []policy.Statement{{
+					Effect: policy.Allow, Action: policy.Values{"sts:AssumeRole"},
+					Principal: &policy.Principal{
+						Service: policy.Values{"ecs.aliyuncs.com"},
 						Extra:   map[string]json.RawMessage{"AWS": raw(`["x"]`)},
 					},
 					Extra: map[string]json.RawMessage{"Sid": raw(`"s1"`)},
@@ -476,41 +478,41 @@ func TestReadDocumentFaithful(t *testing.T) {
 			name: "lower-case known keys",
 			give: `{"version":"1","statement":[{"effect":"Allow","action":"a","resource":"r",` +
 				`"principal":{"service":"s","ram":"acs:ram::1234567890123456:root"},"condition":{"Bool":{"k":"true"}}}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"r"},
-				Principal: &encryptperm.Principal{Service: encryptperm.Values{"s"}, RAM: encryptperm.Values{"acs:ram::1234567890123456:root"}},
-				Condition: encryptperm.Condition{"Bool": {"k": {"true"}}},
+			want: policy.New(policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"a"}, Resource: policy.Values{"r"},
+				Principal: &policy.Principal{Service: policy.Values{"s"}, RAM: policy.Values{"acs:ram::1234567890123456:root"}},
+				Condition: policy.Condition{"Bool": {"k": {"true"}}},
 			}),
 		},
 		{
 			name: "numbers and booleans in conditions",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"a","Resource":"*",` +
 				`"Condition":{"Bool":{"b":false},"NumericEquals":{"n":[-1,2.5]}}}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"*"},
-				Condition: encryptperm.Condition{"Bool": {"b": {"false"}}, "NumericEquals": {"n": {"-1", "2.5"}}},
+			want: policy.New(policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"a"}, Resource: policy.Values{"*"},
+				Condition: policy.Condition{"Bool": {"b": {"false"}}, "NumericEquals": {"n": {"-1", "2.5"}}},
 			}),
 		},
 		{
 			name: "a single statement object",
 			give: `{"Version":"1","Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Deny, Action: encryptperm.Values{"*"}, Resource: encryptperm.Values{"*"},
+			want: policy.New(policy.Statement{
+				Effect: policy.Deny, Action: policy.Values{"*"}, Resource: policy.Values{"*"},
 			}),
 		},
 		{
 			name: "non-object principal kept in extra",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"sts:AssumeRole"},
+			want: policy.New(policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"sts:AssumeRole"},
 				Extra: map[string]json.RawMessage{"Principal": raw(`"*"`)},
 			}),
 		},
 		{
 			name: "unreadable values kept in extra under their own key",
 			give: `{"Version":2,"Statement":[{"effect":true,"Action":[],"Resource":[1],"Condition":{}}]}`,
-			want: &encryptperm.Document{
-				Statement: []encryptperm.Statement{{Extra: map[string]json.RawMessage{
+			want: &policy.Document{
+				Statement: []policy.Statement{{Extra: map[string]json.RawMessage{
 					"effect": raw(`true`), "Action": raw(`[]`), "Resource": raw(`[1]`), "Condition": raw(`{}`),
 				}}},
 				Extra: map[string]json.RawMessage{"Version": raw(`2`)},
@@ -519,21 +521,21 @@ func TestReadDocumentFaithful(t *testing.T) {
 		{
 			name: "version and effect RAM would refuse are kept as read",
 			give: `{"Version":"2","Statement":[{"Effect":"Maybe","Action":"a","Resource":"*"}]}`,
-			want: &encryptperm.Document{Version: "2", Statement: []encryptperm.Statement{{
-				Effect: "Maybe", Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"*"},
+			want: &policy.Document{Version: "2", Statement: []policy.Statement{{
+				Effect: "Maybe", Action: policy.Values{"a"}, Resource: policy.Values{"*"},
 			}}},
 		},
 		{
 			name: "keys equal without regard to case: the statement is opaque",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"a", "action":"b","Resource":"*"}]}`,
-			want: encryptperm.NewDocument(encryptperm.Statement{
+			want: policy.New(policy.Statement{
 				Opaque: json.RawMessage(`{"Effect":"Allow","Action":"a","action":"b","Resource":"*"}`),
 			}),
 		},
 		{
 			name: "empty statement list",
 			give: `{"Version":"1","Statement":[]}`,
-			want: &encryptperm.Document{Version: "1", Statement: []encryptperm.Statement{}},
+			want: &policy.Document{Version: "1", Statement: []policy.Statement{}},
 		},
 	}
 	for _, tt := range tests {
@@ -563,7 +565,7 @@ func TestReadDocumentErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := encryptperm.ReadDocument([]byte(tt.give))
+			d, err := policy.Read([]byte(tt.give))
 			if d != nil {
 				t.Errorf("ReadDocument returned a document with its error: %v", d)
 			}
@@ -647,7 +649,7 @@ func TestReadDocumentRoundTripKeepsUnknowns(t *testing.T) {
 
 // dtExtras collects every Extra map of a document, keyed by where it
 // sits, with each value decoded so that only its meaning is compared.
-func dtExtras(d *encryptperm.Document) map[string]any {
+func dtExtras(d *policy.Document) map[string]any {
 	out := map[string]any{}
 	put := func(where string, m map[string]json.RawMessage) {
 		for k, v := range m {
@@ -813,7 +815,7 @@ func TestEqual(t *testing.T) {
 			if got := b.Equal(a); got != tt.want {
 				t.Errorf("b.Equal(a) = %v, want %v", got, tt.want)
 			}
-			if got := encryptperm.Equal(a, b); got != tt.want {
+			if got := a.Equal(b); got != tt.want {
 				t.Errorf("Equal(a, b) = %v, want %v", got, tt.want)
 			}
 		})
@@ -821,21 +823,21 @@ func TestEqual(t *testing.T) {
 }
 
 func TestEqualNil(t *testing.T) {
-	var none *encryptperm.Document
-	d := encryptperm.NewDocument()
+	var none *policy.Document
+	d := policy.New()
 	tests := []struct {
 		name string
-		a, b *encryptperm.Document
+		a, b *policy.Document
 		want bool
 	}{
 		{"both nil", none, none, true},
 		{"nil and empty", none, d, false},
 		{"empty and nil", d, none, false},
-		{"empty and empty", d, encryptperm.NewDocument(), true},
+		{"empty and empty", d, policy.New(), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := encryptperm.Equal(tt.a, tt.b); got != tt.want {
+			if got := tt.a.Equal(tt.b); got != tt.want {
 				t.Errorf("Equal = %v, want %v", got, tt.want)
 			}
 		})
@@ -843,12 +845,12 @@ func TestEqualNil(t *testing.T) {
 }
 
 func TestStatementEqual(t *testing.T) {
-	a := encryptperm.Statement{Effect: encryptperm.Allow, Action: encryptperm.Values{"b", "a"}, Resource: encryptperm.Values{"x"}}
-	b := encryptperm.Statement{Effect: encryptperm.Allow, Action: encryptperm.Values{"a", "b", "a"}, Resource: encryptperm.Values{"x"}}
+	a := policy.Statement{Effect: policy.Allow, Action: policy.Values{"b", "a"}, Resource: policy.Values{"x"}}
+	b := policy.Statement{Effect: policy.Allow, Action: policy.Values{"a", "b", "a"}, Resource: policy.Values{"x"}}
 	if !a.Equal(b) {
 		t.Errorf("%v and %v: Equal = false, want true", a, b)
 	}
-	b.Resource = encryptperm.Values{"y"}
+	b.Resource = policy.Values{"y"}
 	if a.Equal(b) {
 		t.Errorf("statements with different resources: Equal = true, want false")
 	}
@@ -857,35 +859,35 @@ func TestStatementEqual(t *testing.T) {
 func TestMarshalCanonical(t *testing.T) {
 	tests := []struct {
 		name string
-		give *encryptperm.Document
+		give *policy.Document
 		want string
 	}{
 		{
 			name: "keys sorted, lists sorted, one element as a string",
-			give: encryptperm.NewDocument(encryptperm.Statement{
-				Effect:    encryptperm.Allow,
-				Action:    encryptperm.Values{"kms:Encrypt", "kms:Decrypt", "kms:Encrypt"},
-				Resource:  encryptperm.Values{"acs:kms:cn-hangzhou:1234567890123456:key/k"},
-				Condition: encryptperm.Condition{"StringLike": {"b": {"2", "1"}, "a": {"x"}}, "Bool": {"c": {"true"}}},
+			give: policy.New(policy.Statement{
+				Effect:    policy.Allow,
+				Action:    policy.Values{"kms:Encrypt", "kms:Decrypt", "kms:Encrypt"},
+				Resource:  policy.Values{"acs:kms:cn-hangzhou:1234567890123456:key/k"},
+				Condition: policy.Condition{"StringLike": {"b": {"2", "1"}, "a": {"x"}}, "Bool": {"c": {"true"}}},
 			}),
 			want: `{"Statement":[{"Action":["kms:Decrypt","kms:Encrypt"],"Condition":{"Bool":{"c":"true"},"StringLike":{"a":"x","b":["1","2"]}},"Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key/k"}],"Version":"1"}`,
 		},
 		{
 			name: "principal keys sorted and statements in their own order",
-			give: encryptperm.NewDocument(
-				encryptperm.Statement{Effect: encryptperm.Deny, NotAction: encryptperm.Values{"z"}, NotResource: encryptperm.Values{"y"}},
-				encryptperm.Statement{Effect: encryptperm.Allow, Action: encryptperm.Values{"sts:AssumeRole"}, Principal: &encryptperm.Principal{
-					Service: encryptperm.Values{"s"}, RAM: encryptperm.Values{"r2", "r1"}, Federated: encryptperm.Values{"f"},
+			give: policy.New(
+				policy.Statement{Effect: policy.Deny, NotAction: policy.Values{"z"}, NotResource: policy.Values{"y"}},
+				policy.Statement{Effect: policy.Allow, Action: policy.Values{"sts:AssumeRole"}, Principal: &policy.Principal{
+					Service: policy.Values{"s"}, RAM: policy.Values{"r2", "r1"}, Federated: policy.Values{"f"},
 				}},
 			),
 			want: `{"Statement":[{"Effect":"Deny","NotAction":"z","NotResource":"y"},{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Federated":"f","RAM":["r1","r2"],"Service":"s"}}],"Version":"1"}`,
 		},
 		{
 			name: "extras merged into the key order",
-			give: &encryptperm.Document{
+			give: &policy.Document{
 				Version: "1",
-				Statement: []encryptperm.Statement{{
-					Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"*"},
+				Statement: []policy.Statement{{
+					Effect: policy.Allow, Action: policy.Values{"a"}, Resource: policy.Values{"*"},
 					Extra: map[string]json.RawMessage{"Sid": json.RawMessage(`"s"`), "B": json.RawMessage(`[ 1 ]`)},
 				}},
 				Extra: map[string]json.RawMessage{"Id": json.RawMessage(`"x"`)},
@@ -894,15 +896,15 @@ func TestMarshalCanonical(t *testing.T) {
 		},
 		{
 			name: "HTML characters not escaped",
-			give: encryptperm.NewDocument(encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"<x>&y"},
-				Condition: encryptperm.Condition{"StringEquals": {"k": {"a&b<c>"}}},
+			give: policy.New(policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"a"}, Resource: policy.Values{"<x>&y"},
+				Condition: policy.Condition{"StringEquals": {"k": {"a&b<c>"}}},
 			}),
 			want: `{"Statement":[{"Action":"a","Condition":{"StringEquals":{"k":"a&b<c>"}},"Effect":"Allow","Resource":"<x>&y"}],"Version":"1"}`,
 		},
 		{
 			name: "empty document",
-			give: &encryptperm.Document{},
+			give: &policy.Document{},
 			want: `{"Statement":[]}`,
 		},
 	}
@@ -930,7 +932,7 @@ func TestMarshalCanonical(t *testing.T) {
 
 func TestMarshalDeterministicUnderShuffle(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	shuffled := func(v ...string) encryptperm.Values {
+	shuffled := func(v ...string) policy.Values {
 		out := slices.Clone(v)
 		rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 		if rng.IntN(2) == 0 {
@@ -938,16 +940,16 @@ func TestMarshalDeterministicUnderShuffle(t *testing.T) {
 		}
 		return out
 	}
-	build := func() *encryptperm.Document {
-		return encryptperm.NewDocument(
-			encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: shuffled(encryptperm.KeyUseActions...),
+	build := func() *policy.Document {
+		return policy.New(
+			policy.Statement{
+				Effect: policy.Allow, Action: shuffled(encryptperm.KeyUseActions()...),
 				Resource: shuffled("acs:kms:cn-hangzhou:1234567890123456:key/a", "acs:kms:cn-hangzhou:1234567890123456:key/b", "acs:kms:cn-shanghai:1234567890123456:key/c"),
 			},
-			encryptperm.Statement{
-				Effect: encryptperm.Allow, Action: encryptperm.Values{"sts:AssumeRole"},
-				Principal: &encryptperm.Principal{Service: shuffled("*@ecs.aliyuncs.com")},
-				Condition: encryptperm.Condition{
+			policy.Statement{
+				Effect: policy.Allow, Action: policy.Values{"sts:AssumeRole"},
+				Principal: &policy.Principal{Service: shuffled("*@ecs.aliyuncs.com")},
+				Condition: policy.Condition{
 					"StringLike":   {"sts:ServiceOwnerRDPath": shuffled("rd-a/r-b/fd-1*", "rd-a/r-b/fd-2*", "rd-a/r-b/fd-3*")},
 					"StringEquals": {"sts:ServiceOwnerRDId": shuffled("rd-a", "rd-b")},
 				},
@@ -984,7 +986,7 @@ func TestSizeMatchesCanonicalJSON(t *testing.T) {
 			}
 		})
 	}
-	var none *encryptperm.Document
+	var none *policy.Document
 	if got := none.Size(); got != 0 {
 		t.Errorf("nil document: Size() = %d, want 0", got)
 	}
@@ -999,7 +1001,7 @@ func TestJSONRoundTripWithEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got *encryptperm.Document
+		var got *policy.Document
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("Unmarshal(%s): %v", b, err)
 		}
@@ -1010,9 +1012,9 @@ func TestJSONRoundTripWithEncodingJSON(t *testing.T) {
 
 	type wrapper struct {
 		Name   string
-		Policy *encryptperm.Document
-		Trust  encryptperm.Document
-		None   *encryptperm.Document
+		Policy *policy.Document
+		Trust  policy.Document
+		None   *policy.Document
 	}
 	t.Run("struct fields", func(t *testing.T) {
 		in := wrapper{Name: "n", Policy: orig, Trust: *orig}
@@ -1033,13 +1035,13 @@ func TestJSONRoundTripWithEncodingJSON(t *testing.T) {
 		// Embedding promotes the document's JSON methods, so the struct
 		// reads and writes as the document itself.
 		type embeds struct {
-			*encryptperm.Document
+			*policy.Document
 		}
 		b, err := json.Marshal(embeds{orig})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := embeds{&encryptperm.Document{}}
+		out := embeds{&policy.Document{}}
 		if err := json.Unmarshal(b, &out); err != nil {
 			t.Fatalf("Unmarshal(%s): %v", b, err)
 		}
@@ -1083,7 +1085,7 @@ func TestCloneIsDeep(t *testing.T) {
 	c.Extra["Id"][1] = 'Y'
 	c.Extra["New"] = json.RawMessage(`1`)
 	s := &c.Statement[0]
-	s.Effect = encryptperm.Deny
+	s.Effect = policy.Deny
 	s.Action[0] = "changed"
 	s.NotResource[0] = "changed"
 	s.Principal.Service[0] = "changed"
@@ -1091,17 +1093,17 @@ func TestCloneIsDeep(t *testing.T) {
 	s.Principal.Federated[0] = "changed"
 	s.Principal.Extra["AWS"][1] = 'Z'
 	s.Condition["StringEquals"]["k"][0] = "changed"
-	s.Condition["StringEquals"]["new"] = encryptperm.Values{"v"}
-	s.Condition["Bool"] = map[string]encryptperm.Values{"b": {"true"}}
+	s.Condition["StringEquals"]["new"] = policy.Values{"v"}
+	s.Condition["Bool"] = map[string]policy.Values{"b": {"true"}}
 	s.Extra["Sid"][1] = 'S'
 	c.Statement[1].NotAction[0] = "changed"
 	c.Statement[1].Resource[0] = "changed"
-	c.Statement = append(c.Statement, encryptperm.Statement{Effect: encryptperm.Allow})
+	c.Statement = append(c.Statement, policy.Statement{Effect: policy.Allow})
 
 	if got := string(orig.JSON()); got != want {
 		t.Errorf("changing the clone changed the original:\nwant %s\ngot  %s", want, got)
 	}
-	var none *encryptperm.Document
+	var none *policy.Document
 	if none.Clone() != nil {
 		t.Errorf("nil.Clone() != nil")
 	}
@@ -1110,14 +1112,14 @@ func TestCloneIsDeep(t *testing.T) {
 func TestValuesJSON(t *testing.T) {
 	tests := []struct {
 		name string
-		give encryptperm.Values
+		give policy.Values
 		want string
 	}{
 		{"nil", nil, `[]`},
-		{"one", encryptperm.Values{"a"}, `"a"`},
-		{"one repeated", encryptperm.Values{"a", "a"}, `"a"`},
-		{"several unsorted", encryptperm.Values{"c", "a", "b", "a"}, `["a","b","c"]`},
-		{"no HTML escaping", encryptperm.Values{"<&>"}, `"<&>"`},
+		{"one", policy.Values{"a"}, `"a"`},
+		{"one repeated", policy.Values{"a", "a"}, `"a"`},
+		{"several unsorted", policy.Values{"c", "a", "b", "a"}, `["a","b","c"]`},
+		{"no HTML escaping", policy.Values{"<&>"}, `"<&>"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1133,12 +1135,12 @@ func TestValuesJSON(t *testing.T) {
 
 	reads := []struct {
 		give    string
-		want    encryptperm.Values
+		want    policy.Values
 		wantErr bool
 	}{
-		{give: `"a"`, want: encryptperm.Values{"a"}},
-		{give: `["b","a"]`, want: encryptperm.Values{"b", "a"}},
-		{give: `[1,true]`, want: encryptperm.Values{"1", "true"}},
+		{give: `"a"`, want: policy.Values{"a"}},
+		{give: `["b","a"]`, want: policy.Values{"b", "a"}},
+		{give: `[1,true]`, want: policy.Values{"1", "true"}},
 		{give: `[]`, wantErr: true},
 		{give: `{}`, wantErr: true},
 		{give: `null`, wantErr: true},
@@ -1146,7 +1148,7 @@ func TestValuesJSON(t *testing.T) {
 	}
 	for _, tt := range reads {
 		t.Run("read "+tt.give, func(t *testing.T) {
-			var got encryptperm.Values
+			var got policy.Values
 			err := json.Unmarshal([]byte(tt.give), &got)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Unmarshal(%s) error = %v, want error %v", tt.give, err, tt.wantErr)
@@ -1156,13 +1158,13 @@ func TestValuesJSON(t *testing.T) {
 			}
 		})
 	}
-	if !(encryptperm.Values{"a", "b"}).Contains("b") || (encryptperm.Values{"a"}).Contains("A") {
+	if !(policy.Values{"a", "b"}).Contains("b") || (policy.Values{"a"}).Contains("A") {
 		t.Errorf("Contains matches other than exactly")
 	}
 }
 
 func TestIndent(t *testing.T) {
-	d := encryptperm.NewDocument(encryptperm.Statement{Effect: encryptperm.Allow, Action: encryptperm.Values{"a"}, Resource: encryptperm.Values{"*"}})
+	d := policy.New(policy.Statement{Effect: policy.Allow, Action: policy.Values{"a"}, Resource: policy.Values{"*"}})
 	want := `{
   "Statement": [
     {
@@ -1182,18 +1184,18 @@ func TestIndent(t *testing.T) {
 }
 
 func TestPrincipalIsZero(t *testing.T) {
-	var none *encryptperm.Principal
+	var none *policy.Principal
 	tests := []struct {
 		name string
-		give *encryptperm.Principal
+		give *policy.Principal
 		want bool
 	}{
 		{"nil", none, true},
-		{"empty", &encryptperm.Principal{}, true},
-		{"service", &encryptperm.Principal{Service: encryptperm.Values{"ecs.aliyuncs.com"}}, false},
-		{"ram", &encryptperm.Principal{RAM: encryptperm.Values{"acs:ram::1234567890123456:root"}}, false},
-		{"federated", &encryptperm.Principal{Federated: encryptperm.Values{"x"}}, false},
-		{"unknown key only", &encryptperm.Principal{Extra: map[string]json.RawMessage{"AWS": json.RawMessage(`"*"`)}}, false},
+		{"empty", &policy.Principal{}, true},
+		{"service", &policy.Principal{Service: policy.Values{"ecs.aliyuncs.com"}}, false},
+		{"ram", &policy.Principal{RAM: policy.Values{"acs:ram::1234567890123456:root"}}, false},
+		{"federated", &policy.Principal{Federated: policy.Values{"x"}}, false},
+		{"unknown key only", &policy.Principal{Extra: map[string]json.RawMessage{"AWS": json.RawMessage(`"*"`)}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

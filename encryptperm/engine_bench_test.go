@@ -14,6 +14,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -153,7 +154,7 @@ func rtSeedShare(tb testing.TB, f *fake.RAM) {
 	if err := f.PutPolicy(fake.Policy{Name: p.Name, Versions: []fake.PolicyVersion{{ID: "v1", Document: p.Document.String()}}}); err != nil {
 		tb.Fatal(err)
 	}
-	if err := f.PutAttachment(g.Role.Name, fake.PolicyTypeCustom, p.Name); err != nil {
+	if err := f.PutAttachment(g.Role.Name, string(encryptperm.Custom), p.Name); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -218,7 +219,7 @@ func listPoliciesForRole(c *ram.Client, role string) error {
 	return err
 }
 
-func updateTrust(c *ram.Client, role string, trust *encryptperm.Document) error {
+func updateTrust(c *ram.Client, role string, trust *policy.Document) error {
 	req := ram.CreateUpdateRoleRequest()
 	req.RoleName, req.NewAssumeRolePolicyDocument = role, trust.String()
 	_, err := c.UpdateRole(req)

@@ -1,9 +1,13 @@
+// This file holds the sentinel errors, the *ValidationError of this package,
+// and the collector of problems the builders use.
+
 package encryptperm
 
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them where it
@@ -14,16 +18,19 @@ var (
 	// ErrConflict: RAM refused a change that conflicts with its state (an
 	// entity exists with other content, a policy is still attached, ...).
 	ErrConflict = errors.New("encryptperm: conflict")
-	// ErrLimitExceeded: a RAM limit would be or was exceeded.
-	ErrLimitExceeded = errors.New("encryptperm: limit exceeded")
+	// ErrLimitExceeded: a RAM limit would be or was exceeded, or a document
+	// is beyond the reading bounds (Limits.Read). It is
+	// policy.ErrLimitExceeded.
+	ErrLimitExceeded = policy.ErrLimitExceeded
 	// ErrThrottled: RAM throttled the caller and retries ran out, or RAM
 	// asked for a wait before a retry that the retry budget does not allow
 	// (see RetryOptions).
 	ErrThrottled = errors.New("encryptperm: throttled")
 	// ErrAccessDenied: the caller's credentials may not make the call.
 	ErrAccessDenied = errors.New("encryptperm: access denied")
-	// ErrInvalid: the input is invalid. *ValidationError wraps it.
-	ErrInvalid = errors.New("encryptperm: invalid")
+	// ErrInvalid: the input is invalid. *ValidationError wraps it. It is
+	// policy.ErrInvalid, so errors from policy.Parse and policy.Read match it.
+	ErrInvalid = policy.ErrInvalid
 	// ErrStale: RAM changed after a Plan was made, so the Plan was not applied.
 	ErrStale = errors.New("encryptperm: plan is stale")
 	// ErrNoCredentials: no credentials could be obtained to sign a request:
@@ -34,82 +41,16 @@ var (
 	ErrNoCredentials = errors.New("encryptperm: no credentials")
 )
 
-// FieldError is one problem found by validation.
-type FieldError struct {
-	// Path names the field, such as "Accounts[1]" or "Statement[0].Principal".
-	Path string
-	// Value is the offending value, as given.
-	Value string
-	// Reason says what is wrong and, where it can, how to fix it.
-	Reason string
-}
-
-// Error returns the problem on one line.
-func (e FieldError) Error() string {
-	if e.Value == "" {
-		return fmt.Sprintf("%s: %s", e.Path, e.Reason)
-	}
-	return fmt.Sprintf("%s %q: %s", e.Path, e.Value, e.Reason)
-}
-
-// ValidationError lists every problem found in an input at once. It wraps
-// ErrInvalid, and ErrLimitExceeded too when a problem is a size limit.
-type ValidationError struct {
-	// What names the thing validated, such as `grant for role "X"`.
-	What string
-	// Problems holds each problem, in the order found, up to
-	// MaxListedProblems of them.
-	Problems []FieldError
-	// More counts the problems found beyond those listed.
-	More int
-	// limit is true when at least one problem is a RAM limit.
-	limit bool
-}
-
-// Error lists every problem, one per line after the first.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("encryptperm: invalid ")
-	if e.What != "" {
-		b.WriteString(e.What)
-	} else {
-		b.WriteString("input")
-	}
-	fmt.Fprintf(&b, ": %d problem", len(e.Problems)+e.More)
-	if len(e.Problems)+e.More != 1 {
-		b.WriteString("s")
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n\t")
-		b.WriteString(p.Error())
-	}
-	if e.More > 0 {
-		fmt.Fprintf(&b, "\n\tand %d more", e.More)
-	}
-	return b.String()
-}
-
-// Unwrap returns ErrInvalid, and ErrLimitExceeded when a problem is a limit.
-func (e *ValidationError) Unwrap() []error {
-	if e.limit {
-		return []error{ErrInvalid, ErrLimitExceeded}
-	}
-	return []error{ErrInvalid}
-}
-
-// Has reports whether a listed problem has the given path.
-func (e *ValidationError) Has(path string) bool {
-	for _, p := range e.Problems {
-		if p.Path == path {
-			return true
-		}
-	}
-	return false
-}
+// ValidationError lists every problem found in an input at once: a grant
+// (Build, Apply, Revoke) or a document (policy.Parse, policy.Read). It wraps
+// ErrInvalid, and ErrLimitExceeded too when a problem is a size limit. It is
+// policy.ValidationError, so that one errors.As target serves both; each
+// problem in Problems is a policy.FieldError.
+type ValidationError = policy.ValidationError
 
 // problems collects FieldErrors while validating.
 type problems struct {
-	list  []FieldError
+	list  []policy.FieldError
 	more  int
 	limit bool
 }
@@ -120,14 +61,14 @@ type problems struct {
 func (p *problems) count() int { return len(p.list) + p.more }
 
 func (p *problems) add(path, value, reason string, args ...any) {
-	if len(p.list) >= MaxListedProblems {
+	if len(p.list) >= policy.MaxListedProblems {
 		p.more++
 		return
 	}
 	if len(args) > 0 {
 		reason = fmt.Sprintf(reason, args...)
 	}
-	p.list = append(p.list, FieldError{Path: path, Value: value, Reason: reason})
+	p.list = append(p.list, policy.FieldError{Path: path, Value: value, Reason: reason})
 }
 
 func (p *problems) addLimit(path, value, reason string, args ...any) {
@@ -139,5 +80,5 @@ func (p *problems) err(what string) error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	return &ValidationError{What: what, Problems: p.list, More: p.more, limit: p.limit}
+	return &ValidationError{What: what, Problems: p.list, More: p.more, Limit: p.limit}
 }

@@ -12,7 +12,7 @@ import (
 // ExampleRevoker_RevokePlanWith revokes one of two grants that share a role
 // and an account, telling the Applier that the other stays: the plan marks
 // with = what the staying grant still needs, and only the rest goes.
-func ExampleRevoker_RevokePlanWith() {
+func ExampleApplier_RevokePlanWith() {
 	key := encryptperm.Key{Region: "cn-hangzhou", Owner: fake.DefaultAccountID, ID: "key-hzexample01"}
 	a, err := encryptperm.ShareSnapshot().WithAccounts("2000000000000001", "2000000000000002").WithKey(key).Build()
 	if err != nil {
@@ -27,7 +27,7 @@ func ExampleRevoker_RevokePlanWith() {
 	if _, err := applier.Apply(ctx, a, b); err != nil {
 		log.Fatal(err)
 	}
-	plan, err := applier.(encryptperm.Revoker).RevokePlanWith(ctx, &encryptperm.RevokeOptions{Keep: []*encryptperm.Grant{b}}, a)
+	plan, err := applier.RevokePlanWith(ctx, &encryptperm.RevokeOptions{Keep: []*encryptperm.Grant{b}}, a)
 	if err != nil {
 		log.Fatal(err)
 	}

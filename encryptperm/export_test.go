@@ -9,3 +9,28 @@ var (
 	MergeStatements    = mergeStatements
 	SubtractStatements = subtractStatements
 )
+
+// Names the package keeps to itself, for the external tests.
+var (
+	PackKeys           = packKeys
+	NumberedPolicyName = numberedPolicyName
+	SystemPolicyNames  = systemPolicyNames
+)
+
+// Condition keys of the share trust policies, for the external tests.
+const (
+	ConditionRDID   = conditionRDID
+	ConditionRDPath = conditionRDPath
+)
+
+// Helpers of the builders and the catalog, for the external tests.
+var (
+	AccountECSPrincipal = accountECSPrincipal
+	SystemPolicy        = systemPolicy
+)
+
+// Spellings the builders use, for the external tests.
+const (
+	WildcardECSPrincipal = wildcardECSPrincipal
+	AssumeRoleAction     = assumeRoleAction
+)

@@ -5,14 +5,16 @@ import (
 	"strings"
 	"testing"
 
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 )
 
-func fcRead(t *testing.T, s string) *encryptperm.Document {
+func fcRead(t *testing.T, s string) *rampolicy.Document {
 	t.Helper()
-	d, err := encryptperm.ReadDocument([]byte(s))
+	d, err := rampolicy.Read([]byte(s))
 	if err != nil {
 		t.Fatalf("ReadDocument: %v", err)
 	}
@@ -79,13 +81,13 @@ func TestWildcardServiceDenyMayApply(t *testing.T) {
 		t.Run(pattern, func(t *testing.T) {
 			deny := `{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":` + pattern + `}}`
 			trust := fcRead(t, `{"Version":"1","Statement":[`+allow+`,`+deny+`]}`)
-			req := &encryptperm.Request{
+			req := &rampolicy.Request{
 				Action:    encryptperm.AssumeRoleAction,
-				Principal: encryptperm.RequestPrincipal{Service: encryptperm.AccountECSPrincipal(chkB)},
+				Principal: rampolicy.RequestPrincipal{Service: encryptperm.AccountECSPrincipal(chkB)},
 				Owner:     chkOwner,
 			}
-			res := encryptperm.Compile(trust).Eval(req)
-			want := encryptperm.EvalResult{Verdict: encryptperm.VerdictAllow, By: encryptperm.Ref{Doc: 0, Statement: 0}, Doubt: encryptperm.Ref{Doc: 0, Statement: 1}}
+			res := rampolicy.Compile(trust).Eval(req)
+			want := rampolicy.EvalResult{Verdict: rampolicy.VerdictAllow, By: rampolicy.Ref{Doc: 0, Statement: 0}, Doubt: rampolicy.Ref{Doc: 0, Statement: 1}}
 			if res != want {
 				t.Errorf("Eval = %+v, want %+v", res, want)
 			}
@@ -105,12 +107,12 @@ func TestServiceDenyThatCannotApply(t *testing.T) {
 			trust := fcRead(t, `{"Version":"1","Statement":[
 				{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}},
 				{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":`+pattern+`}}]}`)
-			req := &encryptperm.Request{
+			req := &rampolicy.Request{
 				Action:    encryptperm.AssumeRoleAction,
-				Principal: encryptperm.RequestPrincipal{Service: encryptperm.AccountECSPrincipal(chkB)},
+				Principal: rampolicy.RequestPrincipal{Service: encryptperm.AccountECSPrincipal(chkB)},
 				Owner:     chkOwner,
 			}
-			if res := encryptperm.Compile(trust).Eval(req); !res.Allowed() {
+			if res := rampolicy.Compile(trust).Eval(req); !res.Allowed() {
 				t.Errorf("Eval = %+v, want allowed for certain", res)
 			}
 		})

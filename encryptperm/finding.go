@@ -1,13 +1,20 @@
+// This file holds Finding, its Severity and the codes of the findings the
+// builders report.
+
 package encryptperm
 
 import "fmt"
 
-// Severities of a Finding, from least to most serious.
+// Severity says how serious a Finding is.
+type Severity string
+
+// Severities of a Finding, from least to most serious. A critical finding
+// stops Apply unless Options.AcceptFindings names its code.
 const (
-	SeverityInfo     = "info"
-	SeverityWarning  = "warning"
-	SeverityError    = "error"
-	SeverityCritical = "critical"
+	SeverityInfo     Severity = "info"
+	SeverityWarning  Severity = "warning"
+	SeverityError    Severity = "error"
+	SeverityCritical Severity = "critical"
 )
 
 // Finding codes this library reports. Codes are stable: tests and callers may
@@ -51,7 +58,7 @@ const (
 // finding is applied only when the caller accepts its Code.
 type Finding struct {
 	Code     string
-	Severity string
+	Severity Severity
 	Path     string
 	Message  string
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // FuzzParseDocument checks both readers on arbitrary bytes: neither panics,
@@ -35,8 +36,8 @@ func FuzzParseDocument(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		strict, strictErr := encryptperm.ParseDocument(data)
-		d, err := encryptperm.ReadDocument(data)
+		strict, strictErr := policy.Parse(data)
+		d, err := policy.Read(data)
 		for _, e := range []error{strictErr, err} {
 			var ve *encryptperm.ValidationError
 			if e != nil && (!errors.As(e, &ve) || !errors.Is(e, encryptperm.ErrInvalid)) {
@@ -59,7 +60,7 @@ func FuzzParseDocument(f *testing.F) {
 		if d.Size() != len(m1) {
 			t.Fatalf("Size() = %d, len(JSON()) = %d", d.Size(), len(m1))
 		}
-		d2, err := encryptperm.ReadDocument(m1)
+		d2, err := policy.Read(m1)
 		if err != nil {
 			t.Fatalf("ReadDocument(%s) of its own output: %v", m1, err)
 		}
@@ -70,7 +71,7 @@ func FuzzParseDocument(f *testing.F) {
 			t.Fatalf("canonical JSON is not a fixed point:\nfirst  %s\nsecond %s", m1, m2)
 		}
 		if strictErr == nil {
-			again, err := encryptperm.ParseDocument(m1)
+			again, err := policy.Parse(m1)
 			if err != nil {
 				t.Fatalf("ParseDocument refuses the canonical form of a document it accepted: %v\n%s", err, m1)
 			}
@@ -81,7 +82,7 @@ func FuzzParseDocument(f *testing.F) {
 		if c := d.Clone(); !c.Equal(d) || !bytes.Equal(c.JSON(), m1) {
 			t.Fatalf("Clone differs: %s", c.JSON())
 		}
-		var viaJSON encryptperm.Document
+		var viaJSON policy.Document
 		if err := json.Unmarshal(m1, &viaJSON); err != nil || !viaJSON.Equal(d) {
 			t.Fatalf("json.Unmarshal of the canonical form: %v", err)
 		}

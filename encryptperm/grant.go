@@ -1,9 +1,15 @@
+// This file holds the Grant and its parts (Role, Attachment, Audience, Kind,
+// Key), the names from the seed page, and the key-use actions.
+
 package encryptperm
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Role and policy names from the seed page, and the system policies it names.
@@ -23,29 +29,33 @@ const (
 	// KMSFullAccessPolicy is the system policy the seed page attaches for an
 	// image encrypted with the service key: kms:* on every key.
 	KMSFullAccessPolicy = "AliyunKMSFullAccess"
-	// ECSService is ECS's service principal in the role's own account.
-	ECSService = "ecs.aliyuncs.com"
-	// AssumeRoleAction is the action of every trust statement.
-	AssumeRoleAction = "sts:AssumeRole"
-	// ConditionRDID is the condition key holding the recipient's resource
+	// ecsService is ECS's service principal in the role's own account.
+	ecsService = "ecs.aliyuncs.com"
+	// assumeRoleAction is the action of every trust statement.
+	assumeRoleAction = "sts:AssumeRole"
+	// conditionRDID is the condition key holding the recipient's resource
 	// directory ID.
-	ConditionRDID = "sts:ServiceOwnerRDId"
-	// ConditionRDPath is the condition key holding the recipient's resource
+	conditionRDID = "sts:ServiceOwnerRDId"
+	// conditionRDPath is the condition key holding the recipient's resource
 	// directory path.
-	ConditionRDPath = "sts:ServiceOwnerRDPath"
+	conditionRDPath = "sts:ServiceOwnerRDPath"
 	// ManagedPolicyPrefix starts the name of every custom policy this
 	// library creates; Revoke deletes only policies whose name has it.
 	ManagedPolicyPrefix = "EncryptPerm-"
 )
 
-// KeyUseActions are the KMS actions ECS needs on a key, per the seed page.
-var KeyUseActions = []string{
+// keyUseActions are the KMS actions ECS needs on a key, per the seed page.
+var keyUseActions = []string{
 	"kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
 	"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
 }
 
-// ListKeysAction is allowed on a key container so that ECS can list keys.
-const ListKeysAction = "kms:List*"
+// KeyUseActions returns the KMS actions ECS needs on a key, per the seed
+// page: a new slice on every call.
+func KeyUseActions() []string { return slices.Clone(keyUseActions) }
+
+// listKeysAction is allowed on a key container so that ECS can list keys.
+const listKeysAction = "kms:List*"
 
 // PolicyType says whether a policy is RAM's (System) or the account's (Custom).
 type PolicyType string
@@ -73,7 +83,7 @@ type Role struct {
 	// Description is written when the role is created.
 	Description string
 	// TrustPolicy says who may assume the role.
-	TrustPolicy *Document
+	TrustPolicy *policy.Document
 }
 
 // Attachment is a policy attached to the grant's role.
@@ -83,7 +93,7 @@ type Attachment struct {
 	// Type is System for RAM's policies and Custom for the account's.
 	Type PolicyType
 	// Document is the custom policy's content; nil for a system policy.
-	Document *Document
+	Document *policy.Document
 	// Description is written when a custom policy is created.
 	Description string
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // The hostile inputs below are far larger or deeper than anything RAM stores.
@@ -45,10 +46,10 @@ func hostileLarge(size int) []byte {
 // linear in the size, however deep the nesting.
 func BenchmarkHostileDeepJSON(b *testing.B) {
 	data := hostileDeep(9000)
-	rl := encryptperm.ReadLimits{MaxDepth: 10_000}
+	rl := policy.Limits{MaxDepth: 10_000}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		d, err := rl.ReadDocument(data)
+		d, err := rl.Read(data)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -64,7 +65,7 @@ func BenchmarkHostileDeepRead(b *testing.B) {
 	data := hostileDeep(9000)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := encryptperm.ReadDocument(data); err == nil {
+		if _, err := policy.Read(data); err == nil {
 			b.Fatal("a 9,000-deep document is read")
 		}
 	}
@@ -75,7 +76,7 @@ func BenchmarkHostileParse10MB(b *testing.B) {
 	data := hostileLarge(10 << 20)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := encryptperm.ReadDocument(data); err == nil {
+		if _, err := policy.Read(data); err == nil {
 			b.Fatal("a 10 MB document is read")
 		}
 	}
@@ -85,10 +86,10 @@ func BenchmarkHostileParse10MB(b *testing.B) {
 // bound raised to let it in: reading stays linear in the size.
 func BenchmarkHostileParse10MBRaised(b *testing.B) {
 	data := hostileLarge(10 << 20)
-	rl := encryptperm.ReadLimits{MaxBytes: 16 << 20}
+	rl := policy.Limits{MaxBytes: 16 << 20}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := rl.ReadDocument(data); err != nil {
+		if _, err := rl.Read(data); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,8 @@
+// This file holds Limits, every RAM limit the library enforces.
+
 package encryptperm
+
+import "github.com/ecsperm/ecsperm/encryptperm/policy"
 
 // Limits holds every RAM (and related ECS and Resource Directory) limit this
 // library enforces. The builders, the engine and the fake read the same table,
@@ -57,41 +61,10 @@ type Limits struct {
 	// Read bounds the documents this library reads, so that a hostile
 	// document cannot exhaust memory. Its defaults are far above anything
 	// RAM stores. An Applier's Check reads with Options.Limits.Read; the
-	// package's ReadDocument, ParseDocument and Check, and an Applier's own
-	// reads, use the defaults; ReadLimits.ReadDocument and
-	// ReadLimits.ParseDocument take the bounds given.
-	Read ReadLimits
-}
-
-// ReadLimits bounds what the document readers take. RAM stores no document
-// larger than a few kilobytes nor nested more than about eight levels deep
-// (document, statement, condition, operator, key, values); the defaults
-// leave a wide margin, and callers who must read more can raise them. A zero
-// field means "use the default".
-type ReadLimits struct {
-	// MaxBytes is the largest document read, in bytes: 1 MiB by default,
-	// about 170 times RAM's largest custom policy.
-	MaxBytes int
-	// MaxDepth is the deepest nesting of JSON objects and lists read, the
-	// document itself counting as one: 64 by default.
-	MaxDepth int
-}
-
-// DefaultReadLimits returns the default bounds on reading documents.
-func DefaultReadLimits() ReadLimits {
-	return ReadLimits{MaxBytes: 1 << 20, MaxDepth: 64}
-}
-
-// WithDefaults returns l with every zero field replaced by its default.
-func (l ReadLimits) WithDefaults() ReadLimits {
-	d := DefaultReadLimits()
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = d.MaxBytes
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	return l
+	// package's Check and an Applier's own reads use the defaults, as do
+	// policy.Parse and policy.Read; policy.Limits.Parse and
+	// policy.Limits.Read take the bounds given.
+	Read policy.Limits
 }
 
 // DefaultLimits returns RAM's published limits, with the unconfirmed ones set
@@ -114,7 +87,7 @@ func DefaultLimits() Limits {
 		SnapshotShareAccounts:    64,
 		ImageShareAccounts:       50,
 		ListMaxItems:             100,
-		Read:                     DefaultReadLimits(),
+		Read:                     policy.DefaultLimits(),
 	}
 }
 

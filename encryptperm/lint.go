@@ -1,8 +1,12 @@
+// This file holds Lint: the findings a reviewer should see in one document.
+
 package encryptperm
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // Lint reports what a reviewer should know about a document, whoever wrote
@@ -12,7 +16,7 @@ import (
 // fully read (one whose Extra holds a key that changes its meaning) is
 // reported as a warning, and one it cannot read at all (Statement.Opaque,
 // keys that differ only in case) as critical.
-func Lint(d *Document) []Finding {
+func Lint(d *policy.Document) []Finding {
 	if d == nil {
 		return nil
 	}
@@ -37,13 +41,13 @@ func Lint(d *Document) []Finding {
 		}
 		// RAM spells the effect "Allow"; a faithful read keeps other spellings, and
 		// lint reads them as RAM might, without regard to case.
-		if !strings.EqualFold(string(s.Effect), string(Allow)) {
+		if !strings.EqualFold(string(s.Effect), string(policy.Allow)) {
 			continue
 		}
 		if s.Principal != nil && len(s.Condition) == 0 {
 			for _, kv := range []struct {
 				k string
-				v Values
+				v policy.Values
 			}{{"RAM", s.Principal.RAM}, {"Service", s.Principal.Service}, {"Federated", s.Principal.Federated}} {
 				for _, p := range kv.v {
 					if strings.ContainsAny(p, "*?") {
@@ -60,7 +64,7 @@ func Lint(d *Document) []Finding {
 			if a == "*" || strings.EqualFold(a, "kms:*") {
 				out = append(out, Finding{
 					Code: FindingKMSWildcardAction, Severity: SeverityWarning, Path: path + ".Action",
-					Message: fmt.Sprintf("%q allows every KMS action, including key deletion and policy changes; ECS needs only %s and %s", a, ListKeysAction, strings.Join(KeyUseActions, ", ")),
+					Message: fmt.Sprintf("%q allows every KMS action, including key deletion and policy changes; ECS needs only %s and %s", a, listKeysAction, strings.Join(keyUseActions, ", ")),
 				})
 			}
 		}
@@ -76,12 +80,12 @@ func Lint(d *Document) []Finding {
 
 // usesKeys reports whether actions include a key-use action (or a wildcard
 // that covers one).
-func usesKeys(actions Values) bool {
+func usesKeys(actions policy.Values) bool {
 	for _, a := range actions {
 		if a == "*" || strings.EqualFold(a, "kms:*") {
 			return true
 		}
-		for _, k := range KeyUseActions {
+		for _, k := range keyUseActions {
 			if strings.EqualFold(a, k) {
 				return true
 			}

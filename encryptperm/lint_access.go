@@ -1,11 +1,16 @@
+// This file holds Grant.Lint: the findings of a whole grant, judged from its
+// documents alone, and their codes.
+
 package encryptperm
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
-// Finding codes of LintGrant, beyond those in finding.go. Codes are stable.
+// Finding codes of lintGrant, beyond those in finding.go. Codes are stable.
 const (
 	// FindingKMSWildcardToOthers: a policy of a role that other accounts' ECS
 	// may assume allows KMS actions sharing does not need, such as
@@ -34,10 +39,10 @@ const lintProbeAction = "kms:ScheduleKeyDeletion"
 // lintAccount stands for "some account" where a grant does not say which.
 const lintAccount = "1000000000000000"
 
-// LintGrant reviews a grant's documents, whoever assembled them (a builder,
+// Lint reviews a grant's documents, whoever assembled them (a builder,
 // a caller by hand, or a read back from RAM), and reports:
 //
-//   - what Lint reports for the trust policy and each custom policy
+//   - what the package's Lint reports for the trust policy and each custom policy
 //     (unconditioned wildcard principals, kms:*, Resource "*" on key use,
 //     unreadable statements);
 //   - AliyunKMSFullAccess (FindingServiceKeyFullAccess) or a custom
@@ -55,8 +60,11 @@ const lintAccount = "1000000000000000"
 //   - a system policy the catalog does not hold (FindingUnknownSystemPolicy).
 //
 // A grant from a builder already carries some of these in Grant.Findings;
-// LintGrant finds them again from the documents alone. It never fails.
-func LintGrant(g *Grant) []Finding {
+// Lint finds them again from the documents alone. It never fails, and a nil
+// grant has no findings.
+func (g *Grant) Lint() []Finding { return lintGrant(g) }
+
+func lintGrant(g *Grant) []Finding {
 	if g == nil {
 		return nil
 	}
@@ -74,7 +82,7 @@ func LintGrant(g *Grant) []Finding {
 		f.Path = join("Role.TrustPolicy", f.Path)
 		add(f)
 	}
-	docs := make([]*Document, len(g.Policies))
+	docs := make([]*policy.Document, len(g.Policies))
 	for i, p := range g.Policies {
 		path := fmt.Sprintf("Policies[%d]", i)
 		switch {
@@ -85,7 +93,7 @@ func LintGrant(g *Grant) []Finding {
 				add(f)
 			}
 		case p.Type == System:
-			if d, ok := SystemPolicy(p.Name); ok {
+			if d, ok := systemPolicy(p.Name); ok {
 				docs[i] = d
 			} else {
 				add(Finding{
@@ -117,12 +125,12 @@ func LintGrant(g *Grant) []Finding {
 // trustsOtherAccounts reports whether an Allow statement of a trust policy
 // names a qualified service principal (<uid>@service, or a pattern) or a RAM
 // principal: principals that may belong to another account.
-func trustsOtherAccounts(trust *Document) bool {
+func trustsOtherAccounts(trust *policy.Document) bool {
 	if trust == nil {
 		return false
 	}
 	for _, s := range trust.Statement {
-		if s.Effect != Allow || s.Principal == nil {
+		if s.Effect != policy.Allow || s.Principal == nil {
 			continue
 		}
 		if len(s.Principal.RAM) > 0 || len(s.Principal.Federated) > 0 {
@@ -148,9 +156,9 @@ func lintProbeKey(g *Grant) Key {
 
 // lintBroadKMS reports policies that let other accounts' ECS do more with
 // keys than use them.
-func lintBroadKMS(g *Grant, docs []*Document) []Finding {
+func lintBroadKMS(g *Grant, docs []*policy.Document) []Finding {
 	var out []Finding
-	probe := &Request{Action: lintProbeAction, Resource: lintProbeKey(g).ARN()}
+	probe := &policy.Request{Action: lintProbeAction, Resource: lintProbeKey(g).ARN()}
 	for i, p := range g.Policies {
 		path := fmt.Sprintf("Policies[%d]", i)
 		if p.Type == System && p.Name == KMSFullAccessPolicy {
@@ -163,14 +171,14 @@ func lintBroadKMS(g *Grant, docs []*Document) []Finding {
 		if p.Document == nil || docs[i] == nil {
 			continue
 		}
-		res := Compile(docs[i]).Eval(probe)
-		if res.Verdict != VerdictAllow {
+		res := policy.Compile(docs[i]).Eval(probe)
+		if res.Verdict != policy.VerdictAllow {
 			continue
 		}
 		out = append(out, Finding{
 			Code: FindingKMSWildcardToOthers, Severity: SeverityCritical,
 			Path:    fmt.Sprintf("%s.Document.Statement[%d]", path, res.By.Statement),
-			Message: fmt.Sprintf("this statement allows %s and every other KMS action to other accounts' ECS; sharing needs only %s and %s", lintProbeAction, ListKeysAction, strings.Join(KeyUseActions, ", ")),
+			Message: fmt.Sprintf("this statement allows %s and every other KMS action to other accounts' ECS; sharing needs only %s and %s", lintProbeAction, listKeysAction, strings.Join(keyUseActions, ", ")),
 		})
 	}
 	return out
@@ -178,14 +186,14 @@ func lintBroadKMS(g *Grant, docs []*Document) []Finding {
 
 // lintKeyPatterns reports key use on wildcard resource patterns other than
 // "*" (which Lint reports).
-func lintKeyPatterns(g *Grant, docs []*Document) []Finding {
+func lintKeyPatterns(g *Grant, docs []*policy.Document) []Finding {
 	var out []Finding
 	for i, p := range g.Policies {
 		if p.Document == nil {
 			continue
 		}
 		for si, s := range docs[i].Statement {
-			if s.Effect != Allow || !allowsKeyUse(s) {
+			if s.Effect != policy.Allow || !allowsKeyUse(s) {
 				continue
 			}
 			for _, r := range s.Resource {
@@ -204,10 +212,10 @@ func lintKeyPatterns(g *Grant, docs []*Document) []Finding {
 }
 
 // allowsKeyUse reports whether a statement's Action covers a key-use action.
-func allowsKeyUse(s Statement) bool {
-	for _, a := range KeyUseActions {
+func allowsKeyUse(s policy.Statement) bool {
+	for _, a := range keyUseActions {
 		for _, p := range s.Action {
-			if wildMatch(lowerASCII(p), a, true) {
+			if policy.MatchWildcard(lowerASCII(p), a, true) {
 				return true
 			}
 		}
@@ -217,21 +225,21 @@ func allowsKeyUse(s Statement) bool {
 
 // lintMissingActions reports each action ECS needs on each key of the grant
 // that the policies do not allow for certain.
-func lintMissingActions(g *Grant, docs []*Document) []Finding {
+func lintMissingActions(g *Grant, docs []*policy.Document) []Finding {
 	if len(g.Keys) == 0 {
 		return nil
 	}
-	ps := Compile(docs...)
+	ps := policy.Compile(docs...)
 	var out []Finding
 	for ki, k := range g.Keys {
 		var missing []string
-		for _, a := range KeyUseActions {
-			if !ps.Eval(&Request{Action: a, Resource: k.ARN()}).Allowed() {
+		for _, a := range keyUseActions {
+			if !ps.Eval(&policy.Request{Action: a, Resource: k.ARN()}).Allowed() {
 				missing = append(missing, a)
 			}
 		}
 		for _, a := range listActions {
-			if !ps.Eval(&Request{Action: a, Resource: k.ContainerARN()}).Allowed() {
+			if !ps.Eval(&policy.Request{Action: a, Resource: k.ContainerARN()}).Allowed() {
 				missing = append(missing, a+" (on "+k.ContainerARN()+")")
 			}
 		}
@@ -253,23 +261,23 @@ func lintTrust(g *Grant, share bool) []Finding {
 		return nil
 	}
 	var out []Finding
-	ps := Compile(trust)
-	admits := func(uid string, ctx ...ContextValue) EvalResult {
-		return ps.Eval(&Request{
-			Action: AssumeRoleAction, Principal: RequestPrincipal{Service: AccountECSPrincipal(uid)},
+	ps := policy.Compile(trust)
+	admits := func(uid string, ctx ...policy.ContextValue) policy.EvalResult {
+		return ps.Eval(&policy.Request{
+			Action: assumeRoleAction, Principal: policy.RequestPrincipal{Service: accountECSPrincipal(uid)},
 			Owner: lintOwner(g), Context: ctx,
 		})
 	}
 	for si, s := range trust.Statement {
-		if s.Effect != Allow || s.Principal == nil {
+		if s.Effect != policy.Allow || s.Principal == nil {
 			continue
 		}
 		for _, v := range s.Principal.Service {
-			if share && strings.EqualFold(v, ECSService) {
+			if share && strings.EqualFold(v, ecsService) {
 				out = append(out, Finding{
 					Code: FindingPlainECSPrincipal, Severity: SeverityError,
 					Path:    fmt.Sprintf("Role.TrustPolicy.Statement[%d].Principal.Service", si),
-					Message: fmt.Sprintf("%q is ECS of the role's own account only; another account's ECS is <uid>@%s, and ECS answers the share with AssumeRoleError", v, ECSService),
+					Message: fmt.Sprintf("%q is ECS of the role's own account only; another account's ECS is <uid>@%s, and ECS answers the share with AssumeRoleError", v, ecsService),
 				})
 			}
 		}
@@ -278,7 +286,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 				continue
 			}
 			for k, vals := range keys {
-				if !strings.EqualFold(k, ConditionRDPath) {
+				if !strings.EqualFold(k, conditionRDPath) {
 					continue
 				}
 				for _, v := range vals {
@@ -297,12 +305,12 @@ func lintTrust(g *Grant, share bool) []Finding {
 		if !admits(uid).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.Accounts[%d]", i),
-				Message: fmt.Sprintf("the trust policy does not let %s assume the role", AccountECSPrincipal(uid)),
+				Message: fmt.Sprintf("the trust policy does not let %s assume the role", accountECSPrincipal(uid)),
 			})
 		}
 	}
 	for i, rd := range g.Audience.ResourceDirectories {
-		if !admits(lintAccount, ContextValue{Key: ConditionRDID, Value: rd}).Allowed() {
+		if !admits(lintAccount, policy.ContextValue{Key: conditionRDID, Value: rd}).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.ResourceDirectories[%d]", i),
 				Message: fmt.Sprintf("the trust policy does not let ECS of accounts in resource directory %s assume the role", rd),
@@ -311,7 +319,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 	}
 	for i, f := range g.Audience.Folders {
 		rd, _, _ := strings.Cut(f, "/")
-		if !admits(lintAccount, ContextValue{Key: ConditionRDID, Value: rd}, ContextValue{Key: ConditionRDPath, Value: f}).Allowed() {
+		if !admits(lintAccount, policy.ContextValue{Key: conditionRDID, Value: rd}, policy.ContextValue{Key: conditionRDPath, Value: f}).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: fmt.Sprintf("Audience.Folders[%d]", i),
 				Message: fmt.Sprintf("the trust policy does not let ECS of accounts in folder %s assume the role", f),
@@ -323,7 +331,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 		if !admits(owner).Allowed() {
 			out = append(out, Finding{
 				Code: FindingRecipientNotTrusted, Severity: SeverityError, Path: "Role.TrustPolicy",
-				Message: fmt.Sprintf("the trust policy does not let ECS of the role's own account (%s) assume the role", ECSService),
+				Message: fmt.Sprintf("the trust policy does not let ECS of the role's own account (%s) assume the role", ecsService),
 			})
 		}
 	}
@@ -350,4 +358,23 @@ func lintOwner(g *Grant) string {
 		return g.Keys[0].Owner
 	}
 	return lintAccount
+}
+
+// join joins a field path and a key with a dot.
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// lowerASCII returns s with ASCII letters in lower case; other bytes stay.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 func TestLint(t *testing.T) {
@@ -15,7 +16,11 @@ func TestLint(t *testing.T) {
 		rdCondition = `"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-3GabcD"}}`
 		keyARN      = `"acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"`
 	)
-	type want struct{ Code, Severity, Path string }
+	type want struct {
+		Code     string
+		Severity encryptperm.Severity
+		Path     string
+	}
 	tests := []struct {
 		name string
 		give string
@@ -132,7 +137,7 @@ func TestLintSeedVectorsAndGrants(t *testing.T) {
 }
 
 func TestLintEffectAnyCase(t *testing.T) {
-	d, err := encryptperm.ReadDocument([]byte(`{"Version":"1","Statement":[{"Effect":"allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"}}]}`))
+	d, err := policy.Read([]byte(`{"Version":"1","Statement":[{"Effect":"allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"}}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

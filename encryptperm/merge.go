@@ -1,9 +1,15 @@
+// This file holds the content arithmetic under the plans: a grant's
+// principals, conditions and keys added to (merge) or taken from (subtract)
+// what RAM holds, leaving foreign statements as they are.
+
 package encryptperm
 
 import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // This file holds the pure part of the engine: how a grant's content is added
@@ -24,22 +30,22 @@ const (
 
 // isAssume reports whether s is a plain Allow sts:AssumeRole statement with
 // nothing this library does not model.
-func isAssume(s Statement) bool {
-	return s.Effect == Allow && s.Opaque == nil && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
-		len(s.NotResource) == 0 && len(s.Action.set()) == 1 && s.Action.set()[0] == AssumeRoleAction &&
+func isAssume(s policy.Statement) bool {
+	return s.Effect == policy.Allow && s.Opaque == nil && len(s.Extra) == 0 && len(s.NotAction) == 0 && len(s.Resource) == 0 &&
+		len(s.NotResource) == 0 && len(s.Action.Set()) == 1 && s.Action.Set()[0] == assumeRoleAction &&
 		s.Principal != nil && len(s.Principal.RAM) == 0 && len(s.Principal.Federated) == 0 &&
 		len(s.Principal.Extra) == 0 && len(s.Principal.Service) > 0
 }
 
-func shapeOf(s Statement) trustShape {
+func shapeOf(s policy.Statement) trustShape {
 	if !isAssume(s) {
 		return shapeOther
 	}
-	svc := s.Principal.Service.set()
+	svc := s.Principal.Service.Set()
 	if len(s.Condition) == 0 {
 		acct, own := true, true
 		for _, p := range svc {
-			uid, ok := strings.CutSuffix(p, "@"+ECSService)
+			uid, ok := strings.CutSuffix(p, "@"+ecsService)
 			if !ok || !accountRE.MatchString(uid) {
 				acct = false
 			}
@@ -55,13 +61,13 @@ func shapeOf(s Statement) trustShape {
 		}
 		return shapeOther
 	}
-	if len(svc) != 1 || svc[0] != WildcardECSPrincipal || len(s.Condition) != 1 {
+	if len(svc) != 1 || svc[0] != wildcardECSPrincipal || len(s.Condition) != 1 {
 		return shapeOther
 	}
-	if m, ok := s.Condition["StringEquals"]; ok && len(m) == 1 && len(m[ConditionRDID]) > 0 {
+	if m, ok := s.Condition["StringEquals"]; ok && len(m) == 1 && len(m[conditionRDID]) > 0 {
 		return shapeRD
 	}
-	if m, ok := s.Condition["StringLike"]; ok && len(m) == 1 && len(m[ConditionRDPath]) > 0 {
+	if m, ok := s.Condition["StringLike"]; ok && len(m) == 1 && len(m[conditionRDPath]) > 0 {
 		return shapeFolder
 	}
 	return shapeOther
@@ -80,7 +86,7 @@ func (c trustContent) empty() bool {
 }
 
 // contentOf returns the content of the builder-shaped statements of d.
-func contentOf(d *Document) trustContent {
+func contentOf(d *policy.Document) trustContent {
 	var c trustContent
 	if d == nil {
 		return c
@@ -90,9 +96,9 @@ func contentOf(d *Document) trustContent {
 		case shapeAccounts, shapeService:
 			c.principals = append(c.principals, s.Principal.Service...)
 		case shapeRD:
-			c.rds = append(c.rds, s.Condition["StringEquals"][ConditionRDID]...)
+			c.rds = append(c.rds, s.Condition["StringEquals"][conditionRDID]...)
 		case shapeFolder:
-			c.folders = append(c.folders, s.Condition["StringLike"][ConditionRDPath]...)
+			c.folders = append(c.folders, s.Condition["StringLike"][conditionRDPath]...)
 		}
 	}
 	c.principals = sortedSet(c.principals)
@@ -121,7 +127,7 @@ func minus(a, b []string) []string {
 // mergeTrust returns have with the content of want added: principals join the
 // first statement of their shape (or a new one), and nothing is removed. It
 // also returns what was added.
-func mergeTrust(have, want *Document) (*Document, trustContent) {
+func mergeTrust(have, want *policy.Document) (*policy.Document, trustContent) {
 	hc, wc := contentOf(have), contentOf(want)
 	add := trustContent{
 		principals: minus(wc.principals, hc.principals),
@@ -130,10 +136,10 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 	}
 	out := have.Clone()
 	if out == nil {
-		out = NewDocument()
+		out = policy.New()
 	}
 	if out.Version == "" {
-		out.Version = PolicyVersion
+		out.Version = policy.Version
 	}
 	var acct, svc []string
 	for _, p := range add.principals {
@@ -143,7 +149,7 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 			svc = append(svc, p)
 		}
 	}
-	extend := func(shape trustShape, vals []string, addTo func(*Statement), fresh func() Statement) {
+	extend := func(shape trustShape, vals []string, addTo func(*policy.Statement), fresh func() policy.Statement) {
 		if len(vals) == 0 {
 			return
 		}
@@ -155,30 +161,30 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 		}
 		out.Statement = append(out.Statement, fresh())
 	}
-	assume := func(p *Principal, c Condition) Statement {
-		return Statement{Effect: Allow, Action: Values{AssumeRoleAction}, Principal: p, Condition: c}
+	assume := func(p *policy.Principal, c policy.Condition) policy.Statement {
+		return policy.Statement{Effect: policy.Allow, Action: policy.Values{assumeRoleAction}, Principal: p, Condition: c}
 	}
 	extend(shapeAccounts, acct,
-		func(s *Statement) { s.Principal.Service = append(s.Principal.Service, acct...) },
-		func() Statement { return assume(&Principal{Service: Values(acct)}, nil) })
+		func(s *policy.Statement) { s.Principal.Service = append(s.Principal.Service, acct...) },
+		func() policy.Statement { return assume(&policy.Principal{Service: policy.Values(acct)}, nil) })
 	extend(shapeService, svc,
-		func(s *Statement) { s.Principal.Service = append(s.Principal.Service, svc...) },
-		func() Statement { return assume(&Principal{Service: Values(svc)}, nil) })
+		func(s *policy.Statement) { s.Principal.Service = append(s.Principal.Service, svc...) },
+		func() policy.Statement { return assume(&policy.Principal{Service: policy.Values(svc)}, nil) })
 	extend(shapeRD, add.rds,
-		func(s *Statement) {
+		func(s *policy.Statement) {
 			m := s.Condition["StringEquals"]
-			m[ConditionRDID] = append(m[ConditionRDID], add.rds...)
+			m[conditionRDID] = append(m[conditionRDID], add.rds...)
 		},
-		func() Statement {
-			return assume(&Principal{Service: Values{WildcardECSPrincipal}}, Condition{"StringEquals": {ConditionRDID: Values(add.rds)}})
+		func() policy.Statement {
+			return assume(&policy.Principal{Service: policy.Values{wildcardECSPrincipal}}, policy.Condition{"StringEquals": {conditionRDID: policy.Values(add.rds)}})
 		})
 	extend(shapeFolder, add.folders,
-		func(s *Statement) {
+		func(s *policy.Statement) {
 			m := s.Condition["StringLike"]
-			m[ConditionRDPath] = append(m[ConditionRDPath], add.folders...)
+			m[conditionRDPath] = append(m[conditionRDPath], add.folders...)
 		},
-		func() Statement {
-			return assume(&Principal{Service: Values{WildcardECSPrincipal}}, Condition{"StringLike": {ConditionRDPath: Values(add.folders)}})
+		func() policy.Statement {
+			return assume(&policy.Principal{Service: policy.Values{wildcardECSPrincipal}}, policy.Condition{"StringLike": {conditionRDPath: policy.Values(add.folders)}})
 		})
 	return out, add
 }
@@ -187,7 +193,7 @@ func mergeTrust(have, want *Document) (*Document, trustContent) {
 // Statements of the builders' shapes lose the named principals, directories
 // and folders, and go when nothing is left in them; other statements stay as
 // they are.
-func subtractTrust(have *Document, dc trustContent) (*Document, trustContent) {
+func subtractTrust(have *policy.Document, dc trustContent) (*policy.Document, trustContent) {
 	var removed trustContent
 	out := have.Clone()
 	if out == nil {
@@ -204,21 +210,21 @@ func subtractTrust(have *Document, dc trustContent) (*Document, trustContent) {
 			}
 			s.Principal.Service = rest
 		case shapeRD:
-			v := s.Condition["StringEquals"][ConditionRDID]
+			v := s.Condition["StringEquals"][conditionRDID]
 			rest := minus(v, dc.rds)
 			removed.rds = append(removed.rds, minus(v, rest)...)
 			if len(rest) == 0 {
 				continue
 			}
-			s.Condition["StringEquals"][ConditionRDID] = rest
+			s.Condition["StringEquals"][conditionRDID] = rest
 		case shapeFolder:
-			v := s.Condition["StringLike"][ConditionRDPath]
+			v := s.Condition["StringLike"][conditionRDPath]
 			rest := minus(v, dc.folders)
 			removed.folders = append(removed.folders, minus(v, rest)...)
 			if len(rest) == 0 {
 				continue
 			}
-			s.Condition["StringLike"][ConditionRDPath] = rest
+			s.Condition["StringLike"][conditionRDPath] = rest
 		}
 		kept = append(kept, s)
 	}
@@ -238,16 +244,16 @@ const (
 	keyUse            // Allow the key-use actions on key ARNs
 )
 
-func keyShapeOf(s Statement) keyShape {
-	if s.Effect != Allow || s.Opaque != nil || len(s.Extra) > 0 || len(s.NotAction) > 0 || len(s.NotResource) > 0 ||
+func keyShapeOf(s policy.Statement) keyShape {
+	if s.Effect != policy.Allow || s.Opaque != nil || len(s.Extra) > 0 || len(s.NotAction) > 0 || len(s.NotResource) > 0 ||
 		s.Principal != nil || len(s.Condition) > 0 || len(s.Resource) == 0 {
 		return keyOther
 	}
-	acts := s.Action.set()
+	acts := s.Action.Set()
 	switch {
-	case slices.Equal(acts, []string{ListKeysAction}):
+	case slices.Equal(acts, []string{listKeysAction}):
 		return keyList
-	case slices.Equal(acts, sortedSet(KeyUseActions)):
+	case slices.Equal(acts, sortedSet(keyUseActions)):
 		return keyUse
 	}
 	return keyOther
@@ -259,7 +265,7 @@ type keyContent struct {
 	keys       []string // key ARNs
 }
 
-func keyContentOf(d *Document) keyContent {
+func keyContentOf(d *policy.Document) keyContent {
 	var c keyContent
 	if d == nil {
 		return c
@@ -280,13 +286,13 @@ func keyContentOf(d *Document) keyContent {
 // mergeKeys returns have with keys added: each missing key ARN joins the
 // first key-use statement (or a new one), and each missing container gets a
 // kms:List* statement of its own.
-func mergeKeys(have *Document, keys []Key) *Document {
+func mergeKeys(have *policy.Document, keys []Key) *policy.Document {
 	out := have.Clone()
 	if out == nil {
-		out = NewDocument()
+		out = policy.New()
 	}
 	if out.Version == "" {
-		out.Version = PolicyVersion
+		out.Version = policy.Version
 	}
 	c := keyContentOf(out)
 	var arns, containers []string
@@ -309,7 +315,7 @@ func mergeKeys(have *Document, keys []Key) *Document {
 				break
 			}
 		}
-		out.Statement = slices.Insert(out.Statement, at, Statement{Effect: Allow, Action: Values{ListKeysAction}, Resource: Values{ct}})
+		out.Statement = slices.Insert(out.Statement, at, policy.Statement{Effect: policy.Allow, Action: policy.Values{listKeysAction}, Resource: policy.Values{ct}})
 	}
 	if len(arns) > 0 {
 		done := false
@@ -321,7 +327,7 @@ func mergeKeys(have *Document, keys []Key) *Document {
 			}
 		}
 		if !done {
-			out.Statement = append(out.Statement, Statement{Effect: Allow, Action: slices.Clone(Values(KeyUseActions)), Resource: Values(arns)})
+			out.Statement = append(out.Statement, policy.Statement{Effect: policy.Allow, Action: slices.Clone(policy.Values(keyUseActions)), Resource: policy.Values(arns)})
 		}
 	}
 	return out
@@ -330,7 +336,7 @@ func mergeKeys(have *Document, keys []Key) *Document {
 // subtractKeys returns have without the keys: their ARNs leave the key-use
 // statements, and a container's kms:List* goes when no key of that container
 // is left. Statements left empty go; others stay.
-func subtractKeys(have *Document, keys []Key) *Document {
+func subtractKeys(have *policy.Document, keys []Key) *policy.Document {
 	out := have.Clone()
 	if out == nil {
 		return nil
@@ -360,7 +366,7 @@ func subtractKeys(have *Document, keys []Key) *Document {
 // dropResources removes the drop resources from the statements of one key
 // shape, and those statements when no resource is left; other statements
 // stay as they are.
-func dropResources(stmts []Statement, shape keyShape, drop []string) []Statement {
+func dropResources(stmts []policy.Statement, shape keyShape, drop []string) []policy.Statement {
 	kept := stmts[:0]
 	for _, s := range stmts {
 		if keyShapeOf(s) == shape {
@@ -377,13 +383,13 @@ func dropResources(stmts []Statement, shape keyShape, drop []string) []Statement
 // mergeStatements returns have with every statement of want that it lacks
 // (by meaning) appended: the generic merge for custom policies that are not
 // key policies.
-func mergeStatements(have, want *Document) *Document {
+func mergeStatements(have, want *policy.Document) *policy.Document {
 	out := have.Clone()
 	if out == nil {
-		out = NewDocument()
+		out = policy.New()
 	}
 	if out.Version == "" {
-		out.Version = PolicyVersion
+		out.Version = policy.Version
 	}
 	for _, w := range want.Statement {
 		if !slices.ContainsFunc(out.Statement, w.Equal) {
@@ -394,12 +400,12 @@ func mergeStatements(have, want *Document) *Document {
 }
 
 // subtractStatements returns have without the statements of drop.
-func subtractStatements(have, drop *Document) *Document {
+func subtractStatements(have, drop *policy.Document) *policy.Document {
 	out := have.Clone()
 	if out == nil {
 		return nil
 	}
-	out.Statement = slices.DeleteFunc(out.Statement, func(s Statement) bool {
+	out.Statement = slices.DeleteFunc(out.Statement, func(s policy.Statement) bool {
 		return slices.ContainsFunc(drop.Statement, s.Equal)
 	})
 	return out

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -18,11 +19,11 @@ const opDenyB = `{"Action":"sts:AssumeRole","Effect":"Deny","Principal":{"Servic
 
 func TestCaseCollidingStatementIsOpaque(t *testing.T) {
 	give := `{"Statement":[` + opDenyB + `],"Version":"1"}`
-	d, err := encryptperm.ReadDocument([]byte(give))
+	d, err := policy.Read([]byte(give))
 	if err != nil {
 		t.Fatalf("ReadDocument: %v", err)
 	}
-	want := encryptperm.NewDocument(encryptperm.Statement{Opaque: []byte(opDenyB)})
+	want := policy.New(policy.Statement{Opaque: []byte(opDenyB)})
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("ReadDocument (-want +got):\n%s", diff)
 	}
@@ -42,18 +43,18 @@ func TestCaseCollidingStatementIsOpaque(t *testing.T) {
 func TestCaseCollidingStatementFailsClosed(t *testing.T) {
 	trust := fcRead(t, `{"Version":"1","Statement":[`+opDenyB+`,
 		{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}]}`)
-	req := &encryptperm.Request{
+	req := &policy.Request{
 		Action:    encryptperm.AssumeRoleAction,
-		Principal: encryptperm.RequestPrincipal{Service: encryptperm.AccountECSPrincipal(chkB)},
+		Principal: policy.RequestPrincipal{Service: encryptperm.AccountECSPrincipal(chkB)},
 		Owner:     chkOwner,
 	}
-	res := encryptperm.Compile(trust).Eval(req)
-	want := encryptperm.EvalResult{Verdict: encryptperm.VerdictAllow, By: encryptperm.Ref{Doc: 0, Statement: 1}, Doubt: encryptperm.Ref{Doc: 0, Statement: 0}}
+	res := policy.Compile(trust).Eval(req)
+	want := policy.EvalResult{Verdict: policy.VerdictAllow, By: policy.Ref{Doc: 0, Statement: 1}, Doubt: policy.Ref{Doc: 0, Statement: 0}}
 	if res != want {
 		t.Errorf("Eval = %+v, want %+v", res, want)
 	}
-	out := encryptperm.Compile(trust).Explain(req)
-	if out[0].Effect != "" || out[0].Applies != encryptperm.MatchUnknown || !out[0].Unreadable || len(out[0].Why) != 1 || !strings.Contains(out[0].Why[0], "differ only in case") {
+	out := policy.Compile(trust).Explain(req)
+	if out[0].Effect != "" || out[0].Applies != policy.MatchUnknown || !out[0].Unreadable || len(out[0].Why) != 1 || !strings.Contains(out[0].Why[0], "differ only in case") {
 		t.Errorf("Explain of the opaque statement = %+v, want unknown effect, may apply, unreadable", out[0])
 	}
 	d := encryptperm.Simulate(trust, []encryptperm.Attachment{{Name: chkImagePolicy, Type: encryptperm.Custom, Document: fcRead(t, chkKeyPolicy)}}, chkImage(chkB))
@@ -62,7 +63,7 @@ func TestCaseCollidingStatementFailsClosed(t *testing.T) {
 	}
 	// An opaque Allow grants nothing either.
 	only := fcRead(t, `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","EFFECT":"Allow","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}]}`)
-	if res := encryptperm.Compile(only).Eval(req); res.Verdict != encryptperm.VerdictImplicitDeny || !res.Doubt.Valid() {
+	if res := policy.Compile(only).Eval(req); res.Verdict != policy.VerdictImplicitDeny || !res.Doubt.Valid() {
 		t.Errorf("Eval of an opaque Allow = %+v, want an uncertain implicit deny", res)
 	}
 }
@@ -84,7 +85,7 @@ func TestParseDocumentRefusesCaseCollidingKeys(t *testing.T) {
 		`{"Version":"1","Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Condition":{"Bool":{"acs:SecureTransport":"true","ACS:securetransport":"false"}}}]}`,
 		`{"Version":"1","version":"1","Statement":[{"Effect":"Allow","Action":"a","Resource":"*"}]}`,
 	} {
-		_, err := encryptperm.ParseDocument([]byte(give))
+		_, err := policy.Parse([]byte(give))
 		var ve *encryptperm.ValidationError
 		if !errors.Is(err, encryptperm.ErrInvalid) || !errors.As(err, &ve) || !strings.Contains(err.Error(), "differs only in case") {
 			t.Errorf("ParseDocument(%s) = %v, want a *ValidationError about keys that differ only in case", give, err)
@@ -106,7 +107,7 @@ func TestCaseCollidingElementsAreUnreadable(t *testing.T) {
 	if s := c.Statement[0]; s.Condition != nil || s.Extra["Condition"] == nil {
 		t.Errorf("condition with colliding keys read as %+v", s)
 	}
-	if _, err := encryptperm.ReadDocument([]byte(`{"Version":"1","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}],"statement":[]}`)); err == nil {
+	if _, err := policy.Read([]byte(`{"Version":"1","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}],"statement":[]}`)); err == nil {
 		t.Error("ReadDocument reads a document with Statement and statement")
 	}
 }

@@ -1,3 +1,6 @@
+// This file holds Options and what they carry: retries, the Locker (and
+// MemoryLocker) and the Observer.
+
 package encryptperm
 
 import (
@@ -221,23 +224,13 @@ func (l *MemoryLocker) Lock(ctx context.Context, name string) (func(), error) {
 	}
 }
 
-// CallInfo describes one RAM call to an Observer.
-type CallInfo struct {
-	// Action is RAM's action name, such as "UpdateRole".
-	Action string
-	// Target names the role or policy.
-	Target string
-	// Write is true for calls that change RAM.
-	Write bool
-	// Attempt counts from 1.
-	Attempt int
-}
-
 // Observer is called around every RAM call, so that callers can attach
 // tracing without this module depending on a tracing library.
 type Observer interface {
-	// StartCall is called before the call; the function it returns is
-	// called after it with the call's RAM error code ("" on success), its
-	// RequestId and its error.
-	StartCall(ctx context.Context, c CallInfo) (end func(code, requestID string, err error))
+	// StartCall is called before the call with its Action, Target, Write
+	// and Attempt (Code, RequestID and Duration are not known yet); the
+	// function it returns is called after it with the call's RAM error code
+	// ("" on success), its RequestId and its error. Result.Calls records
+	// the same calls.
+	StartCall(ctx context.Context, c Call) (end func(code, requestID string, err error))
 }

@@ -1,3 +1,7 @@
+// This file holds Plan and Change, and the planning of one role: from what RAM
+// holds (state.go) and what the grants want, the writes an Apply or a Revoke
+// makes, using the merge of merge.go.
+
 package encryptperm
 
 import (
@@ -8,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // ChangeKind classifies a change by what it does to access.
@@ -105,7 +110,7 @@ func (p *Plan) JSON() []byte {
 type roleWant struct {
 	role        string
 	description string
-	trust       *Document
+	trust       *policy.Document
 	keys        map[string][]Key // by base policy name
 	descs       map[string]string
 	generic     []Attachment // custom policies that are not key policies
@@ -184,8 +189,8 @@ func wants(grants []*Grant) ([]*roleWant, map[string][]*Grant) {
 // rolePlan is what the engine will write for one role.
 type rolePlan struct {
 	role        string
-	createTrust *Document // create the role with this trust policy
-	updateTrust *Document // replace the trust policy
+	createTrust *policy.Document // create the role with this trust policy
+	updateTrust *policy.Document // replace the trust policy
 	description string
 	policies    []policyWrite
 	attach      []attached
@@ -211,7 +216,7 @@ type racedWrite struct {
 type policyWrite struct {
 	name    string
 	create  bool
-	doc     *Document
+	doc     *policy.Document
 	desc    string
 	rotate  string // the version the cap forces out ("" when under the cap)
 	fromVer string // the default version the write was planned against
@@ -334,7 +339,7 @@ func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 	return p, nil
 }
 
-func lenStatements(d *Document) int {
+func lenStatements(d *policy.Document) int {
 	if d == nil {
 		return 0
 	}
@@ -345,10 +350,10 @@ func lenStatements(d *Document) int {
 // base-2, ...), filling each before the next, within the size limit.
 func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Options) error {
 	lim := o.Limits
-	docs := map[int]*Document{}
+	docs := map[int]*policy.Document{}
 	var covered []string
 	for i := 0; i < lim.CustomPoliciesPerRole+8; i++ {
-		ps := st.policy(NumberedPolicyName(base, i))
+		ps := st.policy(numberedPolicyName(base, i))
 		if ps.exists {
 			docs[i] = ps.doc
 			covered = append(covered, keyContentOf(ps.doc).keys...)
@@ -390,7 +395,7 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	}
 	sort.Ints(idx)
 	for _, i := range idx {
-		name := NumberedPolicyName(base, i)
+		name := numberedPolicyName(base, i)
 		if ks := changed[i]; len(ks) > 0 {
 			ps := st.policy(name)
 			var arns []string
@@ -408,7 +413,7 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 }
 
 // addPolicyWrite plans a CreatePolicy or a new default version.
-func addPolicyWrite(p *rolePlan, ps *policyState, doc *Document, desc string, o Options, what string) error {
+func addPolicyWrite(p *rolePlan, ps *policyState, doc *policy.Document, desc string, o Options, what string) error {
 	lim := o.Limits
 	if doc.Size() > lim.PolicyDocumentMaxLen {
 		return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "InvalidParameter.PolicyDocument.Length", kind: ErrLimitExceeded,
@@ -459,7 +464,7 @@ func trustChanges(role string, c trustContent, kind ChangeKind) []Change {
 	return out
 }
 
-func trustLimitError(role string, trust *Document, lim Limits) error {
+func trustLimitError(role string, trust *policy.Document, lim Limits) error {
 	return &APIError{Action: "UpdateRole", Target: role, Code: "InvalidParameter.AssumeRolePolicyDocument.Length", kind: ErrLimitExceeded,
 		Message: fmt.Sprintf("the merged trust policy would be %d bytes; RAM allows %d (Limits.TrustPolicyMaxLen). Share with a resource directory or folder instead: one statement reaches every member account", trust.Size(), lim.TrustPolicyMaxLen)}
 }
@@ -502,7 +507,7 @@ func planRevoke(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 			keys = append(keys, k)
 		}
 		for i := 0; i < lim.CustomPoliciesPerRole+8; i++ {
-			name := NumberedPolicyName(base, i)
+			name := numberedPolicyName(base, i)
 			ps := st.policy(name)
 			if !ps.exists {
 				continue
@@ -636,7 +641,7 @@ func keptChanges(role string, c trustContent) []Change {
 
 // revokePolicy plans narrowing one policy to nd: a new version, or, when
 // nothing is left and the name is the library's, detaching and deleting it.
-func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *Document, o Options, gone map[string]bool) error {
+func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *policy.Document, o Options, gone map[string]bool) error {
 	if len(nd.Statement) == 0 && strings.HasPrefix(ps.name, ManagedPolicyPrefix) {
 		if st.isAttached(ps.name) {
 			p.detach = append(p.detach, attached{name: ps.name, typ: Custom})
@@ -685,4 +690,11 @@ func versionCapError(ps *policyState, oldest, doing string) error {
 	}
 	return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "LimitExceeded.Policy.Version", kind: ErrLimitExceeded,
 		Message: fmt.Sprintf("policy has %d versions, RAM's cap; %s makes a new version, and %s; nothing was changed", len(ps.versions), doing, why)}
+}
+
+func (e *engine) planRole(st *roleState, w *roleWant, revoke bool) (*rolePlan, error) {
+	if revoke {
+		return planRevoke(st, w, e.opts)
+	}
+	return planApply(st, w, e.opts)
 }

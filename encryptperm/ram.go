@@ -1,8 +1,9 @@
+// This file holds the RAM interface: the operations of the SDK's *ram.Client
+// this library calls.
+
 package encryptperm
 
 import "github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
-
-//go:generate go run go.uber.org/mock/mockgen@v0.6.0 -destination=../internal/mock/ram_mock.go -package=mock github.com/ecsperm/ecsperm/encryptperm RAM
 
 // RAM is the part of the RAM API that this library calls, with the method
 // signatures of the official SDK's *ram.Client. The SDK client, the in-memory

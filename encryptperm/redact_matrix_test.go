@@ -172,7 +172,7 @@ func TestRedactionMatrix(t *testing.T) {
 		{name: "Apply, writes fail", writes: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Apply(ctx, e.grant) }},
 		{name: "Revoke", seed: true, writes: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Revoke(ctx, e.grant) }},
 		{name: "Check", seed: true, run: func(ctx context.Context, e *mxEnv) (any, error) {
-			return e.a.(encryptperm.Checker).Check(ctx, access)
+			return e.a.Check(ctx, access)
 		}},
 		{name: "package Check", seed: true, userClient: true, run: func(ctx context.Context, e *mxEnv) (any, error) {
 			c, err := fake.NewClient(e.addr, e.cred)
@@ -406,6 +406,6 @@ func mxErrorTexts(err error) []string {
 // mxObserver is an Observer that hands each call's end to a function.
 type mxObserver func(code, requestID string, err error)
 
-func (f mxObserver) StartCall(context.Context, encryptperm.CallInfo) func(code, requestID string, err error) {
+func (f mxObserver) StartCall(context.Context, encryptperm.Call) func(code, requestID string, err error) {
 	return f
 }

@@ -11,13 +11,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
 // rvRead parses a literal document, failing the test on error.
-func rvRead(t *testing.T, s string) *encryptperm.Document {
+func rvRead(t *testing.T, s string) *policy.Document {
 	t.Helper()
-	d, err := encryptperm.ReadDocument([]byte(s))
+	d, err := policy.Read([]byte(s))
 	if err != nil {
 		t.Fatalf("ReadDocument(%s): %v", s, err)
 	}
@@ -148,7 +149,7 @@ func TestApplyRefusesWhatBuildersCannotMake(t *testing.T) {
 			if _, err := a.Revoke(context.Background(), g); !errors.Is(err, encryptperm.ErrInvalid) {
 				t.Errorf("Revoke error = %v, want ErrInvalid", err)
 			}
-			if _, err := a.(encryptperm.Revoker).RevokePlan(context.Background(), g); !errors.Is(err, encryptperm.ErrInvalid) {
+			if _, err := a.RevokePlan(context.Background(), g); !errors.Is(err, encryptperm.ErrInvalid) {
 				t.Errorf("RevokePlan error = %v, want ErrInvalid", err)
 			}
 			ok := apGrant(t, apAcctB)
@@ -196,7 +197,7 @@ func TestRevokePlanPlansARevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(f.Calls())
-	p, err := a.(encryptperm.Revoker).RevokePlan(context.Background(), apGrant(t, apAcctA))
+	p, err := a.RevokePlan(context.Background(), apGrant(t, apAcctA))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestRevokeErrorSaysWhatIsTrue(t *testing.T) {
 	if _, err := a.Apply(context.Background(), g); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, fake.PolicyTypeSystem, "AliyunKMSFullAccess"); err != nil {
+	if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, string(encryptperm.System), "AliyunKMSFullAccess"); err != nil {
 		t.Fatal(err)
 	}
 	before := len(f.Calls())
@@ -267,7 +268,7 @@ func TestCustomPoliciesPerRoleLimitAtPlan(t *testing.T) {
 					Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"*"}]}`}}}); err != nil {
 					t.Fatal(err)
 				}
-				if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, fake.PolicyTypeCustom, n); err != nil {
+				if err := f.PutAttachment(encryptperm.ShareSnapshotRoleName, string(encryptperm.Custom), n); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -214,7 +214,7 @@ func TestShareUnencryptedNeedsNoRole(t *testing.T) {
 	if _, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Roles()) != 0 || slices.ContainsFunc(f.Policies(), func(p fake.Policy) bool { return p.Type == fake.PolicyTypeCustom }) {
+	if len(f.Roles()) != 0 || slices.ContainsFunc(f.Policies(), func(p fake.Policy) bool { return p.Type == string(encryptperm.Custom) }) {
 		t.Errorf("roles %v, policies %v; want none for an unencrypted image", f.Roles(), f.Policies())
 	}
 	if got, _ := f.ImageSharedWith(shRegion, shPlainImg); !cmp.Equal(got, []string{apAcctA}) {
@@ -406,7 +406,7 @@ func TestCheckNamedResource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := a.(encryptperm.Checker).Check(ctx, tt.give)
+			d, err := a.Check(ctx, tt.give)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -424,10 +424,10 @@ func TestCheckNamedResource(t *testing.T) {
 			}
 		})
 	}
-	if _, err := a.(encryptperm.Checker).Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-bp1nothere", Region: shRegion}); !errors.Is(err, encryptperm.ErrNotFound) {
+	if _, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-bp1nothere", Region: shRegion}); !errors.Is(err, encryptperm.ErrNotFound) {
 		t.Errorf("missing image: %v", err)
 	}
-	if _, err := a.(encryptperm.Checker).Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-*", Region: shRegion}); !errors.Is(err, encryptperm.ErrInvalid) {
+	if _, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-*", Region: shRegion}); !errors.Is(err, encryptperm.ErrInvalid) {
 		t.Errorf("wildcard image: %v", err)
 	}
 }
@@ -460,7 +460,7 @@ func TestSharePlanThenApplyPlan(t *testing.T) {
 	if got, _ := f.ImageSharedWith(shRegion, shImage); !cmp.Equal(got, []string{apAcctA}) {
 		t.Errorf("shared with %v", got)
 	}
-	rp, err := a.(encryptperm.Revoker).RevokePlan(ctx, g)
+	rp, err := a.RevokePlan(ctx, g)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +494,7 @@ func TestShareRevokeKeepsWhatStays(t *testing.T) {
 	if kept == 0 {
 		t.Errorf("no kept note: %v", res.Changes)
 	}
-	d, err := a.(encryptperm.Checker).Check(ctx, encryptperm.Access{Recipient: apAcctB, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion})
+	d, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctB, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion})
 	if err != nil {
 		t.Fatal(err)
 	}

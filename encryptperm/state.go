@@ -1,3 +1,6 @@
+// This file holds the reads of one role: the role, its attachments and its
+// custom policies with their versions, read in parallel into a roleState.
+
 package encryptperm
 
 import (
@@ -14,13 +17,14 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // roleState is what RAM holds for one role, as far as the engine read it.
 type roleState struct {
 	name     string // as RAM spells it, or as asked when the role is missing
 	exists   bool
-	trust    *Document
+	trust    *policy.Document
 	attached []attached
 	policies map[string]*policyState // by lower-case name
 }
@@ -34,7 +38,7 @@ type attached struct {
 type policyState struct {
 	name           string
 	exists         bool
-	doc            *Document
+	doc            *policy.Document
 	defaultVersion string
 	versions       []ram.PolicyVersion // oldest first
 }
@@ -125,7 +129,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 			if err != nil {
 				return err
 			}
-			d, err := ReadDocument([]byte(resp.Role.AssumeRolePolicyDocument))
+			d, err := policy.Read([]byte(resp.Role.AssumeRolePolicyDocument))
 			if err != nil {
 				return fmt.Errorf("encryptperm: read trust policy of role %q: %w", role, err)
 			}
@@ -240,7 +244,7 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 			if doc == "" {
 				doc = resp.Policy.PolicyDocument
 			}
-			d, err := ReadDocument([]byte(doc))
+			d, err := policy.Read([]byte(doc))
 			if err != nil {
 				return fmt.Errorf("encryptperm: read policy %q: %w", name, err)
 			}

@@ -1,3 +1,6 @@
+// This file holds the checks of single values: accounts, resource directory
+// IDs, folder paths, keys, regions, role and policy names, limits.
+
 package encryptperm
 
 import (
@@ -20,11 +23,6 @@ var (
 	roleRE    = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
 	policyRE  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 )
-
-// MaxListedProblems is the most problems a *ValidationError lists; it counts
-// the others in More. It keeps the error of a hostile input, such as a
-// million invalid accounts, small.
-const MaxListedProblems = 100
 
 // forbidden reports why s cannot be an identifier, or "" if it has none of
 // the characters that would change its meaning in a policy.

@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 func TestBuildRejects(t *testing.T) {
@@ -219,12 +220,12 @@ func TestValidationErrorFormat(t *testing.T) {
 	}{
 		{
 			name: "one problem with a value",
-			give: &encryptperm.ValidationError{What: "thing", Problems: []encryptperm.FieldError{{Path: "A", Value: "v", Reason: "bad"}}},
+			give: &encryptperm.ValidationError{What: "thing", Problems: []policy.FieldError{{Path: "A", Value: "v", Reason: "bad"}}},
 			want: "encryptperm: invalid thing: 1 problem\n\tA \"v\": bad",
 		},
 		{
 			name: "two problems, no what",
-			give: &encryptperm.ValidationError{Problems: []encryptperm.FieldError{{Path: "A", Reason: "bad"}, {Path: "B", Reason: "worse"}}},
+			give: &encryptperm.ValidationError{Problems: []policy.FieldError{{Path: "A", Reason: "bad"}, {Path: "B", Reason: "worse"}}},
 			want: "encryptperm: invalid input: 2 problems\n\tA: bad\n\tB: worse",
 		},
 	}
@@ -248,7 +249,7 @@ func dtCheckGrant(t interface {
 	Fatalf(string, ...any)
 }, g *encryptperm.Grant) {
 	t.Helper()
-	docs := []*encryptperm.Document{g.Role.TrustPolicy}
+	docs := []*policy.Document{g.Role.TrustPolicy}
 	for _, a := range g.Policies {
 		switch a.Type {
 		case encryptperm.Custom:
@@ -274,7 +275,7 @@ func dtCheckGrant(t interface {
 			}
 		}
 		for _, s := range d.Statement {
-			if s.Effect == encryptperm.Allow && s.Principal != nil && len(s.Condition) == 0 {
+			if s.Effect == policy.Allow && s.Principal != nil && len(s.Condition) == 0 {
 				for _, p := range s.Principal.Service {
 					if strings.ContainsAny(p, "*?") {
 						t.Fatalf("unconditioned wildcard principal %q in %s", p, d.JSON())
@@ -282,7 +283,7 @@ func dtCheckGrant(t interface {
 				}
 			}
 		}
-		back, err := encryptperm.ParseDocument(d.JSON())
+		back, err := policy.Parse(d.JSON())
 		if err != nil {
 			t.Fatalf("grant document %s does not parse back strictly: %v", d.JSON(), err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
+	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -39,7 +40,7 @@ func TestConcurrentWriters(t *testing.T) {
 					errs <- err
 				}
 				// Every worker also attaches the same system policy.
-				if err := coreAttach(f, "System", fake.KMSFullAccessPolicy, role); err != nil {
+				if err := coreAttach(f, "System", encryptperm.KMSFullAccessPolicy, role); err != nil {
 					errs <- err
 				}
 			}
@@ -68,9 +69,9 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Errorf("%d attachments, want %d", n, 2*workers*each)
 	}
 	le := ram.CreateListEntitiesForPolicyRequest()
-	le.PolicyType, le.PolicyName = "System", fake.KMSFullAccessPolicy
+	le.PolicyType, le.PolicyName = "System", encryptperm.KMSFullAccessPolicy
 	resp, err := f.ListEntitiesForPolicy(le)
 	if err != nil || len(resp.Roles.Role) != workers*each {
-		t.Errorf("roles of %s = %d, %v; want %d", fake.KMSFullAccessPolicy, len(resp.Roles.Role), err, workers*each)
+		t.Errorf("roles of %s = %d, %v; want %d", encryptperm.KMSFullAccessPolicy, len(resp.Roles.Role), err, workers*each)
 	}
 }

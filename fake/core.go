@@ -1,3 +1,6 @@
+// This file holds the core every call goes through: fault rules, the call log,
+// request IDs and the shape of answers and errors.
+
 package fake
 
 import (

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -54,9 +55,9 @@ func TestDoListWrappers(t *testing.T) {
 	}{
 		{give: request{Action: "ListRoles", Params: map[string]string{"Marker": "cg"}}, want: `"IsTruncated":false,"Roles":{"Role":[]}}`},
 		{give: request{Action: "ListPoliciesForRole", Params: map[string]string{"RoleName": "R"}}, want: `"Policies":{"Policy":[]}}`},
-		{give: request{Action: "ListEntitiesForPolicy", Params: map[string]string{"PolicyType": "System", "PolicyName": KMSFullAccessPolicy}},
+		{give: request{Action: "ListEntitiesForPolicy", Params: map[string]string{"PolicyType": "System", "PolicyName": encryptperm.KMSFullAccessPolicy}},
 			want: `"Groups":{"Group":[]},"Users":{"User":[]},"Roles":{"Role":[]}}`},
-		{give: request{Action: "ListPolicyVersions", Params: map[string]string{"PolicyType": "System", "PolicyName": KMSFullAccessPolicy}},
+		{give: request{Action: "ListPolicyVersions", Params: map[string]string{"PolicyType": "System", "PolicyName": encryptperm.KMSFullAccessPolicy}},
 			want: `"PolicyVersions":{"PolicyVersion":[{"VersionId":"v3","IsDefaultVersion":true,"PolicyDocument":`},
 	}
 	if res := r.do(context.Background(), createRoleCall("R")); res.Status != 200 {
@@ -78,7 +79,7 @@ func TestDoRedactsAccessKey(t *testing.T) {
 		AccessKeyID: "LTAI5t",
 	})
 	c := r.Calls()[0]
-	want := Call{
+	want := RecordedCall{
 		Action:      "GetRole",
 		Params:      map[string]string{"RoleName": "R", "SecurityToken": Redacted, "AccessKeyId": Redacted},
 		AccessKeyID: Redacted,

@@ -1,3 +1,6 @@
+// This file holds SimulateECS: ECS's side of a share, judged on the fake's
+// state with the fake's own evaluator (refeval.go).
+
 package fake
 
 import (
@@ -6,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // The actions ECS calls with a shared key, as the ECS documentation lists
@@ -132,7 +136,7 @@ func (r *RAM) SimulateECS(a encryptperm.Access) *encryptperm.Decision {
 		if !s.Allowed {
 			d.Allowed = false
 		}
-		if s.Verdict != encryptperm.VerdictAllow {
+		if s.Verdict != policy.VerdictAllow {
 			d.Missing = appendNew(d.Missing, s.Action)
 		}
 		d.Uncertain = appendNew(d.Uncertain, s.Uncertain...)
@@ -152,11 +156,11 @@ func (r *RAM) SimulateECS(a encryptperm.Access) *encryptperm.Decision {
 func fillStep(st *encryptperm.Step, v refVerdict, d *encryptperm.Decision) {
 	switch {
 	case v.denied:
-		st.Verdict = encryptperm.VerdictExplicitDeny
+		st.Verdict = policy.VerdictExplicitDeny
 	case v.by != "":
-		st.Verdict = encryptperm.VerdictAllow
+		st.Verdict = policy.VerdictAllow
 	default:
-		st.Verdict = encryptperm.VerdictImplicitDeny
+		st.Verdict = policy.VerdictImplicitDeny
 	}
 	st.Allowed = v.allowed
 	for _, w := range v.doubts {

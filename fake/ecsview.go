@@ -1,3 +1,6 @@
+// This file holds the view ECS has of RAM, which lags behind it for a while
+// after a change, as RAM's propagation does.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the loopback endpoint (Start, Endpoint) and the SDK clients
+// that talk to it.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds RAM's error codes, their HTTP statuses and messages, as the
+// fake returns them.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds RAM, the fake's state holder, its Options and its
+// constructor.
+
 package fake
 
 import (
@@ -83,7 +86,7 @@ type RAM struct {
 	rules  []Rule
 	counts map[string]int // calls per action
 	rng    *rand.Rand
-	calls  []Call
+	calls  []RecordedCall
 	fired  []FiredRule
 	reqSeq uint64 // request IDs issued
 }

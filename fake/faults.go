@@ -1,3 +1,6 @@
+// This file holds fault injection: Rule, Hold and the record of rules that
+// fired.
+
 package fake
 
 import (

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -101,7 +102,7 @@ func TestFaultFirstMatchWins(t *testing.T) {
 	}})
 	_, err := coreGetRole(f, "ShareRole")
 	get := ram.CreateGetPolicyRequest()
-	get.PolicyType, get.PolicyName = "System", fake.KMSFullAccessPolicy
+	get.PolicyType, get.PolicyName = "System", encryptperm.KMSFullAccessPolicy
 	_, err2 := f.GetPolicy(get)
 	got := []string{errCode(t, err), errCode(t, err2)}
 	if diff := cmp.Diff([]string{"InternalError", "ServiceUnavailable"}, got); diff != "" {
@@ -228,11 +229,11 @@ func TestPropagationDelay(t *testing.T) {
 	if _, err := coreGetRole(f, "ShareRole"); err != nil {
 		t.Errorf("GetRole right after CreateRole: %v; the delay applies to attach calls only", err)
 	}
-	if err := coreAttach(f, "System", fake.KMSFullAccessPolicy, "ShareRole"); errCode(t, err) != "EntityNotExist.Role" {
+	if err := coreAttach(f, "System", encryptperm.KMSFullAccessPolicy, "ShareRole"); errCode(t, err) != "EntityNotExist.Role" {
 		t.Errorf("attach to a new role: error = %v, want EntityNotExist.Role", err)
 	}
 	clock.Advance(10 * time.Second)
-	mustAttach(t, f, "System", fake.KMSFullAccessPolicy, "ShareRole")
+	mustAttach(t, f, "System", encryptperm.KMSFullAccessPolicy, "ShareRole")
 
 	mustCreatePolicy(t, f, "KeyPolicy", keyPolicy)
 	if err := coreAttach(f, "Custom", "KeyPolicy", "ShareRole"); errCode(t, err) != "EntityNotExist.Policy" {
@@ -356,7 +357,7 @@ func TestCallLogRedacts(t *testing.T) {
 	req.GetQueryParams()["signature"] = "sig"
 	_, _ = f.GetRole(req)
 	calls := f.Calls()
-	want := []fake.Call{{
+	want := []fake.RecordedCall{{
 		Action:    "GetRole",
 		Params:    map[string]string{"RoleName": "ShareRole", "AccessKeySecret": fake.Redacted, "signature": fake.Redacted},
 		RequestID: calls[0].RequestID,
@@ -395,7 +396,7 @@ func TestReset(t *testing.T) {
 	if len(f.Roles()) != 0 || len(f.Attachments()) != 0 || len(f.Calls()) != 0 || len(f.Fired()) != 0 || len(f.Faults()) != 0 {
 		t.Errorf("after Reset: roles %v attachments %v calls %v fired %v faults %v", f.Roles(), f.Attachments(), f.Calls(), f.Fired(), f.Faults())
 	}
-	if _, ok := f.Policy(fake.PolicyTypeSystem, fake.KMSFullAccessPolicy); !ok {
+	if _, ok := f.Policy(string(encryptperm.System), encryptperm.KMSFullAccessPolicy); !ok {
 		t.Error("after Reset the system policies are gone")
 	}
 	// Call counts start again, and role IDs too.

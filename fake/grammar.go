@@ -1,3 +1,6 @@
+// This file holds RAM's document grammar as the fake checks it, independent of
+// the library's own reader, and the principals of a trust policy.
+
 package fake
 
 import (
@@ -229,8 +232,8 @@ func compactDocument(doc string) string {
 	return b.String()
 }
 
-// Principal is one trusted principal of a role's trust policy.
-type Principal struct {
+// TrustedPrincipal is one trusted principal of a role's trust policy.
+type TrustedPrincipal struct {
 	// Type is "RAM", "Service" or "Federated".
 	Type string
 	// Value is the principal as written, such as "ecs.aliyuncs.com" or
@@ -240,15 +243,15 @@ type Principal struct {
 
 // trustedPrincipals returns the principals of the Allow statements of a
 // trust policy, sorted and without duplicates.
-func trustedPrincipals(doc string) []Principal {
+func trustedPrincipals(doc string) []TrustedPrincipal {
 	v, err := decodeJSON(doc)
 	if err != nil {
 		return nil
 	}
 	top, _ := v.(map[string]any)
 	list, _ := top["Statement"].([]any)
-	seen := make(map[Principal]bool)
-	var out []Principal
+	seen := make(map[TrustedPrincipal]bool)
+	var out []TrustedPrincipal
 	add := func(typ string, v any) {
 		var vals []any
 		switch t := v.(type) {
@@ -262,7 +265,7 @@ func trustedPrincipals(doc string) []Principal {
 			if !ok {
 				continue
 			}
-			p := Principal{Type: typ, Value: s}
+			p := TrustedPrincipal{Type: typ, Value: s}
 			if !seen[p] {
 				seen[p] = true
 				out = append(out, p)

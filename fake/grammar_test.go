@@ -76,7 +76,7 @@ func TestTrustedPrincipals(t *testing.T) {
 		{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["2222@ecs.aliyuncs.com","1111@ecs.aliyuncs.com","1111@ecs.aliyuncs.com"]}},
 		{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"ram":"acs:ram::3333:root","Federated":"acs:ram::3333:saml-provider/x"}},
 		{"Action":"sts:AssumeRole","Effect":"Deny","Principal":{"Service":"evil.aliyuncs.com"}}]}`
-	want := []Principal{
+	want := []TrustedPrincipal{
 		{Type: "Federated", Value: "acs:ram::3333:saml-provider/x"},
 		{Type: "RAM", Value: "acs:ram::3333:root"},
 		{Type: "Service", Value: "1111@ecs.aliyuncs.com"},

@@ -11,6 +11,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
+	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -144,7 +145,7 @@ func coreGetRole(f *fake.RAM, name string) (*ram.GetRoleResponse, error) {
 // versionIDs returns the IDs of a policy's versions and its default.
 func versionIDs(t *testing.T, f *fake.RAM, name string) (ids string, def string) {
 	t.Helper()
-	vs, ok := f.PolicyVersions(fake.PolicyTypeCustom, name)
+	vs, ok := f.PolicyVersions(string(encryptperm.Custom), name)
 	if !ok {
 		t.Fatalf("policy %q does not exist", name)
 	}

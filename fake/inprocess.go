@@ -1,3 +1,6 @@
+// This file holds the RAM operations called in process, with the SDK's request
+// and response types.
+
 package fake
 
 import (

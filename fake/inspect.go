@@ -1,3 +1,6 @@
+// This file holds inspection and seeding: the call log (RecordedCall), the
+// views of roles, policies and attachments, and the Put methods.
+
 package fake
 
 import (
@@ -29,8 +32,8 @@ var secretParams = map[string]bool{
 	"x-acs-accesskey-secret": true,
 }
 
-// Call is one call the fake answered, as its call log records it.
-type Call struct {
+// RecordedCall is one call the fake answered, as its call log records it.
+type RecordedCall struct {
 	// Action is the RAM action, such as "CreateRole".
 	Action string
 	// Params holds the API parameters. AccessKeyId, AccessKeySecret,
@@ -51,7 +54,7 @@ type Call struct {
 
 // recordLocked appends a call to the log.
 func (r *RAM) recordLocked(req request, p params, rid, code string, res response) {
-	c := Call{
+	c := RecordedCall{
 		Action:    req.Action,
 		Params:    redact(p),
 		RequestID: rid,
@@ -71,7 +74,7 @@ func (r *RAM) recordLocked(req request, p params, rid, code string, res response
 }
 
 // callLogLocked returns the part of the log that Calls shows.
-func (r *RAM) callLogLocked() []Call {
+func (r *RAM) callLogLocked() []RecordedCall {
 	if m := r.opts.MaxCalls; m > 0 && len(r.calls) > m {
 		return r.calls[len(r.calls)-m:]
 	}
@@ -90,11 +93,11 @@ func redact(p params) map[string]string {
 }
 
 // Calls returns a copy of the call log, oldest first.
-func (r *RAM) Calls() []Call {
+func (r *RAM) Calls() []RecordedCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	log := r.callLogLocked()
-	out := make([]Call, len(log))
+	out := make([]RecordedCall, len(log))
 	for i, c := range log {
 		c.Params = maps.Clone(c.Params)
 		out[i] = c
@@ -126,8 +129,8 @@ type Role struct {
 type Policy struct {
 	// Name is the policy name.
 	Name string
-	// Type is PolicyTypeSystem or PolicyTypeCustom. PutPolicy takes empty
-	// as PolicyTypeCustom.
+	// Type is "System" or "Custom" (encryptperm.System, encryptperm.Custom). PutPolicy takes empty
+	// as "Custom".
 	Type string
 	// Description is the policy's description.
 	Description string
@@ -153,11 +156,11 @@ type PolicyVersion struct {
 	CreateDate time.Time
 }
 
-// Attachment is a policy attached to a role.
-type Attachment struct {
+// RoleAttachment is a policy attached to a role.
+type RoleAttachment struct {
 	// RoleName is the role's name.
 	RoleName string
-	// PolicyType is PolicyTypeSystem or PolicyTypeCustom.
+	// PolicyType is "System" or "Custom" (encryptperm.System, encryptperm.Custom).
 	PolicyType string
 	// PolicyName is the policy's name.
 	PolicyName string
@@ -228,7 +231,7 @@ func (r *RAM) TrustPolicy(name string) (string, bool) {
 // TrustedPrincipals returns the principals that the Allow statements of the
 // role's trust policy name, sorted by type and value without duplicates, and
 // whether the role exists. Conditions are not evaluated.
-func (r *RAM) TrustedPrincipals(name string) ([]Principal, bool) {
+func (r *RAM) TrustedPrincipals(name string) ([]TrustedPrincipal, bool) {
 	doc, ok := r.TrustPolicy(name)
 	if !ok {
 		return nil, false
@@ -270,10 +273,10 @@ func (r *RAM) PolicyVersions(typ, name string) ([]PolicyVersion, bool) {
 
 // Attachments returns every attachment, sorted by role name, then policy
 // name, then policy type.
-func (r *RAM) Attachments() []Attachment {
+func (r *RAM) Attachments() []RoleAttachment {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []Attachment
+	var out []RoleAttachment
 	for _, rr := range r.st.sortedRoles() {
 		out = append(out, r.attachmentsLocked(rr)...)
 	}
@@ -282,7 +285,7 @@ func (r *RAM) Attachments() []Attachment {
 
 // AttachmentsOf returns the policies attached to the role called name,
 // sorted by policy name and then type, and whether the role exists.
-func (r *RAM) AttachmentsOf(name string) ([]Attachment, bool) {
+func (r *RAM) AttachmentsOf(name string) ([]RoleAttachment, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rr, ok := r.st.roles[roleKey(name)]
@@ -292,11 +295,11 @@ func (r *RAM) AttachmentsOf(name string) ([]Attachment, bool) {
 	return r.attachmentsLocked(rr), true
 }
 
-func (r *RAM) attachmentsLocked(rr *roleRec) []Attachment {
+func (r *RAM) attachmentsLocked(rr *roleRec) []RoleAttachment {
 	ps := r.attachedPolicies(rr)
-	out := make([]Attachment, len(ps))
+	out := make([]RoleAttachment, len(ps))
 	for i, pr := range ps {
-		out[i] = Attachment{
+		out[i] = RoleAttachment{
 			RoleName:   rr.name,
 			PolicyType: pr.typ,
 			PolicyName: pr.name,
@@ -379,7 +382,7 @@ func (r *RAM) seedRoleProblem(role Role) string {
 // same type and name is replaced, keeping its attachments.
 func (r *RAM) PutPolicy(p Policy) error {
 	if p.Type == "" {
-		p.Type = PolicyTypeCustom
+		p.Type = policyTypeCustom
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -390,7 +393,7 @@ func (r *RAM) PutPolicy(p Policy) error {
 	key := policyKey(pr.typ, pr.name)
 	if old, ok := r.st.policies[key]; ok {
 		pr.attached = old.attached
-	} else if pr.typ == PolicyTypeCustom {
+	} else if pr.typ == policyTypeCustom {
 		r.st.custom++
 	}
 	r.st.policies[key] = pr
@@ -414,7 +417,7 @@ func (r *RAM) seedPolicy(p Policy) (*policyRec, string) {
 	if len(p.Versions) == 0 {
 		return nil, "a policy needs at least one version"
 	}
-	if p.Type == PolicyTypeCustom && len(p.Versions) > r.limits.VersionsPerPolicy {
+	if p.Type == policyTypeCustom && len(p.Versions) > r.limits.VersionsPerPolicy {
 		return nil, fmt.Sprintf("LimitExceeded.Policy.Version: %d versions, at most %d", len(p.Versions), r.limits.VersionsPerPolicy)
 	}
 	now := r.now()

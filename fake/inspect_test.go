@@ -41,7 +41,7 @@ func TestPutRole(t *testing.T) {
 		t.Errorf("GetRole of a seeded role (-want +got):\n%s", diff)
 	}
 	principals, ok := f.TrustedPrincipals("sharerole")
-	wantP := []fake.Principal{
+	wantP := []fake.TrustedPrincipal{
 		{Type: "RAM", Value: "acs:ram::5555666677778888:root"},
 		{Type: "Service", Value: "1111222233334444@ecs.aliyuncs.com"},
 	}
@@ -56,7 +56,7 @@ func TestPutRole(t *testing.T) {
 	}
 
 	// Replacing keeps the ID and the attachments.
-	mustAttach(t, f, "System", fake.KMSFullAccessPolicy, "ShareRole")
+	mustAttach(t, f, "System", encryptperm.KMSFullAccessPolicy, "ShareRole")
 	created := t0.Add(-time.Hour)
 	if err := f.PutRole(fake.Role{Name: "SHAREROLE", TrustPolicy: ecsTrust, MaxSessionDuration: 7200, CreateDate: created}); err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestPutPolicy(t *testing.T) {
 	}
 
 	// Another system policy can be seeded and attached.
-	if err := f.PutPolicy(fake.Policy{Name: "AliyunECSFullAccess", Type: fake.PolicyTypeSystem,
+	if err := f.PutPolicy(fake.Policy{Name: "AliyunECSFullAccess", Type: string(encryptperm.System),
 		Versions: []fake.PolicyVersion{{ID: "v1", Document: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*"}]}`}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestPutPolicyRefuses(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "fake: put policy") {
 				t.Errorf("PutPolicy error = %v, want one mentioning %q", err, tt.want)
 			}
-			if _, ok := f.Policy(fake.PolicyTypeCustom, "P"); ok {
+			if _, ok := f.Policy(string(encryptperm.Custom), "P"); ok {
 				t.Error("a refused policy was stored")
 			}
 		})
@@ -197,7 +197,7 @@ func TestPutPolicyRefuses(t *testing.T) {
 
 func TestPutAttachment(t *testing.T) {
 	f, _ := newFake(t, &fake.Options{Limits: encryptperm.Limits{SystemPoliciesPerRole: 1}, PropagationDelay: time.Hour})
-	if err := f.PutAttachment("ShareRole", "System", fake.KMSFullAccessPolicy); err == nil || !strings.Contains(err.Error(), "no such role") {
+	if err := f.PutAttachment("ShareRole", "System", encryptperm.KMSFullAccessPolicy); err == nil || !strings.Contains(err.Error(), "no such role") {
 		t.Errorf("PutAttachment to a missing role: error = %v", err)
 	}
 	if err := f.PutRole(fake.Role{Name: "ShareRole", TrustPolicy: ecsTrust}); err != nil {
@@ -207,7 +207,7 @@ func TestPutAttachment(t *testing.T) {
 		t.Errorf("PutAttachment of a missing policy: error = %v", err)
 	}
 	// Seeding goes past the per-role limit, and twice is fine.
-	for _, name := range []string{fake.KMSFullAccessPolicy, fake.DiskEncryptRolePolicy, fake.DiskEncryptRolePolicy} {
+	for _, name := range []string{encryptperm.KMSFullAccessPolicy, encryptperm.DiskEncryptSystemPolicy, encryptperm.DiskEncryptSystemPolicy} {
 		if err := f.PutAttachment("sharerole", "System", name); err != nil {
 			t.Fatal(err)
 		}

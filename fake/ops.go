@@ -1,3 +1,6 @@
+// This file holds the handlers of RAM's operations on the fake's state, shared
+// by the in-process methods and the endpoint.
+
 package fake
 
 import (
@@ -233,7 +236,7 @@ func (r *RAM) checkPolicyName(name string) *apiError {
 }
 
 func checkPolicyType(typ string) *apiError {
-	if typ != PolicyTypeSystem && typ != PolicyTypeCustom {
+	if typ != policyTypeSystem && typ != policyTypeCustom {
 		return newError("InvalidParameter.PolicyType")
 	}
 	return nil
@@ -544,7 +547,7 @@ func (r *RAM) createPolicy(p params, rid string, now time.Time) (any, *apiError)
 	if e := r.checkDocumentParam(p, "PolicyDocument", permissionDoc); e != nil {
 		return nil, e
 	}
-	key := policyKey(PolicyTypeCustom, name)
+	key := policyKey(policyTypeCustom, name)
 	if _, ok := r.st.policies[key]; ok {
 		return nil, newError("EntityAlreadyExists.Policy")
 	}
@@ -553,7 +556,7 @@ func (r *RAM) createPolicy(p params, rid string, now time.Time) (any, *apiError)
 	}
 	pr := &policyRec{
 		name:      name,
-		typ:       PolicyTypeCustom,
+		typ:       policyTypeCustom,
 		desc:      p["Description"],
 		created:   now,
 		versions:  []*versionRec{{num: 1, doc: compactDocument(p["PolicyDocument"]), created: now}},
@@ -608,7 +611,7 @@ func (r *RAM) customPolicy(p params, more ...string) (*policyRec, *apiError) {
 	if e := r.checkPolicyName(p["PolicyName"]); e != nil {
 		return nil, e
 	}
-	return r.policy(PolicyTypeCustom, p["PolicyName"])
+	return r.policy(policyTypeCustom, p["PolicyName"])
 }
 
 func (r *RAM) deletePolicy(p params, rid string, _ time.Time) (any, *apiError) {
@@ -685,7 +688,7 @@ func (r *RAM) createPolicyVersion(p params, rid string, now time.Time) (any, *ap
 	if e := r.checkDocumentParam(p, "PolicyDocument", permissionDoc); e != nil {
 		return nil, e
 	}
-	pr, e := r.policy(PolicyTypeCustom, p["PolicyName"])
+	pr, e := r.policy(policyTypeCustom, p["PolicyName"])
 	if e != nil {
 		return nil, e
 	}
@@ -756,7 +759,7 @@ func (r *RAM) customVersion(p params) (*policyRec, *versionRec, *apiError) {
 	if e != nil {
 		return nil, nil, e
 	}
-	pr, e := r.policy(PolicyTypeCustom, p["PolicyName"])
+	pr, e := r.policy(policyTypeCustom, p["PolicyName"])
 	if e != nil {
 		return nil, nil, e
 	}
@@ -834,8 +837,8 @@ func (r *RAM) attachPolicyToRole(p params, rid string, now time.Time) (any, *api
 		return nil, newError("EntityAlreadyExists.Role.Policy")
 	}
 	custom, system := r.st.attachmentCounts(rr)
-	if pr.typ == PolicyTypeCustom && custom >= r.limits.CustomPoliciesPerRole ||
-		pr.typ == PolicyTypeSystem && system >= r.limits.SystemPoliciesPerRole {
+	if pr.typ == policyTypeCustom && custom >= r.limits.CustomPoliciesPerRole ||
+		pr.typ == policyTypeSystem && system >= r.limits.SystemPoliciesPerRole {
 		return nil, newError("LimitExceeded.Role.Policy")
 	}
 	rr.attached[pk] = now

@@ -251,7 +251,7 @@ func TestPolicyLifecycle(t *testing.T) {
 	if _, err := f.DeletePolicy(dp); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := f.Policy(fake.PolicyTypeCustom, "KeyPolicy"); ok {
+	if _, ok := f.Policy(string(encryptperm.Custom), "KeyPolicy"); ok {
 		t.Error("policy still exists after DeletePolicy")
 	}
 }
@@ -259,7 +259,7 @@ func TestPolicyLifecycle(t *testing.T) {
 func TestSystemPolicies(t *testing.T) {
 	f, _ := newFake(t, nil)
 	get := ram.CreateGetPolicyRequest()
-	get.PolicyName = fake.KMSFullAccessPolicy
+	get.PolicyName = encryptperm.KMSFullAccessPolicy
 	get.PolicyType = "System"
 	got, err := f.GetPolicy(get)
 	if err != nil {
@@ -267,24 +267,24 @@ func TestSystemPolicies(t *testing.T) {
 	}
 	if got.Policy.PolicyType != "System" || got.DefaultPolicyVersion.VersionId != got.Policy.DefaultVersion ||
 		!strings.Contains(got.DefaultPolicyVersion.PolicyDocument, `"kms:*"`) {
-		t.Errorf("GetPolicy(%s) = %+v / %+v", fake.KMSFullAccessPolicy, got.Policy, got.DefaultPolicyVersion)
+		t.Errorf("GetPolicy(%s) = %+v / %+v", encryptperm.KMSFullAccessPolicy, got.Policy, got.DefaultPolicyVersion)
 	}
-	get.PolicyName = fake.DiskEncryptRolePolicy
+	get.PolicyName = encryptperm.DiskEncryptSystemPolicy
 	got, err = f.GetPolicy(get)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(got.DefaultPolicyVersion.PolicyDocument, `"kms:GenerateDataKey"`) {
-		t.Errorf("GetPolicy(%s) document = %s", fake.DiskEncryptRolePolicy, got.DefaultPolicyVersion.PolicyDocument)
+		t.Errorf("GetPolicy(%s) document = %s", encryptperm.DiskEncryptSystemPolicy, got.DefaultPolicyVersion.PolicyDocument)
 	}
 
 	// A system policy can be neither versioned nor deleted: to the custom
 	// policy calls it does not exist.
-	if _, err := coreCreateVersion(f, fake.KMSFullAccessPolicy, keyPolicy, true, ""); errCode(t, err) != "EntityNotExist.Policy" {
+	if _, err := coreCreateVersion(f, encryptperm.KMSFullAccessPolicy, keyPolicy, true, ""); errCode(t, err) != "EntityNotExist.Policy" {
 		t.Errorf("CreatePolicyVersion on a system policy: error = %v, want EntityNotExist.Policy", err)
 	}
 	dp := ram.CreateDeletePolicyRequest()
-	dp.PolicyName = fake.KMSFullAccessPolicy
+	dp.PolicyName = encryptperm.KMSFullAccessPolicy
 	if _, err := f.DeletePolicy(dp); errCode(t, err) != "EntityNotExist.Policy" {
 		t.Errorf("DeletePolicy on a system policy: error = %v, want EntityNotExist.Policy", err)
 	}
@@ -296,7 +296,7 @@ func TestAttachments(t *testing.T) {
 	mustCreatePolicy(t, f, "KeyPolicy", keyPolicy)
 	clock.Advance(time.Second)
 	mustAttach(t, f, "Custom", "keypolicy", "sharerole")
-	mustAttach(t, f, "System", fake.KMSFullAccessPolicy, "ShareRole")
+	mustAttach(t, f, "System", encryptperm.KMSFullAccessPolicy, "ShareRole")
 
 	lr := ram.CreateListPoliciesForRoleRequest()
 	lr.RoleName = "ShareRole"
@@ -306,7 +306,7 @@ func TestAttachments(t *testing.T) {
 	}
 	attached := t0.Add(time.Second).Format("2006-01-02T15:04:05Z")
 	want := &ram.ListPoliciesForRoleResponse{Policies: ram.PoliciesInListPoliciesForRole{Policy: []ram.Policy{
-		{PolicyName: fake.KMSFullAccessPolicy, PolicyType: "System", Description: got.Policies.Policy[0].Description, DefaultVersion: "v3", AttachDate: attached},
+		{PolicyName: encryptperm.KMSFullAccessPolicy, PolicyType: "System", Description: got.Policies.Policy[0].Description, DefaultVersion: "v3", AttachDate: attached},
 		{PolicyName: "KeyPolicy", PolicyType: "Custom", DefaultVersion: "v1", AttachDate: attached},
 	}}}
 	if diff := cmp.Diff(want, got, ignoreMeta); diff != "" {
@@ -337,8 +337,8 @@ func TestAttachments(t *testing.T) {
 	if p, err := f.GetPolicy(gp); err != nil || p.Policy.AttachmentCount != 1 {
 		t.Errorf("GetPolicy: AttachmentCount = %d, err %v; want 1", p.Policy.AttachmentCount, err)
 	}
-	wantInspect := []fake.Attachment{
-		{RoleName: "ShareRole", PolicyType: "System", PolicyName: fake.KMSFullAccessPolicy, AttachDate: t0.Add(time.Second)},
+	wantInspect := []fake.RoleAttachment{
+		{RoleName: "ShareRole", PolicyType: "System", PolicyName: encryptperm.KMSFullAccessPolicy, AttachDate: t0.Add(time.Second)},
 		{RoleName: "ShareRole", PolicyType: "Custom", PolicyName: "KeyPolicy", AttachDate: t0.Add(time.Second)},
 	}
 	if diff := cmp.Diff(wantInspect, f.Attachments()); diff != "" {
@@ -348,7 +348,7 @@ func TestAttachments(t *testing.T) {
 	for _, typ := range []string{"Custom", "System"} {
 		name := "KeyPolicy"
 		if typ == "System" {
-			name = fake.KMSFullAccessPolicy
+			name = encryptperm.KMSFullAccessPolicy
 		}
 		det := ram.CreateDetachPolicyFromRoleRequest()
 		det.PolicyType, det.PolicyName, det.RoleName = typ, name, "ShareRole"
@@ -574,9 +574,9 @@ func TestErrors(t *testing.T) {
 		{name: "AttachPolicyToRole over the system limit", opts: &fake.Options{Limits: encryptperm.Limits{SystemPoliciesPerRole: 1}},
 			setup: func(t *testing.T, f *fake.RAM) {
 				withRole(t, f)
-				mustAttach(t, f, "System", fake.KMSFullAccessPolicy, "ShareRole")
+				mustAttach(t, f, "System", encryptperm.KMSFullAccessPolicy, "ShareRole")
 			},
-			give: attachCall("System", fake.DiskEncryptRolePolicy, "ShareRole"), wantCode: "LimitExceeded.Role.Policy", wantStatus: 409},
+			give: attachCall("System", encryptperm.DiskEncryptSystemPolicy, "ShareRole"), wantCode: "LimitExceeded.Role.Policy", wantStatus: 409},
 		{name: "DetachPolicyFromRole not attached", setup: withBoth, give: detachCall("Custom", "KeyPolicy", "ShareRole"), wantCode: "EntityNotExist.Role.Policy", wantStatus: 404},
 		{name: "DetachPolicyFromRole missing role", setup: withPolicy, give: detachCall("Custom", "KeyPolicy", "ShareRole"), wantCode: "EntityNotExist.Role", wantStatus: 404},
 		{name: "ListPoliciesForRole missing role", give: func(f *fake.RAM) error {
@@ -804,9 +804,9 @@ func TestInspectionReturnsCopies(t *testing.T) {
 	role.TrustPolicy = "changed"
 	roles := f.Roles()
 	roles[0].Name = "changed"
-	pol, _ := f.Policy(fake.PolicyTypeCustom, "KeyPolicy")
+	pol, _ := f.Policy(string(encryptperm.Custom), "KeyPolicy")
 	pol.Versions[0].Document = "changed"
-	vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, "KeyPolicy")
+	vs, _ := f.PolicyVersions(string(encryptperm.Custom), "KeyPolicy")
 	vs[0].IsDefault = false
 	calls := f.Calls()
 	calls[0].Params["RoleName"] = "changed"
@@ -821,7 +821,7 @@ func TestInspectionReturnsCopies(t *testing.T) {
 	if _, ok := f.Role("ShareRole"); !ok {
 		t.Error("role renamed by changing a copy")
 	}
-	if got, _ := f.Policy(fake.PolicyTypeCustom, "KeyPolicy"); got.Versions[0].Document != keyPolicy || !got.Versions[0].IsDefault {
+	if got, _ := f.Policy(string(encryptperm.Custom), "KeyPolicy"); got.Versions[0].Document != keyPolicy || !got.Versions[0].IsDefault {
 		t.Errorf("version = %+v after changing a copy", got.Versions[0])
 	}
 	if got := f.Calls()[0].Params["RoleName"]; got != "ShareRole" {

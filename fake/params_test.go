@@ -5,6 +5,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
+	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -66,7 +67,7 @@ func TestUndocumentedOrUnmodelledParametersRefused(t *testing.T) {
 
 // versionIDsOrNone lists a policy's version IDs, "" when it is gone.
 func versionIDsOrNone(f *fake.RAM, name string) (string, bool) {
-	vs, ok := f.PolicyVersions(fake.PolicyTypeCustom, name)
+	vs, ok := f.PolicyVersions(string(encryptperm.Custom), name)
 	ids := ""
 	for _, v := range vs {
 		ids += v.ID + " "

@@ -1,3 +1,6 @@
+// This file holds the fake's own evaluator of RAM policy documents, which
+// plays ECS's side of a share independently of the library's evaluator.
+
 package fake
 
 import (

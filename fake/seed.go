@@ -1,3 +1,6 @@
+// This file holds Seed: a file that loads keys, images, snapshots and a
+// resource directory into the fake.
+
 package fake
 
 import (

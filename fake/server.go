@@ -1,3 +1,6 @@
+// This file holds the HTTP server that speaks RAM's RPC protocol: signature
+// checks (V1), bounds on requests, and the answers.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the endpoint's routing to ECS, Resource Sharing and KMS by
+// API version, and clients of those services.
+
 package fake
 
 import (

@@ -25,11 +25,11 @@ func BenchmarkEndpointServices(b *testing.B) {
 	if err := f.PutRole(fake.Role{Name: role, TrustPolicy: shareTrust(recipient)}); err != nil {
 		b.Fatal(err)
 	}
-	if err := f.PutPolicy(fake.Policy{Name: "ShareKey", Type: fake.PolicyTypeCustom, DefaultVersion: "v1",
+	if err := f.PutPolicy(fake.Policy{Name: "ShareKey", Type: string(encryptperm.Custom), DefaultVersion: "v1",
 		Versions: []fake.PolicyVersion{{ID: "v1", Document: keyUse(svcKey)}}}); err != nil {
 		b.Fatal(err)
 	}
-	if err := f.PutAttachment(role, fake.PolicyTypeCustom, "ShareKey"); err != nil {
+	if err := f.PutAttachment(role, string(encryptperm.Custom), "ShareKey"); err != nil {
 		b.Fatal(err)
 	}
 	ep, err := fake.Start(f, nil)

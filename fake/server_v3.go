@@ -1,3 +1,5 @@
+// This file holds the checks of V3 (ACS3-HMAC-SHA256) signed requests.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the fake's ECS, Resource Sharing and KMS state: keys,
+// images, snapshots, the resource directory and shares.
+
 package fake
 
 import (

@@ -46,11 +46,11 @@ func ExampleRAM_ModifyImageSharePermission() {
 	if err := f.PutRole(fake.Role{Name: role, TrustPolicy: trust}); err != nil {
 		log.Fatal(err)
 	}
-	if err := f.PutPolicy(fake.Policy{Name: "ShareKey", Type: fake.PolicyTypeCustom, DefaultVersion: "v1",
+	if err := f.PutPolicy(fake.Policy{Name: "ShareKey", Type: string(encryptperm.Custom), DefaultVersion: "v1",
 		Versions: []fake.PolicyVersion{{ID: "v1", Document: policy}}}); err != nil {
 		log.Fatal(err)
 	}
-	if err := f.PutAttachment(role, fake.PolicyTypeCustom, "ShareKey"); err != nil {
+	if err := f.PutAttachment(role, string(encryptperm.Custom), "ShareKey"); err != nil {
 		log.Fatal(err)
 	}
 	if err := share(); err != nil {

@@ -1,3 +1,6 @@
+// This file holds the ECS, Resource Sharing and KMS operations called in
+// process, with the SDK's types.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the handlers of the ECS, Resource Sharing and KMS
+// operations.
+
 package fake
 
 import (

@@ -1,3 +1,6 @@
+// This file holds the fake's RAM state: roles, policies, versions and
+// attachments, with the system policies every account has.
+
 package fake
 
 import (
@@ -7,26 +10,20 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
 )
 
 // Policy types, as RAM spells them.
+// The policy types as the fake stores them: encryptperm's, as strings.
 const (
-	// PolicyTypeSystem is the type of a policy Alibaba Cloud maintains.
-	PolicyTypeSystem = "System"
-	// PolicyTypeCustom is the type of a policy the account created.
-	PolicyTypeCustom = "Custom"
+	policyTypeSystem = string(encryptperm.System)
+	policyTypeCustom = string(encryptperm.Custom)
 )
 
 // The system policies the fake holds, with the documents RAM publishes for
 // them.
 const (
-	// KMSFullAccessPolicy is the name of the system policy that allows every
-	// KMS action on every key.
-	KMSFullAccessPolicy = "AliyunKMSFullAccess"
-	// DiskEncryptRolePolicy is the name of the system policy attached to the
-	// ECS disk-encryption service role.
-	DiskEncryptRolePolicy = "AliyunECSDiskEncryptRolePolicy"
-
 	kmsFullAccessDocument = `{"Version":"1","Statement":[{"Action":"kms:*","Resource":"*","Effect":"Allow"},` +
 		`{"Action":"ram:CreateServiceLinkedRole","Condition":{"StringEquals":{"ram:ServiceName":` +
 		`["secretsmanager-rds.kms.aliyuncs.com","keystore.kms.aliyuncs.com"]}},"Resource":"*","Effect":"Allow"}]}`
@@ -119,17 +116,17 @@ func newState() *state {
 		roles:    make(map[string]*roleRec),
 		policies: make(map[string]*policyRec),
 	}
-	s.addSystem(KMSFullAccessPolicy, "Provides full access to Key Management Service (KMS).",
+	s.addSystem(encryptperm.KMSFullAccessPolicy, "Provides full access to Key Management Service (KMS).",
 		kmsFullAccessDocument, 3, time.Date(2016, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2021, 3, 2, 0, 0, 0, 0, time.UTC))
-	s.addSystem(DiskEncryptRolePolicy, "The policy of the role ECS uses to encrypt disks with KMS keys.",
+	s.addSystem(encryptperm.DiskEncryptSystemPolicy, "The policy of the role ECS uses to encrypt disks with KMS keys.",
 		diskEncryptRoleDocument, 1, time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC))
 	return s
 }
 
 func (s *state) addSystem(name, desc, doc string, num int, created, updated time.Time) {
-	s.policies[policyKey(PolicyTypeSystem, name)] = &policyRec{
+	s.policies[policyKey(policyTypeSystem, name)] = &policyRec{
 		name:     name,
-		typ:      PolicyTypeSystem,
+		typ:      policyTypeSystem,
 		desc:     desc,
 		created:  created,
 		updated:  updated,
@@ -174,8 +171,8 @@ func (s *state) sortedPolicies(typ string) []*policyRec {
 // listKey is the order key of a listed policy.
 func (p *policyRec) listKey() string { return strings.ToLower(p.name) + "\x00" + p.typ }
 
-func sortPrincipals(ps []Principal) {
-	slices.SortFunc(ps, func(a, b Principal) int {
+func sortPrincipals(ps []TrustedPrincipal) {
+	slices.SortFunc(ps, func(a, b TrustedPrincipal) int {
 		return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Value, b.Value))
 	})
 }
@@ -184,7 +181,7 @@ func sortPrincipals(ps []Principal) {
 // to a role.
 func (s *state) attachmentCounts(r *roleRec) (custom, system int) {
 	for k := range r.attached {
-		if strings.HasPrefix(k, PolicyTypeCustom+"/") {
+		if strings.HasPrefix(k, policyTypeCustom+"/") {
 			custom++
 		} else {
 			system++

@@ -1,3 +1,5 @@
+// This file holds the XML form of answers, for clients that ask for it.
+
 package fake
 
 import (

@@ -135,7 +135,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprint(stdout, d2.Explanation())
 	if !d2.Allowed && rt != encryptperm.ResourceDisk {
 		code := "AssumeRoleError"
-		if len(d2.Missing) > 0 && d2.Missing[0] != encryptperm.AssumeRoleAction {
+		if len(d2.Missing) > 0 && d2.Missing[0] != "sts:AssumeRole" {
 			code = "InvalidParameter.KMSKeyId.CMKUnauthorized"
 		}
 		if diag, ok := encryptperm.Diagnose(code); ok {

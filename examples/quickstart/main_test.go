@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
 // TestQuickstartMatchesSeed checks that the documents the quickstart prints
@@ -20,7 +20,7 @@ func TestQuickstartMatchesSeed(t *testing.T) {
 	snap, imgRD, imgFolder := grants[0], grants[1], grants[2]
 	tests := []struct {
 		name string
-		got  *encryptperm.Document
+		got  *policy.Document
 		file string
 	}{
 		{"accounts trust", snap.Role.TrustPolicy, "trust-accounts.json"},
@@ -34,7 +34,7 @@ func TestQuickstartMatchesSeed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := encryptperm.ParseDocument(data)
+			want, err := policy.Parse(data)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -106,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		recipients = append(recipients, r)
 	}
 	for _, r := range recipients {
-		d, err := applier.(encryptperm.Checker).Check(ctx, encryptperm.Access{
+		d, err := applier.Check(ctx, encryptperm.Access{
 			Recipient: r.uid, RDID: r.rdID, RDPath: r.rdPath,
 			Resource: encryptperm.ResourceImage, ResourceID: *image, Region: *region,
 		})

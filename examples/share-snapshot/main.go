@@ -81,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	for _, uid := range g.Audience.Accounts {
-		d, err := applier.(encryptperm.Checker).Check(ctx, encryptperm.Access{
+		d, err := applier.Check(ctx, encryptperm.Access{
 			Recipient: uid, Resource: encryptperm.ResourceSnapshot, ResourceID: *snapshot, Region: *region,
 		})
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -104,15 +105,15 @@ func advSetUp(t *testing.T, tc advCase) *fake.RAM {
 		}
 	}
 	if tc.system == "" {
-		put(fake.PolicyTypeCustom, "EncryptPerm-ShareSnapshotKeys", encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String())
-	} else if err := f.PutAttachment(role, fake.PolicyTypeSystem, fake.KMSFullAccessPolicy); err != nil {
+		put(string(encryptperm.Custom), "EncryptPerm-ShareSnapshotKeys", encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String())
+	} else if err := f.PutAttachment(role, string(encryptperm.System), encryptperm.KMSFullAccessPolicy); err != nil {
 		t.Fatal(err)
 	}
 	for name, doc := range tc.custom {
-		put(fake.PolicyTypeCustom, name, doc)
+		put(string(encryptperm.Custom), name, doc)
 	}
 	if tc.system != "" {
-		put(fake.PolicyTypeSystem, tc.system, tc.systemDoc)
+		put(string(encryptperm.System), tc.system, tc.systemDoc)
 		f.SetFaults(fake.Rule{Action: "GetPolicy", Code: "EntityNotExist.Policy"})
 	}
 	return f
@@ -122,7 +123,7 @@ func advSetUp(t *testing.T, tc advCase) *fake.RAM {
 // a document that cannot be read is handed over without one.
 func advSimulate(t *testing.T, tc advCase, access encryptperm.Access) (*encryptperm.Decision, bool) {
 	t.Helper()
-	trust, err := encryptperm.ReadDocument([]byte(tc.trust))
+	trust, err := policy.Read([]byte(tc.trust))
 	if err != nil {
 		if !errors.Is(err, encryptperm.ErrInvalid) {
 			t.Errorf("ReadDocument of the trust policy: %v, want ErrInvalid", err)
@@ -131,10 +132,10 @@ func advSimulate(t *testing.T, tc advCase, access encryptperm.Access) (*encryptp
 	}
 	atts := []encryptperm.Attachment{{Name: "EncryptPerm-ShareSnapshotKeys", Type: encryptperm.Custom, Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA})}}
 	if tc.system != "" {
-		atts = []encryptperm.Attachment{{Name: fake.KMSFullAccessPolicy, Type: encryptperm.System}}
+		atts = []encryptperm.Attachment{{Name: encryptperm.KMSFullAccessPolicy, Type: encryptperm.System}}
 	}
 	for name, doc := range tc.custom {
-		d, err := encryptperm.ReadDocument([]byte(doc))
+		d, err := policy.Read([]byte(doc))
 		if err != nil {
 			d = nil
 		}

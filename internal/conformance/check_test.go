@@ -122,7 +122,7 @@ func checkClient(t *testing.T, be backend, f *fake.RAM) encryptperm.RAM {
 }
 
 // TestApplierCheckRidesOutThrottling: the package's Check makes each read
-// once, so a throttled read fails it; the Applier's Check (Checker) retries.
+// once, so a throttled read fails it; the Applier's Check retries.
 func TestApplierCheckRidesOutThrottling(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		f := fake.New(nil)
@@ -146,10 +146,7 @@ func TestApplierCheckRidesOutThrottling(t *testing.T) {
 			}
 		}
 		f.SetFaults(fake.Rule{Action: "GetRole", Nth: calls + 1, Code: "Throttling.User"})
-		checker, ok := a.(encryptperm.Checker)
-		if !ok {
-			t.Fatalf("%T does not implement Checker", a)
-		}
+		checker := a
 		d, err := checker.Check(context.Background(), access)
 		if err != nil {
 			t.Fatalf("Applier's Check: %v", err)

@@ -35,7 +35,7 @@ func TestCommittedWriteAnswered5xx(t *testing.T) {
 		if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: keysA}}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.PutAttachment(role, fake.PolicyTypeCustom, policy); err != nil {
+		if err := f.PutAttachment(role, string(encryptperm.Custom), policy); err != nil {
 			t.Fatal(err)
 		}
 	}

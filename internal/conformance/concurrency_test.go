@@ -27,7 +27,7 @@ func seedShareOf(t *testing.T, f *fake.RAM, accounts ...string) {
 	if err := f.PutPolicy(fake.Policy{Name: sharePolicy, Versions: []fake.PolicyVersion{{ID: "v1", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String()}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.PutAttachment(shareRole, fake.PolicyTypeCustom, sharePolicy); err != nil {
+	if err := f.PutAttachment(shareRole, string(encryptperm.Custom), sharePolicy); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -271,7 +271,7 @@ func TestConcurrentAppliesOnOneApplier(t *testing.T) {
 			t.Errorf("RAM saw %d writes, more than one per caller", fw)
 		}
 		t.Logf("16 concurrent Applies made %d writes", fw)
-		if vs, _ := f.PolicyVersions(fake.PolicyTypeCustom, sharePolicy); len(vs) != 1 {
+		if vs, _ := f.PolicyVersions(string(encryptperm.Custom), sharePolicy); len(vs) != 1 {
 			t.Errorf("policy has %d versions, want 1", len(vs))
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"slices"
 	"testing"
 
@@ -25,7 +26,7 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 		role   = encryptperm.ShareSnapshotRoleName
 		policy = encryptperm.ShareSnapshotPolicyName
 	)
-	trust := func(accounts ...string) *encryptperm.Document {
+	trust := func(accounts ...string) *rampolicy.Document {
 		return encryptperm.ShareTrustPolicy(accounts, nil, nil)
 	}
 	seedShare := func(t *testing.T, f *fake.RAM) {
@@ -35,7 +36,7 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 		if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String()}}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.PutAttachment(role, fake.PolicyTypeCustom, policy); err != nil {
+		if err := f.PutAttachment(role, string(encryptperm.Custom), policy); err != nil {
 			t.Fatal(err)
 		}
 	}

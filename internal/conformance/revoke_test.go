@@ -399,10 +399,7 @@ func TestRevokePlanMarksWhatSurvivorsNeed(t *testing.T) {
 			attach:   []string{"Custom:" + rvPolicy},
 		}.put(t, f)
 		a := be.applier(t, f, fastOptions())
-		r, ok := a.(encryptperm.Revoker)
-		if !ok {
-			t.Fatal("the Applier does not implement Revoker")
-		}
+		r := a
 		gone := rvShare(t, []string{acctA, acctB}, keyA)
 		stays := rvShare(t, []string{acctB, acctC}, keyA, keyB)
 		p, err := r.RevokePlanWith(context.Background(), &encryptperm.RevokeOptions{Keep: []*encryptperm.Grant{stays}}, gone)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -124,10 +126,10 @@ func TestScenarios(t *testing.T) {
 	// Expected documents are written out as JSON, as the seed page shows
 	// them, not made by the builders under test: a builder that drifted
 	// would otherwise move the expectation with it.
-	snapKeys := func(keys ...encryptperm.Key) *encryptperm.Document {
+	snapKeys := func(keys ...encryptperm.Key) *rampolicy.Document {
 		return mustRead(t, keysJSON(keys...))
 	}
-	trust := func(accounts ...string) *encryptperm.Document {
+	trust := func(accounts ...string) *rampolicy.Document {
 		return mustRead(t, trustJSON(accounts...))
 	}
 	const (
@@ -144,16 +146,16 @@ func TestScenarios(t *testing.T) {
 	    ` + foreignStatement + `
 	  ]
 	}`
-	foreignDoc := func(t *testing.T) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(`{"Version":"1","Statement":[` + foreignStatement + `]}`))
+	foreignDoc := func(t *testing.T) *rampolicy.Document {
+		d, err := rampolicy.Read([]byte(`{"Version":"1","Statement":[` + foreignStatement + `]}`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d
 	}
 	auditPolicy := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"ecs:Describe*","Resource":"*"}]}`
-	auditDoc := func(t *testing.T) *encryptperm.Document {
-		d, err := encryptperm.ReadDocument([]byte(auditPolicy))
+	auditDoc := func(t *testing.T) *rampolicy.Document {
+		d, err := rampolicy.Read([]byte(auditPolicy))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +167,7 @@ func TestScenarios(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	putPolicy := func(t *testing.T, f *fake.RAM, name string, def string, docs ...*encryptperm.Document) {
+	putPolicy := func(t *testing.T, f *fake.RAM, name string, def string, docs ...*rampolicy.Document) {
 		t.Helper()
 		p := fake.Policy{Name: name, DefaultVersion: def}
 		for i, d := range docs {
@@ -199,14 +201,14 @@ func TestScenarios(t *testing.T) {
 	seedShare := func(t *testing.T, f *fake.RAM) {
 		putRole(t, f, role, trust(acctA).String())
 		putPolicy(t, f, policy, "", snapKeys(keyA))
-		attach(t, f, role, fake.PolicyTypeCustom, policy)
+		attach(t, f, role, string(encryptperm.Custom), policy)
 	}
 	// seedCap puts the share in place with a policy at the 5-version cap
 	// whose default is its oldest version, v1.
 	seedCap := func(t *testing.T, f *fake.RAM) {
 		putRole(t, f, role, trust(acctA).String())
 		putPolicy(t, f, policy, "v1", snapKeys(keyA), snapKeys(keyC), snapKeys(keyC), snapKeys(keyC), snapKeys(keyC))
-		attach(t, f, role, fake.PolicyTypeCustom, policy)
+		attach(t, f, role, string(encryptperm.Custom), policy)
 	}
 	fifty := make([]string, 50)
 	for i := range fifty {
@@ -224,7 +226,7 @@ func TestScenarios(t *testing.T) {
 			seed: func(t *testing.T, f *fake.RAM) {
 				putRole(t, f, role, foreignTrust)
 				putPolicy(t, f, "TeamAudit", "", auditDoc(t))
-				attach(t, f, role, fake.PolicyTypeCustom, "TeamAudit")
+				attach(t, f, role, string(encryptperm.Custom), "TeamAudit")
 			},
 			run:        apply(grant(snap(acctA).WithKey(keyA))),
 			wantWrites: []string{"AttachPolicyToRole", "CreatePolicy", "UpdateRole"},
@@ -237,7 +239,7 @@ func TestScenarios(t *testing.T) {
 			},
 			check: func(t *testing.T, f *fake.RAM, res *encryptperm.Result) {
 				doc, _ := f.TrustPolicy(role)
-				d, err := encryptperm.ReadDocument([]byte(doc))
+				d, err := rampolicy.Read([]byte(doc))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -485,7 +487,7 @@ func TestScenarios(t *testing.T) {
 			name: "a broader system policy is reported in the plan and left attached",
 			seed: func(t *testing.T, f *fake.RAM) {
 				putRole(t, f, "AliyunECSDiskEncryptDefaultRole", diskTrustJSON)
-				attach(t, f, encryptperm.DiskEncryptRoleName, fake.PolicyTypeSystem, encryptperm.DiskEncryptSystemPolicy)
+				attach(t, f, encryptperm.DiskEncryptRoleName, string(encryptperm.System), encryptperm.DiskEncryptSystemPolicy)
 			},
 			run: func(t *testing.T, ctx context.Context, a encryptperm.Applier) (*encryptperm.Result, error) {
 				g := mustBuild(t, encryptperm.DiskEncryption().WithKey(keyA))
@@ -509,7 +511,7 @@ func TestScenarios(t *testing.T) {
 			name: "a broader system policy is reported, and detached on request",
 			seed: func(t *testing.T, f *fake.RAM) {
 				putRole(t, f, "AliyunECSDiskEncryptDefaultRole", diskTrustJSON)
-				attach(t, f, encryptperm.DiskEncryptRoleName, fake.PolicyTypeSystem, encryptperm.DiskEncryptSystemPolicy)
+				attach(t, f, encryptperm.DiskEncryptRoleName, string(encryptperm.System), encryptperm.DiskEncryptSystemPolicy)
 			},
 			opts:       func(o *encryptperm.Options) { o.DetachBroaderPolicies = true },
 			run:        apply(grant(encryptperm.DiskEncryption().WithKey(keyA))),
@@ -683,8 +685,8 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	var names []string
 	seen := map[string]int{}
 	for i := 0; ; i++ {
-		name := encryptperm.NumberedPolicyName(base, i)
-		p, ok := f.Policy(fake.PolicyTypeCustom, name)
+		name := numberedPolicyName(base, i)
+		p, ok := f.Policy(string(encryptperm.Custom), name)
 		if !ok {
 			break
 		}
@@ -696,7 +698,7 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 			if len(v.Document) > maxLen {
 				t.Errorf("policy %s is %d bytes; the limit is %d", name, len(v.Document), maxLen)
 			}
-			d, err := encryptperm.ReadDocument([]byte(v.Document))
+			d, err := rampolicy.Read([]byte(v.Document))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -722,7 +724,7 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	}
 	atts, _ := f.AttachmentsOf(role)
 	for _, n := range names {
-		if !slices.ContainsFunc(atts, func(a fake.Attachment) bool { return a.PolicyName == n }) {
+		if !slices.ContainsFunc(atts, func(a fake.RoleAttachment) bool { return a.PolicyName == n }) {
 			t.Errorf("policy %s is not attached to %s", n, role)
 		}
 	}
@@ -770,11 +772,20 @@ func expectDiskKeyA(t *testing.T) *expectation {
 }
 
 // mustRead reads a document written out in a test.
-func mustRead(t *testing.T, doc string) *encryptperm.Document {
+func mustRead(t *testing.T, doc string) *rampolicy.Document {
 	t.Helper()
-	d, err := encryptperm.ReadDocument([]byte(doc))
+	d, err := rampolicy.Read([]byte(doc))
 	if err != nil {
 		t.Fatalf("read %s: %v", doc, err)
 	}
 	return d
+}
+
+// numberedPolicyName is the name of the i-th policy (from 0) of a family
+// whose keys spread over several: base, base-2, base-3, ...
+func numberedPolicyName(base string, i int) string {
+	if i == 0 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, i+1)
 }

@@ -96,7 +96,7 @@ type textObserver struct {
 	buf strings.Builder
 }
 
-func (o *textObserver) StartCall(_ context.Context, c encryptperm.CallInfo) func(code, requestID string, err error) {
+func (o *textObserver) StartCall(_ context.Context, c encryptperm.Call) func(code, requestID string, err error) {
 	return func(code, requestID string, err error) {
 		o.mu.Lock()
 		defer o.mu.Unlock()
@@ -181,10 +181,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 			return a.Revoke(ctx, g)
 		}},
 		{"check", func(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant) (any, error) {
-			c, ok := a.(encryptperm.Checker)
-			if !ok {
-				return nil, errors.New("the Applier does not check access")
-			}
+			c := a
 			return c.Check(ctx, encryptperm.Access{Recipient: acctA, Resource: encryptperm.ResourceSnapshot, Key: keyA})
 		}},
 	}

@@ -169,7 +169,7 @@ func isRAMWrite(action string) bool {
 	return isWrite(action) && !strings.HasSuffix(action, "ResourceShare")
 }
 
-func writesIn(calls []fake.Call) []string {
+func writesIn(calls []fake.RecordedCall) []string {
 	var out []string
 	for _, c := range calls {
 		if isShareWrite(c.Action) {

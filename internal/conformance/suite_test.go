@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -146,7 +147,7 @@ func takeSnapshot(t *testing.T, f *fake.RAM) snapshot {
 		s.Roles[r.Name] = canon(t, r.TrustPolicy)
 	}
 	for _, p := range f.Policies() {
-		if p.Type != fake.PolicyTypeCustom {
+		if p.Type != string(encryptperm.Custom) {
 			continue
 		}
 		ps := policySnap{Default: p.DefaultVersion}
@@ -171,14 +172,14 @@ func attachment(role, typ, policy string) string { return role + " <- " + typ + 
 // that two documents equal by meaning have the same text.
 func canon(t *testing.T, doc string) string {
 	t.Helper()
-	d, err := encryptperm.ReadDocument([]byte(doc))
+	d, err := policy.Read([]byte(doc))
 	if err != nil {
 		t.Fatalf("read document %s: %v", doc, err)
 	}
 	return canonDoc(d)
 }
 
-func canonDoc(d *encryptperm.Document) string {
+func canonDoc(d *policy.Document) string {
 	d = d.Clone()
 	sort.Slice(d.Statement, func(i, j int) bool {
 		a, _ := d.Statement[i].MarshalJSON()
@@ -196,13 +197,13 @@ func expect() *expectation {
 }
 
 // role expects a role with this trust policy.
-func (e *expectation) role(name string, trust *encryptperm.Document) *expectation {
+func (e *expectation) role(name string, trust *policy.Document) *expectation {
 	e.s.Roles[name] = canonDoc(trust)
 	return e
 }
 
 // policy expects a custom policy with these versions, the last one default.
-func (e *expectation) policy(name string, doc *encryptperm.Document, versions ...string) *expectation {
+func (e *expectation) policy(name string, doc *policy.Document, versions ...string) *expectation {
 	if len(versions) == 0 {
 		versions = []string{"v1"}
 	}
@@ -211,7 +212,7 @@ func (e *expectation) policy(name string, doc *encryptperm.Document, versions ..
 }
 
 // policyDefault is policy with a default version other than the newest.
-func (e *expectation) policyDefault(name string, doc *encryptperm.Document, def string, versions ...string) *expectation {
+func (e *expectation) policyDefault(name string, doc *policy.Document, def string, versions ...string) *expectation {
 	e.s.Policies[name] = policySnap{Versions: versions, Default: def, Document: canonDoc(doc)}
 	return e
 }

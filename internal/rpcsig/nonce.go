@@ -1,3 +1,5 @@
+// This file holds the store of nonces seen, which refuses a replayed request.
+
 package rpcsig
 
 import (

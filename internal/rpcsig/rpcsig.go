@@ -1,3 +1,6 @@
+// This file holds the V1 (HMAC-SHA1) signature of RPC requests: canonical
+// query, string to sign, signing and checking.
+
 package rpcsig
 
 import (

@@ -1,4 +1,7 @@
-package encryptperm
+// This file holds Document and its parts, their canonical JSON, equality by
+// meaning, and the two readers: Parse (strict) and Read (faithful).
+
+package policy
 
 import (
 	"bytes"
@@ -19,8 +22,8 @@ const (
 	Deny  Effect = "Deny"
 )
 
-// PolicyVersion is the only version of RAM's policy language.
-const PolicyVersion = "1"
+// Version is the only version of RAM's policy language.
+const Version = "1"
 
 // Values is a set of strings that RAM writes either as one string or as a
 // list. Order and duplicates carry no meaning: ["a","b","a"] equals ["b","a"],
@@ -31,8 +34,8 @@ const PolicyVersion = "1"
 // page uses for one-element principals).
 type Values []string
 
-// set returns the values sorted and without duplicates.
-func (v Values) set() []string {
+// Set returns the values sorted and without duplicates: the set they mean.
+func (v Values) Set() []string {
 	out := slices.Clone([]string(v))
 	sort.Strings(out)
 	return slices.Compact(out)
@@ -43,7 +46,7 @@ func (v Values) Contains(s string) bool { return slices.Contains(v, s) }
 
 // MarshalJSON writes the values canonically (see Values).
 func (v Values) MarshalJSON() ([]byte, error) {
-	s := v.set()
+	s := v.Set()
 	if len(s) == 1 {
 		return marshalString(s[0]), nil
 	}
@@ -227,7 +230,7 @@ type Statement struct {
 // order. Values of keys the library does not model keep their meaning and are
 // written canonically too: object keys in byte order (duplicates kept),
 // strings re-escaped without HTML escaping, numbers as their original text.
-// UnmarshalJSON reads faithfully, as ReadDocument does.
+// UnmarshalJSON reads faithfully, as Read does.
 type Document struct {
 	// Version is "1" for every document RAM accepts.
 	Version   string
@@ -236,9 +239,9 @@ type Document struct {
 	Extra map[string]json.RawMessage
 }
 
-// NewDocument returns a version-1 document holding the statements.
-func NewDocument(statements ...Statement) *Document {
-	return &Document{Version: PolicyVersion, Statement: statements}
+// New returns a version-1 document holding the statements.
+func New(statements ...Statement) *Document {
+	return &Document{Version: Version, Statement: statements}
 }
 
 // MarshalJSON writes the document's canonical JSON.
@@ -693,9 +696,6 @@ func equalRaw(a, b map[string]json.RawMessage) bool {
 	return true
 }
 
-// Equal reports whether a and b mean the same (see Document.Equal).
-func Equal(a, b *Document) bool { return a.Equal(b) }
-
 // field is one key of a JSON object, in the order read; duplicates are kept so
 // that strict reading can refuse them.
 type field struct {
@@ -744,28 +744,28 @@ func readObject(data []byte) ([]field, error) {
 // reader reads a document strictly or faithfully, collecting problems.
 type reader struct {
 	strict bool
-	bounds ReadLimits
+	bounds Limits
 	p      problems
 }
 
-// ParseDocument reads a document that a user hands in, strictly: unknown or
+// Parse reads a document that a user hands in, strictly: unknown or
 // duplicate keys, a Version other than "1", an Effect other than Allow or
 // Deny, empty lists, values of the wrong type, and statements without an
 // action or without a resource or principal are errors. The error is a
 // *ValidationError that names every problem with its path, such as
 // "Statement[1].Principal.service".
 //
-// Documents larger or deeper than DefaultReadLimits are refused; see
-// ReadLimits.ParseDocument to raise the bounds.
-func ParseDocument(data []byte) (*Document, error) {
-	return ReadLimits{}.ParseDocument(data)
+// Documents larger or deeper than DefaultLimits are refused; see
+// Limits.Parse to raise the bounds.
+func Parse(data []byte) (*Document, error) {
+	return Limits{}.Parse(data)
 }
 
-// ParseDocument reads a document strictly, as the package's ParseDocument
+// Parse reads a document strictly, as the package's Parse
 // does, within the bounds l (zero fields take their defaults). A document
 // beyond them gives a *ValidationError for which errors.Is(err,
 // ErrLimitExceeded) is true.
-func (l ReadLimits) ParseDocument(data []byte) (*Document, error) {
+func (l Limits) Parse(data []byte) (*Document, error) {
 	r := &reader{strict: true, bounds: l.WithDefaults()}
 	d := r.document(data)
 	if err := r.p.err("policy document"); err != nil {
@@ -774,7 +774,7 @@ func (l ReadLimits) ParseDocument(data []byte) (*Document, error) {
 	return d, nil
 }
 
-// ReadDocument reads a document as RAM returns it, faithfully: anything that
+// Read reads a document as RAM returns it, faithfully: anything that
 // is a JSON object parses. Keys this library does not model, and values of a
 // shape it cannot read, are kept as read in the Extra maps and written back
 // with the same value (in canonical form, see Document). Known keys are
@@ -786,17 +786,17 @@ func (l ReadLimits) ParseDocument(data []byte) (*Document, error) {
 // neither a list nor an object, or an element of the Statement list is not an
 // object.
 //
-// Documents larger or deeper than DefaultReadLimits are refused; see
-// ReadLimits.ReadDocument to raise the bounds.
-func ReadDocument(data []byte) (*Document, error) {
-	return ReadLimits{}.ReadDocument(data)
+// Documents larger or deeper than DefaultLimits are refused; see
+// Limits.Read to raise the bounds.
+func Read(data []byte) (*Document, error) {
+	return Limits{}.Read(data)
 }
 
-// ReadDocument reads a document faithfully, as the package's ReadDocument
+// Read reads a document faithfully, as the package's Read
 // does, within the bounds l (zero fields take their defaults). A document
 // beyond them gives a *ValidationError for which errors.Is(err,
 // ErrLimitExceeded) is true.
-func (l ReadLimits) ReadDocument(data []byte) (*Document, error) {
+func (l Limits) Read(data []byte) (*Document, error) {
 	r := &reader{strict: false, bounds: l.WithDefaults()}
 	d := r.document(data)
 	if err := r.p.err("policy document from RAM"); err != nil {
@@ -805,7 +805,7 @@ func (l ReadLimits) ReadDocument(data []byte) (*Document, error) {
 	return d, nil
 }
 
-// UnmarshalJSON reads the document faithfully, as ReadDocument does. A JSON
+// UnmarshalJSON reads the document faithfully, as Read does. A JSON
 // null leaves the document unchanged, as encoding/json does for other types.
 // A nil receiver, as in a struct that embeds a nil *Document, is an error.
 func (d *Document) UnmarshalJSON(data []byte) error {
@@ -815,7 +815,7 @@ func (d *Document) UnmarshalJSON(data []byte) error {
 	if d == nil {
 		return fmt.Errorf("encryptperm: unmarshal into a nil *Document")
 	}
-	out, err := ReadDocument(data)
+	out, err := Read(data)
 	if err != nil {
 		return err
 	}
@@ -861,11 +861,11 @@ func (r *reader) document(data []byte) *Document {
 	// The bounds come first, in time linear in the input, so that nothing
 	// else ever works on a document beyond them.
 	if len(data) > r.bounds.MaxBytes {
-		r.p.addLimit("", "", "%d bytes; this reader takes at most %d (ReadLimits.MaxBytes)", len(data), r.bounds.MaxBytes)
+		r.p.addLimit("", "", "%d bytes; this reader takes at most %d (policy.Limits.MaxBytes)", len(data), r.bounds.MaxBytes)
 		return nil
 	}
 	if nestedDeeper(data, r.bounds.MaxDepth) {
-		r.p.addLimit("", "", "nested more than %d levels deep (ReadLimits.MaxDepth)", r.bounds.MaxDepth)
+		r.p.addLimit("", "", "nested more than %d levels deep (policy.Limits.MaxDepth)", r.bounds.MaxDepth)
 		return nil
 	}
 	fields, err := readObject(data)
@@ -906,7 +906,7 @@ func (r *reader) document(data []byte) *Document {
 				}
 				continue
 			}
-			if r.strict && v != PolicyVersion {
+			if r.strict && v != Version {
 				r.p.add("Version", v, "must be \"1\", the only version RAM knows")
 			}
 			d.Version = v

@@ -1,4 +1,7 @@
-package encryptperm
+// This file holds the compiled evaluator: Compile, PolicySet, Request and the
+// explanation types.
+
+package policy
 
 import (
 	"fmt"
@@ -862,7 +865,7 @@ func parsePrefix(s string) (netip.Prefix, bool) {
 // statement's Action element against them once, so that Eval answers them
 // with a bit test; other actions are matched pattern by pattern.
 var knownActions = [...]string{
-	AssumeRoleAction, "kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
+	"sts:AssumeRole", "kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
 	"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ListKeys", "kms:ListAliases",
 }
 
@@ -870,7 +873,7 @@ var knownActions = [...]string{
 // knownActions, or -1.
 func knownAction(a string) int {
 	switch a {
-	case AssumeRoleAction:
+	case "sts:AssumeRole":
 		return 0
 	case "kms:DescribeKey":
 		return 1
@@ -1164,6 +1167,11 @@ func appendUnique(list []string, s string) []string {
 	}
 	return append(list, s)
 }
+
+// MatchWildcard reports whether s matches pattern as RAM matches an Action,
+// Resource or StringLike value: * matches any run of characters and ? exactly
+// one. With foldCase, ASCII letters match without regard to case.
+func MatchWildcard(pattern, s string, foldCase bool) bool { return wildMatch(pattern, s, foldCase) }
 
 // wildMatch matches text against a pattern in which * matches any run of
 // characters and ? exactly one. A character is one UTF-8 sequence, or one

@@ -1,4 +1,4 @@
-package encryptperm
+package policy
 
 import (
 	"encoding/json"
@@ -196,7 +196,7 @@ func TestEvalAgreesWithReference(t *testing.T) {
 			if rapid.IntRange(0, 9).Draw(t, "nilDoc") == 0 {
 				continue
 			}
-			docs[i] = NewDocument(rapid.SliceOfN(evGenStatement(), 0, 4).Draw(t, "statements")...)
+			docs[i] = New(rapid.SliceOfN(evGenStatement(), 0, 4).Draw(t, "statements")...)
 		}
 		evDenyAfterAllow(t, docs)
 		r := evGenRequest().Draw(t, "request")
@@ -261,7 +261,7 @@ func FuzzEval(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc1, doc2 []byte, action, resource, service, ramPrincipal, owner, k1, v1, k2, v2 string) {
 		var docs []*Document
 		for _, data := range [][]byte{doc1, doc2} {
-			d, err := ReadDocument(data)
+			d, err := Read(data)
 			if err != nil {
 				d = nil
 			}

@@ -1,4 +1,4 @@
-package encryptperm
+package policy
 
 import (
 	"fmt"
@@ -20,9 +20,9 @@ const (
 
 func evRead(t testing.TB, s string) *Document {
 	t.Helper()
-	d, err := ReadDocument([]byte(s))
+	d, err := Read([]byte(s))
 	if err != nil {
-		t.Fatalf("ReadDocument(%s): %v", s, err)
+		t.Fatalf("Read(%s): %v", s, err)
 	}
 	return d
 }
@@ -187,34 +187,34 @@ func TestEval(t *testing.T) {
 			evKMS("kms:Decrypt", evKeyARN), evImplicitDoubt(0, 0)},
 
 		// Trust: resource directory conditions (seed scenarios 2 and 3).
-		{"RD: the directory's account is let in", []string{rdTrust}, evAssume(evECS(evB), evKV(ConditionRDID, "rd-abc")), evAllow(0, 0)},
-		{"RD: another directory stays out", []string{rdTrust}, evAssume(evECS(evB), evKV(ConditionRDID, "rd-xyz")), evImplicit()},
+		{"RD: the directory's account is let in", []string{rdTrust}, evAssume(evECS(evB), evKV(condRDID, "rd-abc")), evAllow(0, 0)},
+		{"RD: another directory stays out", []string{rdTrust}, evAssume(evECS(evB), evKV(condRDID, "rd-xyz")), evImplicit()},
 		{"RD: condition keys ignore case", []string{rdTrust}, evAssume(evECS(evB), evKV("STS:serviceownerrdid", "rd-abc")), evAllow(0, 0)},
-		{"RD: StringEquals values are case-sensitive", []string{rdTrust}, evAssume(evECS(evB), evKV(ConditionRDID, "RD-ABC")), evImplicit()},
+		{"RD: StringEquals values are case-sensitive", []string{rdTrust}, evAssume(evECS(evB), evKV(condRDID, "RD-ABC")), evImplicit()},
 		{"RD: without the directory ID the answer is in doubt", []string{rdTrust}, evAssume(evECS(evB)), evImplicitDoubt(0, 0)},
-		{"folder: the folder itself", []string{folderTrust}, evAssume(evECS(evB), evKV(ConditionRDPath, "rd-abc/r-root/fd-abc")), evAllow(0, 0)},
-		{"folder: a folder below", []string{folderTrust}, evAssume(evECS(evB), evKV(ConditionRDPath, "rd-abc/r-root/fd-abc/fd-kid")), evAllow(0, 0)},
-		{"folder: a sibling sharing the prefix is let in too", []string{folderTrust}, evAssume(evECS(evB), evKV(ConditionRDPath, "rd-abc/r-root/fd-abcd")), evAllow(0, 0)},
-		{"folder: another folder stays out", []string{folderTrust}, evAssume(evECS(evB), evKV(ConditionRDPath, "rd-abc/r-root/fd-xyz")), evImplicit()},
-		{"folder: the parent stays out", []string{folderTrust}, evAssume(evECS(evB), evKV(ConditionRDPath, "rd-abc/r-root")), evImplicit()},
-		{"folder: the RD ID alone does not answer a path condition", []string{folderTrust}, evAssume(evECS(evB), evKV(ConditionRDID, "rd-abc")), evImplicitDoubt(0, 0)},
+		{"folder: the folder itself", []string{folderTrust}, evAssume(evECS(evB), evKV(condRDPath, "rd-abc/r-root/fd-abc")), evAllow(0, 0)},
+		{"folder: a folder below", []string{folderTrust}, evAssume(evECS(evB), evKV(condRDPath, "rd-abc/r-root/fd-abc/fd-kid")), evAllow(0, 0)},
+		{"folder: a sibling sharing the prefix is let in too", []string{folderTrust}, evAssume(evECS(evB), evKV(condRDPath, "rd-abc/r-root/fd-abcd")), evAllow(0, 0)},
+		{"folder: another folder stays out", []string{folderTrust}, evAssume(evECS(evB), evKV(condRDPath, "rd-abc/r-root/fd-xyz")), evImplicit()},
+		{"folder: the parent stays out", []string{folderTrust}, evAssume(evECS(evB), evKV(condRDPath, "rd-abc/r-root")), evImplicit()},
+		{"folder: the RD ID alone does not answer a path condition", []string{folderTrust}, evAssume(evECS(evB), evKV(condRDID, "rd-abc")), evImplicitDoubt(0, 0)},
 
 		// Conditions: OR across values, AND across keys and operators.
 		{"several values of one key: any may match",
 			[]string{`{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":["rd-one","rd-abc"]}}}]}`},
-			evAssume(evECS(evB), evKV(ConditionRDID, "rd-abc")), evAllow(0, 0)},
+			evAssume(evECS(evB), evKV(condRDID, "rd-abc")), evAllow(0, 0)},
 		{"several keys: all must match",
 			[]string{`{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-abc","acs:SourceVpc":"vpc-1"}}}]}`},
-			evAssume(evECS(evB), evKV(ConditionRDID, "rd-abc"), evKV("acs:SourceVpc", "vpc-2")), evImplicit()},
+			evAssume(evECS(evB), evKV(condRDID, "rd-abc"), evKV("acs:SourceVpc", "vpc-2")), evImplicit()},
 		{"several operators: all must match",
 			[]string{`{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-abc"},"StringLike":{"sts:ServiceOwnerRDPath":"rd-abc/r-root/fd-a*"}}}]}`},
-			evAssume(evECS(evB), evKV(ConditionRDID, "rd-abc"), evKV(ConditionRDPath, "rd-abc/r-root/fd-b")), evImplicit()},
+			evAssume(evECS(evB), evKV(condRDID, "rd-abc"), evKV(condRDPath, "rd-abc/r-root/fd-b")), evImplicit()},
 		{"several operators: all match",
 			[]string{`{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-abc"},"StringLike":{"sts:ServiceOwnerRDPath":"rd-abc/r-root/fd-a*"}}}]}`},
-			evAssume(evECS(evB), evKV(ConditionRDID, "rd-abc"), evKV(ConditionRDPath, "rd-abc/r-root/fd-a")), evAllow(0, 0)},
+			evAssume(evECS(evB), evKV(condRDID, "rd-abc"), evKV(condRDPath, "rd-abc/r-root/fd-a")), evAllow(0, 0)},
 		{"a false condition on a present key decides even when another key is missing",
 			[]string{`{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-abc","acs:SourceVpc":"vpc-1"}}}]}`},
-			evAssume(evECS(evB), evKV(ConditionRDID, "rd-xyz")), evImplicit()},
+			evAssume(evECS(evB), evKV(condRDID, "rd-xyz")), evImplicit()},
 		{"StringNotEquals holds when no value equals",
 			[]string{fmt.Sprintf(cond, `{"StringNotEquals":{"k":["a","b"]}}`)}, evWithCtx(evKMS("kms:Decrypt", evKeyARN), evKV("k", "c")), evAllow(0, 0)},
 		{"StringNotEquals fails when a value equals",
@@ -288,12 +288,12 @@ func TestEval(t *testing.T) {
 			[]string{`{"Version":"1","Statement":[
 				{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}},
 				{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-blocked"}}}]}`},
-			evAssume(evECS(evB), evKV(ConditionRDID, "rd-abc")), evAllow(0, 0)},
+			evAssume(evECS(evB), evKV(condRDID, "rd-abc")), evAllow(0, 0)},
 		{"a Deny whose key matches applies",
 			[]string{`{"Version":"1","Statement":[
 				{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}},
 				{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-blocked"}}}]}`},
-			evAssume(evECS(evB), evKV(ConditionRDID, "rd-blocked")), evDeny(0, 1)},
+			evAssume(evECS(evB), evKV(condRDID, "rd-blocked")), evDeny(0, 1)},
 
 		// Statements that cannot be read.
 		{"an unreadable Allow grants nothing",
@@ -413,7 +413,7 @@ func TestExplain(t *testing.T) {
 	}
 	want := []brief{
 		{MatchNo, Allow, nil, false, 1},
-		{MatchUnknown, Allow, []string{ConditionRDID}, false, 1},
+		{MatchUnknown, Allow, []string{condRDID}, false, 1},
 		{MatchUnknown, Deny, nil, true, 1},
 	}
 	if diff := cmp.Diff(want, gotBrief); diff != "" {
@@ -426,7 +426,7 @@ func TestExplain(t *testing.T) {
 
 func TestEvalDoesNotAllocate(t *testing.T) {
 	trust := Compile(evRead(t, `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"*@ecs.aliyuncs.com"},"Condition":{"StringLike":{"sts:ServiceOwnerRDPath":"rd-abc/r-root/fd-abc*"},"IpAddress":{"acs:SourceIp":"10.0.0.0/8"},"DateLessThan":{"acs:CurrentTime":"2030-01-01T00:00:00Z"}}}]}`))
-	req := evAssume(evECS(evB), evKV(ConditionRDPath, "rd-abc/r-root/fd-abc/fd-1"), evKV("acs:SourceIp", "10.1.1.1"), evKV("acs:CurrentTime", "2026-01-01T00:00:00Z"))
+	req := evAssume(evECS(evB), evKV(condRDPath, "rd-abc/r-root/fd-abc/fd-1"), evKV("acs:SourceIp", "10.1.1.1"), evKV("acs:CurrentTime", "2026-01-01T00:00:00Z"))
 	allocs := testing.AllocsPerRun(100, func() {
 		if !trust.Eval(&req).Allowed() {
 			t.Fatal("not allowed")

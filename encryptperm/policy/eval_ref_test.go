@@ -1,4 +1,4 @@
-package encryptperm
+package policy
 
 // This file holds a second evaluator, written for the tests only: slow,
 // direct, and meant to be read against RAM's rules line by line. It shares no

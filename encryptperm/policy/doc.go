@@ -1,0 +1,42 @@
+// Package policy is RAM's policy language: documents, their strict and
+// faithful reading, canonical JSON, equality by meaning, and a compiled
+// evaluator. It knows nothing of ECS, KMS, roles or grants; package
+// encryptperm builds its documents with it.
+//
+// # Documents
+//
+// A Document is a policy or a trust policy: a Version and a list of
+// Statement values, each with an Effect, actions, resources, a Principal and a
+// Condition. Parse reads what a user hands in strictly: unknown or duplicate
+// keys, a Version other than "1" and a bad Effect are errors that name their
+// path. Read reads what RAM returns faithfully: anything that is a JSON
+// object parses, and keys or shapes this package does not model are kept
+// and written back unchanged. json.Unmarshal into a Document reads as Read
+// does. Both refuse documents beyond Limits (size and depth), which
+// DefaultLimits sets far above anything RAM stores; Limits.Parse and
+// Limits.Read take other bounds.
+//
+// A Document marshals with encoding/json (or String, JSON, Indent) to
+// canonical JSON: keys sorted, lists sorted and without duplicates, a
+// one-element list as a plain string. Document.Equal compares by meaning, as
+// RAM does: a string equals a one-element list, and order and duplicates do
+// not matter. Size is the length RAM counts against its limits.
+//
+// # Evaluation
+//
+// Compile turns documents into a PolicySet; PolicySet.Eval answers one
+// Request (an action, a resource, a principal, condition keys) without
+// allocating, and PolicySet.Explain says why, statement by statement. An
+// explicit Deny wins, otherwise an Allow is needed. A statement this package
+// cannot judge (a condition key the request lacks, an element it could not
+// read) makes the answer uncertain: EvalResult.Allowed is true only when
+// nothing could change it, so callers fail closed.
+//
+// # Errors
+//
+// Parse and Read return a *ValidationError that lists every problem with its
+// path. It wraps ErrInvalid, and ErrLimitExceeded when a document is beyond
+// Limits. These sentinels are the very values of encryptperm.ErrInvalid and
+// encryptperm.ErrLimitExceeded, and encryptperm.ValidationError is this
+// type, so callers of either package test errors the same way.
+package policy

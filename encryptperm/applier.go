@@ -336,7 +336,7 @@ func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (
 	rec := &recorder{}
 	ws, gs := wants(grants)
 	withStay(ws, keep)
-	pl := &Plan{revoke: revoke, grants: grants, keep: keep, fingerprints: map[string]string{}, steps: map[string]*rolePlan{}}
+	pl := &Plan{revoke: revoke, grants: grants, keep: keep, fingerprints: map[string]string{}, steps: map[string]*rolePlan{}, states: map[string]*roleState{}}
 	for _, g := range grants {
 		pl.Findings = append(pl.Findings, g.Findings...)
 	}
@@ -368,6 +368,7 @@ func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (
 		pl.Changes = append(pl.Changes, rp.changes...)
 		pl.fingerprints[k] = states[i].fingerprint()
 		pl.steps[k] = rp
+		pl.states[k] = states[i]
 	}
 	pl.Calls = rec.list()
 	return pl, nil

@@ -221,7 +221,7 @@ func (b *ShareBuilder) WithKeyARN(arn string) *ShareBuilder {
 }
 
 // WithServiceKey is for images encrypted with the ECS service key: the grant
-// attaches the system policy AliyunKMSFullAccess, as the seed page says, and
+// attaches the system policy AliyunKMSFullAccess, as the ECS page "Encryption-related permissions" says, and
 // carries a critical finding. For snapshots Build refuses it: snapshots
 // encrypted with the service key cannot be shared.
 func (b *ShareBuilder) WithServiceKey() *ShareBuilder {
@@ -408,7 +408,8 @@ func (b *ShareBuilder) findings(g *Grant, l Limits) []Finding {
 
 // ShareTrustPolicy returns the trust policy of a share role for an audience:
 // one statement for the accounts, one for the resource directories, one for
-// the folders, in the seed page's forms. Values are used as given: validate
+// the folders, in the forms of the ECS page
+// "Encryption-related permissions". Values are used as given: validate
 // them first (Build does).
 func ShareTrustPolicy(accounts, rds, folders []string) *policy.Document {
 	d := policy.New()
@@ -444,7 +445,7 @@ func ShareTrustPolicy(accounts, rds, folders []string) *policy.Document {
 
 // KeyPolicy returns the custom policy that lets ECS use the keys: kms:List* on
 // each key container, and the key-use actions on each key ARN. For one key it
-// is the seed page's policy.
+// is the policy of the ECS page "Encryption-related permissions".
 func KeyPolicy(keys []Key) *policy.Document {
 	var containers, arns []string
 	for _, k := range keys {

@@ -40,7 +40,8 @@ var systemPolicies = map[string]string{
 // catalog, and whether the catalog holds it. Each call returns a fresh copy.
 //
 // The catalog holds AliyunKMSFullAccess and AliyunECSDiskEncryptRolePolicy,
-// the two system policies the seed page and the ECS console attach to its
+// the two system policies that the ECS page "Encryption-related permissions"
+// and the ECS console attach to its
 // roles. RAM may revise a system policy; the catalog follows the published
 // text, not the live one.
 func systemPolicy(name string) (*policy.Document, bool) {

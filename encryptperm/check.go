@@ -70,7 +70,8 @@ func (t ResourceType) noun() string {
 }
 
 // listActions are the concrete actions Check asks for on the key container,
-// acs:kms:<region>:<uid>:key. The seed page grants kms:List* there without
+// acs:kms:<region>:<uid>:key. The ECS page
+// "Encryption-related permissions" grants kms:List* there without
 // saying which list calls ECS makes. KMS authorizes ListKeys on the key
 // container and ListAliases on the alias container (acs:kms:<region>:<uid>:alias),
 // so of the calls kms:List* covers on the key container only ListKeys is

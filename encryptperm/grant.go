@@ -12,7 +12,9 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
-// Role and policy names from the seed page, and the system policies it names.
+// Role and policy names from the ECS page "Encryption-related permissions"
+// (https://alibabacloud.com/help/en/ecs/user-guide/encryption-related-permissions),
+// and the system policies it names.
 const (
 	// DiskEncryptRoleName is the role ECS assumes to use a customer key for
 	// disks, snapshots and images in its own account.
@@ -26,7 +28,8 @@ const (
 	// DiskEncryptSystemPolicy is the system policy the console attaches to
 	// DiskEncryptRoleName: key-use actions on every key of the account.
 	DiskEncryptSystemPolicy = "AliyunECSDiskEncryptRolePolicy"
-	// KMSFullAccessPolicy is the system policy the seed page attaches for an
+	// KMSFullAccessPolicy is the system policy that the ECS page
+	// "Encryption-related permissions" attaches for an
 	// image encrypted with the service key: kms:* on every key.
 	KMSFullAccessPolicy = "AliyunKMSFullAccess"
 	// ecsService is ECS's service principal in the role's own account.
@@ -44,13 +47,14 @@ const (
 	ManagedPolicyPrefix = "EncryptPerm-"
 )
 
-// keyUseActions are the KMS actions ECS needs on a key, per the seed page.
+// keyUseActions are the KMS actions ECS needs on a key, per the ECS page
+// "Encryption-related permissions".
 var keyUseActions = []string{
 	"kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
 	"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
 }
 
-// KeyUseActions returns the KMS actions ECS needs on a key, per the seed
+// KeyUseActions returns the KMS actions ECS needs on a key, per the ECS
 // page: a new slice on every call.
 func KeyUseActions() []string { return slices.Clone(keyUseActions) }
 

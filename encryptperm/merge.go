@@ -307,7 +307,7 @@ func mergeKeys(have *policy.Document, keys []Key) *policy.Document {
 	sort.Strings(containers)
 	for _, ct := range containers {
 		// Keep kms:List* statements ahead of the key-use statement, as the
-		// seed page writes them.
+		// ECS page "Encryption-related permissions" writes them.
 		at := len(out.Statement)
 		for i, s := range out.Statement {
 			if keyShapeOf(s) == keyUse {

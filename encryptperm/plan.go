@@ -75,6 +75,7 @@ type Plan struct {
 	keep         []*Grant
 	fingerprints map[string]string
 	steps        map[string]*rolePlan
+	states       map[string]*roleState // what the plan read, by lower-case role name
 }
 
 // Empty reports whether the plan changes nothing.

@@ -30,8 +30,8 @@ const Version = "1"
 // and "a" equals ["a"].
 //
 // Values marshals canonically: sorted, without duplicates, and a single value
-// as a plain string (the form RAM itself uses in its examples and the seed
-// page uses for one-element principals).
+// as a plain string (the form RAM itself uses in its examples and the ECS page
+// "Encryption-related permissions" uses for one-element principals).
 type Values []string
 
 // Set returns the values sorted and without duplicates: the set they mean.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -18,27 +20,33 @@ func (k *keyList) String() string     { return fmt.Sprint(*k) }
 func (k *keyList) Set(s string) error { *k = append(*k, s); return nil }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is the command: it parses args, writes the plan to stdout and errors
-// to stderr, and returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("disk-encryption", flag.ContinueOnError)
+// to stderr, reads a confirmation from stdin when it writes to real RAM, and
+// returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	const prog = "disk-encryption"
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var keys keyList
-	fs.Var(&keys, "key", "ARN of a customer key ECS may use (repeatable)")
+	fs.Var(&keys, "key", "ARN of a customer key ECS may use (repeatable); without it, the console's system policy on every key")
+	allKeys := fs.Bool("all-keys", false, "with -real and no -key, confirm that the console's system policy, on every key, is meant")
 	real := fs.Bool("real", false, "apply to real RAM with the SDK's default credentials")
+	yes := fs.Bool("yes", false, "with -real, write without asking for confirmation")
 	detach := fs.Bool("detach-broader", false, "detach AliyunECSDiskEncryptRolePolicy when keys are named")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		if errors.Is(err, flag.ErrHelp) {
+			return cli.OK
+		}
+		return cli.Usage
 	}
-	if len(keys) == 0 {
-		keys = keyList{"acs:kms:cn-hangzhou:1234567890123456:key/key-hz01abc"}
+	if *real && len(keys) == 0 && !*allKeys {
+		return cli.Report(stderr, prog, cli.UsageError("-real needs -key, or -all-keys for the console's system policy on every key"))
 	}
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, err)
-		return 1
+	if len(keys) > 0 && *allKeys {
+		return cli.Report(stderr, prog, cli.UsageError("give -key or -all-keys, not both"))
 	}
 
 	b := encryptperm.DiskEncryption()
@@ -47,13 +55,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	g, err := b.Build()
 	if err != nil {
-		return fail(err)
+		return cli.Report(stderr, prog, err)
 	}
 	opts := &encryptperm.Options{DetachBroaderPolicies: *detach}
 	var applier encryptperm.Applier
 	if *real {
 		if applier, err = encryptperm.NewRAMApplier(opts); err != nil {
-			return fail(err)
+			return cli.Report(stderr, prog, err)
 		}
 	} else {
 		fmt.Fprintln(stderr, "using the in-memory fake RAM (pass -real for real RAM)")
@@ -63,11 +71,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	plan, err := applier.Plan(ctx, g)
 	if err != nil {
-		return fail(err)
+		return cli.Report(stderr, prog, err)
 	}
 	fmt.Fprint(stdout, plan)
-	if _, err := applier.ApplyPlan(ctx, plan); err != nil {
-		return fail(err)
+	if plan.Empty() {
+		return cli.OK
 	}
-	return 0
+	if *real && !*yes {
+		ok, err := cli.Confirm(stdin, stderr, prog, plan)
+		if err != nil {
+			return cli.Report(stderr, prog, err)
+		}
+		if !ok {
+			return cli.No
+		}
+	}
+	if _, err := applier.ApplyPlan(ctx, plan); err != nil {
+		return cli.Report(stderr, prog, err)
+	}
+	return cli.OK
 }

@@ -2,19 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -31,16 +32,18 @@ func main() {
 }
 
 // run is the command: it parses args, writes the decisions to stdout and
-// errors to stderr, and returns the exit status (1 when -real finds access
-// not allowed, or on an error; 2 for bad flags).
+// errors to stderr, and returns the exit status: 0 when access is allowed
+// (or a code was explained), 1 when it is not, 2 for a usage or validation
+// error, 3 for a RAM, network or credential error.
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	const prog = "doctor"
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		account = fs.String("account", demoAccount, "UID of the account whose ECS uses the key")
+		account = fs.String("account", "", "UID of the account whose ECS uses the key (required with -real for snapshot and image; the fake uses "+demoAccount+")")
 		rdID    = fs.String("rd-id", "", "the account's resource directory ID (rd-...), if any")
 		rdPath  = fs.String("rd-path", "", "the account's resource directory path (rd-.../r-.../fd-...), if any")
-		keyARN  = fs.String("key", demoKeyARN, "ARN of the customer key, acs:kms:<region>:<owner>:key/<id>")
+		keyARN  = fs.String("key", "", "ARN of the customer key, acs:kms:<region>:<owner>:key/<id> (required with -real; the fake uses a demo key)")
 		typ     = fs.String("type", "image", "what is shared: snapshot or image (disk: the owner's own encryption)")
 		role    = fs.String("role", "", "role name, when not the default for -type")
 		useReal = fs.Bool("real", false, "read real RAM with credentials from the environment instead of the fake")
@@ -48,21 +51,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 		timeout = fs.Duration("timeout", 30*time.Second, "time allowed for the RAM reads")
 	)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		if errors.Is(err, flag.ErrHelp) {
+			return cli.OK
+		}
+		return cli.Usage
 	}
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
+	fail := func(err error) int { return cli.Report(stderr, prog, err) }
 
 	if *code != "" {
 		d, ok := encryptperm.Diagnose(*code)
 		if !ok {
-			fmt.Fprintf(stderr, "doctor: %s is not a code this library knows; known codes: %v\n", *code, encryptperm.DiagnosedCodes())
-			return 1
+			return fail(cli.UsageError(fmt.Sprintf("%s is not a code this library knows; known codes: %v", *code, encryptperm.DiagnosedCodes())))
 		}
 		printDiagnosis(stdout, d)
-		return 0
+		return cli.OK
+	}
+	required := []cli.Flag{{Name: "key", Value: *keyARN}}
+	if *typ != "disk" {
+		required = append(required, cli.Flag{Name: "account", Value: *account})
+	}
+	if err := cli.RequireForReal(*useReal, required...); err != nil {
+		return fail(err)
+	}
+	if !*useReal {
+		if *account == "" {
+			*account = demoAccount
+		}
+		if *keyARN == "" {
+			*keyARN = demoKeyARN
+		}
 	}
 
 	key, err := encryptperm.ParseKeyARN(*keyARN)
@@ -83,20 +100,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	if *useReal {
-		client, err := ram.NewClientWithOptions(key.Region, sdk.NewConfig().WithScheme("HTTPS").WithAutoRetry(false), nil)
+		applier, err := encryptperm.NewRAMApplier(nil)
 		if err != nil {
-			fmt.Fprintf(stderr, "doctor: new RAM client: %s\n", encryptperm.Redact(err.Error()))
-			return 1
+			return fail(err)
 		}
-		d, err := encryptperm.Check(ctx, client, access)
+		checker, ok := applier.(interface {
+			Check(context.Context, encryptperm.Access) (*encryptperm.Decision, error)
+		})
+		if !ok {
+			return fail(errors.New("the Applier cannot check"))
+		}
+		d, err := checker.Check(ctx, access)
 		if err != nil {
 			return fail(err)
 		}
 		fmt.Fprint(stdout, d.Explanation())
 		if !d.Allowed {
-			return 1
+			return cli.No
 		}
-		return 0
+		return cli.OK
 	}
 
 	client, err := seededFake(rt, key)
@@ -148,7 +170,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
-	return 0
+	// The exit status answers the question asked; the second decision and
+	// the refused share only show what a denial looks like.
+	if !d.Allowed {
+		return cli.No
+	}
+	return cli.OK
 }
 
 // explainRefusedShare shares the demo image or snapshot with the stranger

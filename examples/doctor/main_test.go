@@ -13,6 +13,7 @@ func TestDoctorOnTheFake(t *testing.T) {
 		name string
 		args []string
 		want []string // lines, in order
+		code int      // the exit status: the answer to the first question
 	}{
 		{
 			name: "image shared with one account",
@@ -38,6 +39,7 @@ func TestDoctorOnTheFake(t *testing.T) {
 		{
 			name: "snapshot asked for a stranger first",
 			args: []string{"-type", "snapshot", "-account", "2000000000000099"},
+			code: 1,
 			want: []string{
 				"Answer: denied. No statement of the trust policy lets 2000000000000099@ecs.aliyuncs.com assume AliyunECSShareEncryptSnapshotDefaultRole.",
 				"Answer: allowed. 2000000000000001@ecs.aliyuncs.com may assume AliyunECSShareEncryptSnapshotDefaultRole",
@@ -47,7 +49,7 @@ func TestDoctorOnTheFake(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut strings.Builder
-			if code := run(tt.args, &out, &errOut); code != 0 {
+			if code := run(tt.args, &out, &errOut); code != tt.code {
 				t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
 			}
 			rest := out.String()
@@ -112,10 +114,10 @@ func TestDoctorRefusesBadInput(t *testing.T) {
 		want int
 		say  string
 	}{
-		{name: "unknown code", args: []string{"-code", "NoSuch.Code"}, want: 1, say: "nosuch.code is not a code"},
-		{name: "malformed key", args: []string{"-key", "not-an-arn"}, want: 1, say: "not-an-arn"},
-		{name: "unknown type", args: []string{"-type", "volume"}, want: 1, say: "volume"},
-		{name: "wildcard account", args: []string{"-account", "*"}, want: 1, say: "*"},
+		{name: "unknown code", args: []string{"-code", "NoSuch.Code"}, want: 2, say: "nosuch.code is not a code"},
+		{name: "malformed key", args: []string{"-key", "not-an-arn"}, want: 2, say: "not-an-arn"},
+		{name: "unknown type", args: []string{"-type", "volume"}, want: 2, say: "volume"},
+		{name: "wildcard account", args: []string{"-account", "*"}, want: 2, say: "*"},
 		{name: "unknown flag", args: []string{"-nope"}, want: 2, say: "nope"},
 	}
 	for _, tt := range tests {
@@ -128,5 +130,48 @@ func TestDoctorRefusesBadInput(t *testing.T) {
 				t.Errorf("stderr does not name %q:\n%s", tt.say, errOut.String())
 			}
 		})
+	}
+}
+
+// noCredentials makes the environment of a machine with no credentials and
+// no instance metadata, so that a refusal that failed to happen would stop
+// at ErrNoCredentials instead of reaching for RAM.
+func noCredentials(t *testing.T) {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir())
+	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
+		"ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+}
+
+// TestDoctorRealRefusesDemoValues: with -real, a missing -key or -account
+// stops the doctor with exit 2 before RAM is contacted; given both, it
+// reads RAM, and without credentials fails with 3.
+func TestDoctorRealRefusesDemoValues(t *testing.T) {
+	noCredentials(t)
+	key := "acs:kms:cn-hangzhou:1234567890123456:key/key-hzabc"
+	tests := []struct {
+		args []string
+		want int
+		say  string
+	}{
+		{[]string{"-real"}, 2, "-real needs -key and -account"},
+		{[]string{"-real", "-key", key}, 2, "-real needs -account:"},
+		{[]string{"-real", "-type", "disk"}, 2, "-real needs -key:"},
+		{[]string{"-real", "-account", "2000000000000001", "-key", key}, 3, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
+	}
+	for _, tt := range tests {
+		var out, errOut strings.Builder
+		if code := run(tt.args, &out, &errOut); code != tt.want {
+			t.Errorf("%q: exit %d, want %d\n%s", tt.args, code, tt.want, errOut.String())
+		}
+		if !strings.Contains(errOut.String(), tt.say) {
+			t.Errorf("%q: stderr does not say %q:\n%s", tt.args, tt.say, errOut.String())
+		}
+		if strings.Contains(out.String()+errOut.String(), "key-hzdemo01") {
+			t.Errorf("%q: the demo key appears:\n%s%s", tt.args, out.String(), errOut.String())
+		}
 	}
 }

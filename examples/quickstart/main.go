@@ -4,21 +4,22 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
 	"os"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
-// The seed page's placeholders, filled in.
+// The placeholders of the ECS page "Encryption-related permissions", filled
+// in with demo values.
 var (
 	key = encryptperm.Key{Region: "cn-hangzhou", Owner: "1234567890123456", ID: "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}
 )
 
 func main() {
 	if err := run(context.Background(), os.Stdout); err != nil {
-		log.Fatal(err)
+		os.Exit(cli.Report(os.Stderr, "quickstart", err))
 	}
 }
 
@@ -77,7 +78,7 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// build makes the grants of the seed page: a snapshot shared with two
+// build makes the grants of the ECS page "Encryption-related permissions": a snapshot shared with two
 // accounts, an image shared with a resource directory and with one of its
 // folders, and disk encryption scoped to one key.
 func build() ([]*encryptperm.Grant, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,39 +11,60 @@ import (
 	"time"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
-// demoSeed is the fake's world: a key, the snapshot it encrypts, and a
-// resource directory with one member account.
-const demoSeed = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "members": ["2234567890123456"]},
+// The demo values, used only against the in-memory fake: a directory member
+// and an account outside the directory, and the fake's world (a key, the
+// snapshot it encrypts, and a resource directory with that member).
+const (
+	demoAccounts = "2000000000000001,2234567890123456"
+	demoRegion   = "cn-hangzhou"
+	demoSnapshot = "s-bp1shared01"
+	demoSeed     = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "members": ["2234567890123456"]},
  "keys": [{"region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "state": "Enabled"}],
  "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`
+)
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is the command: it parses args, writes its report to stdout and its
-// errors to stderr, and returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("share-snapshot", flag.ContinueOnError)
+// errors to stderr, reads a confirmation from stdin when it writes for
+// real, and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	const prog = "share-snapshot"
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	accounts := fs.String("accounts", "2000000000000001,2234567890123456", "comma-separated recipient account UIDs")
-	region := fs.String("region", "cn-hangzhou", "the snapshot's region")
-	snapshot := fs.String("snapshot", "s-bp1shared01", "ID of the snapshot to share")
+	accounts := fs.String("accounts", "", "comma-separated recipient account UIDs (required with -real; the fake uses "+demoAccounts+")")
+	region := fs.String("region", "", "the snapshot's region (required with -real; the fake uses "+demoRegion+")")
+	snapshot := fs.String("snapshot", "", "ID of the snapshot to share (required with -real; the fake uses "+demoSnapshot+")")
 	keyARN := fs.String("key", "", "ARN of the key that encrypts the snapshot; empty: found from the snapshot")
 	real := fs.Bool("real", false, "share for real, with the SDK's default credentials")
+	yes := fs.Bool("yes", false, "with -real, write without asking for confirmation")
 	dryRun := fs.Bool("dry-run", false, "print the plan and stop")
 	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	fail := func(err error) int {
-		if d, ok := encryptperm.DiagnoseError(err); ok {
-			fmt.Fprintf(stderr, "%s: %s\n", d.Code, d.Cause)
+		if errors.Is(err, flag.ErrHelp) {
+			return cli.OK
 		}
-		fmt.Fprintln(stderr, err) // every problem, each with its field
-		return 1
+		return cli.Usage
+	}
+	if err := cli.RequireForReal(*real, cli.Flag{Name: "accounts", Value: *accounts},
+		cli.Flag{Name: "snapshot", Value: *snapshot}, cli.Flag{Name: "region", Value: *region}); err != nil {
+		return cli.Report(stderr, prog, err)
+	}
+	if !*real {
+		if *accounts == "" {
+			*accounts = demoAccounts
+		}
+		if *region == "" {
+			*region = demoRegion
+		}
+		if *snapshot == "" {
+			*snapshot = demoSnapshot
+		}
 	}
 
 	b := encryptperm.ShareSnapshot().
@@ -53,26 +75,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	g, err := b.Build()
 	if err != nil {
-		return fail(err)
+		return cli.Report(stderr, prog, err) // lists every problem, each with its field
 	}
 	applier, err := newApplier(*real, stderr)
 	if err != nil {
-		return fail(err)
+		return cli.Report(stderr, prog, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	plan, err := applier.Plan(ctx, g)
 	if err != nil {
-		return fail(err)
+		return cli.Report(stderr, prog, err)
 	}
 	fmt.Fprint(stdout, plan)
 	if *dryRun {
-		return 0
+		return cli.OK
+	}
+	if !plan.Empty() && *real && !*yes {
+		ok, err := cli.Confirm(stdin, stderr, prog, plan)
+		if err != nil {
+			return cli.Report(stderr, prog, err)
+		}
+		if !ok {
+			return cli.No
+		}
 	}
 	res, err := applier.ApplyPlan(ctx, plan)
 	if err != nil {
-		return fail(err)
+		return cli.Report(stderr, prog, err)
 	}
 	fmt.Fprintf(stdout, "applied with %d writes\n", res.Writes)
 	for _, c := range res.Changes {
@@ -85,18 +116,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			Recipient: uid, Resource: encryptperm.ResourceSnapshot, ResourceID: *snapshot, Region: *region,
 		})
 		if err != nil {
-			return fail(err)
+			return cli.Report(stderr, prog, err)
 		}
 		fmt.Fprintf(stdout, "account %s: allowed=%v: %s\n", uid, d.Allowed, d.Reason)
 	}
-	return 0
+	return cli.OK
 }
 
 func newApplier(real bool, stderr io.Writer) (encryptperm.Applier, error) {
 	if real {
 		return encryptperm.NewRAMApplier(nil)
 	}
-	fmt.Fprintln(stderr, "using the in-memory fake (pass -real for Alibaba Cloud)")
+	fmt.Fprintln(stderr, "using the in-memory fake (RAM, ECS, Resource Sharing, KMS) and demo values (pass -real for Alibaba Cloud)")
 	f := fake.New(nil)
 	if err := fake.LoadSeedBytes(f, []byte(demoSeed)); err != nil {
 		return nil, err

@@ -1,0 +1,25 @@
+// Package export writes a reviewed encryptperm.Plan in the forms that teams
+// already keep their cloud in: Terraform for the alicloud provider, a
+// Resource Orchestration Service (ROS) template, and a script of aliyun-cli
+// calls.
+//
+// Terraform and ROS declare every role and policy the grants touch, changed
+// or not, with the documents as RAM will hold them after the plan's merge:
+// what others added to a shared role is declared too, so that applying the
+// export never strips it. What already exists is adopted (Terraform import
+// blocks; for ROS, a note on resource import), and the shared roles are
+// protected from deletion. The aliyun-cli script holds the plan's writes
+// only, in the order the engine makes them.
+//
+// An export describes RAM as it was when the plan was read. If RAM changes
+// before the export is applied, make a new plan and export it again. A plan
+// made by RevokePlan is refused: a revoke removes content, and these formats
+// declare what should exist.
+//
+// # Errors
+//
+// Every function returns an error for which errors.Is(err,
+// encryptperm.ErrInvalid) is true when the plan cannot be exported (a
+// revoke's plan, a plan not made by an Applier, or a value that cannot be
+// written in the format).
+package export

@@ -1,0 +1,588 @@
+package export_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"mvdan.cc/sh/v3/shell"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/export"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const (
+	owner      = "1234567890123456"
+	foreign    = "2000000000000009" // an account another team put in the shared role
+	snapRole   = "AliyunECSShareEncryptSnapshotDefaultRole"
+	diskRole   = "AliyunECSDiskEncryptDefaultRole"
+	snapPolicy = "EncryptPerm-ShareSnapshotKeys"
+	diskPolicy = "EncryptPerm-DiskEncryptKeys"
+)
+
+var (
+	key        = encryptperm.Key{Region: "cn-hangzhou", Owner: owner, ID: "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}
+	recipients = []string{"2000000000000001", "2000000000000002"}
+	// The shared role as another team left it: their account, and a
+	// statement this library did not write.
+	foreignTrust = `{"Version":"1","Statement":[` +
+		`{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["` + foreign + `@ecs.aliyuncs.com"]}},` +
+		`{"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"Service":"3000000000000001@ecs.aliyuncs.com"},"Condition":{"Bool":{"acs:SecureTransport":"false"}}}]}`
+)
+
+// world returns a fake RAM holding the shared snapshot role of another team,
+// and the grants: a share with two accounts (the role exists, the policy
+// does not) and disk encryption with the same key (nothing exists).
+func world(t *testing.T) (*fake.RAM, []*encryptperm.Grant) {
+	t.Helper()
+	f := fake.New(&fake.Options{AccountID: owner})
+	if err := f.PutRole(fake.Role{Name: snapRole, Description: "theirs", TrustPolicy: foreignTrust}); err != nil {
+		t.Fatal(err)
+	}
+	share, err := encryptperm.ShareSnapshot().WithAccounts(recipients...).WithKey(key).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk, err := encryptperm.DiskEncryption().WithKey(key).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, []*encryptperm.Grant{share, disk}
+}
+
+func plan(t *testing.T, f *fake.RAM, grants []*encryptperm.Grant) (encryptperm.Applier, *encryptperm.Plan) {
+	t.Helper()
+	a := encryptperm.NewApplier(f, nil)
+	p, err := a.Plan(context.Background(), grants...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, p
+}
+
+func write(t *testing.T, format export.Format, p *encryptperm.Plan) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := export.Write(&b, format, p); err != nil {
+		t.Fatalf("export %s: %v", format, err)
+	}
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs from %s (-want +got):\n%s", name, path, diff)
+	}
+}
+
+// sameDoc fails unless two documents mean the same.
+func sameDoc(t *testing.T, what, want, got string) {
+	t.Helper()
+	w, err := policy.Read([]byte(want))
+	if err != nil {
+		t.Fatalf("%s: want: %v", what, err)
+	}
+	g, err := policy.Read([]byte(got))
+	if err != nil {
+		t.Fatalf("%s: got: %v\n%s", what, err, got)
+	}
+	if !w.Equal(g) {
+		t.Errorf("%s: documents differ\n got: %s\nwant: %s", what, got, want)
+	}
+}
+
+// applied applies the plan to the fake and returns what RAM holds then: the
+// trust policy of each role and the default document of each custom policy.
+func applied(t *testing.T, a encryptperm.Applier, f *fake.RAM, p *encryptperm.Plan) map[string]string {
+	t.Helper()
+	if _, err := a.ApplyPlan(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]string{}
+	for _, r := range []string{snapRole, diskRole} {
+		doc, ok := f.TrustPolicy(r)
+		if !ok {
+			t.Fatalf("role %s missing after apply", r)
+		}
+		held[r] = doc
+	}
+	for _, n := range []string{snapPolicy, diskPolicy} {
+		vs, ok := f.PolicyVersions("Custom", n)
+		if !ok {
+			t.Fatalf("policy %s missing after apply", n)
+		}
+		for _, v := range vs {
+			if v.IsDefault {
+				held[n] = v.Document
+			}
+		}
+	}
+	return held
+}
+
+// hclResource is one resource block of a parsed Terraform file.
+type hclResource struct {
+	typ, name string
+	attrs     hclsyntax.Attributes
+	lifecycle hclsyntax.Attributes
+}
+
+func parseTerraform(t *testing.T, src string) ([]hclResource, map[string]string, *hclsyntax.Body) {
+	t.Helper()
+	file, diags := hclsyntax.ParseConfig([]byte(src), "main.tf", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("terraform does not parse: %v\n%s", diags, src)
+	}
+	body := file.Body.(*hclsyntax.Body)
+	var res []hclResource
+	imports := map[string]string{}
+	for _, b := range body.Blocks {
+		switch b.Type {
+		case "resource":
+			r := hclResource{typ: b.Labels[0], name: b.Labels[1], attrs: b.Body.Attributes}
+			for _, inner := range b.Body.Blocks {
+				if inner.Type == "lifecycle" {
+					r.lifecycle = inner.Body.Attributes
+				}
+			}
+			res = append(res, r)
+		case "import":
+			to := hcl.ExprAsKeyword(b.Body.Attributes["to"].Expr)
+			if to == "" {
+				trav, d := hcl.AbsTraversalForExpr(b.Body.Attributes["to"].Expr)
+				if d.HasErrors() {
+					t.Fatalf("import to: %v", d)
+				}
+				to = trav.RootName() + "." + trav[1].(hcl.TraverseAttr).Name
+			}
+			imports[to] = str(t, b.Body.Attributes["id"])
+		}
+	}
+	return res, imports, body
+}
+
+// str evaluates an attribute that must be a constant string.
+func str(t *testing.T, a *hclsyntax.Attribute) string {
+	t.Helper()
+	if a == nil {
+		t.Fatal("attribute missing")
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		t.Fatalf("attribute %s: %v", a.Name, diags)
+	}
+	return v.AsString()
+}
+
+// ref returns "type.name.attr" for an attribute that refers to a resource,
+// or its string value.
+func ref(t *testing.T, a *hclsyntax.Attribute) string {
+	t.Helper()
+	if trav, d := hcl.AbsTraversalForExpr(a.Expr); !d.HasErrors() && len(trav) == 3 {
+		return trav.RootName() + "." + trav[1].(hcl.TraverseAttr).Name + "." + trav[2].(hcl.TraverseAttr).Name
+	}
+	return str(t, a)
+}
+
+func TestTerraformDeclaresTheMergedState(t *testing.T) {
+	f, grants := world(t)
+	a, p := plan(t, f, grants)
+	src := write(t, export.Terraform, p)
+	golden(t, "grants.tf", src)
+	res, imports, _ := parseTerraform(t, src)
+
+	type att struct{ role, policy, typ string }
+	roles := map[string]string{}    // role name -> trust document
+	policies := map[string]string{} // policy name -> document
+	var atts []att
+	for _, r := range res {
+		switch r.typ {
+		case "alicloud_ram_role":
+			name := str(t, r.attrs["role_name"])
+			roles[name] = str(t, r.attrs["assume_role_policy_document"])
+			if r.lifecycle["prevent_destroy"] == nil {
+				t.Errorf("role %s: no prevent_destroy", name)
+			} else if v, _ := r.lifecycle["prevent_destroy"].Expr.Value(nil); !v.True() {
+				t.Errorf("role %s: prevent_destroy is not true", name)
+			}
+			if r.attrs["name"] != nil || r.attrs["document"] != nil {
+				t.Errorf("role %s uses the attribute names from before provider 1.252.0", name)
+			}
+		case "alicloud_ram_policy":
+			policies[str(t, r.attrs["policy_name"])] = str(t, r.attrs["policy_document"])
+		case "alicloud_ram_role_policy_attachment":
+			atts = append(atts, att{ref(t, r.attrs["role_name"]), ref(t, r.attrs["policy_name"]), str(t, r.attrs["policy_type"])})
+		default:
+			t.Errorf("unexpected resource type %s", r.typ)
+		}
+	}
+	wantAtts := []att{
+		{"alicloud_ram_role.aliyun_ecs_share_encrypt_snapshot_default_role.role_name", "alicloud_ram_policy.encrypt_perm_share_snapshot_keys.policy_name", "Custom"},
+		{"alicloud_ram_role.aliyun_ecs_disk_encrypt_default_role.role_name", "alicloud_ram_policy.encrypt_perm_disk_encrypt_keys.policy_name", "Custom"},
+	}
+	if diff := cmp.Diff(wantAtts, atts, cmp.AllowUnexported(att{})); diff != "" {
+		t.Errorf("attachments (-want +got):\n%s", diff)
+	}
+	// Only the shared role existed: it alone is imported.
+	wantImports := map[string]string{"alicloud_ram_role.aliyun_ecs_share_encrypt_snapshot_default_role": snapRole}
+	if diff := cmp.Diff(wantImports, imports); diff != "" {
+		t.Errorf("imports (-want +got):\n%s", diff)
+	}
+	// The other team's account and Deny statement are declared: applying the
+	// module must not strip them.
+	if !strings.Contains(roles[snapRole], foreign+"@ecs.aliyuncs.com") || !strings.Contains(roles[snapRole], "acs:SecureTransport") {
+		t.Errorf("the shared role's trust policy lost the foreign content:\n%s", roles[snapRole])
+	}
+	held := applied(t, a, f, p)
+	for _, r := range []string{snapRole, diskRole} {
+		sameDoc(t, "trust policy of "+r, held[r], roles[r])
+	}
+	for _, n := range []string{snapPolicy, diskPolicy} {
+		sameDoc(t, "policy "+n, held[n], policies[n])
+	}
+	if len(roles) != 2 || len(policies) != 2 {
+		t.Errorf("got %d roles and %d policies, want 2 and 2", len(roles), len(policies))
+	}
+}
+
+func TestTerraformAdoptsEverythingWhenNothingChanges(t *testing.T) {
+	f, grants := world(t)
+	a, p := plan(t, f, grants)
+	if _, err := a.ApplyPlan(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	_, p = plan(t, f, grants)
+	if !p.Empty() {
+		t.Fatalf("second plan is not empty:\n%s", p)
+	}
+	_, imports, _ := parseTerraform(t, write(t, export.Terraform, p))
+	want := map[string]string{
+		"alicloud_ram_role.aliyun_ecs_share_encrypt_snapshot_default_role":                                                    snapRole,
+		"alicloud_ram_role.aliyun_ecs_disk_encrypt_default_role":                                                              diskRole,
+		"alicloud_ram_policy.encrypt_perm_share_snapshot_keys":                                                                snapPolicy,
+		"alicloud_ram_policy.encrypt_perm_disk_encrypt_keys":                                                                  diskPolicy,
+		"alicloud_ram_role_policy_attachment.aliyun_ecs_share_encrypt_snapshot_default_role_encrypt_perm_share_snapshot_keys": "role:" + snapPolicy + ":Custom:" + snapRole,
+		"alicloud_ram_role_policy_attachment.aliyun_ecs_disk_encrypt_default_role_encrypt_perm_disk_encrypt_keys":             "role:" + diskPolicy + ":Custom:" + diskRole,
+	}
+	if diff := cmp.Diff(want, imports); diff != "" {
+		t.Errorf("imports (-want +got):\n%s", diff)
+	}
+	script := write(t, export.AliyunCLI, p)
+	if strings.Contains(script, "\naliyun ") || !strings.Contains(script, "nothing to do") {
+		t.Errorf("script of an empty plan has calls:\n%s", script)
+	}
+}
+
+func TestROSTemplate(t *testing.T) {
+	f, grants := world(t)
+	a, p := plan(t, f, grants)
+	src := write(t, export.ROS, p)
+	golden(t, "grants.ros.json", src)
+	var tmpl struct {
+		Version     string `json:"ROSTemplateFormatVersion"`
+		Description string
+		Resources   map[string]struct {
+			Type           string
+			DeletionPolicy string
+			DependsOn      []string
+			Properties     map[string]json.RawMessage
+		}
+		Outputs map[string]struct{ Description, Value string }
+	}
+	dec := json.NewDecoder(strings.NewReader(src))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tmpl); err != nil {
+		t.Fatalf("not a template: %v\n%s", err, src)
+	}
+	if tmpl.Version != "2015-09-01" {
+		t.Errorf("ROSTemplateFormatVersion %q", tmpl.Version)
+	}
+	s := func(raw json.RawMessage) string {
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatalf("want a string, got %s", raw)
+		}
+		return v
+	}
+	roles, policies := map[string]string{}, map[string]string{}
+	var atts []string
+	types := map[string]int{}
+	for id, r := range tmpl.Resources {
+		types[r.Type]++
+		switch r.Type {
+		case "ALIYUN::RAM::Role":
+			if r.DeletionPolicy != "Retain" {
+				t.Errorf("role %s: DeletionPolicy %q, want Retain", id, r.DeletionPolicy)
+			}
+			roles[s(r.Properties["RoleName"])] = string(r.Properties["AssumeRolePolicyDocument"])
+		case "ALIYUN::RAM::ManagedPolicy":
+			policies[s(r.Properties["PolicyName"])] = string(r.Properties["PolicyDocument"])
+		case "ALIYUN::RAM::AttachPolicyToRole":
+			atts = append(atts, s(r.Properties["RoleName"])+"/"+s(r.Properties["PolicyName"])+"/"+s(r.Properties["PolicyType"]))
+			for _, d := range r.DependsOn {
+				if _, ok := tmpl.Resources[d]; !ok {
+					t.Errorf("%s depends on unknown %s", id, d)
+				}
+			}
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"ALIYUN::RAM::Role": 2, "ALIYUN::RAM::ManagedPolicy": 2, "ALIYUN::RAM::AttachPolicyToRole": 2}, types); diff != "" {
+		t.Errorf("resource types (-want +got):\n%s", diff)
+	}
+	sort.Strings(atts)
+	if diff := cmp.Diff([]string{diskRole + "/" + diskPolicy + "/Custom", snapRole + "/" + snapPolicy + "/Custom"}, atts); diff != "" {
+		t.Errorf("attachments (-want +got):\n%s", diff)
+	}
+	adopt := tmpl.Outputs["AdoptExisting"].Value
+	if !strings.Contains(adopt, "RoleName "+snapRole) || strings.Contains(adopt, "RoleName "+diskRole) {
+		t.Errorf("AdoptExisting should name the existing role only: %s", adopt)
+	}
+	held := applied(t, a, f, p)
+	for _, r := range []string{snapRole, diskRole} {
+		sameDoc(t, "trust policy of "+r, held[r], roles[r])
+	}
+	for _, n := range []string{snapPolicy, diskPolicy} {
+		sameDoc(t, "policy "+n, held[n], policies[n])
+	}
+}
+
+// TestAliyunCLIScriptReplays reads the script line by line, as a shell
+// would, and sends each call through the SDK's CommonRequest to the fake's
+// endpoint: afterwards every recipient is allowed and a new plan is empty.
+func TestAliyunCLIScriptReplays(t *testing.T) {
+	f, grants := world(t)
+	_, p := plan(t, f, grants)
+	script := write(t, export.AliyunCLI, p)
+	golden(t, "grants.sh", script)
+
+	actions := replay(t, f, script)
+	// Dependency order: contents first, attachments last.
+	want := []string{"UpdateRole", "CreatePolicy", "CreateRole", "CreatePolicy", "AttachPolicyToRole", "AttachPolicyToRole"}
+	if diff := cmp.Diff(want, actions); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	ctx := context.Background()
+	for _, r := range recipients {
+		d, err := encryptperm.Check(ctx, f, encryptperm.Access{Recipient: r, Resource: encryptperm.ResourceSnapshot, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Allowed {
+			t.Errorf("recipient %s not allowed after the script:\n%s", r, d.Explanation())
+		}
+	}
+	d, err := encryptperm.Check(ctx, f, encryptperm.Access{Resource: encryptperm.ResourceDisk, Key: key})
+	if err != nil || !d.Allowed {
+		t.Errorf("disk encryption not allowed after the script: %v\n%v", err, d)
+	}
+	// The foreign account is still trusted, and now reaches the key too.
+	d, err = encryptperm.Check(ctx, f, encryptperm.Access{Recipient: foreign, Resource: encryptperm.ResourceSnapshot, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Errorf("the foreign account lost its trust:\n%s", d.Explanation())
+	}
+	if trust, _ := f.TrustPolicy(snapRole); !strings.Contains(trust, foreign) {
+		t.Errorf("the script dropped the foreign account: %s", trust)
+	}
+	_, again := plan(t, f, grants)
+	if !again.Empty() {
+		t.Errorf("plan after the script is not empty:\n%s", again)
+	}
+}
+
+// replay reads a script line by line, as a shell would, and sends each
+// aliyun call through the SDK's CommonRequest to f's endpoint. It returns
+// the actions, in order.
+func replay(t *testing.T, f *fake.RAM, script string) []string {
+	t.Helper()
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	client, err := ep.Client(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	sc := bufio.NewScanner(strings.NewReader(script))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case line == "", strings.HasPrefix(line, "#"), line == "set -euo pipefail":
+			continue
+		case !strings.HasPrefix(line, "aliyun "):
+			t.Fatalf("line %d is neither a comment nor an aliyun call: %q", n, line)
+		}
+		args, err := shell.Fields(line, func(string) string { return "" })
+		if err != nil {
+			t.Fatalf("line %d: %v", n, err)
+		}
+		if len(args) < 3 || args[1] != "ram" || len(args)%2 != 1 {
+			t.Fatalf("line %d: not aliyun ram <Action> --Param value...: %q", n, args)
+		}
+		req := requests.NewCommonRequest()
+		req.Method, req.Scheme, req.Domain = "POST", "http", ep.Addr()
+		req.Product, req.Version, req.ApiName = "Ram", fake.APIVersion, args[2]
+		for i := 3; i+1 < len(args); i += 2 {
+			if !strings.HasPrefix(args[i], "--") {
+				t.Fatalf("line %d: %q is not a --Param", n, args[i])
+			}
+			req.FormParams[strings.TrimPrefix(args[i], "--")] = args[i+1]
+		}
+		if _, err := client.ProcessCommonRequest(req); err != nil {
+			t.Fatalf("line %d %s: %v", n, args[2], err)
+		}
+		actions = append(actions, args[2])
+	}
+	return actions
+}
+
+func TestExportRefusesRevokePlans(t *testing.T) {
+	f, grants := world(t)
+	a, p := plan(t, f, grants)
+	if _, err := a.ApplyPlan(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	rv, ok := a.(interface {
+		RevokePlan(context.Context, ...*encryptperm.Grant) (*encryptperm.Plan, error)
+	})
+	if !ok {
+		t.Fatal("the Applier plans no revoke")
+	}
+	rp, err := rv.RevokePlan(context.Background(), grants...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range export.Formats() {
+		var b bytes.Buffer
+		err := export.Write(&b, format, rp)
+		if !errors.Is(err, encryptperm.ErrInvalid) {
+			t.Errorf("%s of a revoke plan: %v, want ErrInvalid", format, err)
+		}
+		if err := export.Write(&b, format, &encryptperm.Plan{}); !errors.Is(err, encryptperm.ErrInvalid) {
+			t.Errorf("%s of a hand-made plan: %v, want ErrInvalid", format, err)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, give := range []string{"terraform", "ROS", "aliyun-cli"} {
+		if f, err := export.ParseFormat(give); err != nil || !slices.Contains(export.Formats(), f) {
+			t.Errorf("ParseFormat(%q) = %q, %v", give, f, err)
+		}
+	}
+	if _, err := export.ParseFormat("pulumi"); !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Errorf("ParseFormat(pulumi): %v, want ErrInvalid", err)
+	}
+}
+
+// TestScriptRotatesAndDetaches: a policy at RAM's cap of versions gets a
+// new version with the rotate strategy, and a broader system policy is
+// detached when the Applier is told to; the replayed script leaves RAM where
+// the plan meant it to be.
+func TestScriptRotatesAndDetaches(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: owner})
+	other := encryptperm.Key{Region: "cn-shanghai", Owner: owner, ID: "key-sh0001"}
+	old, err := encryptperm.DiskEncryption().WithKey(other).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{DetachBroaderPolicies: true})
+	if _, err := a.Apply(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the policy to 5 versions, and attach the console's broad policy.
+	vs, _ := f.PolicyVersions("Custom", diskPolicy)
+	doc := vs[0].Document
+	var versions []fake.PolicyVersion
+	for i := 1; i <= 5; i++ {
+		versions = append(versions, fake.PolicyVersion{ID: "v" + string(rune('0'+i)), Document: doc, IsDefault: i == 5})
+	}
+	if err := f.PutPolicy(fake.Policy{Name: diskPolicy, Versions: versions}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutAttachment(diskRole, "System", encryptperm.DiskEncryptSystemPolicy); err != nil {
+		t.Fatal(err)
+	}
+	g, err := encryptperm.DiskEncryption().WithKey(key).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.Plan(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := write(t, export.AliyunCLI, p)
+	for _, want := range []string{
+		"aliyun ram CreatePolicyVersion --PolicyName '" + diskPolicy + "' --PolicyDocument '",
+		"--SetAsDefault 'true' --RotateStrategy 'DeleteOldestNonDefaultVersionWhenLimitExceeded'",
+		"aliyun ram DetachPolicyFromRole --RoleName '" + diskRole + "' --PolicyName '" + encryptperm.DiskEncryptSystemPolicy + "' --PolicyType 'System'",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("script lacks %q:\n%s", want, script)
+		}
+	}
+	if strings.Contains(script, "UpdateRole") || strings.Contains(script, "AttachPolicyToRole") {
+		t.Errorf("script writes what needs no write:\n%s", script)
+	}
+	if got := replay(t, f, script); !slices.Equal(got, []string{"CreatePolicyVersion", "DetachPolicyFromRole"}) {
+		t.Errorf("replayed %v", got)
+	}
+	if vs, _ := f.PolicyVersions("Custom", diskPolicy); len(vs) != 5 || !vs[4].IsDefault || !strings.Contains(vs[4].Document, key.ID) || !strings.Contains(vs[4].Document, other.ID) {
+		t.Errorf("after the script the policy holds %d versions, newest %+v", len(vs), vs[len(vs)-1])
+	}
+	if atts, _ := f.AttachmentsOf(diskRole); len(atts) != 1 || atts[0].PolicyName != diskPolicy {
+		t.Errorf("after the script the role has %+v", atts)
+	}
+	if again, err := a.Plan(context.Background(), g); err != nil || !again.Empty() {
+		t.Errorf("plan after the script: %v\n%v", err, again)
+	}
+	tf := write(t, export.Terraform, p)
+	if !strings.Contains(tf, "# The plan also detaches System policy "+encryptperm.DiskEncryptSystemPolicy) {
+		t.Errorf("terraform does not say what it cannot declare:\n%s", tf)
+	}
+	_, imports, _ := parseTerraform(t, tf)
+	if _, ok := imports["alicloud_ram_policy.encrypt_perm_disk_encrypt_keys"]; !ok {
+		t.Errorf("the existing policy is not imported: %v", imports)
+	}
+	var ros struct {
+		Outputs map[string]struct{ Value string }
+	}
+	if err := json.Unmarshal([]byte(write(t, export.ROS, p)), &ros); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ros.Outputs["DetachByHand"].Value, encryptperm.DiskEncryptSystemPolicy) {
+		t.Errorf("ROS does not say what it cannot declare: %v", ros.Outputs)
+	}
+}

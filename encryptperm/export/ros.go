@@ -1,0 +1,182 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+)
+
+// rosStatementKeys are the statement keys ROS's PolicyDocument property
+// describes; a document with any other key (NotAction, NotResource, or one
+// RAM added later) goes in PolicyDocumentUnchecked, which ROS passes on
+// as it is.
+var rosStatementKeys = map[string]bool{"Effect": true, "Action": true, "Resource": true, "Condition": true}
+
+// WriteROS writes p as a Resource Orchestration Service template in JSON:
+// an ALIYUN::RAM::Role per role, an ALIYUN::RAM::ManagedPolicy per custom
+// policy and an ALIYUN::RAM::AttachPolicyToRole per attachment the grants
+// need, with the documents RAM will hold after the plan's merge. Every role,
+// and every resource that already exists, has DeletionPolicy Retain. ROS
+// cannot create what exists: the template's AdoptExisting output lists those
+// resources and says how to import them into the stack.
+func WriteROS(w io.Writer, p *encryptperm.Plan) error {
+	ts, err := targets("ros", p)
+	if err != nil {
+		return err
+	}
+	resources := map[string]any{}
+	used := names{}
+	logical := func(prefix, name string) string {
+		return used.unique(prefix+camel(name), "")
+	}
+	var existing []string
+	for _, rt := range ts {
+		trust, err := decode(rt.TrustPolicy)
+		if err != nil {
+			return fmt.Errorf("export: ros: trust policy of role %q: %w", rt.Name, err)
+		}
+		props := map[string]any{"RoleName": rt.Name, "AssumeRolePolicyDocument": trust}
+		if rt.Description != "" {
+			props["Description"] = rt.Description
+		}
+		roleID := logical("Role", rt.Name)
+		resources[roleID] = map[string]any{"Type": "ALIYUN::RAM::Role", "DeletionPolicy": "Retain", "Properties": props}
+		if rt.Exists {
+			existing = append(existing, fmt.Sprintf("%s (ALIYUN::RAM::Role, RoleName %s)", roleID, rt.Name))
+		}
+		policyIDs := map[string]string{}
+		for _, pt := range rt.Policies {
+			if pt.Type != encryptperm.Custom || pt.Detach {
+				continue
+			}
+			doc, err := decode(pt.Document)
+			if err != nil {
+				return fmt.Errorf("export: ros: policy %q: %w", pt.Name, err)
+			}
+			key := "PolicyDocument"
+			if !rosChecked(doc) {
+				key = "PolicyDocumentUnchecked"
+			}
+			props := map[string]any{"PolicyName": pt.Name, key: doc}
+			if pt.Description != "" {
+				props["Description"] = pt.Description
+			}
+			id := logical("Policy", pt.Name)
+			policyIDs[pt.Name] = id
+			res := map[string]any{"Type": "ALIYUN::RAM::ManagedPolicy", "Properties": props}
+			if pt.Exists {
+				res["DeletionPolicy"] = "Retain"
+				existing = append(existing, fmt.Sprintf("%s (ALIYUN::RAM::ManagedPolicy, PolicyName %s)", id, pt.Name))
+			}
+			resources[id] = res
+		}
+		for _, pt := range rt.Policies {
+			if pt.Detach {
+				continue
+			}
+			id := logical("Attach", rt.Name+"-"+pt.Name)
+			deps := []string{roleID}
+			if pid, ok := policyIDs[pt.Name]; ok {
+				deps = append(deps, pid)
+			}
+			res := map[string]any{
+				"Type":       "ALIYUN::RAM::AttachPolicyToRole",
+				"DependsOn":  deps,
+				"Properties": map[string]any{"RoleName": rt.Name, "PolicyName": pt.Name, "PolicyType": string(pt.Type)},
+			}
+			if pt.Attached {
+				res["DeletionPolicy"] = "Retain"
+				existing = append(existing, fmt.Sprintf("%s (ALIYUN::RAM::AttachPolicyToRole, %s policy %s on role %s)", id, pt.Type, pt.Name, rt.Name))
+			}
+			resources[id] = res
+		}
+	}
+	adopt := "Nothing here exists yet: create the stack from this template."
+	if len(existing) > 0 {
+		adopt = "These resources already exist, and ROS cannot create them again: " + strings.Join(existing, "; ") +
+			". Import them into the stack first (a change set of type IMPORT naming each one by its name), then update the stack with this template. " +
+			"Do not set IgnoreExisting instead: ROS would then skip them, and the merged documents would never be written."
+	}
+	var detached []string
+	for _, rt := range ts {
+		for _, pt := range rt.Policies {
+			if pt.Detach {
+				detached = append(detached, fmt.Sprintf("%s policy %s from role %s", pt.Type, pt.Name, rt.Name))
+			}
+		}
+	}
+	outputs := map[string]any{
+		"AdoptExisting": map[string]any{"Description": "How to adopt what already exists", "Value": adopt},
+	}
+	if len(detached) > 0 {
+		outputs["DetachByHand"] = map[string]any{
+			"Description": "Detaches the plan makes that a template cannot declare",
+			"Value":       "Detach " + strings.Join(detached, "; ") + " (aliyun ram DetachPolicyFromRole).",
+		}
+	}
+	tmpl := map[string]any{
+		"ROSTemplateFormatVersion": "2015-09-01",
+		"Description": "RAM roles and policies that let ECS use KMS keys, as RAM will hold them once the reviewed plan is applied. " +
+			"Documents hold what others added to the shared roles too; keep it. Made from RAM as it was read for the plan; if RAM changes, export again.",
+		"Resources": resources,
+		"Outputs":   outputs,
+	}
+	b, err := json.MarshalIndent(tmpl, "", "  ")
+	if err != nil {
+		return fmt.Errorf("export: ros: %v: %w", err, encryptperm.ErrInvalid)
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
+
+// rosChecked reports whether every statement of a document uses only the
+// keys ROS's PolicyDocument property describes.
+func rosChecked(doc any) bool {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return false
+	}
+	sts, ok := m["Statement"].([]any)
+	if !ok {
+		return false
+	}
+	for _, s := range sts {
+		sm, ok := s.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k := range sm {
+			if !rosStatementKeys[k] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// camel turns a RAM name into letters and digits for a logical ID:
+// EncryptPerm-ShareImageKeys becomes EncryptPermShareImageKeys.
+func camel(name string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z':
+			if up {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			up = false
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			up = false
+		default:
+			up = true
+		}
+	}
+	return b.String()
+}

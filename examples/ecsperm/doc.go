@@ -1,0 +1,40 @@
+// Command ecsperm gives Alibaba Cloud ECS the RAM permissions it needs to use
+// KMS keys, from the shell: it plans, applies, revokes and checks the grants
+// of the ECS documentation page "Encryption-related permissions"
+// (https://alibabacloud.com/help/en/ecs/user-guide/encryption-related-permissions),
+// explains ECS's error codes, and exports a reviewed plan as Terraform, a ROS
+// template or an aliyun-cli script.
+//
+//	go install github.com/ecsperm/ecsperm/examples/ecsperm@latest
+//
+//	ecsperm plan     -kind share-snapshot -accounts 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/<id>
+//	ecsperm apply    (same flags) [-yes]
+//	ecsperm check    (same flags) -recipient 2000000000000001
+//	ecsperm export   (same flags) -format terraform|ros|aliyun-cli
+//	ecsperm revoke   (same flags) [-yes]
+//	ecsperm diagnose AssumeRoleError
+//
+// Every command that takes a grant takes the same flags: -kind
+// share-snapshot, share-image or disk-encryption; -accounts UID,UID; -rd
+// rd-…; -folder rd-…/r-…/fd-…; -key ARN (repeatable). Disk encryption without
+// -key uses the console's system policy, AliyunECSDiskEncryptRolePolicy, on
+// every key.
+//
+// The target is an in-memory fake RAM by default, empty at start, so that
+// nothing leaves the process; -real uses RAM, with the credentials of the
+// Alibaba Cloud SDK's default chain (environment variables, the CLI profile,
+// the credentials file, the instance role); -endpoint host:port uses another
+// RAM endpoint, such as examples/ramserver, with credentials from the same
+// chain (plain HTTP only on a loopback address). apply and revoke against
+// anything but the in-memory fake show the plan and ask for "yes" on
+// standard input, unless -yes is given.
+//
+// -json makes every command print one JSON document on standard output: the
+// plan, the result, the decisions, the diagnosis, the export, or the error.
+// -help on each command shows its flags and an example.
+//
+// Exit codes: 0 done, allowed, or no changes; 1 denied (check), changes
+// pending (plan -detailed-exitcode) or not confirmed; 2 usage or validation
+// error, before anything is contacted; 3 RAM, network or credential error.
+// Errors go to standard error as one block, with the fix where one is known.
+package main

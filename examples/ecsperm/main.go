@@ -1,0 +1,557 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/export"
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+// Exit codes, the same in every program of this repository.
+const (
+	exitOK      = 0 // done, allowed, or no changes
+	exitNo      = 1 // denied, changes pending, or not confirmed
+	exitUsage   = 2 // usage or validation error; nothing was contacted
+	exitFailure = 3 // RAM, network or credential error
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	example string
+	grant   bool // takes the grant flags
+	run     func(ctx context.Context, c *cli) int
+}
+
+var commands = []command{
+	{"plan", "show what apply would change, without writing", "ecsperm plan -kind share-snapshot -accounts 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runPlan},
+	{"apply", "make RAM hold the grant (adds to what is there, never removes)", "ecsperm apply -endpoint 127.0.0.1:8080 -kind share-image -rd rd-a1b2c3 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runApply},
+	{"revoke", "remove what the grant names, and nothing else", "ecsperm revoke -real -kind share-snapshot -accounts 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runRevoke},
+	{"check", "can the recipient's ECS use each key? (exit 1 when not)", "ecsperm check -kind share-snapshot -recipient 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runCheck},
+	{"diagnose", "explain an error code of ECS, KMS or RAM and say what fixes it", "ecsperm diagnose AssumeRoleError", false, runDiagnose},
+	{"export", "print the plan as Terraform, a ROS template or an aliyun-cli script", "ecsperm export -format terraform -kind disk-encryption -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b > encryptperm.tf", true, runExport},
+}
+
+// cli holds one invocation's flags and streams.
+type cli struct {
+	cmd    command
+	stdin  *bufio.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	json     bool
+	real     bool
+	endpoint string
+	yes      bool
+
+	kind             string
+	accounts         string
+	rds, folders     list
+	keys             list
+	image, snapshot  string
+	recipient        string
+	recipientRD      string
+	recipientPath    string
+	format           string
+	detailedExitCode bool
+	args             []string
+}
+
+// list is a repeatable flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(s string) error { *l = append(*l, s); return nil }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-help" || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+		w := stderr
+		code := exitUsage
+		if len(args) > 0 {
+			w, code = stdout, exitOK
+		}
+		topUsage(w)
+		return code
+	}
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == args[0] })
+	if i < 0 {
+		fmt.Fprintf(stderr, "ecsperm: unknown command %q\n\n", args[0])
+		topUsage(stderr)
+		return exitUsage
+	}
+	c := &cli{cmd: commands[i], stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr}
+	fs := c.flags()
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.usage(fs, stdout)
+			return exitOK
+		}
+		return c.fail(usageError{err.Error()})
+	}
+	c.args = fs.Args()
+	if len(c.args) > 0 && c.cmd.name != "diagnose" {
+		return c.fail(usageError{"unexpected arguments: " + strings.Join(c.args, " ")})
+	}
+	return c.cmd.run(ctx, c)
+}
+
+func topUsage(w io.Writer) {
+	fmt.Fprint(w, `ecsperm gives Alibaba Cloud ECS the RAM permissions it needs to use KMS keys
+(ECS documentation, "Encryption-related permissions").
+
+usage: ecsperm <command> [flags]
+
+commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run "ecsperm <command> -help" for its flags and an example.
+Exit codes: 0 done, allowed or no changes; 1 denied, changes pending or not
+confirmed; 2 usage or validation error; 3 RAM, network or credential error.
+`)
+}
+
+func (c *cli) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("ecsperm "+c.cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&c.json, "json", false, "print one JSON document on standard output")
+	if c.cmd.grant {
+		fs.StringVar(&c.kind, "kind", "", "the grant: share-snapshot, share-image or disk-encryption (required)")
+		fs.StringVar(&c.accounts, "accounts", "", "recipient account UIDs, comma-separated (share kinds)")
+		fs.Var(&c.rds, "rd", "a resource directory to share with, rd-... (repeatable; share kinds)")
+		fs.Var(&c.folders, "folder", "a resource directory folder to share with, rd-.../r-.../fd-... (repeatable; share kinds)")
+		fs.Var(&c.keys, "key", "a customer key's ARN, acs:kms:<region>:<uid>:key/<id> (repeatable)")
+		fs.StringVar(&c.image, "image", "", "an image to share (not yet supported)")
+		fs.StringVar(&c.snapshot, "snapshot", "", "a snapshot to share (not yet supported)")
+		fs.BoolVar(&c.real, "real", false, "use RAM, with the SDK's default credential chain")
+		fs.StringVar(&c.endpoint, "endpoint", "", "use the RAM endpoint at host:port (such as examples/ramserver), credentials from the SDK's chain")
+	}
+	switch c.cmd.name {
+	case "plan":
+		fs.BoolVar(&c.detailedExitCode, "detailed-exitcode", false, "exit 1 when the plan has changes")
+	case "apply", "revoke":
+		fs.BoolVar(&c.yes, "yes", false, "write without asking for confirmation")
+	case "check":
+		fs.StringVar(&c.recipient, "recipient", "", "the account UID whose ECS would use the key (required for share kinds)")
+		fs.StringVar(&c.recipientRD, "recipient-rd", "", "the recipient's resource directory ID, rd-..., when the share names one")
+		fs.StringVar(&c.recipientPath, "recipient-path", "", "the recipient's resource directory path, rd-.../r-.../fd-..., when the share names a folder")
+	case "export":
+		fs.StringVar(&c.format, "format", "", "terraform, ros or aliyun-cli (required)")
+	}
+	return fs
+}
+
+func (c *cli) usage(fs *flag.FlagSet, w io.Writer) {
+	args := "[flags]"
+	if c.cmd.name == "diagnose" {
+		args = "[-json] CODE"
+	}
+	fmt.Fprintf(w, "usage: ecsperm %s %s\n\n%s.\n\nexample:\n  %s\n\nflags:\n", c.cmd.name, args, c.cmd.summary, c.cmd.example)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	if c.cmd.grant {
+		fmt.Fprint(w, "\nWithout -real or -endpoint, the target is an in-memory fake RAM, empty at start.\n")
+	}
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitCode maps an error to the exit code scheme.
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, encryptperm.ErrInvalid) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// fail reports err on stderr as one block (and, with -json, as one JSON
+// document on stdout) and returns its exit code.
+func (c *cli) fail(err error) int {
+	code := exitCode(err)
+	msg := encryptperm.Redact(err.Error())
+	fix := ""
+	if d, ok := encryptperm.DiagnoseError(err); ok {
+		fix = d.Cause + " Fix: " + d.Fix
+	} else if errors.Is(err, encryptperm.ErrNoCredentials) {
+		fix = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
+	} else if errors.Is(err, encryptperm.ErrStale) {
+		fix = "RAM changed since the plan was read; run the command again to plan afresh"
+	} else if code == exitUsage {
+		fix = fmt.Sprintf("run `ecsperm %s -help` for the flags", c.cmd.name)
+	}
+	fmt.Fprintf(c.stderr, "ecsperm %s: %s\n", c.cmd.name, msg)
+	if fix != "" {
+		fmt.Fprintf(c.stderr, "  fix: %s\n", fix)
+	}
+	if c.json {
+		c.printJSON(map[string]any{"error": msg, "fix": fix, "exitCode": code})
+	}
+	return code
+}
+
+func (c *cli) printJSON(v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(c.stderr, "ecsperm %s: %v\n", c.cmd.name, err)
+		return
+	}
+	c.stdout.Write(append(b, '\n'))
+}
+
+// grant builds the grant the flags describe. Every error is a usage or
+// validation error, found before anything is contacted.
+func (c *cli) grant() (*encryptperm.Grant, error) {
+	if c.image != "" || c.snapshot != "" {
+		return nil, usageError{"-image and -snapshot are not yet supported: grant with -kind and -key, then share the image or snapshot in ECS"}
+	}
+	if c.real && c.endpoint != "" {
+		return nil, usageError{"give -real or -endpoint, not both"}
+	}
+	var accounts []string
+	for _, a := range strings.Split(c.accounts, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			accounts = append(accounts, a)
+		}
+	}
+	switch c.kind {
+	case "share-snapshot", "share-image":
+		b := encryptperm.ShareSnapshot()
+		if c.kind == "share-image" {
+			b = encryptperm.ShareImage()
+		}
+		if len(accounts) == 0 && len(c.rds) == 0 && len(c.folders) == 0 {
+			return nil, usageError{"-kind " + c.kind + " needs a recipient: -accounts, -rd or -folder"}
+		}
+		if len(c.keys) == 0 {
+			return nil, usageError{"-kind " + c.kind + " needs -key: the customer key that encrypts what you share"}
+		}
+		if len(accounts) > 0 {
+			b.WithAccounts(accounts...)
+		}
+		for _, rd := range c.rds {
+			b.WithResourceDirectory(rd)
+		}
+		for _, f := range c.folders {
+			b.WithFolder(f)
+		}
+		for _, k := range c.keys {
+			b.WithKeyARN(k)
+		}
+		return b.Build()
+	case "disk-encryption":
+		if len(accounts) > 0 || len(c.rds) > 0 || len(c.folders) > 0 {
+			return nil, usageError{"-kind disk-encryption is for ECS of your own account: it takes no -accounts, -rd or -folder"}
+		}
+		b := encryptperm.DiskEncryption()
+		for _, k := range c.keys {
+			b.WithKeyARN(k)
+		}
+		return b.Build()
+	case "":
+		return nil, usageError{"-kind is required: share-snapshot, share-image or disk-encryption"}
+	}
+	return nil, usageError{fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind)}
+}
+
+// applier returns the Applier of the target, and whether writes to it need
+// confirmation (anything but the in-memory fake).
+func (c *cli) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
+	switch {
+	case c.real:
+		a, err := encryptperm.NewRAMApplier(nil)
+		return a, true, err
+	case c.endpoint != "":
+		host, _, err := net.SplitHostPort(c.endpoint)
+		if err != nil {
+			return nil, false, usageError{fmt.Sprintf("-endpoint %q: want host:port", c.endpoint)}
+		}
+		scheme := "HTTPS"
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			scheme = "HTTP"
+		}
+		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme})
+		return a, true, err
+	}
+	owner := fake.DefaultAccountID
+	for _, k := range g.Keys {
+		owner = k.Owner
+		break
+	}
+	if !c.json {
+		fmt.Fprintln(c.stderr, "ecsperm: target: an in-memory fake RAM, empty at start; nothing leaves this process (use -real or -endpoint for RAM)")
+	}
+	return encryptperm.NewApplier(fake.New(&fake.Options{AccountID: owner}), nil), false, nil
+}
+
+// setup builds the grant and the Applier.
+func (c *cli) setup() (*encryptperm.Grant, encryptperm.Applier, bool, error) {
+	g, err := c.grant()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	a, confirm, err := c.applier(g)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return g, a, confirm, nil
+}
+
+func runPlan(ctx context.Context, c *cli) int {
+	g, a, _, err := c.setup()
+	if err != nil {
+		return c.fail(err)
+	}
+	p, err := a.Plan(ctx, g)
+	if err != nil {
+		return c.fail(err)
+	}
+	if c.json {
+		if p.Changes == nil {
+			p.Changes = []encryptperm.Change{} // "changes": [], not null
+		}
+		c.stdout.Write(append(p.JSON(), '\n'))
+	} else {
+		fmt.Fprint(c.stdout, p)
+		printFindings(c.stdout, p.Findings)
+	}
+	if c.detailedExitCode && !p.Empty() {
+		return exitNo
+	}
+	return exitOK
+}
+
+func printFindings(w io.Writer, fs []encryptperm.Finding) {
+	for _, f := range fs {
+		fmt.Fprintf(w, "finding: %s\n", f)
+	}
+}
+
+func runApply(ctx context.Context, c *cli) int {
+	g, a, confirm, err := c.setup()
+	if err != nil {
+		return c.fail(err)
+	}
+	p, err := a.Plan(ctx, g)
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.write(ctx, a, p, confirm)
+}
+
+func runRevoke(ctx context.Context, c *cli) int {
+	g, a, confirm, err := c.setup()
+	if err != nil {
+		return c.fail(err)
+	}
+	rv, ok := a.(interface {
+		RevokePlan(context.Context, ...*encryptperm.Grant) (*encryptperm.Plan, error)
+	})
+	if !ok {
+		return c.fail(errors.New("this Applier cannot plan a revoke"))
+	}
+	p, err := rv.RevokePlan(ctx, g)
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.write(ctx, a, p, confirm)
+}
+
+// write applies a plan, after confirmation when the target needs it.
+func (c *cli) write(ctx context.Context, a encryptperm.Applier, p *encryptperm.Plan, confirm bool) int {
+	if p.Empty() {
+		if c.json {
+			c.printJSON(&encryptperm.Result{Changes: []encryptperm.Change{}})
+		} else {
+			fmt.Fprint(c.stdout, "no changes\n")
+		}
+		return exitOK
+	}
+	if confirm && !c.yes {
+		fmt.Fprintf(c.stderr, "ecsperm %s will make these changes:\n%s", c.cmd.name, p)
+		printFindings(c.stderr, p.Findings)
+		fmt.Fprint(c.stderr, "Type yes to make them: ")
+		answer, err := c.stdin.ReadString('\n')
+		if err != nil && answer == "" {
+			fmt.Fprintln(c.stderr)
+			return c.fail(usageError{"no answer on standard input: type yes, or give -yes to write without asking"})
+		}
+		if strings.TrimSpace(answer) != "yes" {
+			fmt.Fprintln(c.stderr, "not confirmed; nothing was written")
+			if c.json {
+				c.printJSON(map[string]any{"confirmed": false, "plan": p})
+			}
+			return exitNo
+		}
+	}
+	res, err := a.ApplyPlan(ctx, p)
+	if err != nil {
+		if res != nil && len(res.Unknown) > 0 {
+			fmt.Fprintf(c.stderr, "writes whose outcome is unknown:\n")
+			for _, ch := range res.Unknown {
+				fmt.Fprintf(c.stderr, "  %s\n", ch)
+			}
+		}
+		return c.fail(err)
+	}
+	if c.json {
+		c.printJSON(res)
+		return exitOK
+	}
+	for _, ch := range res.Changes {
+		fmt.Fprintln(c.stdout, ch)
+	}
+	fmt.Fprintf(c.stdout, "done: %d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+	for _, s := range res.Conflicts {
+		fmt.Fprintf(c.stdout, "conflict: %s\n", s)
+	}
+	return exitOK
+}
+
+func runCheck(ctx context.Context, c *cli) int {
+	if c.image != "" || c.snapshot != "" {
+		return c.fail(usageError{"-image and -snapshot are not yet supported: check with -kind, -recipient and -key"})
+	}
+	var rt encryptperm.ResourceType
+	switch c.kind {
+	case "share-snapshot":
+		rt = encryptperm.ResourceSnapshot
+	case "share-image":
+		rt = encryptperm.ResourceImage
+	case "disk-encryption":
+		rt = encryptperm.ResourceDisk
+	case "":
+		return c.fail(usageError{"-kind is required: share-snapshot, share-image or disk-encryption"})
+	default:
+		return c.fail(usageError{fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind)})
+	}
+	if c.accounts != "" || len(c.rds) > 0 || len(c.folders) > 0 {
+		return c.fail(usageError{"check answers for one account: give -recipient (and -recipient-rd, -recipient-path), not -accounts, -rd or -folder"})
+	}
+	if len(c.keys) == 0 {
+		return c.fail(usageError{"check needs -key: the key ECS would use"})
+	}
+	if c.recipient == "" && rt != encryptperm.ResourceDisk {
+		return c.fail(usageError{"check needs -recipient: the account UID whose ECS would use the key"})
+	}
+	var keys []encryptperm.Key
+	for _, arn := range c.keys {
+		k, err := encryptperm.ParseKeyARN(arn)
+		if err != nil {
+			return c.fail(err)
+		}
+		keys = append(keys, k)
+	}
+	g := &encryptperm.Grant{Keys: keys}
+	a, _, err := c.applier(g)
+	if err != nil {
+		return c.fail(err)
+	}
+	chk, ok := a.(interface {
+		Check(context.Context, encryptperm.Access) (*encryptperm.Decision, error)
+	})
+	if !ok {
+		return c.fail(errors.New("this Applier cannot check"))
+	}
+	allowed := true
+	var ds []*encryptperm.Decision
+	for _, k := range keys {
+		d, err := chk.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k})
+		if err != nil {
+			return c.fail(err)
+		}
+		allowed = allowed && d.Allowed
+		ds = append(ds, d)
+	}
+	if c.json {
+		c.printJSON(map[string]any{"allowed": allowed, "decisions": ds})
+	} else {
+		for _, d := range ds {
+			fmt.Fprint(c.stdout, d.Explanation())
+		}
+	}
+	if !allowed {
+		return exitNo
+	}
+	return exitOK
+}
+
+func runDiagnose(ctx context.Context, c *cli) int {
+	if len(c.args) != 1 {
+		return c.fail(usageError{"give one error code, such as AssumeRoleError; known codes: " + strings.Join(encryptperm.DiagnosedCodes(), ", ")})
+	}
+	d, ok := encryptperm.Diagnose(c.args[0])
+	if !ok {
+		return c.fail(usageError{fmt.Sprintf("unknown code %q; known codes: %s", c.args[0], strings.Join(encryptperm.DiagnosedCodes(), ", "))})
+	}
+	shell := ""
+	switch d.Grant {
+	case encryptperm.KindShareImage:
+		shell = "ecsperm apply -kind share-image -accounts <recipient-uid> -key <key-arn>"
+	case encryptperm.KindShareSnapshot:
+		shell = "ecsperm apply -kind share-snapshot -accounts <recipient-uid> -key <key-arn>"
+	case encryptperm.KindDiskEncryption:
+		shell = "ecsperm apply -kind disk-encryption -key <key-arn>"
+	}
+	if c.json {
+		c.printJSON(map[string]any{"diagnosis": d, "fromTheShell": shell})
+		return exitOK
+	}
+	fmt.Fprintf(c.stdout, "%s (HTTP %d, from %s)\ncause: %s\nfix: %s\n", d.Code, d.Status, strings.Join(d.Operations, ", "), d.Cause, d.Fix)
+	if shell != "" {
+		fmt.Fprintf(c.stdout, "from the shell: %s\n", shell)
+	}
+	return exitOK
+}
+
+func runExport(ctx context.Context, c *cli) int {
+	f, err := export.ParseFormat(c.format)
+	if err != nil {
+		return c.fail(usageError{fmt.Sprintf("-format %q: want terraform, ros or aliyun-cli", c.format)})
+	}
+	g, a, _, err := c.setup()
+	if err != nil {
+		return c.fail(err)
+	}
+	p, err := a.Plan(ctx, g)
+	if err != nil {
+		return c.fail(err)
+	}
+	var b strings.Builder
+	if err := export.Write(&b, f, p); err != nil {
+		return c.fail(err)
+	}
+	if c.json {
+		c.printJSON(map[string]any{"format": f, "content": b.String()})
+		return exitOK
+	}
+	fmt.Fprint(c.stdout, b.String())
+	return exitOK
+}

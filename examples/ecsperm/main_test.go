@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+var bin string
+
+// TestMain builds the command once; the tests run the binary.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ecsperm-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "ecsperm")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const keyARN = "acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// ecsperm runs the binary with args, stdin and the environment of a machine
+// with no credentials (plus env), and no way to reach instance metadata.
+func ecsperm(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{
+		"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"),
+		"ALIBABA_CLOUD_ECS_METADATA_DISABLED=true",
+	}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+var share = []string{"-kind", "share-snapshot", "-accounts", "2000000000000001,2000000000000002", "-key", keyARN}
+
+func with(cmd string, extra ...string) []string {
+	return append(append([]string{cmd}, share...), extra...)
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+		say  string // in stderr
+	}{
+		{"plan", with("plan"), 0, ""},
+		{"plan with changes, detailed", with("plan", "-detailed-exitcode"), 1, ""},
+		{"apply to the in-memory fake", with("apply"), 0, ""},
+		{"export terraform", with("export", "-format", "terraform"), 0, ""},
+		{"check on an empty fake", []string{"check", "-kind", "share-image", "-recipient", "2000000000000001", "-key", keyARN}, 1, ""},
+		{"disk encryption with the system policy", []string{"plan", "-kind", "disk-encryption"}, 0, ""},
+		{"diagnose", []string{"diagnose", "InvalidParameter.KMSKeyId.KMSUnauthorized"}, 0, ""},
+		{"no command", nil, 2, "usage: ecsperm <command>"},
+		{"unknown command", []string{"grant"}, 2, `unknown command "grant"`},
+		{"no kind", []string{"plan", "-accounts", "2000000000000001", "-key", keyARN}, 2, "-kind is required"},
+		{"bad kind", []string{"plan", "-kind", "share-disk", "-key", keyARN}, 2, `-kind "share-disk"`},
+		{"no recipient", []string{"plan", "-kind", "share-image", "-key", keyARN}, 2, "needs a recipient"},
+		{"no key", []string{"plan", "-kind", "share-image", "-accounts", "2000000000000001"}, 2, "needs -key"},
+		{"wildcard account", []string{"plan", "-kind", "share-image", "-accounts", "*", "-key", keyARN}, 2, "wildcard"},
+		{"bad key", []string{"apply", "-kind", "disk-encryption", "-key", "alias/acs/ecs"}, 2, "not a KMS key ARN"},
+		{"image not yet supported", with("apply", "-image", "m-bp1x0001"), 2, "not yet supported"},
+		{"real and endpoint", with("plan", "-real", "-endpoint", "127.0.0.1:1"), 2, "not both"},
+		{"unknown flag", with("plan", "-force"), 2, "-force"},
+		{"stray argument", with("plan", "extra"), 2, "unexpected arguments"},
+		{"audience for disk", []string{"plan", "-kind", "disk-encryption", "-accounts", "2000000000000001"}, 2, "takes no -accounts"},
+		{"check without recipient", []string{"check", "-kind", "share-image", "-key", keyARN}, 2, "needs -recipient"},
+		{"diagnose unknown code", []string{"diagnose", "NoSuchCode"}, 2, "unknown code"},
+		{"export without format", with("export"), 2, "-format"},
+		{"no credentials for real RAM", with("plan", "-real"), 3, "fix: give credentials"},
+		{"an endpoint that does not answer", append(with("plan", "-endpoint", "127.0.0.1:1"), "-json"), 3, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var env []string
+			if strings.Contains(tt.name, "endpoint") {
+				env = []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=x", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=y"}
+			}
+			r := ecsperm(t, "", env, tt.args...)
+			if r.code != tt.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.want, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.say) {
+				t.Errorf("stderr does not say %q:\n%s", tt.say, r.stderr)
+			}
+			if logStamp.MatchString(r.stderr) {
+				t.Errorf("stderr has a log timestamp:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+// logStamp matches the date the log package puts before a line.
+var logStamp = regexp.MustCompile(`(?m)^\d{4}/\d{2}/\d{2} `)
+
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"plan", "apply", "revoke", "check", "diagnose", "export"} {
+		r := ecsperm(t, "", nil, cmd, "-help")
+		if r.code != 0 {
+			t.Errorf("%s -help: exit %d", cmd, r.code)
+		}
+		for _, want := range []string{"usage: ecsperm " + cmd, "example:\n  ecsperm " + cmd, "-json"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%s -help does not say %q:\n%s", cmd, want, r.stdout)
+			}
+		}
+	}
+	r := ecsperm(t, "", nil, "-help")
+	if r.code != 0 || !strings.Contains(r.stdout, "export") || !strings.Contains(r.stdout, "Exit codes") {
+		t.Errorf("-help: exit %d\n%s", r.code, r.stdout)
+	}
+	r = ecsperm(t, "", nil, "plan", "-help")
+	for _, flag := range []string{"-kind", "-accounts", "-rd", "-folder", "-key", "-real", "-endpoint", "-detailed-exitcode"} {
+		if !strings.Contains(r.stdout, "  "+flag+" ") && !strings.Contains(r.stdout, "  "+flag+"\n") {
+			t.Errorf("plan -help lacks %s", flag)
+		}
+	}
+}
+
+// oneJSON fails unless s is exactly one JSON document, and returns it.
+func oneJSON(t *testing.T, s string) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(s))
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, s)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		t.Fatalf("more than one JSON document:\n%s", s)
+	}
+	return v
+}
+
+func TestJSON(t *testing.T) {
+	tests := []struct {
+		args []string
+		key  string // a key the document has
+	}{
+		{with("plan", "-json"), "changes"},
+		{with("apply", "-json"), "changes"},
+		{with("revoke", "-json"), "changes"},
+		{[]string{"check", "-json", "-kind", "share-snapshot", "-recipient", "2000000000000001", "-key", keyARN}, "decisions"},
+		{[]string{"diagnose", "-json", "AssumeRoleError"}, "diagnosis"},
+		{with("export", "-json", "-format", "ros"), "content"},
+		{with("plan", "-json", "-image", "m-1"), "error"},
+	}
+	for _, tt := range tests {
+		r := ecsperm(t, "", nil, tt.args...)
+		v := oneJSON(t, r.stdout)
+		if _, ok := v[tt.key]; !ok {
+			t.Errorf("%s: no %q in %s", tt.args[0], tt.key, r.stdout)
+		}
+	}
+	v := oneJSON(t, ecsperm(t, "", nil, "check", "-json", "-kind", "share-snapshot", "-recipient", "2000000000000001", "-key", keyARN).stdout)
+	if v["allowed"] != false {
+		t.Errorf("check on an empty fake: allowed = %v", v["allowed"])
+	}
+	v = oneJSON(t, ecsperm(t, "", nil, "plan", "-json", "-kind", "nope").stdout)
+	if v["exitCode"] != float64(2) {
+		t.Errorf("error document: exitCode = %v, want 2", v["exitCode"])
+	}
+}
+
+// TestEndpointEndToEnd shares a snapshot through a RAM endpoint: writes ask
+// for confirmation, check says allowed afterwards, and revoke takes it back.
+func TestEndpointEndToEnd(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: "1234567890123456"})
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + fake.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + fake.DefaultAccessKeySecret}
+	at := []string{"-endpoint", ep.Addr()}
+
+	r := ecsperm(t, "no\n", env, with("apply", at...)...)
+	if r.code != 1 || !strings.Contains(r.stderr, "Type yes") || len(f.Roles()) != 0 {
+		t.Fatalf("declined apply: exit %d, %d roles\n%s", r.code, len(f.Roles()), r.stderr)
+	}
+	r = ecsperm(t, "", env, with("apply", at...)...)
+	if r.code != 2 || !strings.Contains(r.stderr, "-yes") || len(f.Roles()) != 0 {
+		t.Fatalf("apply with no answer: exit %d, %d roles\n%s", r.code, len(f.Roles()), r.stderr)
+	}
+	r = ecsperm(t, "yes\n", env, with("apply", at...)...)
+	if r.code != 0 || len(f.Roles()) != 1 {
+		t.Fatalf("confirmed apply: exit %d, %d roles\n%s%s", r.code, len(f.Roles()), r.stdout, r.stderr)
+	}
+	r = ecsperm(t, "", env, with("plan", append(at, "-detailed-exitcode")...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "no changes") {
+		t.Errorf("plan after apply: exit %d\n%s", r.code, r.stdout)
+	}
+	r = ecsperm(t, "", env, with("plan", append(at, "-json")...)...)
+	if ch, ok := oneJSON(t, r.stdout)["changes"].([]any); !ok || len(ch) != 0 {
+		t.Errorf("plan -json after apply: changes should be [], got %s", r.stdout)
+	}
+	for _, uid := range []string{"2000000000000001", "2000000000000002"} {
+		r = ecsperm(t, "", env, append([]string{"check", "-kind", "share-snapshot", "-recipient", uid, "-key", keyARN}, at...)...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Answer: allowed") {
+			t.Errorf("check %s: exit %d\n%s%s", uid, r.code, r.stdout, r.stderr)
+		}
+	}
+	r = ecsperm(t, "", env, append([]string{"check", "-kind", "share-snapshot", "-recipient", "2000000000000003", "-key", keyARN}, at...)...)
+	if r.code != 1 {
+		t.Errorf("check of an account not shared with: exit %d", r.code)
+	}
+	r = ecsperm(t, "", env, with("export", append(at, "-format", "terraform")...)...)
+	if r.code != 0 || strings.Count(r.stdout, "import {") != 3 {
+		t.Errorf("export after apply should import role, policy and attachment: exit %d\n%s", r.code, r.stdout)
+	}
+	r = ecsperm(t, "", env, with("revoke", append(at, "-yes", "-json")...)...)
+	if r.code != 0 || len(f.Roles()) != 0 {
+		t.Fatalf("revoke -yes: exit %d, %d roles\n%s%s", r.code, len(f.Roles()), r.stdout, r.stderr)
+	}
+	oneJSON(t, r.stdout)
+	bad := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + fake.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=wrong"}
+	r = ecsperm(t, "", bad, with("plan", at...)...)
+	if r.code != 3 || strings.Contains(r.stderr, "wrong") {
+		t.Errorf("wrong secret: exit %d, want 3, and no secret in:\n%s", r.code, r.stderr)
+	}
+}

@@ -49,6 +49,12 @@ type Applier interface {
 	// error wraps the last failed write's error too. When ctx ends, Apply
 	// returns ctx.Err() and a Result whose Unknown lists the writes in
 	// flight, whose outcome is unknown; writes never sent are not listed.
+	//
+	// A grant that names images or snapshots (WithImage, WithSnapshot) is
+	// shared too, after RAM holds it; every check of the share comes first,
+	// before any write, and its problems are a *ValidationError with paths
+	// (errors.Is(err, ErrNotFound) too for a resource that does not exist).
+	// See the package documentation, Sharing, for the calls it makes.
 	Apply(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// ApplyPlan applies a Plan made by Plan or RevokePlan. If
@@ -71,7 +77,12 @@ type Applier interface {
 	// returns an error for which errors.Is(err, ErrConflict) is true. At a
 	// policy's version cap with Options.ForbidVersionDeletion set, Revoke
 	// changes nothing and errors.Is(err, ErrLimitExceeded) is true. Grants
-	// are validated as Apply validates them, before any I/O.
+	// are validated as Apply validates them, before any I/O. The images and
+	// snapshots a grant names are unshared first (ECS RemoveAccount.N,
+	// Resource Sharing DisassociateResourceShare), then the grant goes; a
+	// target held by a resource share that holds other resources too is not
+	// removed: Revoke then changes nothing, and errors.Is(err, ErrConflict)
+	// is true.
 	Revoke(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// RevokeWith is Revoke told which grants stay: opts.Keep names them,

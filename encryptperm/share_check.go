@@ -61,30 +61,42 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 		}
 	}
 	w.shares = st.sharesOf(r)
-	if w.encrypted && w.keyID == "" {
+	if w.serviceKey {
 		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with the service key: %s: %w", r, serviceKeyReason(kind), ErrInvalid)
 	}
-	var d *Decision
-	if w.keyID != "" && a.Key.ID != "" && a.Key.ID != w.keyID {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, w.keyID, a.Key.ID, ErrInvalid)
+	if w.keyUnknown {
+		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted, but none of its snapshots says with which key: %w", r, ErrInvalid)
 	}
+	if a.Key.ID != "" && w.encrypted && !slices.Contains(w.keyIDs, a.Key.ID) {
+		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, strings.Join(w.keyIDs, ", "), a.Key.ID, ErrInvalid)
+	}
+	var d *Decision
 	if w.encrypted {
-		if a.Key.ID == "" {
-			a.Key = Key{Region: r.Region, Owner: a.Owner, ID: w.keyID}
-			if a.Key.Owner == "" {
-				a.Key.Owner = w.owner
-			}
-			if a.Key.Owner == "" {
-				owner, err := e.keyOwner(ctx, rec, r.Region, w.keyID)
-				if err != nil {
-					return nil, err
+		// One question per key of the resource (an image's data disks may
+		// have keys of their own); the answer is allowed only if every key
+		// is.
+		owner := cmpOr(a.Owner, w.owner)
+		for i, id := range w.keyIDs {
+			q := a
+			if a.Key.ID == "" || a.Key.ID != id {
+				if owner == "" {
+					o, err := e.keyOwner(ctx, rec, r.Region, id)
+					if err != nil {
+						return nil, err
+					}
+					owner = o
 				}
-				a.Key.Owner = owner
+				q.Key = Key{Region: r.Region, Owner: owner, ID: id}
 			}
-		}
-		var err error
-		if d, err = check(ctx, engineReads{e: e, rec: rec}, e.opts.Limits.Read, a); err != nil {
-			return nil, err
+			di, err := check(ctx, engineReads{e: e, rec: rec}, e.opts.Limits.Read, q)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				d, a = di, q
+				continue
+			}
+			mergeDecision(d, di)
 		}
 	} else {
 		a = a.withDefaults()
@@ -144,5 +156,25 @@ func shareStep(d *Decision, w *resWant, a Access) {
 		}
 		d.Allowed = false
 		d.Missing = append(d.Missing, "share")
+	}
+}
+
+// mergeDecision adds to d the key steps of another key's decision (its
+// assume-role step is d's own).
+func mergeDecision(d, o *Decision) {
+	for _, st := range o.Steps {
+		if st.Action != "sts:AssumeRole" {
+			d.Steps = append(d.Steps, st)
+		}
+	}
+	for _, m := range o.Missing {
+		if !slices.Contains(d.Missing, m) {
+			d.Missing = append(d.Missing, m)
+		}
+	}
+	d.Uncertain = append(d.Uncertain, o.Uncertain...)
+	d.Unreadable = append(d.Unreadable, o.Unreadable...)
+	if d.Allowed && !o.Allowed {
+		d.Allowed, d.Reason = false, o.Reason
 	}
 }

@@ -73,12 +73,14 @@ type resWant struct {
 	// read from the cloud
 	found      bool
 	encrypted  bool
-	keyID      string   // "" with encrypted: the service key
+	keyIDs     []string // the keys of its disks, sorted, without duplicates
+	serviceKey bool     // a disk is encrypted with the service key
+	keyUnknown bool     // encrypted, but no snapshot of it says with what
 	snapshots  []string // an image's snapshots
 	owner      string   // the owner's UID, when known
 	imageAccts []string // accounts an image is shared with through ECS
 	shares     []*rsShare
-	key        *Key // the key, once DescribeKey has answered
+	keys       []Key // the keys, once DescribeKey has answered
 }
 
 // rsShare is a resource share as read, with its associations.
@@ -272,8 +274,8 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	keys := map[keyAt]*kms.KeyMetadata{}
 	missing := map[keyAt]bool{}
 	for _, w := range wants {
-		if w.keyID != "" {
-			keys[keyAt{w.res.Region, w.keyID}] = nil
+		for _, id := range w.keyIDs {
+			keys[keyAt{w.res.Region, id}] = nil
 		}
 		for _, gi := range w.grants {
 			for _, k := range grants[gi].Keys {
@@ -321,25 +323,29 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 			notFound = true
 			continue
 		}
-		if w.encrypted && w.keyID == "" && !revoke {
-			p.add(at, w.res.ID, "%s", serviceKeyReason(w.kind))
+		if (w.serviceKey || w.keyUnknown) && !revoke {
+			if w.serviceKey {
+				p.add(at, w.res.ID, "%s", serviceKeyReason(w.kind))
+			} else {
+				p.add(at, w.res.ID, "the %s is encrypted, but none of its snapshots (%s) says with which key; name the key with WithKey after checking it", w.res, strings.Join(w.snapshots, ", "))
+			}
 			continue
 		}
-		if w.keyID != "" {
-			ka := keyAt{w.res.Region, w.keyID}
+		for _, id := range w.keyIDs {
+			ka := keyAt{w.res.Region, id}
 			switch m := keys[ka]; {
 			case missing[ka] && revoke:
 				// A key deleted since: what the grant gave for it still
 				// goes, when the owner is known.
 				if w.owner != "" {
-					w.key = &Key{Region: w.res.Region, Owner: w.owner, ID: w.keyID}
+					w.keys = append(w.keys, Key{Region: w.res.Region, Owner: w.owner, ID: id})
 				}
 			case missing[ka]:
-				p.add(at, w.res.ID, "the %s is encrypted with key %s, which KMS does not find in %s", w.res.Type, w.keyID, w.res.Region)
+				p.add(at, w.res.ID, "the %s is encrypted with key %s, which KMS does not find in %s", w.res.Type, id, w.res.Region)
 			case m != nil:
 				k, err := ParseKeyARN(m.Arn)
 				if err != nil {
-					p.add(at, w.res.ID, "KMS answered the ARN %q for key %s, which is not a key ARN", m.Arn, w.keyID)
+					p.add(at, w.res.ID, "KMS answered the ARN %q for key %s, which is not a key ARN", m.Arn, id)
 					break
 				}
 				if serviceManaged(m.Creator) && !revoke {
@@ -347,10 +353,10 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 					// ECS's default key, is the service key by another
 					// name (inferred: KMS names such a key's Creator by
 					// the service, a customer key's by the account UID).
-					p.add(at, w.res.ID, "the %s is encrypted with key %s, which %s manages: %s", w.res.Type, w.keyID, m.Creator, serviceKeyReason(w.kind))
+					p.add(at, w.res.ID, "the %s is encrypted with key %s, which %s manages: %s", w.res.Type, id, m.Creator, serviceKeyReason(w.kind))
 					break
 				}
-				w.key = &k
+				w.keys = append(w.keys, k)
 				if w.owner == "" {
 					w.owner = k.Owner
 				}
@@ -361,15 +367,14 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		}
 		for _, gi := range w.grants {
 			g := grants[gi]
-			if len(g.Keys) == 0 || w.key == nil {
-				continue
+			given := make([]string, 0, len(g.Keys))
+			for _, k := range g.Keys {
+				given = append(given, k.ARN())
 			}
-			if !slices.Contains(g.Keys, *w.key) {
-				given := make([]string, 0, len(g.Keys))
-				for _, k := range g.Keys {
-					given = append(given, k.ARN())
+			for _, k := range w.keys {
+				if len(g.Keys) > 0 && !slices.Contains(g.Keys, k) {
+					p.add(fmt.Sprintf("grants[%d].Keys", gi), strings.Join(given, ","), "the %s is encrypted with key %s, not with the key the grant names (%s): drop WithKey to let the Applier find the key, or name that key", w.res, k.ARN(), strings.Join(given, ", "))
 				}
-				p.add(fmt.Sprintf("grants[%d].Keys", gi), strings.Join(given, ","), "the %s is encrypted with key %s, not with the key the grant names (%s): drop WithKey to let the Applier find the key, or name that key", w.res, w.key.ARN(), strings.Join(given, ", "))
 			}
 			for ki, k := range g.Keys {
 				ka := keyAt{k.Region, k.ID}
@@ -620,20 +625,32 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 	}
 	for _, w := range ws {
 		if s, ok := found[w.res.ID]; ok {
-			w.found, w.encrypted, w.keyID = true, s.encrypted || s.key != "", s.key
+			w.found, w.encrypted = true, s.encrypted || s.key != ""
+			w.keyIDs, w.serviceKey = nil, s.encrypted && s.key == ""
+			if s.key != "" {
+				w.keyIDs = []string{s.key}
+			}
 		}
 	}
 	for _, w := range imgs {
-		// An image is encrypted with the key of its snapshots; one with
-		// an encrypted snapshot and no key is encrypted with the service
-		// key.
-		w.keyID = ""
+		// An image is encrypted with the keys of its disks' snapshots (a
+		// data disk may have a key of its own); an encrypted snapshot
+		// with no key is encrypted with the service key. An encrypted
+		// image none of whose snapshots answers has a key nobody knows.
+		w.keyIDs, w.serviceKey = nil, false
 		for _, id := range w.snapshots {
-			if s, ok := found[id]; ok && s.key != "" {
-				w.keyID = s.key
-				break
+			s, ok := found[id]
+			switch {
+			case !ok:
+			case s.key != "":
+				w.keyIDs = append(w.keyIDs, s.key)
+			case s.encrypted:
+				w.serviceKey = true
 			}
 		}
+		slices.Sort(w.keyIDs)
+		w.keyIDs = slices.Compact(w.keyIDs)
+		w.keyUnknown = len(w.keyIDs) == 0 && !w.serviceKey
 	}
 	return nil
 }
@@ -738,8 +755,13 @@ func deriveGrants(grants []*Grant, wants []*resWant) ([]*Grant, error) {
 		d := *g
 		d.Keys = slices.Clone(g.Keys)
 		for _, w := range wants {
-			if w.key != nil && slices.Contains(g.Resources, w.res) && !slices.Contains(d.Keys, *w.key) {
-				d.Keys = append(d.Keys, *w.key)
+			if !slices.Contains(g.Resources, w.res) {
+				continue
+			}
+			for _, k := range w.keys {
+				if !slices.Contains(d.Keys, k) {
+					d.Keys = append(d.Keys, k)
+				}
 			}
 		}
 		if len(d.Keys) == 0 && !d.ServiceKey {

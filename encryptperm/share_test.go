@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 	"github.com/google/go-cmp/cmp"
@@ -673,6 +674,82 @@ func TestShareRefusesServiceManagedKey(t *testing.T) {
 	var ve *encryptperm.ValidationError
 	if !errors.As(err, &ve) || !ve.Has("grants[0].Resources[0]") || !strings.Contains(err.Error(), "CopySnapshot") {
 		t.Fatalf("err = %v", err)
+	}
+	if res.Writes != 0 {
+		t.Errorf("%d writes", res.Writes)
+	}
+}
+
+// dataDiskECS answers DescribeImages as ECS does for an image with a data
+// disk: a second disk device mapping, made of another snapshot.
+type dataDiskECS struct {
+	encryptperm.ECS
+	snapshot string
+}
+
+func (d dataDiskECS) DescribeImages(req *ecs.DescribeImagesRequest) (*ecs.DescribeImagesResponse, error) {
+	resp, err := d.ECS.DescribeImages(req)
+	if err == nil {
+		for i := range resp.Images.Image {
+			m := &resp.Images.Image[i].DiskDeviceMappings.DiskDeviceMapping
+			*m = append(*m, ecs.DiskDeviceMapping{Type: "data", Device: "/dev/xvdb", SnapshotId: d.snapshot, Encrypted: true})
+		}
+	}
+	return resp, err
+}
+
+// TestShareImageWithDataDiskKeys: an image whose data disk has a key of
+// its own needs both keys in the grant; a data disk encrypted with the
+// service key makes the image unshareable.
+func TestShareImageWithDataDiskKeys(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutImage(fake.Image{Region: shRegion, ID: "m-bp1twodisk01", KMSKeyID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: "s-bp1svcdata01", ServiceKey: true}); err != nil {
+		t.Fatal(err)
+	}
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, "m-bp1twodisk01").WithAccounts(apAcctA))
+	a := encryptperm.NewApplier(f, &encryptperm.Options{ECS: dataDiskECS{f, shSnapshot}})
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	for _, p := range f.Policies() {
+		if p.Name == encryptperm.ShareImagePolicyName {
+			for _, v := range p.Versions {
+				if v.IsDefault {
+					doc = v.Document
+				}
+			}
+		}
+	}
+	for _, k := range []encryptperm.Key{apKey, keyC} {
+		if !strings.Contains(doc, k.ARN()) {
+			t.Errorf("the policy lacks %s: %s", k.ARN(), doc)
+		}
+	}
+	d, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-bp1twodisk01", Region: shRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Errorf("recipient denied: %s", d.Reason)
+	}
+
+	f2 := shareFake(t, nil)
+	if err := f2.PutSnapshot(fake.Snapshot{Region: shRegion, ID: "s-bp1svcdata01", ServiceKey: true}); err != nil {
+		t.Fatal(err)
+	}
+	g2 := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	res, err := encryptperm.NewApplier(f2, &encryptperm.Options{ECS: dataDiskECS{f2, "s-bp1svcdata01"}}).Apply(ctx, g2)
+	if !errors.Is(err, encryptperm.ErrInvalid) || !strings.Contains(err.Error(), "CopyImage") {
+		t.Fatalf("err = %v, want the service-key refusal", err)
 	}
 	if res.Writes != 0 {
 		t.Errorf("%d writes", res.Writes)

@@ -58,8 +58,9 @@
 // A share grant that names its images (ShareImage().WithImage) or snapshots
 // (ShareSnapshot().WithSnapshot) makes the Applier share them too, in the
 // same call. Before any write it reads each resource (ECS DescribeImages,
-// then DescribeSnapshots for the snapshot an image is made of, which alone
-// carries the key), the key (KMS DescribeKey), the current shares (ECS
+// then DescribeSnapshots for the snapshots an image's disks are made of,
+// which alone carry the keys; a data disk may have a key of its own), each
+// key (KMS DescribeKey), the current shares (ECS
 // DescribeImageSharePermission; Resource Sharing ListResourceShares and
 // ListResourceShareAssociations) and, for a directory or folder audience,
 // CheckSharingWithResourceDirectoryStatus; it then refuses, all problems at

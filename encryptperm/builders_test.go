@@ -19,7 +19,7 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm"
 )
 
-// The seed page's placeholders, filled in as testdata/seed/README.md lists: the
+// The ECS page's placeholders, filled in as testdata/seed/README.md lists: the
 // same values as the seed vectors.
 const (
 	dtSeedOwner  = "1234567890123456"
@@ -33,7 +33,7 @@ const (
 
 var dtSeedKey = encryptperm.Key{Region: dtSeedRegion, Owner: dtSeedOwner, ID: dtSeedKeyID}
 
-// dtSeedVectorNames are the seed page's documents, kept byte for byte under
+// dtSeedVectorNames are the ECS page's documents, kept byte for byte under
 // testdata/seed.
 var dtSeedVectorNames = []string{"trust-accounts", "trust-rd", "trust-folder", "kms-key-policy"}
 

@@ -111,7 +111,7 @@ func (r *chkCheckRAM) GetPolicyVersion(req *ram.GetPolicyVersionRequest) (*ram.G
 	return resp, nil
 }
 
-// The seed page's documents, written out by hand with this test's values.
+// The ECS page's documents, written out by hand with this test's values.
 const (
 	chkOwner  = "1111111111111111"
 	chkB      = "2000000000000001"

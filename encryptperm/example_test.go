@@ -7,7 +7,7 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm"
 )
 
-// Share an encrypted snapshot with two accounts: the seed page's first
+// Share an encrypted snapshot with two accounts: the ECS page's first
 // scenario, with its custom policy for a customer key.
 func ExampleShareSnapshot() {
 	g, err := encryptperm.ShareSnapshot().
@@ -83,7 +83,7 @@ func ExampleShareBuilder_WithResourceDirectory() {
 }
 
 // Share with the accounts in a resource directory folder and below it. The
-// builder adds the seed page's trailing *, and says what else it matches.
+// builder adds the ECS page's trailing *, and says what else it matches.
 func ExampleShareBuilder_WithFolder() {
 	g, err := encryptperm.ShareSnapshot().
 		WithFolder("rd-3GabcD/r-Wm12cd/fd-bOnB34ef").

@@ -1,5 +1,5 @@
 // This file holds the Grant and its parts (Role, Attachment, Audience, Kind,
-// Key), the names from the seed page, and the key-use actions.
+// Key), the names from the ECS page "Encryption-related permissions", and the key-use actions.
 
 package encryptperm
 

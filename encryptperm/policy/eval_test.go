@@ -9,7 +9,7 @@ import (
 )
 
 // The tables below are written by hand from RAM's rules (RAM-FACTS §4) and the
-// seed page; no builder produced any of their documents.
+// ECS page; no builder produced any of their documents.
 
 const (
 	evOwner  = "1111111111111111"

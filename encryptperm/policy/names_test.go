@@ -1,7 +1,7 @@
 package policy
 
 // The names the evaluator's tests use: condition keys, actions and the
-// container actions, as RAM, KMS and the ECS seed page spell them.
+// container actions, as RAM, KMS and the ECS page spell them.
 const (
 	condRDID   = "sts:ServiceOwnerRDId"
 	condRDPath = "sts:ServiceOwnerRDPath"

@@ -11,7 +11,7 @@ import (
 )
 
 // TestQuickstartMatchesSeed checks that the documents the quickstart prints
-// equal, by meaning, the seed page's documents.
+// equal, by meaning, the ECS page's documents.
 func TestQuickstartMatchesSeed(t *testing.T) {
 	grants, err := build()
 	if err != nil {

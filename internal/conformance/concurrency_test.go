@@ -21,10 +21,10 @@ const (
 // Apply leaves it.
 func seedShareOf(t *testing.T, f *fake.RAM, accounts ...string) {
 	t.Helper()
-	if err := f.PutRole(fake.Role{Name: shareRole, TrustPolicy: encryptperm.ShareTrustPolicy(accounts, nil, nil).String()}); err != nil {
+	if err := f.PutRole(fake.Role{Name: shareRole, TrustPolicy: trustJSON(accounts...)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.PutPolicy(fake.Policy{Name: sharePolicy, Versions: []fake.PolicyVersion{{ID: "v1", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String()}}}); err != nil {
+	if err := f.PutPolicy(fake.Policy{Name: sharePolicy, Versions: []fake.PolicyVersion{{ID: "v1", Document: keysJSON(keyA)}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.PutAttachment(shareRole, string(encryptperm.Custom), sharePolicy); err != nil {
@@ -308,8 +308,13 @@ func TestConcurrentPolicyWriters(t *testing.T) {
 		if len(a.res.Conflicts) != 1 || !strings.Contains(a.res.Conflicts[0], "v2") {
 			t.Errorf("A's conflicts = %q; want one naming v2", a.res.Conflicts)
 		}
-		assertState(t, f, expect().role(shareRole, encryptperm.ShareTrustPolicy([]string{acctA}, nil, nil)).
-			policy(sharePolicy, encryptperm.KeyPolicy([]encryptperm.Key{keyA, keyB, keyC}), "v1", "v2", "v3", "v4").
+		assertState(t, f, expect().role(shareRole, mustRead(t, trustJSON(acctA))).
+			policy(sharePolicy, mustRead(t, `{"Version":"1","Statement":[`+
+				`{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key"},`+
+				`{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:cn-shanghai:1234567890123456:key"},`+
+				`{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow",`+
+				`"Resource":["acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f","acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6b2f1b0c3d4e5f",`+
+				`"acs:kms:cn-shanghai:1234567890123456:key/5b2c7d1e-0000-4abc-9def-0123456789ab"]}]}`), "v1", "v2", "v3", "v4").
 			attached(shareRole, "Custom", sharePolicy).snapshot())
 	})
 }

@@ -26,14 +26,15 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 		role   = encryptperm.ShareSnapshotRoleName
 		policy = encryptperm.ShareSnapshotPolicyName
 	)
+	// Expected documents are written out, not made by the builders.
 	trust := func(accounts ...string) *rampolicy.Document {
-		return encryptperm.ShareTrustPolicy(accounts, nil, nil)
+		return mustRead(t, trustJSON(accounts...))
 	}
 	seedShare := func(t *testing.T, f *fake.RAM) {
 		if err := f.PutRole(fake.Role{Name: role, TrustPolicy: trust(acctA).String()}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String()}}}); err != nil {
+		if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: keysJSON(keyA)}}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.PutAttachment(role, string(encryptperm.Custom), policy); err != nil {
@@ -44,9 +45,9 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 		seedShare(t, f)
 		p := fake.Policy{Name: policy, DefaultVersion: "v1"}
 		for i := range 5 {
-			doc := encryptperm.KeyPolicy([]encryptperm.Key{keyA})
+			doc := mustRead(t, keysJSON(keyA))
 			if i > 0 {
-				doc = encryptperm.KeyPolicy([]encryptperm.Key{keyC})
+				doc = mustRead(t, keysJSON(keyC))
 			}
 			p.Versions = append(p.Versions, fake.PolicyVersion{ID: fmt.Sprintf("v%d", i+1), Document: doc.String()})
 		}
@@ -67,7 +68,8 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 				return mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA))
 			},
 			want: func(t *testing.T) snapshot {
-				return expect().grant(mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA))).snapshot()
+				return expect().role(role, trust(acctA)).policy(policy, mustRead(t, keysJSON(keyA))).
+					attached(role, "Custom", policy).snapshot()
 			},
 		},
 		{
@@ -78,7 +80,7 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 			},
 			want: func(t *testing.T) snapshot {
 				return expect().role(role, trust(acctA, acctB)).
-					policy(policy, encryptperm.KeyPolicy([]encryptperm.Key{keyA, keyB}), "v1", "v2").
+					policy(policy, mustRead(t, keysJSON(keyA, keyB)), "v1", "v2").
 					attached(role, "Custom", policy).snapshot()
 			},
 		},
@@ -90,7 +92,7 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 			},
 			want: func(t *testing.T) snapshot {
 				return expect().role(role, trust(acctA)).
-					policy(policy, encryptperm.KeyPolicy([]encryptperm.Key{keyA, keyB}), "v1", "v3", "v4", "v5", "v6").
+					policy(policy, mustRead(t, keysJSON(keyA, keyB)), "v1", "v3", "v4", "v5", "v6").
 					attached(role, "Custom", policy).snapshot()
 			},
 		},
@@ -100,8 +102,8 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 				seedShare(t, f)
 				// A second version, so that revoking deletes a version too.
 				if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{
-					{ID: "v1", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyB}).String()},
-					{ID: "v2", Document: encryptperm.KeyPolicy([]encryptperm.Key{keyA}).String()},
+					{ID: "v1", Document: keysJSON(keyB)},
+					{ID: "v2", Document: keysJSON(keyA)},
 				}}); err != nil {
 					t.Fatal(err)
 				}
@@ -238,6 +240,8 @@ func TestCancelDuringWrite(t *testing.T) {
 			t.Fatalf("second Apply: %v", err)
 		}
 		checkResult(t, res)
-		assertState(t, f, expect().grant(g(t)).snapshot())
+		assertState(t, f, expect().role(encryptperm.ShareSnapshotRoleName, mustRead(t, trustAJSON)).
+			policy(encryptperm.ShareSnapshotPolicyName, mustRead(t, keysAJSON)).
+			attached(encryptperm.ShareSnapshotRoleName, "Custom", encryptperm.ShareSnapshotPolicyName).snapshot())
 	})
 }

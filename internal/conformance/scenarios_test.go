@@ -18,7 +18,7 @@ import (
 	"github.com/ecsperm/ecsperm/fake"
 )
 
-// seedGrant is one of the seed page's scenarios as a builder call.
+// seedGrant is one of the ECS page's scenarios as a builder call.
 type seedGrant struct {
 	name   string
 	build  func() (*encryptperm.Grant, error)
@@ -123,7 +123,7 @@ func TestScenarios(t *testing.T) {
 	snap := func(accounts ...string) *encryptperm.ShareBuilder {
 		return encryptperm.ShareSnapshot().WithAccounts(accounts...)
 	}
-	// Expected documents are written out as JSON, as the seed page shows
+	// Expected documents are written out as JSON, as the ECS page shows
 	// them, not made by the builders under test: a builder that drifted
 	// would otherwise move the expectation with it.
 	snapKeys := func(keys ...encryptperm.Key) *rampolicy.Document {
@@ -733,7 +733,7 @@ func checkSpread(t *testing.T, f *fake.RAM, role, base string, keys []encryptper
 	}
 }
 
-// Documents as the seed page shows them, written out.
+// Documents as the ECS page shows them, written out.
 const (
 	trustAJSON    = `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}]}`
 	diskTrustJSON = `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ecs.aliyuncs.com"}}]}`
@@ -752,14 +752,18 @@ func trustJSON(accounts ...string) string {
 	return `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":[` + strings.Join(ps, ",") + `]}}]}`
 }
 
-// keysJSON writes out the key policy of the keys, all of one region: kms:List*
-// on the region's keys, and the key-use actions on the keys' ARNs.
+// keysJSON writes out the key policy of the keys: kms:List* on each region's
+// key container, and the key-use actions on the keys' ARNs.
 func keysJSON(keys ...encryptperm.Key) string {
-	var arns []string
+	var arns, containers []string
 	for _, k := range keys {
 		arns = append(arns, `"acs:kms:`+k.Region+`:`+k.Owner+`:key/`+k.ID+`"`)
+		c := `"acs:kms:` + k.Region + `:` + k.Owner + `:key"`
+		if !slices.Contains(containers, c) {
+			containers = append(containers, c)
+		}
 	}
-	return `{"Version":"1","Statement":[{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:` + keys[0].Region + `:` + keys[0].Owner + `:key"},` +
+	return `{"Version":"1","Statement":[{"Action":"kms:List*","Effect":"Allow","Resource":[` + strings.Join(containers, ",") + `]},` +
 		`{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow","Resource":[` +
 		strings.Join(arns, ",") + `]}]}`
 }

@@ -234,7 +234,7 @@ func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *
 				}
 				res.Changes = append(res.Changes, o.change)
 				if id != "" {
-					created = id
+					created, o.shareID = id, id
 				}
 				if !o.remove && (id != "" || o.shareID != "") {
 					touched[o.res.Region] = append(touched[o.res.Region], cmpOr(id, o.shareID))
@@ -302,7 +302,7 @@ func (e *engine) pendingOf(ctx context.Context, rec *recorder, region string, id
 			}
 			for _, ro := range j.byRes {
 				for _, o := range ro.ops {
-					if (o.shareID == a.ResourceShareId || o.action == "CreateResourceShare") && slices.Contains(o.entries, a.EntityId) {
+					if o.shareID == a.ResourceShareId && slices.Contains(o.entries, a.EntityId) {
 						out = append(out, pendingNote(ro.res, a.EntityId, a.ResourceShareId))
 					}
 				}

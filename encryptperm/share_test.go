@@ -212,7 +212,15 @@ func TestShareReusesForeignShare(t *testing.T) {
 func TestShareUnencryptedNeedsNoRole(t *testing.T) {
 	f := shareFake(t, nil)
 	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shPlainImg).WithAccounts(apAcctA))
-	if _, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g); err != nil {
+	a := encryptperm.NewApplier(f, nil)
+	pl, err := a.Plan(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.Changes) != 1 || pl.Changes[0].Action != "ModifyImageSharePermission" {
+		t.Errorf("plan:\n%s\nwant only the share", pl)
+	}
+	if _, err := a.ApplyPlan(context.Background(), pl); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.Roles()) != 0 || slices.ContainsFunc(f.Policies(), func(p fake.Policy) bool { return p.Type == string(encryptperm.Custom) }) {

@@ -327,7 +327,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 			if w.serviceKey {
 				p.add(at, w.res.ID, "%s", serviceKeyReason(w.kind))
 			} else {
-				p.add(at, w.res.ID, "the %s is encrypted, but none of its snapshots (%s) says with which key; name the key with WithKey after checking it", w.res, strings.Join(w.snapshots, ", "))
+				p.add(at, w.res.ID, "the %s is encrypted, but DescribeSnapshots does not say with which key for every encrypted disk (snapshots %s); nothing is shared with a key nobody can name", w.res, strings.Join(w.snapshots, ", "))
 			}
 			continue
 		}
@@ -553,12 +553,15 @@ func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error
 			w.owner = strconv.FormatInt(im.ImageOwnerId, 10)
 		}
 		for _, m := range im.DiskDeviceMappings.DiskDeviceMapping {
-			if m.Encrypted {
-				w.encrypted = true
+			if !m.Encrypted {
+				continue // no key to find
 			}
-			if m.SnapshotId != "" {
-				w.snapshots = append(w.snapshots, m.SnapshotId)
+			w.encrypted = true
+			if m.SnapshotId == "" {
+				w.keyUnknown = true
+				continue
 			}
+			w.snapshots = append(w.snapshots, m.SnapshotId)
 		}
 	}
 	return nil
@@ -636,12 +639,14 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 		// An image is encrypted with the keys of its disks' snapshots (a
 		// data disk may have a key of its own); an encrypted snapshot
 		// with no key is encrypted with the service key. An encrypted
-		// image none of whose snapshots answers has a key nobody knows.
+		// disk whose snapshot does not answer has a key nobody knows:
+		// the pre-flight refuses it, failing closed.
 		w.keyIDs, w.serviceKey = nil, false
 		for _, id := range w.snapshots {
 			s, ok := found[id]
 			switch {
 			case !ok:
+				w.keyUnknown = true
 			case s.key != "":
 				w.keyIDs = append(w.keyIDs, s.key)
 			case s.encrypted:
@@ -650,7 +655,7 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 		}
 		slices.Sort(w.keyIDs)
 		w.keyIDs = slices.Compact(w.keyIDs)
-		w.keyUnknown = len(w.keyIDs) == 0 && !w.serviceKey
+		w.keyUnknown = w.keyUnknown || len(w.keyIDs) == 0 && !w.serviceKey
 	}
 	return nil
 }

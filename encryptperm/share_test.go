@@ -763,3 +763,19 @@ func TestShareImageWithDataDiskKeys(t *testing.T) {
 		t.Errorf("%d writes", res.Writes)
 	}
 }
+
+// TestShareRefusesAnImageWithAnUnknownKey: an encrypted data disk whose
+// snapshot DescribeSnapshots does not return has a key nobody can name:
+// refused before any write, failing closed.
+func TestShareRefusesAnImageWithAnUnknownKey(t *testing.T) {
+	f := shareFake(t, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	res, err := encryptperm.NewApplier(f, &encryptperm.Options{ECS: dataDiskECS{f, "s-bp1gone01"}}).Apply(context.Background(), g)
+	var ve *encryptperm.ValidationError
+	if !errors.As(err, &ve) || !ve.Has("grants[0].Resources[0]") || !strings.Contains(err.Error(), "s-bp1gone01") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Writes != 0 {
+		t.Errorf("%d writes", res.Writes)
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
@@ -50,6 +49,12 @@ type Applier interface {
 	// error wraps the last failed write's error too. When ctx ends, Apply
 	// returns ctx.Err() and a Result whose Unknown lists the writes in
 	// flight, whose outcome is unknown; writes never sent are not listed.
+	//
+	// A grant that names images or snapshots (WithImage, WithSnapshot) is
+	// shared too, after RAM holds it; every check of the share comes first,
+	// before any write, and its problems are a *ValidationError with paths
+	// (errors.Is(err, ErrNotFound) too for a resource that does not exist).
+	// See the package documentation, Sharing, for the calls it makes.
 	Apply(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// ApplyPlan applies a Plan made by Plan or RevokePlan. If
@@ -72,7 +77,12 @@ type Applier interface {
 	// returns an error for which errors.Is(err, ErrConflict) is true. At a
 	// policy's version cap with Options.ForbidVersionDeletion set, Revoke
 	// changes nothing and errors.Is(err, ErrLimitExceeded) is true. Grants
-	// are validated as Apply validates them, before any I/O.
+	// are validated as Apply validates them, before any I/O. The images and
+	// snapshots a grant names are unshared first (ECS RemoveAccount.N,
+	// Resource Sharing DisassociateResourceShare), then the grant goes; a
+	// target held by a resource share that holds other resources too is not
+	// removed: Revoke then changes nothing, and errors.Is(err, ErrConflict)
+	// is true.
 	Revoke(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// RevokeWith is Revoke told which grants stay: opts.Keep names them,
@@ -152,7 +162,7 @@ var _ Applier = (*engine)(nil)
 // only after that. Use NewRAMApplier to have requests aborted.
 func NewApplier(ramClient RAM, opts *Options) Applier {
 	o := opts.withDefaults()
-	return newEngine([]*client{{ram: ramClient}}, o, false)
+	return newEngine([]*client{{ram: withBackends(ramClient, &o)}}, o, false)
 }
 
 func newEngine(clients []*client, o Options, owned bool) *engine {
@@ -202,17 +212,14 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	}
 	// The SDK fills its package-level endpoint table on first use without a
 	// lock, so two clients built at once race; build it once, first.
-	sdkEndpointTable.Do(func() { ram.GetEndpointMap() })
+	sdkEndpointTable.Do(buildSDKEndpointTables)
 	mk := func() (*client, error) {
 		ct := &ctxTransport{base: base}
 		cfg := sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false)
 		cfg.Transport = ct
-		c, err := ram.NewClientWithOptions(o.RegionID, cfg, credentialSource(o.Credential))
+		c, err := newSDKClients(&o, scheme, cfg, credentialSource(o.Credential))
 		if err != nil {
-			return nil, fmt.Errorf("encryptperm: new RAM applier: %s", Redact(err.Error()))
-		}
-		if o.Endpoint != "" {
-			c.Domain = o.Endpoint
+			return nil, err
 		}
 		return &client{ram: c, ctxt: ct}, nil
 	}
@@ -301,7 +308,7 @@ func (e *engine) Plan(ctx context.Context, grants ...*Grant) (*Plan, error) {
 	if err := validateGrants("grants", grants, nil, false); err != nil {
 		return nil, err
 	}
-	return e.plan(ctx, false, grants, nil)
+	return e.planAll(ctx, false, grants, nil)
 }
 
 // RevokePlan implements Applier.
@@ -315,7 +322,7 @@ func (e *engine) RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants
 	if err != nil {
 		return nil, err
 	}
-	return e.plan(ctx, true, grants, keep)
+	return e.planAll(ctx, true, grants, keep)
 }
 
 // revokeArgs validates a revoke's grants and the grants that stay.
@@ -395,7 +402,7 @@ func (e *engine) Apply(ctx context.Context, grants ...*Grant) (*Result, error) {
 	if err := validateGrants("grants", grants, e.opts.AcceptFindings, true); err != nil {
 		return nil, err
 	}
-	return e.converge(ctx, false, grants, nil, nil)
+	return e.convergeAll(ctx, false, grants, nil, nil)
 }
 
 // Revoke implements Applier.
@@ -409,7 +416,7 @@ func (e *engine) RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...
 	if err != nil {
 		return nil, err
 	}
-	return e.converge(ctx, true, grants, keep, nil)
+	return e.convergeAll(ctx, true, grants, keep, nil)
 }
 
 // ApplyPlan implements Applier.
@@ -422,7 +429,7 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 			return nil, err
 		}
 	}
-	return e.converge(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
+	return e.convergeAll(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
 }
 
 // converge runs each role's read-plan-write-verify loop, roles in parallel.

@@ -149,6 +149,7 @@ type ShareBuilder struct {
 	serviceKey bool
 	limits     *Limits
 	policyName string
+	resources  []Resource
 }
 
 // ShareSnapshot starts a grant for AliyunECSShareEncryptSnapshotDefaultRole,
@@ -182,6 +183,27 @@ func (b *ShareBuilder) WithResourceDirectory(rdID string) *ShareBuilder {
 // begin with the same characters; Build reports that as an info finding.
 func (b *ShareBuilder) WithFolder(rdPath string) *ShareBuilder {
 	b.folders = append(b.folders, rdPath)
+	return b
+}
+
+// WithImage names an image to share, by its region and ID (m-...); call it
+// once per image. Only a ShareImage grant takes images. The Applier then
+// shares the image itself, after the grant: with the accounts through ECS,
+// with a resource directory or folder through Resource Sharing. Without
+// WithKey the Applier finds the image's key (DescribeImages, then
+// DescribeSnapshots) before it plans; an unencrypted image needs no role
+// and no policy.
+func (b *ShareBuilder) WithImage(region, imageID string) *ShareBuilder {
+	b.resources = append(b.resources, Resource{Type: ResourceImage, Region: region, ID: imageID})
+	return b
+}
+
+// WithSnapshot names a snapshot to share, by its region and ID (s-...);
+// call it once per snapshot. Only a ShareSnapshot grant takes snapshots.
+// The Applier shares it through Resource Sharing after the grant, and finds
+// its key (DescribeSnapshots) when WithKey is not given.
+func (b *ShareBuilder) WithSnapshot(region, snapshotID string) *ShareBuilder {
+	b.resources = append(b.resources, Resource{Type: ResourceSnapshot, Region: region, ID: snapshotID})
 	return b
 }
 
@@ -280,14 +302,21 @@ func (b *ShareBuilder) Build() (*Grant, error) {
 		p.add("Audience", "", "no recipient: call WithAccounts, WithResourceDirectory or WithFolder")
 	}
 
+	resources := checkResources(&p, b.kind, b.resources)
+	if n := len(accounts); len(resources) > 0 && n > shareCap(b.kind, l) {
+		p.addLimit("Accounts", fmt.Sprint(n), "%d accounts, but ECS shares one %s with at most %d; share with a resource directory or folder to reach more", n, b.noun(), shareCap(b.kind, l))
+	}
+
 	keys := checkKeys(&p, b.keys)
 	hasKeys := len(b.keys)+len(b.arnErrs) > 0
 	switch {
+	case b.serviceKey && len(b.resources) > 0:
+		p.add("ServiceKey", "", "%s", serviceKeyReason(b.kind))
 	case b.serviceKey && b.kind == KindShareSnapshot:
 		p.add("ServiceKey", "", "snapshots encrypted with the service key cannot be shared; copy the snapshot with a customer key (CopySnapshot with Encrypted and KMSKeyId) and share the copy with WithKey")
 	case b.serviceKey && hasKeys:
 		p.add("ServiceKey", "", "a grant covers customer keys (WithKey) or the service key (WithServiceKey), not both; build two grants")
-	case !b.serviceKey && !hasKeys:
+	case !b.serviceKey && !hasKeys && len(b.resources) == 0:
 		p.add("Keys", "", "no key: call WithKey for the customer key that encrypts the %s, or WithServiceKey for an image encrypted with the service key", b.noun())
 	}
 
@@ -305,7 +334,9 @@ func (b *ShareBuilder) Build() (*Grant, error) {
 		Audience:   Audience{Accounts: accounts, ResourceDirectories: rds, Folders: folders},
 		Keys:       keys,
 		ServiceKey: b.serviceKey,
+		Resources:  resources,
 		Limits:     l,
+		policyName: b.policyName,
 		Role: Role{
 			Name:        b.roleName(),
 			Description: fmt.Sprintf("Lets the recipients' ECS use the KMS keys of shared encrypted %ss.", b.noun()),
@@ -343,11 +374,8 @@ func (b *ShareBuilder) findings(g *Grant, l Limits) []Finding {
 			Message: fmt.Sprintf("the condition %q ends in *, so it also matches sibling folders whose IDs begin with the same characters as the last folder ID", f+"*"),
 		})
 	}
-	most := l.SnapshotShareAccounts
-	if b.kind == KindShareImage {
-		most = l.ImageShareAccounts
-	}
-	if n := len(g.Audience.Accounts); n > most {
+	most := shareCap(b.kind, l)
+	if n := len(g.Audience.Accounts); n > most && len(g.Resources) == 0 {
 		out = append(out, Finding{
 			Code: FindingShareAccountLimit, Severity: SeverityWarning, Path: "Accounts",
 			Message: fmt.Sprintf("%d accounts, but ECS shares one %s with at most %d; share with a resource directory or folder to reach more", n, b.noun(), most),

@@ -102,6 +102,18 @@ type Access struct {
 	// Owner is the UID of the account that holds the role. Check reads it
 	// from the role's ARN; otherwise it defaults to Key.Owner.
 	Owner string
+	// ResourceID names the shared image (m-...) or snapshot (s-...) in
+	// Region, for Resource ResourceImage or ResourceSnapshot. Check then
+	// finds its key when Key is empty (DescribeImages, DescribeSnapshots,
+	// DescribeKey), and answers too whether the resource is shared with the
+	// Recipient (a last step, "share"): through ECS, or through a resource
+	// share whose target is the account, its directory (RDID) or a folder on
+	// its path (RDPath). An invitation not yet accepted is not a share. An
+	// unencrypted resource needs only the share. The client must implement
+	// ECS, ResourceSharing and KMS too (the fake does).
+	ResourceID string
+	// Region is the region of ResourceID; empty means Key.Region.
+	Region string
 }
 
 // principal returns the recipient's ECS service principal.
@@ -326,6 +338,9 @@ func unreadablePolicy() *policy.Document {
 // between calls. Applier.Check answers the same question through the
 // Applier's retries, client pool and context handling.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
+	if a.ResourceID != "" {
+		return NewApplier(client, nil).Check(ctx, a)
+	}
 	return check(ctx, directReads{client}, policy.DefaultLimits(), a)
 }
 
@@ -419,6 +434,9 @@ func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVer
 
 // Check answers an Access through the engine (see Applier).
 func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
+	if a.ResourceID != "" {
+		return e.checkShared(ctx, a)
+	}
 	return check(ctx, engineReads{e: e, rec: &recorder{}}, e.opts.Limits.Read, a)
 }
 

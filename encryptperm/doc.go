@@ -67,11 +67,47 @@
 // and named with ManagedPolicyPrefix, a role only when its trust policy is
 // left empty and no policy the library did not create is attached.
 //
+// # Sharing
+//
+// A share grant that names its images (ShareImage().WithImage) or snapshots
+// (ShareSnapshot().WithSnapshot) makes the Applier share them too, in the
+// same call. Before any write it reads each resource (ECS DescribeImages,
+// then DescribeSnapshots for the snapshots an image's disks are made of,
+// which alone carry the keys; a data disk may have a key of its own), each
+// key (KMS DescribeKey), the current shares (ECS
+// DescribeImageSharePermission; Resource Sharing ListResourceShares and
+// ListResourceShareAssociations) and, for a directory or folder audience,
+// CheckSharingWithResourceDirectoryStatus; it then refuses, all problems at
+// once with their paths, a missing resource, a resource encrypted with the
+// service key or with another key than the grant names, a key that is
+// missing, not Enabled or in another region, an audience over ECS's caps
+// (Limits.ImageShareAccounts, Limits.SnapshotShareAccounts), the owner's
+// own account, and a directory whose sharing is off. It grants exactly the
+// keys it found (an unencrypted resource needs no role), and once RAM holds
+// the grant it shares additively: an image with accounts through ECS
+// ModifyImageSharePermission (10 accounts a call), an image with a
+// directory or folder and a snapshot with anyone through Resource Sharing
+// (CreateResourceShare or AssociateResourceShare, 5 targets a call,
+// AllowExternalTargets for accounts). A share holding only that resource is
+// reused, whoever made it; one holding other resources is never added to.
+// ECS's view of RAM lags a fresh grant: a share refused with
+// AssumeRoleError or InvalidParameter.KMSKeyId.CMKUnauthorized right after
+// it is retried for up to Options.ShareWait. Invitations not yet accepted
+// are reported as Note changes. Revoke unshares first (RemoveAccount.N,
+// DisassociateResourceShare), then removes the grant. The clients come from
+// the RAM client when it implements ECS, ResourceSharing and KMS (the fake
+// does), from Options otherwise; NewRAMApplier builds all four. ApplyPlan
+// reads the resources and their shares again, so only RAM's part of a plan
+// can be stale; the share part is additive and converges from what it
+// reads.
+//
 // # Checking
 //
 // Check answers whether a recipient account's ECS can assume the share role
 // and use a key, reading RAM through the same RAM interface, and explains
-// each step; Simulate does the same on documents. Diagnose maps ECS and KMS
+// each step; with Access.ResourceID it also finds the key of a named image
+// or snapshot and says whether it is shared with the recipient. Simulate
+// does the same on documents. Diagnose maps ECS and KMS
 // error codes to the grant that fixes them.
 //
 // # Errors

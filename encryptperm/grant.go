@@ -134,6 +134,14 @@ type Grant struct {
 	Keys []Key
 	// ServiceKey is true when the grant is for the service key.
 	ServiceKey bool
+	// Resources are the images or snapshots the grant shares (WithImage,
+	// WithSnapshot), sorted and without duplicates; empty when the grant
+	// only gives the permissions.
+	Resources []Resource
+
+	// policyName is the custom policy name the builder was given, kept for
+	// a grant whose keys the Applier finds (it has no policy yet).
+	policyName string
 	// Limits are the limits the grant was validated against.
 	Limits Limits
 }
@@ -248,7 +256,7 @@ func rebuild(g *Grant) (*Grant, error) {
 		l := g.Limits
 		lim = &l
 	}
-	base := ""
+	base := g.policyName
 	for _, a := range g.Policies {
 		if a.Type == Custom {
 			base = a.Name
@@ -286,6 +294,7 @@ func rebuild(g *Grant) (*Grant, error) {
 		if g.ServiceKey {
 			b.WithServiceKey()
 		}
+		b.resources = append(b.resources, g.Resources...)
 		if lim != nil {
 			b.WithLimits(*lim)
 		}

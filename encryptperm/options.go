@@ -72,6 +72,24 @@ type Options struct {
 	// Observer is called around every RAM call, for tracing.
 	Observer Observer
 
+	// ECS, ResourceSharing and KMS are the clients of the share step (a
+	// grant that names images or snapshots), for NewApplier. Nil means the
+	// RAM client given to NewApplier, when it implements the interface
+	// (the fake does); NewRAMApplier builds its own.
+	ECS             ECS
+	ResourceSharing ResourceSharing
+	KMS             KMS
+
+	// ShareWait bounds how long a share that ECS refuses with
+	// AssumeRoleError or InvalidParameter.KMSKeyId.CMKUnauthorized is
+	// retried, when RAM has just taken the grant in the same call (ECS's
+	// view of RAM lags). Default 60s.
+	ShareWait time.Duration
+
+	// Sleep, when set, replaces the timer between those retries (for
+	// tests): it waits d, or returns ctx's error when ctx ends first.
+	Sleep func(ctx context.Context, d time.Duration) error
+
 	// The fields below are read only by NewRAMApplier.
 
 	// Credential signs requests; nil means the SDK's default chain:
@@ -81,8 +99,17 @@ type Options struct {
 	// errors.Is(err, ErrNoCredentials) is true and whose text is the
 	// chain's own, naming the places it looked.
 	Credential auth.Credential
-	// Endpoint is RAM's host[:port]; empty means ram.aliyuncs.com.
+	// Endpoint is RAM's host[:port]; empty means ram.aliyuncs.com. A
+	// loopback address (the fake's endpoint) serves ECS, Resource Sharing
+	// and KMS too, unless their own endpoints below are set.
 	Endpoint string
+	// ECSEndpoint, ResourceSharingEndpoint and KMSEndpoint are the hosts
+	// of the share step's services. Empty means Endpoint when it is a
+	// loopback address (the fake serves every service there), else the
+	// SDK's regional endpoint for each request's region.
+	ECSEndpoint             string
+	ResourceSharingEndpoint string
+	KMSEndpoint             string
 	// Scheme is "HTTPS" (the default) or "HTTP". HTTP is refused unless the
 	// endpoint is a loopback address, such as the fake's.
 	Scheme string
@@ -146,6 +173,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if out.PropagationWait <= 0 {
 		out.PropagationWait = 10 * time.Second
+	}
+	if out.ShareWait <= 0 {
+		out.ShareWait = 60 * time.Second
 	}
 	if out.MaxRounds <= 0 {
 		out.MaxRounds = 4

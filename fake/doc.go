@@ -271,11 +271,17 @@
 // [Options].Clock. While such a rule is in force, the fake keeps the share
 // roles' past states (only changes made through RAM calls, not Put…).
 //
-// Limits of this part: DescribeImages shows whether an image is encrypted
-// but not its key, and links it to no snapshot; images, snapshots and keys
+// As in ECS, DescribeImages says whether an image is encrypted but not
+// which key encrypts it: its disk device mapping names the snapshot the
+// image is made from (Image.SnapshotID, "snapshotId" in a seed), and
+// DescribeSnapshots gives that snapshot's KMSKeyId (Usage "image"). An
+// encrypted snapshot with no KMSKeyId is encrypted with the service key.
+//
+// Limits of this part: an image has one disk, its system disk; images, snapshots and keys
 // are created only by seeding; invitations cannot be accepted; a folder
-// target reaches every directory member; ResourceOwner=OtherAccounts lists
-// nothing; the fake's account is the only owner. Errors carry HostId
+// target reaches every directory member, and ECS sees every member at one
+// path (rd/root/folder/, the first root and folder of the seed's folders);
+// ResourceOwner=OtherAccounts lists nothing; the fake's account is the only owner. Errors carry HostId
 // "ram.aliyuncs.com" whatever the service.
 //
 // # Differences from RAM

@@ -76,6 +76,13 @@ type Image struct {
 	KMSKeyID string `json:"kmsKeyId,omitempty"`
 	// ServiceKey is true for an image encrypted with ECS's service key.
 	ServiceKey bool `json:"serviceKey,omitempty"`
+	// SnapshotID is the snapshot the image's system disk is made from, as
+	// ECS links them: DescribeImages names it in the image's disk device
+	// mapping, and only DescribeSnapshots tells which key encrypts it.
+	// Empty means s-img followed by the image ID's characters after m-
+	// (cut to 40 characters). PutImage stores this snapshot too, with the
+	// image's encryption, replacing a snapshot of that ID.
+	SnapshotID string `json:"snapshotId,omitempty"`
 	// SharedWith lists, in order, the accounts the image is shared with.
 	// Put ignores it; inspection fills it.
 	SharedWith []string `json:"-"`
@@ -242,8 +249,22 @@ func (r *RAM) PutImage(im Image) error {
 		return fmt.Errorf("fake: put image %q: %s: %w", im.ID, err, ErrInvalidSeed)
 	}
 	im.SharedWith = nil
+	if im.SnapshotID == "" {
+		im.SnapshotID = imageSnapshotID(im.ID)
+	}
+	if !snapshotIDFormat.MatchString(im.SnapshotID) {
+		return fmt.Errorf("fake: put image %q: snapshotId: malformed: %w", im.ID, ErrInvalidSeed)
+	}
 	r.svc.images[regional(im.Region, im.ID)] = &imageRec{Image: im}
+	r.svc.snapshots[regional(im.Region, im.SnapshotID)] = Snapshot{Region: im.Region, ID: im.SnapshotID, KMSKeyID: im.KMSKeyID, ServiceKey: im.ServiceKey}
 	return nil
+}
+
+// imageSnapshotID is the ID of the snapshot an image is made from when the
+// image does not name one.
+func imageSnapshotID(imageID string) string {
+	id := "s-img" + strings.TrimPrefix(imageID, "m-")
+	return id[:min(len(id), 42)]
 }
 
 // PutSnapshot stores a snapshot, replacing one with the same region and ID.

@@ -96,12 +96,15 @@ var serviceCodes = map[string]codeInfo{
 // ---- ECS ----
 
 type ecsDiskMapping struct {
-	Type      string `json:"Type"`
-	Encrypted bool   `json:"Encrypted"`
+	Type       string `json:"Type"`
+	Device     string `json:"Device"`
+	SnapshotID string `json:"SnapshotId"`
+	Encrypted  bool   `json:"Encrypted"`
 }
 
 type ecsImage struct {
 	ImageID            string `json:"ImageId"`
+	ImageOwnerID       int64  `json:"ImageOwnerId"`
 	ImageOwnerAlias    string `json:"ImageOwnerAlias"`
 	Status             string `json:"Status"`
 	IsSelfShared       string `json:"IsSelfShared"`
@@ -180,10 +183,13 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 	b.Images.Image = []ecsImage{}
 	for _, im := range ims[from:to] {
 		ei := ecsImage{ImageID: im.ID, ImageOwnerAlias: "self", Status: "Available", IsSelfShared: "False"}
+		ei.ImageOwnerID, _ = strconv.ParseInt(r.opts.AccountID, 10, 64)
 		if len(im.shared) > 0 {
 			ei.IsSelfShared = "True"
 		}
-		ei.DiskDeviceMappings.DiskDeviceMapping = []ecsDiskMapping{{Type: "system", Encrypted: im.KMSKeyID != "" || im.ServiceKey}}
+		ei.DiskDeviceMappings.DiskDeviceMapping = []ecsDiskMapping{{
+			Type: "system", Device: "/dev/xvda", SnapshotID: im.SnapshotID, Encrypted: im.KMSKeyID != "" || im.ServiceKey,
+		}}
 		b.Images.Image = append(b.Images.Image, ei)
 	}
 	return b, nil
@@ -192,6 +198,7 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 type ecsSnapshot struct {
 	SnapshotID string `json:"SnapshotId"`
 	Status     string `json:"Status"`
+	Usage      string `json:"Usage"`
 	Encrypted  bool   `json:"Encrypted"`
 	KMSKeyID   string `json:"KMSKeyId"`
 }
@@ -239,8 +246,14 @@ func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiErr
 	b := bodySnapshots{RequestID: rid, PageNumber: num, PageSize: size, TotalCount: len(ss)}
 	b.Snapshots.Snapshot = []ecsSnapshot{}
 	for _, s := range ss[from:to] {
+		usage := "none"
+		for _, im := range r.svc.images {
+			if im.Region == s.Region && im.SnapshotID == s.ID {
+				usage = "image"
+			}
+		}
 		b.Snapshots.Snapshot = append(b.Snapshots.Snapshot, ecsSnapshot{
-			SnapshotID: s.ID, Status: "accomplished", Encrypted: s.KMSKeyID != "" || s.ServiceKey, KMSKeyID: s.KMSKeyID,
+			SnapshotID: s.ID, Status: "accomplished", Usage: usage, Encrypted: s.KMSKeyID != "" || s.ServiceKey, KMSKeyID: s.KMSKeyID,
 		})
 	}
 	return b, nil

@@ -7,7 +7,11 @@
 // scenario of the ECS page "Encryption-related permissions" (an image shared
 // with one demo account, encrypted with a demo customer key), and prints the
 // decision for the question asked, then one whose answer differs, so that an
-// allowed and a denied decision are both shown:
+// allowed and a denied decision are both shown; then it shares the image
+// (or, with -type snapshot, the snapshot) with an account the role does not
+// trust, the way a user would without this library, and explains the share
+// ECS refuses: the error code's cause and fix, and Check on the named
+// resource, which finds the key and shows the missing step:
 //
 //	go run ./examples/doctor
 //

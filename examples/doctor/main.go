@@ -9,7 +9,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/examples/internal/cli"
@@ -20,6 +23,8 @@ const (
 	demoKeyARN   = "acs:kms:cn-hangzhou:1234567890123456:key/key-hzdemo01"
 	demoAccount  = "2000000000000001"
 	demoStranger = "2000000000000099"
+	demoImage    = "m-bpdemo01"
+	demoSnapshot = "s-bpdemo01"
 )
 
 func main() {
@@ -160,12 +165,62 @@ func run(args []string, stdout, stderr io.Writer) int {
 			printDiagnosis(stdout, diag)
 		}
 	}
-	// The exit status answers the question asked; the second decision only
-	// shows what a denial looks like.
+	if rt != encryptperm.ResourceDisk {
+		if err := explainRefusedShare(ctx, stdout, client, rt, key); err != nil {
+			return fail(err)
+		}
+	}
+	// The exit status answers the question asked; the second decision and
+	// the refused share only show what a denial looks like.
 	if !d.Allowed {
 		return cli.No
 	}
 	return cli.OK
+}
+
+// explainRefusedShare shares the demo image or snapshot with the stranger
+// the way a user would without this library (ECS ModifyImageSharePermission,
+// or Resource Sharing for a snapshot), shows ECS's refusal, and explains it:
+// the error's diagnosis, then Check on the named resource, which finds its
+// key and says which step is missing.
+func explainRefusedShare(ctx context.Context, stdout io.Writer, f *fake.RAM, rt encryptperm.ResourceType, key encryptperm.Key) error {
+	id := demoImage
+	if rt == encryptperm.ResourceSnapshot {
+		id = demoSnapshot
+	}
+	if len(f.Images()) == 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "\nSharing %s %s with account %s directly, without the grant:\n", rt, id, demoStranger)
+	var err error
+	if rt == encryptperm.ResourceImage {
+		req := ecs.CreateModifyImageSharePermissionRequest()
+		req.RegionId, req.ImageId, req.AddAccount = key.Region, id, &[]string{demoStranger}
+		_, err = f.ModifyImageSharePermission(req)
+	} else {
+		req := resourcesharing.CreateCreateResourceShareRequest()
+		req.RegionId, req.ResourceShareName = key.Region, "demo-share"
+		req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: id, ResourceType: "Snapshot"}}
+		req.Targets, req.AllowExternalTargets = &[]string{demoStranger}, requests.NewBoolean(true)
+		_, err = f.CreateResourceShare(req)
+	}
+	if err == nil {
+		fmt.Fprintln(stdout, "ECS shared it.")
+		return nil
+	}
+	diag, ok := encryptperm.DiagnoseError(err)
+	if !ok {
+		return err
+	}
+	fmt.Fprintf(stdout, "ECS refused it with %s.\n", diag.Code)
+	printDiagnosis(stdout, diag)
+	d, err := encryptperm.Check(ctx, f, encryptperm.Access{Recipient: demoStranger, Resource: rt, ResourceID: id, Region: key.Region})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	fmt.Fprint(stdout, d.Explanation())
+	return nil
 }
 
 // seededFake returns a fake RAM of the key owner's account holding the seed
@@ -186,6 +241,15 @@ func seededFake(rt encryptperm.ResourceType, key encryptperm.Key) (*fake.RAM, er
 		return nil, err
 	}
 	r := fake.New(&fake.Options{AccountID: key.Owner})
+	if rt != encryptperm.ResourceDisk {
+		// The demo image and snapshot, encrypted with the key; a key the
+		// fake's KMS cannot hold leaves them out, and the demo of a refused
+		// share with them.
+		if r.PutKey(fake.Key{Region: key.Region, ID: key.ID}) == nil {
+			_ = r.PutImage(fake.Image{Region: key.Region, ID: demoImage, KMSKeyID: key.ID})
+			_ = r.PutSnapshot(fake.Snapshot{Region: key.Region, ID: demoSnapshot, KMSKeyID: key.ID})
+		}
+	}
 	cr := ram.CreateCreateRoleRequest()
 	cr.RoleName = g.Role.Name
 	cr.AssumeRolePolicyDocument = g.Role.TrustPolicy.String()

@@ -67,6 +67,35 @@ func TestDoctorOnTheFake(t *testing.T) {
 	}
 }
 
+// TestDoctorExplainsARefusedShare: the demo shares the image, then the
+// snapshot, with an account the role does not trust; ECS refuses, and the
+// doctor explains why, down to the missing step of the named resource.
+func TestDoctorExplainsARefusedShare(t *testing.T) {
+	for _, typ := range []string{"image", "snapshot"} {
+		t.Run(typ, func(t *testing.T) {
+			var out, errOut strings.Builder
+			if code := run([]string{"-type", typ}, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
+			}
+			rest := out.String()
+			for _, w := range []string{
+				"Sharing " + typ + " " + map[string]string{"image": "m-bpdemo01", "snapshot": "s-bpdemo01"}[typ] + " with account 2000000000000099 directly, without the grant:",
+				"ECS refused it with AssumeRoleError.",
+				"  Cause: ECS of the recipient account cannot assume",
+				"Answer: denied.",
+				"[FAIL] share on " + typ,
+				"Missing: sts:AssumeRole, share",
+			} {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("output lacks, in order, %q:\n%s", w, out.String())
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+}
+
 func TestDoctorExplainsACode(t *testing.T) {
 	var out, errOut strings.Builder
 	if code := run([]string{"-code", "AssumeRoleError"}, &out, &errOut); code != 0 {

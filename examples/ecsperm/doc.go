@@ -18,7 +18,10 @@
 // share-snapshot, share-image or disk-encryption; -accounts UID,UID; -rd
 // rd-…; -folder rd-…/r-…/fd-…; -key ARN (repeatable). Disk encryption without
 // -key uses the console's system policy, AliyunECSDiskEncryptRolePolicy, on
-// every key.
+// every key. -image m-… or -snapshot s-… with -region names the image or
+// snapshot to share too (with -kind share-image or share-snapshot): apply
+// shares it after the grant, finding its key when -key is not given; revoke
+// unshares it first; check also says whether it is shared with -recipient.
 //
 // The target is an in-memory fake RAM by default, empty at start, so that
 // nothing leaves the process; -real uses RAM, with the credentials of the

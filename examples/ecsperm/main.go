@@ -70,6 +70,7 @@ type cli struct {
 	rds, folders     list
 	keys             list
 	image, snapshot  string
+	region           string
 	recipient        string
 	recipientRD      string
 	recipientPath    string
@@ -144,8 +145,9 @@ func (c *cli) flags() *flag.FlagSet {
 		fs.Var(&c.rds, "rd", "a resource directory to share with, rd-... (repeatable; share kinds)")
 		fs.Var(&c.folders, "folder", "a resource directory folder to share with, rd-.../r-.../fd-... (repeatable; share kinds)")
 		fs.Var(&c.keys, "key", "a customer key's ARN, acs:kms:<region>:<uid>:key/<id> (repeatable)")
-		fs.StringVar(&c.image, "image", "", "an image to share (not yet supported)")
-		fs.StringVar(&c.snapshot, "snapshot", "", "a snapshot to share (not yet supported)")
+		fs.StringVar(&c.image, "image", "", "an image to share too, m-... in -region (-kind share-image; its key is found when -key is not given)")
+		fs.StringVar(&c.snapshot, "snapshot", "", "a snapshot to share too, s-... in -region (-kind share-snapshot; its key is found when -key is not given)")
+		fs.StringVar(&c.region, "region", "", "the region of -image or -snapshot, such as cn-hangzhou")
 		fs.BoolVar(&c.real, "real", false, "use RAM, with the SDK's default credential chain")
 		fs.StringVar(&c.endpoint, "endpoint", "", "use the RAM endpoint at host:port (such as examples/ramserver), credentials from the SDK's chain")
 	}
@@ -229,8 +231,8 @@ func (c *cli) printJSON(v any) {
 // grant builds the grant the flags describe. Every error is a usage or
 // validation error, found before anything is contacted.
 func (c *cli) grant() (*encryptperm.Grant, error) {
-	if c.image != "" || c.snapshot != "" {
-		return nil, usageError{"-image and -snapshot are not yet supported: grant with -kind and -key, then share the image or snapshot in ECS"}
+	if err := c.resourceFlags(); err != nil {
+		return nil, err
 	}
 	if c.real && c.endpoint != "" {
 		return nil, usageError{"give -real or -endpoint, not both"}
@@ -250,8 +252,14 @@ func (c *cli) grant() (*encryptperm.Grant, error) {
 		if len(accounts) == 0 && len(c.rds) == 0 && len(c.folders) == 0 {
 			return nil, usageError{"-kind " + c.kind + " needs a recipient: -accounts, -rd or -folder"}
 		}
-		if len(c.keys) == 0 {
-			return nil, usageError{"-kind " + c.kind + " needs -key: the customer key that encrypts what you share"}
+		if len(c.keys) == 0 && c.image == "" && c.snapshot == "" {
+			return nil, usageError{"-kind " + c.kind + " needs -key (the customer key that encrypts what you share), or -image or -snapshot with -region, whose key is then found"}
+		}
+		if c.image != "" {
+			b.WithImage(c.region, c.image)
+		}
+		if c.snapshot != "" {
+			b.WithSnapshot(c.region, c.snapshot)
 		}
 		if len(accounts) > 0 {
 			b.WithAccounts(accounts...)
@@ -436,8 +444,8 @@ func (c *cli) write(ctx context.Context, a encryptperm.Applier, p *encryptperm.P
 }
 
 func runCheck(ctx context.Context, c *cli) int {
-	if c.image != "" || c.snapshot != "" {
-		return c.fail(usageError{"-image and -snapshot are not yet supported: check with -kind, -recipient and -key"})
+	if err := c.resourceFlags(); err != nil {
+		return c.fail(err)
 	}
 	var rt encryptperm.ResourceType
 	switch c.kind {
@@ -455,8 +463,8 @@ func runCheck(ctx context.Context, c *cli) int {
 	if c.accounts != "" || len(c.rds) > 0 || len(c.folders) > 0 {
 		return c.fail(usageError{"check answers for one account: give -recipient (and -recipient-rd, -recipient-path), not -accounts, -rd or -folder"})
 	}
-	if len(c.keys) == 0 {
-		return c.fail(usageError{"check needs -key: the key ECS would use"})
+	if len(c.keys) == 0 && c.image == "" && c.snapshot == "" {
+		return c.fail(usageError{"check needs -key (the key ECS would use), or -image or -snapshot with -region, whose key is then found"})
 	}
 	if c.recipient == "" && rt != encryptperm.ResourceDisk {
 		return c.fail(usageError{"check needs -recipient: the account UID whose ECS would use the key"})
@@ -482,8 +490,13 @@ func runCheck(ctx context.Context, c *cli) int {
 	}
 	allowed := true
 	var ds []*encryptperm.Decision
+	resourceID := c.image + c.snapshot
+	if resourceID != "" && len(keys) == 0 {
+		keys = []encryptperm.Key{{}} // found from the resource
+	}
 	for _, k := range keys {
-		d, err := chk.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k})
+		d, err := chk.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k,
+			ResourceID: resourceID, Region: c.region})
 		if err != nil {
 			return c.fail(err)
 		}
@@ -554,4 +567,22 @@ func runExport(ctx context.Context, c *cli) int {
 	}
 	fmt.Fprint(c.stdout, b.String())
 	return exitOK
+}
+
+// resourceFlags checks -image, -snapshot and -region against each other
+// and -kind.
+func (c *cli) resourceFlags() error {
+	switch {
+	case c.image != "" && c.snapshot != "":
+		return usageError{"give -image or -snapshot, not both: an image and a snapshot are shared by different grants"}
+	case c.image != "" && c.kind != "share-image":
+		return usageError{"-image goes with -kind share-image"}
+	case c.snapshot != "" && c.kind != "share-snapshot":
+		return usageError{"-snapshot goes with -kind share-snapshot"}
+	case (c.image != "" || c.snapshot != "") && c.region == "":
+		return usageError{"-image and -snapshot need -region: the region the image or snapshot is in"}
+	case c.region != "" && c.image == "" && c.snapshot == "":
+		return usageError{"-region is the region of -image or -snapshot: give one of them"}
+	}
+	return nil
 }

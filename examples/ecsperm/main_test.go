@@ -92,7 +92,9 @@ func TestExitCodes(t *testing.T) {
 		{"no key", []string{"plan", "-kind", "share-image", "-accounts", "2000000000000001"}, 2, "needs -key"},
 		{"wildcard account", []string{"plan", "-kind", "share-image", "-accounts", "*", "-key", keyARN}, 2, "wildcard"},
 		{"bad key", []string{"apply", "-kind", "disk-encryption", "-key", "alias/acs/ecs"}, 2, "not a KMS key ARN"},
-		{"image not yet supported", with("apply", "-image", "m-bp1x0001"), 2, "not yet supported"},
+		{"snapshot without region", with("apply", "-snapshot", "s-bp1x0001"), 2, "-region"},
+		{"image on a snapshot grant", with("apply", "-image", "m-bp1x0001", "-region", "cn-hangzhou"), 2, "-kind share-image"},
+		{"snapshot the in-memory fake lacks", with("apply", "-snapshot", "s-bp1x0001", "-region", "cn-hangzhou"), 2, "s-bp1x0001"},
 		{"real and endpoint", with("plan", "-real", "-endpoint", "127.0.0.1:1"), 2, "not both"},
 		{"unknown flag", with("plan", "-force"), 2, "-force"},
 		{"stray argument", with("plan", "extra"), 2, "unexpected arguments"},
@@ -249,5 +251,51 @@ func TestEndpointEndToEnd(t *testing.T) {
 	r = ecsperm(t, "", bad, with("plan", at...)...)
 	if r.code != 3 || strings.Contains(r.stderr, "wrong") {
 		t.Errorf("wrong secret: exit %d, want 3, and no secret in:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestEndpointSharesAnImage shares an image, whose key the command finds,
+// with three accounts through an endpoint of a fake that holds it: one
+// apply grants and shares, check allows each recipient, and revoke
+// unshares and takes the grant back.
+func TestEndpointSharesAnImage(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: "1234567890123456"})
+	seed := `{"keys": [{"region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}],
+	 "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`
+	if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + fake.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + fake.DefaultAccessKeySecret}
+	grant := []string{"-kind", "share-image", "-image", "m-bp1shared01", "-region", "cn-hangzhou",
+		"-accounts", "2000000000000001,2000000000000002,2000000000000003", "-endpoint", ep.Addr()}
+	r := ecsperm(t, "", env, append([]string{"apply", "-yes"}, grant...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "+ share image m-bp1shared01 in cn-hangzhou with account(s) 2000000000000001, 2000000000000002, 2000000000000003 (ECS)") {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got, _ := f.ImageSharedWith("cn-hangzhou", "m-bp1shared01"); len(got) != 3 {
+		t.Errorf("shared with %v", got)
+	}
+	r = ecsperm(t, "", env, append([]string{"plan", "-detailed-exitcode"}, grant...)...)
+	if r.code != 0 {
+		t.Errorf("plan after apply: exit %d\n%s", r.code, r.stdout)
+	}
+	check := []string{"check", "-kind", "share-image", "-image", "m-bp1shared01", "-region", "cn-hangzhou", "-endpoint", ep.Addr(), "-recipient"}
+	if r = ecsperm(t, "", env, append(check, "2000000000000002")...); r.code != 0 || !strings.Contains(r.stdout, "[ok  ] share on image m-bp1shared01") {
+		t.Errorf("check of a recipient: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r = ecsperm(t, "", env, append(check, "2000000000000009")...); r.code != 1 {
+		t.Errorf("check of a stranger: exit %d\n%s", r.code, r.stdout)
+	}
+	r = ecsperm(t, "", env, append([]string{"revoke", "-yes"}, grant...)...)
+	if r.code != 0 || len(f.Roles()) != 0 {
+		t.Fatalf("revoke: exit %d, roles %v\n%s%s", r.code, f.Roles(), r.stdout, r.stderr)
+	}
+	if got, _ := f.ImageSharedWith("cn-hangzhou", "m-bp1shared01"); len(got) != 0 {
+		t.Errorf("still shared with %v", got)
 	}
 }

@@ -15,10 +15,16 @@ import (
 	"github.com/ecsperm/ecsperm/fake"
 )
 
-// The demo values, used only against the in-memory fake.
+// The demo values, used only against the in-memory fake: a directory member
+// and an account outside the directory, and the fake's world (a key, the
+// snapshot it encrypts, and a resource directory with that member).
 const (
-	demoAccounts = "2000000000000001,2000000000000002"
-	demoKey      = "acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"
+	demoAccounts = "2000000000000001,2234567890123456"
+	demoRegion   = "cn-hangzhou"
+	demoSnapshot = "s-bp1shared01"
+	demoSeed     = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "members": ["2234567890123456"]},
+ "keys": [{"region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "state": "Enabled"}],
+ "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`
 )
 
 func main() {
@@ -26,15 +32,17 @@ func main() {
 }
 
 // run is the command: it parses args, writes its report to stdout and its
-// errors to stderr, reads a confirmation from stdin when it writes to real
-// RAM, and returns the exit status.
+// errors to stderr, reads a confirmation from stdin when it writes for
+// real, and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	const prog = "share-snapshot"
 	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	accounts := fs.String("accounts", "", "comma-separated recipient account UIDs (required with -real; the fake uses "+demoAccounts+")")
-	keyARN := fs.String("key", "", "ARN of the customer key that encrypts the snapshot (required with -real; the fake uses a demo key)")
-	real := fs.Bool("real", false, "apply to real RAM with the SDK's default credentials")
+	region := fs.String("region", "", "the snapshot's region (required with -real; the fake uses "+demoRegion+")")
+	snapshot := fs.String("snapshot", "", "ID of the snapshot to share (required with -real; the fake uses "+demoSnapshot+")")
+	keyARN := fs.String("key", "", "ARN of the key that encrypts the snapshot; empty: found from the snapshot")
+	real := fs.Bool("real", false, "share for real, with the SDK's default credentials")
 	yes := fs.Bool("yes", false, "with -real, write without asking for confirmation")
 	dryRun := fs.Bool("dry-run", false, "print the plan and stop")
 	if err := fs.Parse(args); err != nil {
@@ -43,31 +51,37 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return cli.Usage
 	}
-	if err := cli.RequireForReal(*real, cli.Flag{Name: "accounts", Value: *accounts}, cli.Flag{Name: "key", Value: *keyARN}); err != nil {
+	if err := cli.RequireForReal(*real, cli.Flag{Name: "accounts", Value: *accounts},
+		cli.Flag{Name: "snapshot", Value: *snapshot}, cli.Flag{Name: "region", Value: *region}); err != nil {
 		return cli.Report(stderr, prog, err)
 	}
 	if !*real {
 		if *accounts == "" {
 			*accounts = demoAccounts
 		}
-		if *keyARN == "" {
-			*keyARN = demoKey
+		if *region == "" {
+			*region = demoRegion
+		}
+		if *snapshot == "" {
+			*snapshot = demoSnapshot
 		}
 	}
 
-	g, err := encryptperm.ShareSnapshot().
-		WithAccounts(strings.Split(*accounts, ",")...).
-		WithKeyARN(*keyARN).
-		Build()
+	b := encryptperm.ShareSnapshot().
+		WithSnapshot(*region, *snapshot).
+		WithAccounts(strings.Split(*accounts, ",")...)
+	if *keyARN != "" {
+		b.WithKeyARN(*keyARN)
+	}
+	g, err := b.Build()
 	if err != nil {
 		return cli.Report(stderr, prog, err) // lists every problem, each with its field
 	}
-
 	applier, err := newApplier(*real, stderr)
 	if err != nil {
 		return cli.Report(stderr, prog, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	plan, err := applier.Plan(ctx, g)
@@ -75,10 +89,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cli.Report(stderr, prog, err)
 	}
 	fmt.Fprint(stdout, plan)
-	if *dryRun || plan.Empty() {
+	if *dryRun {
 		return cli.OK
 	}
-	if *real && !*yes {
+	if !plan.Empty() && *real && !*yes {
 		ok, err := cli.Confirm(stdin, stderr, prog, plan)
 		if err != nil {
 			return cli.Report(stderr, prog, err)
@@ -91,7 +105,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return cli.Report(stderr, prog, err)
 	}
-	fmt.Fprintf(stdout, "applied %d changes with %d writes\n", len(res.Changes), res.Writes)
+	fmt.Fprintf(stdout, "applied with %d writes\n", res.Writes)
+	for _, c := range res.Changes {
+		if c.Kind == encryptperm.Note {
+			fmt.Fprintln(stdout, c)
+		}
+	}
+	for _, uid := range g.Audience.Accounts {
+		d, err := applier.Check(ctx, encryptperm.Access{
+			Recipient: uid, Resource: encryptperm.ResourceSnapshot, ResourceID: *snapshot, Region: *region,
+		})
+		if err != nil {
+			return cli.Report(stderr, prog, err)
+		}
+		fmt.Fprintf(stdout, "account %s: allowed=%v: %s\n", uid, d.Allowed, d.Reason)
+	}
 	return cli.OK
 }
 
@@ -99,6 +127,10 @@ func newApplier(real bool, stderr io.Writer) (encryptperm.Applier, error) {
 	if real {
 		return encryptperm.NewRAMApplier(nil)
 	}
-	fmt.Fprintln(stderr, "using the in-memory fake RAM and demo values (pass -real for real RAM)")
-	return encryptperm.NewApplier(fake.New(nil), nil), nil
+	fmt.Fprintln(stderr, "using the in-memory fake (RAM, ECS, Resource Sharing, KMS) and demo values (pass -real for Alibaba Cloud)")
+	f := fake.New(nil)
+	if err := fake.LoadSeedBytes(f, []byte(demoSeed)); err != nil {
+		return nil, err
+	}
+	return encryptperm.NewApplier(f, nil), nil
 }

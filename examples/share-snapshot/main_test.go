@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -10,17 +11,22 @@ func TestShareSnapshotAppliesToTheFake(t *testing.T) {
 	if code := run(nil, strings.NewReader(""), &out, &errOut); code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
 	}
+	got := regexp.MustCompile(`rs-[0-9A-F]+`).ReplaceAllString(out.String(), "rs-ID")
 	want := `+ create role AliyunECSShareEncryptSnapshotDefaultRole
 + add principal 2000000000000001@ecs.aliyuncs.com to the trust of role AliyunECSShareEncryptSnapshotDefaultRole
-+ add principal 2000000000000002@ecs.aliyuncs.com to the trust of role AliyunECSShareEncryptSnapshotDefaultRole
++ add principal 2234567890123456@ecs.aliyuncs.com to the trust of role AliyunECSShareEncryptSnapshotDefaultRole
 + create custom policy EncryptPerm-ShareSnapshotKeys: policy EncryptPerm-ShareSnapshotKeys gains key(s) acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b
 + attach custom policy EncryptPerm-ShareSnapshotKeys to role AliyunECSShareEncryptSnapshotDefaultRole
-applied 5 changes with 3 writes
++ share snapshot s-bp1shared01 in cn-hangzhou with 2000000000000001, 2234567890123456 through a new resource share EncryptPerm-s-bp1shared01
+applied with 4 writes
+~ snapshot s-bp1shared01 in cn-hangzhou: the invitation of 2000000000000001 to resource share rs-ID is pending: the recipient must accept it before it can use the snapshot
+account 2000000000000001: allowed=false: resource share rs-ID reaches 2000000000000001 through 2000000000000001, but the invitation is pending: the recipient must accept it
+account 2234567890123456: allowed=true: 2234567890123456@ecs.aliyuncs.com may assume AliyunECSShareEncryptSnapshotDefaultRole and use key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b; resource share rs-ID shares the snapshot with 2234567890123456.
 `
-	if out.String() != want {
-		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	if got != want {
+		t.Errorf("output:\n%s\nwant:\n%s", got, want)
 	}
-	if !strings.Contains(errOut.String(), "in-memory fake RAM") {
+	if !strings.Contains(errOut.String(), "in-memory fake") {
 		t.Errorf("stderr does not say the fake is used: %q", errOut.String())
 	}
 }
@@ -43,8 +49,13 @@ func TestShareSnapshotRefusesBadInput(t *testing.T) {
 		say  string
 	}{
 		{name: "wildcard account", args: []string{"-accounts", "*"}, want: 2, say: "accounts"},
+		{name: "wildcard snapshot", args: []string{"-snapshot", "s-*"}, want: 2, say: "s-*"},
 		{name: "malformed key", args: []string{"-key", "not-an-arn"}, want: 2, say: "not-an-arn"},
 		{name: "unknown flag", args: []string{"-nope"}, want: 2, say: "nope"},
+		// Refused before any write, by what the fake's cloud holds.
+		{name: "no such snapshot", args: []string{"-snapshot", "s-bp1nothere"}, want: 2, say: "s-bp1nothere"},
+		{name: "the owner itself", args: []string{"-accounts", "1234567890123456"}, want: 2, say: "own owner"},
+		{name: "another key", args: []string{"-key", "acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"}, want: 2, say: "not with the key the grant names"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +63,7 @@ func TestShareSnapshotRefusesBadInput(t *testing.T) {
 			if code := run(tt.args, strings.NewReader(""), &out, &errOut); code != tt.want {
 				t.Errorf("exit %d, want %d", code, tt.want)
 			}
-			if !strings.Contains(strings.ToLower(errOut.String()), tt.say) {
+			if !strings.Contains(strings.ToLower(errOut.String()), strings.ToLower(tt.say)) {
 				t.Errorf("stderr does not name %q:\n%s", tt.say, errOut.String())
 			}
 			if out.Len() != 0 {
@@ -64,7 +75,7 @@ func TestShareSnapshotRefusesBadInput(t *testing.T) {
 
 // noCredentials makes the environment of a machine with no credentials and
 // no instance metadata, so that a refusal that failed to happen would stop
-// at ErrNoCredentials instead of reaching for RAM.
+// at ErrNoCredentials instead of reaching for the cloud.
 func noCredentials(t *testing.T) {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
@@ -75,21 +86,21 @@ func noCredentials(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
 }
 
-// TestShareSnapshotRealRefusesDemoValues: with -real, a missing -accounts or
-// -key stops the command with exit 2, naming the flag, before RAM is
-// contacted; with both it goes on, and without credentials fails with 3.
+// TestShareSnapshotRealRefusesDemoValues: with -real, a missing -accounts,
+// -snapshot or -region stops the command with exit 2, naming the flag,
+// before anything is contacted; with all of them it goes on, and without
+// credentials fails with 3.
 func TestShareSnapshotRealRefusesDemoValues(t *testing.T) {
 	noCredentials(t)
-	key := "acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"
 	tests := []struct {
 		args []string
 		want int
 		say  string
 	}{
-		{[]string{"-real"}, 2, "-real needs -accounts and -key"},
-		{[]string{"-real", "-key", key}, 2, "-real needs -accounts:"},
-		{[]string{"-real", "-accounts", "2000000000000001"}, 2, "-real needs -key:"},
-		{[]string{"-real", "-yes", "-accounts", "2000000000000001", "-key", key}, 3, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
+		{[]string{"-real"}, 2, "-real needs -accounts and -snapshot and -region"},
+		{[]string{"-real", "-snapshot", "s-bp1mine01", "-region", "cn-beijing"}, 2, "-real needs -accounts:"},
+		{[]string{"-real", "-accounts", "2000000000000001", "-region", "cn-beijing"}, 2, "-real needs -snapshot:"},
+		{[]string{"-real", "-yes", "-accounts", "2000000000000001", "-snapshot", "s-bp1mine01", "-region", "cn-beijing"}, 3, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
 	}
 	for _, tt := range tests {
 		var out, errOut strings.Builder
@@ -99,8 +110,8 @@ func TestShareSnapshotRealRefusesDemoValues(t *testing.T) {
 		if !strings.Contains(errOut.String(), tt.say) {
 			t.Errorf("%q: stderr does not say %q:\n%s", tt.args, tt.say, errOut.String())
 		}
-		if strings.Contains(out.String()+errOut.String(), "2000000000000002") {
-			t.Errorf("%q: a demo account appears:\n%s%s", tt.args, out.String(), errOut.String())
+		if strings.Contains(out.String()+errOut.String(), "2234567890123456") || strings.Contains(out.String()+errOut.String(), demoSnapshot) {
+			t.Errorf("%q: a demo value appears:\n%s%s", tt.args, out.String(), errOut.String())
 		}
 	}
 }

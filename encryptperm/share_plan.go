@@ -1,0 +1,502 @@
+package encryptperm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
+)
+
+// Per-call limits of the share writes.
+const (
+	// imageAccountsPerCall is how many accounts ModifyImageSharePermission
+	// reads in AddAccount.N or RemoveAccount.N; ECS ignores the rest.
+	imageAccountsPerCall = 10
+	// rsEntriesPerCall is how many targets one Resource Sharing call takes.
+	rsEntriesPerCall = 5
+)
+
+// shareOp is one write of the share step.
+type shareOp struct {
+	action   string // ModifyImageSharePermission, CreateResourceShare, AssociateResourceShare, DisassociateResourceShare
+	res      Resource
+	shareID  string // "" for the share a CreateResourceShare before it made
+	name     string // CreateResourceShare
+	external bool   // CreateResourceShare
+	entries  []string
+	remove   bool
+	change   Change
+}
+
+// resOps is the writes for one resource, made in order.
+type resOps struct {
+	res Resource
+	ops []*shareOp
+}
+
+// chunks splits s into runs of at most n.
+func chunks(s []string, n int) [][]string {
+	var out [][]string
+	for len(s) > 0 {
+		k := min(n, len(s))
+		out = append(out, s[:k])
+		s = s[k:]
+	}
+	return out
+}
+
+// plan computes the share writes: what to add (Apply) or remove (Revoke),
+// and notes on invitations not yet accepted.
+func (j *shareJob) plan(revoke bool) {
+	for _, w := range j.wants {
+		if len(w.paths) == 0 || !w.found {
+			continue
+		}
+		ro := &resOps{res: w.res}
+		if revoke {
+			j.planRemove(w, ro)
+		} else {
+			j.planAdd(w, ro)
+		}
+		if len(ro.ops) > 0 {
+			j.byRes = append(j.byRes, ro)
+		}
+	}
+}
+
+func (j *shareJob) planAdd(w *resWant, ro *resOps) {
+	var add []string
+	for _, a := range w.ecsAccounts() {
+		if !slices.Contains(w.imageAccts, a) {
+			add = append(add, a)
+		}
+	}
+	for _, c := range chunks(add, imageAccountsPerCall) {
+		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, change: Change{
+			Kind: Broadening, Action: "ModifyImageSharePermission", Role: roleOfResource(w.res),
+			Summary: fmt.Sprintf("share %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
+		}})
+	}
+	var missing []string
+	externalWanted := false
+	for _, t := range w.rsTargets() {
+		if accountRE.MatchString(t) {
+			externalWanted = true
+		}
+		shared, pending, id := w.rsShared(t)
+		if pending {
+			j.notes = append(j.notes, pendingNote(w.res, t, id))
+		}
+		if !shared {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	needExternal := slices.ContainsFunc(missing, accountRE.MatchString)
+	var use *rsShare
+	for _, sh := range w.shares {
+		// A share that holds other resources would share them too; one
+		// that refuses accounts outside the directory cannot take them.
+		if len(sh.resources) != 1 || needExternal && !sh.external {
+			continue
+		}
+		if use == nil || sh.name == shareName(w.res) && use.name != shareName(w.res) {
+			use = sh
+		}
+	}
+	rest := missing
+	if use == nil {
+		first := rest[:min(rsEntriesPerCall, len(rest))]
+		rest = rest[len(first):]
+		name := shareName(w.res)
+		ro.ops = append(ro.ops, &shareOp{action: "CreateResourceShare", res: w.res, name: name, external: externalWanted, entries: first, change: Change{
+			Kind: Broadening, Action: "CreateResourceShare", Role: roleOfResource(w.res),
+			Summary: fmt.Sprintf("share %s with %s through a new resource share %s", w.res, strings.Join(first, ", "), name),
+		}})
+	}
+	id := ""
+	if use != nil {
+		id = use.id
+	}
+	for _, c := range chunks(rest, rsEntriesPerCall) {
+		via := "the new resource share " + shareName(w.res)
+		if id != "" {
+			via = "resource share " + id
+		}
+		ro.ops = append(ro.ops, &shareOp{action: "AssociateResourceShare", res: w.res, shareID: id, entries: c, change: Change{
+			Kind: Broadening, Action: "AssociateResourceShare", Role: roleOfResource(w.res),
+			Summary: fmt.Sprintf("share %s with %s through %s", w.res, strings.Join(c, ", "), via),
+		}})
+	}
+}
+
+func (j *shareJob) planRemove(w *resWant, ro *resOps) {
+	var remove []string
+	for _, a := range w.ecsAccounts() {
+		if slices.Contains(w.imageAccts, a) && !w.keep[a] {
+			remove = append(remove, a)
+		}
+	}
+	for _, c := range chunks(remove, imageAccountsPerCall) {
+		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, remove: true, change: Change{
+			Kind: Narrowing, Action: "ModifyImageSharePermission", Role: roleOfResource(w.res),
+			Summary: fmt.Sprintf("stop sharing %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
+		}})
+	}
+	for _, a := range w.ecsAccounts() {
+		if slices.Contains(w.imageAccts, a) && w.keep[a] {
+			j.notes = append(j.notes, Change{Kind: Note, Kept: true, Role: roleOfResource(w.res),
+				Summary: fmt.Sprintf("keep sharing %s with account %s: a grant that stays names it", w.res, a)})
+		}
+	}
+	for _, sh := range w.shares {
+		if len(sh.resources) != 1 {
+			continue // refused by the pre-flight when it mattered
+		}
+		var ts []string
+		for _, t := range w.rsTargets() {
+			if !live(sh.targets[t]) {
+				continue
+			}
+			if w.keep[t] {
+				j.notes = append(j.notes, Change{Kind: Note, Kept: true, Role: roleOfResource(w.res),
+					Summary: fmt.Sprintf("keep sharing %s with %s through resource share %s: a grant that stays names it", w.res, t, sh.id)})
+				continue
+			}
+			ts = append(ts, t)
+		}
+		for _, c := range chunks(ts, rsEntriesPerCall) {
+			ro.ops = append(ro.ops, &shareOp{action: "DisassociateResourceShare", res: w.res, shareID: sh.id, entries: c, remove: true, change: Change{
+				Kind: Narrowing, Action: "DisassociateResourceShare", Role: roleOfResource(w.res),
+				Summary: fmt.Sprintf("stop sharing %s with %s through resource share %s", w.res, strings.Join(c, ", "), sh.id),
+			}})
+		}
+	}
+}
+
+// roleOfResource is the share role a resource's recipients' ECS assumes.
+func roleOfResource(r Resource) string { return r.Type.RoleName() }
+
+func pendingNote(r Resource, target, shareID string) Change {
+	return Change{Kind: Note, Role: roleOfResource(r), Summary: fmt.Sprintf("%s: the invitation of %s to resource share %s is pending: the recipient must accept it before it can use the %s", r, target, shareID, r.Type)}
+}
+
+// changes lists the share step's planned changes, then its notes.
+func (j *shareJob) changes() []Change {
+	var out []Change
+	for _, ro := range j.byRes {
+		for _, o := range ro.ops {
+			out = append(out, o.change)
+		}
+	}
+	return append(out, j.notes...)
+}
+
+// isLagCode reports whether ECS refused a share for want of the grant,
+// which it may not see yet just after RAM took it.
+func isLagCode(code string) bool {
+	return code == "AssumeRoleError" || strings.HasSuffix(code, "KMSKeyId.CMKUnauthorized")
+}
+
+// runShare makes the share step's writes: resources in parallel, the
+// writes of one resource in order. fresh says RAM has just taken a grant:
+// ECS's view of RAM lags, so a refusal for want of it is retried within
+// Options.ShareWait.
+func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *Result, fresh bool) error {
+	var mu sync.Mutex
+	touched := map[string][]string{} // region -> share IDs written
+	fns := make([]func() error, 0, len(j.byRes))
+	for _, ro := range j.byRes {
+		fns = append(fns, func() error {
+			created := ""
+			for _, o := range ro.ops {
+				if o.shareID == "" && o.action == "AssociateResourceShare" {
+					o.shareID = created
+				}
+				id, err := e.shareWrite(ctx, rec, o, fresh)
+				mu.Lock()
+				if err != nil {
+					if outcomeUnknown(err) {
+						res.Unknown = append(res.Unknown, o.change)
+					}
+					mu.Unlock()
+					return err
+				}
+				res.Changes = append(res.Changes, o.change)
+				if id != "" {
+					created, o.shareID = id, id
+				}
+				if !o.remove && (id != "" || o.shareID != "") {
+					touched[o.res.Region] = append(touched[o.res.Region], cmpOr(id, o.shareID))
+				}
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := firstErr(parallel(fns...)); err != nil {
+		return err
+	}
+	// Invitations of the shares just written: read their targets again.
+	var notes []Change
+	fns = fns[:0]
+	for reg, ids := range touched {
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		fns = append(fns, func() error {
+			ns, err := e.pendingOf(ctx, rec, reg, ids, j)
+			mu.Lock()
+			notes = append(notes, ns...)
+			mu.Unlock()
+			return err
+		})
+	}
+	if err := firstErr(parallel(fns...)); err != nil {
+		return err
+	}
+	sort.Slice(notes, func(a, b int) bool { return notes[a].Summary < notes[b].Summary })
+	for _, n := range notes {
+		if !slices.Contains(j.notes, n) {
+			j.notes = append(j.notes, n)
+		}
+	}
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// pendingOf lists the pending invitations of the shares ids.
+func (e *engine) pendingOf(ctx context.Context, rec *recorder, region string, ids []string, j *shareJob) ([]Change, error) {
+	var out []Change
+	token := ""
+	for {
+		resp, err := svcCall(ctx, e, rec, "ListResourceShareAssociations", region+"/Target", false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
+			req := resourcesharing.CreateListResourceShareAssociationsRequest()
+			setTimeout(req, t)
+			req.RegionId, req.AssociationType, req.NextToken = region, "Target", token
+			req.ResourceShareIds = &ids
+			req.MaxResults = requests.NewInteger(100)
+			return b.rs.ListResourceShareAssociations(req)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range resp.ResourceShareAssociations {
+			if a.AssociationStatus != "Associating" {
+				continue
+			}
+			for _, ro := range j.byRes {
+				for _, o := range ro.ops {
+					if o.shareID == a.ResourceShareId && slices.Contains(o.entries, a.EntityId) {
+						out = append(out, pendingNote(ro.res, a.EntityId, a.ResourceShareId))
+					}
+				}
+			}
+		}
+		if token = resp.NextToken; token == "" {
+			return out, nil
+		}
+	}
+}
+
+// shareWrite makes one share write, retrying a refusal for want of a grant
+// RAM has just taken. It returns the ID of a share it created.
+func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fresh bool) (string, error) {
+	waited := time.Duration(0)
+	wait := time.Second
+	for {
+		id, err := e.shareWriteOnce(ctx, rec, o)
+		if err == nil || !fresh || !isLagCode(codeOf(err)) {
+			return id, err
+		}
+		if waited+wait > e.opts.ShareWait {
+			return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
+		}
+		if err := e.shareSleep(ctx, wait); err != nil {
+			return "", err
+		}
+		waited += wait
+		wait = min(2*wait, 8*time.Second)
+	}
+}
+
+// shareSleep waits d (Options.Sleep when set), or until ctx ends.
+func (e *engine) shareSleep(ctx context.Context, d time.Duration) error {
+	if e.opts.Sleep != nil {
+		return e.opts.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) (string, error) {
+	entries := slices.Clone(o.entries)
+	switch o.action {
+	case "ModifyImageSharePermission":
+		_, err := svcCall(ctx, e, rec, o.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
+			req := ecs.CreateModifyImageSharePermissionRequest()
+			setTimeout(req, t)
+			req.RegionId, req.ImageId = o.res.Region, o.res.ID
+			if o.remove {
+				req.RemoveAccount = &entries
+			} else {
+				req.AddAccount = &entries
+			}
+			return b.ecs.ModifyImageSharePermission(req)
+		})
+		return "", err
+	case "CreateResourceShare":
+		resp, err := svcCall(ctx, e, rec, o.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
+			req := resourcesharing.CreateCreateResourceShareRequest()
+			setTimeout(req, t)
+			req.RegionId, req.ResourceShareName = o.res.Region, o.name
+			req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: o.res.ID, ResourceType: rsType(o.res)}}
+			req.Targets = &entries
+			req.AllowExternalTargets = requests.NewBoolean(o.external)
+			return b.rs.CreateResourceShare(req)
+		})
+		if err != nil {
+			return "", err
+		}
+		return resp.ResourceShare.ResourceShareId, nil
+	case "AssociateResourceShare":
+		if o.shareID == "" {
+			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.Summary, ErrConflict)
+		}
+		_, err := svcCall(ctx, e, rec, o.action, o.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
+			req := resourcesharing.CreateAssociateResourceShareRequest()
+			setTimeout(req, t)
+			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &entries
+			return b.rs.AssociateResourceShare(req)
+		})
+		return "", err
+	case "DisassociateResourceShare":
+		_, err := svcCall(ctx, e, rec, o.action, o.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
+			req := resourcesharing.CreateDisassociateResourceShareRequest()
+			setTimeout(req, t)
+			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &entries
+			return b.rs.DisassociateResourceShare(req)
+		})
+		if codeOf(err) == "EntityNotExists.Resource" || codeOf(err) == "EntityNotExists.ResourceShare" {
+			err = nil // gone already
+		}
+		return "", err
+	}
+	return "", fmt.Errorf("encryptperm: share: unknown write %q", o.action)
+}
+
+// planAll is Plan and RevokePlan with the share step: the share changes
+// appear beside the RAM changes (before them for a revoke, after them for
+// an apply, in the order they would be made).
+func (e *engine) planAll(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
+	if !hasResources(grants, keep) {
+		return e.plan(ctx, revoke, grants, keep)
+	}
+	rec := &recorder{}
+	job, err := e.prepareShare(ctx, rec, revoke, grants, keep)
+	if err != nil {
+		return nil, ctxOr(ctx, err)
+	}
+	pl, err := e.plan(ctx, revoke, job.ramGrants, job.keepRAM)
+	if err != nil {
+		return nil, err
+	}
+	sc := job.changes()
+	if revoke {
+		pl.Changes = append(sc, pl.Changes...)
+	} else {
+		pl.Changes = append(pl.Changes, sc...)
+	}
+	pl.Calls = append(rec.list(), pl.Calls...)
+	// ApplyPlan converges the grants as given: the share step reads the
+	// resources again then.
+	pl.grants, pl.keep = grants, keep
+	return pl, nil
+}
+
+// convergeAll is Apply, Revoke and ApplyPlan with the share step. An apply
+// converges RAM first and shares after; a revoke unshares first, then
+// removes the grant, so that no recipient keeps a share it cannot use.
+func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
+	if !hasResources(grants, keep) {
+		return e.converge(ctx, revoke, grants, keep, stale)
+	}
+	rec := &recorder{}
+	res := &Result{}
+	finish := func(err error) (*Result, error) {
+		calls := rec.list()
+		res.Calls = append(calls, res.Calls...)
+		res.Writes = 0
+		for _, c := range res.Calls {
+			if c.Write {
+				res.Writes++
+			}
+		}
+		if err != nil {
+			err = ctxOr(ctx, err)
+		}
+		return res, err
+	}
+	job, err := e.prepareShare(ctx, rec, revoke, grants, keep)
+	if err != nil {
+		return finish(err)
+	}
+	if revoke {
+		if err := e.runShare(ctx, rec, job, res, false); err != nil {
+			return finish(err)
+		}
+		r, err := e.converge(ctx, true, job.ramGrants, job.keepRAM, stale)
+		mergeResult(res, r)
+		res.Changes = append(res.Changes, job.notes...)
+		return finish(err)
+	}
+	r, err := e.converge(ctx, false, job.ramGrants, nil, stale)
+	mergeResult(res, r)
+	if err != nil {
+		return finish(err)
+	}
+	fresh := r != nil && r.Writes > 0
+	err = e.runShare(ctx, rec, job, res, fresh)
+	res.Changes = append(res.Changes, job.notes...)
+	return finish(err)
+}
+
+// mergeResult adds the RAM engine's result to the share step's.
+func mergeResult(res, r *Result) {
+	if r == nil {
+		return
+	}
+	res.Changes = append(res.Changes, r.Changes...)
+	res.Unknown = append(res.Unknown, r.Unknown...)
+	res.Calls = append(res.Calls, r.Calls...)
+	res.Conflicts = append(res.Conflicts, r.Conflicts...)
+}
+
+// ctxOr returns ctx's error when err is the end of ctx, else err.
+func ctxOr(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return ctxErr
+	}
+	return err
+}

@@ -101,7 +101,10 @@ type Applier interface {
 
 	// Check answers an Access as the package's Check does, through this
 	// Applier's clients, retries and context handling, reading documents
-	// within Options.Limits.Read. It makes no change in RAM.
+	// within Options.Limits.Read. When the Applier has several clients
+	// (NewRAMApplier), it reads the role, its attachments and the library's
+	// own policy for the resource type at once, and any other attached
+	// policy in one more round trip. It makes no change in RAM.
 	Check(ctx context.Context, a Access) (*Decision, error)
 }
 
@@ -223,9 +226,15 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		}
 		return &client{ram: c, ctxt: ct}, nil
 	}
-	first, err := mk()
-	if err != nil {
-		return nil, err
+	// A few clients are made at once, as many as the reads of one role
+	// need; the pool makes more when more calls go out together.
+	first := make([]*client, 0, min(o.Clients, 4))
+	for range cap(first) {
+		c, err := mk()
+		if err != nil {
+			return nil, err
+		}
+		first = append(first, c)
 	}
 	return newEngineOn(newGrowingPool(first, o.Clients, mk), o, true), nil
 }

@@ -79,12 +79,14 @@ func newPool(clients []*client) *pool {
 	return p
 }
 
-// newGrowingPool returns a pool holding first that makes more clients with
-// mk as the work needs them, up to limit in all.
-func newGrowingPool(first *client, limit int, mk func() (*client, error)) *pool {
-	limit = max(limit, 1)
-	p := &pool{idle: make(chan *client, limit), made: 1, max: limit, newClient: mk}
-	p.idle <- first
+// newGrowingPool returns a pool holding the clients first that makes more
+// with mk as the work needs them, up to limit in all.
+func newGrowingPool(first []*client, limit int, mk func() (*client, error)) *pool {
+	limit = max(limit, len(first), 1)
+	p := &pool{idle: make(chan *client, limit), made: len(first), max: limit, newClient: mk}
+	for _, c := range first {
+		p.idle <- c
+	}
 	return p
 }
 
@@ -107,21 +109,27 @@ func (p *pool) get(ctx context.Context) (*client, error) {
 
 // grow makes a new client when the pool may still grow; it returns nil
 // otherwise, or when the client cannot be made (the caller then waits for
-// one of the clients the pool has).
+// one of the clients the pool has). Clients are made outside the lock, so
+// that the calls of one level that each need a new client are not queued
+// behind each other's.
 func (p *pool) grow() *client {
 	if p.newClient == nil {
 		return nil
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.made >= p.max {
-		return nil
-	}
-	c, err := p.newClient()
-	if err != nil {
+		p.mu.Unlock()
 		return nil
 	}
 	p.made++
+	p.mu.Unlock()
+	c, err := p.newClient()
+	if err != nil {
+		p.mu.Lock()
+		p.made--
+		p.mu.Unlock()
+		return nil
+	}
 	return c
 }
 

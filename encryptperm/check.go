@@ -402,7 +402,9 @@ type engineReads struct {
 // together runs fns at once, on the Applier's pool of clients.
 func (engineReads) together(fns ...func() error) []error { return parallel(fns...) }
 
-func (engineReads) concurrent() bool { return true }
+// concurrent reports whether the Applier may run reads at once: a pool of
+// one client (NewApplier's) runs them one after another.
+func (r engineReads) concurrent() bool { return r.e.c.pool.max > 1 }
 
 func (r engineReads) getRole(ctx context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error) {
 	return invoke(ctx, r.e.c, op{action: "GetRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetRoleResponse, error) {

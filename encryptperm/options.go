@@ -122,7 +122,9 @@ type Options struct {
 	// call at a time, so the pool grows with the work, one client per call
 	// in flight, up to this bound: below it, independent calls (the reads
 	// of every role of an Apply, the writes that depend on nothing) all go
-	// out at once; beyond it they wait for a client. Default 32.
+	// out at once; beyond it they wait for a client. NewRAMApplier makes
+	// four at once (fewer if the bound is lower), the rest when first
+	// needed. Default 32.
 	Clients int
 	// RequestTimeout bounds one request when the context has no deadline.
 	// Default 30s.

@@ -463,7 +463,10 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 // proof is what a role's writes proved of RAM's state: the state the plan
 // was made from, with the writes applied as their answers show them.
 // CreateRole and UpdateRole answer with the role and its trust policy as
-// stored; CreatePolicyVersion with the version, and its document as stored;
+// stored; CreatePolicyVersion with the version, and its document as stored
+// (RAM's API reference lists PolicyVersion.PolicyDocument among its answer's
+// elements; an older example leaves it out, so an answer without it is read
+// again);
 // Attach, Detach and the deletions succeed or fail. CreatePolicy answers
 // without the document, so the policy is read again (GetPolicy), as is
 // whatever an answer left out: those reads wait in reads for the next level.

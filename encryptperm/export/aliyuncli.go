@@ -78,6 +78,9 @@ func WriteAliyunCLI(w io.Writer, p *encryptperm.Plan) error {
 # here replaces the one RAM holds then).
 set -euo pipefail
 `)
+	if n := notice(p, "# "); n != "" {
+		fmt.Fprint(bw, "\n"+n)
+	}
 	if len(calls) == 0 {
 		fmt.Fprint(bw, "\n# RAM already holds the grants: nothing to do.\n")
 	}

@@ -11,6 +11,12 @@
 // protected from deletion. The aliyun-cli script holds the plan's writes
 // only, in the order the engine makes them.
 //
+// The exports cover RAM. When the plan also shares a named image or snapshot
+// (ECS ModifyImageSharePermission, Resource Sharing), each format lists those
+// calls as a notice (a comment, or the ROS output ShareByHand) instead of
+// declaring them: run ecsperm apply for them, or make them once the roles
+// are in place.
+//
 // An export describes RAM as it was when the plan was read. If RAM changes
 // before the export is applied, make a new plan and export it again. A plan
 // made by RevokePlan is refused: a revoke removes content, and these formats

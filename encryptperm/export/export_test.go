@@ -586,3 +586,44 @@ func TestScriptRotatesAndDetaches(t *testing.T) {
 		t.Errorf("ROS does not say what it cannot declare: %v", ros.Outputs)
 	}
 }
+
+// TestExportsSayWhatTheyLeaveOut plans a share of a named image: the plan
+// shares the image after the grant, which no format declares, so each says
+// so and names the call, and the Terraform still parses.
+func TestExportsSayWhatTheyLeaveOut(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: owner})
+	if err := f.PutKey(fake.Key{Region: key.Region, ID: key.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutImage(fake.Image{Region: key.Region, ID: "m-bp1shared01", KMSKeyID: key.ID}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := encryptperm.ShareImage().WithAccounts(recipients...).WithImage(key.Region, "m-bp1shared01").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := plan(t, f, []*encryptperm.Grant{g})
+	for _, format := range export.Formats() {
+		out := write(t, format, p)
+		for _, want := range []string{"Not in this export", "ModifyImageSharePermission", "m-bp1shared01"} {
+			if format == export.ROS && want == "Not in this export" {
+				want = "ShareByHand"
+			}
+			if !strings.Contains(out, want) {
+				t.Errorf("%s export does not mention %q:\n%s", format, want, out)
+			}
+		}
+		if format == export.Terraform {
+			parseTerraform(t, out)
+		}
+	}
+
+	// A plan with no share step says nothing of one.
+	f2, grants := world(t)
+	_, p2 := plan(t, f2, grants)
+	for _, format := range export.Formats() {
+		if out := write(t, format, p2); strings.Contains(out, "ModifyImageSharePermission") || strings.Contains(out, "Not in this export") {
+			t.Errorf("%s export of a plan without shares mentions one:\n%s", format, out)
+		}
+	}
+}

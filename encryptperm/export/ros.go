@@ -117,6 +117,12 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 			"Value":       "Detach " + strings.Join(detached, "; ") + " (aliyun ram DetachPolicyFromRole).",
 		}
 	}
+	if share := unexported(p); len(share) > 0 {
+		outputs["ShareByHand"] = map[string]any{
+			"Description": "Shares the plan makes after RAM holds the grants, which this template does not declare: run ecsperm apply for them, or make these calls",
+			"Value":       strings.Join(share, "; "),
+		}
+	}
 	tmpl := map[string]any{
 		"ROSTemplateFormatVersion": "2015-09-01",
 		"Description": "RAM roles and policies that let ECS use KMS keys, as RAM will hold them once the reviewed plan is applied. " +

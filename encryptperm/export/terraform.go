@@ -44,6 +44,9 @@ terraform {
   }
 }
 `, TerraformProviderVersion)
+	if n := notice(p, "# "); n != "" {
+		fmt.Fprint(bw, "\n"+n)
+	}
 	used := names{}
 	for _, rt := range ts {
 		role := used.get(ident(rt.Name))

@@ -101,7 +101,10 @@ type Applier interface {
 
 	// Check answers an Access as the package's Check does, through this
 	// Applier's clients, retries and context handling, reading documents
-	// within Options.Limits.Read. It makes no change in RAM.
+	// within Options.Limits.Read. When the Applier has several clients
+	// (NewRAMApplier), it reads the role, its attachments and the library's
+	// own policy for the resource type at once, and any other attached
+	// policy in one more round trip. It makes no change in RAM.
 	Check(ctx context.Context, a Access) (*Decision, error)
 }
 
@@ -166,9 +169,13 @@ func NewApplier(ramClient RAM, opts *Options) Applier {
 }
 
 func newEngine(clients []*client, o Options, owned bool) *engine {
+	return newEngineOn(newPool(clients), o, owned)
+}
+
+func newEngineOn(p *pool, o Options, owned bool) *engine {
 	return &engine{
 		c: &caller{
-			pool: newPool(clients), opts: o, logger: o.Logger, observer: o.Observer,
+			pool: p, opts: o, logger: o.Logger, observer: o.Observer,
 			now: time.Now,
 		},
 		opts:  o,
@@ -177,11 +184,12 @@ func newEngine(clients []*client, o Options, owned bool) *engine {
 	}
 }
 
-// NewRAMApplier returns an Applier that builds its own SDK clients, a small
-// pool of them (Options.Clients) so that independent reads run in parallel,
-// from Options.Credential, Endpoint, Scheme, Transport and RegionID. The SDK's
-// own auto-retry is off; the engine retries. When a context ends, the request
-// in flight is aborted.
+// NewRAMApplier returns an Applier that builds its own SDK clients from
+// Options.Credential, Endpoint, Scheme, Transport and RegionID: one at once,
+// and more as the work needs them, up to Options.Clients, so that
+// independent calls (the reads of every role of an Apply, a Check's reads)
+// go out together. The SDK's own auto-retry is off; the engine retries. When
+// a context ends, the request in flight is aborted.
 func NewRAMApplier(opts *Options) (Applier, error) {
 	o := opts.withDefaults()
 	scheme := strings.ToUpper(o.Scheme)
@@ -199,13 +207,16 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	}
 	base := o.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep a connection for each client the pool may hold, so that a
+		// level of parallel calls does not open them again.
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, o.Clients)
+		base = t
 	}
 	// The SDK fills its package-level endpoint table on first use without a
 	// lock, so two clients built at once race; build it once, first.
 	sdkEndpointTable.Do(buildSDKEndpointTables)
-	clients := make([]*client, 0, o.Clients)
-	for range o.Clients {
+	mk := func() (*client, error) {
 		ct := &ctxTransport{base: base}
 		cfg := sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false)
 		cfg.Transport = ct
@@ -213,9 +224,19 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		if err != nil {
 			return nil, err
 		}
-		clients = append(clients, &client{ram: c, ctxt: ct})
+		return &client{ram: c, ctxt: ct}, nil
 	}
-	return newEngine(clients, o, true), nil
+	// A few clients are made at once, as many as the reads of one role
+	// need; the pool makes more when more calls go out together.
+	first := make([]*client, 0, min(o.Clients, 4))
+	for range cap(first) {
+		c, err := mk()
+		if err != nil {
+			return nil, err
+		}
+		first = append(first, c)
+	}
+	return newEngineOn(newGrowingPool(first, o.Clients, mk), o, true), nil
 }
 
 // sdkEndpointTable guards the first use of the SDK's endpoint table (see

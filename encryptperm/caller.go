@@ -56,11 +56,35 @@ type client struct {
 // pool hands out idle clients. A client is taken for the whole of one call and
 // returned only when the call has really returned, even if the caller gave up
 // on it, because the SDK's client is not safe for concurrent calls.
-type pool struct{ idle chan *client }
+//
+// A pool that can make clients (NewRAMApplier's) grows with the work: when
+// every client is busy, a call gets a new one, up to max, so that independent
+// calls are never queued behind each other below that bound.
+type pool struct {
+	idle chan *client
 
+	mu   sync.Mutex
+	made int
+	max  int
+	// newClient builds one more client; nil for a pool of given clients.
+	newClient func() (*client, error)
+}
+
+// newPool returns a pool of the given clients, which never grows.
 func newPool(clients []*client) *pool {
-	p := &pool{idle: make(chan *client, len(clients))}
+	p := &pool{idle: make(chan *client, len(clients)), made: len(clients), max: len(clients)}
 	for _, c := range clients {
+		p.idle <- c
+	}
+	return p
+}
+
+// newGrowingPool returns a pool holding the clients first that makes more
+// with mk as the work needs them, up to limit in all.
+func newGrowingPool(first []*client, limit int, mk func() (*client, error)) *pool {
+	limit = max(limit, len(first), 1)
+	p := &pool{idle: make(chan *client, limit), made: len(first), max: limit, newClient: mk}
+	for _, c := range first {
 		p.idle <- c
 	}
 	return p
@@ -70,9 +94,43 @@ func (p *pool) get(ctx context.Context) (*client, error) {
 	select {
 	case c := <-p.idle:
 		return c, nil
+	default:
+	}
+	if c := p.grow(); c != nil {
+		return c, nil
+	}
+	select {
+	case c := <-p.idle:
+		return c, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// grow makes a new client when the pool may still grow; it returns nil
+// otherwise, or when the client cannot be made (the caller then waits for
+// one of the clients the pool has). Clients are made outside the lock, so
+// that the calls of one level that each need a new client are not queued
+// behind each other's.
+func (p *pool) grow() *client {
+	if p.newClient == nil {
+		return nil
+	}
+	p.mu.Lock()
+	if p.made >= p.max {
+		p.mu.Unlock()
+		return nil
+	}
+	p.made++
+	p.mu.Unlock()
+	c, err := p.newClient()
+	if err != nil {
+		p.mu.Lock()
+		p.made--
+		p.mu.Unlock()
+		return nil
+	}
+	return c
 }
 
 func (p *pool) put(c *client) { p.idle <- c }

@@ -346,6 +346,12 @@ func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 
 // checkReads are the RAM reads Check makes. Errors come back as *APIError.
 type checkReads interface {
+	// together runs independent reads: at once when the reads go through
+	// a pool of clients, in order on one client. It returns their errors.
+	together(fns ...func() error) []error
+	// concurrent reports whether together runs reads at once, so that a
+	// read that may prove needless costs no round trip.
+	concurrent() bool
 	getRole(ctx context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error)
 	listPoliciesForRole(ctx context.Context, req *ram.ListPoliciesForRoleRequest) (*ram.ListPoliciesForRoleResponse, error)
 	getPolicy(ctx context.Context, req *ram.GetPolicyRequest) (*ram.GetPolicyResponse, error)
@@ -354,6 +360,18 @@ type checkReads interface {
 
 // directReads calls a client once per read.
 type directReads struct{ c RAM }
+
+// together runs fns one after another: the client may not be safe for
+// concurrent calls.
+func (directReads) together(fns ...func() error) []error {
+	errs := make([]error, len(fns))
+	for i, fn := range fns {
+		errs[i] = fn()
+	}
+	return errs
+}
+
+func (directReads) concurrent() bool { return false }
 
 func (d directReads) getRole(_ context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error) {
 	resp, err := d.c.GetRole(req)
@@ -380,6 +398,13 @@ type engineReads struct {
 	e   *engine
 	rec *recorder
 }
+
+// together runs fns at once, on the Applier's pool of clients.
+func (engineReads) together(fns ...func() error) []error { return parallel(fns...) }
+
+// concurrent reports whether the Applier may run reads at once: a pool of
+// one client (NewApplier's) runs them one after another.
+func (r engineReads) concurrent() bool { return r.e.c.pool.max > 1 }
 
 func (r engineReads) getRole(ctx context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error) {
 	return invoke(ctx, r.e.c, op{action: "GetRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetRoleResponse, error) {
@@ -426,14 +451,55 @@ func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	getRole := ram.CreateGetRoleRequest()
-	getRole.RoleName = a.Role
-	role, err := client.getRole(ctx, getRole)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+	// Through an Applier, the role, its attachments and the library's own
+	// policy for the resource type are read at once: in the common case
+	// that is all there is to read, the other attachments being system
+	// policies of the built-in catalog. On a single client the reads go one
+	// after another, and the policy is read only if it is attached.
+	var (
+		role     *ram.GetRoleResponse
+		attached *ram.ListPoliciesForRoleResponse
+		roleErr  error
+		listErr  error
+		own      ram.Policy
+		ownRead  *checkPolicy
+		ownErr   error
+	)
+	fns := []func() error{
+		func() error {
+			getRole := ram.CreateGetRoleRequest()
+			getRole.RoleName = a.Role
+			role, roleErr = client.getRole(ctx, getRole)
+			return nil
+		},
+		func() error {
+			list := ram.CreateListPoliciesForRoleRequest()
+			list.RoleName = a.Role
+			attached, listErr = client.listPoliciesForRole(ctx, list)
+			return nil
+		},
+	}
+	if name := a.ownPolicy(); name != "" && client.concurrent() {
+		own = ram.Policy{PolicyName: name, PolicyType: string(Custom)}
+		fns = append(fns, func() error {
+			cp, err := readCheckPolicy(ctx, client, rl, own)
+			ownRead, ownErr = &cp, err
+			return nil
+		})
+	}
+	if client.concurrent() {
+		client.together(fns...)
+	} else if fns[0](); roleErr == nil && ctx.Err() == nil {
+		fns[1]()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if roleErr != nil {
+		if errors.Is(roleErr, ErrNotFound) {
 			return decide(a, "", nil, "", nil), nil
 		}
-		return nil, err
+		return nil, roleErr
 	}
 	if owner := roleOwner(role.Role.Arn); owner != "" {
 		a.Owner = owner
@@ -447,28 +513,61 @@ func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (
 	if terr != nil {
 		trust, trustNote = nil, fmt.Sprintf("the trust policy of role %s cannot be read: %v", a.Role, terr)
 	}
-
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if listErr != nil {
+		return nil, listErr
 	}
-	list := ram.CreateListPoliciesForRoleRequest()
-	list.RoleName = a.Role
-	attached, err := client.listPoliciesForRole(ctx, list)
-	if err != nil {
-		return nil, err
+	// The attached policies not read yet are read at once, in one more
+	// round trip.
+	policies := make([]checkPolicy, len(attached.Policies.Policy))
+	errs := make([]error, len(policies))
+	var rest []func() error
+	for i, p := range attached.Policies.Policy {
+		if ownRead != nil && PolicyType(p.PolicyType) == Custom && strings.EqualFold(p.PolicyName, own.PolicyName) {
+			if ownErr != nil {
+				return nil, ownErr
+			}
+			policies[i] = *ownRead
+			policies[i].name = p.PolicyName
+			continue
+		}
+		rest = append(rest, func() error {
+			if errs[i] = ctx.Err(); errs[i] == nil {
+				policies[i], errs[i] = readCheckPolicy(ctx, client, rl, p)
+			}
+			return nil
+		})
 	}
-	var policies []checkPolicy
-	for _, p := range attached.Policies.Policy {
+	if len(rest) > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		cp, err := readCheckPolicy(ctx, client, rl, p)
-		if err != nil {
-			return nil, err
-		}
-		policies = append(policies, cp)
+		client.together(rest...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := firstErr(errs); err != nil {
+		return nil, err
 	}
 	return decide(a, arn, trust, trustNote, policies), nil
+}
+
+// ownPolicy returns the name of the custom policy the library gives the
+// role of the Access, when the role is the one its resource type implies;
+// otherwise "".
+func (a Access) ownPolicy() string {
+	if !strings.EqualFold(a.Role, a.Resource.RoleName()) {
+		return ""
+	}
+	switch a.Resource {
+	case ResourceSnapshot:
+		return ShareSnapshotPolicyName
+	case ResourceImage:
+		return ShareImagePolicyName
+	case ResourceDisk:
+		return DiskEncryptPolicyName
+	}
+	return ""
 }
 
 // readCheckPolicy reads one attached policy's document.

@@ -1,6 +1,7 @@
 // This file holds one role's way to RAM: read its state, plan, write, and
-// read again to verify, round after round until RAM holds what the grants
-// say; and the writes themselves. The batch (batch.go) calls convergeRole;
+// verify the writes from their answers (reading again only what an answer
+// leaves out), round after round until RAM holds what the grants say; and
+// the writes themselves. The batch (batch.go) calls convergeRole;
 // it calls down into plan.go, state.go and caller.go.
 
 package encryptperm
@@ -40,9 +41,12 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 			return res, fmt.Errorf("encryptperm: apply plan for role %q: RAM changed since the plan was made: %w", w.role, ErrStale)
 		}
 	}
-	// Each round reads, plans and writes; the read that follows the writes
-	// verifies them. A round whose writes all succeeded but whose next plan
-	// is not empty saw someone else's change: it is reported and merged.
+	// Each round plans and writes. The writes' answers, with the reads
+	// made beside them for what the answers leave out, verify them and
+	// give the next round's state; RAM is read again in full only when
+	// they cannot (an unknown outcome, a raced version, VerifyByReading).
+	// A round whose writes all succeeded but whose next plan is not empty
+	// saw someone else's change: it is reported and merged.
 	wroteClean := false
 	// pending holds the changes of writes whose outcome was unknown until
 	// RAM was read again: the next plan tells which of them took effect.
@@ -69,7 +73,7 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 			}
 			return res, err
 		}
-		unknown, err := e.execute(ctx, rec, rp, res)
+		proven, unknown, err := e.execute(ctx, rec, rp, res, st)
 		if err != nil && !unknown {
 			return res, err
 		}
@@ -79,6 +83,12 @@ func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, g
 		wroteClean = err == nil
 		if err != nil {
 			lastErr = err
+		}
+		if proven != nil {
+			// The answers (and the reads made beside the writes) prove
+			// what RAM holds now: no read of its own is needed.
+			st = proven
+			continue
 		}
 		// Read again every policy this round wrote to, named by the grants
 		// or not (a spread can reach a numbered policy that exists but is
@@ -214,9 +224,19 @@ func summaries(cs []Change) string {
 // dependencies allow. It returns unknown=true with the error when a write's
 // outcome is unknown (its answer was lost, or it conflicted with something
 // that appeared meanwhile): the caller then reads again and plans again.
-func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *Result) (unknown bool, err error) {
+//
+// It also returns what RAM holds after the writes, as far as their answers
+// prove it (see proof): st, the state the plan was made from, with the
+// writes' answers applied. What an answer does not carry is read again
+// alongside the next level of writes, or in a level of its own when no
+// write follows. next is nil when the caller must read RAM again in full:
+// an outcome is unknown, a version was numbered past the one expected, a
+// read again failed or showed other than what was written, or
+// Options.VerifyByReading is set.
+func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *Result, st *roleState) (next *roleState, unknown bool, err error) {
 	var mu sync.Mutex
 	var unknownErr error
+	pf := &proof{e: e, ctx: ctx, rec: rec, next: st.clone(), doubt: e.opts.VerifyByReading}
 	// The plan's changes are reported in the plan's order: each write marks
 	// the changes it makes as done, or as unknown.
 	status := make([]int, len(rp.changes)) // 0 pending, 1 done, 2 unknown
@@ -258,45 +278,57 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 		return err
 	}
 	changeFor := func(action, policy string) key { return key{action, policy} }
+	// level runs one level of writes, and with them the reads again that
+	// the answers of the level before left to make.
 	level := func(fns []func() error) error {
 		if len(fns) == 0 {
 			return nil
 		}
-		return firstErr(parallel(fns...))
+		errs := parallel(append(fns, pf.takeReads()...)...)
+		return firstErr(errs[:len(fns)])
 	}
 	// Level 1: the role and the policies' contents.
 	var l1 []func() error
 	switch {
 	case rp.createTrust != nil:
 		l1 = append(l1, func() error {
-			_, err := invoke(ctx, e.c, op{action: "CreateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
+			resp, err := invoke(ctx, e.c, op{action: "CreateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
 				req := ram.CreateCreateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.AssumeRolePolicyDocument, req.Description = rp.role, rp.createTrust.String(), rp.description
 				return r.CreateRole(req)
 			})
+			if err == nil {
+				pf.createdRole(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
+			}
 			return fail(changeFor("CreateRole", ""), err)
 		})
 	case rp.updateTrust != nil:
 		l1 = append(l1, func() error {
-			_, err := invoke(ctx, e.c, op{action: "UpdateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
+			resp, err := invoke(ctx, e.c, op{action: "UpdateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
 				req := ram.CreateUpdateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.NewAssumeRolePolicyDocument = rp.role, rp.updateTrust.String()
 				return r.UpdateRole(req)
 			})
+			if err == nil {
+				pf.trust(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
+			}
 			return fail(changeFor("UpdateRole", ""), err)
 		})
 	}
 	for _, pw := range rp.policies {
 		l1 = append(l1, func() error {
 			if pw.create {
-				_, err := invoke(ctx, e.c, op{action: "CreatePolicy", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
+				resp, err := invoke(ctx, e.c, op{action: "CreatePolicy", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
 					req := ram.CreateCreatePolicyRequest()
 					setTimeout(req, t)
 					req.PolicyName, req.PolicyDocument, req.Description = pw.name, pw.doc.String(), pw.desc
 					return r.CreatePolicy(req)
 				})
+				if err == nil {
+					pf.createdPolicy(pw.name, resp.Policy.PolicyName, resp.Policy.DefaultVersion)
+				}
 				return fail(changeFor("CreatePolicy", pw.name), err)
 			}
 			resp, err := invoke(ctx, e.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
@@ -309,32 +341,44 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 				}
 				return r.CreatePolicyVersion(req)
 			})
-			if err == nil && pw.nextVer > 0 {
+			if err == nil {
 				// RAM numbers versions in sequence: a number past the one
 				// expected means someone else made versions meanwhile.
-				if got := versionNumber(resp.PolicyVersion.VersionId); got > pw.nextVer {
+				got := versionNumber(resp.PolicyVersion.VersionId)
+				if pw.nextVer > 0 && got > pw.nextVer {
 					mu.Lock()
 					rp.raced = append(rp.raced, racedWrite{policy: pw.name, from: pw.nextVer, to: got})
 					mu.Unlock()
+					pf.doubtAll()
+				} else {
+					pf.newVersion(pw, resp.PolicyVersion.VersionId, resp.PolicyVersion.PolicyDocument)
 				}
 			}
 			return fail(changeFor("CreatePolicyVersion", pw.name), err)
 		})
 	}
 	for _, a := range rp.detach {
-		l1 = append(l1, e.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error { return fail(key(k), err) }))
+		l1 = append(l1, e.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
+			if err == nil {
+				pf.detached(a)
+			}
+			return fail(key(k), err)
+		}))
 	}
 	if err := level(l1); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
 	// Level 2: attachments (they need the role and the policies).
 	var l2 []func() error
 	for _, a := range rp.attach {
 		l2 = append(l2, func() error {
 			err := e.attach(ctx, rec, rp.role, a)
+			if err == nil {
+				pf.attached(a)
+			}
 			return fail(changeFor("AttachPolicyToRole", a.name), err)
 		})
 	}
@@ -349,14 +393,17 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if errors.Is(err, ErrNotFound) {
 				err = nil
 			}
+			if err == nil {
+				pf.deletedVersion(v)
+			}
 			return fail(key{"DeletePolicyVersion", v.policy}, err)
 		})
 	}
 	if err := level(l2); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
 	// Level 3 and 4 (revoke): policies, then the role.
 	var l3 []func() error
@@ -371,33 +418,248 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if errors.Is(err, ErrNotFound) {
 				err = nil
 			}
+			if err == nil {
+				pf.deletedPolicy(n)
+			}
 			return fail(changeFor("DeletePolicy", n), err)
 		})
 	}
 	if err := level(l3); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
 	if rp.deleteRole {
-		_, err := invoke(ctx, e.c, op{action: "DeleteRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
-			req := ram.CreateDeleteRoleRequest()
-			setTimeout(req, t)
-			req.RoleName = rp.role
-			return r.DeleteRole(req)
-		})
-		if errors.Is(err, ErrNotFound) {
-			err = nil
-		}
-		if err := fail(changeFor("DeleteRole", ""), err); err != nil {
-			return false, err
+		err := level([]func() error{func() error {
+			_, err := invoke(ctx, e.c, op{action: "DeleteRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
+				req := ram.CreateDeleteRoleRequest()
+				setTimeout(req, t)
+				req.RoleName = rp.role
+				return r.DeleteRole(req)
+			})
+			if errors.Is(err, ErrNotFound) {
+				err = nil
+			}
+			if err == nil {
+				pf.deletedRole()
+			}
+			return fail(changeFor("DeleteRole", ""), err)
+		}})
+		if err != nil {
+			return nil, false, err
 		}
 	}
 	if unknownErr != nil {
-		return true, unknownErr
+		return nil, true, unknownErr
 	}
-	return false, nil
+	// What no later write could carry is read in a level of its own.
+	if reads := pf.takeReads(); len(reads) > 0 {
+		parallel(reads...)
+	}
+	return pf.result(), false, nil
+}
+
+// proof is what a role's writes proved of RAM's state: the state the plan
+// was made from, with the writes applied as their answers show them.
+// CreateRole and UpdateRole answer with the role and its trust policy as
+// stored; CreatePolicyVersion with the version, and its document as stored
+// (RAM's API reference lists PolicyVersion.PolicyDocument among its answer's
+// elements; an older example leaves it out, so an answer without it is read
+// again);
+// Attach, Detach and the deletions succeed or fail. CreatePolicy answers
+// without the document, so the policy is read again (GetPolicy), as is
+// whatever an answer left out: those reads wait in reads for the next level.
+//
+// A writer who comes after the last write is not seen, with or without the
+// reads: only Options.Locker rules that out.
+type proof struct {
+	e   *engine
+	ctx context.Context
+	rec *recorder
+
+	mu    sync.Mutex
+	next  *roleState
+	reads []func() error
+	// doubt is set when the state cannot be told from the answers: the
+	// caller reads RAM again in full.
+	doubt bool
+}
+
+// takeReads returns the reads waiting for a level, and forgets them.
+func (p *proof) takeReads() []func() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.reads
+	p.reads = nil
+	return out
+}
+
+func (p *proof) doubtAll() {
+	p.mu.Lock()
+	p.doubt = true
+	p.mu.Unlock()
+}
+
+// result returns the proven state, or nil when in doubt.
+func (p *proof) result() *roleState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.doubt {
+		return nil
+	}
+	return p.next
+}
+
+// createdRole records a new role: its trust policy, and nothing attached.
+func (p *proof) createdRole(asked, name, trust string) {
+	p.mu.Lock()
+	p.next.attached = nil
+	p.mu.Unlock()
+	p.trust(asked, name, trust)
+}
+
+// trust records the trust policy a CreateRole or UpdateRole answer carries,
+// or has it read again when the answer has none.
+func (p *proof) trust(asked, name, text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.exists = true
+	if name != "" {
+		p.next.name = name
+	}
+	if text != "" {
+		if d, err := policy.Read([]byte(text)); err == nil {
+			p.next.trust = d
+			return
+		}
+	}
+	if p.doubt {
+		return // RAM is read again in full
+	}
+	p.reads = append(p.reads, func() error {
+		name, d, exists, err := p.e.readTrust(p.ctx, p.rec, asked)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil || !exists {
+			p.doubt = true
+			return nil
+		}
+		p.next.name, p.next.trust = name, d
+		return nil
+	})
+}
+
+// policy returns the proven state of a policy, added to next if missing.
+// The caller holds p.mu.
+func (p *proof) policy(name string) *policyState {
+	k := strings.ToLower(name)
+	ps, ok := p.next.policies[k]
+	if !ok {
+		ps = &policyState{name: name}
+		p.next.policies[k] = ps
+	}
+	return ps
+}
+
+// createdPolicy records a new policy, whose document CreatePolicy's answer
+// does not carry: it is read again, and must be the version the answer
+// names.
+func (p *proof) createdPolicy(asked, name, version string) {
+	if version == "" {
+		version = "v1"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps := p.policy(asked)
+	if name != "" {
+		ps.name = name
+	}
+	ps.exists, ps.doc, ps.defaultVersion = true, nil, version
+	ps.versions = []ram.PolicyVersion{{VersionId: version, IsDefaultVersion: true}}
+	p.readDefault(asked, version)
+}
+
+// newVersion records a new default version: the one the cap forced out is
+// gone, and the document is the answer's, or read again when the answer has
+// none.
+func (p *proof) newVersion(pw policyWrite, version, text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if version == "" {
+		p.doubt = true
+		return
+	}
+	ps := p.policy(pw.name)
+	vs := make([]ram.PolicyVersion, 0, len(ps.versions)+1)
+	for _, v := range ps.versions {
+		if pw.rotate != "" && strings.EqualFold(v.VersionId, pw.rotate) {
+			continue
+		}
+		v.IsDefaultVersion = false
+		vs = append(vs, v)
+	}
+	ps.versions = append(vs, ram.PolicyVersion{VersionId: version, IsDefaultVersion: true})
+	ps.exists, ps.defaultVersion, ps.doc = true, version, nil
+	if text != "" {
+		if d, err := policy.Read([]byte(text)); err == nil {
+			ps.doc = d
+			return
+		}
+	}
+	p.readDefault(pw.name, version)
+}
+
+// readDefault queues a read of a policy's default version, which must be
+// version. The caller holds p.mu.
+func (p *proof) readDefault(name, version string) {
+	if p.doubt {
+		return // RAM is read again in full
+	}
+	p.reads = append(p.reads, func() error {
+		d, err := p.e.readDefault(p.ctx, p.rec, name)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil || !d.exists || !strings.EqualFold(d.defaultVersion, version) {
+			p.doubt = true
+			return nil
+		}
+		p.policy(name).doc = d.doc
+		return nil
+	})
+}
+
+func (p *proof) attached(a attached) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.next.isAttached(a.name) {
+		p.next.attached = append(p.next.attached, a)
+	}
+}
+
+func (p *proof) detached(a attached) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.attached = slices.DeleteFunc(p.next.attached, func(x attached) bool { return strings.EqualFold(x.name, a.name) && x.typ == a.typ })
+}
+
+func (p *proof) deletedVersion(v policyVersionRef) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps := p.policy(v.policy)
+	ps.versions = slices.DeleteFunc(ps.versions, func(x ram.PolicyVersion) bool { return strings.EqualFold(x.VersionId, v.version) })
+}
+
+func (p *proof) deletedPolicy(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.policies[strings.ToLower(name)] = &policyState{name: name}
+}
+
+func (p *proof) deletedRole() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next.exists, p.next.trust, p.next.attached = false, nil, nil
 }
 
 func (e *engine) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a attached, fail func(k struct{ action, policy string }, err error) error) func() error {

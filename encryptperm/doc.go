@@ -33,6 +33,20 @@
 // the Applier interface. Retries, contexts, concurrency and lost answers are
 // handled as the Applier's documentation says.
 //
+// Each level of independent calls goes out at once: the reads of every role
+// an Apply names, then the writes that depend on nothing, then the
+// attachments. Writes are verified from RAM's answers where RAM returns what
+// was written (CreateRole and UpdateRole carry the trust policy as stored,
+// CreatePolicyVersion the new version); what an answer leaves out, such as
+// a new policy's document, is read again beside the next level of writes.
+// So adding an account costs two round trips, a role made from nothing
+// three. A writer in another process who changes a role after this
+// engine's last write to it is not seen: it never was, since no read after
+// the last write can rule out a write after that read. RAM has no
+// compare-and-swap; Options.Locker is the guarantee. Options.VerifyByReading
+// adds a read after the last write, which catches such a writer only when
+// it comes before that read.
+//
 // Every method that takes grants validates them first, with the builders'
 // own rules: each grant is built again from its kind, audience, keys and
 // limits, and anything the builder would not have made (a wildcard key, a

@@ -35,6 +35,8 @@ type levelTransport struct {
 	mu       sync.Mutex
 	answered int // highest level of an answered request
 	deepest  int
+	inFlight int
+	busiest  int // most requests in flight at once
 	calls    int
 	writes   int
 	actions  []string
@@ -50,10 +52,13 @@ func (l *levelTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		l.writes++
 	}
 	l.actions = append(l.actions, fmt.Sprintf("%d:%s", level, action))
+	l.inFlight++
+	l.busiest = max(l.busiest, l.inFlight)
 	l.mu.Unlock()
 	resp, err := l.base.RoundTrip(r)
 	l.mu.Lock()
 	l.answered = max(l.answered, level)
+	l.inFlight--
 	l.mu.Unlock()
 	return resp, err
 }
@@ -61,7 +66,7 @@ func (l *levelTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func (l *levelTransport) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.answered, l.deepest, l.calls, l.writes, l.actions = 0, 0, 0, 0, nil
+	l.answered, l.deepest, l.busiest, l.calls, l.writes, l.actions = 0, 0, 0, 0, 0, nil
 }
 
 // counts returns levels, calls and writes since the last reset.
@@ -78,7 +83,7 @@ func (l *levelTransport) trace() string {
 }
 
 func rtIsWrite(action string) bool {
-	for _, p := range []string{"Create", "Update", "Delete", "Attach", "Detach", "SetDefault"} {
+	for _, p := range []string{"Create", "Update", "Delete", "Attach", "Detach", "SetDefault", "Modify", "Associate", "Disassociate"} {
 		if strings.HasPrefix(action, p) {
 			return true
 		}
@@ -98,6 +103,12 @@ type rtEnv struct {
 
 func newRTEnv(tb testing.TB, latency time.Duration) *rtEnv {
 	tb.Helper()
+	return newRTEnvWith(tb, latency, nil)
+}
+
+// newRTEnvWith is newRTEnv with the Applier's options changed by set.
+func newRTEnvWith(tb testing.TB, latency time.Duration, set func(o *encryptperm.Options)) *rtEnv {
+	tb.Helper()
 	f := fake.New(nil)
 	ep, err := fake.Start(f, &fake.ServerOptions{Latency: latency})
 	if err != nil {
@@ -108,12 +119,16 @@ func newRTEnv(tb testing.TB, latency time.Duration) *rtEnv {
 	base.MaxIdleConnsPerHost = 16
 	lt := &levelTransport{base: base}
 	cred := credentials.NewAccessKeyCredential(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
-	a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: ep.Addr(), Scheme: "HTTP", Credential: cred, Transport: lt})
+	o := &encryptperm.Options{Endpoint: ep.Addr(), Scheme: "HTTP", Credential: cred, Transport: lt}
+	if set != nil {
+		set(o)
+	}
+	a, err := encryptperm.NewRAMApplier(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	env := &rtEnv{f: f, lt: lt, applier: a}
-	for range 3 {
+	for range 6 {
 		c, err := ep.Client(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
 		if err != nil {
 			tb.Fatal(err)
@@ -164,7 +179,12 @@ type rtWork struct {
 	name string
 	seed func(tb testing.TB, f *fake.RAM)
 	run  func(tb testing.TB, env *rtEnv) error
+	// opts, when set, changes the Applier's options.
+	opts func(o *encryptperm.Options)
 }
+
+// verifyByReading sets Options.VerifyByReading.
+func verifyByReading(o *encryptperm.Options) { o.VerifyByReading = true }
 
 func engineApply(accounts ...[]string) func(tb testing.TB, env *rtEnv) error {
 	return func(tb testing.TB, env *rtEnv) error {
@@ -174,6 +194,74 @@ func engineApply(accounts ...[]string) func(tb testing.TB, env *rtEnv) error {
 		}
 		_, err := env.applier.Apply(context.Background(), gs...)
 		return err
+	}
+}
+
+// rtThreeRoles returns the grants of the three roles, one per kind: disk
+// encryption, a snapshot share and an image share, with one key.
+func rtThreeRoles(tb testing.TB) []*encryptperm.Grant {
+	tb.Helper()
+	disk, err := encryptperm.DiskEncryption().WithKey(apKey).Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	image, err := encryptperm.ShareImage().WithAccounts(apAcctA).WithKey(apKey).Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []*encryptperm.Grant{disk, rtGrant(tb, apAcctA), image}
+}
+
+func engineApplyAll(grants func(tb testing.TB) []*encryptperm.Grant) func(tb testing.TB, env *rtEnv) error {
+	return func(tb testing.TB, env *rtEnv) error {
+		_, err := env.applier.Apply(context.Background(), grants(tb)...)
+		return err
+	}
+}
+
+// rtAccess asks whether apAcctA's ECS may use apKey for a shared snapshot.
+var rtAccess = encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceSnapshot, Key: apKey}
+
+// engineCheck answers rtAccess through the Applier and fails unless it is
+// allowed.
+func engineCheck(tb testing.TB, env *rtEnv) error {
+	d, err := env.applier.Check(context.Background(), rtAccess)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return fmt.Errorf("check: not allowed: %s", d.Reason)
+	}
+	return nil
+}
+
+// rtSeedImage puts in place the world of the share rows: a key and an
+// image it encrypts, shared with nobody.
+func rtSeedImage(tb testing.TB, f *fake.RAM) {
+	tb.Helper()
+	if err := fake.LoadSeedBytes(f, []byte(shareSeed)); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// rtShareImage shares the image with three accounts, the Applier finding
+// its key.
+func rtShareImage(tb testing.TB) []*encryptperm.Grant {
+	tb.Helper()
+	g, err := encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB, apAcctX).Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []*encryptperm.Grant{g}
+}
+
+// rtSeedImageShared is rtSeedImage after rtShareImage has been applied.
+func rtSeedImageShared(tb testing.TB, f *fake.RAM) {
+	tb.Helper()
+	rtSeedImage(tb, f)
+	a := encryptperm.NewApplier(f, nil)
+	if _, err := a.Apply(context.Background(), rtShareImage(tb)...); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -236,35 +324,72 @@ func updateTrust(c *ram.Client, role string, trust *policy.Document) error {
 // not need.
 
 func terraformCreate(tb testing.TB, env *rtEnv) error {
-	g := rtGrant(tb, apAcctA)
+	return terraformCreateOn(env.clients[0], env.clients[1], rtGrant(tb, apAcctA))
+}
+
+// terraformCreateOn creates a grant's role and policy in parallel, on two
+// clients, each read back, then attaches and reads the attachment back.
+func terraformCreateOn(c0, c1 *ram.Client, g *encryptperm.Grant) error {
 	p := g.Policies[0]
-	err := together(env,
-		func(c *ram.Client) error {
-			req := ram.CreateCreateRoleRequest()
-			req.RoleName, req.AssumeRolePolicyDocument, req.Description = g.Role.Name, g.Role.TrustPolicy.String(), g.Role.Description
-			if _, err := c.CreateRole(req); err != nil {
-				return err
-			}
-			return getRole(c, g.Role.Name)
-		},
-		func(c *ram.Client) error {
-			req := ram.CreateCreatePolicyRequest()
-			req.PolicyName, req.PolicyDocument, req.Description = p.Name, p.Document.String(), p.Description
-			if _, err := c.CreatePolicy(req); err != nil {
-				return err
-			}
-			return getPolicy(c, p.Name)
-		})
-	if err != nil {
-		return err
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		req := ram.CreateCreateRoleRequest()
+		req.RoleName, req.AssumeRolePolicyDocument, req.Description = g.Role.Name, g.Role.TrustPolicy.String(), g.Role.Description
+		if _, err := c0.CreateRole(req); err != nil {
+			errs[0] = err
+			return
+		}
+		errs[0] = getRole(c0, g.Role.Name)
+	}()
+	go func() {
+		defer wg.Done()
+		req := ram.CreateCreatePolicyRequest()
+		req.PolicyName, req.PolicyDocument, req.Description = p.Name, p.Document.String(), p.Description
+		if _, err := c1.CreatePolicy(req); err != nil {
+			errs[1] = err
+			return
+		}
+		errs[1] = getPolicy(c1, p.Name)
+	}()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
-	c := env.clients[0]
 	req := ram.CreateAttachPolicyToRoleRequest()
 	req.RoleName, req.PolicyName, req.PolicyType = g.Role.Name, p.Name, "Custom"
-	if _, err := c.AttachPolicyToRole(req); err != nil {
+	if _, err := c0.AttachPolicyToRole(req); err != nil {
 		return err
 	}
-	return listPoliciesForRole(c, g.Role.Name)
+	return listPoliciesForRole(c0, g.Role.Name)
+}
+
+// terraformCreateAll creates the grants as Terraform walks independent
+// resources: every grant at once, two clients each.
+func terraformCreateAll(grants func(tb testing.TB) []*encryptperm.Grant) func(tb testing.TB, env *rtEnv) error {
+	return func(tb testing.TB, env *rtEnv) error {
+		gs := grants(tb)
+		errs := make([]error, len(gs))
+		var wg sync.WaitGroup
+		for i, g := range gs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = terraformCreateOn(env.clients[2*i], env.clients[2*i+1], g)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func terraformRefresh(tb testing.TB, env *rtEnv) error {
@@ -291,9 +416,13 @@ func terraformUpdateTrust(accounts ...string) func(tb testing.TB, env *rtEnv) er
 }
 
 func cliCreate(tb testing.TB, env *rtEnv) error {
-	g := rtGrant(tb, apAcctA)
+	return cliCreateOn(env.clients[0], rtGrant(tb, apAcctA))
+}
+
+// cliCreateOn creates a grant's role, policy and attachment, one call after
+// another.
+func cliCreateOn(c *ram.Client, g *encryptperm.Grant) error {
 	p := g.Policies[0]
-	c := env.clients[0]
 	role := ram.CreateCreateRoleRequest()
 	role.RoleName, role.AssumeRolePolicyDocument, role.Description = g.Role.Name, g.Role.TrustPolicy.String(), g.Role.Description
 	if _, err := c.CreateRole(role); err != nil {
@@ -308,6 +437,18 @@ func cliCreate(tb testing.TB, env *rtEnv) error {
 	att.RoleName, att.PolicyName, att.PolicyType = g.Role.Name, p.Name, "Custom"
 	_, err := c.AttachPolicyToRole(att)
 	return err
+}
+
+// cliCreateAll creates the grants one after another.
+func cliCreateAll(grants func(tb testing.TB) []*encryptperm.Grant) func(tb testing.TB, env *rtEnv) error {
+	return func(tb testing.TB, env *rtEnv) error {
+		for _, g := range grants(tb) {
+			if err := cliCreateOn(env.clients[0], g); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func cliCheck(tb testing.TB, env *rtEnv) error {
@@ -354,49 +495,71 @@ func rtWorks() []rtWork {
 		{name: "no-op/terraform-refresh", seed: rtSeedShare, run: terraformRefresh},
 		{name: "no-op/cli-check", seed: rtSeedShare, run: cliCheck},
 		{name: "empty-account/encryptperm", run: engineApply([]string{apAcctA})},
+		{name: "empty-account/encryptperm-verify-by-reading", run: engineApply([]string{apAcctA}), opts: verifyByReading},
 		{name: "empty-account/terraform", run: terraformCreate},
 		{name: "empty-account/cli", run: cliCreate},
 		{name: "add-account/encryptperm", seed: rtSeedShare, run: engineApply([]string{apAcctB})},
+		{name: "add-account/encryptperm-verify-by-reading", seed: rtSeedShare, run: engineApply([]string{apAcctB}), opts: verifyByReading},
 		{name: "add-account/terraform", seed: rtSeedShare, run: terraformUpdateTrust(apAcctB)},
 		{name: "add-account/cli", seed: rtSeedShare, run: cliAddEach(apAcctB)},
 		{name: "fifty-grants/encryptperm", seed: rtSeedShare, run: engineApply(perGrant...)},
 		{name: "fifty-grants/terraform", seed: rtSeedShare, run: terraformUpdateTrust(fifty...)},
 		{name: "fifty-grants/cli", seed: rtSeedShare, run: cliAddEach(fifty...)},
+		{name: "three-roles/encryptperm", run: engineApplyAll(rtThreeRoles)},
+		{name: "three-roles/terraform", run: terraformCreateAll(rtThreeRoles)},
+		{name: "three-roles/cli", run: cliCreateAll(rtThreeRoles)},
+		{name: "check/encryptperm", seed: rtSeedShare, run: engineCheck},
+		{name: "share-image-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImage)},
+		{name: "share-image-warm/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImage)},
+		{name: "check/cli", seed: rtSeedShare, run: cliCheck},
 	}
 }
 
 // BenchmarkRoundTrips measures the engine (through NewRAMApplier) and the
 // peers' call sequences for the same work against the fake endpoint, each
 // request delayed by -ram.latency. It reports levels/op (wall time divided
-// by the latency), calls/op and writes/op.
+// by the latency), counted-levels/op (the sequential levels of requests, as
+// TestRoundTripBounds counts them), calls/op and writes/op. Each piece of
+// work runs once untimed first, so that clients and connections are warm,
+// as in a process that has made calls before.
 //
-//	go test -run='^$' -bench=RoundTrips -ram.latency=20ms ./encryptperm/
+//	go test -run='^$' -bench=RoundTrips -benchmem ./encryptperm/ -ram.latency=40ms
 func BenchmarkRoundTrips(b *testing.B) {
 	latency := *ramLatency
 	for _, w := range rtWorks() {
 		b.Run(w.name, func(b *testing.B) {
-			env := newRTEnv(b, latency)
-			var wall time.Duration
-			var calls, writes int
-			for range b.N {
-				b.StopTimer()
+			b.StopTimer()
+			env := newRTEnvWith(b, latency, w.opts)
+			once := func() {
 				env.f.Reset()
 				if w.seed != nil {
 					w.seed(b, env.f)
 				}
 				env.lt.reset()
+			}
+			once()
+			if err := w.run(b, env); err != nil {
+				b.Fatal(err)
+			}
+			var wall time.Duration
+			var levels, calls, writes int
+			for range b.N {
+				b.StopTimer()
+				once()
 				b.StartTimer()
 				start := time.Now()
 				if err := w.run(b, env); err != nil {
 					b.Fatal(err)
 				}
 				wall += time.Since(start)
-				_, c, wr := env.lt.counts()
+				l, c, wr := env.lt.counts()
+				levels += l
 				calls += c
 				writes += wr
 			}
 			n := float64(b.N)
 			b.ReportMetric(float64(wall)/float64(latency)/n, "levels/op")
+			b.ReportMetric(float64(levels)/n, "counted-levels/op")
 			b.ReportMetric(float64(calls)/n, "calls/op")
 			b.ReportMetric(float64(writes)/n, "writes/op")
 		})
@@ -406,6 +569,9 @@ func BenchmarkRoundTrips(b *testing.B) {
 // TestRoundTripBounds enforces the engine's round-trip figures by counting,
 // not by the clock: levels come from the levelTransport (the endpoint's
 // latency only keeps requests sent together apart from those that waited).
+// Each row is a goal: a level is the least a read-first engine can spend
+// (one to read, one per dependent write), and verification adds none where
+// RAM's answer carries what was written.
 func TestRoundTripBounds(t *testing.T) {
 	env := newRTEnv(t, 50*time.Millisecond)
 	fifty := rtAccounts(50)
@@ -413,18 +579,63 @@ func TestRoundTripBounds(t *testing.T) {
 	for i, a := range fifty {
 		perGrant[i] = []string{a}
 	}
+	grantsOf := func(accounts ...[]string) func(tb testing.TB) []*encryptperm.Grant {
+		return func(tb testing.TB) []*encryptperm.Grant {
+			var gs []*encryptperm.Grant
+			for _, a := range accounts {
+				gs = append(gs, rtGrant(tb, a...))
+			}
+			return gs
+		}
+	}
+	// seedWarm puts the snapshot and image shares of apAcctA in place and
+	// leaves the disk role out.
+	seedWarm := func(tb testing.TB, f *fake.RAM) {
+		tb.Helper()
+		for _, g := range rtThreeRoles(tb)[1:] {
+			if err := f.PutRole(fake.Role{Name: g.Role.Name, TrustPolicy: g.Role.TrustPolicy.String()}); err != nil {
+				tb.Fatal(err)
+			}
+			p := g.Policies[0]
+			if err := f.PutPolicy(fake.Policy{Name: p.Name, Versions: []fake.PolicyVersion{{ID: "v1", Document: p.Document.String()}}}); err != nil {
+				tb.Fatal(err)
+			}
+			if err := f.PutAttachment(g.Role.Name, string(encryptperm.Custom), p.Name); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	// addB adds apAcctB to both shares, and asks for the disk role too.
+	addB := func(tb testing.TB) []*encryptperm.Grant {
+		gs := rtThreeRoles(tb)
+		image, err := encryptperm.ShareImage().WithAccounts(apAcctB).WithKey(apKey).Build()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return []*encryptperm.Grant{gs[0], rtGrant(tb, apAcctB), image}
+	}
 	tests := []struct {
 		name       string
 		seed       func(tb testing.TB, f *fake.RAM)
-		give       [][]string // accounts, one list per grant
-		maxLevels  int
+		give       func(tb testing.TB) []*encryptperm.Grant // nil: Check rtAccess
+		wantLevels int
 		wantCalls  int // the README's table gives these counts
 		wantWrites int
 	}{
-		{name: "apply on an empty account", give: [][]string{{apAcctA}}, maxLevels: 4, wantCalls: 11, wantWrites: 3},
-		{name: "no-op apply", seed: rtSeedShare, give: [][]string{{apAcctA}}, maxLevels: 1, wantCalls: 4, wantWrites: 0},
-		{name: "add one account to an existing share", seed: rtSeedShare, give: [][]string{{apAcctB}}, maxLevels: 3, wantCalls: 9, wantWrites: 1},
-		{name: "fifty grants add fifty accounts", seed: rtSeedShare, give: perGrant, maxLevels: 3, wantCalls: 9, wantWrites: 1},
+		{name: "no-op apply", seed: rtSeedShare, give: grantsOf([]string{apAcctA}), wantLevels: 1, wantCalls: 4, wantWrites: 0},
+		{name: "add one account to an existing share", seed: rtSeedShare, give: grantsOf([]string{apAcctB}), wantLevels: 2, wantCalls: 5, wantWrites: 1},
+		{name: "apply on an empty account", give: grantsOf([]string{apAcctA}), wantLevels: 3, wantCalls: 8, wantWrites: 3},
+		{name: "three cold roles in one apply", give: rtThreeRoles, wantLevels: 3, wantCalls: 24, wantWrites: 9},
+		{name: "three roles: one cold, two gain an account", seed: seedWarm, give: addB, wantLevels: 3, wantCalls: 18, wantWrites: 5},
+		{name: "fifty grants add fifty accounts", seed: rtSeedShare, give: grantsOf(perGrant...), wantLevels: 2, wantCalls: 5, wantWrites: 1},
+		{name: "check one recipient", seed: rtSeedShare, wantLevels: 1, wantCalls: 3, wantWrites: 0},
+		// The share step (issue 13) finds the image's key in three
+		// dependent reads (the image, its snapshot, the key) and checks
+		// everything before RAM's first write, then shares after RAM holds
+		// the grant: 3 + 3 + 1 levels cold, 3 + 1 warm. The goal of the
+		// round-trip issue, RAM's levels + 2 cold and 1 warm, is not met.
+		{name: "share one image with three accounts, cold", seed: rtSeedImage, give: rtShareImage, wantLevels: 7, wantCalls: 13, wantWrites: 4},
+		{name: "share one image with three accounts, warm", seed: rtSeedImageShared, give: rtShareImage, wantLevels: 4, wantCalls: 8, wantWrites: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -438,31 +649,38 @@ func TestRoundTripBounds(t *testing.T) {
 					tt.seed(t, env.f)
 				}
 				env.lt.reset()
-				var gs []*encryptperm.Grant
-				for _, a := range tt.give {
-					gs = append(gs, rtGrant(t, a...))
-				}
-				res, err := env.applier.Apply(context.Background(), gs...)
-				if err != nil {
-					t.Fatal(err)
+				resCalls, resWrites := 0, 0
+				if tt.give == nil {
+					if err := engineCheck(t, env); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					res, err := env.applier.Apply(context.Background(), tt.give(t)...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resCalls, resWrites = len(res.Calls), res.Writes
 				}
 				l, calls, writes := env.lt.counts()
-				if writes != tt.wantWrites || res.Writes != writes {
-					t.Errorf("%d writes on the wire, %d in the Result; want %d", writes, res.Writes, tt.wantWrites)
+				if writes != tt.wantWrites {
+					t.Errorf("%d writes, want %d", writes, tt.wantWrites)
 				}
-				if calls != tt.wantCalls || len(res.Calls) != calls {
-					t.Errorf("%d calls on the wire, %d in the Result; want %d", calls, len(res.Calls), tt.wantCalls)
+				if calls != tt.wantCalls {
+					t.Errorf("%d calls, want %d", calls, tt.wantCalls)
+				}
+				if tt.give != nil && (resCalls != calls || resWrites != writes) {
+					t.Errorf("the Result counts %d calls and %d writes; %d and %d went on the wire", resCalls, resWrites, calls, writes)
 				}
 				t.Logf("try %d: %d levels, %d calls, %d writes: %s", try, l, calls, writes, env.lt.trace())
 				if try == 1 || l < levels {
 					levels = l
 				}
-				if levels <= tt.maxLevels {
+				if levels <= tt.wantLevels {
 					break
 				}
 			}
-			if levels > tt.maxLevels {
-				t.Errorf("%d round-trip levels, want at most %d", levels, tt.maxLevels)
+			if levels > tt.wantLevels {
+				t.Errorf("%d round-trip levels, want at most %d", levels, tt.wantLevels)
 			}
 		})
 	}

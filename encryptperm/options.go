@@ -47,6 +47,19 @@ type Options struct {
 	// unknown (a lost answer) or a concurrent writer intervened. Default 4.
 	MaxRounds int
 
+	// VerifyByReading makes Apply and Revoke read the role and its
+	// policies again after their last write, as a level of its own, and
+	// plan from what they read. By default the engine verifies its writes
+	// from RAM's answers (CreateRole and UpdateRole return the trust
+	// policy as stored, CreatePolicyVersion the new version), and reads
+	// again only what an answer does not carry (a new policy's document),
+	// alongside the next level of writes. The extra read sees one more
+	// thing: another writer who undid one of this call's changes between
+	// its last write and that read; it is reported in Result.Conflicts and
+	// the change is made again. A writer who comes after that read is not
+	// seen either way: only a Locker rules such a loss out.
+	VerifyByReading bool
+
 	// Locker, when set, is held for each role while it is read, written and
 	// verified, so that processes sharing a Locker never lose each other's
 	// updates. See Locker.
@@ -105,8 +118,13 @@ type Options struct {
 	Transport http.RoundTripper
 	// RegionID is the SDK's region; RAM is global. Default "cn-hangzhou".
 	RegionID string
-	// Clients is the size of the pool of SDK clients, which run independent
-	// reads in parallel. Default 4.
+	// Clients bounds the pool of SDK clients. The SDK's client makes one
+	// call at a time, so the pool grows with the work, one client per call
+	// in flight, up to this bound: below it, independent calls (the reads
+	// of every role of an Apply, the writes that depend on nothing) all go
+	// out at once; beyond it they wait for a client. NewRAMApplier makes
+	// four at once (fewer if the bound is lower), the rest when first
+	// needed. Default 32.
 	Clients int
 	// RequestTimeout bounds one request when the context has no deadline.
 	// Default 30s.
@@ -165,7 +183,7 @@ func (o *Options) withDefaults() Options {
 		out.MaxRounds = 4
 	}
 	if out.Clients <= 0 {
-		out.Clients = 4
+		out.Clients = 32
 	}
 	if out.RequestTimeout <= 0 {
 		out.RequestTimeout = 30 * time.Second
@@ -181,15 +199,17 @@ func (o *Options) withDefaults() Options {
 // processes that change one role's trust policy at once can lose an update;
 // with a shared Locker they take turns.
 //
-// Without a Locker, the engine reads RAM again after its last write: if
-// another writer undid one of its changes, it reports that in
-// Result.Conflicts and makes the change again. For a custom policy, RAM's
+// Without a Locker, the engine verifies its writes from RAM's answers, and
+// from reads made beside its next writes for what an answer leaves out (see
+// Options.VerifyByReading): a write that RAM did not store as sent is
+// reported in Result.Conflicts and made again. For a custom policy, RAM's
 // version numbers also show a writer that came between the engine's read and
 // its write, and an Apply merges that writer's version back. One loss stays
-// invisible: on a trust policy, when another process reads, writes and
-// verifies while this engine's write (planned on an older read) is in
-// flight, this write replaces the other's, and each verification sees only
-// its own content. Only a shared Locker closes that window.
+// invisible: on a trust policy, a write by another process that lands after
+// this engine's last write (for instance one planned on an older read and
+// still in flight) replaces this engine's content, and neither process sees
+// it. No read closes that window, since a write may always land after the
+// read; only a shared Locker does.
 type Locker interface {
 	// Lock blocks until the named lock is held or ctx ends, and returns the
 	// function that releases it.

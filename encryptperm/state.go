@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,6 +110,41 @@ func firstErr(errs []error) error {
 	return nil
 }
 
+// clone returns a copy of s that the engine may change without changing s.
+func (s *roleState) clone() *roleState {
+	out := *s
+	out.attached = slices.Clone(s.attached)
+	out.policies = make(map[string]*policyState, len(s.policies))
+	for k, p := range s.policies {
+		c := *p
+		c.versions = slices.Clone(p.versions)
+		out.policies[k] = &c
+	}
+	return &out
+}
+
+// readTrust reads a role's trust policy: exists is false when RAM does not
+// know the role.
+func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (name string, trust *policy.Document, exists bool, err error) {
+	resp, err := invoke(ctx, e.c, op{action: "GetRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.GetRoleResponse, error) {
+		req := ram.CreateGetRoleRequest()
+		setTimeout(req, t)
+		req.RoleName = role
+		return r.GetRole(req)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return role, nil, false, nil
+	}
+	if err != nil {
+		return "", nil, false, err
+	}
+	d, err := policy.Read([]byte(resp.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		return "", nil, false, fmt.Errorf("encryptperm: read trust policy of role %q: %w", role, err)
+	}
+	return resp.Role.RoleName, d, true, nil
+}
+
 // readRole reads a role, its attachments and the named custom policies, all
 // in parallel (one round trip on a pool of clients); then any attached
 // policy of the same families that it did not know to ask for.
@@ -117,24 +153,12 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 	var mu sync.Mutex
 	fns := []func() error{
 		func() error {
-			resp, err := invoke(ctx, e.c, op{action: "GetRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.GetRoleResponse, error) {
-				req := ram.CreateGetRoleRequest()
-				setTimeout(req, t)
-				req.RoleName = role
-				return r.GetRole(req)
-			})
-			if errors.Is(err, ErrNotFound) {
-				return nil
-			}
-			if err != nil {
+			name, d, exists, err := e.readTrust(ctx, rec, role)
+			if err != nil || !exists {
 				return err
 			}
-			d, err := policy.Read([]byte(resp.Role.AssumeRolePolicyDocument))
-			if err != nil {
-				return fmt.Errorf("encryptperm: read trust policy of role %q: %w", role, err)
-			}
 			mu.Lock()
-			st.exists, st.trust, st.name = true, d, resp.Role.RoleName
+			st.exists, st.trust, st.name = true, d, name
 			mu.Unlock()
 			return nil
 		},
@@ -228,32 +252,12 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 	var mu sync.Mutex
 	errs := parallel(
 		func() error {
-			resp, err := invoke(ctx, e.c, op{action: "GetPolicy", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
-				req := ram.CreateGetPolicyRequest()
-				setTimeout(req, t)
-				req.PolicyName, req.PolicyType = name, string(Custom)
-				return r.GetPolicy(req)
-			})
-			if errors.Is(err, ErrNotFound) {
-				return nil
-			}
-			if err != nil {
+			d, err := e.readDefault(ctx, rec, name)
+			if err != nil || !d.exists {
 				return err
 			}
-			doc := resp.DefaultPolicyVersion.PolicyDocument
-			if doc == "" {
-				doc = resp.Policy.PolicyDocument
-			}
-			d, err := policy.Read([]byte(doc))
-			if err != nil {
-				return fmt.Errorf("encryptperm: read policy %q: %w", name, err)
-			}
 			mu.Lock()
-			p.exists, p.doc, p.name = true, d, resp.Policy.PolicyName
-			p.defaultVersion = resp.Policy.DefaultVersion
-			if p.defaultVersion == "" {
-				p.defaultVersion = resp.DefaultPolicyVersion.VersionId
-			}
+			p.exists, p.doc, p.name, p.defaultVersion = true, d.doc, d.name, d.defaultVersion
 			mu.Unlock()
 			return nil
 		},
@@ -283,6 +287,37 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 	}
 	if !p.exists {
 		p.versions = nil
+	}
+	return p, nil
+}
+
+// readDefault reads a custom policy's default version (GetPolicy): its name,
+// document and version ID, without the list of versions. exists is false
+// when RAM does not know the policy.
+func (e *engine) readDefault(ctx context.Context, rec *recorder, name string) (policyState, error) {
+	resp, err := invoke(ctx, e.c, op{action: "GetPolicy", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
+		req := ram.CreateGetPolicyRequest()
+		setTimeout(req, t)
+		req.PolicyName, req.PolicyType = name, string(Custom)
+		return r.GetPolicy(req)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return policyState{name: name}, nil
+	}
+	if err != nil {
+		return policyState{}, err
+	}
+	doc := resp.DefaultPolicyVersion.PolicyDocument
+	if doc == "" {
+		doc = resp.Policy.PolicyDocument
+	}
+	d, err := policy.Read([]byte(doc))
+	if err != nil {
+		return policyState{}, fmt.Errorf("encryptperm: read policy %q: %w", name, err)
+	}
+	p := policyState{name: resp.Policy.PolicyName, exists: true, doc: d, defaultVersion: resp.Policy.DefaultVersion}
+	if p.defaultVersion == "" {
+		p.defaultVersion = resp.DefaultPolicyVersion.VersionId
 	}
 	return p, nil
 }

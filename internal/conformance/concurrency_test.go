@@ -75,8 +75,11 @@ func applyAsync(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant
 //	A verifies: [a b], what it wrote
 //	                     B verifies: [a b] lacks c: reported, merged again
 //
-// The loss is visible to B, which reports it in Result.Conflicts and repairs
-// it.
+// The loss is visible to B because B reads RAM again after its last write,
+// which it does only with Options.VerifyByReading: by default B verifies its
+// write from UpdateRole's answer and returns before A's write lands, and the
+// interleaving is the one TestLostUpdateWindow pins down. With the option B
+// reports the loss in Result.Conflicts and repairs it.
 //
 // The window no verification can see: if B has already verified (and
 // returned) before A's stale write lands, A sees its own content and B is
@@ -88,8 +91,10 @@ func TestConcurrentWritersWithoutLocker(t *testing.T) {
 		f := fake.New(nil)
 		seedShareOf(t, f, acctA)
 		ctx := context.Background()
-		procA := be.applier(t, f, fastOptions())
-		procB := be.applier(t, f, fastOptions())
+		o := fastOptions()
+		o.VerifyByReading = true
+		procA := be.applier(t, f, o)
+		procB := be.applier(t, f, o)
 
 		holdWrite := f.HoldCall("UpdateRole", 1)
 		doneA := applyAsync(ctx, procA, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctB).WithKey(keyA)))

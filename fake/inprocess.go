@@ -165,6 +165,13 @@ func (r *RAM) invoke(req requests.AcsRequest, response responses.AcsResponse) er
 		}
 	}
 	action := req.GetActionName()
+	return r.answerSDK(req, response, action, p)
+}
+
+// answerSDK runs action with params p in process and fills the SDK response
+// the way the SDK fills it from an HTTP answer, so that an in-process call
+// and a call over the wire decode alike.
+func (r *RAM) answerSDK(req requests.AcsRequest, response responses.AcsResponse, action string, p map[string]string) error {
 	res := r.do(context.Background(), request{Action: action, Params: p})
 	if res.Lost {
 		return lostError(req, action, p)

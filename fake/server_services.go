@@ -90,14 +90,7 @@ func (r *RAM) invokeService(req requests.AcsRequest, response responses.AcsRespo
 		return err
 	}
 	action := req.GetActionName()
-	p := make(map[string]string)
-	for _, m := range []map[string]string{req.GetQueryParams(), req.GetFormParams()} {
-		for k, v := range m {
-			if apiParam(action, k) {
-				p[k] = v
-			}
-		}
-	}
+	p := requestParams(req, func(k string) bool { return apiParam(action, k) })
 	// The SDK's signer sends the request's region when the query has none.
 	if _, ok := p["RegionId"]; !ok && req.GetRegionId() != "" {
 		p["RegionId"] = req.GetRegionId()

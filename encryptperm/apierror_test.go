@@ -120,10 +120,10 @@ func TestContextErrorsRedacted(t *testing.T) {
 			var observed []string
 			a := encryptperm.NewApplier(m, &encryptperm.Options{
 				Retry: encryptperm.RetryOptions{MaxAttempts: 2, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond},
-				Observer: mxObserver(func(_, _ string, err error) {
+				Observer: observerFunc(func(_, _ string, err error) {
 					mu.Lock()
 					defer mu.Unlock()
-					observed = append(observed, mxErrorTexts(err)...)
+					observed = append(observed, errorTexts(err)...)
 					if !errors.Is(err, tt.want) {
 						t.Errorf("Observer got %v; want errors.Is(err, %v)", err, tt.want)
 					}
@@ -135,7 +135,7 @@ func TestContextErrorsRedacted(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			for _, s := range append(mxErrorTexts(err), observed...) {
+			for _, s := range append(errorTexts(err), observed...) {
 				for _, secret := range []string{"STS.AKctx", "CAISctxTok", "ctxSig"} {
 					if strings.Contains(s, secret) {
 						t.Errorf("%q holds %q", s, secret)
@@ -161,7 +161,7 @@ func TestPanicValueRedacted(t *testing.T) {
 	if err == nil {
 		t.Fatal("Plan succeeded; want the panic as an error")
 	}
-	for _, s := range mxErrorTexts(err) {
+	for _, s := range errorTexts(err) {
 		if strings.Contains(s, "STS.AKpanic") || strings.Contains(s, "CAISpanicTok") {
 			t.Errorf("%q holds a secret", s)
 		}

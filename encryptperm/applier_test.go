@@ -507,36 +507,6 @@ func (l *apLeakyTransport) signatures() []string {
 	return slices.Clone(l.sigs)
 }
 
-// apErrorTexts returns the text of err and of every error it wraps, in
-// several formats.
-func apErrorTexts(err error) []string {
-	var out []string
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		out = append(out, e.Error(), fmt.Sprintf("%v", e), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e))
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		case interface{ Unwrap() []error }:
-			for _, c := range u.Unwrap() {
-				walk(c)
-			}
-		}
-	}
-	walk(err)
-	return out
-}
-
-// apSecretForms returns s as it may appear: raw, query-escaped,
-// path-escaped, and escaped twice as in a string to sign.
-func apSecretForms(s string) []string {
-	q := url.QueryEscape(s)
-	return slices.Compact([]string{s, q, url.PathEscape(s), strings.ReplaceAll(q, "+", "%20"), url.QueryEscape(q)})
-}
-
 // TestSecretsNeverLeak signs with STS credentials and makes requests fail in
 // ways whose raw errors carry the signed URL or the string to sign. No log
 // line, error text (anywhere in the chain) or Result may hold the secret,
@@ -598,11 +568,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 			o.Credential = sts
 			o.Transport = tr
 			o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			o.Observer = apObserverFunc(func(code, requestID string, err error) {
+			o.Observer = observerFunc(func(code, requestID string, err error) {
 				mu.Lock()
 				defer mu.Unlock()
 				observed = append(observed, code, requestID)
-				observed = append(observed, apErrorTexts(err)...)
+				observed = append(observed, errorTexts(err)...)
 			})
 			a := apRAMApplier(t, addr, o)
 			g := apGrant(t, apAcctA)
@@ -619,50 +589,30 @@ func TestSecretsNeverLeak(t *testing.T) {
 			mu.Lock()
 			haystacks := map[string][]string{
 				"log":        {logs.String()},
-				"error":      apErrorTexts(err),
-				"plan error": apErrorTexts(perr),
+				"error":      errorTexts(err),
+				"plan error": errorTexts(perr),
 				"result":     {string(resJSON)},
 				"plan":       {string(planJSON)},
 				"observer":   observed,
 			}
 			mu.Unlock()
-			needles := map[string][]string{"secret": apSecretForms(secret), "token": apSecretForms(token)}
+			needles := map[string][]string{"secret": secretForms(secret), "token": secretForms(token)}
 			sigs := tr.signatures()
 			if len(sigs) == 0 {
 				t.Fatal("no request was signed")
 			}
 			for i, s := range sigs {
-				needles[fmt.Sprintf("signature %d", i)] = apSecretForms(s)
+				needles[fmt.Sprintf("signature %d", i)] = secretForms(s)
 			}
 			for where, hs := range haystacks {
 				for what, forms := range needles {
-					if at := apFind(hs, forms); at != "" {
+					if at := findAround(hs, forms); at != "" {
 						t.Errorf("the %s holds the %s: ...%s...", where, what, at)
 					}
 				}
 			}
 		})
 	}
-}
-
-// apFind returns the text around the first of needles found in haystacks,
-// or "".
-func apFind(haystacks, needles []string) string {
-	for _, h := range haystacks {
-		for _, n := range needles {
-			if i := strings.Index(h, n); n != "" && i >= 0 {
-				return h[max(0, i-60):min(len(h), i+len(n)+20)]
-			}
-		}
-	}
-	return ""
-}
-
-// apObserverFunc is an Observer that hands each call's end to a function.
-type apObserverFunc func(code, requestID string, err error)
-
-func (f apObserverFunc) StartCall(context.Context, encryptperm.Call) func(code, requestID string, err error) {
-	return f
 }
 
 // TestMockedErrorPaths uses a gomock RAM for answers the fake never gives.

@@ -65,7 +65,7 @@ func TestNoCredentialsFailsAtOnce(t *testing.T) {
 	// for seconds.
 	a, err := encryptperm.NewRAMApplier(&encryptperm.Options{
 		Endpoint: ep.Addr(), Scheme: "HTTP", Transport: tr,
-		Observer: mxObserver(func(code, _ string, _ error) {
+		Observer: observerFunc(func(code, _ string, _ error) {
 			mu.Lock()
 			defer mu.Unlock()
 			observed = append(observed, code)

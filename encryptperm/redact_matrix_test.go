@@ -262,11 +262,11 @@ func mxRun(t *testing.T, k mxKind, op mxOp) map[string]string {
 		Transport:       tr,
 		RequestTimeout:  k.requestTimeout,
 		Logger:          slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Observer: mxObserver(func(code, requestID string, err error) {
+		Observer: observerFunc(func(code, requestID string, err error) {
 			omu.Lock()
 			defer omu.Unlock()
 			observed = append(observed, code, requestID)
-			observed = append(observed, mxErrorTexts(err)...)
+			observed = append(observed, errorTexts(err)...)
 		}),
 	}
 	a, err := encryptperm.NewRAMApplier(o)
@@ -333,7 +333,7 @@ func mxRun(t *testing.T, k mxKind, op mxOp) map[string]string {
 
 	omu.Lock()
 	haystacks := map[string][]string{
-		"error":      mxErrorTexts(err),
+		"error":      errorTexts(err),
 		"observer":   slices.Clone(observed),
 		"log":        {logs.String()},
 		"json":       {string(outJSON)},
@@ -343,69 +343,19 @@ func mxRun(t *testing.T, k mxKind, op mxOp) map[string]string {
 	if len(observed) == 0 && !op.userClient {
 		t.Error("the Observer saw no call")
 	}
-	needles := map[string][]string{"access key ID": mxForms(mxKeyID), "secret": mxForms(secret), "token": mxForms(mxToken), "echoed signature": mxForms(mxEchoSig)}
+	needles := map[string][]string{"access key ID": secretForms(mxKeyID), "secret": secretForms(secret), "token": secretForms(mxToken), "echoed signature": secretForms(mxEchoSig)}
 	for i, s := range tr.signatures() {
 		if s != "" {
-			needles[fmt.Sprintf("signature %d", i)] = mxForms(s)
+			needles[fmt.Sprintf("signature %d", i)] = secretForms(s)
 		}
 	}
 	found := map[string]string{}
 	for where, hs := range haystacks {
 		for what, forms := range needles {
-			if at := mxFind(hs, forms); at != "" {
+			if at := findAround(hs, forms); at != "" {
 				found[where] = what + ": " + at
 			}
 		}
 	}
 	return found
-}
-
-// mxForms returns s as it may appear: raw, query-escaped, path-escaped,
-// with %20 for spaces, and escaped twice as in a string to sign.
-func mxForms(s string) []string {
-	q := url.QueryEscape(s)
-	return slices.Compact([]string{s, q, url.PathEscape(s), strings.ReplaceAll(q, "+", "%20"), url.QueryEscape(q)})
-}
-
-// mxFind returns the text around the first of needles found in haystacks,
-// or "".
-func mxFind(haystacks, needles []string) string {
-	for _, h := range haystacks {
-		for _, n := range needles {
-			if i := strings.Index(h, n); n != "" && i >= 0 {
-				return h[max(0, i-80):min(len(h), i+len(n)+20)]
-			}
-		}
-	}
-	return ""
-}
-
-// mxErrorTexts returns the text of err and of every error it wraps, in
-// several formats.
-func mxErrorTexts(err error) []string {
-	var out []string
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		out = append(out, e.Error(), fmt.Sprintf("%v", e), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e))
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		case interface{ Unwrap() []error }:
-			for _, c := range u.Unwrap() {
-				walk(c)
-			}
-		}
-	}
-	walk(err)
-	return out
-}
-
-// mxObserver is an Observer that hands each call's end to a function.
-type mxObserver func(code, requestID string, err error)
-
-func (f mxObserver) StartCall(context.Context, encryptperm.Call) func(code, requestID string, err error) {
-	return f
 }

@@ -156,15 +156,29 @@ func (r *RAM) invoke(req requests.AcsRequest, response responses.AcsResponse) er
 	if err := requests.InitParams(req); err != nil {
 		return err
 	}
+	p := requestParams(req, func(k string) bool { return !sdkCommonParams[k] })
+	action := req.GetActionName()
+	return r.answerSDK(req, response, action, p)
+}
+
+// requestParams gathers the query and form parameters of req that keep
+// accepts.
+func requestParams(req requests.AcsRequest, keep func(name string) bool) map[string]string {
 	p := make(map[string]string)
 	for _, m := range []map[string]string{req.GetQueryParams(), req.GetFormParams()} {
 		for k, v := range m {
-			if !sdkCommonParams[k] {
+			if keep(k) {
 				p[k] = v
 			}
 		}
 	}
-	action := req.GetActionName()
+	return p
+}
+
+// answerSDK runs action with params p in process and fills the SDK response
+// the way the SDK fills it from an HTTP answer, so that an in-process call
+// and a call over the wire decode alike.
+func (r *RAM) answerSDK(req requests.AcsRequest, response responses.AcsResponse, action string, p map[string]string) error {
 	res := r.do(context.Background(), request{Action: action, Params: p})
 	if res.Lost {
 		return lostError(req, action, p)

@@ -4,13 +4,8 @@
 package fake
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"regexp"
-	"strconv"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
@@ -95,38 +90,10 @@ func (r *RAM) invokeService(req requests.AcsRequest, response responses.AcsRespo
 		return err
 	}
 	action := req.GetActionName()
-	p := make(map[string]string)
-	for _, m := range []map[string]string{req.GetQueryParams(), req.GetFormParams()} {
-		for k, v := range m {
-			if apiParam(action, k) {
-				p[k] = v
-			}
-		}
-	}
+	p := requestParams(req, func(k string) bool { return apiParam(action, k) })
 	// The SDK's signer sends the request's region when the query has none.
 	if _, ok := p["RegionId"]; !ok && req.GetRegionId() != "" {
 		p["RegionId"] = req.GetRegionId()
 	}
-	res := r.do(context.Background(), request{Action: action, Params: p})
-	if res.Lost {
-		return lostError(req, action, p)
-	}
-	body := bytes.Clone(res.Body)
-	h := res.Header.Clone()
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	hr := &http.Response{
-		Status:        fmt.Sprintf("%d %s", res.Status, http.StatusText(res.Status)),
-		StatusCode:    res.Status,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)),
-	}
-	err := responses.Unmarshal(response, hr, req.GetAcceptFormat())
-	if se, ok := err.(*errors.ServerError); ok {
-		se.RespHeaders = response.GetHttpHeaders()
-	}
-	return err
+	return r.answerSDK(req, response, action, p)
 }

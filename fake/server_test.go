@@ -128,6 +128,12 @@ func send(t *testing.T, hc *http.Client, base, method, path string, query, form 
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
+	return readAnswer(t, resp)
+}
+
+// readAnswer reads and closes the body of resp, which must be JSON.
+func readAnswer(t *testing.T, resp *http.Response) answer {
+	t.Helper()
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {

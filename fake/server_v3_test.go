@@ -59,16 +59,7 @@ func (r *v3Request) send(t *testing.T) answer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
-	if err := json.Unmarshal(raw, &a.body); err != nil {
-		t.Fatalf("answer is not JSON: %v: %q", err, raw)
-	}
-	return a
+	return readAnswer(t, resp)
 }
 
 const v3Trust = `{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["ecs.aliyuncs.com"]}}],"Version":"1"}`

@@ -125,26 +125,26 @@ type bodyImages struct {
 }
 
 // pageOf reads PageNumber and PageSize (1 to 100, default 10) and returns
-// the page of n items as [from, to).
-func pageOf(p params, n int) (num, size, from, to int, e *apiError) {
+// them with the page of all they select.
+func pageOf[T any](p params, all []T) (num, size int, page []T, e *apiError) {
 	num, size = 1, 10
 	if v, ok := p["PageNumber"]; ok {
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 {
-			return 0, 0, 0, 0, newServiceError("InvalidParameter.PageNumber")
+			return 0, 0, nil, newServiceError("InvalidParameter.PageNumber")
 		}
 		num = x
 	}
 	if v, ok := p["PageSize"]; ok {
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 || x > 100 {
-			return 0, 0, 0, 0, newServiceError("InvalidParameter.PageSize")
+			return 0, 0, nil, newServiceError("InvalidParameter.PageSize")
 		}
 		size = x
 	}
-	from = min((num-1)*size, n)
-	to = min(from+size, n)
-	return num, size, from, to, nil
+	from := min((num-1)*size, len(all))
+	to := min(from+size, len(all))
+	return num, size, all[from:to], nil
 }
 
 func newServiceError(code string) *apiError {
@@ -157,6 +157,19 @@ func region(p params) (string, *apiError) {
 		return "", missing("RegionId")
 	}
 	return v, nil
+}
+
+// regionalID reads RegionId and the required ID parameter name.
+func regionalID(p params, name string) (reg, id string, e *apiError) {
+	reg, e = region(p)
+	if e != nil {
+		return "", "", e
+	}
+	id = p[name]
+	if id == "" {
+		return "", "", missing(name)
+	}
+	return reg, id, nil
 }
 
 func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError) {
@@ -175,13 +188,13 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 		}
 	}
 	slices.SortFunc(ims, func(a, b *imageRec) int { return strings.Compare(a.ID, b.ID) })
-	num, size, from, to, e := pageOf(p, len(ims))
+	num, size, page, e := pageOf(p, ims)
 	if e != nil {
 		return nil, e
 	}
 	b := bodyImages{RequestID: rid, RegionID: reg, PageNumber: num, PageSize: size, TotalCount: len(ims)}
 	b.Images.Image = []ecsImage{}
-	for _, im := range ims[from:to] {
+	for _, im := range page {
 		ei := ecsImage{ImageID: im.ID, ImageOwnerAlias: "self", Status: "Available", IsSelfShared: "False"}
 		ei.ImageOwnerID, _ = strconv.ParseInt(r.opts.AccountID, 10, 64)
 		if len(im.shared) > 0 {
@@ -239,13 +252,13 @@ func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiErr
 		ss = append(ss, s)
 	}
 	slices.SortFunc(ss, func(a, b Snapshot) int { return strings.Compare(a.ID, b.ID) })
-	num, size, from, to, e := pageOf(p, len(ss))
+	num, size, page, e := pageOf(p, ss)
 	if e != nil {
 		return nil, e
 	}
 	b := bodySnapshots{RequestID: rid, PageNumber: num, PageSize: size, TotalCount: len(ss)}
 	b.Snapshots.Snapshot = []ecsSnapshot{}
-	for _, s := range ss[from:to] {
+	for _, s := range page {
 		usage := "none"
 		for _, im := range r.svc.images {
 			if im.Region == s.Region && im.SnapshotID == s.ID {
@@ -275,13 +288,9 @@ func repeated(p params, name string, limit int) (vals []string, given int) {
 }
 
 func (r *RAM) modifyImageSharePermission(p params, rid string, now time.Time) (any, *apiError) {
-	reg, e := region(p)
+	reg, id, e := regionalID(p, "ImageId")
 	if e != nil {
 		return nil, e
-	}
-	id := p["ImageId"]
-	if id == "" {
-		return nil, missing("ImageId")
 	}
 	if v := p["IsPublic"]; strings.EqualFold(v, "true") {
 		return nil, newServiceError("InvalidParameter.IsPublic")
@@ -365,26 +374,22 @@ type ecsAccount struct {
 }
 
 func (r *RAM) describeImageSharePermission(p params, rid string, _ time.Time) (any, *apiError) {
-	reg, e := region(p)
+	reg, id, e := regionalID(p, "ImageId")
 	if e != nil {
 		return nil, e
-	}
-	id := p["ImageId"]
-	if id == "" {
-		return nil, missing("ImageId")
 	}
 	im, ok := r.svc.images[regional(reg, id)]
 	if !ok {
 		return nil, newServiceError("InvalidImageId.NotFound")
 	}
-	num, size, from, to, e := pageOf(p, len(im.shared))
+	num, size, page, e := pageOf(p, im.shared)
 	if e != nil {
 		return nil, e
 	}
 	b := bodyImageShares{RequestID: rid, RegionID: reg, ImageID: id, PageNumber: num, PageSize: size, TotalCount: len(im.shared)}
 	b.ShareGroups.ShareGroup = []struct{}{}
 	b.Accounts.Account = []ecsAccount{}
-	for _, g := range im.shared[from:to] {
+	for _, g := range page {
 		b.Accounts.Account = append(b.Accounts.Account, ecsAccount{AliyunID: g.account, SharedTime: formatDate(g.at)})
 	}
 	return b, nil
@@ -407,13 +412,9 @@ type bodyKey struct {
 }
 
 func (r *RAM) describeKey(p params, rid string, _ time.Time) (any, *apiError) {
-	reg, e := region(p)
+	reg, id, e := regionalID(p, "KeyId")
 	if e != nil {
 		return nil, e
-	}
-	id := p["KeyId"]
-	if id == "" {
-		return nil, missing("KeyId")
 	}
 	k, ok := r.svc.keys[id]
 	if !ok || k.Region != reg {
@@ -661,13 +662,9 @@ type bodyAssociations struct {
 }
 
 func (r *RAM) shareOf(p params) (*shareRec, *apiError) {
-	reg, e := region(p)
+	reg, id, e := regionalID(p, "ResourceShareId")
 	if e != nil {
 		return nil, e
-	}
-	id := p["ResourceShareId"]
-	if id == "" {
-		return nil, missing("ResourceShareId")
 	}
 	s, ok := r.svc.shares[id]
 	if !ok || s.region != reg {
@@ -685,25 +682,15 @@ func (r *RAM) associateResourceShare(p params, rid string, now time.Time) (any, 
 	if e != nil {
 		return nil, e
 	}
-	has := func(list []ShareEntry, x ShareEntry) bool {
-		return slices.ContainsFunc(list, func(y ShareEntry) bool { return y.Type == x.Type && y.ID == x.ID })
-	}
-	res = slices.DeleteFunc(res, func(x ShareEntry) bool { return has(s.resources, x) })
-	targets = slices.DeleteFunc(targets, func(x ShareEntry) bool { return has(s.targets, x) })
+	res = slices.DeleteFunc(res, func(x ShareEntry) bool { return indexEntry(s.resources, x) >= 0 })
+	targets = slices.DeleteFunc(targets, func(x ShareEntry) bool { return indexEntry(s.targets, x) >= 0 })
 	if e := r.admitLocked(rid, s, res, targets, now); e != nil {
 		return nil, e
 	}
 	s.resources = append(s.resources, res...)
 	s.targets = append(s.targets, targets...)
 	s.updated = now
-	b := bodyAssociations{RequestID: rid, ResourceShareAssociations: []rsAssociation{}}
-	for _, x := range res {
-		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, x, "Resource", x.Status, now))
-	}
-	for _, x := range targets {
-		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, x, "Target", x.Status, now))
-	}
-	return b, nil
+	return associationsBody(rid, s, res, targets, now), nil
 }
 
 func (r *RAM) disassociateResourceShare(p params, rid string, now time.Time) (any, *apiError) {
@@ -715,53 +702,74 @@ func (r *RAM) disassociateResourceShare(p params, rid string, now time.Time) (an
 	if e != nil {
 		return nil, e
 	}
-	find := func(list []ShareEntry, x ShareEntry) int {
-		return slices.IndexFunc(list, func(y ShareEntry) bool { return y.Type == x.Type && y.ID == x.ID })
-	}
 	for _, x := range slices.Concat(res, targets) {
-		if find(s.resources, x) < 0 && find(s.targets, x) < 0 {
+		if indexEntry(s.resources, x) < 0 && indexEntry(s.targets, x) < 0 {
 			return nil, errorf("EntityNotExists.Resource", "%s %q is not associated with the resource share %s.", x.Type, x.ID, s.id)
 		}
 	}
+	s.resources, res = detach(s.resources, res)
+	s.targets, targets = detach(s.targets, targets)
+	s.updated = now
+	return associationsBody(rid, s, res, targets, now), nil
+}
+
+// indexEntry returns the index in list of the entry of x's type and ID, or
+// -1.
+func indexEntry(list []ShareEntry, x ShareEntry) int {
+	return slices.IndexFunc(list, func(y ShareEntry) bool { return y.Type == x.Type && y.ID == x.ID })
+}
+
+// detach removes each of xs from list, and returns what is left and the
+// removed entries as they were stored, marked disassociated.
+func detach(list, xs []ShareEntry) (kept, removed []ShareEntry) {
+	for _, x := range xs {
+		i := indexEntry(list, x)
+		y := list[i]
+		y.Status = AssociationDisassociated
+		removed = append(removed, y)
+		list = slices.Delete(list, i, i+1)
+	}
+	return list, removed
+}
+
+// associationsBody answers an association call of share s with the
+// resources and targets it changed, each with its status.
+func associationsBody(rid string, s *shareRec, res, targets []ShareEntry, now time.Time) bodyAssociations {
 	b := bodyAssociations{RequestID: rid, ResourceShareAssociations: []rsAssociation{}}
 	for _, x := range res {
-		i := find(s.resources, x)
-		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, s.resources[i], "Resource", AssociationDisassociated, now))
-		s.resources = slices.Delete(s.resources, i, i+1)
+		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, x, "Resource", x.Status, now))
 	}
 	for _, x := range targets {
-		i := find(s.targets, x)
-		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, s.targets[i], "Target", AssociationDisassociated, now))
-		s.targets = slices.Delete(s.targets, i, i+1)
+		b.ResourceShareAssociations = append(b.ResourceShareAssociations, association(s, x, "Target", x.Status, now))
 	}
-	s.updated = now
-	return b, nil
+	return b
 }
 
 // pageTokens reads MaxResults (1 to 100, default 20) and NextToken (an
-// offset the fake issued) and returns the page of n items as [from, to)
-// and the next token.
-func pageTokens(p params, n int) (from, to int, next string, e *apiError) {
-	size := 20
+// offset the fake issued) and returns the page of all they select (never
+// nil, so that it renders as a JSON array) and the next token.
+func pageTokens[T any](p params, all []T) (page []T, next string, e *apiError) {
+	n := len(all)
+	size, from := 20, 0
 	if v, ok := p["MaxResults"]; ok {
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 || x > 100 {
-			return 0, 0, "", newServiceError("InvalidParameter.MaxResults")
+			return nil, "", newServiceError("InvalidParameter.MaxResults")
 		}
 		size = x
 	}
 	if v := p["NextToken"]; v != "" {
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 || x > n {
-			return 0, 0, "", newServiceError("InvalidParameter.NextToken")
+			return nil, "", newServiceError("InvalidParameter.NextToken")
 		}
 		from = x
 	}
-	to = min(from+size, n)
+	to := min(from+size, n)
 	if to < n {
 		next = strconv.Itoa(to)
 	}
-	return from, to, next, nil
+	return append([]T{}, all[from:to]...), next, nil
 }
 
 // ownedShares returns, sorted, the region's shares that ResourceShareIds
@@ -808,12 +816,12 @@ func (r *RAM) listResourceShares(p params, rid string, _ time.Time) (any, *apiEr
 		st := p["ResourceShareStatus"]
 		return (n != "" && s.name != n) || (st != "" && st != "Active")
 	})
-	from, to, next, e := pageTokens(p, len(ss))
+	page, next, e := pageTokens(p, ss)
 	if e != nil {
 		return nil, e
 	}
 	b := bodyShares{RequestID: rid, NextToken: next, ResourceShares: []rsShare{}}
-	for _, s := range ss[from:to] {
+	for _, s := range page {
 		b.ResourceShares = append(b.ResourceShares, s.body(r.opts.AccountID))
 	}
 	return b, nil
@@ -848,13 +856,11 @@ func (r *RAM) listResourceShareAssociations(p params, rid string, now time.Time)
 			all = append(all, a)
 		}
 	}
-	from, to, next, e := pageTokens(p, len(all))
+	page, next, e := pageTokens(p, all)
 	if e != nil {
 		return nil, e
 	}
-	b := bodyAssociations{RequestID: rid, NextToken: next, ResourceShareAssociations: []rsAssociation{}}
-	b.ResourceShareAssociations = append(b.ResourceShareAssociations, all[from:to]...)
-	return b, nil
+	return bodyAssociations{RequestID: rid, NextToken: next, ResourceShareAssociations: page}, nil
 }
 
 type rsTarget struct {
@@ -891,13 +897,11 @@ func (r *RAM) listSharedTargets(p params, rid string, _ time.Time) (any, *apiErr
 			all = append(all, rsTarget{s.id, t.ID, t.External, formatDate(t.Created), formatDate(t.Created)})
 		}
 	}
-	from, to, next, e := pageTokens(p, len(all))
+	page, next, e := pageTokens(p, all)
 	if e != nil {
 		return nil, e
 	}
-	b := bodyTargets{RequestID: rid, NextToken: next, SharedTargets: []rsTarget{}}
-	b.SharedTargets = append(b.SharedTargets, all[from:to]...)
-	return b, nil
+	return bodyTargets{RequestID: rid, NextToken: next, SharedTargets: page}, nil
 }
 
 type rsResource struct {
@@ -934,13 +938,11 @@ func (r *RAM) listSharedResources(p params, rid string, _ time.Time) (any, *apiE
 			all = append(all, rsResource{s.id, x.ID, x.Type, "Available", "", formatDate(x.Created), formatDate(x.Created)})
 		}
 	}
-	from, to, next, e := pageTokens(p, len(all))
+	page, next, e := pageTokens(p, all)
 	if e != nil {
 		return nil, e
 	}
-	b := bodyResources{RequestID: rid, NextToken: next, SharedResources: []rsResource{}}
-	b.SharedResources = append(b.SharedResources, all[from:to]...)
-	return b, nil
+	return bodyResources{RequestID: rid, NextToken: next, SharedResources: page}, nil
 }
 
 type bodyRDStatus struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,11 +35,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	real := fs.Bool("real", false, "apply to real RAM with the SDK's default credentials")
 	yes := fs.Bool("yes", false, "with -real, write without asking for confirmation")
 	detach := fs.Bool("detach-broader", false, "detach AliyunECSDiskEncryptRolePolicy when keys are named")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.OK
-		}
-		return cli.Usage
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	if *real && len(keys) == 0 && !*allKeys {
 		return cli.Report(stderr, prog, cli.UsageError("-real needs -key, or -all-keys for the console's system policy on every key"))

@@ -50,11 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code    = fs.String("code", "", "explain an ECS or KMS error code and exit")
 		timeout = fs.Duration("timeout", 30*time.Second, "time allowed for the RAM reads")
 	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.OK
-		}
-		return cli.Usage
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	fail := func(err error) int { return cli.Report(stderr, prog, err) }
 

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/ecsperm/ecsperm/examples/internal/clitest"
 )
 
 // TestDoctorOnTheFake runs the doctor against its seeded fake, for each kind
@@ -133,45 +136,22 @@ func TestDoctorRefusesBadInput(t *testing.T) {
 	}
 }
 
-// noCredentials makes the environment of a machine with no credentials and
-// no instance metadata, so that a refusal that failed to happen would stop
-// at ErrNoCredentials instead of reaching for RAM.
-func noCredentials(t *testing.T) {
-	t.Helper()
-	t.Setenv("HOME", t.TempDir())
-	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-		"ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-}
-
 // TestDoctorRealRefusesDemoValues: with -real, a missing -key or -account
 // stops the doctor with exit 2 before RAM is contacted; given both, it
 // reads RAM, and without credentials fails with 3.
 func TestDoctorRealRefusesDemoValues(t *testing.T) {
-	noCredentials(t)
+	clitest.NoCredentials(t)
 	key := "acs:kms:cn-hangzhou:1234567890123456:key/key-hzabc"
-	tests := []struct {
-		args []string
-		want int
-		say  string
-	}{
-		{[]string{"-real"}, 2, "-real needs -key and -account"},
-		{[]string{"-real", "-key", key}, 2, "-real needs -account:"},
-		{[]string{"-real", "-type", "disk"}, 2, "-real needs -key:"},
-		{[]string{"-real", "-account", "2000000000000001", "-key", key}, 3, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
-	}
-	for _, tt := range tests {
-		var out, errOut strings.Builder
-		if code := run(tt.args, &out, &errOut); code != tt.want {
-			t.Errorf("%q: exit %d, want %d\n%s", tt.args, code, tt.want, errOut.String())
-		}
-		if !strings.Contains(errOut.String(), tt.say) {
-			t.Errorf("%q: stderr does not say %q:\n%s", tt.args, tt.say, errOut.String())
-		}
-		if strings.Contains(out.String()+errOut.String(), "key-hzdemo01") {
-			t.Errorf("%q: the demo key appears:\n%s%s", tt.args, out.String(), errOut.String())
-		}
-	}
+	clitest.RealRefuses(t, runNoStdin, []clitest.Case{
+		{Args: []string{"-real"}, Want: 2, Say: "-real needs -key and -account"},
+		{Args: []string{"-real", "-key", key}, Want: 2, Say: "-real needs -account:"},
+		{Args: []string{"-real", "-type", "disk"}, Want: 2, Say: "-real needs -key:"},
+		{Args: []string{"-real", "-account", "2000000000000001", "-key", key}, Want: 3, Say: "ALIBABA_CLOUD_ACCESS_KEY_ID"},
+	}, "key-hzdemo01")
+}
+
+// runNoStdin is run as the shared test helpers call it: the doctor reads no
+// standard input.
+func runNoStdin(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	return run(args, stdout, stderr)
 }

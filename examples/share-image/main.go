@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/examples/internal/cli"
-	"github.com/ecsperm/ecsperm/fake"
 )
 
 // The demo values, used only against the in-memory fake: three accounts,
@@ -50,11 +48,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	real := fs.Bool("real", false, "share for real, with the SDK's default credentials")
 	yes := fs.Bool("yes", false, "with -real, write without asking for confirmation")
 	dryRun := fs.Bool("dry-run", false, "print the plan and stop")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.OK
-		}
-		return cli.Usage
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	if err := cli.RequireForReal(*real, cli.Flag{Name: "image", Value: *image}, cli.Flag{Name: "region", Value: *region}); err != nil {
 		return cli.Report(stderr, prog, err)
@@ -93,35 +88,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return cli.Report(stderr, prog, err) // lists every problem, each with its field
 	}
-	applier, err := newApplier(*real, stderr)
+	applier, err := cli.NewShareApplier(*real, demoSeed, stderr)
 	if err != nil {
 		return cli.Report(stderr, prog, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-
-	plan, err := applier.Plan(ctx, g)
-	if err != nil {
-		return cli.Report(stderr, prog, err)
+	res, code := cli.PlanAndApply(ctx, applier, g, cli.Steps{
+		Prog: prog, Stdin: stdin, Stdout: stdout, Stderr: stderr, DryRun: *dryRun, Ask: *real && !*yes,
+	})
+	if res == nil {
+		return code
 	}
-	fmt.Fprint(stdout, plan)
-	if *dryRun {
-		return cli.OK
-	}
-	if !plan.Empty() && *real && !*yes {
-		ok, err := cli.Confirm(stdin, stderr, prog, plan)
-		if err != nil {
-			return cli.Report(stderr, prog, err)
-		}
-		if !ok {
-			return cli.No
-		}
-	}
-	res, err := applier.ApplyPlan(ctx, plan)
-	if err != nil {
-		return cli.Report(stderr, prog, err)
-	}
-	fmt.Fprintf(stdout, "applied with %d writes\n", res.Writes)
 
 	type recipient struct{ uid, rdID, rdPath string }
 	var recipients []recipient
@@ -148,16 +126,4 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "account %s: allowed=%v: %s\n", r.uid, d.Allowed, d.Reason)
 	}
 	return cli.OK
-}
-
-func newApplier(real bool, stderr io.Writer) (encryptperm.Applier, error) {
-	if real {
-		return encryptperm.NewRAMApplier(nil)
-	}
-	fmt.Fprintln(stderr, "using the in-memory fake (RAM, ECS, Resource Sharing, KMS) and demo values (pass -real for Alibaba Cloud)")
-	f := fake.New(nil)
-	if err := fake.LoadSeedBytes(f, []byte(demoSeed)); err != nil {
-		return nil, err
-	}
-	return encryptperm.NewApplier(f, nil), nil
 }

@@ -4,15 +4,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ecsperm/ecsperm/examples/internal/clitest"
 )
 
 const keyARN = "acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"
 
 func TestShareImageWithAccounts(t *testing.T) {
-	var out, errOut strings.Builder
-	if code := run(nil, strings.NewReader(""), &out, &errOut); code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
-	}
+	out, errOut := clitest.Run(t, run)
 	want := `+ create role AliyunECSShareEncryptImageDefaultRole
 + add principal 2000000000000001@ecs.aliyuncs.com to the trust of role AliyunECSShareEncryptImageDefaultRole
 + add principal 2000000000000002@ecs.aliyuncs.com to the trust of role AliyunECSShareEncryptImageDefaultRole
@@ -25,11 +24,11 @@ account 2000000000000001: allowed=true: 2000000000000001@ecs.aliyuncs.com may as
 account 2000000000000002: allowed=true: 2000000000000002@ecs.aliyuncs.com may assume AliyunECSShareEncryptImageDefaultRole and use key ` + keyARN + `; ECS shares the image with account 2000000000000002.
 account 2000000000000003: allowed=true: 2000000000000003@ecs.aliyuncs.com may assume AliyunECSShareEncryptImageDefaultRole and use key ` + keyARN + `; ECS shares the image with account 2000000000000003.
 `
-	if out.String() != want {
-		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	if out != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
-	if !strings.Contains(errOut.String(), "in-memory fake") {
-		t.Errorf("stderr = %q", errOut.String())
+	if !strings.Contains(errOut, "in-memory fake") {
+		t.Errorf("stderr = %q", errOut)
 	}
 }
 
@@ -53,66 +52,31 @@ func TestShareImageResourceDirectoryAndFolder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out, errOut strings.Builder
-			if code := run(tt.args, strings.NewReader(""), &out, &errOut); code != 0 {
-				t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
-			}
+			out, _ := clitest.Run(t, run, tt.args...)
 			for _, w := range tt.want {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
 				}
 			}
-			if strings.Contains(out.String(), "principal 2000000000000001") {
-				t.Errorf("the default accounts were added to a directory share:\n%s", out.String())
+			if strings.Contains(out, "principal 2000000000000001") {
+				t.Errorf("the default accounts were added to a directory share:\n%s", out)
 			}
-			if regexp.MustCompile(`allowed=false`).MatchString(out.String()) {
-				t.Errorf("a recipient is denied:\n%s", out.String())
+			if regexp.MustCompile(`allowed=false`).MatchString(out) {
+				t.Errorf("a recipient is denied:\n%s", out)
 			}
 		})
 	}
 }
 
 func TestShareImageRefusesBadInput(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want int
-		say  string
-	}{
-		{name: "no audience", args: []string{"-accounts", ""}, want: 2, say: "recipient"},
-		{name: "wildcard directory", args: []string{"-rd", "rd-*"}, want: 2, say: "rd-*"},
-		{name: "wildcard image", args: []string{"-image", "m-*"}, want: 2, say: "m-*"},
-		{name: "malformed key", args: []string{"-key", "not-an-arn"}, want: 2, say: "not-an-arn"},
-		{name: "no such image", args: []string{"-image", "m-bp1nothere"}, want: 2, say: "m-bp1nothere"},
-		{name: "unknown flag", args: []string{"-nope"}, want: 2, say: "nope"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out, errOut strings.Builder
-			if code := run(tt.args, strings.NewReader(""), &out, &errOut); code != tt.want {
-				t.Errorf("exit %d, want %d", code, tt.want)
-			}
-			if !strings.Contains(strings.ToLower(errOut.String()), tt.say) {
-				t.Errorf("stderr does not name %q:\n%s", tt.say, errOut.String())
-			}
-			if out.Len() != 0 {
-				t.Errorf("stdout on error:\n%s", out.String())
-			}
-		})
-	}
-}
-
-// noCredentials makes the environment of a machine with no credentials and
-// no instance metadata, so that a refusal that failed to happen would stop
-// at ErrNoCredentials instead of reaching for the cloud.
-func noCredentials(t *testing.T) {
-	t.Helper()
-	t.Setenv("HOME", t.TempDir())
-	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-		"ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	clitest.RefusesBadInput(t, run, []clitest.Case{
+		{Name: "no audience", Args: []string{"-accounts", ""}, Want: 2, Say: "recipient"},
+		{Name: "wildcard directory", Args: []string{"-rd", "rd-*"}, Want: 2, Say: "rd-*"},
+		{Name: "wildcard image", Args: []string{"-image", "m-*"}, Want: 2, Say: "m-*"},
+		{Name: "malformed key", Args: []string{"-key", "not-an-arn"}, Want: 2, Say: "not-an-arn"},
+		{Name: "no such image", Args: []string{"-image", "m-bp1nothere"}, Want: 2, Say: "m-bp1nothere"},
+		{Name: "unknown flag", Args: []string{"-nope"}, Want: 2, Say: "nope"},
+	})
 }
 
 // TestShareImageRealRefusesDemoValues: with -real, a missing -image,
@@ -120,27 +84,11 @@ func noCredentials(t *testing.T) {
 // before anything is contacted; with all of them it goes on, and without
 // credentials fails with 3.
 func TestShareImageRealRefusesDemoValues(t *testing.T) {
-	noCredentials(t)
-	tests := []struct {
-		args []string
-		want int
-		say  string
-	}{
-		{[]string{"-real"}, 2, "-real needs -image and -region"},
-		{[]string{"-real", "-image", "m-bp1mine01", "-region", "cn-beijing"}, 2, "-real needs -accounts, -rd or -folder"},
-		{[]string{"-real", "-rd", "rd-3GabcD", "-region", "cn-beijing"}, 2, "-real needs -image:"},
-		{[]string{"-real", "-yes", "-rd", "rd-Mine01", "-image", "m-bp1mine01", "-region", "cn-beijing"}, 3, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
-	}
-	for _, tt := range tests {
-		var out, errOut strings.Builder
-		if code := run(tt.args, strings.NewReader(""), &out, &errOut); code != tt.want {
-			t.Errorf("%q: exit %d, want %d\n%s", tt.args, code, tt.want, errOut.String())
-		}
-		if !strings.Contains(errOut.String(), tt.say) {
-			t.Errorf("%q: stderr does not say %q:\n%s", tt.args, tt.say, errOut.String())
-		}
-		if strings.Contains(out.String()+errOut.String(), demoImage) || strings.Contains(out.String()+errOut.String(), "2000000000000002") {
-			t.Errorf("%q: a demo value appears:\n%s%s", tt.args, out.String(), errOut.String())
-		}
-	}
+	clitest.NoCredentials(t)
+	clitest.RealRefuses(t, run, []clitest.Case{
+		{Args: []string{"-real"}, Want: 2, Say: "-real needs -image and -region"},
+		{Args: []string{"-real", "-image", "m-bp1mine01", "-region", "cn-beijing"}, Want: 2, Say: "-real needs -accounts, -rd or -folder"},
+		{Args: []string{"-real", "-rd", "rd-3GabcD", "-region", "cn-beijing"}, Want: 2, Say: "-real needs -image:"},
+		{Args: []string{"-real", "-yes", "-rd", "rd-Mine01", "-image", "m-bp1mine01", "-region", "cn-beijing"}, Want: 3, Say: "ALIBABA_CLOUD_ACCESS_KEY_ID"},
+	}, demoImage, "2000000000000002")
 }

@@ -4,14 +4,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ecsperm/ecsperm/examples/internal/clitest"
 )
 
 func TestShareSnapshotAppliesToTheFake(t *testing.T) {
-	var out, errOut strings.Builder
-	if code := run(nil, strings.NewReader(""), &out, &errOut); code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
-	}
-	got := regexp.MustCompile(`rs-[0-9A-F]+`).ReplaceAllString(out.String(), "rs-ID")
+	out, errOut := clitest.Run(t, run)
+	got := regexp.MustCompile(`rs-[0-9A-F]+`).ReplaceAllString(out, "rs-ID")
 	want := `+ create role AliyunECSShareEncryptSnapshotDefaultRole
 + add principal 2000000000000001@ecs.aliyuncs.com to the trust of role AliyunECSShareEncryptSnapshotDefaultRole
 + add principal 2234567890123456@ecs.aliyuncs.com to the trust of role AliyunECSShareEncryptSnapshotDefaultRole
@@ -26,64 +25,29 @@ account 2234567890123456: allowed=true: 2234567890123456@ecs.aliyuncs.com may as
 	if got != want {
 		t.Errorf("output:\n%s\nwant:\n%s", got, want)
 	}
-	if !strings.Contains(errOut.String(), "in-memory fake") {
-		t.Errorf("stderr does not say the fake is used: %q", errOut.String())
+	if !strings.Contains(errOut, "in-memory fake") {
+		t.Errorf("stderr does not say the fake is used: %q", errOut)
 	}
 }
 
 func TestShareSnapshotDryRunWritesNothing(t *testing.T) {
-	var out, errOut strings.Builder
-	if code := run([]string{"-dry-run", "-accounts", "2000000000000003"}, strings.NewReader(""), &out, &errOut); code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
-	}
-	if !strings.Contains(out.String(), "2000000000000003@ecs.aliyuncs.com") || strings.Contains(out.String(), "applied") {
-		t.Errorf("dry run output:\n%s", out.String())
+	out, _ := clitest.Run(t, run, []string{"-dry-run", "-accounts", "2000000000000003"}...)
+	if !strings.Contains(out, "2000000000000003@ecs.aliyuncs.com") || strings.Contains(out, "applied") {
+		t.Errorf("dry run output:\n%s", out)
 	}
 }
 
 func TestShareSnapshotRefusesBadInput(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want int
-		say  string
-	}{
-		{name: "wildcard account", args: []string{"-accounts", "*"}, want: 2, say: "accounts"},
-		{name: "wildcard snapshot", args: []string{"-snapshot", "s-*"}, want: 2, say: "s-*"},
-		{name: "malformed key", args: []string{"-key", "not-an-arn"}, want: 2, say: "not-an-arn"},
-		{name: "unknown flag", args: []string{"-nope"}, want: 2, say: "nope"},
+	clitest.RefusesBadInput(t, run, []clitest.Case{
+		{Name: "wildcard account", Args: []string{"-accounts", "*"}, Want: 2, Say: "accounts"},
+		{Name: "wildcard snapshot", Args: []string{"-snapshot", "s-*"}, Want: 2, Say: "s-*"},
+		{Name: "malformed key", Args: []string{"-key", "not-an-arn"}, Want: 2, Say: "not-an-arn"},
+		{Name: "unknown flag", Args: []string{"-nope"}, Want: 2, Say: "nope"},
 		// Refused before any write, by what the fake's cloud holds.
-		{name: "no such snapshot", args: []string{"-snapshot", "s-bp1nothere"}, want: 2, say: "s-bp1nothere"},
-		{name: "the owner itself", args: []string{"-accounts", "1234567890123456"}, want: 2, say: "own owner"},
-		{name: "another key", args: []string{"-key", "acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"}, want: 2, say: "not with the key the grant names"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out, errOut strings.Builder
-			if code := run(tt.args, strings.NewReader(""), &out, &errOut); code != tt.want {
-				t.Errorf("exit %d, want %d", code, tt.want)
-			}
-			if !strings.Contains(strings.ToLower(errOut.String()), strings.ToLower(tt.say)) {
-				t.Errorf("stderr does not name %q:\n%s", tt.say, errOut.String())
-			}
-			if out.Len() != 0 {
-				t.Errorf("stdout on error:\n%s", out.String())
-			}
-		})
-	}
-}
-
-// noCredentials makes the environment of a machine with no credentials and
-// no instance metadata, so that a refusal that failed to happen would stop
-// at ErrNoCredentials instead of reaching for the cloud.
-func noCredentials(t *testing.T) {
-	t.Helper()
-	t.Setenv("HOME", t.TempDir())
-	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-		"ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+		{Name: "no such snapshot", Args: []string{"-snapshot", "s-bp1nothere"}, Want: 2, Say: "s-bp1nothere"},
+		{Name: "the owner itself", Args: []string{"-accounts", "1234567890123456"}, Want: 2, Say: "own owner"},
+		{Name: "another key", Args: []string{"-key", "acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"}, Want: 2, Say: "not with the key the grant names"},
+	})
 }
 
 // TestShareSnapshotRealRefusesDemoValues: with -real, a missing -accounts,
@@ -91,27 +55,11 @@ func noCredentials(t *testing.T) {
 // before anything is contacted; with all of them it goes on, and without
 // credentials fails with 3.
 func TestShareSnapshotRealRefusesDemoValues(t *testing.T) {
-	noCredentials(t)
-	tests := []struct {
-		args []string
-		want int
-		say  string
-	}{
-		{[]string{"-real"}, 2, "-real needs -accounts and -snapshot and -region"},
-		{[]string{"-real", "-snapshot", "s-bp1mine01", "-region", "cn-beijing"}, 2, "-real needs -accounts:"},
-		{[]string{"-real", "-accounts", "2000000000000001", "-region", "cn-beijing"}, 2, "-real needs -snapshot:"},
-		{[]string{"-real", "-yes", "-accounts", "2000000000000001", "-snapshot", "s-bp1mine01", "-region", "cn-beijing"}, 3, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
-	}
-	for _, tt := range tests {
-		var out, errOut strings.Builder
-		if code := run(tt.args, strings.NewReader(""), &out, &errOut); code != tt.want {
-			t.Errorf("%q: exit %d, want %d\n%s", tt.args, code, tt.want, errOut.String())
-		}
-		if !strings.Contains(errOut.String(), tt.say) {
-			t.Errorf("%q: stderr does not say %q:\n%s", tt.args, tt.say, errOut.String())
-		}
-		if strings.Contains(out.String()+errOut.String(), "2234567890123456") || strings.Contains(out.String()+errOut.String(), demoSnapshot) {
-			t.Errorf("%q: a demo value appears:\n%s%s", tt.args, out.String(), errOut.String())
-		}
-	}
+	clitest.NoCredentials(t)
+	clitest.RealRefuses(t, run, []clitest.Case{
+		{Args: []string{"-real"}, Want: 2, Say: "-real needs -accounts and -snapshot and -region"},
+		{Args: []string{"-real", "-snapshot", "s-bp1mine01", "-region", "cn-beijing"}, Want: 2, Say: "-real needs -accounts:"},
+		{Args: []string{"-real", "-accounts", "2000000000000001", "-region", "cn-beijing"}, Want: 2, Say: "-real needs -snapshot:"},
+		{Args: []string{"-real", "-yes", "-accounts", "2000000000000001", "-snapshot", "s-bp1mine01", "-region", "cn-beijing"}, Want: 3, Say: "ALIBABA_CLOUD_ACCESS_KEY_ID"},
+	}, "2234567890123456", demoSnapshot)
 }

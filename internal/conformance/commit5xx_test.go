@@ -28,17 +28,7 @@ func TestCommittedWriteAnswered5xx(t *testing.T) {
 		trustA = `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["2000000000000001@ecs.aliyuncs.com"]}}]}`
 		keysA  = `{"Version":"1","Statement":[{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key"},{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"}]}`
 	)
-	seedShare := func(t *testing.T, f *fake.RAM) {
-		if err := f.PutRole(fake.Role{Name: role, TrustPolicy: trustA}); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: keysA}}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.PutAttachment(role, string(encryptperm.Custom), policy); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seedShare := func(t *testing.T, f *fake.RAM) { seedSnapshotShare(t, f, trustA, keysA) }
 	tests := []struct {
 		name   string
 		seed   func(t *testing.T, f *fake.RAM)

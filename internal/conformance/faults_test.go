@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	rampolicy "github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -30,17 +30,7 @@ func TestLostAnswerAtEveryCall(t *testing.T) {
 	trust := func(accounts ...string) *rampolicy.Document {
 		return mustRead(t, trustJSON(accounts...))
 	}
-	seedShare := func(t *testing.T, f *fake.RAM) {
-		if err := f.PutRole(fake.Role{Name: role, TrustPolicy: trust(acctA).String()}); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: keysJSON(keyA)}}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.PutAttachment(role, string(encryptperm.Custom), policy); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seedShare := func(t *testing.T, f *fake.RAM) { seedSnapshotShare(t, f, trust(acctA).String(), keysJSON(keyA)) }
 	seedCap := func(t *testing.T, f *fake.RAM) {
 		seedShare(t, f)
 		p := fake.Policy{Name: policy, DefaultVersion: "v1"}

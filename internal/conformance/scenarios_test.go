@@ -768,6 +768,23 @@ func keysJSON(keys ...encryptperm.Key) string {
 		strings.Join(arns, ",") + `]}]}`
 }
 
+// seedSnapshotShare puts in f the snapshot-sharing role with the trust
+// policy trust, its custom key policy with keys as version v1, and their
+// attachment.
+func seedSnapshotShare(t *testing.T, f *fake.RAM, trust, keys string) {
+	t.Helper()
+	role, policy := encryptperm.ShareSnapshotRoleName, encryptperm.ShareSnapshotPolicyName
+	if err := f.PutRole(fake.Role{Name: role, TrustPolicy: trust}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutPolicy(fake.Policy{Name: policy, Versions: []fake.PolicyVersion{{ID: "v1", Document: keys}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutAttachment(role, string(encryptperm.Custom), policy); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // expectDiskKeyA expects the disk encryption role with keyA's policy.
 func expectDiskKeyA(t *testing.T) *expectation {
 	return expect().role("AliyunECSDiskEncryptDefaultRole", mustRead(t, diskTrustJSON)).

@@ -1,6 +1,7 @@
 // Package cli holds what the example programs share: one exit-code scheme,
 // errors reported as one block with the fix where one is known, the refusal
-// of demo values against real RAM, and confirmation before writing to it.
+// of demo values against real RAM, confirmation before writing to it, and
+// the parse, plan, confirm and apply steps of the sharing programs.
 package cli
 
 import (

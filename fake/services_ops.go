@@ -460,7 +460,9 @@ func shareEntries(p params) (res []ShareEntry, targets []ShareEntry, e *apiError
 		if typ != ShareResourceImage && typ != ShareResourceSnapshot {
 			return nil, nil, errorf("InvalidParameter.ResourceType", "The resource type %q is not supported: the fake shares Image and Snapshot.", typ)
 		}
-		res = append(res, ShareEntry{Type: typ, ID: id, Status: AssociationAssociated})
+		if x := (ShareEntry{Type: typ, ID: id, Status: AssociationAssociated}); indexEntry(res, x) < 0 {
+			res = append(res, x)
+		}
 	}
 	if len(res) > MaxShareEntriesPerCall {
 		return nil, nil, errorf("InvalidParameter.Resources", "At most %d resources can be given in one call.", MaxShareEntriesPerCall)
@@ -470,15 +472,22 @@ func shareEntries(p params) (res []ShareEntry, targets []ShareEntry, e *apiError
 		return nil, nil, errorf("InvalidParameter.Targets", "At most %d targets can be given in one call.", MaxShareEntriesPerCall)
 	}
 	for _, t := range ts {
+		var x ShareEntry
 		switch {
 		case accountIDFormat.MatchString(t):
-			targets = append(targets, ShareEntry{Type: targetAccount, ID: t})
+			x = ShareEntry{Type: targetAccount, ID: t}
 		case rdIDFormat.MatchString(t):
-			targets = append(targets, ShareEntry{Type: targetDirectory, ID: t})
+			x = ShareEntry{Type: targetDirectory, ID: t}
 		case folderIDFormat.MatchString(t):
-			targets = append(targets, ShareEntry{Type: targetFolder, ID: t})
+			x = ShareEntry{Type: targetFolder, ID: t}
 		default:
 			return nil, nil, errorf("InvalidParameter.Targets", "The target %q is not an account, resource directory or folder ID.", t)
+		}
+		// A target or resource named twice in one call is one entry: the
+		// call asks for it once (Resource Sharing documents no error for
+		// it; inferred).
+		if indexEntry(targets, x) < 0 {
+			targets = append(targets, x)
 		}
 	}
 	return res, targets, nil

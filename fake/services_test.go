@@ -660,3 +660,26 @@ func TestECSViewLagOverEndpoint(t *testing.T) {
 		t.Errorf("fired = %+v, want the lag rule twice", fr)
 	}
 }
+
+// TestShareEntriesNamedTwice names the same target and resource twice in one
+// call: they count once, and removing them does not crash the fake.
+func TestShareEntriesNamedTwice(t *testing.T) {
+	f, _ := seeded(t, nil)
+	plain := [2]string{"Snapshot", "s-bp1plain01"}
+	res, err := f.CreateResourceShare(shareReq("twice", false, []string{recipient, recipient}, plain, plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shares := f.ResourceShares()
+	if len(shares) != 1 || len(shares[0].Targets) != 1 || len(shares[0].Resources) != 1 {
+		t.Fatalf("shares = %+v; want one share with one target and one resource", shares)
+	}
+	dis := resourcesharing.CreateDisassociateResourceShareRequest()
+	dis.RegionId, dis.ResourceShareId, dis.Targets = svcRegion, res.ResourceShare.ResourceShareId, &[]string{recipient, recipient}
+	if _, err := f.DisassociateResourceShare(dis); err != nil {
+		t.Fatalf("disassociate a target named twice: %v", err)
+	}
+	if shares := f.ResourceShares(); len(shares) != 1 || len(shares[0].Targets) != 0 {
+		t.Errorf("shares = %+v; want the target gone", shares)
+	}
+}

@@ -193,3 +193,58 @@ func TestSharePrefetchConcurrentApplies(t *testing.T) {
 		t.Errorf("trusted principals (-want +got):\n%s", diff)
 	}
 }
+
+// When the grants RAM converges turn out to need other policies than those
+// read early (here an unencrypted image's grant needs no policy, so the
+// library's image policy read early is not among them), the role is read
+// again under the locks already held, and the Apply converges.
+func TestSharePrefetchReadsAgainWhenTheNamesDiffer(t *testing.T) {
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	plain := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shPlainImg).WithAccounts(apAcctA))
+	own := mustBuild(t, encryptperm.ShareImage().WithAccounts(apAcctB).WithKey(apKey).WithPolicyName("EncryptPerm-TeamImageKeys"))
+	if _, err := a.Apply(ctx, plain, own); err != nil {
+		t.Fatal(err)
+	}
+	var roleReads int
+	for _, c := range f.Calls() {
+		if c.Action == "GetRole" {
+			roleReads++
+		}
+	}
+	if roleReads != 2 {
+		t.Errorf("%d GetRole calls, want 2 (early, and again for other names)", roleReads)
+	}
+	if _, ok := f.Policy("Custom", "EncryptPerm-TeamImageKeys"); !ok {
+		t.Error("the grant's policy was not created")
+	}
+	if _, ok := f.Policy("Custom", encryptperm.ShareImagePolicyName); ok {
+		t.Error("the unencrypted image's grant made a policy")
+	}
+	shared, _ := f.ImageSharedWith(shRegion, shPlainImg)
+	if diff := cmp.Diff([]string{apAcctA}, shared); diff != "" {
+		t.Errorf("plain image shared with (-want +got):\n%s", diff)
+	}
+}
+
+// A snapshot's owner is not in DescribeSnapshots' answer, so a warm
+// snapshot share still asks KMS whose its key is.
+func TestShareWarmSnapshotReadsItsKey(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA))
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	n := len(f.Calls())
+	res, err := a.Apply(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actionsSince(f, n); !slices.Contains(got, "DescribeKey") || res.Writes != 0 {
+		t.Errorf("warm snapshot share: %d writes, calls %v; want no write and DescribeKey", res.Writes, got)
+	}
+}

@@ -488,14 +488,25 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 			return nil, err
 		}
 		// Nothing to write? Then the found keys need no read.
+		// A found key is taken to be its image's owner's only when every
+		// resource it encrypts is an image whose owner DescribeImages gave.
 		assumed := map[keyAt]Key{}
+		unsure := map[keyAt]bool{}
 		for _, w := range wants {
 			for _, id := range w.keyIDs {
 				ka := keyAt{w.res.Region, id}
-				if slices.Contains(found, ka) && accountRE.MatchString(w.owner) && w.res.Type == ResourceImage {
-					assumed[ka] = Key{Region: w.res.Region, Owner: w.owner, ID: id}
+				if !slices.Contains(found, ka) {
+					continue
 				}
+				k := Key{Region: w.res.Region, Owner: w.owner, ID: id}
+				if w.res.Type != ResourceImage || !accountRE.MatchString(w.owner) || assumed[ka] != (Key{}) && assumed[ka] != k {
+					unsure[ka] = true
+				}
+				assumed[ka] = k
 			}
+		}
+		for ka := range unsure {
+			delete(assumed, ka)
 		}
 		if len(assumed) == len(found) {
 			if job, err := judge(assumed); err == nil && len(job.byRes) == 0 && e.noWrites(pre, job.ramGrants) {

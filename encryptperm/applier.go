@@ -442,7 +442,11 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 }
 
 // converge runs each role's read-plan-write-verify loop, roles in parallel.
-func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
+//
+// pre, when not nil, holds the locks of some roles and their state, read
+// beside the share step's reads: those roles are converged from it, under
+// its locks, without a batch.
+func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch) (*Result, error) {
 	rec := &recorder{}
 	ws, gs := wants(grants)
 	withStay(ws, keep)
@@ -453,7 +457,13 @@ func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Gran
 	fns := make([]func() error, len(ws))
 	for i, w := range ws {
 		fns[i] = func() error {
-			r, err := e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
+			var r *Result
+			var err error
+			if pre.holds(w.role) {
+				r, err = e.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+			} else {
+				r, err = e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
+			}
 			per[i] = r
 			return err
 		}

@@ -25,16 +25,25 @@ import (
 // convergeRole runs the read-plan-write-verify loop of one role for the
 // grants of a batch, until RAM holds them or Options.MaxRounds runs out.
 func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
-	res := &Result{}
 	unlock, err := e.lockRole(ctx, w.role)
 	if err != nil {
-		return res, err
+		return &Result{}, err
 	}
 	defer unlock()
+	return e.convergeLocked(ctx, rec, w, grants, revoke, stale, nil)
+}
+
+// convergeLocked is convergeRole once the role's locks are held. st, when
+// not nil, is the role's state read under those locks with the policy
+// names and families of w and grants (see prefetch); nil reads it.
+func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState) (*Result, error) {
+	res := &Result{}
 	names, bases := w.policyNames(grants), w.bases()
-	st, err := e.readRole(ctx, rec, w.role, names, bases)
-	if err != nil {
-		return res, err
+	if st == nil {
+		var err error
+		if st, err = e.readRole(ctx, rec, w.role, names, bases); err != nil {
+			return res, err
+		}
 	}
 	if stale != nil {
 		if fp, ok := stale[strings.ToLower(w.role)]; !ok || fp != st.fingerprint() {

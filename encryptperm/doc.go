@@ -101,6 +101,21 @@
 // can be stale; the share part is additive and converges from what it
 // reads.
 //
+// An Apply reads RAM beside the share step's first reads (the library's
+// policy names do not depend on the key), under the roles' in-process locks
+// and Options.Locker, taken before those reads and held until RAM has
+// converged; a key the grant names (WithKey) is read in that first level
+// too. A key found through a snapshot is read only when something is to be
+// written: when RAM already holds the grant with that key (taken to be the
+// image owner's: the caller's own account, the one whose key DescribeKey
+// finds by a bare ID) and every
+// resource is shared with its whole audience already, Apply writes nothing
+// and does not ask KMS about the key's state. So a cold image share costs
+// six levels (five with WithKey) and a warm one two. ECS names an image's
+// key only through the snapshots it is made of, so the key costs two
+// dependent reads after the image's, and a grant cannot go to RAM before
+// its key is known and checked.
+//
 // # Checking
 //
 // Check answers whether a recipient account's ECS can assume the share role

@@ -255,6 +255,16 @@ func rtShareImage(tb testing.TB) []*encryptperm.Grant {
 	return []*encryptperm.Grant{g}
 }
 
+// rtShareImageWithKey is rtShareImage with the image's key named.
+func rtShareImageWithKey(tb testing.TB) []*encryptperm.Grant {
+	tb.Helper()
+	g, err := encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB, apAcctX).WithKey(apKey).Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []*encryptperm.Grant{g}
+}
+
 // rtSeedImageShared is rtSeedImage after rtShareImage has been applied.
 func rtSeedImageShared(tb testing.TB, f *fake.RAM) {
 	tb.Helper()
@@ -511,6 +521,8 @@ func rtWorks() []rtWork {
 		{name: "check/encryptperm", seed: rtSeedShare, run: engineCheck},
 		{name: "share-image-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImage)},
 		{name: "share-image-warm/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImage)},
+		{name: "share-image-key-given-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImageWithKey)},
+		{name: "share-image-key-given-warm/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImageWithKey)},
 		{name: "check/cli", seed: rtSeedShare, run: cliCheck},
 	}
 }
@@ -629,13 +641,18 @@ func TestRoundTripBounds(t *testing.T) {
 		{name: "three roles: one cold, two gain an account", seed: seedWarm, give: addB, wantLevels: 3, wantCalls: 18, wantWrites: 5},
 		{name: "fifty grants add fifty accounts", seed: rtSeedShare, give: grantsOf(perGrant...), wantLevels: 2, wantCalls: 5, wantWrites: 1},
 		{name: "check one recipient", seed: rtSeedShare, wantLevels: 1, wantCalls: 3, wantWrites: 0},
-		// The share step (issue 13) finds the image's key in three
-		// dependent reads (the image, its snapshot, the key) and checks
-		// everything before RAM's first write, then shares after RAM holds
-		// the grant: 3 + 3 + 1 levels cold, 3 + 1 warm. The goal of the
-		// round-trip issue, RAM's levels + 2 cold and 1 warm, is not met.
-		{name: "share one image with three accounts, cold", seed: rtSeedImage, give: rtShareImage, wantLevels: 7, wantCalls: 13, wantWrites: 4},
-		{name: "share one image with three accounts, warm", seed: rtSeedImageShared, give: rtShareImage, wantLevels: 4, wantCalls: 8, wantWrites: 0},
+		// The share step finds the image's key in three dependent reads
+		// (the image, its snapshot, the key), RAM's reads beside the first;
+		// it checks everything before RAM's first write, and shares after
+		// RAM holds the grant: 3 + 2 + 1 levels cold. Warm, nothing is
+		// written, so the key's state is not read: 2 levels. With the key
+		// named (WithKey) it is read in the first level: 5 cold, 2 warm.
+		// RAM's levels + 2 cold and 1 warm cannot be met: ECS names an
+		// image's key only through its snapshot (see the README).
+		{name: "share one image with three accounts, cold", seed: rtSeedImage, give: rtShareImage, wantLevels: 6, wantCalls: 13, wantWrites: 4},
+		{name: "share one image with three accounts, warm", seed: rtSeedImageShared, give: rtShareImage, wantLevels: 2, wantCalls: 7, wantWrites: 0},
+		{name: "share one image with three accounts, key given, cold", seed: rtSeedImage, give: rtShareImageWithKey, wantLevels: 5, wantCalls: 13, wantWrites: 4},
+		{name: "share one image with three accounts, key given, warm", seed: rtSeedImageShared, give: rtShareImageWithKey, wantLevels: 2, wantCalls: 8, wantWrites: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,11 +31,13 @@ func TestShareRoundTrips(t *testing.T) {
 		maxLevels  int
 		wantWrites int
 	}{
-		// Reads of ECS and KMS: the image, its share, its snapshot, its
-		// key (3 levels); RAM as for any grant; then one share write.
-		{"cold", 3 + 4 + 1, 4},
-		// The same reads, RAM's read, no write.
-		{"warm", 3 + 1, 0},
+		// Reads of ECS and KMS: the image and its share beside RAM's
+		// reads, its snapshot, its key (3 levels); RAM's two levels of
+		// writes; then one share write.
+		{"cold", 3 + 2 + 1, 4},
+		// The image, its share and RAM; the snapshot. Nothing is to be
+		// written, so the key's state is not read.
+		{"warm", 2, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

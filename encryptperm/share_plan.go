@@ -414,7 +414,7 @@ func (e *engine) planAll(ctx context.Context, revoke bool, grants, keep []*Grant
 		return e.plan(ctx, revoke, grants, keep)
 	}
 	rec := &recorder{}
-	job, err := e.prepareShare(ctx, rec, revoke, grants, keep)
+	job, err := e.prepareShare(ctx, rec, revoke, grants, keep, nil)
 	if err != nil {
 		return nil, ctxOr(ctx, err)
 	}
@@ -440,7 +440,7 @@ func (e *engine) planAll(ctx context.Context, revoke bool, grants, keep []*Grant
 // removes the grant, so that no recipient keeps a share it cannot use.
 func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
 	if !hasResources(grants, keep) {
-		return e.converge(ctx, revoke, grants, keep, stale)
+		return e.converge(ctx, revoke, grants, keep, stale, nil)
 	}
 	rec := &recorder{}
 	res := &Result{}
@@ -458,7 +458,26 @@ func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*G
 		}
 		return res, err
 	}
-	job, err := e.prepareShare(ctx, rec, revoke, grants, keep)
+	// An apply reads RAM beside the share step's first reads, under the
+	// roles' locks, held until RAM has converged. A revoke reads RAM after
+	// it unshares, and a reviewed plan compares RAM with what the plan read.
+	var pre *prefetch
+	if !revoke && stale == nil {
+		// What needs no I/O is refused before any.
+		if err := e.checkBackends(collectWants(grants, keep, "grants")); err != nil {
+			return finish(err)
+		}
+		pre = e.startPrefetch(ctx, rec, grants)
+		defer pre.release()
+	}
+	job, err := e.prepareShare(ctx, rec, revoke, grants, keep, pre)
+	if pre != nil {
+		// Wait for RAM's reads even after a refusal, so that the Result
+		// lists every call made.
+		if werr := pre.wait(); err == nil {
+			err = werr
+		}
+	}
 	if err != nil {
 		return finish(err)
 	}
@@ -466,12 +485,13 @@ func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*G
 		if err := e.runShare(ctx, rec, job, res, false); err != nil {
 			return finish(err)
 		}
-		r, err := e.converge(ctx, true, job.ramGrants, job.keepRAM, stale)
+		r, err := e.converge(ctx, true, job.ramGrants, job.keepRAM, stale, nil)
 		mergeResult(res, r)
 		res.Changes = append(res.Changes, job.notes...)
 		return finish(err)
 	}
-	r, err := e.converge(ctx, false, job.ramGrants, nil, stale)
+	r, err := e.converge(ctx, false, job.ramGrants, nil, stale, pre)
+	pre.release()
 	mergeResult(res, r)
 	if err != nil {
 		return finish(err)

@@ -191,7 +191,15 @@ func (e *preflightError) Unwrap() []error { return append([]error{e.ValidationEr
 // their shares, the directory's sharing status), checks everything before
 // any write and reports every problem at once, and derives the grants the
 // RAM engine converges: each grant with the keys of its resources.
-func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant) (*shareJob, error) {
+//
+// The keys the grants name (WithKey) are read in the first level; the keys
+// found are read in a level of their own, after the snapshots that name
+// them, and only when something is to be written: with pre (an Apply), when
+// RAM as prefetched already holds the grant with the found keys (their
+// owner taken to be the resource's) and every resource is shared with its
+// whole audience already, nothing is written and the found keys are not
+// read. A key's state matters to a write, not to a run that writes nothing.
+func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant, pre *prefetch) (*shareJob, error) {
 	wants := collectWants(grants, keep, "grants")
 	if err := e.checkBackends(wants); err != nil {
 		return nil, err
@@ -252,6 +260,44 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 			return err
 		})
 	}
+	// The keys the grants name depend on no read: they go in level 1 too.
+	type keyAt struct{ region, id string }
+	keys := map[keyAt]*kms.KeyMetadata{}
+	missing := map[keyAt]bool{}
+	described := map[keyAt]bool{}
+	describe := func(want []keyAt) []func() error {
+		out := make([]func() error, 0, len(want))
+		for _, ka := range want {
+			described[ka] = true
+			out = append(out, func() error {
+				resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
+				mu.Lock()
+				defer mu.Unlock()
+				if errors.Is(err, ErrNotFound) || codeOf(err) == "Forbidden.KeyNotFound" || codeOf(err) == "NotFound.Key" {
+					missing[ka] = true
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				m := resp.KeyMetadata
+				keys[ka] = &m
+				return nil
+			})
+		}
+		return out
+	}
+	var given []keyAt
+	for _, w := range wants {
+		for _, gi := range w.grants {
+			for _, k := range grants[gi].Keys {
+				if ka := (keyAt{k.Region, k.ID}); !slices.Contains(given, ka) {
+					given = append(given, ka)
+				}
+			}
+		}
+	}
+	fns = append(fns, describe(given)...)
 	if err := firstErr(parallel(fns...)); err != nil {
 		return nil, err
 	}
@@ -269,186 +315,210 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	if err := firstErr(parallel(fns...)); err != nil {
 		return nil, err
 	}
-	// Level 3: every key, found or given.
-	type keyAt struct{ region, id string }
-	keys := map[keyAt]*kms.KeyMetadata{}
-	missing := map[keyAt]bool{}
+	// The keys found that level 1 did not read.
+	var found []keyAt
 	for _, w := range wants {
 		for _, id := range w.keyIDs {
-			keys[keyAt{w.res.Region, id}] = nil
-		}
-		for _, gi := range w.grants {
-			for _, k := range grants[gi].Keys {
-				keys[keyAt{k.Region, k.ID}] = nil
+			if ka := (keyAt{w.res.Region, id}); !described[ka] && !slices.Contains(found, ka) {
+				found = append(found, ka)
 			}
 		}
 	}
-	fns = nil
-	for ka := range keys {
-		fns = append(fns, func() error {
-			resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
-			mu.Lock()
-			defer mu.Unlock()
-			if errors.Is(err, ErrNotFound) || codeOf(err) == "Forbidden.KeyNotFound" || codeOf(err) == "NotFound.Key" {
-				missing[ka] = true
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			m := resp.KeyMetadata
-			keys[ka] = &m
-			return nil
-		})
-	}
-	if err := firstErr(parallel(fns...)); err != nil {
-		return nil, err
-	}
-
-	// Judge, all at once.
-	var p problems
-	var extra []error
-	notFound, conflict := false, false
 	for _, w := range wants {
 		w.shares = append(w.shares, regions[w.res.Region].sharesOf(w.res)...)
-		if len(w.paths) == 0 {
-			continue // named only by grants that stay
+	}
+	owners := make([]string, len(wants))
+	for i, w := range wants {
+		owners[i] = w.owner
+	}
+	// Judge, all at once. assumed holds the keys found that KMS was not
+	// asked about, with the resource's owner as theirs.
+	judge := func(assumed map[keyAt]Key) (*shareJob, error) {
+		for i, w := range wants {
+			w.keys, w.owner = nil, owners[i]
 		}
-		at := w.paths[0]
-		if !w.found && revoke {
-			continue // nothing is shared; the grant's own keys still go
-		}
-		if !w.found {
-			p.add(at, w.res.ID, "no %s with this ID in %s (Describe%ss found none)", w.res.Type, w.res.Region, map[ResourceType]string{ResourceImage: "Image", ResourceSnapshot: "Snapshot"}[w.res.Type])
-			notFound = true
-			continue
-		}
-		if (w.serviceKey || w.keyUnknown) && !revoke {
-			if w.serviceKey {
-				p.add(at, w.res.ID, "%s", serviceKeyReason(w.kind))
-			} else {
-				p.add(at, w.res.ID, "the %s is encrypted, but DescribeSnapshots does not say with which key for every encrypted disk (snapshots %s); nothing is shared with a key nobody can name", w.res, strings.Join(w.snapshots, ", "))
+		var p problems
+		var extra []error
+		notFound, conflict := false, false
+		for _, w := range wants {
+			if len(w.paths) == 0 {
+				continue // named only by grants that stay
 			}
-			continue
-		}
-		for _, id := range w.keyIDs {
-			ka := keyAt{w.res.Region, id}
-			switch m := keys[ka]; {
-			case missing[ka] && revoke:
-				// A key deleted since: what the grant gave for it still
-				// goes, when the owner is known.
-				if w.owner != "" {
-					w.keys = append(w.keys, Key{Region: w.res.Region, Owner: w.owner, ID: id})
-				}
-			case missing[ka]:
-				p.add(at, w.res.ID, "the %s is encrypted with key %s, which KMS does not find in %s", w.res.Type, id, w.res.Region)
-			case m != nil:
-				k, err := ParseKeyARN(m.Arn)
-				if err != nil {
-					p.add(at, w.res.ID, "KMS answered the ARN %q for key %s, which is not a key ARN", m.Arn, id)
-					break
-				}
-				if serviceManaged(m.Creator) && !revoke {
-					// A key a cloud service created for itself, such as
-					// ECS's default key, is the service key by another
-					// name (inferred: KMS names such a key's Creator by
-					// the service, a customer key's by the account UID).
-					p.add(at, w.res.ID, "the %s is encrypted with key %s, which %s manages: %s", w.res.Type, id, m.Creator, serviceKeyReason(w.kind))
-					break
-				}
-				w.keys = append(w.keys, k)
-				if w.owner == "" {
-					w.owner = k.Owner
-				}
-				if m.KeyState != "Enabled" && !revoke {
-					p.add(at, w.res.ID, "the %s's key %s is %s, not Enabled: ECS refuses to share it (InvalidParameter.KMSKeyId.CMKNotEnabled); enable the key first", w.res.Type, k.ARN(), m.KeyState)
-				}
+			at := w.paths[0]
+			if !w.found && revoke {
+				continue // nothing is shared; the grant's own keys still go
 			}
-		}
-		for _, gi := range w.grants {
-			g := grants[gi]
-			given := make([]string, 0, len(g.Keys))
-			for _, k := range g.Keys {
-				given = append(given, k.ARN())
+			if !w.found {
+				p.add(at, w.res.ID, "no %s with this ID in %s (Describe%ss found none)", w.res.Type, w.res.Region, map[ResourceType]string{ResourceImage: "Image", ResourceSnapshot: "Snapshot"}[w.res.Type])
+				notFound = true
+				continue
 			}
-			for _, k := range w.keys {
-				if len(g.Keys) > 0 && !slices.Contains(g.Keys, k) {
-					p.add(fmt.Sprintf("grants[%d].Keys", gi), strings.Join(given, ","), "the %s is encrypted with key %s, not with the key the grant names (%s): drop WithKey to let the Applier find the key, or name that key", w.res, k.ARN(), strings.Join(given, ", "))
+			if (w.serviceKey || w.keyUnknown) && !revoke {
+				if w.serviceKey {
+					p.add(at, w.res.ID, "%s", serviceKeyReason(w.kind))
+				} else {
+					p.add(at, w.res.ID, "the %s is encrypted, but DescribeSnapshots does not say with which key for every encrypted disk (snapshots %s); nothing is shared with a key nobody can name", w.res, strings.Join(w.snapshots, ", "))
 				}
+				continue
 			}
-			for ki, k := range g.Keys {
-				ka := keyAt{k.Region, k.ID}
+			for _, id := range w.keyIDs {
+				ka := keyAt{w.res.Region, id}
 				switch m := keys[ka]; {
-				case missing[ka] && !revoke:
-					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
-				case m != nil && m.KeyState != "Enabled" && !revoke:
-					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.KeyState)
-				}
-				if k.Region != w.res.Region && !revoke {
-					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is in %s, but the %s is in %s: ECS uses a key of the resource's own region", k.Region, w.res, w.res.Region)
+				case missing[ka] && revoke:
+					// A key deleted since: what the grant gave for it still
+					// goes, when the owner is known.
+					if w.owner != "" {
+						w.keys = append(w.keys, Key{Region: w.res.Region, Owner: w.owner, ID: id})
+					}
+				case missing[ka]:
+					p.add(at, w.res.ID, "the %s is encrypted with key %s, which KMS does not find in %s", w.res.Type, id, w.res.Region)
+				case m != nil:
+					k, err := ParseKeyARN(m.Arn)
+					if err != nil {
+						p.add(at, w.res.ID, "KMS answered the ARN %q for key %s, which is not a key ARN", m.Arn, id)
+						break
+					}
+					if serviceManaged(m.Creator) && !revoke {
+						// A key a cloud service created for itself, such as
+						// ECS's default key, is the service key by another
+						// name (inferred: KMS names such a key's Creator by
+						// the service, a customer key's by the account UID).
+						p.add(at, w.res.ID, "the %s is encrypted with key %s, which %s manages: %s", w.res.Type, id, m.Creator, serviceKeyReason(w.kind))
+						break
+					}
+					w.keys = append(w.keys, k)
+					if w.owner == "" {
+						w.owner = k.Owner
+					}
+					if m.KeyState != "Enabled" && !revoke {
+						p.add(at, w.res.ID, "the %s's key %s is %s, not Enabled: ECS refuses to share it (InvalidParameter.KMSKeyId.CMKNotEnabled); enable the key first", w.res.Type, k.ARN(), m.KeyState)
+					}
+				case assumed[ka] != Key{}:
+					w.keys = append(w.keys, assumed[ka])
 				}
 			}
-		}
-		if revoke {
-			// Unsharing from a share that holds other resources would
-			// unshare them too: refuse, change nothing.
-			for _, sh := range w.shares {
-				if len(sh.resources) < 2 {
-					continue
+			for _, gi := range w.grants {
+				g := grants[gi]
+				given := make([]string, 0, len(g.Keys))
+				for _, k := range g.Keys {
+					given = append(given, k.ARN())
 				}
-				for _, t := range w.rsTargets() {
-					if live(sh.targets[t]) && !w.keep[t] {
-						p.add(at, w.res.ID, "resource share %s (%s) holds other resources too: removing target %s from it would unshare them as well; remove the target yourself, or move the %s to a share of its own", sh.id, sh.name, t, w.res.Type)
-						conflict = true
+				for _, k := range w.keys {
+					if len(g.Keys) > 0 && !slices.Contains(g.Keys, k) {
+						p.add(fmt.Sprintf("grants[%d].Keys", gi), strings.Join(given, ","), "the %s is encrypted with key %s, not with the key the grant names (%s): drop WithKey to let the Applier find the key, or name that key", w.res, k.ARN(), strings.Join(given, ", "))
+					}
+				}
+				for ki, k := range g.Keys {
+					ka := keyAt{k.Region, k.ID}
+					switch m := keys[ka]; {
+					case missing[ka] && !revoke:
+						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
+					case m != nil && m.KeyState != "Enabled" && !revoke:
+						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.KeyState)
+					}
+					if k.Region != w.res.Region && !revoke {
+						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is in %s, but the %s is in %s: ECS uses a key of the resource's own region", k.Region, w.res, w.res.Region)
 					}
 				}
 			}
-			continue
-		}
-		// The owner's own account, the caps, the directory.
-		owner := w.owner
-		for _, gi := range w.grants {
-			for ai, a := range grants[gi].Audience.Accounts {
-				if owner != "" && a == owner {
-					p.add(fmt.Sprintf("grants[%d].Audience.Accounts[%d]", gi, ai), a, "account %s owns the %s; ECS does not share a resource with its own owner (InvalidAccount.Forbbiden)", a, w.res)
+			if revoke {
+				// Unsharing from a share that holds other resources would
+				// unshare them too: refuse, change nothing.
+				for _, sh := range w.shares {
+					if len(sh.resources) < 2 {
+						continue
+					}
+					for _, t := range w.rsTargets() {
+						if live(sh.targets[t]) && !w.keep[t] {
+							p.add(at, w.res.ID, "resource share %s (%s) holds other resources too: removing target %s from it would unshare them as well; remove the target yourself, or move the %s to a share of its own", sh.id, sh.name, t, w.res.Type)
+							conflict = true
+						}
+					}
+				}
+				continue
+			}
+			// The owner's own account, the caps, the directory.
+			owner := w.owner
+			for _, gi := range w.grants {
+				for ai, a := range grants[gi].Audience.Accounts {
+					if owner != "" && a == owner {
+						p.add(fmt.Sprintf("grants[%d].Audience.Accounts[%d]", gi, ai), a, "account %s owns the %s; ECS does not share a resource with its own owner (InvalidAccount.Forbbiden)", a, w.res)
+					}
 				}
 			}
-		}
-		have := w.sharedAccounts()
-		all := slices.Clone(have)
-		for _, a := range w.accounts {
-			if !slices.Contains(all, a) {
-				all = append(all, a)
+			have := w.sharedAccounts()
+			all := slices.Clone(have)
+			for _, a := range w.accounts {
+				if !slices.Contains(all, a) {
+					all = append(all, a)
+				}
+			}
+			if most := shareCap(w.kind, e.opts.Limits); len(all) > most {
+				p.addLimit(at, w.res.ID, "the %s would be shared with %d accounts (%d already), but ECS shares one %s with at most %d; share with a resource directory or folder instead", w.res, len(all), len(have), w.res.Type, most)
+			}
+			if len(w.targets) > 0 && !dirEnabled {
+				p.add(at, w.res.ID, "sharing with a resource directory or folder is not enabled for this account (CheckSharingWithResourceDirectoryStatus); enable it in Resource Sharing (EnableSharingWithResourceDirectory) from the directory's management account")
 			}
 		}
-		if most := shareCap(w.kind, e.opts.Limits); len(all) > most {
-			p.addLimit(at, w.res.ID, "the %s would be shared with %d accounts (%d already), but ECS shares one %s with at most %d; share with a resource directory or folder instead", w.res, len(all), len(have), w.res.Type, most)
+		if notFound {
+			extra = append(extra, ErrNotFound)
 		}
-		if len(w.targets) > 0 && !dirEnabled {
-			p.add(at, w.res.ID, "sharing with a resource directory or folder is not enabled for this account (CheckSharingWithResourceDirectoryStatus); enable it in Resource Sharing (EnableSharingWithResourceDirectory) from the directory's management account")
+		if conflict {
+			extra = append(extra, ErrConflict)
+		}
+		if err := p.err("share"); err != nil {
+			var ve *ValidationError
+			errors.As(err, &ve)
+			return nil, &preflightError{ve, extra}
+		}
+		job := &shareJob{wants: wants}
+		var err error
+		if job.ramGrants, err = deriveGrants(grants, wants); err != nil {
+			return nil, err
+		}
+		if job.keepRAM, err = deriveGrants(keep, wants); err != nil {
+			return nil, err
+		}
+		job.plan(revoke)
+		return job, nil
+	}
+
+	if pre != nil && !revoke {
+		if err := pre.wait(); err != nil {
+			return nil, err
+		}
+		// Nothing to write? Then the found keys need no read.
+		// A found key is taken to be its image's owner's only when every
+		// resource it encrypts is an image whose owner DescribeImages gave.
+		assumed := map[keyAt]Key{}
+		unsure := map[keyAt]bool{}
+		for _, w := range wants {
+			for _, id := range w.keyIDs {
+				ka := keyAt{w.res.Region, id}
+				if !slices.Contains(found, ka) {
+					continue
+				}
+				k := Key{Region: w.res.Region, Owner: w.owner, ID: id}
+				if w.res.Type != ResourceImage || !accountRE.MatchString(w.owner) || assumed[ka] != (Key{}) && assumed[ka] != k {
+					unsure[ka] = true
+				}
+				assumed[ka] = k
+			}
+		}
+		for ka := range unsure {
+			delete(assumed, ka)
+		}
+		if len(assumed) == len(found) {
+			if job, err := judge(assumed); err == nil && len(job.byRes) == 0 && e.noWrites(pre, job.ramGrants) {
+				return job, nil
+			}
 		}
 	}
-	if notFound {
-		extra = append(extra, ErrNotFound)
-	}
-	if conflict {
-		extra = append(extra, ErrConflict)
-	}
-	if err := p.err("share"); err != nil {
-		var ve *ValidationError
-		errors.As(err, &ve)
-		return nil, &preflightError{ve, extra}
-	}
-	job := &shareJob{wants: wants}
-	var err error
-	if job.ramGrants, err = deriveGrants(grants, wants); err != nil {
+	// Level 3: the keys found, before anything is written.
+	if err := firstErr(parallel(describe(found)...)); err != nil {
 		return nil, err
 	}
-	if job.keepRAM, err = deriveGrants(keep, wants); err != nil {
-		return nil, err
-	}
-	job.plan(revoke)
-	return job, nil
+	return judge(nil)
 }
 
 // checkBackends refuses, before any I/O, resources whose services the

@@ -1,0 +1,198 @@
+// This file holds the RAM reads an Apply with a share step makes beside the
+// share step's first reads: the library's policy names are known before the
+// image's key is, so RAM need not wait for ECS and KMS.
+
+package encryptperm
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// prefetch is RAM's state of the roles an Apply's grants converge, read
+// under the roles' locks while the share step reads ECS and KMS. The locks
+// are held from before the reads until the RAM engine has converged the
+// roles (release), so the state is as good as one read after taking them.
+type prefetch struct {
+	specs map[string]*prefetchSpec // by lower-case role name
+
+	done   chan struct{}
+	err    error
+	states map[string]*roleState
+
+	mu      sync.Mutex
+	unlocks []func()
+}
+
+// prefetchSpec is what is read of one role: the role, its attachments, the
+// named custom policies, and the attached policies of the families.
+type prefetchSpec struct {
+	role         string
+	names, bases []string
+}
+
+// shareBase is the key policy a grant that names resources but no key will
+// have once the share step has found the keys: the policy name it was built
+// with, or its kind's.
+func shareBase(g *Grant) string {
+	if g.policyName != "" {
+		return g.policyName
+	}
+	if g.Kind == KindShareImage {
+		return ShareImagePolicyName
+	}
+	return ShareSnapshotPolicyName
+}
+
+// addFold appends the strings of add that s does not hold, ignoring case.
+func addFold(s []string, add ...string) []string {
+	for _, a := range add {
+		if !slices.ContainsFunc(s, func(x string) bool { return strings.EqualFold(x, a) }) {
+			s = append(s, a)
+		}
+	}
+	return s
+}
+
+// sameFold reports whether a and b hold the same strings, ignoring case
+// and order.
+func sameFold(a, b []string) bool {
+	norm := func(s []string) []string {
+		out := make([]string, 0, len(s))
+		for _, x := range s {
+			out = addFold(out, strings.ToLower(x))
+		}
+		sort.Strings(out)
+		return out
+	}
+	return slices.Equal(norm(a), norm(b))
+}
+
+// prefetchSpecs returns what to read of each role the grants name, as far
+// as it is known before the share step: a grant with resources and no key
+// gets its key policy's name from its kind; the RAM engine reads again a
+// role whose grants turn out to need other names (stateFor).
+func prefetchSpecs(grants []*Grant) map[string]*prefetchSpec {
+	out := map[string]*prefetchSpec{}
+	for _, g := range grants {
+		var names, bases []string
+		if len(g.Resources) > 0 && len(g.Keys) == 0 && !g.ServiceKey {
+			names, bases = []string{shareBase(g)}, []string{shareBase(g)}
+		} else {
+			ws, gs := wants([]*Grant{g})
+			names, bases = ws[0].policyNames(gs[strings.ToLower(ws[0].role)]), ws[0].bases()
+		}
+		k := strings.ToLower(g.Role.Name)
+		sp, ok := out[k]
+		if !ok {
+			sp = &prefetchSpec{role: g.Role.Name}
+			out[k] = sp
+		}
+		sp.names, sp.bases = addFold(sp.names, names...), addFold(sp.bases, bases...)
+	}
+	return out
+}
+
+// startPrefetch takes the locks of the roles the grants name, in order of
+// their names (so two Applies cannot wait for each other), and reads the
+// roles, in the background. The caller must call release.
+func (e *engine) startPrefetch(ctx context.Context, rec *recorder, grants []*Grant) *prefetch {
+	p := &prefetch{specs: prefetchSpecs(grants), done: make(chan struct{}), states: map[string]*roleState{}}
+	go func() {
+		defer close(p.done)
+		keys := make([]string, 0, len(p.specs))
+		for k := range p.specs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			unlock, err := e.lockRole(ctx, p.specs[k].role)
+			if err != nil {
+				p.err = err
+				return
+			}
+			p.mu.Lock()
+			p.unlocks = append(p.unlocks, unlock)
+			p.mu.Unlock()
+		}
+		var mu sync.Mutex
+		fns := make([]func() error, 0, len(keys))
+		for _, k := range keys {
+			sp := p.specs[k]
+			fns = append(fns, func() error {
+				st, err := e.readRole(ctx, rec, sp.role, sp.names, sp.bases)
+				mu.Lock()
+				p.states[k] = st
+				mu.Unlock()
+				return err
+			})
+		}
+		p.err = firstErr(parallel(fns...))
+	}()
+	return p
+}
+
+// wait waits for the reads, and returns their error.
+func (p *prefetch) wait() error {
+	<-p.done
+	return p.err
+}
+
+// holds reports whether the prefetch holds the locks of role.
+func (p *prefetch) holds(role string) bool {
+	if p == nil || p.wait() != nil {
+		return false
+	}
+	_, ok := p.specs[strings.ToLower(role)]
+	return ok
+}
+
+// stateFor returns the state read of w's role when it was read with exactly
+// the policy names and families that the RAM engine would read for grants;
+// else nil, and the engine reads the role again (under the same locks).
+func (p *prefetch) stateFor(w *roleWant, grants []*Grant) *roleState {
+	if p == nil || p.wait() != nil {
+		return nil
+	}
+	k := strings.ToLower(w.role)
+	sp, ok := p.specs[k]
+	if !ok || p.states[k] == nil || !sameFold(sp.names, w.policyNames(grants)) || !sameFold(sp.bases, w.bases()) {
+		return nil
+	}
+	return p.states[k].clone()
+}
+
+// release lets the roles go. It may be called more than once.
+func (p *prefetch) release() {
+	if p == nil {
+		return
+	}
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.unlocks) - 1; i >= 0; i-- {
+		p.unlocks[i]()
+	}
+	p.unlocks = nil
+}
+
+// noWrites reports whether RAM, as prefetched, already holds grants: every
+// role's state was read with the names its grants need, and its plan has no
+// write.
+func (e *engine) noWrites(p *prefetch, grants []*Grant) bool {
+	ws, gs := wants(grants)
+	for _, w := range ws {
+		st := p.stateFor(w, gs[strings.ToLower(w.role)])
+		if st == nil {
+			return false
+		}
+		rp, err := e.planRole(st, w, false)
+		if err != nil || rp.writes() > 0 {
+			return false
+		}
+	}
+	return true
+}

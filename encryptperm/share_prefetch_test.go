@@ -1,0 +1,250 @@
+package encryptperm_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+// actionsSince returns the actions f recorded after the first n calls.
+func actionsSince(f *fake.RAM, n int) []string {
+	var out []string
+	for _, c := range f.Calls()[n:] {
+		out = append(out, c.Action)
+	}
+	return out
+}
+
+// A warm Apply that has nothing to write does not read the key's state; one
+// that has something to write reads it first and refuses a disabled key
+// before any write.
+func TestShareWarmReadsTheKeyOnlyBeforeAWrite(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB))
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: "key-hzz6a2f1b0c3d4e5f", State: fake.KeyDisabled}); err != nil {
+		t.Fatal(err)
+	}
+
+	n := len(f.Calls())
+	res, err := a.Apply(ctx, g)
+	if err != nil {
+		t.Fatalf("warm Apply: %v", err)
+	}
+	got := actionsSince(f, n)
+	slices.Sort(got)
+	want := []string{"DescribeImageSharePermission", "DescribeImages", "DescribeSnapshots", "GetPolicy", "GetRole", "ListPoliciesForRole", "ListPolicyVersions"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("calls of a warm Apply (-want +got):\n%s", diff)
+	}
+	if res.Writes != 0 || len(res.Changes) != 0 {
+		t.Errorf("warm Apply: %d writes, changes %v; want none", res.Writes, res.Changes)
+	}
+
+	// One more account: a write is to be made, so the key is read, and its
+	// state refuses the share before RAM or ECS is written.
+	more := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB, apAcctX))
+	n = len(f.Calls())
+	_, err = a.Apply(ctx, more)
+	if !errors.Is(err, encryptperm.ErrInvalid) || !strings.Contains(err.Error(), "not Enabled") {
+		t.Fatalf("Apply with a disabled key: err = %v, want the key's state refused", err)
+	}
+	got = actionsSince(f, n)
+	if !slices.Contains(got, "DescribeKey") {
+		t.Errorf("the key was not read before a write: %v", got)
+	}
+	for _, act := range got {
+		if !strings.HasPrefix(act, "Describe") && !strings.HasPrefix(act, "Get") && !strings.HasPrefix(act, "List") {
+			t.Errorf("write %s made after a pre-flight refusal", act)
+		}
+	}
+	shared, _ := f.ImageSharedWith(shRegion, shImage)
+	if diff := cmp.Diff([]string{apAcctA, apAcctB}, shared); diff != "" {
+		t.Errorf("shared with (-want +got):\n%s", diff)
+	}
+}
+
+// recordingLocker is a MemoryLocker that records, for each lock taken and
+// released, the RAM calls the fake had seen by then.
+type recordingLocker struct {
+	encryptperm.MemoryLocker
+	f *fake.RAM
+
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *recordingLocker) Lock(ctx context.Context, name string) (func(), error) {
+	unlock, err := l.MemoryLocker.Lock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	l.note("lock " + name)
+	return func() { l.note("unlock " + name); unlock() }, nil
+}
+
+// note records what, and the RAM actions made so far.
+func (l *recordingLocker) note(what string) {
+	var ram []string
+	for _, c := range l.f.Calls() {
+		if !strings.HasPrefix(c.Action, "Describe") && c.Action != "ModifyImageSharePermission" {
+			ram = append(ram, c.Action)
+		}
+	}
+	l.mu.Lock()
+	l.events = append(l.events, what+" after "+strings.Join(ram, ","))
+	l.mu.Unlock()
+}
+
+// RAM's reads made beside the share step's first reads are made under the
+// role's lock, taken once, and held until RAM's last write.
+func TestSharePrefetchReadsUnderTheLock(t *testing.T) {
+	f := shareFake(t, nil)
+	l := &recordingLocker{f: f}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{Locker: l})
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	if _, err := a.Apply(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	name := "encryptperm/role/" + strings.ToLower(g.Role.Name)
+	want := []string{
+		"lock " + name + " after ",
+		// The reads are made in parallel, in any order.
+		"unlock " + name + " after <4 reads>,CreatePolicy,CreateRole,GetPolicy,AttachPolicyToRole",
+	}
+	got := slices.Clone(l.events)
+	if len(got) == 2 {
+		// Sort the reads and writes of one level into a known order.
+		parts := strings.SplitN(got[1], " after ", 2)
+		acts := strings.Split(parts[1], ",")
+		if len(acts) == 8 {
+			slices.Sort(acts[:4])
+			if slices.Equal(acts[:4], []string{"GetPolicy", "GetRole", "ListPoliciesForRole", "ListPolicyVersions"}) {
+				acts = append([]string{"<4 reads>"}, acts[4:]...)
+			}
+			slices.Sort(acts[1:3])
+			slices.Sort(acts[3:5])
+			acts[3], acts[4] = acts[4], acts[3] // GetPolicy, then AttachPolicyToRole
+			got[1] = parts[0] + " after " + strings.Join(acts, ",")
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lock events (-want +got):\n%s", diff)
+	}
+}
+
+// Applies of one share on one Applier, at once and with a grant of the
+// same role that goes through the role's batch queue, all finish, and RAM
+// and ECS end holding every account.
+func TestSharePrefetchConcurrentApplies(t *testing.T) {
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	grants := []*encryptperm.Grant{
+		mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA)),
+		mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctB)),
+		mustBuild(t, encryptperm.ShareImage().WithAccounts(apAcctX).WithKey(apKey)),
+	}
+	errs := make([]error, len(grants))
+	var wg sync.WaitGroup
+	for i, g := range grants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = a.Apply(ctx, g)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Apply %d: %v", i, err)
+		}
+	}
+	shared, _ := f.ImageSharedWith(shRegion, shImage)
+	slices.Sort(shared)
+	if diff := cmp.Diff([]string{apAcctA, apAcctB}, shared); diff != "" {
+		t.Errorf("shared with (-want +got):\n%s", diff)
+	}
+	ps, ok := f.TrustedPrincipals(grants[0].Role.Name)
+	if !ok {
+		t.Fatal("no role")
+	}
+	var ids []string
+	for _, p := range ps {
+		ids = append(ids, p.Value)
+	}
+	slices.Sort(ids)
+	wantIDs := []string{apAcctA + "@ecs.aliyuncs.com", apAcctB + "@ecs.aliyuncs.com", apAcctX + "@ecs.aliyuncs.com"}
+	if diff := cmp.Diff(wantIDs, ids); diff != "" {
+		t.Errorf("trusted principals (-want +got):\n%s", diff)
+	}
+}
+
+// When the grants RAM converges turn out to need other policies than those
+// read early (here an unencrypted image's grant needs no policy, so the
+// library's image policy read early is not among them), the role is read
+// again under the locks already held, and the Apply converges.
+func TestSharePrefetchReadsAgainWhenTheNamesDiffer(t *testing.T) {
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	plain := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shPlainImg).WithAccounts(apAcctA))
+	own := mustBuild(t, encryptperm.ShareImage().WithAccounts(apAcctB).WithKey(apKey).WithPolicyName("EncryptPerm-TeamImageKeys"))
+	if _, err := a.Apply(ctx, plain, own); err != nil {
+		t.Fatal(err)
+	}
+	var roleReads int
+	for _, c := range f.Calls() {
+		if c.Action == "GetRole" {
+			roleReads++
+		}
+	}
+	if roleReads != 2 {
+		t.Errorf("%d GetRole calls, want 2 (early, and again for other names)", roleReads)
+	}
+	if _, ok := f.Policy("Custom", "EncryptPerm-TeamImageKeys"); !ok {
+		t.Error("the grant's policy was not created")
+	}
+	if _, ok := f.Policy("Custom", encryptperm.ShareImagePolicyName); ok {
+		t.Error("the unencrypted image's grant made a policy")
+	}
+	shared, _ := f.ImageSharedWith(shRegion, shPlainImg)
+	if diff := cmp.Diff([]string{apAcctA}, shared); diff != "" {
+		t.Errorf("plain image shared with (-want +got):\n%s", diff)
+	}
+}
+
+// A snapshot's owner is not in DescribeSnapshots' answer, so a warm
+// snapshot share still asks KMS whose its key is.
+func TestShareWarmSnapshotReadsItsKey(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	a := encryptperm.NewApplier(f, nil)
+	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA))
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	n := len(f.Calls())
+	res, err := a.Apply(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actionsSince(f, n); !slices.Contains(got, "DescribeKey") || res.Writes != 0 {
+		t.Errorf("warm snapshot share: %d writes, calls %v; want no write and DescribeKey", res.Writes, got)
+	}
+}

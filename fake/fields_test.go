@@ -1,0 +1,621 @@
+package fake_test
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+
+	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/fake"
+)
+
+// This file checks, field by field, which fields of the SDK's response
+// structs each of the 17 RAM operations fills: every field RAM's API
+// reference lists for the operation, with the value it must have, and no
+// other. The expected fields follow RAM's reference (2015-05-01) and the
+// response models Alibaba generates from it for its current SDKs; the table
+// in the package documentation (Response fields) says where they differ from
+// the Go SDK's shared structs.
+
+// filled marks a field that must be filled with a value the test cannot
+// know in advance (a RequestId, an opaque Marker).
+type filled struct{}
+
+// fieldCall is one call of the table, made at a fixed time, with the fields
+// its response must fill.
+type fieldCall struct {
+	name string
+	at   time.Duration // after t0
+	call func(c encryptperm.RAM) (any, error)
+	// want maps the path of every field that must be filled (Role.Arn,
+	// Roles.Role[0].RoleId, the length of a list as Roles.Role.len) to its
+	// value. A field of the response not named here must be empty.
+	want map[string]any
+}
+
+// Values of the populated account the table builds.
+const (
+	shareRoleID  = "300000000000000001"
+	shareRoleARN = "acs:ram::" + fake.DefaultAccountID + ":role/ShareRole"
+	trailRoleID  = "300000000000000002"
+	trailRoleARN = "acs:ram::" + fake.DefaultAccountID + ":role/TrailRole"
+	keyPolicy3   = `{"Version":"1","Statement":[{"Effect":"Allow","Action":["kms:Decrypt"],"Resource":["acs:kms:cn-hangzhou:1234567890123456:key/k2"]}]}`
+	// kmsFullAccessDoc is the document RAM publishes for AliyunKMSFullAccess (v3).
+	kmsFullAccessDoc = `{"Version":"1","Statement":[{"Action":"kms:*","Resource":"*","Effect":"Allow"},` +
+		`{"Action":"ram:CreateServiceLinkedRole","Condition":{"StringEquals":{"ram:ServiceName":` +
+		`["secretsmanager-rds.kms.aliyuncs.com","keystore.kms.aliyuncs.com"]}},"Resource":"*","Effect":"Allow"}]}`
+	kmsFullAccessDesc = "Provides full access to Key Management Service (KMS)."
+)
+
+// fieldCalls builds a fully populated account (two roles, one with a
+// description and a longer session; a custom policy with a description and
+// three versions; a custom and a system policy attached) and reads it back
+// with every operation, then takes it apart. The clock moves an hour between
+// calls, so that every date tells which event set it.
+func fieldCalls() []fieldCall {
+	date := func(h int) string { return t0.Add(time.Duration(h) * time.Hour).Format("2006-01-02T15:04:05Z") }
+	only := map[string]any{"RequestId": filled{}}
+	return []fieldCall{
+		{
+			name: "CreateRole", at: 0,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateCreateRoleRequest()
+				req.RoleName = "ShareRole"
+				req.AssumeRolePolicyDocument = ecsTrustPretty
+				req.Description = "Shares encrypted snapshots"
+				req.MaxSessionDuration = requests.NewInteger(7200)
+				return c.CreateRole(req)
+			},
+			// No UpdateDate: RAM's CreateRole answer has none.
+			want: map[string]any{
+				"RequestId":                     filled{},
+				"Role.RoleId":                   shareRoleID,
+				"Role.RoleName":                 "ShareRole",
+				"Role.Arn":                      shareRoleARN,
+				"Role.Description":              "Shares encrypted snapshots",
+				"Role.AssumeRolePolicyDocument": ecsTrust,
+				"Role.MaxSessionDuration":       int64(7200),
+				"Role.CreateDate":               t0Date,
+			},
+		},
+		{
+			name: "CreateRole without description or session", at: time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateCreateRoleRequest()
+				req.RoleName = "TrailRole"
+				req.AssumeRolePolicyDocument = ecsTrust
+				return c.CreateRole(req)
+			},
+			want: map[string]any{
+				"RequestId":                     filled{},
+				"Role.RoleId":                   trailRoleID,
+				"Role.RoleName":                 "TrailRole",
+				"Role.Arn":                      trailRoleARN,
+				"Role.AssumeRolePolicyDocument": ecsTrust,
+				"Role.MaxSessionDuration":       int64(3600),
+				"Role.CreateDate":               date(1),
+			},
+		},
+		{
+			name: "GetRole before any update", at: 2 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateGetRoleRequest()
+				req.RoleName = "ShareRole"
+				return c.GetRole(req)
+			},
+			// UpdateDate from creation on.
+			want: map[string]any{
+				"RequestId":                     filled{},
+				"Role.RoleId":                   shareRoleID,
+				"Role.RoleName":                 "ShareRole",
+				"Role.Arn":                      shareRoleARN,
+				"Role.Description":              "Shares encrypted snapshots",
+				"Role.AssumeRolePolicyDocument": ecsTrust,
+				"Role.MaxSessionDuration":       int64(7200),
+				"Role.CreateDate":               t0Date,
+				"Role.UpdateDate":               t0Date,
+			},
+		},
+		{
+			name: "UpdateRole", at: 3 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateUpdateRoleRequest()
+				req.RoleName = "ShareRole"
+				req.NewDescription = "Shares encrypted snapshots and images"
+				req.NewMaxSessionDuration = requests.NewInteger(10800)
+				return c.UpdateRole(req)
+			},
+			want: map[string]any{
+				"RequestId":                     filled{},
+				"Role.RoleId":                   shareRoleID,
+				"Role.RoleName":                 "ShareRole",
+				"Role.Arn":                      shareRoleARN,
+				"Role.Description":              "Shares encrypted snapshots and images",
+				"Role.AssumeRolePolicyDocument": ecsTrust,
+				"Role.MaxSessionDuration":       int64(10800),
+				"Role.CreateDate":               t0Date,
+				"Role.UpdateDate":               date(3),
+			},
+		},
+		{
+			name: "GetRole after an update", at: 4 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateGetRoleRequest()
+				req.RoleName = "sharerole" // names are looked up without regard to case
+				return c.GetRole(req)
+			},
+			want: map[string]any{
+				"RequestId":                     filled{},
+				"Role.RoleId":                   shareRoleID,
+				"Role.RoleName":                 "ShareRole",
+				"Role.Arn":                      shareRoleARN,
+				"Role.Description":              "Shares encrypted snapshots and images",
+				"Role.AssumeRolePolicyDocument": ecsTrust,
+				"Role.MaxSessionDuration":       int64(10800),
+				"Role.CreateDate":               t0Date,
+				"Role.UpdateDate":               date(3),
+			},
+		},
+		{
+			name: "ListRoles, one page of two", at: 5 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateListRolesRequest()
+				req.MaxItems = requests.NewInteger(1)
+				return c.ListRoles(req)
+			},
+			// No trust policy in a list; a Marker only when truncated.
+			want: map[string]any{
+				"RequestId":                        filled{},
+				"IsTruncated":                      true,
+				"Marker":                           filled{},
+				"Roles.Role.len":                   1,
+				"Roles.Role[0].RoleId":             shareRoleID,
+				"Roles.Role[0].RoleName":           "ShareRole",
+				"Roles.Role[0].Arn":                shareRoleARN,
+				"Roles.Role[0].Description":        "Shares encrypted snapshots and images",
+				"Roles.Role[0].MaxSessionDuration": int64(10800),
+				"Roles.Role[0].CreateDate":         t0Date,
+				"Roles.Role[0].UpdateDate":         date(3),
+			},
+		},
+		{
+			name: "ListRoles, all", at: 5 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				return c.ListRoles(ram.CreateListRolesRequest())
+			},
+			want: map[string]any{
+				"RequestId":                        filled{},
+				"Roles.Role.len":                   2,
+				"Roles.Role[0].RoleId":             shareRoleID,
+				"Roles.Role[0].RoleName":           "ShareRole",
+				"Roles.Role[0].Arn":                shareRoleARN,
+				"Roles.Role[0].Description":        "Shares encrypted snapshots and images",
+				"Roles.Role[0].MaxSessionDuration": int64(10800),
+				"Roles.Role[0].CreateDate":         t0Date,
+				"Roles.Role[0].UpdateDate":         date(3),
+				"Roles.Role[1].RoleId":             trailRoleID,
+				"Roles.Role[1].RoleName":           "TrailRole",
+				"Roles.Role[1].Arn":                trailRoleARN,
+				"Roles.Role[1].MaxSessionDuration": int64(3600),
+				"Roles.Role[1].CreateDate":         date(1),
+				"Roles.Role[1].UpdateDate":         date(1),
+			},
+		},
+		{
+			name: "CreatePolicy", at: 6 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateCreatePolicyRequest()
+				req.PolicyName = "KeyPolicy"
+				req.PolicyDocument = keyPolicy
+				req.Description = "Use of key k1"
+				return c.CreatePolicy(req)
+			},
+			// No document, UpdateDate or AttachmentCount.
+			want: map[string]any{
+				"RequestId":             filled{},
+				"Policy.PolicyName":     "KeyPolicy",
+				"Policy.PolicyType":     "Custom",
+				"Policy.Description":    "Use of key k1",
+				"Policy.DefaultVersion": "v1",
+				"Policy.CreateDate":     date(6),
+			},
+		},
+		{
+			name: "GetPolicy before any version", at: 7 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateGetPolicyRequest()
+				req.PolicyType = "Custom"
+				req.PolicyName = "KeyPolicy"
+				return c.GetPolicy(req)
+			},
+			// Policy.PolicyDocument is deprecated in RAM's reference: the
+			// document is in DefaultPolicyVersion.
+			want: map[string]any{
+				"RequestId":                             filled{},
+				"Policy.PolicyName":                     "KeyPolicy",
+				"Policy.PolicyType":                     "Custom",
+				"Policy.Description":                    "Use of key k1",
+				"Policy.DefaultVersion":                 "v1",
+				"Policy.CreateDate":                     date(6),
+				"Policy.UpdateDate":                     date(6),
+				"Policy.AttachmentCount":                0,
+				"DefaultPolicyVersion.VersionId":        "v1",
+				"DefaultPolicyVersion.IsDefaultVersion": true,
+				"DefaultPolicyVersion.PolicyDocument":   keyPolicy,
+				"DefaultPolicyVersion.CreateDate":       date(6),
+			},
+		},
+		{
+			name: "CreatePolicyVersion as default", at: 8 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				return createVersion(c, "KeyPolicy", keyPolicy2, true, "")
+			},
+			want: map[string]any{
+				"RequestId":                      filled{},
+				"PolicyVersion.VersionId":        "v2",
+				"PolicyVersion.IsDefaultVersion": true,
+				"PolicyVersion.PolicyDocument":   keyPolicy2,
+				"PolicyVersion.CreateDate":       date(8),
+			},
+		},
+		{
+			name: "CreatePolicyVersion not default", at: 9 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				return createVersion(c, "KeyPolicy", keyPolicy3, false, "None")
+			},
+			want: map[string]any{
+				"RequestId":                      filled{},
+				"PolicyVersion.VersionId":        "v3",
+				"PolicyVersion.IsDefaultVersion": false,
+				"PolicyVersion.PolicyDocument":   keyPolicy3,
+				"PolicyVersion.CreateDate":       date(9),
+			},
+		},
+		{
+			name: "AttachPolicyToRole custom", at: 10 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateAttachPolicyToRoleRequest()
+				req.PolicyType, req.PolicyName, req.RoleName = "Custom", "KeyPolicy", "ShareRole"
+				return c.AttachPolicyToRole(req)
+			},
+			want: only,
+		},
+		{
+			name: "AttachPolicyToRole system", at: 11 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateAttachPolicyToRoleRequest()
+				req.PolicyType, req.PolicyName, req.RoleName = "System", encryptperm.KMSFullAccessPolicy, "ShareRole"
+				return c.AttachPolicyToRole(req)
+			},
+			want: only,
+		},
+		{
+			name: "GetPolicy custom", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateGetPolicyRequest()
+				req.PolicyType = "Custom"
+				req.PolicyName = "KeyPolicy"
+				return c.GetPolicy(req)
+			},
+			want: map[string]any{
+				"RequestId":                             filled{},
+				"Policy.PolicyName":                     "KeyPolicy",
+				"Policy.PolicyType":                     "Custom",
+				"Policy.Description":                    "Use of key k1",
+				"Policy.DefaultVersion":                 "v2",
+				"Policy.CreateDate":                     date(6),
+				"Policy.UpdateDate":                     date(9),
+				"Policy.AttachmentCount":                1,
+				"DefaultPolicyVersion.VersionId":        "v2",
+				"DefaultPolicyVersion.IsDefaultVersion": true,
+				"DefaultPolicyVersion.PolicyDocument":   keyPolicy2,
+				"DefaultPolicyVersion.CreateDate":       date(8),
+			},
+		},
+		{
+			name: "GetPolicy system", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateGetPolicyRequest()
+				req.PolicyType = "System"
+				req.PolicyName = encryptperm.KMSFullAccessPolicy
+				return c.GetPolicy(req)
+			},
+			want: map[string]any{
+				"RequestId":                             filled{},
+				"Policy.PolicyName":                     "AliyunKMSFullAccess",
+				"Policy.PolicyType":                     "System",
+				"Policy.Description":                    kmsFullAccessDesc,
+				"Policy.DefaultVersion":                 "v3",
+				"Policy.CreateDate":                     "2016-03-01T00:00:00Z",
+				"Policy.UpdateDate":                     "2021-03-02T00:00:00Z",
+				"Policy.AttachmentCount":                1,
+				"DefaultPolicyVersion.VersionId":        "v3",
+				"DefaultPolicyVersion.IsDefaultVersion": true,
+				"DefaultPolicyVersion.PolicyDocument":   kmsFullAccessDoc,
+				"DefaultPolicyVersion.CreateDate":       "2021-03-02T00:00:00Z",
+			},
+		},
+		{
+			name: "GetPolicyVersion", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateGetPolicyVersionRequest()
+				req.PolicyType, req.PolicyName, req.VersionId = "Custom", "KeyPolicy", "v3"
+				return c.GetPolicyVersion(req)
+			},
+			want: map[string]any{
+				"RequestId":                      filled{},
+				"PolicyVersion.VersionId":        "v3",
+				"PolicyVersion.IsDefaultVersion": false,
+				"PolicyVersion.PolicyDocument":   keyPolicy3,
+				"PolicyVersion.CreateDate":       date(9),
+			},
+		},
+		{
+			name: "GetPolicyVersion system", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateGetPolicyVersionRequest()
+				req.PolicyType, req.PolicyName, req.VersionId = "System", encryptperm.KMSFullAccessPolicy, "v3"
+				return c.GetPolicyVersion(req)
+			},
+			want: map[string]any{
+				"RequestId":                      filled{},
+				"PolicyVersion.VersionId":        "v3",
+				"PolicyVersion.IsDefaultVersion": true,
+				"PolicyVersion.PolicyDocument":   kmsFullAccessDoc,
+				"PolicyVersion.CreateDate":       "2021-03-02T00:00:00Z",
+			},
+		},
+		{
+			name: "ListPolicyVersions", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateListPolicyVersionsRequest()
+				req.PolicyType, req.PolicyName = "Custom", "KeyPolicy"
+				return c.ListPolicyVersions(req)
+			},
+			// Each version with its document, as RAM's current reference
+			// lists it.
+			want: map[string]any{
+				"RequestId":                                        filled{},
+				"PolicyVersions.PolicyVersion.len":                 3,
+				"PolicyVersions.PolicyVersion[0].VersionId":        "v1",
+				"PolicyVersions.PolicyVersion[0].PolicyDocument":   keyPolicy,
+				"PolicyVersions.PolicyVersion[0].CreateDate":       date(6),
+				"PolicyVersions.PolicyVersion[1].VersionId":        "v2",
+				"PolicyVersions.PolicyVersion[1].IsDefaultVersion": true,
+				"PolicyVersions.PolicyVersion[1].PolicyDocument":   keyPolicy2,
+				"PolicyVersions.PolicyVersion[1].CreateDate":       date(8),
+				"PolicyVersions.PolicyVersion[2].VersionId":        "v3",
+				"PolicyVersions.PolicyVersion[2].PolicyDocument":   keyPolicy3,
+				"PolicyVersions.PolicyVersion[2].CreateDate":       date(9),
+			},
+		},
+		{
+			name: "ListPoliciesForRole", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateListPoliciesForRoleRequest()
+				req.RoleName = "ShareRole"
+				return c.ListPoliciesForRole(req)
+			},
+			// Sorted by name; no dates but the attachment's, no count.
+			want: map[string]any{
+				"RequestId":                         filled{},
+				"Policies.Policy.len":               2,
+				"Policies.Policy[0].PolicyName":     "AliyunKMSFullAccess",
+				"Policies.Policy[0].PolicyType":     "System",
+				"Policies.Policy[0].Description":    kmsFullAccessDesc,
+				"Policies.Policy[0].DefaultVersion": "v3",
+				"Policies.Policy[0].AttachDate":     date(11),
+				"Policies.Policy[1].PolicyName":     "KeyPolicy",
+				"Policies.Policy[1].PolicyType":     "Custom",
+				"Policies.Policy[1].Description":    "Use of key k1",
+				"Policies.Policy[1].DefaultVersion": "v2",
+				"Policies.Policy[1].AttachDate":     date(10),
+			},
+		},
+		{
+			name: "ListEntitiesForPolicy", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateListEntitiesForPolicyRequest()
+				req.PolicyType, req.PolicyName = "Custom", "KeyPolicy"
+				return c.ListEntitiesForPolicy(req)
+			},
+			// No trust policy, session or role dates: only the attachment's.
+			want: map[string]any{
+				"RequestId":                 filled{},
+				"Roles.Role.len":            1,
+				"Roles.Role[0].RoleId":      shareRoleID,
+				"Roles.Role[0].RoleName":    "ShareRole",
+				"Roles.Role[0].Arn":         shareRoleARN,
+				"Roles.Role[0].Description": "Shares encrypted snapshots and images",
+				"Roles.Role[0].AttachDate":  date(10),
+			},
+		},
+		{
+			name: "SetDefaultPolicyVersion", at: 13 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateSetDefaultPolicyVersionRequest()
+				req.PolicyName, req.VersionId = "KeyPolicy", "v3"
+				return c.SetDefaultPolicyVersion(req)
+			},
+			want: only,
+		},
+		{
+			name: "DeletePolicyVersion", at: 14 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateDeletePolicyVersionRequest()
+				req.PolicyName, req.VersionId = "KeyPolicy", "v1"
+				return c.DeletePolicyVersion(req)
+			},
+			want: only,
+		},
+		{
+			name: "DeletePolicyVersion again", at: 14 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateDeletePolicyVersionRequest()
+				req.PolicyName, req.VersionId = "KeyPolicy", "v2"
+				return c.DeletePolicyVersion(req)
+			},
+			want: only,
+		},
+		{
+			name: "DetachPolicyFromRole custom", at: 15 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateDetachPolicyFromRoleRequest()
+				req.PolicyType, req.PolicyName, req.RoleName = "Custom", "KeyPolicy", "ShareRole"
+				return c.DetachPolicyFromRole(req)
+			},
+			want: only,
+		},
+		{
+			name: "DetachPolicyFromRole system", at: 15 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateDetachPolicyFromRoleRequest()
+				req.PolicyType, req.PolicyName, req.RoleName = "System", encryptperm.KMSFullAccessPolicy, "ShareRole"
+				return c.DetachPolicyFromRole(req)
+			},
+			want: only,
+		},
+		{
+			name: "ListEntitiesForPolicy of a detached policy", at: 15 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateListEntitiesForPolicyRequest()
+				req.PolicyType, req.PolicyName = "Custom", "KeyPolicy"
+				return c.ListEntitiesForPolicy(req)
+			},
+			want: only,
+		},
+		{
+			name: "DeleteRole", at: 16 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateDeleteRoleRequest()
+				req.RoleName = "ShareRole"
+				return c.DeleteRole(req)
+			},
+			want: only,
+		},
+		{
+			name: "DeletePolicy", at: 16 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateDeletePolicyRequest()
+				req.PolicyName = "KeyPolicy"
+				return c.DeletePolicy(req)
+			},
+			want: only,
+		},
+	}
+}
+
+// TestResponseFields runs the table in process and through the official
+// SDK over the endpoint, each on a fake of its own, and checks every field of
+// every response.
+func TestResponseFields(t *testing.T) {
+	paths := []struct {
+		name   string
+		client func(t *testing.T, f *fake.RAM) encryptperm.RAM
+	}{
+		{"in process", func(_ *testing.T, f *fake.RAM) encryptperm.RAM { return f }},
+		{"over HTTP", func(t *testing.T, f *fake.RAM) encryptperm.RAM {
+			return client(t, start(t, f, nil), fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+		}},
+	}
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			f, clock := newFake(t, nil)
+			c := p.client(t, f)
+			for _, fc := range fieldCalls() {
+				clock.Set(t0.Add(fc.at))
+				resp, err := fc.call(c)
+				if err != nil {
+					t.Fatalf("%s: %v", fc.name, err)
+				}
+				for _, problem := range checkFields(resp, fc.want) {
+					t.Errorf("%s: %s", fc.name, problem)
+				}
+			}
+		})
+	}
+}
+
+func createVersion(c encryptperm.RAM, name, doc string, setDefault bool, rotate string) (*ram.CreatePolicyVersionResponse, error) {
+	req := ram.CreateCreatePolicyVersionRequest()
+	req.PolicyName = name
+	req.PolicyDocument = doc
+	req.SetAsDefault = requests.NewBoolean(setDefault)
+	req.RotateStrategy = rotate
+	return c.CreatePolicyVersion(req)
+}
+
+// Set moves the clock to now.
+func (c *testClock) Set(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
+}
+
+// checkFields compares the fields of an SDK response with want (see
+// fieldCall) and describes every difference.
+func checkFields(resp any, want map[string]any) []string {
+	got := map[string]any{}
+	flattenFields(reflect.ValueOf(resp), "", got)
+	var problems []string
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		g := got[k]
+		w, ok := want[k]
+		switch {
+		case !ok:
+			if !reflect.ValueOf(g).IsZero() {
+				problems = append(problems, fmt.Sprintf("%s = %#v, want it empty: RAM does not return it", k, g))
+			}
+		case w == (filled{}):
+			if reflect.ValueOf(g).IsZero() {
+				problems = append(problems, fmt.Sprintf("%s is empty, want it filled", k))
+			}
+		case !reflect.DeepEqual(g, w):
+			problems = append(problems, fmt.Sprintf("%s = %#v, want %#v", k, g, w))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if _, ok := got[k]; !ok {
+			problems = append(problems, fmt.Sprintf("%s: no such field in %T", k, resp))
+		}
+	}
+	return problems
+}
+
+// baseResponseType is the SDK's HTTP bookkeeping, embedded in every
+// response; it is no part of RAM's answer body.
+var baseResponseType = reflect.TypeFor[*responses.BaseResponse]()
+
+// flattenFields records every leaf field of v under its path, and the length
+// of every list under path.len.
+func flattenFields(v reflect.Value, path string, out map[string]any) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			flattenFields(v.Elem(), path, out)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() || f.Type == baseResponseType {
+				continue
+			}
+			flattenFields(v.Field(i), strings.TrimPrefix(path+"."+f.Name, "."), out)
+		}
+	case reflect.Slice:
+		out[path+".len"] = v.Len()
+		for i := range v.Len() {
+			flattenFields(v.Index(i), fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	default:
+		out[path] = v.Interface()
+	}
+}

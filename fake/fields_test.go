@@ -1,6 +1,7 @@
 package fake_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -193,6 +194,7 @@ func fieldCalls() []fieldCall {
 			},
 			want: map[string]any{
 				"RequestId":                        filled{},
+				"IsTruncated":                      false,
 				"Roles.Role.len":                   2,
 				"Roles.Role[0].RoleId":             shareRoleID,
 				"Roles.Role[0].RoleName":           "ShareRole",
@@ -383,8 +385,9 @@ func fieldCalls() []fieldCall {
 			// Each version with its document, as RAM's current reference
 			// lists it.
 			want: map[string]any{
-				"RequestId":                                        filled{},
-				"PolicyVersions.PolicyVersion.len":                 3,
+				"RequestId":                        filled{},
+				"PolicyVersions.PolicyVersion.len": 3,
+				"PolicyVersions.PolicyVersion[0].IsDefaultVersion": false,
 				"PolicyVersions.PolicyVersion[0].VersionId":        "v1",
 				"PolicyVersions.PolicyVersion[0].PolicyDocument":   keyPolicy,
 				"PolicyVersions.PolicyVersion[0].CreateDate":       date(6),
@@ -392,9 +395,31 @@ func fieldCalls() []fieldCall {
 				"PolicyVersions.PolicyVersion[1].IsDefaultVersion": true,
 				"PolicyVersions.PolicyVersion[1].PolicyDocument":   keyPolicy2,
 				"PolicyVersions.PolicyVersion[1].CreateDate":       date(8),
+				"PolicyVersions.PolicyVersion[2].IsDefaultVersion": false,
 				"PolicyVersions.PolicyVersion[2].VersionId":        "v3",
 				"PolicyVersions.PolicyVersion[2].PolicyDocument":   keyPolicy3,
 				"PolicyVersions.PolicyVersion[2].CreateDate":       date(9),
+			},
+		},
+		{
+			// ListPolicies is not one of the 17, but the fake serves it.
+			name: "ListPolicies", at: 12 * time.Hour,
+			call: func(c encryptperm.RAM) (any, error) {
+				req := ram.CreateListPoliciesRequest()
+				req.PolicyType = "Custom"
+				return c.(policyLister).ListPolicies(req)
+			},
+			want: map[string]any{
+				"RequestId":                          filled{},
+				"IsTruncated":                        false,
+				"Policies.Policy.len":                1,
+				"Policies.Policy[0].PolicyName":      "KeyPolicy",
+				"Policies.Policy[0].PolicyType":      "Custom",
+				"Policies.Policy[0].Description":     "Use of key k1",
+				"Policies.Policy[0].DefaultVersion":  "v2",
+				"Policies.Policy[0].CreateDate":      date(6),
+				"Policies.Policy[0].UpdateDate":      date(9),
+				"Policies.Policy[0].AttachmentCount": 1,
 			},
 		},
 		{
@@ -553,6 +578,12 @@ func createVersion(c encryptperm.RAM, name, doc string, setDefault bool, rotate 
 	return c.CreatePolicyVersion(req)
 }
 
+// policyLister is ListPolicies, which both the fake and the SDK's client
+// have, though encryptperm.RAM does not need it.
+type policyLister interface {
+	ListPolicies(request *ram.ListPoliciesRequest) (*ram.ListPoliciesResponse, error)
+}
+
 // Set moves the clock to now.
 func (c *testClock) Set(now time.Time) {
 	c.mu.Lock()
@@ -587,7 +618,39 @@ func checkFields(resp any, want map[string]any) []string {
 			problems = append(problems, fmt.Sprintf("%s: no such field in %T", k, resp))
 		}
 	}
+	// The body itself: a field the struct shows empty may still have been
+	// sent (a zero count, an empty string), which RAM does not do for a
+	// field it does not return.
+	var body any
+	raw := resp.(responses.AcsResponse).GetHttpContentString()
+	if err := json.Unmarshal([]byte(raw), &body); err != nil {
+		return append(problems, fmt.Sprintf("body %q: %v", raw, err))
+	}
+	sent := map[string]bool{}
+	flattenJSON(body, "", sent)
+	for _, k := range slices.Sorted(maps.Keys(sent)) {
+		if _, ok := want[k]; !ok {
+			problems = append(problems, fmt.Sprintf("the body has %s, which RAM does not return: %s", k, raw))
+		}
+	}
 	return problems
+}
+
+// flattenJSON records the path of every scalar in a JSON value, in the
+// form flattenFields uses.
+func flattenJSON(v any, path string, out map[string]bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			flattenJSON(e, strings.TrimPrefix(path+"."+k, "."), out)
+		}
+	case []any:
+		for i, e := range v {
+			flattenJSON(e, fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	default:
+		out[path] = true
+	}
 }
 
 // baseResponseType is the SDK's HTTP bookkeeping, embedded in every

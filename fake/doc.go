@@ -188,7 +188,8 @@
 // lists for it, and sends no other. The Go SDK's structs are shared between
 // operations, so most answers leave some of their fields empty. Every answer
 // also has RequestId. The package's tests check this field by field, in
-// process and over the endpoint, in the struct and in the body.
+// process and over the endpoint (in JSON and in XML), in the struct and in
+// the body.
 //
 //	CreateRole              Role: RoleId RoleName Arn Description AssumeRolePolicyDocument
 //	                        MaxSessionDuration CreateDate

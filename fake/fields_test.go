@@ -2,7 +2,9 @@ package fake_test
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"maps"
 	"reflect"
 	"slices"
@@ -35,7 +37,7 @@ type filled struct{}
 type fieldCall struct {
 	name string
 	at   time.Duration // after t0
-	call func(c encryptperm.RAM) (any, error)
+	call func(c encryptperm.RAM, format string) (any, error)
 	// want maps the path of every field that must be filled (Role.Arn,
 	// Roles.Role[0].RoleId, the length of a list as Roles.Role.len) to its
 	// value. A field of the response not named here must be empty.
@@ -67,8 +69,9 @@ func fieldCalls() []fieldCall {
 	return []fieldCall{
 		{
 			name: "CreateRole", at: 0,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateCreateRoleRequest()
+				req.AcceptFormat = format
 				req.RoleName = "ShareRole"
 				req.AssumeRolePolicyDocument = ecsTrustPretty
 				req.Description = "Shares encrypted snapshots"
@@ -89,8 +92,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "CreateRole without description or session", at: time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateCreateRoleRequest()
+				req.AcceptFormat = format
 				req.RoleName = "TrailRole"
 				req.AssumeRolePolicyDocument = ecsTrust
 				return c.CreateRole(req)
@@ -107,8 +111,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "GetRole before any update", at: 2 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateGetRoleRequest()
+				req.AcceptFormat = format
 				req.RoleName = "ShareRole"
 				return c.GetRole(req)
 			},
@@ -127,8 +132,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "UpdateRole", at: 3 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateUpdateRoleRequest()
+				req.AcceptFormat = format
 				req.RoleName = "ShareRole"
 				req.NewDescription = "Shares encrypted snapshots and images"
 				req.NewMaxSessionDuration = requests.NewInteger(10800)
@@ -148,8 +154,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "GetRole after an update", at: 4 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateGetRoleRequest()
+				req.AcceptFormat = format
 				req.RoleName = "sharerole" // names are looked up without regard to case
 				return c.GetRole(req)
 			},
@@ -167,8 +174,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "ListRoles, one page of two", at: 5 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateListRolesRequest()
+				req.AcceptFormat = format
 				req.MaxItems = requests.NewInteger(1)
 				return c.ListRoles(req)
 			},
@@ -189,8 +197,10 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "ListRoles, all", at: 5 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
-				return c.ListRoles(ram.CreateListRolesRequest())
+			call: func(c encryptperm.RAM, format string) (any, error) {
+				req := ram.CreateListRolesRequest()
+				req.AcceptFormat = format
+				return c.ListRoles(req)
 			},
 			want: map[string]any{
 				"RequestId":                        filled{},
@@ -213,8 +223,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "CreatePolicy", at: 6 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateCreatePolicyRequest()
+				req.AcceptFormat = format
 				req.PolicyName = "KeyPolicy"
 				req.PolicyDocument = keyPolicy
 				req.Description = "Use of key k1"
@@ -232,8 +243,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "GetPolicy before any version", at: 7 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateGetPolicyRequest()
+				req.AcceptFormat = format
 				req.PolicyType = "Custom"
 				req.PolicyName = "KeyPolicy"
 				return c.GetPolicy(req)
@@ -257,8 +269,8 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "CreatePolicyVersion as default", at: 8 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
-				return createVersion(c, "KeyPolicy", keyPolicy2, true, "")
+			call: func(c encryptperm.RAM, format string) (any, error) {
+				return createVersion(c, format, "KeyPolicy", keyPolicy2, true, "")
 			},
 			want: map[string]any{
 				"RequestId":                      filled{},
@@ -270,8 +282,8 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "CreatePolicyVersion not default", at: 9 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
-				return createVersion(c, "KeyPolicy", keyPolicy3, false, "None")
+			call: func(c encryptperm.RAM, format string) (any, error) {
+				return createVersion(c, format, "KeyPolicy", keyPolicy3, false, "None")
 			},
 			want: map[string]any{
 				"RequestId":                      filled{},
@@ -283,8 +295,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "AttachPolicyToRole custom", at: 10 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateAttachPolicyToRoleRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName, req.RoleName = "Custom", "KeyPolicy", "ShareRole"
 				return c.AttachPolicyToRole(req)
 			},
@@ -292,8 +305,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "AttachPolicyToRole system", at: 11 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateAttachPolicyToRoleRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName, req.RoleName = "System", encryptperm.KMSFullAccessPolicy, "ShareRole"
 				return c.AttachPolicyToRole(req)
 			},
@@ -301,8 +315,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "GetPolicy custom", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateGetPolicyRequest()
+				req.AcceptFormat = format
 				req.PolicyType = "Custom"
 				req.PolicyName = "KeyPolicy"
 				return c.GetPolicy(req)
@@ -324,8 +339,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "GetPolicy system", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateGetPolicyRequest()
+				req.AcceptFormat = format
 				req.PolicyType = "System"
 				req.PolicyName = encryptperm.KMSFullAccessPolicy
 				return c.GetPolicy(req)
@@ -347,8 +363,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "GetPolicyVersion", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateGetPolicyVersionRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName, req.VersionId = "Custom", "KeyPolicy", "v3"
 				return c.GetPolicyVersion(req)
 			},
@@ -362,8 +379,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "GetPolicyVersion system", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateGetPolicyVersionRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName, req.VersionId = "System", encryptperm.KMSFullAccessPolicy, "v3"
 				return c.GetPolicyVersion(req)
 			},
@@ -377,8 +395,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "ListPolicyVersions", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateListPolicyVersionsRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName = "Custom", "KeyPolicy"
 				return c.ListPolicyVersions(req)
 			},
@@ -404,8 +423,9 @@ func fieldCalls() []fieldCall {
 		{
 			// ListPolicies is not one of the 17, but the fake serves it.
 			name: "ListPolicies", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateListPoliciesRequest()
+				req.AcceptFormat = format
 				req.PolicyType = "Custom"
 				return c.(policyLister).ListPolicies(req)
 			},
@@ -424,8 +444,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "ListPoliciesForRole", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateListPoliciesForRoleRequest()
+				req.AcceptFormat = format
 				req.RoleName = "ShareRole"
 				return c.ListPoliciesForRole(req)
 			},
@@ -447,8 +468,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "ListEntitiesForPolicy", at: 12 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateListEntitiesForPolicyRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName = "Custom", "KeyPolicy"
 				return c.ListEntitiesForPolicy(req)
 			},
@@ -465,8 +487,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "SetDefaultPolicyVersion", at: 13 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateSetDefaultPolicyVersionRequest()
+				req.AcceptFormat = format
 				req.PolicyName, req.VersionId = "KeyPolicy", "v3"
 				return c.SetDefaultPolicyVersion(req)
 			},
@@ -474,8 +497,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "DeletePolicyVersion", at: 14 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateDeletePolicyVersionRequest()
+				req.AcceptFormat = format
 				req.PolicyName, req.VersionId = "KeyPolicy", "v1"
 				return c.DeletePolicyVersion(req)
 			},
@@ -483,8 +507,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "DeletePolicyVersion again", at: 14 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateDeletePolicyVersionRequest()
+				req.AcceptFormat = format
 				req.PolicyName, req.VersionId = "KeyPolicy", "v2"
 				return c.DeletePolicyVersion(req)
 			},
@@ -492,8 +517,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "DetachPolicyFromRole custom", at: 15 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateDetachPolicyFromRoleRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName, req.RoleName = "Custom", "KeyPolicy", "ShareRole"
 				return c.DetachPolicyFromRole(req)
 			},
@@ -501,8 +527,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "DetachPolicyFromRole system", at: 15 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateDetachPolicyFromRoleRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName, req.RoleName = "System", encryptperm.KMSFullAccessPolicy, "ShareRole"
 				return c.DetachPolicyFromRole(req)
 			},
@@ -510,8 +537,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "ListEntitiesForPolicy of a detached policy", at: 15 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateListEntitiesForPolicyRequest()
+				req.AcceptFormat = format
 				req.PolicyType, req.PolicyName = "Custom", "KeyPolicy"
 				return c.ListEntitiesForPolicy(req)
 			},
@@ -519,8 +547,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "DeleteRole", at: 16 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateDeleteRoleRequest()
+				req.AcceptFormat = format
 				req.RoleName = "ShareRole"
 				return c.DeleteRole(req)
 			},
@@ -528,8 +557,9 @@ func fieldCalls() []fieldCall {
 		},
 		{
 			name: "DeletePolicy", at: 16 * time.Hour,
-			call: func(c encryptperm.RAM) (any, error) {
+			call: func(c encryptperm.RAM, format string) (any, error) {
 				req := ram.CreateDeletePolicyRequest()
+				req.AcceptFormat = format
 				req.PolicyName = "KeyPolicy"
 				return c.DeletePolicy(req)
 			},
@@ -539,17 +569,17 @@ func fieldCalls() []fieldCall {
 }
 
 // TestResponseFields runs the table in process and through the official
-// SDK over the endpoint, each on a fake of its own, and checks every field of
-// every response.
+// SDK over the endpoint, in JSON and in XML, each on a fake of its own, and
+// checks every field of every response.
 func TestResponseFields(t *testing.T) {
 	paths := []struct {
 		name   string
+		format string
 		client func(t *testing.T, f *fake.RAM) encryptperm.RAM
 	}{
-		{"in process", func(_ *testing.T, f *fake.RAM) encryptperm.RAM { return f }},
-		{"over HTTP", func(t *testing.T, f *fake.RAM) encryptperm.RAM {
-			return client(t, start(t, f, nil), fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
-		}},
+		{"in process", "JSON", func(_ *testing.T, f *fake.RAM) encryptperm.RAM { return f }},
+		{"over HTTP", "JSON", overHTTP},
+		{"over HTTP in XML", "XML", overHTTP},
 	}
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) {
@@ -557,11 +587,11 @@ func TestResponseFields(t *testing.T) {
 			c := p.client(t, f)
 			for _, fc := range fieldCalls() {
 				clock.Set(t0.Add(fc.at))
-				resp, err := fc.call(c)
+				resp, err := fc.call(c, p.format)
 				if err != nil {
 					t.Fatalf("%s: %v", fc.name, err)
 				}
-				for _, problem := range checkFields(resp, fc.want) {
+				for _, problem := range checkFields(resp, p.format, fc.want) {
 					t.Errorf("%s: %s", fc.name, problem)
 				}
 			}
@@ -569,13 +599,19 @@ func TestResponseFields(t *testing.T) {
 	}
 }
 
-func createVersion(c encryptperm.RAM, name, doc string, setDefault bool, rotate string) (*ram.CreatePolicyVersionResponse, error) {
+func createVersion(c encryptperm.RAM, format, name, doc string, setDefault bool, rotate string) (*ram.CreatePolicyVersionResponse, error) {
 	req := ram.CreateCreatePolicyVersionRequest()
+	req.AcceptFormat = format
 	req.PolicyName = name
 	req.PolicyDocument = doc
 	req.SetAsDefault = requests.NewBoolean(setDefault)
 	req.RotateStrategy = rotate
 	return c.CreatePolicyVersion(req)
+}
+
+// overHTTP returns the SDK's client of an endpoint serving f.
+func overHTTP(t *testing.T, f *fake.RAM) encryptperm.RAM {
+	return client(t, start(t, f, nil), fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
 }
 
 // policyLister is ListPolicies, which both the fake and the SDK's client
@@ -593,7 +629,7 @@ func (c *testClock) Set(now time.Time) {
 
 // checkFields compares the fields of an SDK response with want (see
 // fieldCall) and describes every difference.
-func checkFields(resp any, want map[string]any) []string {
+func checkFields(resp any, format string, want map[string]any) []string {
 	got := map[string]any{}
 	flattenFields(reflect.ValueOf(resp), "", got)
 	var problems []string
@@ -621,19 +657,79 @@ func checkFields(resp any, want map[string]any) []string {
 	// The body itself: a field the struct shows empty may still have been
 	// sent (a zero count, an empty string), which RAM does not do for a
 	// field it does not return.
-	var body any
 	raw := resp.(responses.AcsResponse).GetHttpContentString()
-	if err := json.Unmarshal([]byte(raw), &body); err != nil {
-		return append(problems, fmt.Sprintf("body %q: %v", raw, err))
-	}
 	sent := map[string]bool{}
-	flattenJSON(body, "", sent)
+	if format == "XML" {
+		if err := flattenXML(raw, got, sent); err != nil {
+			return append(problems, fmt.Sprintf("body %q: %v", raw, err))
+		}
+	} else {
+		var body any
+		if err := json.Unmarshal([]byte(raw), &body); err != nil {
+			return append(problems, fmt.Sprintf("body %q: %v", raw, err))
+		}
+		flattenJSON(body, "", sent)
+	}
 	for _, k := range slices.Sorted(maps.Keys(sent)) {
 		if _, ok := want[k]; !ok {
 			problems = append(problems, fmt.Sprintf("the body has %s, which RAM does not return: %s", k, raw))
 		}
 	}
 	return problems
+}
+
+// flattenXML records the path of every element of an XML answer that has no
+// element inside, in the form flattenFields uses; the root element is left out of the
+// path. The fields of the response struct, as flattenFields records them,
+// tell which elements repeat, to be numbered, and which empty elements are
+// empty lists rather than fields.
+func flattenXML(raw string, fields map[string]any, out map[string]bool) error {
+	isList := func(path string) bool { _, ok := fields[path+".len"]; return ok }
+	isContainer := func(path string) bool {
+		for k := range fields {
+			if strings.HasPrefix(k, path+".") {
+				return true
+			}
+		}
+		return false
+	}
+	dec := xml.NewDecoder(strings.NewReader(raw))
+	type level struct {
+		path     string
+		children map[string]int // times each child element was seen
+		hasChild bool
+	}
+	var stack []*level
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			path := ""
+			if n := len(stack); n > 0 {
+				parent := stack[n-1]
+				parent.hasChild = true
+				path = strings.TrimPrefix(parent.path+"."+tok.Name.Local, ".")
+				if isList(path) {
+					i := parent.children[tok.Name.Local]
+					parent.children[tok.Name.Local]++
+					path = fmt.Sprintf("%s[%d]", path, i)
+				}
+			}
+			stack = append(stack, &level{path: path, children: map[string]int{}})
+		case xml.EndElement:
+			l := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && !l.hasChild && !isContainer(l.path) {
+				out[l.path] = true
+			}
+		}
+	}
 }
 
 // flattenJSON records the path of every scalar in a JSON value, in the

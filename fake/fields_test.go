@@ -778,3 +778,45 @@ func flattenFields(v reflect.Value, path string, out map[string]any) {
 		out[path] = v.Interface()
 	}
 }
+
+// TestCheckFieldsReports makes sure the field check can fail: a field filled
+// that RAM does not return, a documented field left empty, a wrong value, a
+// path the struct does not have, and a field sent in the body alone.
+func TestCheckFieldsReports(t *testing.T) {
+	f, _ := newFake(t, nil)
+	mustCreateRole(t, f, "R", ecsTrust)
+	resp, err := coreGetRole(f, "R")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Role.AttachDate = "2026-01-02T03:04:05Z" // not in a GetRole answer
+	resp.Role.Description = ""                    // documented, emptied below
+	want := map[string]any{
+		"RequestId":                     filled{},
+		"Role.RoleId":                   "300000000000000001",
+		"Role.RoleName":                 "R",
+		"Role.Arn":                      "acs:ram::1234567890123456:role/R",
+		"Role.Description":              filled{},
+		"Role.AssumeRolePolicyDocument": ecsTrust,
+		"Role.MaxSessionDuration":       int64(3600),
+		"Role.CreateDate":               "2000-01-01T00:00:00Z",
+		"Role.Path":                     "/",
+		// Role.UpdateDate is sent but left out here.
+	}
+	var got []string
+	for _, p := range checkFields(resp, "JSON", want) {
+		p, _, _ = strings.Cut(p, ", which RAM does not return: {") // leave the body out
+		got = append(got, p)
+	}
+	wantProblems := []string{
+		`Role.AttachDate = "2026-01-02T03:04:05Z", want it empty: RAM does not return it`,
+		`Role.CreateDate = "2026-01-02T03:04:05Z", want "2000-01-01T00:00:00Z"`,
+		`Role.Description is empty, want it filled`,
+		`Role.UpdateDate = "2026-01-02T03:04:05Z", want it empty: RAM does not return it`,
+		`Role.Path: no such field in *ram.GetRoleResponse`,
+		`the body has Role.UpdateDate`,
+	}
+	if !slices.Equal(got, wantProblems) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantProblems, "\n"))
+	}
+}

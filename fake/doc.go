@@ -181,6 +181,63 @@
 //	                                     query, form and JSON body, slow bodies
 //	                                     and oversize requests
 //
+// # Response fields
+//
+// Each operation fills the fields RAM's API reference (version 2015-05-01,
+// and the response models Alibaba generates from it for its current SDKs)
+// lists for it, and sends no other. The Go SDK's structs are shared between
+// operations, so most answers leave some of their fields empty. Every answer
+// also has RequestId. The package's tests check this field by field, in
+// process and over the endpoint (in JSON and in XML), in the struct and in
+// the body.
+//
+//	CreateRole              Role: RoleId RoleName Arn Description AssumeRolePolicyDocument
+//	                        MaxSessionDuration CreateDate
+//	GetRole, UpdateRole     Role: the same and UpdateDate
+//	ListRoles               IsTruncated, Marker (when truncated); Roles.Role[]: RoleId RoleName
+//	                        Arn Description MaxSessionDuration CreateDate UpdateDate
+//	CreatePolicy            Policy: PolicyName PolicyType Description DefaultVersion CreateDate
+//	GetPolicy               Policy: PolicyName PolicyType Description DefaultVersion CreateDate
+//	                        UpdateDate AttachmentCount; DefaultPolicyVersion: VersionId
+//	                        IsDefaultVersion PolicyDocument CreateDate
+//	CreatePolicyVersion,    PolicyVersion: VersionId IsDefaultVersion PolicyDocument CreateDate
+//	  GetPolicyVersion
+//	ListPolicyVersions      PolicyVersions.PolicyVersion[]: the same four
+//	ListPoliciesForRole     Policies.Policy[]: PolicyName PolicyType Description DefaultVersion
+//	                        AttachDate
+//	ListEntitiesForPolicy   Roles.Role[]: RoleId RoleName Arn Description AttachDate;
+//	                        Users.User[] and Groups.Group[] always empty
+//	ListPolicies            IsTruncated, Marker (when truncated); Policies.Policy[]: as
+//	                        GetPolicy's Policy
+//	DeleteRole, DeletePolicy, DeletePolicyVersion, SetDefaultPolicyVersion,
+//	AttachPolicyToRole, DetachPolicyFromRole: RequestId only
+//
+// Where RAM's reference and the Go SDK's structs differ (a star marks what
+// the fake infers):
+//
+//   - Role has UpdateDate and AttachDate in every answer's struct; RAM's
+//     CreateRole answer has no UpdateDate, and only ListEntitiesForPolicy
+//     has AttachDate (Policy.AttachDate likewise only in ListPoliciesForRole).
+//   - GetPolicy's Policy.PolicyDocument is in both, but the reference marks it
+//     deprecated; the fake leaves it empty *, and the document is in
+//     DefaultPolicyVersion.
+//   - ListRoles and ListPolicies items have Tags.Tag[] (TagKey, TagValue) in
+//     the reference, not in the struct. The fake has no tags and sends no
+//     Tags *.
+//   - ListPolicyVersions items have PolicyDocument in the current reference and
+//     the struct; RAM's 2021 pages left it out.
+//   - ListEntitiesForPolicy's users (UserId UserName DisplayName AttachDate)
+//     and groups (GroupName Comments AttachDate) have fewer fields in the
+//     reference than the SDK's User and Group; the fake lists none.
+//   - Resource Management's copies of the role operations (2020-03-31) add
+//     RolePrincipalName; RAM's reference does not have it, nor does the fake.
+//
+// Values the reference does not pin down: a policy's UpdateDate moves on
+// CreatePolicyVersion, DeletePolicyVersion and SetDefaultPolicyVersion *;
+// AttachmentCount counts role attachments only (the fake has no users or
+// groups); a Description that is empty is left out of the body rather than
+// sent as "" *.
+//
 // # ECS, Resource Sharing and KMS
 //
 // The same *RAM also plays the three services a share of an encrypted
@@ -325,10 +382,9 @@
 //     compare documents by meaning, never by bytes.
 //   - Names keep the spelling given at creation, in answers and in ARNs; RAM
 //     has been seen to answer some ARNs in lower case.
-//   - ListRoles leaves trust policies out; ListPolicyVersions includes each
-//     version's document (the SDK's struct has the field; older RAM pages
-//     leave it out). Markers are opaque strings of the fake's own; MaxItems
-//     runs from 1 to 1000, 100 by default.
+//   - The fields each answer fills are listed under Response fields.
+//     Markers are opaque strings of the fake's own; MaxItems runs from 1 to
+//     1000, 100 by default.
 //   - RoleIds are unique and shaped like RAM's, but derived from a counter.
 //     RequestIds are random unless [Options].Seed is set; then they are
 //     derived from a counter and the seed, so runs repeat.

@@ -766,12 +766,7 @@ func Parse(data []byte) (*Document, error) {
 // beyond them gives a *ValidationError for which errors.Is(err,
 // ErrLimitExceeded) is true.
 func (l Limits) Parse(data []byte) (*Document, error) {
-	r := &reader{strict: true, bounds: l.WithDefaults()}
-	d := r.document(data)
-	if err := r.p.err("policy document"); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return l.read(data, true, "policy document")
 }
 
 // Read reads a document as RAM returns it, faithfully: anything that
@@ -797,9 +792,15 @@ func Read(data []byte) (*Document, error) {
 // beyond them gives a *ValidationError for which errors.Is(err,
 // ErrLimitExceeded) is true.
 func (l Limits) Read(data []byte) (*Document, error) {
-	r := &reader{strict: false, bounds: l.WithDefaults()}
+	return l.read(data, false, "policy document from RAM")
+}
+
+// read reads a document strictly or faithfully within the bounds l; what
+// names the document in the error.
+func (l Limits) read(data []byte, strict bool, what string) (*Document, error) {
+	r := &reader{strict: strict, bounds: l.WithDefaults()}
 	d := r.document(data)
-	if err := r.p.err("policy document from RAM"); err != nil {
+	if err := r.p.err(what); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -813,7 +814,7 @@ func (d *Document) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	if d == nil {
-		return fmt.Errorf("encryptperm: unmarshal into a nil *Document")
+		return fmt.Errorf("policy: unmarshal into a nil *Document")
 	}
 	out, err := Read(data)
 	if err != nil {

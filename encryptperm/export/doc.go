@@ -17,6 +17,11 @@
 // declaring them: run ecsperm apply for them, or make them once the roles
 // are in place.
 //
+// Terraform normalizes every string it reads to Unicode form C, so a plan
+// holding text in another form (in a foreign statement's condition value,
+// say) cannot be exported as Terraform without changing it: WriteTerraform
+// refuses it. The other formats carry the bytes as they are.
+//
 // An export describes RAM as it was when the plan was read. If RAM changes
 // before the export is applied, make a new plan and export it again. A plan
 // made by RevokePlan is refused: a revoke removes content, and these formats

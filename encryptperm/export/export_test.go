@@ -627,3 +627,31 @@ func TestExportsSayWhatTheyLeaveOut(t *testing.T) {
 		}
 	}
 }
+
+// TestTerraformRefusesTextItWouldChange: Terraform normalizes every string
+// to Unicode form C, so a trust policy whose condition value is in another
+// form would reach RAM changed. The export refuses it, naming the role; the
+// other formats carry the bytes as they are.
+func TestTerraformRefusesTextItWouldChange(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: owner})
+	// "A" followed by a combining inverted breve: NFC makes it one rune.
+	decomposed := "A\u0311"
+	trust := `{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"*@ecs.aliyuncs.com"},` +
+		`"Condition":{"StringEquals":{"sts:ServiceOwnerRDId":"rd-` + decomposed + `"}}}]}`
+	if err := f.PutRole(fake.Role{Name: snapRole, TrustPolicy: trust}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := encryptperm.ShareSnapshot().WithAccounts(recipients...).WithKey(key).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := plan(t, f, []*encryptperm.Grant{g})
+	var b bytes.Buffer
+	err = export.WriteTerraform(&b, p)
+	if !errors.Is(err, encryptperm.ErrInvalid) || !strings.Contains(err.Error(), snapRole) {
+		t.Fatalf("WriteTerraform = %v; want ErrInvalid naming %s", err, snapRole)
+	}
+	if out := write(t, export.AliyunCLI, p); !strings.Contains(out, decomposed) {
+		t.Errorf("the aliyun-cli script lost the trust policy's text:\n%s", out)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"golang.org/x/text/unicode/norm"
 	"mvdan.cc/sh/v3/shell"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -70,6 +71,9 @@ func FuzzHCLString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			return // HCL source is UTF-8; names and documents from RAM are too
+		}
+		if !norm.NFC.IsNormalString(s) {
+			return // Terraform normalizes every string; WriteTerraform refuses such text
 		}
 		src := "x = " + hclString(s) + "\n"
 		file, diags := hclsyntax.ParseConfig([]byte(src), "t.tf", hcl.InitialPos)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/ecsperm/ecsperm/encryptperm"
 )
 
@@ -26,6 +28,9 @@ const TerraformProviderVersion = "1.252.0"
 func WriteTerraform(w io.Writer, p *encryptperm.Plan) error {
 	ts, err := targets("terraform", p)
 	if err != nil {
+		return err
+	}
+	if err := terraformKeepsText(ts); err != nil {
 		return err
 	}
 	bw := bufio.NewWriter(w)
@@ -181,6 +186,35 @@ func hclString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// terraformKeepsText refuses a plan holding text that Terraform would not
+// keep as it is: every Terraform string is Unicode-normalized (NFC) when it
+// is read, so a name, description or document in another form would reach
+// RAM changed, and a condition value could change its meaning.
+func terraformKeepsText(ts []encryptperm.RoleTarget) error {
+	check := func(what, s string) error {
+		if !norm.NFC.IsNormalString(s) {
+			return fmt.Errorf("export: terraform: %s holds text that is not in Unicode normal form C; "+
+				"Terraform would normalize it and change what RAM holds: %w", what, encryptperm.ErrInvalid)
+		}
+		return nil
+	}
+	for _, rt := range ts {
+		for _, f := range [][2]string{{"name", rt.Name}, {"description", rt.Description}, {"trust policy", rt.TrustPolicy}} {
+			if err := check(fmt.Sprintf("the %s of role %q", f[0], rt.Name), f[1]); err != nil {
+				return err
+			}
+		}
+		for _, pt := range rt.Policies {
+			for _, f := range [][2]string{{"name", pt.Name}, {"description", pt.Description}, {"document", pt.Document}} {
+				if err := check(fmt.Sprintf("the %s of policy %q", f[0], pt.Name), f[1]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // heredoc writes indented JSON as an HCL heredoc. JSON escapes every control

@@ -168,6 +168,7 @@ type op struct {
 	target string
 	write  bool
 	rec    *recorder
+	once   bool // a speculative read: one attempt, never retried
 }
 
 // recorder collects the calls of one Plan, Apply or Revoke.
@@ -225,7 +226,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 			out, _ := resp.(Resp)
 			return out, nil
 		}
-		if attempt >= c.opts.Retry.MaxAttempts || !retryable(err, o.write) {
+		if attempt >= c.opts.Retry.MaxAttempts || o.once || !retryable(err, o.write) {
 			return zero, err
 		}
 		wait := b.NextBackOff()

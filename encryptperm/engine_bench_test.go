@@ -244,6 +244,30 @@ func rtSeedImage(tb testing.TB, f *fake.RAM) {
 	}
 }
 
+// rtSeedImageCrowded is rtSeedImage in a region with a page's worth of
+// other encrypted snapshots, all listed before the image's (the fake lists
+// snapshots by ID), so the first page of the share step's list misses it.
+func rtSeedImageCrowded(tb testing.TB, f *fake.RAM) {
+	tb.Helper()
+	rtSeedImage(tb, f)
+	for i := range 100 {
+		if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: fmt.Sprintf("s-bp1crowd%03d", i), KMSKeyID: apKey.ID}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// rtSeedImageCrowdedShared is rtSeedImageCrowded after rtShareImage has
+// been applied.
+func rtSeedImageCrowdedShared(tb testing.TB, f *fake.RAM) {
+	tb.Helper()
+	rtSeedImageCrowded(tb, f)
+	a := encryptperm.NewApplier(f, nil)
+	if _, err := a.Apply(context.Background(), rtShareImage(tb)...); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // rtShareImage shares the image with three accounts, the Applier finding
 // its key.
 func rtShareImage(tb testing.TB) []*encryptperm.Grant {
@@ -523,6 +547,8 @@ func rtWorks() []rtWork {
 		{name: "share-image-warm/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImage)},
 		{name: "share-image-key-given-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImageWithKey)},
 		{name: "share-image-key-given-warm/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImageWithKey)},
+		{name: "share-image-crowded-cold/encryptperm", seed: rtSeedImageCrowded, run: engineApplyAll(rtShareImage)},
+		{name: "share-image-crowded-warm/encryptperm", seed: rtSeedImageCrowdedShared, run: engineApplyAll(rtShareImage)},
 		{name: "check/cli", seed: rtSeedShare, run: cliCheck},
 	}
 }
@@ -641,18 +667,24 @@ func TestRoundTripBounds(t *testing.T) {
 		{name: "three roles: one cold, two gain an account", seed: seedWarm, give: addB, wantLevels: 3, wantCalls: 18, wantWrites: 5},
 		{name: "fifty grants add fifty accounts", seed: rtSeedShare, give: grantsOf(perGrant...), wantLevels: 2, wantCalls: 5, wantWrites: 1},
 		{name: "check one recipient", seed: rtSeedShare, wantLevels: 1, wantCalls: 3, wantWrites: 0},
-		// The share step finds the image's key in three dependent reads
-		// (the image, its snapshot, the key), RAM's reads beside the first;
-		// it checks everything before RAM's first write, and shares after
-		// RAM holds the grant: 3 + 2 + 1 levels cold. Warm, nothing is
-		// written, so the key's state is not read: 2 levels. With the key
-		// named (WithKey) it is read in the first level: 5 cold, 2 warm.
-		// RAM's levels + 2 cold and 1 warm cannot be met: ECS names an
-		// image's key only through its snapshot (see the README).
-		{name: "share one image with three accounts, cold", seed: rtSeedImage, give: rtShareImage, wantLevels: 6, wantCalls: 13, wantWrites: 4},
-		{name: "share one image with three accounts, warm", seed: rtSeedImageShared, give: rtShareImage, wantLevels: 2, wantCalls: 7, wantWrites: 0},
-		{name: "share one image with three accounts, key given, cold", seed: rtSeedImage, give: rtShareImageWithKey, wantLevels: 5, wantCalls: 13, wantWrites: 4},
-		{name: "share one image with three accounts, key given, warm", seed: rtSeedImageShared, give: rtShareImageWithKey, wantLevels: 2, wantCalls: 8, wantWrites: 0},
+		// The share step reads the image, its shares and the region's
+		// encrypted snapshots (which name the image's snapshot and so its
+		// key) beside RAM's reads; then the key's state, which every check
+		// before RAM's first write needs; RAM's two levels of writes; the
+		// share once RAM holds the grant: RAM's 3 levels + 2 cold. Warm,
+		// nothing is written, so the key's state is not read: 1 level.
+		// With the key named (WithKey) it is read in the first level: 4
+		// cold.
+		{name: "share one image with three accounts, cold", seed: rtSeedImage, give: rtShareImage, wantLevels: 5, wantCalls: 13, wantWrites: 4},
+		{name: "share one image with three accounts, warm", seed: rtSeedImageShared, give: rtShareImage, wantLevels: 1, wantCalls: 7, wantWrites: 0},
+		{name: "share one image with three accounts, key given, cold", seed: rtSeedImage, give: rtShareImageWithKey, wantLevels: 4, wantCalls: 13, wantWrites: 4},
+		{name: "share one image with three accounts, key given, warm", seed: rtSeedImageShared, give: rtShareImageWithKey, wantLevels: 1, wantCalls: 8, wantWrites: 0},
+		// A region with more encrypted snapshots than the list's page, the
+		// image's past it: its snapshot is read by ID a level later (ECS
+		// names an image's key only through its snapshot), one call and one
+		// level more.
+		{name: "share one image, its snapshot past the list's page, cold", seed: rtSeedImageCrowded, give: rtShareImage, wantLevels: 6, wantCalls: 14, wantWrites: 4},
+		{name: "share one image, its snapshot past the list's page, warm", seed: rtSeedImageCrowdedShared, give: rtShareImage, wantLevels: 2, wantCalls: 8, wantWrites: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,8 +37,10 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	}
 	fns := []func() error{}
 	var st *shareState
+	var list snapList
 	if r.Type == ResourceImage {
 		fns = append(fns, func() error { return e.readImage(ctx, rec, w) }, func() error { return e.readImageShares(ctx, rec, w) })
+		fns = append(fns, func() error { list = e.listSnapshots(ctx, rec, r.Region, a.Key.ID); return nil })
 	} else {
 		fns = append(fns, func() error { return e.readSnapshots(ctx, rec, r.Region, []*resWant{w}, nil) })
 	}
@@ -55,7 +57,9 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	if !w.found {
 		return nil, fmt.Errorf("encryptperm: check: no %s %s in %s: %w", r.Type, r.ID, r.Region, ErrNotFound)
 	}
-	if r.Type == ResourceImage && w.encrypted {
+	if r.Type == ResourceImage && w.encrypted && list.covers(w) {
+		w.keysFrom(list)
+	} else if r.Type == ResourceImage && w.encrypted {
 		if err := e.readSnapshots(ctx, rec, r.Region, nil, []*resWant{w}); err != nil {
 			return nil, ctxOr(ctx, err)
 		}

@@ -50,11 +50,16 @@ func withBackends(ramClient RAM, o *Options) RAM {
 // svcCall makes one ECS, Resource Sharing or KMS call on a client slot,
 // with the engine's retries, timeouts, logging and record.
 func svcCall[Resp any](ctx context.Context, e *engine, rec *recorder, action, target string, write bool, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
-	return invoke(ctx, e.c, op{action: action, target: target, write: write, rec: rec}, func(r RAM, t time.Duration) (Resp, error) {
+	return svcOp(ctx, e, op{action: action, target: target, write: write, rec: rec}, fn)
+}
+
+// svcOp is svcCall with the whole op given.
+func svcOp[Resp any](ctx context.Context, e *engine, o op, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
+	return invoke(ctx, e.c, o, func(r RAM, t time.Duration) (Resp, error) {
 		b, ok := r.(*backends)
 		if !ok || b.ecs == nil && b.rs == nil && b.kms == nil {
 			var zero Resp
-			return zero, &clientError{action, target, "has no ECS, Resource Sharing or KMS backend"}
+			return zero, &clientError{o.action, o.target, "has no ECS, Resource Sharing or KMS backend"}
 		}
 		return fn(b, t)
 	})
@@ -236,6 +241,19 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	for reg, ws := range snapsByRegion {
 		fns = append(fns, func() error { return e.readSnapshots(ctx, rec, reg, ws, nil) })
 	}
+	// The snapshots images are made of are not known yet: list the
+	// region's encrypted snapshots beside DescribeImages, in the hope that
+	// they are among them (see snapList).
+	lists := map[string]snapList{}
+	for reg, key := range imageListFilters(wants, grants) {
+		fns = append(fns, func() error {
+			l := e.listSnapshots(ctx, rec, reg, key)
+			mu.Lock()
+			lists[reg] = l
+			mu.Unlock()
+			return nil
+		})
+	}
 	for reg := range needRS {
 		fns = append(fns, func() error {
 			st, err := e.readShares(ctx, rec, reg)
@@ -305,9 +323,14 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	fns = nil
 	imgSnaps := map[string][]*resWant{}
 	for _, w := range wants {
-		if w.res.Type == ResourceImage && w.found && w.encrypted {
-			imgSnaps[w.res.Region] = append(imgSnaps[w.res.Region], w)
+		if w.res.Type != ResourceImage || !w.found || !w.encrypted {
+			continue
 		}
+		if l := lists[w.res.Region]; l.covers(w) {
+			w.keysFrom(l)
+			continue
+		}
+		imgSnaps[w.res.Region] = append(imgSnaps[w.res.Region], w)
 	}
 	for reg, ws := range imgSnaps {
 		fns = append(fns, func() error { return e.readSnapshots(ctx, rec, reg, nil, ws) })
@@ -521,6 +544,42 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	return judge(nil)
 }
 
+// imageListFilters returns, for each region with images to share, the key
+// its snapshot list is filtered by: the one key the grants naming those
+// images name, when there is exactly one; else "" (every encrypted
+// snapshot).
+func imageListFilters(wants []*resWant, grants []*Grant) map[string]string {
+	out := map[string]string{}
+	named := map[string][]string{}
+	unnamed := map[string]bool{}
+	for _, w := range wants {
+		if w.res.Type != ResourceImage {
+			continue
+		}
+		reg := w.res.Region
+		out[reg] = ""
+		if len(w.grants) == 0 {
+			unnamed[reg] = true
+		}
+		for _, gi := range w.grants {
+			if len(grants[gi].Keys) == 0 {
+				unnamed[reg] = true
+			}
+			for _, k := range grants[gi].Keys {
+				if !slices.Contains(named[reg], k.ID) {
+					named[reg] = append(named[reg], k.ID)
+				}
+			}
+		}
+	}
+	for reg := range out {
+		if !unnamed[reg] && len(named[reg]) == 1 {
+			out[reg] = named[reg][0]
+		}
+	}
+	return out
+}
+
 // checkBackends refuses, before any I/O, resources whose services the
 // Applier has no client for.
 func (e *engine) checkBackends(wants []*resWant) error {
@@ -662,6 +721,12 @@ func (e *engine) readImageShares(ctx context.Context, rec *recorder, w *resWant)
 	}
 }
 
+// snapRow is what DescribeSnapshots says of one snapshot.
+type snapRow struct {
+	encrypted bool
+	key       string
+}
+
 // readSnapshots reads snapshots by ID: the snapshots ws name, or the
 // snapshots the images imgs are made of (for their keys).
 func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string, ws, imgs []*resWant) error {
@@ -674,11 +739,7 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	type snap struct {
-		encrypted bool
-		key       string
-	}
-	found := map[string]snap{}
+	found := map[string]snapRow{}
 	for start := 0; start < len(ids); start += 100 {
 		chunk := ids[start:min(start+100, len(ids))]
 		list, _ := json.Marshal(chunk)
@@ -693,7 +754,7 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 			return err
 		}
 		for _, s := range resp.Snapshots.Snapshot {
-			found[s.SnapshotId] = snap{s.Encrypted, s.KMSKeyId}
+			found[s.SnapshotId] = snapRow{s.Encrypted, s.KMSKeyId}
 		}
 	}
 	for _, w := range ws {
@@ -706,28 +767,95 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 		}
 	}
 	for _, w := range imgs {
-		// An image is encrypted with the keys of its disks' snapshots (a
-		// data disk may have a key of its own); an encrypted snapshot
-		// with no key is encrypted with the service key. An encrypted
-		// disk whose snapshot does not answer has a key nobody knows:
-		// the pre-flight refuses it, failing closed.
-		w.keyIDs, w.serviceKey = nil, false
-		for _, id := range w.snapshots {
-			s, ok := found[id]
-			switch {
-			case !ok:
-				w.keyUnknown = true
-			case s.key != "":
-				w.keyIDs = append(w.keyIDs, s.key)
-			case s.encrypted:
-				w.serviceKey = true
-			}
-		}
-		slices.Sort(w.keyIDs)
-		w.keyIDs = slices.Compact(w.keyIDs)
-		w.keyUnknown = w.keyUnknown || len(w.keyIDs) == 0 && !w.serviceKey
+		w.keysFrom(found)
 	}
 	return nil
+}
+
+// keysFrom sets an image's keys from what DescribeSnapshots said of the
+// snapshots it is made of. An image is encrypted with the keys of its
+// disks' snapshots (a data disk may have a key of its own); an encrypted
+// snapshot with no key is encrypted with the service key. An encrypted disk
+// whose snapshot does not answer has a key nobody knows: the pre-flight
+// refuses it, failing closed.
+func (w *resWant) keysFrom(found map[string]snapRow) {
+	w.keyIDs, w.serviceKey = nil, false
+	for _, id := range w.snapshots {
+		s, ok := found[id]
+		switch {
+		case !ok:
+			w.keyUnknown = true
+		case s.key != "":
+			w.keyIDs = append(w.keyIDs, s.key)
+		case s.encrypted:
+			w.serviceKey = true
+		}
+	}
+	slices.Sort(w.keyIDs)
+	w.keyIDs = slices.Compact(w.keyIDs)
+	w.keyUnknown = w.keyUnknown || len(w.keyIDs) == 0 && !w.serviceKey
+}
+
+// snapList is the first page of a region's encrypted snapshots, listed
+// beside DescribeImages before the image's snapshot IDs are known, so that
+// the snapshot an image is made of need not be read a level later. It is
+// only ever evidence about the snapshots it lists, by ID, each row carrying
+// its own key: a server that ignored the filters would list more rows, not
+// change what a row says. A snapshot listed twice with different answers
+// is left out, and is read by ID.
+type snapList map[string]snapRow
+
+// covers reports whether the list answers for every snapshot the image is
+// made of.
+func (l snapList) covers(w *resWant) bool {
+	if l == nil || len(w.snapshots) == 0 {
+		return false
+	}
+	for _, id := range w.snapshots {
+		if _, ok := l[id]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// listSnapshots lists the first page (up to 100) of the region's encrypted
+// snapshots, with keyID's only when keyID is set. It is a guess made to
+// save a level: it is tried once, and when it fails, or does not list an
+// image's snapshots (a region with more encrypted snapshots than a page),
+// the snapshots are read by ID as before, so only the level is lost. It
+// returns nil for a failed call.
+func (e *engine) listSnapshots(ctx context.Context, rec *recorder, region, keyID string) snapList {
+	target := region
+	if keyID != "" {
+		target += "/" + keyID
+	}
+	resp, err := svcOp(ctx, e, op{action: "DescribeSnapshots", target: target, rec: rec, once: true}, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
+		req := ecs.CreateDescribeSnapshotsRequest()
+		setTimeout(req, t)
+		req.RegionId, req.Encrypted = region, requests.NewBoolean(true)
+		if keyID != "" {
+			req.KMSKeyId = keyID
+		}
+		req.PageNumber, req.PageSize = requests.NewInteger(1), requests.NewInteger(100)
+		return b.ecs.DescribeSnapshots(req)
+	})
+	if err != nil || resp == nil {
+		return nil
+	}
+	out := snapList{}
+	bad := map[string]bool{}
+	for _, s := range resp.Snapshots.Snapshot {
+		row := snapRow{s.Encrypted, s.KMSKeyId}
+		if prev, ok := out[s.SnapshotId]; ok && prev != row {
+			bad[s.SnapshotId] = true
+		}
+		out[s.SnapshotId] = row
+	}
+	for id := range bad {
+		delete(out, id)
+	}
+	return out
 }
 
 // readShares reads the account's resource shares in a region, with their

@@ -72,8 +72,10 @@
 // A share grant that names its images (ShareImage().WithImage) or snapshots
 // (ShareSnapshot().WithSnapshot) makes the Applier share them too, in the
 // same call. Before any write it reads each resource (ECS DescribeImages,
-// then DescribeSnapshots for the snapshots an image's disks are made of,
-// which alone carry the keys; a data disk may have a key of its own), each
+// and DescribeSnapshots for the snapshots an image's disks are made of,
+// which alone carry the keys; a data disk may have a key of its own: the
+// first page of the region's encrypted snapshots is listed beside
+// DescribeImages, and the snapshots it does not list are read by ID), each
 // key (KMS DescribeKey), the current shares (ECS
 // DescribeImageSharePermission; Resource Sharing ListResourceShares and
 // ListResourceShareAssociations) and, for a directory or folder audience,

@@ -333,6 +333,10 @@
 // image is made from (Image.SnapshotID, "snapshotId" in a seed), and
 // DescribeSnapshots gives that snapshot's KMSKeyId (Usage "image"). An
 // encrypted snapshot with no KMSKeyId is encrypted with the service key.
+// DescribeSnapshots without SnapshotIds lists the region's snapshots,
+// filtered by Encrypted and KMSKeyId when given, in order of their IDs; the
+// order ECS lists them in is not documented, and the fake does not try to
+// match it.
 //
 // Limits of this part: an image has one disk, its system disk; images, snapshots and keys
 // are created only by seeding; invitations cannot be accepted; a folder

@@ -74,7 +74,7 @@
 // same call. Before any write it reads each resource (ECS DescribeImages,
 // and DescribeSnapshots for the snapshots an image's disks are made of,
 // which alone carry the keys; a data disk may have a key of its own: the
-// first page of the region's encrypted snapshots is listed beside
+// first page of the region's encrypted image snapshots is listed beside
 // DescribeImages, and the snapshots it does not list are read by ID), each
 // key (KMS DescribeKey), the current shares (ECS
 // DescribeImageSharePermission; Resource Sharing ListResourceShares and

@@ -245,13 +245,14 @@ func rtSeedImage(tb testing.TB, f *fake.RAM) {
 }
 
 // rtSeedImageCrowded is rtSeedImage in a region with a page's worth of
-// other encrypted snapshots, all listed before the image's (the fake lists
-// snapshots by ID), so the first page of the share step's list misses it.
+// other encrypted images, whose snapshots are all listed before the image's
+// (the fake lists snapshots by ID: s-imgbp1crowd… before s-imgbp1shared01),
+// so the first page of the share step's list misses it.
 func rtSeedImageCrowded(tb testing.TB, f *fake.RAM) {
 	tb.Helper()
 	rtSeedImage(tb, f)
 	for i := range 100 {
-		if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: fmt.Sprintf("s-bp1crowd%03d", i), KMSKeyID: apKey.ID}); err != nil {
+		if err := f.PutImage(fake.Image{Region: shRegion, ID: fmt.Sprintf("m-bp1crowd%03d", i), KMSKeyID: apKey.ID}); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -86,7 +86,7 @@ type filterlessECS struct{ *fake.RAM }
 
 func (e filterlessECS) DescribeSnapshots(r *ecs.DescribeSnapshotsRequest) (*ecs.DescribeSnapshotsResponse, error) {
 	c := *r
-	c.Encrypted, c.KMSKeyId = "", ""
+	c.Encrypted, c.KMSKeyId, c.Usage = "", "", ""
 	return e.RAM.DescribeSnapshots(&c)
 }
 

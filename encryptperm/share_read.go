@@ -796,7 +796,7 @@ func (w *resWant) keysFrom(found map[string]snapRow) {
 	w.keyUnknown = w.keyUnknown || len(w.keyIDs) == 0 && !w.serviceKey
 }
 
-// snapList is the first page of a region's encrypted snapshots, listed
+// snapList is the first page of a region's encrypted image snapshots, listed
 // beside DescribeImages before the image's snapshot IDs are known, so that
 // the snapshot an image is made of need not be read a level later. It is
 // only ever evidence about the snapshots it lists, by ID, each row carrying
@@ -820,11 +820,12 @@ func (l snapList) covers(w *resWant) bool {
 }
 
 // listSnapshots lists the first page (up to 100) of the region's encrypted
-// snapshots, with keyID's only when keyID is set. It is a guess made to
-// save a level: it is tried once, and when it fails, or does not list an
-// image's snapshots (a region with more encrypted snapshots than a page),
-// the snapshots are read by ID as before, so only the level is lost. It
-// returns nil for a failed call.
+// snapshots that images are made of (Usage "image"), with keyID's only when
+// keyID is set. It is a guess made to save a level: it is tried once, and
+// when it fails, or does not list an image's snapshots (a region with more
+// such snapshots than a page, or a snapshot that made disks as well, whose
+// Usage is "image_disk"), the snapshots are read by ID as before, so only
+// the level is lost. It returns nil for a failed call.
 func (e *engine) listSnapshots(ctx context.Context, rec *recorder, region, keyID string) snapList {
 	target := region
 	if keyID != "" {
@@ -833,7 +834,7 @@ func (e *engine) listSnapshots(ctx context.Context, rec *recorder, region, keyID
 	resp, err := svcOp(ctx, e, op{action: "DescribeSnapshots", target: target, rec: rec, once: true}, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
 		req := ecs.CreateDescribeSnapshotsRequest()
 		setTimeout(req, t)
-		req.RegionId, req.Encrypted = region, requests.NewBoolean(true)
+		req.RegionId, req.Encrypted, req.Usage = region, requests.NewBoolean(true), "image"
 		if keyID != "" {
 			req.KMSKeyId = keyID
 		}

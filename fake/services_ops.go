@@ -238,9 +238,20 @@ func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiErr
 			return nil, newServiceError("InvalidParameter.SnapshotIds")
 		}
 	}
+	usageOf := func(s Snapshot) string {
+		for _, im := range r.svc.images {
+			if im.Region == s.Region && im.SnapshotID == s.ID {
+				return "image"
+			}
+		}
+		return "none" // the fake has no disks for a snapshot to make
+	}
 	var ss []Snapshot
 	for _, s := range r.svc.snapshots {
 		if s.Region != reg || (want != nil && !slices.Contains(want, s.ID)) {
+			continue
+		}
+		if v := p["Usage"]; v != "" && usageOf(s) != v {
 			continue
 		}
 		if v := p["KMSKeyId"]; v != "" && s.KMSKeyID != v {
@@ -259,14 +270,8 @@ func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiErr
 	b := bodySnapshots{RequestID: rid, PageNumber: num, PageSize: size, TotalCount: len(ss)}
 	b.Snapshots.Snapshot = []ecsSnapshot{}
 	for _, s := range page {
-		usage := "none"
-		for _, im := range r.svc.images {
-			if im.Region == s.Region && im.SnapshotID == s.ID {
-				usage = "image"
-			}
-		}
 		b.Snapshots.Snapshot = append(b.Snapshots.Snapshot, ecsSnapshot{
-			SnapshotID: s.ID, Status: "accomplished", Usage: usage, Encrypted: s.KMSKeyID != "" || s.ServiceKey, KMSKeyID: s.KMSKeyID,
+			SnapshotID: s.ID, Status: "accomplished", Usage: usageOf(s), Encrypted: s.KMSKeyID != "" || s.ServiceKey, KMSKeyID: s.KMSKeyID,
 		})
 	}
 	return b, nil

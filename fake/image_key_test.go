@@ -21,18 +21,7 @@ func TestImageKeyThroughItsSnapshot(t *testing.T) {
 	            {"region": "cn-hangzhou", "id": "m-bp1named01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "snapshotId": "s-bp1sys01"},
 	            {"region": "cn-hangzhou", "id": "m-bp1servicekey", "serviceKey": true},
 	            {"region": "cn-hangzhou", "id": "m-bp1plain01"}]}`
-	if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
-		t.Fatal(err)
-	}
-	ep, err := fake.Start(f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ep.Close()
-	ec, err := ep.ECSClient(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ec := seededECS(t, f, seed)
 	type side interface {
 		DescribeImages(*ecs.DescribeImagesRequest) (*ecs.DescribeImagesResponse, error)
 		DescribeSnapshots(*ecs.DescribeSnapshotsRequest) (*ecs.DescribeSnapshotsResponse, error)
@@ -104,18 +93,7 @@ func TestDescribeSnapshotsFilters(t *testing.T) {
 	               {"region": "cn-hangzhou", "id": "s-bp1backup02", "kmsKeyId": "key-hzz6b2f1b0c3d4e5f"},
 	               {"region": "cn-hangzhou", "id": "s-bp1service01", "serviceKey": true},
 	               {"region": "cn-hangzhou", "id": "s-bp1plain01"}]}`
-	if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
-		t.Fatal(err)
-	}
-	ep, err := fake.Start(f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ep.Close()
-	ec, err := ep.ECSClient(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ec := seededECS(t, f, seed)
 	tests := []struct {
 		name                     string
 		encrypted, kmsKey, usage string
@@ -159,4 +137,23 @@ func TestDescribeSnapshotsFilters(t *testing.T) {
 			})
 		}
 	}
+}
+
+// seededECS loads seed into f, serves f on a loopback endpoint for the
+// test's life, and returns an ECS client of that endpoint.
+func seededECS(t *testing.T, f *fake.RAM, seed string) *ecs.Client {
+	t.Helper()
+	if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ep.Close() })
+	ec, err := ep.ECSClient(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ec
 }

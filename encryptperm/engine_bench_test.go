@@ -235,6 +235,11 @@ func engineCheck(tb testing.TB, env *rtEnv) error {
 	return nil
 }
 
+// shareSeed is the world of the share rows: a key and an image it
+// encrypts.
+const shareSeed = `{"keys": [{"region": "cn-hangzhou", "id": "key-hzz6a2f1b0c3d4e5f", "state": "Enabled"}],
+ "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "key-hzz6a2f1b0c3d4e5f"}]}`
+
 // rtSeedImage puts in place the world of the share rows: a key and an
 // image it encrypts, shared with nobody.
 func rtSeedImage(tb testing.TB, f *fake.RAM) {

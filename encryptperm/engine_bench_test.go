@@ -265,12 +265,18 @@ func rtSeedImageCrowded(tb testing.TB, f *fake.RAM) {
 
 // rtSeedImageCrowdedShared is rtSeedImageCrowded after rtShareImage has
 // been applied.
-func rtSeedImageCrowdedShared(tb testing.TB, f *fake.RAM) {
-	tb.Helper()
-	rtSeedImageCrowded(tb, f)
-	a := encryptperm.NewApplier(f, nil)
-	if _, err := a.Apply(context.Background(), rtShareImage(tb)...); err != nil {
-		tb.Fatal(err)
+var rtSeedImageCrowdedShared = rtShared(rtSeedImageCrowded)
+
+// rtShared returns seed followed by an Apply of rtShareImage on an Applier
+// of its own.
+func rtShared(seed func(tb testing.TB, f *fake.RAM)) func(tb testing.TB, f *fake.RAM) {
+	return func(tb testing.TB, f *fake.RAM) {
+		tb.Helper()
+		seed(tb, f)
+		a := encryptperm.NewApplier(f, nil)
+		if _, err := a.Apply(context.Background(), rtShareImage(tb)...); err != nil {
+			tb.Fatal(err)
+		}
 	}
 }
 
@@ -296,14 +302,7 @@ func rtShareImageWithKey(tb testing.TB) []*encryptperm.Grant {
 }
 
 // rtSeedImageShared is rtSeedImage after rtShareImage has been applied.
-func rtSeedImageShared(tb testing.TB, f *fake.RAM) {
-	tb.Helper()
-	rtSeedImage(tb, f)
-	a := encryptperm.NewApplier(f, nil)
-	if _, err := a.Apply(context.Background(), rtShareImage(tb)...); err != nil {
-		tb.Fatal(err)
-	}
-}
+var rtSeedImageShared = rtShared(rtSeedImage)
 
 // together runs fns at once, each on its own client, as Terraform walks
 // independent resources in parallel.

@@ -80,10 +80,7 @@ func (r *RAM) do(ctx context.Context, req request) response {
 
 	var res response
 	if rule.Code != "" && !rule.AfterCommit {
-		e := &apiError{Code: rule.Code, Message: rule.Message}
-		if e.Message == "" {
-			e.Message = codes[rule.Code].message
-		}
+		e := ruleError(rule)
 		res = r.errorResponse(rid, e, rule.Status, rule.RetryAfter)
 		res.Lost = rule.LoseAnswer
 		r.mu.Lock()
@@ -97,10 +94,7 @@ func (r *RAM) do(ctx context.Context, req request) response {
 	switch {
 	case rule.Code != "":
 		// AfterCommit: the call was served; its answer is replaced.
-		e = &apiError{Code: rule.Code, Message: rule.Message}
-		if e.Message == "" {
-			e.Message = codes[rule.Code].message
-		}
+		e = ruleError(rule)
 		res = r.errorResponse(rid, e, rule.Status, rule.RetryAfter)
 	case e != nil:
 		res = r.errorResponse(rid, e, 0, 0)

@@ -80,9 +80,30 @@ type apiError struct {
 	Message string
 }
 
+// codeInfoOf returns what the fake knows of code: RAM's table first, then
+// the other services'.
+func codeInfoOf(code string) (codeInfo, bool) {
+	if c, ok := codes[code]; ok {
+		return c, true
+	}
+	c, ok := serviceCodes[code]
+	return c, ok
+}
+
 // newError returns the error of code with its default message.
 func newError(code string) *apiError {
-	return &apiError{Code: code, Message: codes[code].message}
+	c, _ := codeInfoOf(code)
+	return &apiError{Code: code, Message: c.message}
+}
+
+// ruleError is the error a fault rule answers with: its code, and its
+// message or else the code's default one.
+func ruleError(rule Rule) *apiError {
+	e := newError(rule.Code)
+	if rule.Message != "" {
+		e.Message = rule.Message
+	}
+	return e
 }
 
 // errorf returns the error of code with a message of its own.
@@ -102,10 +123,7 @@ func (r *RAM) status(code string) int {
 	if s, ok := r.opts.Statuses[code]; ok && s > 0 {
 		return s
 	}
-	if c, ok := codes[code]; ok {
-		return c.status
-	}
-	if c, ok := serviceCodes[code]; ok {
+	if c, ok := codeInfoOf(code); ok {
 		return c.status
 	}
 	if len(code) > len("Missing") && code[:len("Missing")] == "Missing" {

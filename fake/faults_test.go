@@ -34,6 +34,12 @@ func TestFaultCodes(t *testing.T) {
 		{name: "internal error", give: fake.Rule{Code: "InternalError"}, wantCode: "InternalError", wantStatus: 500, wantMessage: "An internal error occurred."},
 		{name: "own status and message", give: fake.Rule{Code: "Throttling.User", Status: 429, Message: "slow down"}, wantCode: "Throttling.User", wantStatus: 429, wantMessage: "slow down"},
 		{name: "unknown code", give: fake.Rule{Code: "Odd.Failure"}, wantCode: "Odd.Failure", wantStatus: 500},
+		// Codes of ECS and KMS take their default message too, before and
+		// after the call is served.
+		{name: "another service's code", give: fake.Rule{Code: "Forbidden.KeyNotFound"}, wantCode: "Forbidden.KeyNotFound", wantStatus: 404,
+			wantMessage: "The specified Key is not found."},
+		{name: "another service's code after commit", give: fake.Rule{Code: "InvalidImageId.NotFound", AfterCommit: true}, wantCode: "InvalidImageId.NotFound", wantStatus: 404,
+			wantMessage: "The specified ImageId does not exist."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

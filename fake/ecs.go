@@ -5,7 +5,6 @@ package fake
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -26,8 +25,6 @@ const (
 	condRDID   = "sts:ServiceOwnerRDId"
 	condRDPath = "sts:ServiceOwnerRDPath"
 )
-
-var uidPattern = regexp.MustCompile(`^[0-9]{16}$`)
 
 // SimulateECS plays ECS's side of a share: it answers, from the fake's
 // state, whether ECS in the account a.Recipient (with a.RDID and a.RDPath
@@ -176,13 +173,13 @@ func badAccess(a encryptperm.Access) string {
 	if a.Resource.RoleName() == "" {
 		p = append(p, fmt.Sprintf("resource %q is not snapshot, image or disk", a.Resource))
 	}
-	if !uidPattern.MatchString(a.Recipient) {
+	if !accountIDFormat.MatchString(a.Recipient) {
 		p = append(p, fmt.Sprintf("recipient %q is not an account ID", a.Recipient))
 	}
-	if !uidPattern.MatchString(a.Owner) {
+	if !accountIDFormat.MatchString(a.Owner) {
 		p = append(p, fmt.Sprintf("owner %q is not an account ID", a.Owner))
 	}
-	if a.Key.Region == "" || a.Key.ID == "" || !uidPattern.MatchString(a.Key.Owner) {
+	if a.Key.Region == "" || a.Key.ID == "" || !accountIDFormat.MatchString(a.Key.Owner) {
 		p = append(p, "the key needs a region, an owner account and an ID")
 	}
 	for _, s := range []string{a.Role, a.Key.Region, a.Key.ID, a.RDID, a.RDPath} {

@@ -147,9 +147,7 @@ func pageOf[T any](p params, all []T) (num, size int, page []T, e *apiError) {
 	return num, size, all[from:to], nil
 }
 
-func newServiceError(code string) *apiError {
-	return &apiError{Code: code, Message: serviceCodes[code].message}
-}
+func newServiceError(code string) *apiError { return newError(code) }
 
 func region(p params) (string, *apiError) {
 	v := p["RegionId"]
@@ -182,9 +180,17 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 		want = strings.Split(v, ",")
 	}
 	var ims []*imageRec
-	for _, im := range r.svc.images {
-		if im.Region == reg && (want == nil || slices.Contains(want, im.ID)) {
-			ims = append(ims, im)
+	if want != nil {
+		for _, id := range want {
+			if im, ok := r.svc.images[regional(reg, id)]; ok && !slices.Contains(ims, im) {
+				ims = append(ims, im)
+			}
+		}
+	} else {
+		for _, im := range r.svc.images {
+			if im.Region == reg {
+				ims = append(ims, im)
+			}
 		}
 	}
 	slices.SortFunc(ims, func(a, b *imageRec) int { return strings.Compare(a.ID, b.ID) })
@@ -194,9 +200,9 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 	}
 	b := bodyImages{RequestID: rid, RegionID: reg, PageNumber: num, PageSize: size, TotalCount: len(ims)}
 	b.Images.Image = []ecsImage{}
+	owner, _ := strconv.ParseInt(r.opts.AccountID, 10, 64)
 	for _, im := range page {
-		ei := ecsImage{ImageID: im.ID, ImageOwnerAlias: "self", Status: "Available", IsSelfShared: "False"}
-		ei.ImageOwnerID, _ = strconv.ParseInt(r.opts.AccountID, 10, 64)
+		ei := ecsImage{ImageID: im.ID, ImageOwnerAlias: "self", Status: "Available", IsSelfShared: "False", ImageOwnerID: owner}
 		if len(im.shared) > 0 {
 			ei.IsSelfShared = "True"
 		}
@@ -238,11 +244,15 @@ func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiErr
 			return nil, newServiceError("InvalidParameter.SnapshotIds")
 		}
 	}
+	ofImage := map[string]bool{} // the region's snapshots images are made of
+	for _, im := range r.svc.images {
+		if im.Region == reg {
+			ofImage[im.SnapshotID] = true
+		}
+	}
 	usageOf := func(s Snapshot) string {
-		for _, im := range r.svc.images {
-			if im.Region == s.Region && im.SnapshotID == s.ID {
-				return "image"
-			}
+		if ofImage[s.ID] {
+			return "image"
 		}
 		return "none" // the fake has no disks for a snapshot to make
 	}

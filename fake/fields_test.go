@@ -820,3 +820,37 @@ func TestCheckFieldsReports(t *testing.T) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantProblems, "\n"))
 	}
 }
+
+// TestCheckFieldsReportsXML: in XML too, a field sent in the body that the
+// expectations leave out is reported, so the XML runs of TestResponseFields
+// check the body and not only the struct.
+func TestCheckFieldsReportsXML(t *testing.T) {
+	f, _ := newFake(t, nil)
+	mustCreateRole(t, f, "R", ecsTrust) // no description: none is sent
+	req := ram.CreateGetRoleRequest()
+	req.AcceptFormat = "XML"
+	req.RoleName = "R"
+	resp, err := overHTTP(t, f).GetRole(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"RequestId": filled{}, "Role.RoleName": "R"}
+	var got []string
+	for _, p := range checkFields(resp, "XML", want) {
+		if strings.HasPrefix(p, "the body has ") {
+			p, _, _ = strings.Cut(p, ", which RAM does not return: ")
+			got = append(got, p)
+		}
+	}
+	wantProblems := []string{
+		"the body has Role.Arn",
+		"the body has Role.AssumeRolePolicyDocument",
+		"the body has Role.CreateDate",
+		"the body has Role.MaxSessionDuration",
+		"the body has Role.RoleId",
+		"the body has Role.UpdateDate",
+	}
+	if !slices.Equal(got, wantProblems) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantProblems, "\n"))
+	}
+}

@@ -116,7 +116,9 @@ func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) 
 	h, ok := handlers[action]
 	if ok {
 		// RAM's actions refuse a parameter they do not implement; the
-		// other services check their own parameters.
+		// other services' handlers read the parameters they implement
+		// and check those (DescribeImages ignores filters besides
+		// ImageId, as the package documentation says).
 		if e := checkAccepted(action, p); e != nil {
 			return nil, e
 		}

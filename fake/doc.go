@@ -338,8 +338,9 @@
 // order ECS lists them in is not documented, and the fake does not try to
 // match it.
 //
-// Limits of this part: an image has one disk, its system disk; images, snapshots and keys
-// are created only by seeding; invitations cannot be accepted; a folder
+// Limits of this part: an image has one disk, its system disk; DescribeImages reads
+// RegionId, ImageId and paging and ignores its other filters (every image is the
+// account's own); images, snapshots and keys are created only by seeding; invitations cannot be accepted; a folder
 // target reaches every directory member, and ECS sees every member at one
 // path (rd/root/folder/, the first root and folder of the seed's folders);
 // ResourceOwner=OtherAccounts lists nothing; the fake's account is the only owner. Errors carry HostId

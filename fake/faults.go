@@ -22,7 +22,8 @@ import (
 // committed; with Code it has not, unless AfterCommit is set: the call is
 // then served first, and Code's answer replaces the real one.
 type Rule struct {
-	// Action is the RAM action to match, such as "CreatePolicyVersion".
+	// Action is the action to match, of RAM or of the other services the
+	// fake serves, such as "CreatePolicyVersion" or "DescribeSnapshots".
 	// Empty matches every action.
 	Action string
 	// Nth is the 1-based number of the call of Action to match (counting

@@ -34,7 +34,7 @@ var secretParams = map[string]bool{
 
 // RecordedCall is one call the fake answered, as its call log records it.
 type RecordedCall struct {
-	// Action is the RAM action, such as "CreateRole".
+	// Action is the action, of RAM or another service, such as "CreateRole".
 	Action string
 	// Params holds the API parameters. AccessKeyId, AccessKeySecret,
 	// Signature and SecurityToken, should they appear, are Redacted.

@@ -111,19 +111,37 @@ type refVerdict struct {
 	unreadable []string
 }
 
-// refDoc is a policy document as raw JSON, with the name to report.
+// refDoc is a policy document as raw JSON, with the name to report, and
+// its statements once read.
 type refDoc struct {
 	name string
 	text string
+
+	read  bool
+	stmts []map[string]json.RawMessage
+	err   error
 }
 
-// refEvaluate decides req against docs.
+// statements reads the document's statements the first time it is asked,
+// and keeps them: one judgment evaluates a document once per action.
+func (d *refDoc) statements() ([]map[string]json.RawMessage, error) {
+	if !d.read {
+		d.stmts, d.err = refStatements(d.text)
+		d.read = true
+	}
+	return d.stmts, d.err
+}
+
+// refEvaluate decides req against docs. It keeps each document's
+// statements in docs once read, so docs must not be shared between
+// goroutines.
 func refEvaluate(docs []refDoc, req refRequest) refVerdict {
 	var v refVerdict
 	var allowBy string
 	mightDeny := false
-	for _, d := range docs {
-		stmts, err := refStatements(d.text)
+	for i := range docs {
+		d := &docs[i]
+		stmts, err := d.statements()
 		if err != nil {
 			// A document that cannot be read might hold a Deny.
 			v.unreadable = append(v.unreadable, d.name)

@@ -557,6 +557,7 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 	}
 	slices.Sort(recipients)
 	recipients = slices.Compact(recipients)
+	judged := map[string]bool{} // kind/key pairs already admitted: the same judgment
 	for _, x := range allRes {
 		keyID, serviceKey, ok := r.resourceKeyLocked(s.region, x)
 		if !ok {
@@ -576,9 +577,13 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 			if x.Type == ShareResourceImage {
 				kind = encryptperm.ResourceImage
 			}
+			if judged[string(kind)+"/"+keyID] {
+				continue
+			}
 			if e := r.checkShareKeyLocked(rid, kind, keyID, recipients, now); e != nil {
 				return e
 			}
+			judged[string(kind)+"/"+keyID] = true
 		}
 	}
 	for i := range res {

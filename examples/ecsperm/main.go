@@ -379,13 +379,7 @@ func runRevoke(ctx context.Context, c *cli) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	rv, ok := a.(interface {
-		RevokePlan(context.Context, ...*encryptperm.Grant) (*encryptperm.Plan, error)
-	})
-	if !ok {
-		return c.fail(errors.New("this Applier cannot plan a revoke"))
-	}
-	p, err := rv.RevokePlan(ctx, g)
+	p, err := a.RevokePlan(ctx, g)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -482,12 +476,6 @@ func runCheck(ctx context.Context, c *cli) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	chk, ok := a.(interface {
-		Check(context.Context, encryptperm.Access) (*encryptperm.Decision, error)
-	})
-	if !ok {
-		return c.fail(errors.New("this Applier cannot check"))
-	}
 	allowed := true
 	var ds []*encryptperm.Decision
 	resourceID := c.image + c.snapshot
@@ -495,7 +483,7 @@ func runCheck(ctx context.Context, c *cli) int {
 		keys = []encryptperm.Key{{}} // found from the resource
 	}
 	for _, k := range keys {
-		d, err := chk.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k,
+		d, err := a.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k,
 			ResourceID: resourceID, Region: c.region})
 		if err != nil {
 			return c.fail(err)

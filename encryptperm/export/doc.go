@@ -22,6 +22,15 @@
 // say) cannot be exported as Terraform without changing it: WriteTerraform
 // refuses it. The other formats carry the bytes as they are.
 //
+// Every format writes a document as the plan holds it: numbers as their
+// text, however long, no escapes added, and a statement this library keeps
+// opaque (one whose keys repeat, such as two Effect keys) with its keys as
+// read. Terraform carries a document as one string, which the alicloud
+// provider sends to RAM unchanged. A ROS template cannot: ROS reads a
+// document property as a map, which holds a key once and in no set order,
+// so WriteROS refuses a document with an object whose keys repeat or are
+// equal without regard to case, rather than let ROS pick one of them.
+//
 // An export describes RAM as it was when the plan was read. If RAM changes
 // before the export is applied, make a new plan and export it again. A plan
 // made by RevokePlan is refused: a revoke removes content, and these formats

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -92,7 +93,9 @@ func notice(p *encryptperm.Plan, prefix string) string {
 	return b.String()
 }
 
-// decode reads a document's JSON into a generic value.
+// decode reads a document's JSON into a generic value, to look at its
+// shape. The value is never written out: it would round big numbers and
+// keep only the last of repeated keys.
 func decode(doc string) (any, error) {
 	var v any
 	if err := json.Unmarshal([]byte(doc), &v); err != nil {
@@ -101,17 +104,57 @@ func decode(doc string) (any, error) {
 	return v, nil
 }
 
-// indent returns a document as indented JSON, for people to read.
+// indent returns a document as indented JSON, for people to read. It
+// changes only the space between tokens: numbers, escapes and repeated keys
+// stay as the plan holds them.
 func indent(doc string) (string, error) {
-	v, err := decode(doc)
-	if err != nil {
-		return "", err
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(doc), "", "  "); err != nil {
+		return "", fmt.Errorf("export: document is not JSON: %v: %w", err, encryptperm.ErrInvalid)
 	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("export: %v: %w", err, encryptperm.ErrInvalid)
+	return b.String(), nil
+}
+
+// collidingKey returns a key of an object in doc that repeats another key
+// of the same object, the two equal without regard to case, if any.
+func collidingKey(doc string) (string, bool) {
+	dec := json.NewDecoder(strings.NewReader(doc))
+	dec.UseNumber()
+	var walk func() (string, bool)
+	walk = func() (string, bool) {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return "", false
+				}
+				k, _ := kt.(string)
+				if seen[strings.ToLower(k)] {
+					return k, true
+				}
+				seen[strings.ToLower(k)] = true
+				if k, ok := walk(); ok {
+					return k, true
+				}
+			}
+			dec.Token()
+		case json.Delim('['):
+			for dec.More() {
+				if k, ok := walk(); ok {
+					return k, true
+				}
+			}
+			dec.Token()
+		}
+		return "", false
 	}
-	return string(b), nil
+	return walk()
 }
 
 // ident turns a RAM name into an identifier of lower-case letters, digits

@@ -474,13 +474,7 @@ func TestExportRefusesRevokePlans(t *testing.T) {
 	if _, err := a.ApplyPlan(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	rv, ok := a.(interface {
-		RevokePlan(context.Context, ...*encryptperm.Grant) (*encryptperm.Plan, error)
-	})
-	if !ok {
-		t.Fatal("the Applier plans no revoke")
-	}
-	rp, err := rv.RevokePlan(context.Background(), grants...)
+	rp, err := a.RevokePlan(context.Background(), grants...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -654,4 +648,132 @@ func TestTerraformRefusesTextItWouldChange(t *testing.T) {
 	if out := write(t, export.AliyunCLI, p); !strings.Contains(out, decomposed) {
 		t.Errorf("the aliyun-cli script lost the trust policy's text:\n%s", out)
 	}
+}
+
+// TestExportsKeepDocumentsAsPlanned puts on the shared role, or on the
+// existing custom policy, a foreign statement with a number beyond float64's
+// precision, text with <, & and >, and an opaque statement whose Effect key
+// repeats, plans an added account, and reads each export's document back:
+// it must hold the text the plan holds. A ROS template is read as maps, which
+// cannot hold a key twice, so ROS refuses the opaque statement.
+func TestExportsKeepDocumentsAsPlanned(t *testing.T) {
+	const (
+		plain = `{"Action":"sts:AssumeRole","Effect":"Allow","Note":12345678901234567891,"Principal":{"Service":"` + foreign + `@ecs.aliyuncs.com"},"Sid":"a<b&c>d"}`
+		// RAM might read this statement as a Deny: it must stay as it is.
+		opaque      = `{"Effect":"Deny","Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"3000000000000001@ecs.aliyuncs.com"}}`
+		plainPolicy = `{"Action":"kms:Decrypt","Effect":"Allow","Note":12345678901234567891,"Resource":"acs:kms:*:*:key/x","Sid":"a<b&c>d"}`
+		opaqueStmt  = `{"Effect":"Deny","Effect":"Allow","Action":"kms:*","Resource":"*"}`
+	)
+	tests := []struct {
+		name    string
+		trust   string // the shared role's trust policy, or ""
+		policy  string // the existing custom policy's document, or ""
+		format  export.Format
+		want    []string // in the exported document, compacted
+		wantErr bool
+	}{
+		{name: "trust/terraform", trust: plain + "," + opaque, format: export.Terraform, want: []string{plain, opaque}},
+		{name: "trust/aliyun-cli", trust: plain + "," + opaque, format: export.AliyunCLI, want: []string{plain, opaque}},
+		{name: "trust/ros", trust: plain, format: export.ROS, want: []string{plain}},
+		{name: "trust/ros refuses a repeated key", trust: plain + "," + opaque, format: export.ROS, wantErr: true},
+		{name: "policy/terraform", policy: plainPolicy + "," + opaqueStmt, format: export.Terraform, want: []string{plainPolicy, opaqueStmt}},
+		{name: "policy/aliyun-cli", policy: plainPolicy + "," + opaqueStmt, format: export.AliyunCLI, want: []string{plainPolicy, opaqueStmt}},
+		{name: "policy/ros", policy: plainPolicy, format: export.ROS, want: []string{plainPolicy}},
+		{name: "policy/ros refuses a repeated key", policy: plainPolicy + "," + opaqueStmt, format: export.ROS, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fake.New(&fake.Options{AccountID: owner})
+			if tt.trust != "" {
+				if err := f.PutRole(fake.Role{Name: snapRole, TrustPolicy: `{"Version":"1","Statement":[` + tt.trust + `]}`}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.policy != "" {
+				doc := `{"Version":"1","Statement":[` + tt.policy + `]}`
+				if err := f.PutPolicy(fake.Policy{Name: snapPolicy, Versions: []fake.PolicyVersion{{ID: "v1", Document: doc, IsDefault: true}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g, err := encryptperm.ShareSnapshot().WithAccounts(recipients...).WithKey(key).Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, p := plan(t, f, []*encryptperm.Grant{g})
+			var b bytes.Buffer
+			err = export.Write(&b, tt.format, p)
+			if tt.wantErr {
+				if !errors.Is(err, encryptperm.ErrInvalid) {
+					t.Fatalf("export = %v; want ErrInvalid", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := exportedDocument(t, tt.format, b.String(), tt.trust != "")
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, []byte(doc)); err != nil {
+				t.Fatalf("exported document is not JSON: %v\n%s", err, doc)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(compact.String(), w) {
+					t.Errorf("exported document lacks %s:\n%s", w, compact.String())
+				}
+			}
+		})
+	}
+}
+
+// exportedDocument reads back from an export the shared role's trust policy
+// (role) or the snapshot policy's document, as the format's tool would.
+func exportedDocument(t *testing.T, format export.Format, out string, role bool) string {
+	t.Helper()
+	switch format {
+	case export.Terraform:
+		res, _, _ := parseTerraform(t, out)
+		for _, r := range res {
+			if role && r.typ == "alicloud_ram_role" && str(t, r.attrs["role_name"]) == snapRole {
+				return str(t, r.attrs["assume_role_policy_document"])
+			}
+			if !role && r.typ == "alicloud_ram_policy" && str(t, r.attrs["policy_name"]) == snapPolicy {
+				return str(t, r.attrs["policy_document"])
+			}
+		}
+	case export.ROS:
+		var tmpl struct {
+			Resources map[string]struct {
+				Type       string
+				Properties map[string]json.RawMessage
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range tmpl.Resources {
+			if role && r.Type == "ALIYUN::RAM::Role" && string(r.Properties["RoleName"]) == `"`+snapRole+`"` {
+				return string(r.Properties["AssumeRolePolicyDocument"])
+			}
+			if !role && r.Type == "ALIYUN::RAM::ManagedPolicy" && string(r.Properties["PolicyName"]) == `"`+snapPolicy+`"` {
+				if d, ok := r.Properties["PolicyDocumentUnchecked"]; ok {
+					return string(d)
+				}
+				return string(r.Properties["PolicyDocument"])
+			}
+		}
+	case export.AliyunCLI:
+		for _, line := range strings.Split(out, "\n") {
+			args, err := shell.Fields(line, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i+1 < len(args); i++ {
+				if role && args[i] == "--NewAssumeRolePolicyDocument" || !role && args[i] == "--PolicyDocument" {
+					return args[i+1]
+				}
+			}
+		}
+	}
+	t.Fatalf("no document in the %s export:\n%s", format, out)
+	return ""
 }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 	}
 	var existing []string
 	for _, rt := range ts {
-		trust, err := decode(rt.TrustPolicy)
+		trust, err := rosDocument(rt.TrustPolicy)
 		if err != nil {
 			return fmt.Errorf("export: ros: trust policy of role %q: %w", rt.Name, err)
 		}
@@ -52,12 +53,12 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 			if pt.Type != encryptperm.Custom || pt.Detach {
 				continue
 			}
-			doc, err := decode(pt.Document)
+			doc, err := rosDocument(pt.Document)
 			if err != nil {
 				return fmt.Errorf("export: ros: policy %q: %w", pt.Name, err)
 			}
 			key := "PolicyDocument"
-			if !rosChecked(doc) {
+			if shape, _ := decode(pt.Document); !rosChecked(shape) {
 				key = "PolicyDocumentUnchecked"
 			}
 			props := map[string]any{"PolicyName": pt.Name, key: doc}
@@ -130,13 +131,32 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 		"Resources": resources,
 		"Outputs":   outputs,
 	}
-	b, err := json.MarshalIndent(tmpl, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tmpl); err != nil {
 		return fmt.Errorf("export: ros: %v: %w", err, encryptperm.ErrInvalid)
 	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
+	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// rosDocument returns a document to embed in the template as the plan holds
+// it, its numbers and escapes unchanged. ROS reads a document property as a
+// map, which cannot hold one key twice: a document with an object whose keys
+// repeat, or are equal without regard to case (a statement this library
+// keeps opaque for that reason), is refused rather than handed to ROS to
+// keep one of them, or to reorder them.
+func rosDocument(doc string) (json.RawMessage, error) {
+	if _, err := decode(doc); err != nil {
+		return nil, err
+	}
+	if k, ok := collidingKey(doc); ok {
+		return nil, fmt.Errorf("the document repeats key %q in one object, which a ROS template, read as a map, "+
+			"cannot carry; export it in another format: %w", k, encryptperm.ErrInvalid)
+	}
+	return json.RawMessage(doc), nil
 }
 
 // rosChecked reports whether every statement of a document uses only the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -101,13 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		checker, ok := applier.(interface {
-			Check(context.Context, encryptperm.Access) (*encryptperm.Decision, error)
-		})
-		if !ok {
-			return fail(errors.New("the Applier cannot check"))
-		}
-		d, err := checker.Check(ctx, access)
+		d, err := applier.Check(ctx, access)
 		if err != nil {
 			return fail(err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,15 +16,8 @@ import (
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/encryptperm/export"
+	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
-)
-
-// Exit codes, the same in every program of this repository.
-const (
-	exitOK      = 0 // done, allowed, or no changes
-	exitNo      = 1 // denied, changes pending, or not confirmed
-	exitUsage   = 2 // usage or validation error; nothing was contacted
-	exitFailure = 3 // RAM, network or credential error
 )
 
 func main() {
@@ -41,7 +33,7 @@ type command struct {
 	summary string
 	example string
 	grant   bool // takes the grant flags
-	run     func(ctx context.Context, c *cli) int
+	run     func(ctx context.Context, c *invocation) int
 }
 
 var commands = []command{
@@ -53,10 +45,10 @@ var commands = []command{
 	{"export", "print the plan as Terraform, a ROS template or an aliyun-cli script", "ecsperm export -format terraform -kind disk-encryption -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b > encryptperm.tf", true, runExport},
 }
 
-// cli holds one invocation's flags and streams.
-type cli struct {
+// invocation holds one invocation's flags and streams.
+type invocation struct {
 	cmd    command
-	stdin  *bufio.Reader
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 
@@ -88,9 +80,9 @@ func (l *list) Set(s string) error { *l = append(*l, s); return nil }
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-help" || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		w := stderr
-		code := exitUsage
+		code := cli.Usage
 		if len(args) > 0 {
-			w, code = stdout, exitOK
+			w, code = stdout, cli.OK
 		}
 		topUsage(w)
 		return code
@@ -99,20 +91,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if i < 0 {
 		fmt.Fprintf(stderr, "ecsperm: unknown command %q\n\n", args[0])
 		topUsage(stderr)
-		return exitUsage
+		return cli.Usage
 	}
-	c := &cli{cmd: commands[i], stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr}
+	c := &invocation{cmd: commands[i], stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := c.flags()
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.usage(fs, stdout)
-			return exitOK
+			return cli.OK
 		}
-		return c.fail(usageError{err.Error()})
+		return c.fail(cli.UsageError(err.Error()))
 	}
 	c.args = fs.Args()
 	if len(c.args) > 0 && c.cmd.name != "diagnose" {
-		return c.fail(usageError{"unexpected arguments: " + strings.Join(c.args, " ")})
+		return c.fail(cli.UsageError("unexpected arguments: " + strings.Join(c.args, " ")))
 	}
 	return c.cmd.run(ctx, c)
 }
@@ -135,7 +127,7 @@ confirmed; 2 usage or validation error; 3 RAM, network or credential error.
 `)
 }
 
-func (c *cli) flags() *flag.FlagSet {
+func (c *invocation) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("ecsperm "+c.cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&c.json, "json", false, "print one JSON document on standard output")
@@ -166,7 +158,7 @@ func (c *cli) flags() *flag.FlagSet {
 	return fs
 }
 
-func (c *cli) usage(fs *flag.FlagSet, w io.Writer) {
+func (c *invocation) usage(fs *flag.FlagSet, w io.Writer) {
 	args := "[flags]"
 	if c.cmd.name == "diagnose" {
 		args = "[-json] CODE"
@@ -180,34 +172,14 @@ func (c *cli) usage(fs *flag.FlagSet, w io.Writer) {
 	}
 }
 
-// usageError is a mistake in the command line.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-// exitCode maps an error to the exit code scheme.
-func exitCode(err error) int {
-	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, encryptperm.ErrInvalid) {
-		return exitUsage
-	}
-	return exitFailure
-}
-
 // fail reports err on stderr as one block (and, with -json, as one JSON
 // document on stdout) and returns its exit code.
-func (c *cli) fail(err error) int {
-	code := exitCode(err)
+func (c *invocation) fail(err error) int {
+	code := cli.Code(err)
 	msg := encryptperm.Redact(err.Error())
-	fix := ""
-	if d, ok := encryptperm.DiagnoseError(err); ok {
-		fix = d.Cause + " Fix: " + d.Fix
-	} else if errors.Is(err, encryptperm.ErrNoCredentials) {
-		fix = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
-	} else if errors.Is(err, encryptperm.ErrStale) {
-		fix = "RAM changed since the plan was read; run the command again to plan afresh"
-	} else if code == exitUsage {
-		fix = fmt.Sprintf("run `ecsperm %s -help` for the flags", c.cmd.name)
+	cause, fix := cli.Fix("ecsperm "+c.cmd.name, err)
+	if cause != "" {
+		fix = cause + " Fix: " + fix
 	}
 	fmt.Fprintf(c.stderr, "ecsperm %s: %s\n", c.cmd.name, msg)
 	if fix != "" {
@@ -219,7 +191,7 @@ func (c *cli) fail(err error) int {
 	return code
 }
 
-func (c *cli) printJSON(v any) {
+func (c *invocation) printJSON(v any) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ecsperm %s: %v\n", c.cmd.name, err)
@@ -230,12 +202,12 @@ func (c *cli) printJSON(v any) {
 
 // grant builds the grant the flags describe. Every error is a usage or
 // validation error, found before anything is contacted.
-func (c *cli) grant() (*encryptperm.Grant, error) {
+func (c *invocation) grant() (*encryptperm.Grant, error) {
 	if err := c.resourceFlags(); err != nil {
 		return nil, err
 	}
 	if c.real && c.endpoint != "" {
-		return nil, usageError{"give -real or -endpoint, not both"}
+		return nil, cli.UsageError("give -real or -endpoint, not both")
 	}
 	var accounts []string
 	for _, a := range strings.Split(c.accounts, ",") {
@@ -250,10 +222,10 @@ func (c *cli) grant() (*encryptperm.Grant, error) {
 			b = encryptperm.ShareImage()
 		}
 		if len(accounts) == 0 && len(c.rds) == 0 && len(c.folders) == 0 {
-			return nil, usageError{"-kind " + c.kind + " needs a recipient: -accounts, -rd or -folder"}
+			return nil, cli.UsageError("-kind " + c.kind + " needs a recipient: -accounts, -rd or -folder")
 		}
 		if len(c.keys) == 0 && c.image == "" && c.snapshot == "" {
-			return nil, usageError{"-kind " + c.kind + " needs -key (the customer key that encrypts what you share), or -image or -snapshot with -region, whose key is then found"}
+			return nil, cli.UsageError("-kind " + c.kind + " needs -key (the customer key that encrypts what you share), or -image or -snapshot with -region, whose key is then found")
 		}
 		if c.image != "" {
 			b.WithImage(c.region, c.image)
@@ -276,7 +248,7 @@ func (c *cli) grant() (*encryptperm.Grant, error) {
 		return b.Build()
 	case "disk-encryption":
 		if len(accounts) > 0 || len(c.rds) > 0 || len(c.folders) > 0 {
-			return nil, usageError{"-kind disk-encryption is for ECS of your own account: it takes no -accounts, -rd or -folder"}
+			return nil, cli.UsageError("-kind disk-encryption is for ECS of your own account: it takes no -accounts, -rd or -folder")
 		}
 		b := encryptperm.DiskEncryption()
 		for _, k := range c.keys {
@@ -284,14 +256,14 @@ func (c *cli) grant() (*encryptperm.Grant, error) {
 		}
 		return b.Build()
 	case "":
-		return nil, usageError{"-kind is required: share-snapshot, share-image or disk-encryption"}
+		return nil, cli.UsageError("-kind is required: share-snapshot, share-image or disk-encryption")
 	}
-	return nil, usageError{fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind)}
+	return nil, cli.UsageError(fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind))
 }
 
 // applier returns the Applier of the target, and whether writes to it need
 // confirmation (anything but the in-memory fake).
-func (c *cli) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
+func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
 	switch {
 	case c.real:
 		a, err := encryptperm.NewRAMApplier(nil)
@@ -299,7 +271,7 @@ func (c *cli) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
 	case c.endpoint != "":
 		host, _, err := net.SplitHostPort(c.endpoint)
 		if err != nil {
-			return nil, false, usageError{fmt.Sprintf("-endpoint %q: want host:port", c.endpoint)}
+			return nil, false, cli.UsageError(fmt.Sprintf("-endpoint %q: want host:port", c.endpoint))
 		}
 		scheme := "HTTPS"
 		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
@@ -320,7 +292,7 @@ func (c *cli) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
 }
 
 // setup builds the grant and the Applier.
-func (c *cli) setup() (*encryptperm.Grant, encryptperm.Applier, bool, error) {
+func (c *invocation) setup() (*encryptperm.Grant, encryptperm.Applier, bool, error) {
 	g, err := c.grant()
 	if err != nil {
 		return nil, nil, false, err
@@ -332,7 +304,7 @@ func (c *cli) setup() (*encryptperm.Grant, encryptperm.Applier, bool, error) {
 	return g, a, confirm, nil
 }
 
-func runPlan(ctx context.Context, c *cli) int {
+func runPlan(ctx context.Context, c *invocation) int {
 	g, a, _, err := c.setup()
 	if err != nil {
 		return c.fail(err)
@@ -351,9 +323,9 @@ func runPlan(ctx context.Context, c *cli) int {
 		printFindings(c.stdout, p.Findings)
 	}
 	if c.detailedExitCode && !p.Empty() {
-		return exitNo
+		return cli.No
 	}
-	return exitOK
+	return cli.OK
 }
 
 func printFindings(w io.Writer, fs []encryptperm.Finding) {
@@ -362,7 +334,18 @@ func printFindings(w io.Writer, fs []encryptperm.Finding) {
 	}
 }
 
-func runApply(ctx context.Context, c *cli) int {
+// withFindings shows a plan and then its findings, for the prompt before
+// a write.
+type withFindings struct{ p *encryptperm.Plan }
+
+func (w withFindings) String() string {
+	var b strings.Builder
+	b.WriteString(w.p.String())
+	printFindings(&b, w.p.Findings)
+	return b.String()
+}
+
+func runApply(ctx context.Context, c *invocation) int {
 	g, a, confirm, err := c.setup()
 	if err != nil {
 		return c.fail(err)
@@ -374,18 +357,12 @@ func runApply(ctx context.Context, c *cli) int {
 	return c.write(ctx, a, p, confirm)
 }
 
-func runRevoke(ctx context.Context, c *cli) int {
+func runRevoke(ctx context.Context, c *invocation) int {
 	g, a, confirm, err := c.setup()
 	if err != nil {
 		return c.fail(err)
 	}
-	rv, ok := a.(interface {
-		RevokePlan(context.Context, ...*encryptperm.Grant) (*encryptperm.Plan, error)
-	})
-	if !ok {
-		return c.fail(errors.New("this Applier cannot plan a revoke"))
-	}
-	p, err := rv.RevokePlan(ctx, g)
+	p, err := a.RevokePlan(ctx, g)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -393,30 +370,25 @@ func runRevoke(ctx context.Context, c *cli) int {
 }
 
 // write applies a plan, after confirmation when the target needs it.
-func (c *cli) write(ctx context.Context, a encryptperm.Applier, p *encryptperm.Plan, confirm bool) int {
+func (c *invocation) write(ctx context.Context, a encryptperm.Applier, p *encryptperm.Plan, confirm bool) int {
 	if p.Empty() {
 		if c.json {
 			c.printJSON(&encryptperm.Result{Changes: []encryptperm.Change{}})
 		} else {
 			fmt.Fprint(c.stdout, "no changes\n")
 		}
-		return exitOK
+		return cli.OK
 	}
 	if confirm && !c.yes {
-		fmt.Fprintf(c.stderr, "ecsperm %s will make these changes:\n%s", c.cmd.name, p)
-		printFindings(c.stderr, p.Findings)
-		fmt.Fprint(c.stderr, "Type yes to make them: ")
-		answer, err := c.stdin.ReadString('\n')
-		if err != nil && answer == "" {
-			fmt.Fprintln(c.stderr)
-			return c.fail(usageError{"no answer on standard input: type yes, or give -yes to write without asking"})
+		ok, err := cli.Confirm(c.stdin, c.stderr, "ecsperm "+c.cmd.name, withFindings{p})
+		if err != nil {
+			return c.fail(err)
 		}
-		if strings.TrimSpace(answer) != "yes" {
-			fmt.Fprintln(c.stderr, "not confirmed; nothing was written")
+		if !ok {
 			if c.json {
 				c.printJSON(map[string]any{"confirmed": false, "plan": p})
 			}
-			return exitNo
+			return cli.No
 		}
 	}
 	res, err := a.ApplyPlan(ctx, p)
@@ -431,7 +403,7 @@ func (c *cli) write(ctx context.Context, a encryptperm.Applier, p *encryptperm.P
 	}
 	if c.json {
 		c.printJSON(res)
-		return exitOK
+		return cli.OK
 	}
 	for _, ch := range res.Changes {
 		fmt.Fprintln(c.stdout, ch)
@@ -440,10 +412,10 @@ func (c *cli) write(ctx context.Context, a encryptperm.Applier, p *encryptperm.P
 	for _, s := range res.Conflicts {
 		fmt.Fprintf(c.stdout, "conflict: %s\n", s)
 	}
-	return exitOK
+	return cli.OK
 }
 
-func runCheck(ctx context.Context, c *cli) int {
+func runCheck(ctx context.Context, c *invocation) int {
 	if err := c.resourceFlags(); err != nil {
 		return c.fail(err)
 	}
@@ -456,18 +428,18 @@ func runCheck(ctx context.Context, c *cli) int {
 	case "disk-encryption":
 		rt = encryptperm.ResourceDisk
 	case "":
-		return c.fail(usageError{"-kind is required: share-snapshot, share-image or disk-encryption"})
+		return c.fail(cli.UsageError("-kind is required: share-snapshot, share-image or disk-encryption"))
 	default:
-		return c.fail(usageError{fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind)})
+		return c.fail(cli.UsageError(fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind)))
 	}
 	if c.accounts != "" || len(c.rds) > 0 || len(c.folders) > 0 {
-		return c.fail(usageError{"check answers for one account: give -recipient (and -recipient-rd, -recipient-path), not -accounts, -rd or -folder"})
+		return c.fail(cli.UsageError("check answers for one account: give -recipient (and -recipient-rd, -recipient-path), not -accounts, -rd or -folder"))
 	}
 	if len(c.keys) == 0 && c.image == "" && c.snapshot == "" {
-		return c.fail(usageError{"check needs -key (the key ECS would use), or -image or -snapshot with -region, whose key is then found"})
+		return c.fail(cli.UsageError("check needs -key (the key ECS would use), or -image or -snapshot with -region, whose key is then found"))
 	}
 	if c.recipient == "" && rt != encryptperm.ResourceDisk {
-		return c.fail(usageError{"check needs -recipient: the account UID whose ECS would use the key"})
+		return c.fail(cli.UsageError("check needs -recipient: the account UID whose ECS would use the key"))
 	}
 	var keys []encryptperm.Key
 	for _, arn := range c.keys {
@@ -482,12 +454,6 @@ func runCheck(ctx context.Context, c *cli) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	chk, ok := a.(interface {
-		Check(context.Context, encryptperm.Access) (*encryptperm.Decision, error)
-	})
-	if !ok {
-		return c.fail(errors.New("this Applier cannot check"))
-	}
 	allowed := true
 	var ds []*encryptperm.Decision
 	resourceID := c.image + c.snapshot
@@ -495,7 +461,7 @@ func runCheck(ctx context.Context, c *cli) int {
 		keys = []encryptperm.Key{{}} // found from the resource
 	}
 	for _, k := range keys {
-		d, err := chk.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k,
+		d, err := a.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k,
 			ResourceID: resourceID, Region: c.region})
 		if err != nil {
 			return c.fail(err)
@@ -511,18 +477,18 @@ func runCheck(ctx context.Context, c *cli) int {
 		}
 	}
 	if !allowed {
-		return exitNo
+		return cli.No
 	}
-	return exitOK
+	return cli.OK
 }
 
-func runDiagnose(ctx context.Context, c *cli) int {
+func runDiagnose(ctx context.Context, c *invocation) int {
 	if len(c.args) != 1 {
-		return c.fail(usageError{"give one error code, such as AssumeRoleError; known codes: " + strings.Join(encryptperm.DiagnosedCodes(), ", ")})
+		return c.fail(cli.UsageError("give one error code, such as AssumeRoleError; known codes: " + strings.Join(encryptperm.DiagnosedCodes(), ", ")))
 	}
 	d, ok := encryptperm.Diagnose(c.args[0])
 	if !ok {
-		return c.fail(usageError{fmt.Sprintf("unknown code %q; known codes: %s", c.args[0], strings.Join(encryptperm.DiagnosedCodes(), ", "))})
+		return c.fail(cli.UsageError(fmt.Sprintf("unknown code %q; known codes: %s", c.args[0], strings.Join(encryptperm.DiagnosedCodes(), ", "))))
 	}
 	shell := ""
 	switch d.Grant {
@@ -535,19 +501,19 @@ func runDiagnose(ctx context.Context, c *cli) int {
 	}
 	if c.json {
 		c.printJSON(map[string]any{"diagnosis": d, "fromTheShell": shell})
-		return exitOK
+		return cli.OK
 	}
 	fmt.Fprintf(c.stdout, "%s (HTTP %d, from %s)\ncause: %s\nfix: %s\n", d.Code, d.Status, strings.Join(d.Operations, ", "), d.Cause, d.Fix)
 	if shell != "" {
 		fmt.Fprintf(c.stdout, "from the shell: %s\n", shell)
 	}
-	return exitOK
+	return cli.OK
 }
 
-func runExport(ctx context.Context, c *cli) int {
+func runExport(ctx context.Context, c *invocation) int {
 	f, err := export.ParseFormat(c.format)
 	if err != nil {
-		return c.fail(usageError{fmt.Sprintf("-format %q: want terraform, ros or aliyun-cli", c.format)})
+		return c.fail(cli.UsageError(fmt.Sprintf("-format %q: want terraform, ros or aliyun-cli", c.format)))
 	}
 	g, a, _, err := c.setup()
 	if err != nil {
@@ -563,26 +529,26 @@ func runExport(ctx context.Context, c *cli) int {
 	}
 	if c.json {
 		c.printJSON(map[string]any{"format": f, "content": b.String()})
-		return exitOK
+		return cli.OK
 	}
 	fmt.Fprint(c.stdout, b.String())
-	return exitOK
+	return cli.OK
 }
 
 // resourceFlags checks -image, -snapshot and -region against each other
 // and -kind.
-func (c *cli) resourceFlags() error {
+func (c *invocation) resourceFlags() error {
 	switch {
 	case c.image != "" && c.snapshot != "":
-		return usageError{"give -image or -snapshot, not both: an image and a snapshot are shared by different grants"}
+		return cli.UsageError("give -image or -snapshot, not both: an image and a snapshot are shared by different grants")
 	case c.image != "" && c.kind != "share-image":
-		return usageError{"-image goes with -kind share-image"}
+		return cli.UsageError("-image goes with -kind share-image")
 	case c.snapshot != "" && c.kind != "share-snapshot":
-		return usageError{"-snapshot goes with -kind share-snapshot"}
+		return cli.UsageError("-snapshot goes with -kind share-snapshot")
 	case (c.image != "" || c.snapshot != "") && c.region == "":
-		return usageError{"-image and -snapshot need -region: the region the image or snapshot is in"}
+		return cli.UsageError("-image and -snapshot need -region: the region the image or snapshot is in")
 	case c.region != "" && c.image == "" && c.snapshot == "":
-		return usageError{"-region is the region of -image or -snapshot: give one of them"}
+		return cli.UsageError("-region is the region of -image or -snapshot: give one of them")
 	}
 	return nil
 }

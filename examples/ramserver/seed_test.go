@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,20 +29,7 @@ func writeSeed(t *testing.T, body string) string {
 }
 
 func TestRunLoadsSeed(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, stdout := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-access-key-id", "ID", "-access-key-secret", "SECRET",
-			"-seed", writeSeed(t, issueSeed)}, stdout)
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := strings.TrimSpace(strings.TrimPrefix(line, "ramserver listening on http://"))
-
+	addr := startRun(t, "-seed", writeSeed(t, issueSeed))
 	c, err := ecs.NewClientWithOptions("cn-hangzhou", sdk.NewConfig().WithScheme("HTTP").WithAutoRetry(false),
 		credentials.NewAccessKeyCredential("ID", "SECRET"))
 	if err != nil {
@@ -63,10 +48,6 @@ func TestRunLoadsSeed(t *testing.T) {
 	}
 	if got, want := strings.Join(ids, ","), "m-bp1servicekey,m-bp1shared01"; got != want {
 		t.Errorf("images = %s, want %s", got, want)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run() after cancel = %v, want nil", err)
 	}
 }
 

@@ -41,10 +41,6 @@ import (
 // Algorithm is the only V3 signature algorithm this package implements.
 const Algorithm = "ACS3-HMAC-SHA256"
 
-// Prefix starts the Authorization header of every V3 request, whatever its
-// algorithm.
-const Prefix = "ACS3-"
-
 // Header names of the V3 protocol, lowercase.
 const (
 	HeaderAction        = "x-acs-action"
@@ -54,7 +50,6 @@ const (
 	HeaderContentSHA256 = "x-acs-content-sha256"
 	HeaderSecurityToken = "x-acs-security-token"
 	HeaderAccessKeyID   = "x-acs-accesskey-id"
-	HeaderAuthorization = "authorization"
 )
 
 // RequiredSignedHeaders must be among the signed headers of every request the

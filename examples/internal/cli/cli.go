@@ -41,18 +41,38 @@ func Code(err error) int {
 	return Failure
 }
 
-// Report writes err to w as one block, "prog: message" then the fix where
-// one is known, with secrets redacted, and returns its exit code.
+// Report writes err to w as one block, "prog: message" then the cause and
+// the fix where Fix knows them, with secrets redacted, and returns its exit
+// code.
 func Report(w io.Writer, prog string, err error) int {
 	fmt.Fprintf(w, "%s: %s\n", prog, encryptperm.Redact(err.Error()))
-	if d, ok := encryptperm.DiagnoseError(err); ok {
-		fmt.Fprintf(w, "  cause: %s\n  fix: %s\n", d.Cause, d.Fix)
-	} else if errors.Is(err, encryptperm.ErrNoCredentials) {
-		fmt.Fprint(w, "  fix: give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a CLI profile, or an instance role\n")
-	} else if Code(err) == Usage {
-		fmt.Fprintf(w, "  fix: run %s -help for the flags\n", prog)
+	cause, fix := Fix(prog, err)
+	if cause != "" {
+		fmt.Fprintf(w, "  cause: %s\n", cause)
+	}
+	if fix != "" {
+		fmt.Fprintf(w, "  fix: %s\n", fix)
 	}
 	return Code(err)
+}
+
+// Fix says what caused err and what fixes it, for a program called prog:
+// the diagnosis of a cloud error code, or the fix for missing credentials,
+// for a plan that RAM changed under, or for a usage error. Either is "" when
+// it is not known.
+func Fix(prog string, err error) (cause, fix string) {
+	if d, ok := encryptperm.DiagnoseError(err); ok {
+		return d.Cause, d.Fix
+	}
+	switch {
+	case errors.Is(err, encryptperm.ErrNoCredentials):
+		return "", "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
+	case errors.Is(err, encryptperm.ErrStale):
+		return "", "RAM changed since the plan was read; run the command again to plan afresh"
+	case Code(err) == Usage:
+		return "", fmt.Sprintf("run %s -help for the flags", prog)
+	}
+	return "", ""
 }
 
 // Flag is a flag's name and the value it was given.

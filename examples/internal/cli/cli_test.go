@@ -64,6 +64,7 @@ func TestCodeAndReport(t *testing.T) {
 		{UsageError("bad flag"), Usage, "fix: run prog -help"},
 		{fmt.Errorf("build: %w", encryptperm.ErrInvalid), Usage, "fix: run prog -help"},
 		{fmt.Errorf("plan: %w", encryptperm.ErrNoCredentials), Failure, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
+		{fmt.Errorf("apply: %w", encryptperm.ErrStale), Failure, "fix: RAM changed since the plan was read; run the command again to plan afresh"},
 		{errors.New("connection refused"), Failure, "prog: connection refused"},
 	}
 	for _, tt := range tests {

@@ -160,6 +160,38 @@ func TestModifyImageSharePermissionRefusals(t *testing.T) {
 		})
 	}
 
+	// A refused call changes nothing, not even the part that was valid.
+	t.Run("a refused call is not applied in part", func(t *testing.T) {
+		f, _ := seeded(t, nil)
+		if err := shareImage(f, "m-bp1plain01", recipient); err != nil {
+			t.Fatal(err)
+		}
+		calls := []struct {
+			name        string
+			add, remove []string
+			wantCode    string
+		}{
+			{"remove a recipient, add the owner", []string{fake.DefaultAccountID}, []string{recipient}, "InvalidAccount.Forbbiden"},
+			{"add a valid account and a malformed one", []string{outsider, "12ab"}, nil, "InvalidAccount.NotFound"},
+		}
+		for _, c := range calls {
+			req := ecs.CreateModifyImageSharePermissionRequest()
+			req.RegionId, req.ImageId = svcRegion, "m-bp1plain01"
+			req.AddAccount = &c.add
+			if c.remove != nil {
+				req.RemoveAccount = &c.remove
+			}
+			_, err := f.ModifyImageSharePermission(req)
+			if se := serverError(t, err); se.ErrorCode() != c.wantCode {
+				t.Errorf("%s: got %s, want %s", c.name, se.ErrorCode(), c.wantCode)
+			}
+			got, _ := f.ImageSharedWith(svcRegion, "m-bp1plain01")
+			if diff := cmp.Diff([]string{recipient}, got); diff != "" {
+				t.Errorf("%s: shared with (-want +got):\n%s", c.name, diff)
+			}
+		}
+	})
+
 	t.Run("eleven accounts a call: the eleventh is ignored", func(t *testing.T) {
 		f, _ := seeded(t, nil)
 		accs := many(11)
@@ -532,6 +564,11 @@ func TestLoadSeedIsStrict(t *testing.T) {
 		{"bad state", `{"keys": [{"region": "cn-hangzhou", "id": "` + svcKey + `", "state": "On"}]}`, "keys[0]"},
 		{"bad directory", `{"resourceDirectory": {"id": "dir", "sharingEnabled": true}}`, "resourceDirectory"},
 		{"trailing data", `{} {}`, "data after"},
+		// Valid parts first: they must not be left behind either.
+		{"bad snapshot after good parts", `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "members": ["2234567890123456"]},
+		  "keys": [{"region": "cn-hangzhou", "id": "` + svcKey + `"}],
+		  "images": [{"region": "cn-hangzhou", "id": "m-bp1x0001", "kmsKeyId": "` + svcKey + `"}],
+		  "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1x0001", "kmsKeyId": "key-nosuchkey0001"}]}`, "snapshots[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -540,8 +577,13 @@ func TestLoadSeedIsStrict(t *testing.T) {
 			if !errors.Is(err, fake.ErrInvalidSeed) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("LoadSeed = %v; want ErrInvalidSeed naming %s", err, tt.want)
 			}
-			if len(f.Keys()) != 0 || len(f.Images()) != 0 {
-				t.Errorf("a refused seed left keys %v, images %v", f.Keys(), f.Images())
+			if len(f.Keys()) != 0 || len(f.Images()) != 0 || len(f.Snapshots()) != 0 {
+				t.Errorf("a refused seed left keys %v, images %v, snapshots %v", f.Keys(), f.Images(), f.Snapshots())
+			}
+			req := resourcesharing.CreateCheckSharingWithResourceDirectoryStatusRequest()
+			req.RegionId = "cn-hangzhou"
+			if st, err := f.CheckSharingWithResourceDirectoryStatus(req); err != nil || st.EnableSharingWithRd {
+				t.Errorf("a refused seed left the directory's sharing on (%v)", err)
 			}
 		})
 	}

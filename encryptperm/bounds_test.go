@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/fake"
 )
 
 func TestReadBoundsRefuseHostileDocuments(t *testing.T) {
@@ -113,6 +114,109 @@ func TestValidationErrorListsTheFirstProblems(t *testing.T) {
 	}
 	if ve.Problems[0].Path != "Accounts[0]" || !ve.Has("Accounts[99]") || ve.Has("Accounts[100]") {
 		t.Errorf("the first problems are not the ones listed: %v ... %v", ve.Problems[0], ve.Problems[len(ve.Problems)-1])
+	}
+}
+
+// TestProblemCapHoldsEverywhere checks that every way problems reach a
+// *ValidationError keeps to the cap of 100 listed problems and counts the
+// rest in More: problems of grants rebuilt by Apply, bad key ARNs kept by a
+// builder, and resources checked once the list is full.
+func TestProblemCapHoldsEverywhere(t *testing.T) {
+	bad := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("bad-%d", i)
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		run       func() error
+		wantFirst string
+		wantLast  string
+		wantMore  int
+		wantLimit bool
+	}{
+		{
+			// 20 grants of 150 bad accounts each: 3000 problems.
+			name: "Apply of hand-made grants",
+			run: func() error {
+				grants := make([]*encryptperm.Grant, 20)
+				for i := range grants {
+					grants[i] = &encryptperm.Grant{
+						Kind:     encryptperm.KindShareSnapshot,
+						Audience: encryptperm.Audience{Accounts: bad(150)},
+						Keys:     []encryptperm.Key{chkKey},
+					}
+				}
+				_, err := encryptperm.NewApplier(fake.New(nil), apFast()).Apply(context.Background(), grants...)
+				return err
+			},
+			wantFirst: "grants[0].Audience.Accounts[0]",
+			wantLast:  "grants[0].Audience.Accounts[99]",
+			wantMore:  2900,
+		},
+		{
+			name: "300 bad key ARNs",
+			run: func() error {
+				b := encryptperm.DiskEncryption()
+				for i := range 300 {
+					b.WithKeyARN(fmt.Sprintf("not-an-arn-%d", i))
+				}
+				_, err := b.Build()
+				return err
+			},
+			wantFirst: "KeyARNs[0]",
+			wantLast:  "KeyARNs[99]",
+			wantMore:  200,
+		},
+		{
+			// The list is full of bad ARNs when the bad snapshot is
+			// checked; kept as valid, it would call for the limit of
+			// accounts one snapshot is shared with.
+			name: "a bad resource past the cap",
+			run: func() error {
+				b := encryptperm.ShareSnapshot().
+					WithAccounts("1234567890123456", "2234567890123456").
+					WithSnapshot(chkRegion, "bad").
+					WithLimits(encryptperm.Limits{SnapshotShareAccounts: 1})
+				for i := range 100 {
+					b.WithKeyARN(fmt.Sprintf("not-an-arn-%d", i))
+				}
+				_, err := b.Build()
+				return err
+			},
+			wantFirst: "KeyARNs[0]",
+			wantLast:  "KeyARNs[99]",
+			wantMore:  1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.run()
+			var ve *encryptperm.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a *ValidationError", err)
+			}
+			if got := len(ve.Problems); got != 100 {
+				t.Errorf("%d problems listed, want 100", got)
+			}
+			if ve.More != tt.wantMore {
+				t.Errorf("More = %d, want %d", ve.More, tt.wantMore)
+			}
+			if got := errors.Is(err, encryptperm.ErrLimitExceeded); got != tt.wantLimit {
+				t.Errorf("errors.Is(err, ErrLimitExceeded) = %v, want %v", got, tt.wantLimit)
+			}
+			if len(ve.Problems) == 0 {
+				return
+			}
+			if got := ve.Problems[0].Path; got != tt.wantFirst {
+				t.Errorf("first problem at %s, want %s", got, tt.wantFirst)
+			}
+			if got := ve.Problems[len(ve.Problems)-1].Path; got != tt.wantLast {
+				t.Errorf("last listed problem at %s, want %s", got, tt.wantLast)
+			}
+		})
 	}
 }
 

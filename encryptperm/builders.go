@@ -97,7 +97,7 @@ func (b *DiskEncryptionBuilder) WithPolicyName(name string) *DiskEncryptionBuild
 func (b *DiskEncryptionBuilder) Build() (*Grant, error) {
 	var p problems
 	l := resolveLimits(&p, b.limits)
-	p.list = append(p.list, b.arnErrs...)
+	p.addAll(b.arnErrs, 0)
 	keys := checkKeys(&p, b.keys)
 	name := b.policyName
 	if name == "" {
@@ -262,7 +262,7 @@ func (b *ShareBuilder) noun() string {
 func (b *ShareBuilder) Build() (*Grant, error) {
 	var p problems
 	l := resolveLimits(&p, b.limits)
-	p.list = append(p.list, b.arnErrs...)
+	p.addAll(b.arnErrs, 0)
 	what := string(b.kind) + " grant"
 
 	accounts := make([]string, 0, len(b.accounts))

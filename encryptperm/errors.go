@@ -71,6 +71,16 @@ func (p *problems) add(path, value, reason string, args ...any) {
 	p.list = append(p.list, policy.FieldError{Path: path, Value: value, Reason: reason})
 }
 
+// addAll adds problems found elsewhere, such as those of a nested
+// *ValidationError, and more, the count of those it did not list. Every one
+// goes through add, so the cap holds whatever the source.
+func (p *problems) addAll(list []policy.FieldError, more int) {
+	for _, fe := range list {
+		p.add(fe.Path, fe.Value, fe.Reason)
+	}
+	p.more += more
+}
+
 func (p *problems) addLimit(path, value, reason string, args ...any) {
 	p.add(path, value, reason, args...)
 	p.limit = true

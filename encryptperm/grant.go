@@ -208,10 +208,12 @@ func checkGrant(p *problems, path string, g *Grant) *Grant {
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {
-			for _, fe := range ve.Problems {
+			list := make([]policy.FieldError, len(ve.Problems))
+			for i, fe := range ve.Problems {
 				fe.Path = path + "." + grantField(fe.Path)
-				p.list = append(p.list, fe)
+				list[i] = fe
 			}
+			p.addAll(list, ve.More)
 			p.limit = p.limit || errors.Is(err, ErrLimitExceeded)
 		} else {
 			p.add(path, "", "%s", err.Error())

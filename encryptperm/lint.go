@@ -68,7 +68,7 @@ func Lint(d *policy.Document) []Finding {
 				})
 			}
 		}
-		if usesKeys(s.Action) && s.Resource.Contains("*") {
+		if allowsKeyUse(s) && s.Resource.Contains("*") {
 			out = append(out, Finding{
 				Code: FindingWildcardKeyResource, Severity: SeverityWarning, Path: path + ".Resource",
 				Message: "key-use actions on Resource \"*\" cover every key of every region; name the key ARNs",
@@ -76,20 +76,4 @@ func Lint(d *policy.Document) []Finding {
 		}
 	}
 	return out
-}
-
-// usesKeys reports whether actions include a key-use action (or a wildcard
-// that covers one).
-func usesKeys(actions policy.Values) bool {
-	for _, a := range actions {
-		if a == "*" || strings.EqualFold(a, "kms:*") {
-			return true
-		}
-		for _, k := range keyUseActions {
-			if strings.EqualFold(a, k) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -215,7 +215,7 @@ func lintKeyPatterns(g *Grant, docs []*policy.Document) []Finding {
 func allowsKeyUse(s policy.Statement) bool {
 	for _, a := range keyUseActions {
 		for _, p := range s.Action {
-			if policy.MatchWildcard(lowerASCII(p), a, true) {
+			if policy.MatchWildcard(p, a, true) {
 				return true
 			}
 		}
@@ -366,15 +366,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-// lowerASCII returns s with ASCII letters in lower case; other bytes stay.
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

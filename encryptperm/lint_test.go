@@ -86,6 +86,16 @@ func TestLint(t *testing.T) {
 			want: []want{{encryptperm.FindingWildcardKeyResource, encryptperm.SeverityWarning, "Statement[0].Resource"}},
 		},
 		{
+			name: "key use by an action pattern on Resource *",
+			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:De*","Resource":"*"}]}`,
+			want: []want{{encryptperm.FindingWildcardKeyResource, encryptperm.SeverityWarning, "Statement[0].Resource"}},
+		},
+		{
+			name: "key use by a one-character pattern in another case on Resource *",
+			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"KMS:?ncrypt","Resource":"*"}]}`,
+			want: []want{{encryptperm.FindingWildcardKeyResource, encryptperm.SeverityWarning, "Statement[0].Resource"}},
+		},
+		{
 			name: "listing on Resource * is fine",
 			give: `{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:List*","Resource":"*"}]}`,
 		},

@@ -34,7 +34,7 @@ func checkResources(p *problems, kind Kind, rs []Resource) []Resource {
 	out := make([]Resource, 0, len(rs))
 	for i, r := range rs {
 		path := fmt.Sprintf("Resources[%d]", i)
-		n := len(p.list)
+		n := p.count()
 		switch {
 		case r.Type == ResourceImage && kind != KindShareImage:
 			p.add(path, r.ID, "an image on a %s grant: name images with ShareImage().WithImage", kind)
@@ -53,7 +53,7 @@ func checkResources(p *problems, kind Kind, rs []Resource) []Resource {
 		} else if !re.MatchString(r.ID) {
 			p.add(path+".ID", r.ID, "not %s", want)
 		}
-		if len(p.list) == n {
+		if p.count() == n {
 			out = append(out, r)
 		}
 	}

@@ -496,7 +496,7 @@ func (n *jnode) write(b *bytes.Buffer) {
 		for i := range order {
 			order[i] = i
 		}
-		if !keysCollide(n.keys) {
+		if _, _, clash := collision(n.keys, func(k string) string { return k }); !clash {
 			sort.SliceStable(order, func(i, j int) bool { return n.keys[order[i]] < n.keys[order[j]] })
 		}
 		b.WriteByte('{')
@@ -521,22 +521,6 @@ func (n *jnode) write(b *bytes.Buffer) {
 	default:
 		b.Write(n.scalar)
 	}
-}
-
-// keysCollide reports whether two keys are equal without regard to case.
-func keysCollide(keys []string) bool {
-	if len(keys) < 2 {
-		return false
-	}
-	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		l := strings.ToLower(k)
-		if seen[l] {
-			return true
-		}
-		seen[l] = true
-	}
-	return false
 }
 
 // compactJSON returns v without insignificant whitespace, or v itself if it is
@@ -697,7 +681,7 @@ func equalRaw(a, b map[string]json.RawMessage) bool {
 }
 
 // field is one key of a JSON object, in the order read; duplicates are kept so
-// that strict reading can refuse them.
+// that collision finds them.
 type field struct {
 	key   string
 	value json.RawMessage
@@ -874,7 +858,7 @@ func (r *reader) document(data []byte) *Document {
 		r.p.add("", "", "not a JSON object: %v", err)
 		return nil
 	}
-	if a, b, clash := collision(fields); clash {
+	if a, b, clash := collision(fields, fieldKey); clash {
 		// RAM might read either key: the document as a whole cannot be read.
 		r.p.add(b, "", "%s", clashReason(a, b, "key"))
 		return nil
@@ -889,10 +873,6 @@ func (r *reader) document(data []byte) *Document {
 				continue
 			}
 			d.Extra = putRaw(d.Extra, f.key, f.value)
-			continue
-		}
-		if seen[name] && r.strict {
-			r.p.add(f.key, "", "duplicate key")
 			continue
 		}
 		seen[name] = true
@@ -960,7 +940,7 @@ func (r *reader) statement(path string, data json.RawMessage) (Statement, bool) 
 		r.p.add(path, "", "not an object: %v", err)
 		return s, false
 	}
-	if a, b, clash := collision(fields); clash {
+	if a, b, clash := collision(fields, fieldKey); clash {
 		if r.strict {
 			r.p.add(join(path, b), "", "%s", clashReason(a, b, "key"))
 			return s, false
@@ -981,11 +961,10 @@ func (r *reader) statement(path string, data json.RawMessage) (Statement, bool) 
 			continue
 		}
 		if seen[name] {
-			if r.strict {
-				r.p.add(join(path, f.key), "", "duplicate key")
-			} else {
-				s.Extra = putRaw(s.Extra, f.key, f.value)
-			}
+			// Only a lax read gets here: a key that folds to a name
+			// already read without being equal to it in lower case
+			// (say "Reſource" after "Resource"). Kept aside, as read.
+			s.Extra = putRaw(s.Extra, f.key, f.value)
 			continue
 		}
 		seen[name] = true
@@ -1077,7 +1056,7 @@ func (r *reader) principal(path string, data json.RawMessage) (*Principal, bool)
 		}
 		return nil, false
 	}
-	if a, b, clash := collision(fields); clash {
+	if a, b, clash := collision(fields, fieldKey); clash {
 		if r.strict {
 			r.p.add(join(path, b), "", "%s", clashReason(a, b, "key"))
 		}
@@ -1087,13 +1066,10 @@ func (r *reader) principal(path string, data json.RawMessage) (*Principal, bool)
 	seen := map[string]bool{}
 	for _, f := range fields {
 		name := r.known(f.key, principalKeys...)
+		// As in statement, only a lax read meets a name twice.
 		if name == "" || seen[name] {
 			if r.strict {
-				if name == "" {
-					r.unknown(path, f.key, principalKeys...)
-				} else {
-					r.p.add(join(path, f.key), "", "duplicate key")
-				}
+				r.unknown(path, f.key, principalKeys...)
 			} else {
 				p.Extra = putRaw(p.Extra, f.key, f.value)
 			}
@@ -1132,7 +1108,7 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 		}
 		return nil, false
 	}
-	if a, b, clash := collision(ops); clash {
+	if a, b, clash := collision(ops, fieldKey); clash {
 		if r.strict {
 			r.p.add(join(path, b), "", "%s", clashReason(a, b, "operator"))
 		}
@@ -1140,12 +1116,6 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 	}
 	c := Condition{}
 	for _, op := range ops {
-		if _, dup := c[op.key]; dup {
-			if r.strict {
-				r.p.add(join(path, op.key), "", "duplicate operator")
-			}
-			return nil, false
-		}
 		if r.strict && !knownOperator(op.key) {
 			r.p.add(join(path, op.key), "", "unknown condition operator")
 		}
@@ -1162,7 +1132,7 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 			}
 			return nil, false
 		}
-		if a, b, clash := collision(keys); clash {
+		if a, b, clash := collision(keys, fieldKey); clash {
 			// Condition keys compare without regard to case.
 			if r.strict {
 				r.p.add(join(join(path, op.key), b), "", "%s", clashReason(a, b, "condition key"))
@@ -1171,12 +1141,6 @@ func (r *reader) condition(path string, data json.RawMessage) (Condition, bool) 
 		}
 		m := make(map[string]Values, len(keys))
 		for _, k := range keys {
-			if _, dup := m[k.key]; dup {
-				if r.strict {
-					r.p.add(join(join(path, op.key), k.key), "", "duplicate condition key")
-				}
-				return nil, false
-			}
 			v, err := readValues(k.value, true)
 			if err != nil {
 				if r.strict {
@@ -1218,19 +1182,25 @@ func putRaw(m map[string]json.RawMessage, k string, v json.RawMessage) map[strin
 	return m
 }
 
-// collision returns the first two keys of fields that are equal without
-// regard to case (a duplicate key included), if any.
-func collision(fields []field) (a, b string, ok bool) {
-	seen := make(map[string]string, len(fields))
-	for _, f := range fields {
-		k := strings.ToLower(f.key)
-		if prev, dup := seen[k]; dup {
-			return prev, f.key, true
+// collision returns the first two keys of items, as key gives them, that are
+// equal without regard to case (a duplicate key included), if any.
+func collision[T any](items []T, key func(T) string) (a, b string, ok bool) {
+	if len(items) < 2 {
+		return "", "", false
+	}
+	seen := make(map[string]string, len(items))
+	for _, it := range items {
+		k := key(it)
+		l := strings.ToLower(k)
+		if prev, dup := seen[l]; dup {
+			return prev, k, true
 		}
-		seen[k] = f.key
+		seen[l] = k
 	}
 	return "", "", false
 }
+
+func fieldKey(f field) string { return f.key }
 
 // clashReason says why two keys of one object, equal without regard to
 // case, make it unreadable.

@@ -1,6 +1,8 @@
 package encryptperm_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,6 +22,9 @@ func TestExactlyRepeatedKeyMakesTheStatementOpaque(t *testing.T) {
 		{"Effect twice, Deny then Allow", `{"Action":"sts:AssumeRole","Effect":"Deny","Effect":"Allow","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}`},
 		{"Principal.Service twice on a Deny", `{"Action":"sts:AssumeRole","Effect":"Deny","Principal":{"Service":"2000000000000009@ecs.aliyuncs.com","Service":"2000000000000001@ecs.aliyuncs.com"}}`},
 		{"Action twice", `{"Action":"sts:GetCallerIdentity","Action":"sts:AssumeRole","Effect":"Deny","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}`},
+		// ſ (long s) folds to s: a reader that ignores case as Unicode
+		// does may take "ſervice" for Service.
+		{"Service and a look-alike of it", `{"Action":"sts:AssumeRole","Effect":"Deny","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com","ſervice":"2000000000000009@ecs.aliyuncs.com"}}`},
 	}
 	allowB := `{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"2000000000000001@ecs.aliyuncs.com"}}`
 	for _, tt := range tests {
@@ -44,5 +49,16 @@ func TestExactlyRepeatedKeyMakesTheStatementOpaque(t *testing.T) {
 				t.Errorf("Simulate allows despite a statement that may deny:\n%s", s)
 			}
 		})
+	}
+}
+
+// A document with Statement and a look-alike of it ("ſtatement", with a
+// long s, which Unicode folds to "statement") is not read at all: which
+// list RAM would take is not known.
+func TestLookAlikeStatementKeyMakesTheDocumentUnreadable(t *testing.T) {
+	give := `{"Statement":[{"Action":"*","Effect":"Deny","Resource":"*"}],"ſtatement":[{"Action":"*","Effect":"Allow","Resource":"*"}],"Version":"1"}`
+	_, err := policy.Read([]byte(give))
+	if !errors.Is(err, policy.ErrInvalid) || !strings.Contains(err.Error(), "ſtatement") {
+		t.Fatalf("Read = %v, want ErrInvalid naming the look-alike key", err)
 	}
 }

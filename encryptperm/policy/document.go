@@ -1183,7 +1183,10 @@ func putRaw(m map[string]json.RawMessage, k string, v json.RawMessage) map[strin
 }
 
 // collision returns the first two keys of items, as key gives them, that are
-// equal without regard to case (a duplicate key included), if any.
+// equal without regard to case (a duplicate key included), if any. Case is
+// folded as Unicode folds it, so a key with a look-alike letter that folds
+// to an ASCII one ("ſtatement", with a long s) collides with the plain key,
+// as a reader that ignores case that way would take them for one.
 func collision[T any](items []T, key func(T) string) (a, b string, ok bool) {
 	if len(items) < 2 {
 		return "", "", false
@@ -1191,7 +1194,7 @@ func collision[T any](items []T, key func(T) string) (a, b string, ok bool) {
 	seen := make(map[string]string, len(items))
 	for _, it := range items {
 		k := key(it)
-		l := strings.ToLower(k)
+		l := strings.ToLower(strings.ToUpper(k))
 		if prev, dup := seen[l]; dup {
 			return prev, k, true
 		}

@@ -127,8 +127,9 @@ func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant,
 
 // mergeRaced reads the versions that someone else made between our read of
 // a policy and our write of it, which our write replaced as the default.
-// For an Apply it returns w wanting their keys and statements too, so that
-// the next round writes them back; for a Revoke it only reports them.
+// For an Apply it returns w wanting their keys too, and keeping their other
+// statements (see racedContent), so that the next round writes them back;
+// for a Revoke it only reports them.
 func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, raced []racedWrite, revoke bool) (*roleWant, []string, error) {
 	type found struct {
 		policy, version string
@@ -176,6 +177,10 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 	})
 	out := *w
 	out.keys = maps.Clone(w.keys)
+	out.kept = maps.Clone(w.kept)
+	if out.kept == nil {
+		out.kept = map[string][]policy.Statement{}
+	}
 	out.generic = slices.Clone(w.generic)
 	var notes []string
 	for _, d := range docs {
@@ -191,10 +196,11 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 			if !inFamily(d.policy, []string{base}) {
 				continue
 			}
-			for _, arn := range keyContentOf(d.doc).keys {
-				if k, err := ParseKeyARN(arn); err == nil {
-					out.keys[base] = append(slices.Clone(out.keys[base]), k)
-				}
+			keys, rest := racedContent(d.doc)
+			out.keys[base] = append(slices.Clone(out.keys[base]), keys...)
+			if len(rest) > 0 {
+				k := strings.ToLower(d.policy)
+				out.kept[k] = append(slices.Clone(out.kept[k]), rest...)
 			}
 		}
 		for i, a := range out.generic {

@@ -116,7 +116,11 @@ type roleWant struct {
 	descs       map[string]string
 	generic     []Attachment // custom policies that are not key policies
 	system      []string
-	scoped      bool // the grants name keys (so broad system policies are broader than needed)
+	// kept holds, by lower-case policy name, the statements of versions
+	// someone else made that our writes replaced as the default (see
+	// mergeRaced): the next version written keeps those it lacks.
+	kept   map[string][]policy.Statement
+	scoped bool // the grants name keys (so broad system policies are broader than needed)
 	// stay is what the grants that stay want of the role (revoke only):
 	// its content is not removed.
 	stay *roleWant
@@ -284,7 +288,7 @@ func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 		}
 	}
 	for _, base := range w.bases() {
-		if err := planKeys(p, st, base, w.descs[base], w.keys[base], o); err != nil {
+		if err := planKeys(p, st, base, w.descs[base], w.keys[base], w.kept, o); err != nil {
 			return nil, err
 		}
 	}
@@ -348,8 +352,10 @@ func lenStatements(d *policy.Document) int {
 }
 
 // planKeys places the keys RAM lacks into the family's policies (base,
-// base-2, ...), filling each before the next, within the size limit.
-func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Options) error {
+// base-2, ...), filling each before the next, within the size limit. A
+// policy first gets back the statements of kept (by lower-case policy name)
+// that it lacks.
+func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, kept map[string][]policy.Statement, o Options) error {
 	lim := o.Limits
 	docs := map[int]*policy.Document{}
 	var covered []string
@@ -365,6 +371,14 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	sorted = slices.CompactFunc(sorted, func(a, b Key) bool { return a == b })
 	changed := map[int][]Key{}
 	holds := map[int]bool{}
+	restored := map[int]int{}
+	for i := 0; i < lim.CustomPoliciesPerRole+8 && len(kept) > 0; i++ {
+		if ks := kept[strings.ToLower(numberedPolicyName(base, i))]; len(ks) > 0 {
+			if d, n := keepStatements(docs[i], ks); n > 0 {
+				docs[i], restored[i], holds[i] = d, n, true
+			}
+		}
+	}
 	for _, k := range sorted {
 		if slices.Contains(covered, k.ARN()) {
 			for i, d := range docs {
@@ -397,14 +411,20 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	sort.Ints(idx)
 	for _, i := range idx {
 		name := numberedPolicyName(base, i)
-		if ks := changed[i]; len(ks) > 0 {
+		if ks := changed[i]; len(ks) > 0 || restored[i] > 0 {
 			ps := st.policy(name)
-			var arns []string
-			for _, k := range ks {
-				arns = append(arns, k.ARN())
+			var what []string
+			if len(ks) > 0 {
+				var arns []string
+				for _, k := range ks {
+					arns = append(arns, k.ARN())
+				}
+				what = append(what, fmt.Sprintf("policy %s gains key(s) %s", name, strings.Join(arns, ", ")))
 			}
-			what := fmt.Sprintf("policy %s gains key(s) %s", name, strings.Join(arns, ", "))
-			if err := addPolicyWrite(p, ps, docs[i], desc, o, what); err != nil {
+			if n := restored[i]; n > 0 {
+				what = append(what, fmt.Sprintf("policy %s keeps %d statement(s) of a version made by someone else", name, n))
+			}
+			if err := addPolicyWrite(p, ps, docs[i], desc, o, strings.Join(what, "; ")); err != nil {
 				return err
 			}
 		}

@@ -501,18 +501,25 @@ type proof struct {
 	doubt bool
 }
 
-// takeReads returns the reads waiting for a level, and forgets them.
+// takeReads returns the reads waiting for a level, and forgets them. In
+// doubt there are none: the caller reads RAM again in full anyway.
 func (p *proof) takeReads() []func() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := p.reads
 	p.reads = nil
+	if p.doubt {
+		return nil
+	}
 	return out
 }
 
+// doubtAll puts the proof in doubt, and drops the reads waiting for a
+// level: what they would show is read again in full.
 func (p *proof) doubtAll() {
 	p.mu.Lock()
 	p.doubt = true
+	p.reads = nil
 	p.mu.Unlock()
 }
 

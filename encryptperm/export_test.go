@@ -34,3 +34,20 @@ const (
 	WildcardECSPrincipal = wildcardECSPrincipal
 	AssumeRoleAction     = assumeRoleAction
 )
+
+// ReadsLeftAfter records, in a fresh proof of a role's writes, the steps
+// named ("created" for a new policy, whose document is read again later;
+// "doubt" for a write that leaves the state in doubt, as a raced version
+// does), and returns how many reads again the next level would make.
+func ReadsLeftAfter(steps ...string) int {
+	p := &proof{next: &roleState{policies: map[string]*policyState{}}}
+	for _, s := range steps {
+		switch s {
+		case "created":
+			p.createdPolicy("P", "P", "v1")
+		case "doubt":
+			p.doubtAll()
+		}
+	}
+	return len(p.takeReads())
+}

@@ -181,7 +181,6 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 	if out.kept == nil {
 		out.kept = map[string][]policy.Statement{}
 	}
-	out.generic = slices.Clone(w.generic)
 	var notes []string
 	for _, d := range docs {
 		what := "what it added is merged again"
@@ -201,12 +200,6 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 			if len(rest) > 0 {
 				k := strings.ToLower(d.policy)
 				out.kept[k] = append(slices.Clone(out.kept[k]), rest...)
-			}
-		}
-		for i, a := range out.generic {
-			if strings.EqualFold(a.Name, d.policy) {
-				a.Document = mergeStatements(a.Document, d.doc)
-				out.generic[i] = a
 			}
 		}
 	}

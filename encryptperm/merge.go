@@ -464,34 +464,3 @@ func keepStatements(have *policy.Document, keep []policy.Statement) (*policy.Doc
 	}
 	return out, n
 }
-
-// mergeStatements returns have with every statement of want that it lacks
-// (by meaning) appended: the generic merge for custom policies that are not
-// key policies.
-func mergeStatements(have, want *policy.Document) *policy.Document {
-	out := have.Clone()
-	if out == nil {
-		out = policy.New()
-	}
-	if out.Version == "" {
-		out.Version = policy.Version
-	}
-	for _, w := range want.Statement {
-		if !slices.ContainsFunc(out.Statement, w.Equal) {
-			out.Statement = append(out.Statement, w.Clone())
-		}
-	}
-	return out
-}
-
-// subtractStatements returns have without the statements of drop.
-func subtractStatements(have, drop *policy.Document) *policy.Document {
-	out := have.Clone()
-	if out == nil {
-		return nil
-	}
-	out.Statement = slices.DeleteFunc(out.Statement, func(s policy.Statement) bool {
-		return slices.ContainsFunc(drop.Statement, s.Equal)
-	})
-	return out
-}

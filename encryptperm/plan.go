@@ -114,7 +114,6 @@ type roleWant struct {
 	trust       *policy.Document
 	keys        map[string][]Key // by base policy name
 	descs       map[string]string
-	generic     []Attachment // custom policies that are not key policies
 	system      []string
 	// kept holds, by lower-case policy name, the statements of versions
 	// someone else made that our writes replaced as the default (see
@@ -175,8 +174,6 @@ func wants(grants []*Grant) ([]*roleWant, map[string][]*Grant) {
 					base = a.Name
 					w.descs[base] = a.Description
 				}
-			default:
-				w.generic = append(w.generic, a)
 			}
 		}
 		if base != "" {
@@ -292,17 +289,6 @@ func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 			return nil, err
 		}
 	}
-	// Generic custom policies.
-	for _, a := range w.generic {
-		ps := st.policy(a.Name)
-		merged := mergeStatements(ps.doc, a.Document)
-		if !ps.exists || !merged.Equal(ps.doc) {
-			if err := addPolicyWrite(p, ps, merged, a.Description, o, fmt.Sprintf("policy %s gains %d statement(s)", a.Name, len(merged.Statement)-lenStatements(ps.doc))); err != nil {
-				return nil, err
-			}
-		}
-		p.expectCustom = append(p.expectCustom, a.Name)
-	}
 	for _, n := range p.expectCustom {
 		if !st.isAttached(n) && !slices.ContainsFunc(p.attach, func(a attached) bool { return strings.EqualFold(a.name, n) }) {
 			p.attach = append(p.attach, attached{name: n, typ: Custom})
@@ -342,13 +328,6 @@ func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 		}
 	}
 	return p, nil
-}
-
-func lenStatements(d *policy.Document) int {
-	if d == nil {
-		return 0
-	}
-	return len(d.Statement)
 }
 
 // planKeys places the keys RAM lacks into the family's policies (base,
@@ -544,27 +523,6 @@ func planRevoke(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 			if nd.Equal(ps.doc) {
 				continue
 			}
-			if err := revokePolicy(p, st, ps, nd, o, gone); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, a := range w.generic {
-		ps := st.policy(a.Name)
-		if !ps.exists {
-			continue
-		}
-		dropDoc := a.Document.Clone()
-		if dropDoc == nil {
-			continue
-		}
-		for _, sa := range stay.generic {
-			if strings.EqualFold(sa.Name, a.Name) && sa.Document != nil {
-				dropDoc = subtractStatements(dropDoc, sa.Document)
-			}
-		}
-		nd := subtractStatements(ps.doc, dropDoc)
-		if !nd.Equal(ps.doc) {
 			if err := revokePolicy(p, st, ps, nd, o, gone); err != nil {
 				return nil, err
 			}

@@ -250,7 +250,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	status := make([]int, len(rp.changes)) // 0 pending, 1 done, 2 unknown
 	mark := func(action, policy string, st int) {
 		for i, c := range rp.changes {
-			if c.Kind == Note || !strings.EqualFold(c.Policy, policy) && policy != "*" {
+			if c.Kind == Note || !strings.EqualFold(c.Policy, policy) {
 				continue
 			}
 			if c.Action == action || action == "CreateRole" && c.Action == "UpdateRole" || action == "DeleteRole" && c.Action == "UpdateRole" {
@@ -285,7 +285,6 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 		}
 		return err
 	}
-	changeFor := func(action, policy string) key { return key{action, policy} }
 	// level runs one level of writes, and with them the reads again that
 	// the answers of the level before left to make.
 	level := func(fns []func() error) error {
@@ -309,7 +308,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.createdRole(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
 			}
-			return fail(changeFor("CreateRole", ""), err)
+			return fail(key{"CreateRole", ""}, err)
 		})
 	case rp.updateTrust != nil:
 		l1 = append(l1, func() error {
@@ -322,7 +321,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.trust(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
 			}
-			return fail(changeFor("UpdateRole", ""), err)
+			return fail(key{"UpdateRole", ""}, err)
 		})
 	}
 	for _, pw := range rp.policies {
@@ -337,7 +336,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 				if err == nil {
 					pf.createdPolicy(pw.name, resp.Policy.PolicyName, resp.Policy.DefaultVersion)
 				}
-				return fail(changeFor("CreatePolicy", pw.name), err)
+				return fail(key{"CreatePolicy", pw.name}, err)
 			}
 			resp, err := invoke(ctx, e.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
 				req := ram.CreateCreatePolicyVersionRequest()
@@ -362,7 +361,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 					pf.newVersion(pw, resp.PolicyVersion.VersionId, resp.PolicyVersion.PolicyDocument)
 				}
 			}
-			return fail(changeFor("CreatePolicyVersion", pw.name), err)
+			return fail(key{"CreatePolicyVersion", pw.name}, err)
 		})
 	}
 	for _, a := range rp.detach {
@@ -387,7 +386,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.attached(a)
 			}
-			return fail(changeFor("AttachPolicyToRole", a.name), err)
+			return fail(key{"AttachPolicyToRole", a.name}, err)
 		})
 	}
 	for _, v := range rp.deleteVers {
@@ -429,7 +428,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.deletedPolicy(n)
 			}
-			return fail(changeFor("DeletePolicy", n), err)
+			return fail(key{"DeletePolicy", n}, err)
 		})
 	}
 	if err := level(l3); err != nil {
@@ -452,7 +451,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.deletedRole()
 			}
-			return fail(changeFor("DeleteRole", ""), err)
+			return fail(key{"DeleteRole", ""}, err)
 		}})
 		if err != nil {
 			return nil, false, err

@@ -201,7 +201,9 @@ type rolePlan struct {
 	deletePols  []string
 	deleteRole  bool
 	changes     []Change
-	// expect is what verification checks after the writes.
+	// expectCustom names the key policies that hold the grants' keys: the
+	// role must have them attached after the writes (those it lacks are
+	// attached), and a plan's targets list them.
 	expectCustom []string
 	// raced lists new versions that RAM numbered later than expected:
 	// someone else made versions between our read and our write.
@@ -216,12 +218,11 @@ type racedWrite struct {
 }
 
 type policyWrite struct {
-	name    string
-	create  bool
-	doc     *policy.Document
-	desc    string
-	rotate  string // the version the cap forces out ("" when under the cap)
-	fromVer string // the default version the write was planned against
+	name   string
+	create bool
+	doc    *policy.Document
+	desc   string
+	rotate string // the version the cap forces out ("" when under the cap)
 	// nextVer is the number RAM gives the new version unless someone else
 	// makes a version first (0 for a new policy).
 	nextVer int
@@ -419,7 +420,7 @@ func addPolicyWrite(p *rolePlan, ps *policyState, doc *policy.Document, desc str
 		return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "InvalidParameter.PolicyDocument.Length", kind: ErrLimitExceeded,
 			Message: fmt.Sprintf("document would be %d bytes; RAM allows %d", doc.Size(), lim.PolicyDocumentMaxLen)}
 	}
-	w := policyWrite{name: ps.name, doc: doc, desc: desc, create: !ps.exists, fromVer: ps.defaultVersion}
+	w := policyWrite{name: ps.name, doc: doc, desc: desc, create: !ps.exists}
 	if !ps.exists {
 		p.changes = append(p.changes, Change{Kind: Broadening, Action: "CreatePolicy", Policy: ps.name, Role: p.role, Summary: fmt.Sprintf("create custom policy %s: %s", ps.name, what)})
 	} else {
@@ -641,7 +642,7 @@ func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *policy.Docume
 			Summary: fmt.Sprintf("policy %s would be empty, but its name is not one this library gives; it is left as it is", ps.name)})
 		return nil
 	}
-	w := policyWrite{name: ps.name, doc: nd, fromVer: ps.defaultVersion, nextVer: nextVersion(ps.versions)}
+	w := policyWrite{name: ps.name, doc: nd, nextVer: nextVersion(ps.versions)}
 	if len(ps.versions) >= o.Limits.VersionsPerPolicy {
 		for _, v := range ps.versions {
 			if !v.IsDefaultVersion && !strings.EqualFold(v.VersionId, ps.defaultVersion) {

@@ -2,7 +2,6 @@ package encryptperm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -515,7 +514,7 @@ func mergeResult(res, r *Result) {
 
 // ctxOr returns ctx's error when err is the end of ctx, else err.
 func ctxOr(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if ctxErr := ctx.Err(); ctxErr != nil && isContextError(err) {
 		return ctxErr
 	}
 	return err

@@ -697,6 +697,8 @@ func (e *engine) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a at
 func (e *engine) attach(ctx context.Context, rec *recorder, role string, a attached) error {
 	deadline := time.Now().Add(e.opts.PropagationWait)
 	wait := 100 * time.Millisecond
+	// waited bounds the loop too when a test's pause does not take time.
+	var waited time.Duration
 	for {
 		_, err := invoke(ctx, e.c, op{action: "AttachPolicyToRole", target: role + "/" + a.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.AttachPolicyToRoleResponse, error) {
 			req := ram.CreateAttachPolicyToRoleRequest()
@@ -707,16 +709,13 @@ func (e *engine) attach(ctx context.Context, rec *recorder, role string, a attac
 		if codeOf(err) == "EntityAlreadyExists.Role.Policy" {
 			return nil
 		}
-		if !errors.Is(err, ErrNotFound) || time.Now().Add(wait).After(deadline) {
+		if !errors.Is(err, ErrNotFound) || time.Now().Add(wait).After(deadline) || waited+wait > e.opts.PropagationWait {
 			return err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+		if err := e.c.pause(ctx, wait); err != nil {
+			return err
 		}
+		waited += wait
 		wait = min(wait*2, time.Second)
 	}
 }

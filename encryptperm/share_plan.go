@@ -339,14 +339,7 @@ func (e *engine) shareSleep(ctx context.Context, d time.Duration) error {
 	if e.opts.Sleep != nil {
 		return e.opts.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return e.c.pause(ctx, d)
 }
 
 func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) (string, error) {

@@ -373,7 +373,7 @@ func outcomeUnknown(err error) bool {
 	}
 	var ae *APIError
 	if !errors.As(err, &ae) {
-		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		return isContextError(err)
 	}
 	return ae.Code == "" && ae.Status == 0 || ae.Code == "InternalError" || ae.Status >= 500
 }

@@ -7,7 +7,6 @@ package encryptperm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -142,9 +141,8 @@ type Result struct {
 
 // engine is the one implementation of Applier.
 type engine struct {
-	c     *caller
-	opts  Options
-	owned bool
+	c    *caller
+	opts Options
 
 	mu     sync.Mutex
 	roles  map[string]*sync.Mutex
@@ -165,21 +163,16 @@ var _ Applier = (*engine)(nil)
 // only after that. Use NewRAMApplier to have requests aborted.
 func NewApplier(ramClient RAM, opts *Options) Applier {
 	o := opts.withDefaults()
-	return newEngine([]*client{{ram: withBackends(ramClient, &o)}}, o, false)
+	return newEngineOn(newPool([]*client{{ram: withBackends(ramClient, &o)}}), o)
 }
 
-func newEngine(clients []*client, o Options, owned bool) *engine {
-	return newEngineOn(newPool(clients), o, owned)
-}
-
-func newEngineOn(p *pool, o Options, owned bool) *engine {
+func newEngineOn(p *pool, o Options) *engine {
 	return &engine{
 		c: &caller{
 			pool: p, opts: o, logger: o.Logger, observer: o.Observer,
 			now: time.Now,
 		},
 		opts:  o,
-		owned: owned,
 		roles: map[string]*sync.Mutex{},
 	}
 }
@@ -236,7 +229,7 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		}
 		first = append(first, c)
 	}
-	return newEngineOn(newGrowingPool(first, o.Clients, mk), o, true), nil
+	return newEngineOn(newGrowingPool(first, o.Clients, mk), o), nil
 }
 
 // sdkEndpointTable guards the first use of the SDK's endpoint table (see
@@ -390,10 +383,7 @@ func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (
 		}
 	}
 	if err := firstErr(parallel(fns...)); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-			return nil, ctxErr
-		}
-		return nil, err
+		return nil, ctxOr(ctx, err)
 	}
 	for i, rp := range results {
 		k := strings.ToLower(ws[i].role)
@@ -483,10 +473,5 @@ func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Gran
 			res.Writes++
 		}
 	}
-	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return res, ctxErr
-		}
-	}
-	return res, err
+	return res, ctxOr(ctx, err)
 }

@@ -5,7 +5,6 @@ package encryptperm
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -169,7 +168,7 @@ func (e *engine) runBatch(b *batch, revoke bool) {
 	ws, gs := wants(grants)
 	rec := &recorder{}
 	res, err := e.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
-	if err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+	if err != nil && ctx.Err() == nil && !isContextError(err) {
 		// Try each caller alone.
 		for _, j := range b.jobs {
 			for _, c := range rec.list() {

@@ -157,8 +157,8 @@ type caller struct {
 	logger   *slog.Logger
 	observer Observer
 	now      func() time.Time
-	// sleep, when set (by tests), replaces the wait between retries; it
-	// returns ctx's error if ctx ends first.
+	// sleep, when set (by tests), replaces every wait of pause; it returns
+	// ctx's error if ctx ends first.
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -270,6 +270,9 @@ func (c *caller) pastBudget(ctx context.Context, d time.Duration) *waitTooLongEr
 }
 
 // pause waits d, or until ctx ends, and returns ctx's error in that case.
+// The engine's waits all go through it: between retries, for a just-made
+// role or policy to be seen (attach), and between share attempts when
+// Options.Sleep is not set.
 func (c *caller) pause(ctx context.Context, d time.Duration) error {
 	if c.sleep != nil {
 		return c.sleep(ctx, d)

@@ -127,8 +127,9 @@ func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant,
 
 // mergeRaced reads the versions that someone else made between our read of
 // a policy and our write of it, which our write replaced as the default.
-// For an Apply it returns w wanting their keys and statements too, so that
-// the next round writes them back; for a Revoke it only reports them.
+// For an Apply it returns w wanting their keys too, and keeping their other
+// statements (see racedContent), so that the next round writes them back;
+// for a Revoke it only reports them.
 func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, raced []racedWrite, revoke bool) (*roleWant, []string, error) {
 	type found struct {
 		policy, version string
@@ -176,7 +177,10 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 	})
 	out := *w
 	out.keys = maps.Clone(w.keys)
-	out.generic = slices.Clone(w.generic)
+	out.kept = maps.Clone(w.kept)
+	if out.kept == nil {
+		out.kept = map[string][]policy.Statement{}
+	}
 	var notes []string
 	for _, d := range docs {
 		what := "what it added is merged again"
@@ -191,16 +195,11 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 			if !inFamily(d.policy, []string{base}) {
 				continue
 			}
-			for _, arn := range keyContentOf(d.doc).keys {
-				if k, err := ParseKeyARN(arn); err == nil {
-					out.keys[base] = append(slices.Clone(out.keys[base]), k)
-				}
-			}
-		}
-		for i, a := range out.generic {
-			if strings.EqualFold(a.Name, d.policy) {
-				a.Document = mergeStatements(a.Document, d.doc)
-				out.generic[i] = a
+			keys, rest := racedContent(d.doc)
+			out.keys[base] = append(slices.Clone(out.keys[base]), keys...)
+			if len(rest) > 0 {
+				k := strings.ToLower(d.policy)
+				out.kept[k] = append(slices.Clone(out.kept[k]), rest...)
 			}
 		}
 	}
@@ -251,7 +250,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	status := make([]int, len(rp.changes)) // 0 pending, 1 done, 2 unknown
 	mark := func(action, policy string, st int) {
 		for i, c := range rp.changes {
-			if c.Kind == Note || !strings.EqualFold(c.Policy, policy) && policy != "*" {
+			if c.Kind == Note || !strings.EqualFold(c.Policy, policy) {
 				continue
 			}
 			if c.Action == action || action == "CreateRole" && c.Action == "UpdateRole" || action == "DeleteRole" && c.Action == "UpdateRole" {
@@ -286,7 +285,6 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 		}
 		return err
 	}
-	changeFor := func(action, policy string) key { return key{action, policy} }
 	// level runs one level of writes, and with them the reads again that
 	// the answers of the level before left to make.
 	level := func(fns []func() error) error {
@@ -310,7 +308,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.createdRole(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
 			}
-			return fail(changeFor("CreateRole", ""), err)
+			return fail(key{"CreateRole", ""}, err)
 		})
 	case rp.updateTrust != nil:
 		l1 = append(l1, func() error {
@@ -323,7 +321,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.trust(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
 			}
-			return fail(changeFor("UpdateRole", ""), err)
+			return fail(key{"UpdateRole", ""}, err)
 		})
 	}
 	for _, pw := range rp.policies {
@@ -338,7 +336,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 				if err == nil {
 					pf.createdPolicy(pw.name, resp.Policy.PolicyName, resp.Policy.DefaultVersion)
 				}
-				return fail(changeFor("CreatePolicy", pw.name), err)
+				return fail(key{"CreatePolicy", pw.name}, err)
 			}
 			resp, err := invoke(ctx, e.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
 				req := ram.CreateCreatePolicyVersionRequest()
@@ -363,7 +361,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 					pf.newVersion(pw, resp.PolicyVersion.VersionId, resp.PolicyVersion.PolicyDocument)
 				}
 			}
-			return fail(changeFor("CreatePolicyVersion", pw.name), err)
+			return fail(key{"CreatePolicyVersion", pw.name}, err)
 		})
 	}
 	for _, a := range rp.detach {
@@ -388,7 +386,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.attached(a)
 			}
-			return fail(changeFor("AttachPolicyToRole", a.name), err)
+			return fail(key{"AttachPolicyToRole", a.name}, err)
 		})
 	}
 	for _, v := range rp.deleteVers {
@@ -430,7 +428,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.deletedPolicy(n)
 			}
-			return fail(changeFor("DeletePolicy", n), err)
+			return fail(key{"DeletePolicy", n}, err)
 		})
 	}
 	if err := level(l3); err != nil {
@@ -453,7 +451,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 			if err == nil {
 				pf.deletedRole()
 			}
-			return fail(changeFor("DeleteRole", ""), err)
+			return fail(key{"DeleteRole", ""}, err)
 		}})
 		if err != nil {
 			return nil, false, err
@@ -495,18 +493,25 @@ type proof struct {
 	doubt bool
 }
 
-// takeReads returns the reads waiting for a level, and forgets them.
+// takeReads returns the reads waiting for a level, and forgets them. In
+// doubt there are none: the caller reads RAM again in full anyway.
 func (p *proof) takeReads() []func() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := p.reads
 	p.reads = nil
+	if p.doubt {
+		return nil
+	}
 	return out
 }
 
+// doubtAll puts the proof in doubt, and drops the reads waiting for a
+// level: what they would show is read again in full.
 func (p *proof) doubtAll() {
 	p.mu.Lock()
 	p.doubt = true
+	p.reads = nil
 	p.mu.Unlock()
 }
 
@@ -692,6 +697,8 @@ func (e *engine) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a at
 func (e *engine) attach(ctx context.Context, rec *recorder, role string, a attached) error {
 	deadline := time.Now().Add(e.opts.PropagationWait)
 	wait := 100 * time.Millisecond
+	// waited bounds the loop too when a test's pause does not take time.
+	var waited time.Duration
 	for {
 		_, err := invoke(ctx, e.c, op{action: "AttachPolicyToRole", target: role + "/" + a.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.AttachPolicyToRoleResponse, error) {
 			req := ram.CreateAttachPolicyToRoleRequest()
@@ -702,16 +709,13 @@ func (e *engine) attach(ctx context.Context, rec *recorder, role string, a attac
 		if codeOf(err) == "EntityAlreadyExists.Role.Policy" {
 			return nil
 		}
-		if !errors.Is(err, ErrNotFound) || time.Now().Add(wait).After(deadline) {
+		if !errors.Is(err, ErrNotFound) || time.Now().Add(wait).After(deadline) || waited+wait > e.opts.PropagationWait {
 			return err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+		if err := e.c.pause(ctx, wait); err != nil {
+			return err
 		}
+		waited += wait
 		wait = min(wait*2, time.Second)
 	}
 }

@@ -3,13 +3,6 @@ package encryptperm
 // SetEnqueueHook makes a test hear when a caller waits behind a running batch.
 func SetEnqueueHook(a Applier, f func(role string)) { a.(*engine).enqueued = f }
 
-// MergeStatements and SubtractStatements are the generic statement merge, for
-// tests.
-var (
-	MergeStatements    = mergeStatements
-	SubtractStatements = subtractStatements
-)
-
 // Names the package keeps to itself, for the external tests.
 var (
 	PackKeys           = packKeys
@@ -34,3 +27,20 @@ const (
 	WildcardECSPrincipal = wildcardECSPrincipal
 	AssumeRoleAction     = assumeRoleAction
 )
+
+// ReadsLeftAfter records, in a fresh proof of a role's writes, the steps
+// named ("created" for a new policy, whose document is read again later;
+// "doubt" for a write that leaves the state in doubt, as a raced version
+// does), and returns how many reads again the next level would make.
+func ReadsLeftAfter(steps ...string) int {
+	p := &proof{next: &roleState{policies: map[string]*policyState{}}}
+	for _, s := range steps {
+		switch s {
+		case "created":
+			p.createdPolicy("P", "P", "v1")
+		case "doubt":
+			p.doubtAll()
+		}
+	}
+	return len(p.takeReads())
+}

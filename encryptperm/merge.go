@@ -380,10 +380,62 @@ func dropResources(stmts []policy.Statement, shape keyShape, drop []string) []po
 	return kept
 }
 
-// mergeStatements returns have with every statement of want that it lacks
-// (by meaning) appended: the generic merge for custom policies that are not
-// key policies.
-func mergeStatements(have, want *policy.Document) *policy.Document {
+// racedContent splits a version of a key policy that someone else made into
+// what its keys carry back (the key ARNs of its key-use statements, and the
+// kms:List* on their containers, which mergeKeys writes again) and the rest:
+// every other statement, and of the key-shaped ones the resources that are
+// not such a key or container. The rest is kept as it is (see keepStatements).
+func racedContent(d *policy.Document) ([]Key, []policy.Statement) {
+	if d == nil {
+		return nil, nil
+	}
+	var keys []Key
+	parsed := map[string]bool{}
+	containers := map[string]bool{}
+	for _, s := range d.Statement {
+		if keyShapeOf(s) != keyUse {
+			continue
+		}
+		for _, arn := range s.Resource {
+			if k, err := ParseKeyARN(arn); err == nil {
+				keys = append(keys, k)
+				parsed[arn] = true
+				containers[k.ContainerARN()] = true
+			}
+		}
+	}
+	var rest []policy.Statement
+	for _, s := range d.Statement {
+		var carried map[string]bool
+		switch keyShapeOf(s) {
+		case keyUse:
+			carried = parsed
+		case keyList:
+			carried = containers
+		default:
+			rest = append(rest, s.Clone())
+			continue
+		}
+		var left policy.Values
+		for _, r := range s.Resource {
+			if !carried[r] {
+				left = append(left, r)
+			}
+		}
+		if len(left) > 0 {
+			c := s.Clone()
+			c.Resource = left
+			rest = append(rest, c)
+		}
+	}
+	return keys, rest
+}
+
+// keepStatements returns have with each statement of keep appended that it
+// does not hold yet, and how many were appended. A statement is held when
+// one of have's statements means the same, or, for the key shapes, when
+// have's statements of that shape already name all its resources.
+func keepStatements(have *policy.Document, keep []policy.Statement) (*policy.Document, int) {
 	out := have.Clone()
 	if out == nil {
 		out = policy.New()
@@ -391,22 +443,24 @@ func mergeStatements(have, want *policy.Document) *policy.Document {
 	if out.Version == "" {
 		out.Version = policy.Version
 	}
-	for _, w := range want.Statement {
-		if !slices.ContainsFunc(out.Statement, w.Equal) {
-			out.Statement = append(out.Statement, w.Clone())
+	n := 0
+	for _, s := range keep {
+		c := keyContentOf(out)
+		var named []string
+		switch keyShapeOf(s) {
+		case keyUse:
+			named = c.keys
+		case keyList:
+			named = c.containers
 		}
+		if named != nil && !slices.ContainsFunc(s.Resource, func(r string) bool { return !slices.Contains(named, r) }) {
+			continue
+		}
+		if slices.ContainsFunc(out.Statement, s.Equal) {
+			continue
+		}
+		out.Statement = append(out.Statement, s.Clone())
+		n++
 	}
-	return out
-}
-
-// subtractStatements returns have without the statements of drop.
-func subtractStatements(have, drop *policy.Document) *policy.Document {
-	out := have.Clone()
-	if out == nil {
-		return nil
-	}
-	out.Statement = slices.DeleteFunc(out.Statement, func(s policy.Statement) bool {
-		return slices.ContainsFunc(drop.Statement, s.Equal)
-	})
-	return out
+	return out, n
 }

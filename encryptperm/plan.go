@@ -114,9 +114,12 @@ type roleWant struct {
 	trust       *policy.Document
 	keys        map[string][]Key // by base policy name
 	descs       map[string]string
-	generic     []Attachment // custom policies that are not key policies
 	system      []string
-	scoped      bool // the grants name keys (so broad system policies are broader than needed)
+	// kept holds, by lower-case policy name, the statements of versions
+	// someone else made that our writes replaced as the default (see
+	// mergeRaced): the next version written keeps those it lacks.
+	kept   map[string][]policy.Statement
+	scoped bool // the grants name keys (so broad system policies are broader than needed)
 	// stay is what the grants that stay want of the role (revoke only):
 	// its content is not removed.
 	stay *roleWant
@@ -171,8 +174,6 @@ func wants(grants []*Grant) ([]*roleWant, map[string][]*Grant) {
 					base = a.Name
 					w.descs[base] = a.Description
 				}
-			default:
-				w.generic = append(w.generic, a)
 			}
 		}
 		if base != "" {
@@ -200,7 +201,9 @@ type rolePlan struct {
 	deletePols  []string
 	deleteRole  bool
 	changes     []Change
-	// expect is what verification checks after the writes.
+	// expectCustom names the key policies that hold the grants' keys: the
+	// role must have them attached after the writes (those it lacks are
+	// attached), and a plan's targets list them.
 	expectCustom []string
 	// raced lists new versions that RAM numbered later than expected:
 	// someone else made versions between our read and our write.
@@ -215,12 +218,11 @@ type racedWrite struct {
 }
 
 type policyWrite struct {
-	name    string
-	create  bool
-	doc     *policy.Document
-	desc    string
-	rotate  string // the version the cap forces out ("" when under the cap)
-	fromVer string // the default version the write was planned against
+	name   string
+	create bool
+	doc    *policy.Document
+	desc   string
+	rotate string // the version the cap forces out ("" when under the cap)
 	// nextVer is the number RAM gives the new version unless someone else
 	// makes a version first (0 for a new policy).
 	nextVer int
@@ -284,20 +286,9 @@ func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 		}
 	}
 	for _, base := range w.bases() {
-		if err := planKeys(p, st, base, w.descs[base], w.keys[base], o); err != nil {
+		if err := planKeys(p, st, base, w.descs[base], w.keys[base], w.kept, o); err != nil {
 			return nil, err
 		}
-	}
-	// Generic custom policies.
-	for _, a := range w.generic {
-		ps := st.policy(a.Name)
-		merged := mergeStatements(ps.doc, a.Document)
-		if !ps.exists || !merged.Equal(ps.doc) {
-			if err := addPolicyWrite(p, ps, merged, a.Description, o, fmt.Sprintf("policy %s gains %d statement(s)", a.Name, len(merged.Statement)-lenStatements(ps.doc))); err != nil {
-				return nil, err
-			}
-		}
-		p.expectCustom = append(p.expectCustom, a.Name)
 	}
 	for _, n := range p.expectCustom {
 		if !st.isAttached(n) && !slices.ContainsFunc(p.attach, func(a attached) bool { return strings.EqualFold(a.name, n) }) {
@@ -340,16 +331,11 @@ func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 	return p, nil
 }
 
-func lenStatements(d *policy.Document) int {
-	if d == nil {
-		return 0
-	}
-	return len(d.Statement)
-}
-
 // planKeys places the keys RAM lacks into the family's policies (base,
-// base-2, ...), filling each before the next, within the size limit.
-func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Options) error {
+// base-2, ...), filling each before the next, within the size limit. A
+// policy first gets back the statements of kept (by lower-case policy name)
+// that it lacks.
+func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, kept map[string][]policy.Statement, o Options) error {
 	lim := o.Limits
 	docs := map[int]*policy.Document{}
 	var covered []string
@@ -365,6 +351,14 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	sorted = slices.CompactFunc(sorted, func(a, b Key) bool { return a == b })
 	changed := map[int][]Key{}
 	holds := map[int]bool{}
+	restored := map[int]int{}
+	for i := 0; i < lim.CustomPoliciesPerRole+8 && len(kept) > 0; i++ {
+		if ks := kept[strings.ToLower(numberedPolicyName(base, i))]; len(ks) > 0 {
+			if d, n := keepStatements(docs[i], ks); n > 0 {
+				docs[i], restored[i], holds[i] = d, n, true
+			}
+		}
+	}
 	for _, k := range sorted {
 		if slices.Contains(covered, k.ARN()) {
 			for i, d := range docs {
@@ -397,14 +391,20 @@ func planKeys(p *rolePlan, st *roleState, base, desc string, keys []Key, o Optio
 	sort.Ints(idx)
 	for _, i := range idx {
 		name := numberedPolicyName(base, i)
-		if ks := changed[i]; len(ks) > 0 {
+		if ks := changed[i]; len(ks) > 0 || restored[i] > 0 {
 			ps := st.policy(name)
-			var arns []string
-			for _, k := range ks {
-				arns = append(arns, k.ARN())
+			var what []string
+			if len(ks) > 0 {
+				var arns []string
+				for _, k := range ks {
+					arns = append(arns, k.ARN())
+				}
+				what = append(what, fmt.Sprintf("policy %s gains key(s) %s", name, strings.Join(arns, ", ")))
 			}
-			what := fmt.Sprintf("policy %s gains key(s) %s", name, strings.Join(arns, ", "))
-			if err := addPolicyWrite(p, ps, docs[i], desc, o, what); err != nil {
+			if n := restored[i]; n > 0 {
+				what = append(what, fmt.Sprintf("policy %s keeps %d statement(s) of a version made by someone else", name, n))
+			}
+			if err := addPolicyWrite(p, ps, docs[i], desc, o, strings.Join(what, "; ")); err != nil {
 				return err
 			}
 		}
@@ -420,7 +420,7 @@ func addPolicyWrite(p *rolePlan, ps *policyState, doc *policy.Document, desc str
 		return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "InvalidParameter.PolicyDocument.Length", kind: ErrLimitExceeded,
 			Message: fmt.Sprintf("document would be %d bytes; RAM allows %d", doc.Size(), lim.PolicyDocumentMaxLen)}
 	}
-	w := policyWrite{name: ps.name, doc: doc, desc: desc, create: !ps.exists, fromVer: ps.defaultVersion}
+	w := policyWrite{name: ps.name, doc: doc, desc: desc, create: !ps.exists}
 	if !ps.exists {
 		p.changes = append(p.changes, Change{Kind: Broadening, Action: "CreatePolicy", Policy: ps.name, Role: p.role, Summary: fmt.Sprintf("create custom policy %s: %s", ps.name, what)})
 	} else {
@@ -524,27 +524,6 @@ func planRevoke(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 			if nd.Equal(ps.doc) {
 				continue
 			}
-			if err := revokePolicy(p, st, ps, nd, o, gone); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, a := range w.generic {
-		ps := st.policy(a.Name)
-		if !ps.exists {
-			continue
-		}
-		dropDoc := a.Document.Clone()
-		if dropDoc == nil {
-			continue
-		}
-		for _, sa := range stay.generic {
-			if strings.EqualFold(sa.Name, a.Name) && sa.Document != nil {
-				dropDoc = subtractStatements(dropDoc, sa.Document)
-			}
-		}
-		nd := subtractStatements(ps.doc, dropDoc)
-		if !nd.Equal(ps.doc) {
 			if err := revokePolicy(p, st, ps, nd, o, gone); err != nil {
 				return nil, err
 			}
@@ -663,7 +642,7 @@ func revokePolicy(p *rolePlan, st *roleState, ps *policyState, nd *policy.Docume
 			Summary: fmt.Sprintf("policy %s would be empty, but its name is not one this library gives; it is left as it is", ps.name)})
 		return nil
 	}
-	w := policyWrite{name: ps.name, doc: nd, fromVer: ps.defaultVersion, nextVer: nextVersion(ps.versions)}
+	w := policyWrite{name: ps.name, doc: nd, nextVer: nextVersion(ps.versions)}
 	if len(ps.versions) >= o.Limits.VersionsPerPolicy {
 		for _, v := range ps.versions {
 			if !v.IsDefaultVersion && !strings.EqualFold(v.VersionId, ps.defaultVersion) {

@@ -2,7 +2,6 @@ package encryptperm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -340,14 +339,7 @@ func (e *engine) shareSleep(ctx context.Context, d time.Duration) error {
 	if e.opts.Sleep != nil {
 		return e.opts.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return e.c.pause(ctx, d)
 }
 
 func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) (string, error) {
@@ -515,7 +507,7 @@ func mergeResult(res, r *Result) {
 
 // ctxOr returns ctx's error when err is the end of ctx, else err.
 func ctxOr(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if ctxErr := ctx.Err(); ctxErr != nil && isContextError(err) {
 		return ctxErr
 	}
 	return err

@@ -327,3 +327,25 @@ func TestCheckReadsAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestNoReadsAgainInDoubt: once a write leaves the state in doubt, RAM is
+// read again in full, so the reads again that earlier answers left to make
+// are not made as well.
+func TestNoReadsAgainInDoubt(t *testing.T) {
+	tests := []struct {
+		name string
+		give []string
+		want int
+	}{
+		{"a created policy is read again", []string{"created"}, 1},
+		{"not when a later write doubts", []string{"created", "doubt"}, 0},
+		{"nor when an earlier one did", []string{"doubt", "created"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := encryptperm.ReadsLeftAfter(tt.give...); got != tt.want {
+				t.Errorf("reads left after %q = %d, want %d", tt.give, got, tt.want)
+			}
+		})
+	}
+}

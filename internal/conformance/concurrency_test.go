@@ -8,6 +8,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
 )
@@ -322,4 +326,77 @@ func TestConcurrentPolicyWriters(t *testing.T) {
 				`"acs:kms:cn-shanghai:1234567890123456:key/5b2c7d1e-0000-4abc-9def-0123456789ab"]}]}`), "v1", "v2", "v3", "v4").
 			attached(shareRole, "Custom", sharePolicy).snapshot())
 	})
+}
+
+// TestConcurrentPolicyWriterKeepsForeignStatements races a version that
+// someone else made by hand, with statements of their own beside the key
+// policy's, against our write of the same policy. Our version replaces
+// theirs as the default; the merge must write their statements back, not
+// only their keys, since Apply only ever adds.
+func TestConcurrentPolicyWriterKeepsForeignStatements(t *testing.T) {
+	const (
+		keyList = `{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key"}`
+		keyUse  = `{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow",` +
+			`"Resource":["acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f","acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6b2f1b0c3d4e5f"]}`
+		decrypt  = `{"Effect":"Allow","Action":"kms:Decrypt","Resource":"acs:kms:cn-hangzhou:1234567890123456:key/key-foreign0001"}`
+		deny     = `{"Effect":"Deny","Action":"kms:Encrypt","Resource":"*"}`
+		wildcard = `{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow",` +
+			`"Resource":"acs:kms:cn-hangzhou:1234567890123456:key/*"}`
+		listBJ = `{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:cn-beijing:1234567890123456:key"}`
+	)
+	doc := func(stmts ...string) string { return `{"Version":"1","Statement":[` + strings.Join(stmts, ",") + `]}` }
+	tests := []struct {
+		name string
+		// give is what the other writer adds to the key policy of keyA.
+		give []string
+		// want is the default document in the end.
+		want string
+	}{
+		{"a statement of another action", []string{decrypt}, doc(keyList, keyUse, decrypt)},
+		{"a deny", []string{deny}, doc(keyList, keyUse, deny)},
+		{"key use on no key of its own", []string{wildcard}, doc(keyList, keyUse, wildcard)},
+		{"a key container without keys", []string{listBJ}, doc(keyList, keyUse, listBJ)},
+		{"several", []string{decrypt, deny}, doc(keyList, keyUse, decrypt, deny)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, be backend) {
+				f := fake.New(nil)
+				seedShareOf(t, f, acctA)
+				ctx := context.Background()
+				a := be.applier(t, f, fastOptions())
+
+				holdWrite := f.HoldCall("CreatePolicyVersion", 1)
+				done := applyAsync(ctx, a, mustBuild(t, encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).WithKey(keyB)))
+				<-holdWrite.Held()
+				// Our v2 [keyA keyB] is held; someone else makes v2: keyA and
+				// statements of their own.
+				theirs := mustRead(t, keysJSON(keyA))
+				theirs.Statement = append(theirs.Statement, mustRead(t, doc(tt.give...)).Statement...)
+				req := ram.CreateCreatePolicyVersionRequest()
+				req.PolicyName, req.PolicyDocument, req.SetAsDefault = sharePolicy, theirs.String(), requests.NewBoolean(true)
+				if _, err := f.CreatePolicyVersion(req); err != nil {
+					t.Fatal(err)
+				}
+				holdWrite.Release()
+				got := <-done
+				if got.err != nil {
+					t.Fatalf("Apply: %v", got.err)
+				}
+				if len(got.res.Conflicts) != 1 || !strings.Contains(got.res.Conflicts[0], "version v2 was made by someone else") {
+					t.Errorf("conflicts = %q; want one naming v2", got.res.Conflicts)
+				}
+				want := []string{
+					"new default version of " + sharePolicy + ": policy " + sharePolicy + " gains key(s) acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6b2f1b0c3d4e5f",
+					fmt.Sprintf("new default version of %s: policy %s keeps %d statement(s) of a version made by someone else", sharePolicy, sharePolicy, len(tt.give)),
+				}
+				if diff := cmp.Diff(want, summaries(got.res.Changes)); diff != "" {
+					t.Errorf("changes (-want +got):\n%s", diff)
+				}
+				assertState(t, f, expect().role(shareRole, mustRead(t, trustJSON(acctA))).
+					policy(sharePolicy, mustRead(t, tt.want), "v1", "v2", "v3", "v4").
+					attached(shareRole, "Custom", sharePolicy).snapshot())
+			})
+		})
+	}
 }

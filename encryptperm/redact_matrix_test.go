@@ -33,6 +33,9 @@ const (
 
 var mxKey = encryptperm.Key{Region: "cn-hangzhou", Owner: fake.DefaultAccountID, ID: "key-hzmx6a2f1b0c3d4e5"}
 
+// mxImage is the image the share operations share.
+const mxImage = "m-bp1mx0001"
+
 // mxWrites are the RAM actions that change RAM.
 var mxWrites = []string{
 	"CreateRole", "UpdateRole", "DeleteRole", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion",
@@ -130,7 +133,11 @@ type mxOp struct {
 	// userClient runs the package-level Check over a *ram.Client, which
 	// cannot be aborted: it is skipped for failures that hold a call.
 	userClient bool
-	run        func(ctx context.Context, e *mxEnv) (out any, err error)
+	// share makes the grant share an image (mxImage, which the fake holds,
+	// encrypted with mxKey), so that ECS and KMS calls fail too; with
+	// writes, only the share write (ModifyImageSharePermission) fails.
+	share bool
+	run   func(ctx context.Context, e *mxEnv) (out any, err error)
 }
 
 // mxEnv is what an operation runs on.
@@ -171,6 +178,11 @@ func TestRedactionMatrix(t *testing.T) {
 		{name: "Apply, reads fail", run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Apply(ctx, e.grant) }},
 		{name: "Apply, writes fail", writes: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Apply(ctx, e.grant) }},
 		{name: "Revoke", seed: true, writes: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Revoke(ctx, e.grant) }},
+		{name: "Apply, share image, reads fail", share: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Apply(ctx, e.grant) }},
+		{name: "Apply, share write fails", share: true, writes: true, run: func(ctx context.Context, e *mxEnv) (any, error) { return e.a.Apply(ctx, e.grant) }},
+		{name: "Check image", seed: true, share: true, run: func(ctx context.Context, e *mxEnv) (any, error) {
+			return e.a.Check(ctx, encryptperm.Access{Recipient: "2000000000000071", Resource: encryptperm.ResourceImage, ResourceID: mxImage, Region: "cn-hangzhou"})
+		}},
 		{name: "Check", seed: true, run: func(ctx context.Context, e *mxEnv) (any, error) {
 			return e.a.Check(ctx, access)
 		}},
@@ -234,6 +246,13 @@ func mxRun(t *testing.T, k mxKind, op mxOp) map[string]string {
 	}
 	t.Cleanup(func() { _ = ep.Close() })
 	grant, err := encryptperm.ShareSnapshot().WithAccounts("2000000000000071").WithKey(mxKey).Build()
+	if op.share {
+		seed := `{"keys": [{"region": "cn-hangzhou", "id": "` + mxKey.ID + `"}], "images": [{"region": "cn-hangzhou", "id": "` + mxImage + `", "kmsKeyId": "` + mxKey.ID + `"}]}`
+		if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
+			t.Fatal(err)
+		}
+		grant, err = encryptperm.ShareImage().WithImage("cn-hangzhou", mxImage).WithAccounts("2000000000000071").Build()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,6 +296,10 @@ func mxRun(t *testing.T, k mxKind, op mxOp) map[string]string {
 	var actions []string
 	if op.writes {
 		actions = mxWrites
+		if op.share {
+			// RAM's writes are the other operations' part: fail the share.
+			actions = []string{"ModifyImageSharePermission"}
+		}
 	}
 	var hold *fake.Hold
 	if k.hold {

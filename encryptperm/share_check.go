@@ -3,6 +3,7 @@ package encryptperm
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -131,14 +132,19 @@ func shareStep(d *Decision, w *resWant, a Access) {
 	case slices.Contains(w.imageAccts, a.Recipient):
 		st.Allowed, st.Reason = true, fmt.Sprintf("ECS shares the %s with account %s", w.res.Type, a.Recipient)
 	default:
+		// Targets in a fixed order, so that the same state gives the same
+		// reason; a pending invitation is the reason only while nothing
+		// shares the resource with the recipient.
 		for _, sh := range w.shares {
-			for t, status := range sh.targets {
+			for _, t := range slices.Sorted(maps.Keys(sh.targets)) {
 				reach := t == a.Recipient || a.RDID != "" && t == a.RDID || a.RDPath != "" && slices.Contains(strings.Split(a.RDPath, "/"), t)
 				if !reach {
 					continue
 				}
-				if status == "Associating" {
-					st.Reason = fmt.Sprintf("resource share %s reaches %s through %s, but the invitation is pending: the recipient must accept it", sh.id, a.Recipient, t)
+				if sh.targets[t] == "Associating" {
+					if !st.Allowed {
+						st.Reason = fmt.Sprintf("resource share %s reaches %s through %s, but the invitation is pending: the recipient must accept it", sh.id, a.Recipient, t)
+					}
 					continue
 				}
 				st.Allowed, st.Reason = true, fmt.Sprintf("resource share %s shares the %s with %s", sh.id, w.res.Type, t)

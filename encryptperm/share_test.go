@@ -3,6 +3,7 @@ package encryptperm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -438,6 +439,75 @@ func TestCheckNamedResource(t *testing.T) {
 	}
 	if _, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-*", Region: shRegion}); !errors.Is(err, encryptperm.ErrInvalid) {
 		t.Errorf("wildcard image: %v", err)
+	}
+}
+
+// TestCheckSharedPendingAndAssociated: a snapshot shared with an account
+// outside the directory (its invitation pending) and with the directory
+// itself (associated) is shared with a recipient that asks as a member of
+// that directory, every time: the pending invitation does not take the
+// place of the association, whatever order the targets are met in (one
+// share's targets, or two shares made in either order).
+func TestCheckSharedPendingAndAssociated(t *testing.T) {
+	ctx := context.Background()
+	share := func(t *testing.T, f *fake.RAM, name string, target string) {
+		t.Helper()
+		req := resourcesharing.CreateCreateResourceShareRequest()
+		req.RegionId, req.ResourceShareName = shRegion, name
+		req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+		req.Targets, req.AllowExternalTargets = &[]string{target}, requests.NewBoolean(true)
+		if _, err := f.CreateResourceShare(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name       string
+		giveShares []string // targets of shares made beforehand, in order
+		wantShares int
+	}{
+		{"one share", nil, 1},
+		{"directory share made first", []string{shRD, apAcctA}, 2},
+		{"invitation share made first", []string{apAcctA, shRD}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			if len(tt.giveShares) > 0 {
+				// Shared by someone else while it was unencrypted, as far
+				// as this test cares: the fake's ECS wants no role then.
+				if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot}); err != nil {
+					t.Fatal(err)
+				}
+				for i, target := range tt.giveShares {
+					share(t, f, fmt.Sprintf("team-%d", i), target)
+				}
+				if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot, KMSKeyID: apKey.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a := encryptperm.NewApplier(f, nil)
+			g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA).WithResourceDirectory(shRD))
+			if _, err := a.Apply(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(f.ResourceShares()); got != tt.wantShares {
+				t.Fatalf("%d resource shares, want %d", got, tt.wantShares)
+			}
+			q := encryptperm.Access{Recipient: apAcctA, RDID: shRD, Resource: encryptperm.ResourceSnapshot, ResourceID: shSnapshot, Region: shRegion}
+			for i := range 50 {
+				d, err := a.Check(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !d.Allowed || strings.Contains(d.Reason, "pending") {
+					t.Fatalf("check %d: allowed %v, reason %q; want allowed through the directory", i, d.Allowed, d.Reason)
+				}
+				st := d.Steps[len(d.Steps)-1]
+				if st.Action != "share" || !st.Allowed || !strings.HasSuffix(st.Reason, "shares the snapshot with "+shRD) {
+					t.Fatalf("check %d: share step %+v, want it allowed through %s", i, st, shRD)
+				}
+			}
+		})
 	}
 }
 

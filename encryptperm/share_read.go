@@ -363,6 +363,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		var p problems
 		var extra []error
 		notFound, conflict := false, false
+		keyed := map[int]bool{} // grants whose own keys are checked below
 		for _, w := range wants {
 			if len(w.paths) == 0 {
 				continue // named only by grants that stay
@@ -431,14 +432,8 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 						p.add(fmt.Sprintf("grants[%d].Keys", gi), strings.Join(given, ","), "the %s is encrypted with key %s, not with the key the grant names (%s): drop WithKey to let the Applier find the key, or name that key", w.res, k.ARN(), strings.Join(given, ", "))
 					}
 				}
+				keyed[gi] = true
 				for ki, k := range g.Keys {
-					ka := keyAt{k.Region, k.ID}
-					switch m := keys[ka]; {
-					case missing[ka] && !revoke:
-						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
-					case m != nil && m.KeyState != "Enabled" && !revoke:
-						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.KeyState)
-					}
 					if k.Region != w.res.Region && !revoke {
 						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is in %s, but the %s is in %s: ECS uses a key of the resource's own region", k.Region, w.res, w.res.Region)
 					}
@@ -481,6 +476,22 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 			}
 			if len(w.targets) > 0 && !dirEnabled {
 				p.add(at, w.res.ID, "sharing with a resource directory or folder is not enabled for this account (CheckSharingWithResourceDirectoryStatus); enable it in Resource Sharing (EnableSharingWithResourceDirectory) from the directory's management account")
+			}
+		}
+		// The keys a grant names, once per grant however many of its
+		// resources it names.
+		for gi, g := range grants {
+			if !keyed[gi] || revoke {
+				continue
+			}
+			for ki, k := range g.Keys {
+				ka := keyAt{k.Region, k.ID}
+				switch m := keys[ka]; {
+				case missing[ka]:
+					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
+				case m != nil && m.KeyState != "Enabled":
+					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.KeyState)
+				}
 			}
 		}
 		if notFound {

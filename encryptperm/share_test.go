@@ -292,6 +292,52 @@ func TestSharePreflightRefusesBeforeAnyWrite(t *testing.T) {
 	}
 }
 
+// TestShareGrantKeyProblemsListedOnce: a grant that names two images and
+// a key that is disabled, or that KMS does not find, has that problem
+// listed once, at the key, not once per image.
+func TestShareGrantKeyProblemsListedOnce(t *testing.T) {
+	disabled := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6b2f1b0c3d4e5f"}
+	gone := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6d2f1b0c3d4e5f"}
+	tests := []struct {
+		name       string
+		imageKey   string
+		give       encryptperm.Key
+		wantReason string
+	}{
+		{"disabled", disabled.ID, disabled, "the key is Disabled, not Enabled"},
+		{"not found", apKey.ID, gone, "KMS does not find this key in cn-hangzhou"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			for _, id := range []string{"m-bp1disabled01", "m-bp1disabled02"} {
+				if err := f.PutImage(fake.Image{Region: shRegion, ID: id, KMSKeyID: tt.imageKey}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, "m-bp1disabled01").WithImage(shRegion, "m-bp1disabled02").
+				WithAccounts(apAcctA).WithKey(tt.give))
+			res, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
+			var ve *encryptperm.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a *ValidationError", err)
+			}
+			var got []string
+			for _, p := range ve.Problems {
+				if p.Path == "grants[0].Keys[0]" {
+					got = append(got, p.Reason)
+				}
+			}
+			if diff := cmp.Diff([]string{tt.wantReason}, got); diff != "" {
+				t.Errorf("problems at grants[0].Keys[0] (-want +got):\n%s\nall: %v", diff, err)
+			}
+			if res.Writes != 0 {
+				t.Errorf("%d writes", res.Writes)
+			}
+		})
+	}
+}
+
 func TestShareBuildRefusals(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -79,8 +79,10 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	if w.encrypted {
 		// One question per key of the resource (an image's data disks may
 		// have keys of their own); the answer is allowed only if every key
-		// is.
+		// is. The questions share the role, read once.
 		owner := cmpOr(a.Owner, w.owner)
+		reads := engineReads{e: e, rec: rec}
+		var rr *roleRead
 		for i, id := range w.keyIDs {
 			q := a
 			if a.Key.ID == "" || a.Key.ID != id {
@@ -93,10 +95,17 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 				}
 				q.Key = Key{Region: r.Region, Owner: owner, ID: id}
 			}
-			di, err := check(ctx, engineReads{e: e, rec: rec}, e.opts.Limits.Read, q)
-			if err != nil {
+			q = q.withDefaults()
+			if err := q.validate(); err != nil {
 				return nil, err
 			}
+			if rr == nil {
+				var err error
+				if rr, err = readRole(ctx, reads, e.opts.Limits.Read, q); err != nil {
+					return nil, err
+				}
+			}
+			di := rr.decide(q)
 			if i == 0 {
 				d, a = di, q
 				continue

@@ -880,6 +880,53 @@ func TestShareImageWithDataDiskKeys(t *testing.T) {
 	}
 }
 
+// TestCheckImageWithTwoKeysReadsTheRoleOnce: a Check of an image whose
+// disks have two keys reads the role, its attachments and its policy once,
+// and asks about both keys.
+func TestCheckImageWithTwoKeysReadsTheRoleOnce(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutImage(fake.Image{Region: shRegion, ID: "m-bp1twodisk01", KMSKeyID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{ECS: dataDiskECS{f, shSnapshot}})
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, "m-bp1twodisk01").WithAccounts(apAcctA))
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	n := len(f.Calls())
+	d, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-bp1twodisk01", Region: shRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Errorf("recipient denied: %s", d.Reason)
+	}
+	reads := map[string]int{}
+	for _, c := range f.Calls()[n:] {
+		switch c.Action {
+		case "GetRole", "ListPoliciesForRole", "GetPolicy", "GetPolicyVersion":
+			reads[c.Action]++
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"GetRole": 1, "ListPoliciesForRole": 1, "GetPolicy": 1}, reads); diff != "" {
+		t.Errorf("RAM reads (-want +got):\n%s", diff)
+	}
+	var keys []string
+	for _, st := range d.Steps {
+		if st.Action == "kms:Decrypt" {
+			keys = append(keys, st.Resource)
+		}
+	}
+	if diff := cmp.Diff([]string{apKey.ARN(), keyC.ARN()}, keys); diff != "" {
+		t.Errorf("keys asked about (-want +got):\n%s", diff)
+	}
+}
+
 // TestShareRefusesAnImageWithAnUnknownKey: an encrypted data disk whose
 // snapshot DescribeSnapshots does not return has a key nobody can name:
 // refused before any write, failing closed.

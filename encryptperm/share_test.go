@@ -666,34 +666,60 @@ func TestShareUnencryptedImageWithItsOwner(t *testing.T) {
 func TestShareLeavesMultiResourceSharesAlone(t *testing.T) {
 	ctx := context.Background()
 	f := shareFake(t, nil)
+	// team-all holds our snapshot and another, shared with a folder. It
+	// was made while our snapshot was unencrypted, as far as this test
+	// cares: the fake's ECS wants no role then.
 	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: "s-bp1other01"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot}); err != nil {
 		t.Fatal(err)
 	}
 	req := resourcesharing.CreateCreateResourceShareRequest()
 	req.RegionId, req.ResourceShareName = shRegion, "team-all"
-	req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: "s-bp1other01", ResourceType: "Snapshot"}}
-	req.Targets = &[]string{shRD}
-	if _, err := f.CreateResourceShare(req); err != nil {
+	req.Resources = &[]resourcesharing.CreateResourceShareResources{
+		{ResourceId: "s-bp1other01", ResourceType: "Snapshot"}, {ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+	req.Targets = &[]string{"fd-Folder01"}
+	resp, err := f.CreateResourceShare(req)
+	if err != nil {
 		t.Fatal(err)
 	}
+	teamAll := resp.ResourceShare.ResourceShareId
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot, KMSKeyID: apKey.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// The Apply shares our snapshot with the directory through a share of
+	// its own, not by adding the directory to team-all.
 	a := encryptperm.NewApplier(f, nil)
 	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD))
 	if _, err := a.Apply(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	shares := f.ResourceShares()
-	if len(shares) != 2 || len(shares[0].Resources)+len(shares[1].Resources) != 2 {
-		t.Fatalf("shares %+v: want team-all untouched and a share of its own", shares)
+	type share struct {
+		Resources, Targets []string
 	}
-	// Someone now adds our snapshot to team-all as well.
-	ar := resourcesharing.CreateAssociateResourceShareRequest()
-	ar.RegionId = shRegion
-	for _, s := range shares {
-		if s.Name == "team-all" {
-			ar.ResourceShareId = s.ID
+	got := map[string]share{}
+	for _, sh := range f.ResourceShares() {
+		var x share
+		for _, e := range sh.Resources {
+			x.Resources = append(x.Resources, e.ID)
 		}
+		for _, e := range sh.Targets {
+			x.Targets = append(x.Targets, e.ID)
+		}
+		got[sh.Name] = x
 	}
-	ar.Resources = &[]resourcesharing.AssociateResourceShareResources{{ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+	want := map[string]share{
+		"team-all":                  {Resources: []string{"s-bp1other01", shSnapshot}, Targets: []string{"fd-Folder01"}},
+		"EncryptPerm-s-bp1shared01": {Resources: []string{shSnapshot}, Targets: []string{shRD}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("shares after Apply (-want +got):\n%s", diff)
+	}
+	// Someone now shares team-all with the directory as well.
+	ar := resourcesharing.CreateAssociateResourceShareRequest()
+	ar.RegionId, ar.ResourceShareId = shRegion, teamAll
+	ar.Targets = &[]string{shRD}
 	if _, err := f.AssociateResourceShare(ar); err != nil {
 		t.Fatal(err)
 	}

@@ -411,6 +411,56 @@ func TestShareRetriesWhileECSLags(t *testing.T) {
 	}
 }
 
+// TestShareRetriesWhileECSLagsOnTheKey: the role exists and trusts the
+// recipient already; only the policy's new key is fresh. ECS, not seeing
+// it yet, refuses with InvalidParameter.KMSKeyId.CMKUnauthorized, and the
+// share is retried within ShareWait as for AssumeRoleError.
+func TestShareRetriesWhileECSLagsOnTheKey(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := shareFake(t, &fake.Options{Clock: func() time.Time { return now }})
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutImage(fake.Image{Region: shRegion, ID: "m-bp1keyc01", KMSKeyID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	var slept []time.Duration
+	sleep := func(ctx context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		now = now.Add(d)
+		return nil
+	}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{Sleep: sleep})
+	first := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	if _, err := a.Apply(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	f.SetFaults(fake.Rule{Action: "ModifyImageSharePermission", ECSViewLag: 5 * time.Second})
+	both := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithImage(shRegion, "m-bp1keyc01").WithAccounts(apAcctA))
+	res, err := a.Apply(ctx, both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, slept); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	var codes []string
+	for _, c := range res.Calls {
+		if c.Action == "ModifyImageSharePermission" && c.Code != "" {
+			codes = append(codes, c.Code)
+		}
+	}
+	refused := "InvalidParameter.KMSKeyId.CMKUnauthorized"
+	if diff := cmp.Diff([]string{refused, refused, refused}, codes); diff != "" {
+		t.Errorf("refusals (-want +got):\n%s", diff)
+	}
+	if got, _ := f.ImageSharedWith(shRegion, "m-bp1keyc01"); !cmp.Equal(got, []string{apAcctA}) {
+		t.Errorf("shared with %v", got)
+	}
+}
+
 func TestShareNeedsBackends(t *testing.T) {
 	f := shareFake(t, nil)
 	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA))
@@ -629,16 +679,99 @@ func TestShareRevokeKeepsWhatStays(t *testing.T) {
 }
 
 func TestShareReadFailureWritesNothing(t *testing.T) {
-	for _, action := range []string{"DescribeImages", "DescribeSnapshots", "DescribeKey", "DescribeImageSharePermission"} {
-		t.Run(action, func(t *testing.T) {
-			f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: action, Code: "Forbidden.RAM", Status: 403}}})
-			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	image := encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA)
+	// A snapshot shared with a directory reaches every Resource Sharing
+	// read.
+	snapshot := encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD)
+	tests := []struct {
+		action string
+		give   *encryptperm.ShareBuilder
+	}{
+		{"DescribeImages", image},
+		{"DescribeSnapshots", image},
+		{"DescribeKey", image},
+		{"DescribeImageSharePermission", image},
+		{"ListResourceShares", snapshot},
+		{"ListResourceShareAssociations", snapshot},
+		{"CheckSharingWithResourceDirectoryStatus", snapshot},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action, func(t *testing.T) {
+			f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: tt.action, Code: "Forbidden.RAM", Status: 403}}})
+			g := mustBuild(t, tt.give)
 			res, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
 			if !errors.Is(err, encryptperm.ErrAccessDenied) {
 				t.Fatalf("err = %v, want ErrAccessDenied", err)
 			}
 			if res.Writes != 0 || len(f.Roles()) != 0 {
 				t.Errorf("%d writes, roles %v", res.Writes, f.Roles())
+			}
+		})
+	}
+}
+
+// TestShareNotAfterRAMFails: when RAM refuses the grant during an Apply
+// that shares, nothing is shared: the share waits for the grant.
+func TestShareNotAfterRAMFails(t *testing.T) {
+	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "CreatePolicy", Code: "Forbidden.RAM", Status: 403}}})
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	// No wait for ECS, should a share be tried.
+	sleep := func(context.Context, time.Duration) error { return nil }
+	_, err := encryptperm.NewApplier(f, &encryptperm.Options{Sleep: sleep}).Apply(context.Background(), g)
+	if !errors.Is(err, encryptperm.ErrAccessDenied) {
+		t.Fatalf("err = %v, want ErrAccessDenied", err)
+	}
+	for _, c := range f.Calls() {
+		if c.Action == "ModifyImageSharePermission" {
+			t.Errorf("ModifyImageSharePermission called after RAM refused the grant")
+		}
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shImage); len(got) != 0 {
+		t.Errorf("shared with %v", got)
+	}
+}
+
+// TestShareCapRefusedBeforeAnyWrite: a share that would take a resource
+// past the accounts ECS shares it with (Limits) is refused before any
+// write, counting the accounts it is shared with already.
+func TestShareCapRefusedBeforeAnyWrite(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		limits encryptperm.Limits
+		first  *encryptperm.ShareBuilder
+		then   *encryptperm.ShareBuilder
+	}{
+		{"image", encryptperm.Limits{ImageShareAccounts: 3},
+			encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB),
+			encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts("2000000000000008", "2000000000000009")},
+		{"snapshot", encryptperm.Limits{SnapshotShareAccounts: 3},
+			encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA, apAcctB),
+			encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts("2000000000000008", "2000000000000009")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			a := encryptperm.NewApplier(f, &encryptperm.Options{Limits: tt.limits})
+			if _, err := a.Apply(ctx, mustBuild(t, tt.first)); err != nil {
+				t.Fatal(err)
+			}
+			n := len(f.Calls())
+			res, err := a.Apply(ctx, mustBuild(t, tt.then))
+			var ve *encryptperm.ValidationError
+			if !errors.Is(err, encryptperm.ErrLimitExceeded) || !errors.As(err, &ve) || !ve.Has("grants[0].Resources[0]") {
+				t.Fatalf("err = %v, want ErrLimitExceeded at grants[0].Resources[0]", err)
+			}
+			if !strings.Contains(err.Error(), "4 accounts (2 already)") {
+				t.Errorf("the error does not count the accounts: %v", err)
+			}
+			if res.Writes != 0 {
+				t.Errorf("%d writes", res.Writes)
+			}
+			for _, c := range f.Calls()[n:] {
+				if !strings.HasPrefix(c.Action, "Describe") && !strings.HasPrefix(c.Action, "List") && !strings.HasPrefix(c.Action, "Get") {
+					t.Errorf("call %s made before the refusal", c.Action)
+				}
 			}
 		})
 	}
@@ -950,6 +1083,53 @@ func TestCheckImageWithTwoKeysReadsTheRoleOnce(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{apKey.ARN(), keyC.ARN()}, keys); diff != "" {
 		t.Errorf("keys asked about (-want +got):\n%s", diff)
+	}
+}
+
+// TestCheckImageWithOneKeyUncovered: a Check of an image whose data disk
+// has a key the role's policy does not cover is not allowed, though the
+// first key is covered and the image is shared: every key must be.
+func TestCheckImageWithOneKeyUncovered(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: "s-bp1datac01", KMSKeyID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// Shared as the fake's ECS sees the image: with its system disk's key
+	// only.
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	if _, err := encryptperm.NewApplier(f, nil).Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	// Asked through an ECS that also names a data disk encrypted with keyC.
+	a := encryptperm.NewApplier(f, &encryptperm.Options{ECS: dataDiskECS{f, "s-bp1datac01"}})
+	d, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed {
+		t.Fatalf("allowed with %s uncovered: %s", keyC.ARN(), d.Reason)
+	}
+	allowed := map[string]bool{}
+	for _, st := range d.Steps {
+		if st.Action == "kms:Decrypt" || st.Action == "share" {
+			allowed[st.Action+" "+st.Resource] = st.Allowed
+		}
+	}
+	want := map[string]bool{
+		"kms:Decrypt " + apKey.ARN():               true,
+		"kms:Decrypt " + keyC.ARN():                false,
+		"share image m-bp1shared01 in cn-hangzhou": true,
+	}
+	if diff := cmp.Diff(want, allowed); diff != "" {
+		t.Errorf("steps allowed (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(d.Missing, "kms:Decrypt") || slices.Contains(d.Missing, "share") {
+		t.Errorf("missing %v, want the key actions and not the share", d.Missing)
 	}
 }
 

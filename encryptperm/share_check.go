@@ -1,6 +1,7 @@
 package encryptperm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -80,7 +81,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 		// One question per key of the resource (an image's data disks may
 		// have keys of their own); the answer is allowed only if every key
 		// is. The questions share the role, read once.
-		owner := cmpOr(a.Owner, w.owner)
+		owner := cmp.Or(a.Owner, w.owner)
 		reads := engineReads{e: e, rec: rec}
 		var rr *roleRead
 		for i, id := range w.keyIDs {

@@ -217,12 +217,9 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		if len(w.rsTargets()) > 0 || w.res.Type == ResourceSnapshot || (revoke && len(w.keep) > 0) {
 			needRS[w.res.Region] = true
 		}
-		if len(w.targets) > 0 {
+		if len(w.targets) > 0 && !revoke {
 			needDir = true
 		}
-	}
-	if revoke {
-		needDir = false
 	}
 	dirEnabled := true
 	// Level 1: the resources, the image shares, the resource shares, the
@@ -348,7 +345,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		}
 	}
 	for _, w := range wants {
-		w.shares = append(w.shares, regions[w.res.Region].sharesOf(w.res)...)
+		w.shares = regions[w.res.Region].sharesOf(w.res)
 	}
 	owners := make([]string, len(wants))
 	for i, w := range wants {
@@ -373,7 +370,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 				continue // nothing is shared; the grant's own keys still go
 			}
 			if !w.found {
-				p.add(at, w.res.ID, "no %s with this ID in %s (Describe%ss found none)", w.res.Type, w.res.Region, map[ResourceType]string{ResourceImage: "Image", ResourceSnapshot: "Snapshot"}[w.res.Type])
+				p.add(at, w.res.ID, "no %s with this ID in %s (Describe%ss found none)", w.res.Type, w.res.Region, rsType(w.res))
 				notFound = true
 				continue
 			}
@@ -751,8 +748,7 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	found := map[string]snapRow{}
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
+	for chunk := range slices.Chunk(ids, 100) {
 		list, _ := json.Marshal(chunk)
 		resp, err := svcCall(ctx, e, rec, "DescribeSnapshots", strings.Join(chunk, ","), false, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
 			req := ecs.CreateDescribeSnapshotsRequest()

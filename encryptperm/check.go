@@ -448,6 +448,41 @@ func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (
 	if err := a.validate(); err != nil {
 		return nil, err
 	}
+	rr, err := readRole(ctx, client, rl, a)
+	if err != nil {
+		return nil, err
+	}
+	return rr.decide(a), nil
+}
+
+// roleRead is what Check reads of an Access's role: enough to decide any
+// Access about the same role, whatever its key.
+type roleRead struct {
+	missing   bool   // the role does not exist
+	arn       string // as GetRole gave it, perhaps empty
+	trust     *policy.Document
+	trustNote string
+	policies  []checkPolicy
+}
+
+// decide answers a (with defaults, valid) from what was read of its role.
+func (rr *roleRead) decide(a Access) *Decision {
+	if rr.missing {
+		return decide(a, "", nil, "", nil)
+	}
+	if owner := roleOwner(rr.arn); owner != "" {
+		a.Owner = owner
+	}
+	arn := rr.arn
+	if arn == "" {
+		arn = roleARN(a.Owner, a.Role)
+	}
+	return decide(a, arn, rr.trust, rr.trustNote, rr.policies)
+}
+
+// readRole reads the role of a (with defaults, valid), its attachments and
+// their documents, with the bounds rl.
+func readRole(ctx context.Context, client checkReads, rl policy.Limits, a Access) (*roleRead, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -497,16 +532,9 @@ func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (
 	}
 	if roleErr != nil {
 		if errors.Is(roleErr, ErrNotFound) {
-			return decide(a, "", nil, "", nil), nil
+			return &roleRead{missing: true}, nil
 		}
 		return nil, roleErr
-	}
-	if owner := roleOwner(role.Role.Arn); owner != "" {
-		a.Owner = owner
-	}
-	arn := role.Role.Arn
-	if arn == "" {
-		arn = roleARN(a.Owner, a.Role)
 	}
 	trust, terr := rl.Read([]byte(role.Role.AssumeRolePolicyDocument))
 	trustNote := ""
@@ -549,7 +577,7 @@ func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (
 	if err := firstErr(errs); err != nil {
 		return nil, err
 	}
-	return decide(a, arn, trust, trustNote, policies), nil
+	return &roleRead{arn: role.Role.Arn, trust: trust, trustNote: trustNote, policies: policies}, nil
 }
 
 // ownPolicy returns the name of the custom policy the library gives the

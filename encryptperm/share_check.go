@@ -1,8 +1,10 @@
 package encryptperm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -78,8 +80,10 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	if w.encrypted {
 		// One question per key of the resource (an image's data disks may
 		// have keys of their own); the answer is allowed only if every key
-		// is.
-		owner := cmpOr(a.Owner, w.owner)
+		// is. The questions share the role, read once.
+		owner := cmp.Or(a.Owner, w.owner)
+		reads := engineReads{e: e, rec: rec}
+		var rr *roleRead
 		for i, id := range w.keyIDs {
 			q := a
 			if a.Key.ID == "" || a.Key.ID != id {
@@ -92,10 +96,17 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 				}
 				q.Key = Key{Region: r.Region, Owner: owner, ID: id}
 			}
-			di, err := check(ctx, engineReads{e: e, rec: rec}, e.opts.Limits.Read, q)
-			if err != nil {
+			q = q.withDefaults()
+			if err := q.validate(); err != nil {
 				return nil, err
 			}
+			if rr == nil {
+				var err error
+				if rr, err = readRole(ctx, reads, e.opts.Limits.Read, q); err != nil {
+					return nil, err
+				}
+			}
+			di := rr.decide(q)
 			if i == 0 {
 				d, a = di, q
 				continue
@@ -131,14 +142,19 @@ func shareStep(d *Decision, w *resWant, a Access) {
 	case slices.Contains(w.imageAccts, a.Recipient):
 		st.Allowed, st.Reason = true, fmt.Sprintf("ECS shares the %s with account %s", w.res.Type, a.Recipient)
 	default:
+		// Targets in a fixed order, so that the same state gives the same
+		// reason; a pending invitation is the reason only while nothing
+		// shares the resource with the recipient.
 		for _, sh := range w.shares {
-			for t, status := range sh.targets {
+			for _, t := range slices.Sorted(maps.Keys(sh.targets)) {
 				reach := t == a.Recipient || a.RDID != "" && t == a.RDID || a.RDPath != "" && slices.Contains(strings.Split(a.RDPath, "/"), t)
 				if !reach {
 					continue
 				}
-				if status == "Associating" {
-					st.Reason = fmt.Sprintf("resource share %s reaches %s through %s, but the invitation is pending: the recipient must accept it", sh.id, a.Recipient, t)
+				if sh.targets[t] == "Associating" {
+					if !st.Allowed {
+						st.Reason = fmt.Sprintf("resource share %s reaches %s through %s, but the invitation is pending: the recipient must accept it", sh.id, a.Recipient, t)
+					}
 					continue
 				}
 				st.Allowed, st.Reason = true, fmt.Sprintf("resource share %s shares the %s with %s", sh.id, w.res.Type, t)

@@ -1,6 +1,7 @@
 package encryptperm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -41,17 +42,6 @@ type resOps struct {
 	ops []*shareOp
 }
 
-// chunks splits s into runs of at most n.
-func chunks(s []string, n int) [][]string {
-	var out [][]string
-	for len(s) > 0 {
-		k := min(n, len(s))
-		out = append(out, s[:k])
-		s = s[k:]
-	}
-	return out
-}
-
 // plan computes the share writes: what to add (Apply) or remove (Revoke),
 // and notes on invitations not yet accepted.
 func (j *shareJob) plan(revoke bool) {
@@ -78,7 +68,7 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 			add = append(add, a)
 		}
 	}
-	for _, c := range chunks(add, imageAccountsPerCall) {
+	for c := range slices.Chunk(add, imageAccountsPerCall) {
 		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, change: Change{
 			Kind: Broadening, Action: "ModifyImageSharePermission", Role: roleOfResource(w.res),
 			Summary: fmt.Sprintf("share %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
@@ -127,7 +117,7 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 	if use != nil {
 		id = use.id
 	}
-	for _, c := range chunks(rest, rsEntriesPerCall) {
+	for c := range slices.Chunk(rest, rsEntriesPerCall) {
 		via := "the new resource share " + shareName(w.res)
 		if id != "" {
 			via = "resource share " + id
@@ -146,7 +136,7 @@ func (j *shareJob) planRemove(w *resWant, ro *resOps) {
 			remove = append(remove, a)
 		}
 	}
-	for _, c := range chunks(remove, imageAccountsPerCall) {
+	for c := range slices.Chunk(remove, imageAccountsPerCall) {
 		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, remove: true, change: Change{
 			Kind: Narrowing, Action: "ModifyImageSharePermission", Role: roleOfResource(w.res),
 			Summary: fmt.Sprintf("stop sharing %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
@@ -174,7 +164,7 @@ func (j *shareJob) planRemove(w *resWant, ro *resOps) {
 			}
 			ts = append(ts, t)
 		}
-		for _, c := range chunks(ts, rsEntriesPerCall) {
+		for c := range slices.Chunk(ts, rsEntriesPerCall) {
 			ro.ops = append(ro.ops, &shareOp{action: "DisassociateResourceShare", res: w.res, shareID: sh.id, entries: c, remove: true, change: Change{
 				Kind: Narrowing, Action: "DisassociateResourceShare", Role: roleOfResource(w.res),
 				Summary: fmt.Sprintf("stop sharing %s with %s through resource share %s", w.res, strings.Join(c, ", "), sh.id),
@@ -236,7 +226,7 @@ func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *
 					created, o.shareID = id, id
 				}
 				if !o.remove && (id != "" || o.shareID != "") {
-					touched[o.res.Region] = append(touched[o.res.Region], cmpOr(id, o.shareID))
+					touched[o.res.Region] = append(touched[o.res.Region], cmp.Or(id, o.shareID))
 				}
 				mu.Unlock()
 			}
@@ -270,13 +260,6 @@ func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *
 		}
 	}
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // pendingOf lists the pending invitations of the shares ids.

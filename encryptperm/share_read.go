@@ -217,12 +217,9 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		if len(w.rsTargets()) > 0 || w.res.Type == ResourceSnapshot || (revoke && len(w.keep) > 0) {
 			needRS[w.res.Region] = true
 		}
-		if len(w.targets) > 0 {
+		if len(w.targets) > 0 && !revoke {
 			needDir = true
 		}
-	}
-	if revoke {
-		needDir = false
 	}
 	dirEnabled := true
 	// Level 1: the resources, the image shares, the resource shares, the
@@ -348,7 +345,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		}
 	}
 	for _, w := range wants {
-		w.shares = append(w.shares, regions[w.res.Region].sharesOf(w.res)...)
+		w.shares = regions[w.res.Region].sharesOf(w.res)
 	}
 	owners := make([]string, len(wants))
 	for i, w := range wants {
@@ -363,6 +360,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		var p problems
 		var extra []error
 		notFound, conflict := false, false
+		keyed := map[int]bool{} // grants whose own keys are checked below
 		for _, w := range wants {
 			if len(w.paths) == 0 {
 				continue // named only by grants that stay
@@ -372,7 +370,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 				continue // nothing is shared; the grant's own keys still go
 			}
 			if !w.found {
-				p.add(at, w.res.ID, "no %s with this ID in %s (Describe%ss found none)", w.res.Type, w.res.Region, map[ResourceType]string{ResourceImage: "Image", ResourceSnapshot: "Snapshot"}[w.res.Type])
+				p.add(at, w.res.ID, "no %s with this ID in %s (Describe%ss found none)", w.res.Type, w.res.Region, rsType(w.res))
 				notFound = true
 				continue
 			}
@@ -431,14 +429,8 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 						p.add(fmt.Sprintf("grants[%d].Keys", gi), strings.Join(given, ","), "the %s is encrypted with key %s, not with the key the grant names (%s): drop WithKey to let the Applier find the key, or name that key", w.res, k.ARN(), strings.Join(given, ", "))
 					}
 				}
+				keyed[gi] = true
 				for ki, k := range g.Keys {
-					ka := keyAt{k.Region, k.ID}
-					switch m := keys[ka]; {
-					case missing[ka] && !revoke:
-						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
-					case m != nil && m.KeyState != "Enabled" && !revoke:
-						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.KeyState)
-					}
 					if k.Region != w.res.Region && !revoke {
 						p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is in %s, but the %s is in %s: ECS uses a key of the resource's own region", k.Region, w.res, w.res.Region)
 					}
@@ -481,6 +473,22 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 			}
 			if len(w.targets) > 0 && !dirEnabled {
 				p.add(at, w.res.ID, "sharing with a resource directory or folder is not enabled for this account (CheckSharingWithResourceDirectoryStatus); enable it in Resource Sharing (EnableSharingWithResourceDirectory) from the directory's management account")
+			}
+		}
+		// The keys a grant names, once per grant however many of its
+		// resources it names.
+		for gi, g := range grants {
+			if !keyed[gi] || revoke {
+				continue
+			}
+			for ki, k := range g.Keys {
+				ka := keyAt{k.Region, k.ID}
+				switch m := keys[ka]; {
+				case missing[ka]:
+					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
+				case m != nil && m.KeyState != "Enabled":
+					p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.KeyState)
+				}
 			}
 		}
 		if notFound {
@@ -740,8 +748,7 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	found := map[string]snapRow{}
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
+	for chunk := range slices.Chunk(ids, 100) {
 		list, _ := json.Marshal(chunk)
 		resp, err := svcCall(ctx, e, rec, "DescribeSnapshots", strings.Join(chunk, ","), false, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
 			req := ecs.CreateDescribeSnapshotsRequest()

@@ -3,6 +3,7 @@ package encryptperm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -291,6 +292,52 @@ func TestSharePreflightRefusesBeforeAnyWrite(t *testing.T) {
 	}
 }
 
+// TestShareGrantKeyProblemsListedOnce: a grant that names two images and
+// a key that is disabled, or that KMS does not find, has that problem
+// listed once, at the key, not once per image.
+func TestShareGrantKeyProblemsListedOnce(t *testing.T) {
+	disabled := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6b2f1b0c3d4e5f"}
+	gone := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6d2f1b0c3d4e5f"}
+	tests := []struct {
+		name       string
+		imageKey   string
+		give       encryptperm.Key
+		wantReason string
+	}{
+		{"disabled", disabled.ID, disabled, "the key is Disabled, not Enabled"},
+		{"not found", apKey.ID, gone, "KMS does not find this key in cn-hangzhou"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			for _, id := range []string{"m-bp1disabled01", "m-bp1disabled02"} {
+				if err := f.PutImage(fake.Image{Region: shRegion, ID: id, KMSKeyID: tt.imageKey}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, "m-bp1disabled01").WithImage(shRegion, "m-bp1disabled02").
+				WithAccounts(apAcctA).WithKey(tt.give))
+			res, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
+			var ve *encryptperm.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a *ValidationError", err)
+			}
+			var got []string
+			for _, p := range ve.Problems {
+				if p.Path == "grants[0].Keys[0]" {
+					got = append(got, p.Reason)
+				}
+			}
+			if diff := cmp.Diff([]string{tt.wantReason}, got); diff != "" {
+				t.Errorf("problems at grants[0].Keys[0] (-want +got):\n%s\nall: %v", diff, err)
+			}
+			if res.Writes != 0 {
+				t.Errorf("%d writes", res.Writes)
+			}
+		})
+	}
+}
+
 func TestShareBuildRefusals(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -361,6 +408,56 @@ func TestShareRetriesWhileECSLags(t *testing.T) {
 	}
 	if d, ok := encryptperm.DiagnoseError(err); !ok || d.Code != "AssumeRoleError" {
 		t.Errorf("diagnosis %+v, %v", d, ok)
+	}
+}
+
+// TestShareRetriesWhileECSLagsOnTheKey: the role exists and trusts the
+// recipient already; only the policy's new key is fresh. ECS, not seeing
+// it yet, refuses with InvalidParameter.KMSKeyId.CMKUnauthorized, and the
+// share is retried within ShareWait as for AssumeRoleError.
+func TestShareRetriesWhileECSLagsOnTheKey(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := shareFake(t, &fake.Options{Clock: func() time.Time { return now }})
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutImage(fake.Image{Region: shRegion, ID: "m-bp1keyc01", KMSKeyID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	var slept []time.Duration
+	sleep := func(ctx context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		now = now.Add(d)
+		return nil
+	}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{Sleep: sleep})
+	first := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	if _, err := a.Apply(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	f.SetFaults(fake.Rule{Action: "ModifyImageSharePermission", ECSViewLag: 5 * time.Second})
+	both := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithImage(shRegion, "m-bp1keyc01").WithAccounts(apAcctA))
+	res, err := a.Apply(ctx, both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, slept); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	var codes []string
+	for _, c := range res.Calls {
+		if c.Action == "ModifyImageSharePermission" && c.Code != "" {
+			codes = append(codes, c.Code)
+		}
+	}
+	refused := "InvalidParameter.KMSKeyId.CMKUnauthorized"
+	if diff := cmp.Diff([]string{refused, refused, refused}, codes); diff != "" {
+		t.Errorf("refusals (-want +got):\n%s", diff)
+	}
+	if got, _ := f.ImageSharedWith(shRegion, "m-bp1keyc01"); !cmp.Equal(got, []string{apAcctA}) {
+		t.Errorf("shared with %v", got)
 	}
 }
 
@@ -441,6 +538,75 @@ func TestCheckNamedResource(t *testing.T) {
 	}
 }
 
+// TestCheckSharedPendingAndAssociated: a snapshot shared with an account
+// outside the directory (its invitation pending) and with the directory
+// itself (associated) is shared with a recipient that asks as a member of
+// that directory, every time: the pending invitation does not take the
+// place of the association, whatever order the targets are met in (one
+// share's targets, or two shares made in either order).
+func TestCheckSharedPendingAndAssociated(t *testing.T) {
+	ctx := context.Background()
+	share := func(t *testing.T, f *fake.RAM, name string, target string) {
+		t.Helper()
+		req := resourcesharing.CreateCreateResourceShareRequest()
+		req.RegionId, req.ResourceShareName = shRegion, name
+		req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+		req.Targets, req.AllowExternalTargets = &[]string{target}, requests.NewBoolean(true)
+		if _, err := f.CreateResourceShare(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name       string
+		giveShares []string // targets of shares made beforehand, in order
+		wantShares int
+	}{
+		{"one share", nil, 1},
+		{"directory share made first", []string{shRD, apAcctA}, 2},
+		{"invitation share made first", []string{apAcctA, shRD}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			if len(tt.giveShares) > 0 {
+				// Shared by someone else while it was unencrypted, as far
+				// as this test cares: the fake's ECS wants no role then.
+				if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot}); err != nil {
+					t.Fatal(err)
+				}
+				for i, target := range tt.giveShares {
+					share(t, f, fmt.Sprintf("team-%d", i), target)
+				}
+				if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot, KMSKeyID: apKey.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a := encryptperm.NewApplier(f, nil)
+			g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA).WithResourceDirectory(shRD))
+			if _, err := a.Apply(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(f.ResourceShares()); got != tt.wantShares {
+				t.Fatalf("%d resource shares, want %d", got, tt.wantShares)
+			}
+			q := encryptperm.Access{Recipient: apAcctA, RDID: shRD, Resource: encryptperm.ResourceSnapshot, ResourceID: shSnapshot, Region: shRegion}
+			for i := range 50 {
+				d, err := a.Check(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !d.Allowed || strings.Contains(d.Reason, "pending") {
+					t.Fatalf("check %d: allowed %v, reason %q; want allowed through the directory", i, d.Allowed, d.Reason)
+				}
+				st := d.Steps[len(d.Steps)-1]
+				if st.Action != "share" || !st.Allowed || !strings.HasSuffix(st.Reason, "shares the snapshot with "+shRD) {
+					t.Fatalf("check %d: share step %+v, want it allowed through %s", i, st, shRD)
+				}
+			}
+		})
+	}
+}
+
 func TestSharePlanThenApplyPlan(t *testing.T) {
 	ctx := context.Background()
 	f := shareFake(t, nil)
@@ -513,16 +679,99 @@ func TestShareRevokeKeepsWhatStays(t *testing.T) {
 }
 
 func TestShareReadFailureWritesNothing(t *testing.T) {
-	for _, action := range []string{"DescribeImages", "DescribeSnapshots", "DescribeKey", "DescribeImageSharePermission"} {
-		t.Run(action, func(t *testing.T) {
-			f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: action, Code: "Forbidden.RAM", Status: 403}}})
-			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	image := encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA)
+	// A snapshot shared with a directory reaches every Resource Sharing
+	// read.
+	snapshot := encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD)
+	tests := []struct {
+		action string
+		give   *encryptperm.ShareBuilder
+	}{
+		{"DescribeImages", image},
+		{"DescribeSnapshots", image},
+		{"DescribeKey", image},
+		{"DescribeImageSharePermission", image},
+		{"ListResourceShares", snapshot},
+		{"ListResourceShareAssociations", snapshot},
+		{"CheckSharingWithResourceDirectoryStatus", snapshot},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action, func(t *testing.T) {
+			f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: tt.action, Code: "Forbidden.RAM", Status: 403}}})
+			g := mustBuild(t, tt.give)
 			res, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
 			if !errors.Is(err, encryptperm.ErrAccessDenied) {
 				t.Fatalf("err = %v, want ErrAccessDenied", err)
 			}
 			if res.Writes != 0 || len(f.Roles()) != 0 {
 				t.Errorf("%d writes, roles %v", res.Writes, f.Roles())
+			}
+		})
+	}
+}
+
+// TestShareNotAfterRAMFails: when RAM refuses the grant during an Apply
+// that shares, nothing is shared: the share waits for the grant.
+func TestShareNotAfterRAMFails(t *testing.T) {
+	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "CreatePolicy", Code: "Forbidden.RAM", Status: 403}}})
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	// No wait for ECS, should a share be tried.
+	sleep := func(context.Context, time.Duration) error { return nil }
+	_, err := encryptperm.NewApplier(f, &encryptperm.Options{Sleep: sleep}).Apply(context.Background(), g)
+	if !errors.Is(err, encryptperm.ErrAccessDenied) {
+		t.Fatalf("err = %v, want ErrAccessDenied", err)
+	}
+	for _, c := range f.Calls() {
+		if c.Action == "ModifyImageSharePermission" {
+			t.Errorf("ModifyImageSharePermission called after RAM refused the grant")
+		}
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shImage); len(got) != 0 {
+		t.Errorf("shared with %v", got)
+	}
+}
+
+// TestShareCapRefusedBeforeAnyWrite: a share that would take a resource
+// past the accounts ECS shares it with (Limits) is refused before any
+// write, counting the accounts it is shared with already.
+func TestShareCapRefusedBeforeAnyWrite(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		limits encryptperm.Limits
+		first  *encryptperm.ShareBuilder
+		then   *encryptperm.ShareBuilder
+	}{
+		{"image", encryptperm.Limits{ImageShareAccounts: 3},
+			encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB),
+			encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts("2000000000000008", "2000000000000009")},
+		{"snapshot", encryptperm.Limits{SnapshotShareAccounts: 3},
+			encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(apAcctA, apAcctB),
+			encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts("2000000000000008", "2000000000000009")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			a := encryptperm.NewApplier(f, &encryptperm.Options{Limits: tt.limits})
+			if _, err := a.Apply(ctx, mustBuild(t, tt.first)); err != nil {
+				t.Fatal(err)
+			}
+			n := len(f.Calls())
+			res, err := a.Apply(ctx, mustBuild(t, tt.then))
+			var ve *encryptperm.ValidationError
+			if !errors.Is(err, encryptperm.ErrLimitExceeded) || !errors.As(err, &ve) || !ve.Has("grants[0].Resources[0]") {
+				t.Fatalf("err = %v, want ErrLimitExceeded at grants[0].Resources[0]", err)
+			}
+			if !strings.Contains(err.Error(), "4 accounts (2 already)") {
+				t.Errorf("the error does not count the accounts: %v", err)
+			}
+			if res.Writes != 0 {
+				t.Errorf("%d writes", res.Writes)
+			}
+			for _, c := range f.Calls()[n:] {
+				if !strings.HasPrefix(c.Action, "Describe") && !strings.HasPrefix(c.Action, "List") && !strings.HasPrefix(c.Action, "Get") {
+					t.Errorf("call %s made before the refusal", c.Action)
+				}
 			}
 		})
 	}
@@ -550,34 +799,60 @@ func TestShareUnencryptedImageWithItsOwner(t *testing.T) {
 func TestShareLeavesMultiResourceSharesAlone(t *testing.T) {
 	ctx := context.Background()
 	f := shareFake(t, nil)
+	// team-all holds our snapshot and another, shared with a folder. It
+	// was made while our snapshot was unencrypted, as far as this test
+	// cares: the fake's ECS wants no role then.
 	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: "s-bp1other01"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot}); err != nil {
 		t.Fatal(err)
 	}
 	req := resourcesharing.CreateCreateResourceShareRequest()
 	req.RegionId, req.ResourceShareName = shRegion, "team-all"
-	req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: "s-bp1other01", ResourceType: "Snapshot"}}
-	req.Targets = &[]string{shRD}
-	if _, err := f.CreateResourceShare(req); err != nil {
+	req.Resources = &[]resourcesharing.CreateResourceShareResources{
+		{ResourceId: "s-bp1other01", ResourceType: "Snapshot"}, {ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+	req.Targets = &[]string{"fd-Folder01"}
+	resp, err := f.CreateResourceShare(req)
+	if err != nil {
 		t.Fatal(err)
 	}
+	teamAll := resp.ResourceShare.ResourceShareId
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: shSnapshot, KMSKeyID: apKey.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// The Apply shares our snapshot with the directory through a share of
+	// its own, not by adding the directory to team-all.
 	a := encryptperm.NewApplier(f, nil)
 	g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD))
 	if _, err := a.Apply(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	shares := f.ResourceShares()
-	if len(shares) != 2 || len(shares[0].Resources)+len(shares[1].Resources) != 2 {
-		t.Fatalf("shares %+v: want team-all untouched and a share of its own", shares)
+	type share struct {
+		Resources, Targets []string
 	}
-	// Someone now adds our snapshot to team-all as well.
-	ar := resourcesharing.CreateAssociateResourceShareRequest()
-	ar.RegionId = shRegion
-	for _, s := range shares {
-		if s.Name == "team-all" {
-			ar.ResourceShareId = s.ID
+	got := map[string]share{}
+	for _, sh := range f.ResourceShares() {
+		var x share
+		for _, e := range sh.Resources {
+			x.Resources = append(x.Resources, e.ID)
 		}
+		for _, e := range sh.Targets {
+			x.Targets = append(x.Targets, e.ID)
+		}
+		got[sh.Name] = x
 	}
-	ar.Resources = &[]resourcesharing.AssociateResourceShareResources{{ResourceId: shSnapshot, ResourceType: "Snapshot"}}
+	want := map[string]share{
+		"team-all":                  {Resources: []string{"s-bp1other01", shSnapshot}, Targets: []string{"fd-Folder01"}},
+		"EncryptPerm-s-bp1shared01": {Resources: []string{shSnapshot}, Targets: []string{shRD}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("shares after Apply (-want +got):\n%s", diff)
+	}
+	// Someone now shares team-all with the directory as well.
+	ar := resourcesharing.CreateAssociateResourceShareRequest()
+	ar.RegionId, ar.ResourceShareId = shRegion, teamAll
+	ar.Targets = &[]string{shRD}
 	if _, err := f.AssociateResourceShare(ar); err != nil {
 		t.Fatal(err)
 	}
@@ -761,6 +1036,100 @@ func TestShareImageWithDataDiskKeys(t *testing.T) {
 	}
 	if res.Writes != 0 {
 		t.Errorf("%d writes", res.Writes)
+	}
+}
+
+// TestCheckImageWithTwoKeysReadsTheRoleOnce: a Check of an image whose
+// disks have two keys reads the role, its attachments and its policy once,
+// and asks about both keys.
+func TestCheckImageWithTwoKeysReadsTheRoleOnce(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutImage(fake.Image{Region: shRegion, ID: "m-bp1twodisk01", KMSKeyID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{ECS: dataDiskECS{f, shSnapshot}})
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, "m-bp1twodisk01").WithAccounts(apAcctA))
+	if _, err := a.Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	n := len(f.Calls())
+	d, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: "m-bp1twodisk01", Region: shRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Errorf("recipient denied: %s", d.Reason)
+	}
+	reads := map[string]int{}
+	for _, c := range f.Calls()[n:] {
+		switch c.Action {
+		case "GetRole", "ListPoliciesForRole", "GetPolicy", "GetPolicyVersion":
+			reads[c.Action]++
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"GetRole": 1, "ListPoliciesForRole": 1, "GetPolicy": 1}, reads); diff != "" {
+		t.Errorf("RAM reads (-want +got):\n%s", diff)
+	}
+	var keys []string
+	for _, st := range d.Steps {
+		if st.Action == "kms:Decrypt" {
+			keys = append(keys, st.Resource)
+		}
+	}
+	if diff := cmp.Diff([]string{apKey.ARN(), keyC.ARN()}, keys); diff != "" {
+		t.Errorf("keys asked about (-want +got):\n%s", diff)
+	}
+}
+
+// TestCheckImageWithOneKeyUncovered: a Check of an image whose data disk
+// has a key the role's policy does not cover is not allowed, though the
+// first key is covered and the image is shared: every key must be.
+func TestCheckImageWithOneKeyUncovered(t *testing.T) {
+	ctx := context.Background()
+	f := shareFake(t, nil)
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutSnapshot(fake.Snapshot{Region: shRegion, ID: "s-bp1datac01", KMSKeyID: keyC.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// Shared as the fake's ECS sees the image: with its system disk's key
+	// only.
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	if _, err := encryptperm.NewApplier(f, nil).Apply(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	// Asked through an ECS that also names a data disk encrypted with keyC.
+	a := encryptperm.NewApplier(f, &encryptperm.Options{ECS: dataDiskECS{f, "s-bp1datac01"}})
+	d, err := a.Check(ctx, encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed {
+		t.Fatalf("allowed with %s uncovered: %s", keyC.ARN(), d.Reason)
+	}
+	allowed := map[string]bool{}
+	for _, st := range d.Steps {
+		if st.Action == "kms:Decrypt" || st.Action == "share" {
+			allowed[st.Action+" "+st.Resource] = st.Allowed
+		}
+	}
+	want := map[string]bool{
+		"kms:Decrypt " + apKey.ARN():               true,
+		"kms:Decrypt " + keyC.ARN():                false,
+		"share image m-bp1shared01 in cn-hangzhou": true,
+	}
+	if diff := cmp.Diff(want, allowed); diff != "" {
+		t.Errorf("steps allowed (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(d.Missing, "kms:Decrypt") || slices.Contains(d.Missing, "share") {
+		t.Errorf("missing %v, want the key actions and not the share", d.Missing)
 	}
 }
 

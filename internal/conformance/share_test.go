@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"sort"
 	"strings"
@@ -395,33 +396,84 @@ func TestShareSeenBySDKClient(t *testing.T) {
 // that is not loopback.
 func TestSharePerServiceEndpoints(t *testing.T) {
 	ctx := context.Background()
-	f := shareWorld(t, nil)
-	ep := startEndpoint(t, f, nil)
-	other := startEndpoint(t, f, nil)
 	cred := credentials.NewAccessKeyCredential(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
-	g, err := encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(acctA).Build()
+	// A loopback port nobody listens on any more.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// ECS at a loopback port nobody listens on: the share step fails
-	// there, before any write.
+	dead := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A snapshot shared with an account reaches all three services: ECS
+	// for the snapshot, KMS for its key, Resource Sharing for the share.
+	g, err := encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(acctA).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each service in turn at the dead port, the others at a live endpoint
+	// of their own: the Apply fails on that service's calls, which get no
+	// answer ("transport"), and on no other's, before any write.
+	tests := []struct {
+		name       string
+		give       func(o *encryptperm.Options)
+		wantFailed []string
+	}{
+		{"ECSEndpoint", func(o *encryptperm.Options) { o.ECSEndpoint = dead }, []string{"DescribeSnapshots"}},
+		{"ResourceSharingEndpoint", func(o *encryptperm.Options) { o.ResourceSharingEndpoint = dead },
+			[]string{"ListResourceShareAssociations", "ListResourceShares"}},
+		{"KMSEndpoint", func(o *encryptperm.Options) { o.KMSEndpoint = dead }, []string{"DescribeKey"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareWorld(t, nil)
+			ep := startEndpoint(t, f, nil)
+			other := startEndpoint(t, f, nil)
+			o := fastOptions()
+			o.Retry.Disable = true
+			o.Endpoint, o.Scheme, o.Credential = ep.Addr(), "HTTP", cred
+			o.ECSEndpoint, o.ResourceSharingEndpoint, o.KMSEndpoint = other.Addr(), other.Addr(), other.Addr()
+			tt.give(&o)
+			a, err := encryptperm.NewRAMApplier(&o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := a.Apply(ctx, g)
+			if err == nil {
+				t.Fatal("Apply succeeded with a service at a dead port")
+			}
+			var failed []string
+			for _, c := range res.Calls {
+				if c.Code == "transport" && !slices.Contains(failed, c.Action) {
+					failed = append(failed, c.Action)
+				}
+			}
+			slices.Sort(failed)
+			if diff := cmp.Diff(tt.wantFailed, failed); diff != "" {
+				t.Errorf("failed calls (-want +got):\n%s\nerr: %v", diff, err)
+			}
+			if res.Writes != 0 {
+				t.Errorf("%d writes", res.Writes)
+			}
+		})
+	}
+	// Each service at another endpoint of the same fake: it works.
+	f := shareWorld(t, nil)
+	ep := startEndpoint(t, f, nil)
+	other := startEndpoint(t, f, nil)
 	o := fastOptions()
-	o.Retry.Disable = true
-	o.Endpoint, o.Scheme, o.Credential, o.ECSEndpoint = ep.Addr(), "HTTP", cred, "127.0.0.1:1"
+	o.Endpoint, o.Scheme, o.Credential = ep.Addr(), "HTTP", cred
+	o.ECSEndpoint, o.ResourceSharingEndpoint, o.KMSEndpoint = other.Addr(), other.Addr(), other.Addr()
 	a, err := encryptperm.NewRAMApplier(&o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := a.Apply(ctx, g)
-	if err == nil || res.Writes != 0 {
-		t.Fatalf("ECS at a dead port: err %v, %d writes", err, res.Writes)
-	}
-	// Each service at another endpoint of the same fake: it works.
-	o.ECSEndpoint, o.ResourceSharingEndpoint, o.KMSEndpoint = other.Addr(), other.Addr(), other.Addr()
-	if a, err = encryptperm.NewRAMApplier(&o); err != nil {
+	gi, err := encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(acctA).Build()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Apply(ctx, g); err != nil {
+	if _, err := a.Apply(ctx, gi); err != nil {
 		t.Fatal(err)
 	}
 	if got := shares(f); !cmp.Equal(got, []string{"image m-bp1shared01: 2000000000000001"}) {

@@ -264,36 +264,24 @@ func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *
 
 // pendingOf lists the pending invitations of the shares ids.
 func (e *engine) pendingOf(ctx context.Context, rec *recorder, region string, ids []string, j *shareJob) ([]Change, error) {
+	assocs, err := e.listAssocs(ctx, rec, region, "Target", ids)
+	if err != nil {
+		return nil, err
+	}
 	var out []Change
-	token := ""
-	for {
-		resp, err := svcCall(ctx, e, rec, "ListResourceShareAssociations", region+"/Target", false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
-			req := resourcesharing.CreateListResourceShareAssociationsRequest()
-			setTimeout(req, t)
-			req.RegionId, req.AssociationType, req.NextToken = region, "Target", token
-			req.ResourceShareIds = &ids
-			req.MaxResults = requests.NewInteger(100)
-			return b.rs.ListResourceShareAssociations(req)
-		})
-		if err != nil {
-			return nil, err
+	for _, a := range assocs {
+		if a.AssociationStatus != "Associating" {
+			continue
 		}
-		for _, a := range resp.ResourceShareAssociations {
-			if a.AssociationStatus != "Associating" {
-				continue
-			}
-			for _, ro := range j.byRes {
-				for _, o := range ro.ops {
-					if o.shareID == a.ResourceShareId && slices.Contains(o.entries, a.EntityId) {
-						out = append(out, pendingNote(ro.res, a.EntityId, a.ResourceShareId))
-					}
+		for _, ro := range j.byRes {
+			for _, o := range ro.ops {
+				if o.shareID == a.ResourceShareId && slices.Contains(o.entries, a.EntityId) {
+					out = append(out, pendingNote(ro.res, a.EntityId, a.ResourceShareId))
 				}
 			}
 		}
-		if token = resp.NextToken; token == "" {
-			return out, nil
-		}
 	}
+	return out, nil
 }
 
 // shareWrite makes one share write, retrying a refusal for want of a grant

@@ -905,25 +905,11 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 	}
 	listAssocs := func(typ string) func() error {
 		return func() error {
-			token := ""
-			for {
-				resp, err := svcCall(ctx, e, rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
-					req := resourcesharing.CreateListResourceShareAssociationsRequest()
-					setTimeout(req, t)
-					req.RegionId, req.AssociationType, req.NextToken = region, typ, token
-					req.MaxResults = requests.NewInteger(100)
-					return b.rs.ListResourceShareAssociations(req)
-				})
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				assocs = append(assocs, resp.ResourceShareAssociations...)
-				mu.Unlock()
-				if token = resp.NextToken; token == "" {
-					return nil
-				}
-			}
+			as, err := e.listAssocs(ctx, rec, region, typ, nil)
+			mu.Lock()
+			assocs = append(assocs, as...)
+			mu.Unlock()
+			return err
 		}
 	}
 	if err := firstErr(parallel(listShares, listAssocs("Resource"), listAssocs("Target"))); err != nil {
@@ -950,6 +936,33 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 	}
 	sort.Slice(st.shares, func(i, j int) bool { return st.shares[i].id < st.shares[j].id })
 	return st, nil
+}
+
+// listAssocs lists a region's resource share associations of type typ
+// ("Resource" or "Target"), of the shares ids only when ids is set, every
+// page.
+func (e *engine) listAssocs(ctx context.Context, rec *recorder, region, typ string, ids []string) ([]resourcesharing.ResourceShareAssociation, error) {
+	var out []resourcesharing.ResourceShareAssociation
+	token := ""
+	for {
+		resp, err := svcCall(ctx, e, rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
+			req := resourcesharing.CreateListResourceShareAssociationsRequest()
+			setTimeout(req, t)
+			req.RegionId, req.AssociationType, req.NextToken = region, typ, token
+			if ids != nil {
+				req.ResourceShareIds = &ids
+			}
+			req.MaxResults = requests.NewInteger(100)
+			return b.rs.ListResourceShareAssociations(req)
+		})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, resp.ResourceShareAssociations...)
+		if token = resp.NextToken; token == "" {
+			return out, nil
+		}
+	}
 }
 
 // deriveGrants returns the grants the RAM engine converges: each grant

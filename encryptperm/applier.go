@@ -435,9 +435,10 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 //
 // pre, when not nil, holds the locks of some roles and their state, read
 // beside the share step's reads: those roles are converged from it, under
-// its locks, without a batch.
-func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch) (*Result, error) {
-	rec := &recorder{}
+// its locks, without a batch. parent, when not nil, records the calls too
+// (the share step's recorder).
+func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
+	rec := &recorder{parent: parent}
 	ws, gs := wants(grants)
 	withStay(ws, keep)
 	res := &Result{}

@@ -175,6 +175,10 @@ type op struct {
 type recorder struct {
 	mu    sync.Mutex
 	calls []Call
+	// parent, when set, records every call too: the recorder of a whole
+	// Apply of which this one records a part, so that its list keeps the
+	// order in which the calls were made.
+	parent *recorder
 }
 
 func (r *recorder) add(c Call) {
@@ -184,6 +188,7 @@ func (r *recorder) add(c Call) {
 	r.mu.Lock()
 	r.calls = append(r.calls, c)
 	r.mu.Unlock()
+	r.parent.add(c)
 }
 
 func (r *recorder) list() []Call {

@@ -212,3 +212,29 @@ func TestCheckImageUsesTheSnapshotList(t *testing.T) {
 		t.Errorf("%d DescribeSnapshots calls, want the one list", snaps)
 	}
 }
+
+// A share Apply's Result lists its calls in the order they were made: the
+// share after RAM's writes, which it waits for.
+func TestShareResultListsCallsInOrder(t *testing.T) {
+	f := shareFake(t, nil)
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	res, err := encryptperm.NewApplier(f, nil).Apply(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]int{}
+	for i, c := range res.Calls {
+		at[c.Action] = i
+	}
+	order := []string{"DescribeImages", "DescribeKey", "CreatePolicy", "AttachPolicyToRole", "ModifyImageSharePermission"}
+	for i := 1; i < len(order); i++ {
+		a, okA := at[order[i-1]]
+		b, okB := at[order[i]]
+		if !okA || !okB || a >= b {
+			t.Errorf("%s at %d, %s at %d in Result.Calls; want the first before the second", order[i-1], a, order[i], b)
+		}
+	}
+	if n := len(f.Calls()); len(res.Calls) != n {
+		t.Errorf("Result lists %d calls, the fake answered %d", len(res.Calls), n)
+	}
+}

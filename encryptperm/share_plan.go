@@ -403,13 +403,13 @@ func (e *engine) planAll(ctx context.Context, revoke bool, grants, keep []*Grant
 // removes the grant, so that no recipient keeps a share it cannot use.
 func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
 	if !hasResources(grants, keep) {
-		return e.converge(ctx, revoke, grants, keep, stale, nil)
+		return e.converge(ctx, revoke, grants, keep, stale, nil, nil)
 	}
 	rec := &recorder{}
 	res := &Result{}
 	finish := func(err error) (*Result, error) {
-		calls := rec.list()
-		res.Calls = append(calls, res.Calls...)
+		// rec has every call, RAM's converge included, in order.
+		res.Calls = rec.list()
 		res.Writes = 0
 		for _, c := range res.Calls {
 			if c.Write {
@@ -448,12 +448,12 @@ func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*G
 		if err := e.runShare(ctx, rec, job, res, false); err != nil {
 			return finish(err)
 		}
-		r, err := e.converge(ctx, true, job.ramGrants, job.keepRAM, stale, nil)
+		r, err := e.converge(ctx, true, job.ramGrants, job.keepRAM, stale, nil, rec)
 		mergeResult(res, r)
 		res.Changes = append(res.Changes, job.notes...)
 		return finish(err)
 	}
-	r, err := e.converge(ctx, false, job.ramGrants, nil, stale, pre)
+	r, err := e.converge(ctx, false, job.ramGrants, nil, stale, pre, rec)
 	pre.release()
 	mergeResult(res, r)
 	if err != nil {

@@ -5,7 +5,8 @@
 //	go run ./internal/apicount ./encryptperm ./encryptperm/policy ./fake
 //
 // The project keeps the count of package encryptperm at most 110, so that a
-// user meets only the names they need.
+// user meets only the names they need; TestEncryptpermWithinItsCap holds it.
+// The command exits 1 when a directory cannot be read.
 package main
 
 import (
@@ -15,64 +16,89 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
+// counts are a package's exported top-level names, by kind.
+type counts struct {
+	funcs, types, consts, vars int
+}
+
+func (c counts) total() int { return c.funcs + c.types + c.consts + c.vars }
+
 func main() {
+	failed := false
 	for _, dir := range os.Args[1:] {
-		fset := token.NewFileSet()
-		entries, err := os.ReadDir(dir)
+		pkgs, err := count(dir)
 		if err != nil {
-			fmt.Println(err)
+			fmt.Fprintln(os.Stderr, err)
+			failed = true
 			continue
 		}
-		// The files of the package, by package name (a directory holds one
-		// package outside its tests).
-		pkgs := map[string][]*ast.File{}
-		for _, e := range entries {
-			name := e.Name()
-			if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			file, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
-			if err != nil {
-				fmt.Println(err)
-				continue
-			}
-			pkgs[file.Name.Name] = append(pkgs[file.Name.Name], file)
+		names := make([]string, 0, len(pkgs))
+		for name := range pkgs {
+			names = append(names, name)
 		}
-		for _, files := range pkgs {
-			var f, t, c, v int
-			for _, file := range files {
-				for _, d := range file.Decls {
-					switch d := d.(type) {
-					case *ast.FuncDecl:
-						if d.Recv == nil && d.Name.IsExported() {
-							f++
+		sort.Strings(names)
+		for _, name := range names {
+			c := pkgs[name]
+			fmt.Printf("%-40s %4d (funcs %d, types %d, consts %d, vars %d)\n", filepath.Clean(dir), c.total(), c.funcs, c.types, c.consts, c.vars)
+		}
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+// count counts the exported top-level names of the non-test files of dir,
+// by package name (a directory holds one package outside its tests).
+func count(dir string) (map[string]counts, error) {
+	fset := token.NewFileSet()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]counts{}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		c := out[file.Name.Name]
+		for _, d := range file.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Name.IsExported() {
+					c.funcs++
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						if s.Name.IsExported() {
+							c.types++
 						}
-					case *ast.GenDecl:
-						for _, s := range d.Specs {
-							switch s := s.(type) {
-							case *ast.TypeSpec:
-								if s.Name.IsExported() {
-									t++
-								}
-							case *ast.ValueSpec:
-								for _, n := range s.Names {
-									if n.IsExported() {
-										if d.Tok == token.CONST {
-											c++
-										} else {
-											v++
-										}
-									}
-								}
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if !n.IsExported() {
+								continue
+							}
+							if d.Tok == token.CONST {
+								c.consts++
+							} else {
+								c.vars++
 							}
 						}
 					}
 				}
 			}
-			fmt.Printf("%-40s %4d (funcs %d, types %d, consts %d, vars %d)\n", filepath.Clean(dir), f+t+c+v, f, t, c, v)
 		}
+		out[file.Name.Name] = c
 	}
+	return out, nil
 }

@@ -1,0 +1,4 @@
+package sample
+
+// Test files are not counted.
+func TestOnly() {}

@@ -104,8 +104,11 @@ type Access struct {
 	Owner string
 	// ResourceID names the shared image (m-...) or snapshot (s-...) in
 	// Region, for Resource ResourceImage or ResourceSnapshot. Check then
-	// finds its key when Key is empty (DescribeImages, DescribeSnapshots,
-	// DescribeKey), and answers too whether the resource is shared with the
+	// finds its key when Key is empty (DescribeImages, DescribeSnapshots),
+	// reads each key's state (DescribeKey: a key not Enabled, or one KMS
+	// does not find, is a step "key state" not allowed; a key a cloud
+	// service manages is refused with ErrInvalid, as Apply refuses it), and
+	// answers too whether the resource is shared with the
 	// Recipient (a last step, "share"): through ECS, or through a resource
 	// share whose target is the account, its directory (RDID) or a folder on
 	// its path (RDPath). An invitation not yet accepted is not a share. An

@@ -123,7 +123,10 @@
 // Check answers whether a recipient account's ECS can assume the share role
 // and use a key, reading RAM through the same RAM interface, and explains
 // each step; with Access.ResourceID it also finds the key of a named image
-// or snapshot and says whether it is shared with the recipient. Simulate
+// or snapshot, reads the key's state (a key that is not Enabled, or that
+// KMS does not find, is a step not allowed; one a service manages is
+// refused, as Apply refuses it) and says whether the resource is shared
+// with the recipient. Simulate
 // does the same on documents. Diagnose maps ECS and KMS
 // error codes to the grant that fixes them.
 //

@@ -3,10 +3,13 @@ package encryptperm
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 )
 
 // checkShared answers an Access that names a resource: the key's steps as
@@ -78,40 +81,9 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	}
 	var d *Decision
 	if w.encrypted {
-		// One question per key of the resource (an image's data disks may
-		// have keys of their own); the answer is allowed only if every key
-		// is. The questions share the role, read once.
-		owner := cmp.Or(a.Owner, w.owner)
-		reads := engineReads{e: e, rec: rec}
-		var rr *roleRead
-		for i, id := range w.keyIDs {
-			q := a
-			if a.Key.ID == "" || a.Key.ID != id {
-				if owner == "" {
-					o, err := e.keyOwner(ctx, rec, r.Region, id)
-					if err != nil {
-						return nil, err
-					}
-					owner = o
-				}
-				q.Key = Key{Region: r.Region, Owner: owner, ID: id}
-			}
-			q = q.withDefaults()
-			if err := q.validate(); err != nil {
-				return nil, err
-			}
-			if rr == nil {
-				var err error
-				if rr, err = readRole(ctx, reads, e.opts.Limits.Read, q); err != nil {
-					return nil, err
-				}
-			}
-			di := rr.decide(q)
-			if i == 0 {
-				d, a = di, q
-				continue
-			}
-			mergeDecision(d, di)
+		var err error
+		if d, a, err = e.checkKeys(ctx, rec, a, w); err != nil {
+			return nil, err
 		}
 	} else {
 		a = a.withDefaults()
@@ -121,17 +93,114 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	return d, nil
 }
 
-// keyOwner reads a key's owner from its ARN.
-func (e *engine) keyOwner(ctx context.Context, rec *recorder, region, keyID string) (string, error) {
-	resp, err := describeKey(ctx, e, rec, region, keyID)
-	if err != nil {
-		return "", ctxOr(ctx, err)
+// checkKeys answers a for each key of an encrypted resource (an image's
+// data disks may have keys of their own): allowed only if every key is,
+// and only if KMS holds every key, Enabled. The keys' metadata is read
+// beside the role when the keys' owner is known, before it otherwise (the
+// owner comes from a key's ARN). It returns the decision and the access
+// of its first question.
+func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resWant) (*Decision, Access, error) {
+	r := w.res
+	owner := cmp.Or(a.Owner, w.owner)
+	metas := make([]*kms.KeyMetadata, len(w.keyIDs)) // nil: KMS does not find it
+	describe := func() error {
+		fns := make([]func() error, len(w.keyIDs))
+		for i, id := range w.keyIDs {
+			fns[i] = func() error {
+				resp, err := describeKey(ctx, e, rec, r.Region, id)
+				if keyMissing(err) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				m := resp.KeyMetadata
+				metas[i] = &m
+				return nil
+			}
+		}
+		return firstErr(parallel(fns...))
 	}
-	k, err := ParseKeyARN(resp.KeyMetadata.Arn)
-	if err != nil {
-		return "", fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", resp.KeyMetadata.Arn, keyID, ErrInvalid)
+	question := func(id string) (Access, error) {
+		q := a
+		if a.Key.ID == "" || a.Key.ID != id {
+			q.Key = Key{Region: r.Region, Owner: owner, ID: id}
+		}
+		q = q.withDefaults()
+		return q, q.validate()
 	}
-	return k.Owner, nil
+	reads := engineReads{e: e, rec: rec}
+	var rr *roleRead
+	readFirst := func() error {
+		q, err := question(w.keyIDs[0])
+		if err != nil {
+			return err
+		}
+		rr, err = readRole(ctx, reads, e.opts.Limits.Read, q)
+		return err
+	}
+	if owner == "" {
+		if err := describe(); err != nil {
+			return nil, a, ctxOr(ctx, err)
+		}
+		for i, m := range metas {
+			if m == nil {
+				continue
+			}
+			k, err := ParseKeyARN(m.Arn)
+			if err != nil {
+				return nil, a, fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", m.Arn, w.keyIDs[i], ErrInvalid)
+			}
+			owner = k.Owner
+			break
+		}
+		if owner == "" {
+			return nil, a, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which KMS does not find in %s: %w", r, strings.Join(w.keyIDs, ", "), r.Region, ErrNotFound)
+		}
+		if err := readFirst(); err != nil {
+			return nil, a, err
+		}
+	} else if err := firstErr(parallel(describe, readFirst)); err != nil {
+		return nil, a, ctxOr(ctx, err)
+	}
+	var d *Decision
+	first := a
+	for i, id := range w.keyIDs {
+		q, err := question(id)
+		if err != nil {
+			return nil, a, err
+		}
+		di := rr.decide(q)
+		if i == 0 {
+			d, first = di, q
+		} else {
+			mergeDecision(d, di)
+		}
+	}
+	for i, id := range w.keyIDs {
+		m := metas[i]
+		if m != nil && serviceManaged(m.Creator) {
+			return nil, a, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which %s manages: %s: %w", r, id, m.Creator, serviceKeyReason(w.kind), ErrInvalid)
+		}
+		st := Step{Action: "key state", Resource: Key{Region: r.Region, Owner: owner, ID: id}.ARN()}
+		switch {
+		case m == nil:
+			st.Reason = fmt.Sprintf("KMS does not find key %s in %s", id, r.Region)
+		case m.KeyState != "Enabled":
+			st.Reason = fmt.Sprintf("key %s is %s, not Enabled: ECS cannot use it", id, m.KeyState)
+		default:
+			st.Allowed, st.Reason = true, fmt.Sprintf("key %s is Enabled", id)
+		}
+		if !st.Allowed {
+			addStep(d, st, "key state")
+		}
+	}
+	return d, first, nil
+}
+
+// keyMissing reports whether err is KMS saying it does not find a key.
+func keyMissing(err error) bool {
+	return errors.Is(err, ErrNotFound) || codeOf(err) == "Forbidden.KeyNotFound" || codeOf(err) == "NotFound.Key"
 }
 
 // shareStep adds to d the step that says whether the resource is shared
@@ -164,6 +233,12 @@ func shareStep(d *Decision, w *resWant, a Access) {
 	if st.Reason == "" {
 		st.Reason = fmt.Sprintf("the %s is not shared with account %s", w.res, a.Recipient)
 	}
+	addStep(d, st, "share")
+}
+
+// addStep adds st to d; a step not allowed makes d not allowed, says why,
+// and adds missing to d.Missing.
+func addStep(d *Decision, st Step, missing string) {
 	d.Steps = append(d.Steps, st)
 	if st.Allowed && d.Allowed {
 		d.Reason = strings.TrimSuffix(d.Reason, ".") + "; " + st.Reason + "."
@@ -175,7 +250,7 @@ func shareStep(d *Decision, w *resWant, a Access) {
 			d.Reason = strings.TrimSuffix(d.Reason, ".") + "; and " + st.Reason
 		}
 		d.Allowed = false
-		d.Missing = append(d.Missing, "share")
+		d.Missing = append(d.Missing, missing)
 	}
 }
 

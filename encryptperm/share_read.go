@@ -288,7 +288,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 				resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
 				mu.Lock()
 				defer mu.Unlock()
-				if errors.Is(err, ErrNotFound) || codeOf(err) == "Forbidden.KeyNotFound" || codeOf(err) == "NotFound.Key" {
+				if keyMissing(err) {
 					missing[ka] = true
 					return nil
 				}

@@ -413,7 +413,8 @@
 //     are partly inferred; see Server. Its RequestIds for refused requests
 //     are random, and refused requests are neither logged in Calls nor
 //     counted by fault rules. In a SignatureDoesNotMatch message the
-//     SecurityToken's value is redacted, so the SDK's hint about a wrong
-//     secret works only for keys without a token. RAM's 4 KB limit on GET
+//     values of SecurityToken, BearerToken and AccessKeySecret are
+//     redacted, so the SDK's hint about a wrong secret works only for
+//     requests without them; no refusal quotes a secret (see Server). RAM's 4 KB limit on GET
 //     requests is not enforced.
 package fake

@@ -256,9 +256,12 @@
 //
 // Seed the world with [RAM.PutKey], [RAM.PutImage], [RAM.PutSnapshot] and
 // [RAM.PutResourceDirectory], or all at once with [LoadSeed], which reads
-// this JSON strictly (an unknown field, a value of the wrong type, a
-// malformed ID or a kmsKeyId no key in the region has is refused with
-// [ErrInvalidSeed] and an error naming the field, and nothing is loaded):
+// this JSON strictly (null anywhere, an unknown field, a field given twice
+// or spelled in another case, a value of the wrong type, a malformed ID, a
+// kmsKeyId no key in the region has, a key, image or snapshot given twice,
+// or an image whose encryption contradicts its snapshot's is refused with
+// [ErrInvalidSeed] and an error naming the field's path, quoting at most 100
+// bytes of a bad value, and nothing is loaded):
 //
 //	{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true,
 //	                       "members": ["2234567890123456"], "folders": ["fd-Folder01"]},
@@ -413,7 +416,8 @@
 //     are partly inferred; see Server. Its RequestIds for refused requests
 //     are random, and refused requests are neither logged in Calls nor
 //     counted by fault rules. In a SignatureDoesNotMatch message the
-//     SecurityToken's value is redacted, so the SDK's hint about a wrong
-//     secret works only for keys without a token. RAM's 4 KB limit on GET
+//     values of SecurityToken, BearerToken and AccessKeySecret are
+//     redacted, so the SDK's hint about a wrong secret works only for
+//     requests without them; no refusal quotes a secret (see Server). RAM's 4 KB limit on GET
 //     requests is not enforced.
 package fake

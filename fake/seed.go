@@ -5,10 +5,15 @@ package fake
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // ErrInvalidSeed is the sentinel of a world the fake refuses to load: a
@@ -34,26 +39,38 @@ type Seed struct {
 	Snapshots []Snapshot `json:"snapshots"`
 }
 
-// LoadSeed reads a Seed from rd, strictly (an unknown field or a value of
-// the wrong type is refused), and puts it into r: the directory, then the
-// keys, then the images and snapshots. On error nothing is put, and the
-// error, for which errors.Is(err, ErrInvalidSeed) is true, names the field
-// at fault, such as images[1].kmsKeyId.
+// LoadSeed reads a Seed from rd, strictly, and puts it into r: the
+// directory, then the keys, then the images and snapshots. It refuses a
+// document that is not one JSON object, a null anywhere, a field it does
+// not know, a field given twice or spelled in another case, a value of the
+// wrong type, a malformed ID, a key state it does not know, a kmsKeyId no
+// key in the region has, a key, image or snapshot given twice, and an image
+// whose encryption contradicts that of its snapshot (a snapshot listed with
+// another key, or made into another image with another key). On error
+// nothing is put, and the error, for which errors.Is(err, ErrInvalidSeed)
+// is true, names the field at fault by its path, such as
+// images[1].kmsKeyId, and quotes at most the first 100 bytes of a bad value.
 func LoadSeed(r *RAM, rd io.Reader) error {
-	dec := json.NewDecoder(rd)
-	dec.DisallowUnknownFields()
-	var s Seed
-	if err := dec.Decode(&s); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return fmt.Errorf("fake: load seed: %s: wrong type: a JSON %s cannot be a %s: %w", te.Field, te.Value, te.Type, ErrInvalidSeed)
-		}
-		return fmt.Errorf("fake: load seed: %v: %w", err, ErrInvalidSeed)
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return fmt.Errorf("fake: load seed: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := checkShape(dec, seedShape, ""); err != nil {
+		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("fake: load seed: data after the seed object: %w", ErrInvalidSeed)
 	}
-	// Check the whole world on a scratch fake first, so that a bad seed
+	var s Seed
+	if err := json.Unmarshal(b, &s); err != nil {
+		// The shape was checked above; this is a backstop.
+		return fmt.Errorf("fake: load seed: %v: %w", err, ErrInvalidSeed)
+	}
+	if err := s.check(); err != nil {
+		return err
+	}
+	// Put the whole world on a scratch fake first, so that a bad seed
 	// changes nothing.
 	scratch := New(&Options{AccountID: r.AccountID()})
 	if err := s.put(scratch); err != nil {
@@ -61,6 +78,9 @@ func LoadSeed(r *RAM, rd io.Reader) error {
 	}
 	return s.put(r)
 }
+
+// LoadSeedBytes is LoadSeed on a byte slice.
+func LoadSeedBytes(r *RAM, b []byte) error { return LoadSeed(r, bytes.NewReader(b)) }
 
 func (s *Seed) put(r *RAM) error {
 	if s.ResourceDirectory != nil {
@@ -86,5 +106,288 @@ func (s *Seed) put(r *RAM) error {
 	return nil
 }
 
-// LoadSeedBytes is LoadSeed on a byte slice.
-func LoadSeedBytes(r *RAM, b []byte) error { return LoadSeed(r, bytes.NewReader(b)) }
+// maxQuoted is how many bytes of a bad value a seed error quotes.
+const maxQuoted = 100
+
+// quoted returns s as a Go string literal, cut to maxQuoted bytes (on a
+// character boundary) with its length said when it is longer.
+func quoted(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
+}
+
+// seedError is the error of the field at path.
+func seedError(path, format string, args ...any) error {
+	return fmt.Errorf("fake: load seed: %s: %s: %w", path, fmt.Sprintf(format, args...), ErrInvalidSeed)
+}
+
+// shape is what one place of a seed file holds: an object with the fields
+// named, an array of elem, a string or a boolean.
+type shape struct {
+	kind   string // "object", "array", "string" or "bool"
+	fields map[string]*shape
+	elem   *shape
+}
+
+var (
+	stringShape = &shape{kind: "string"}
+	boolShape   = &shape{kind: "bool"}
+	seedShape   = &shape{kind: "object", fields: map[string]*shape{
+		"resourceDirectory": {kind: "object", fields: map[string]*shape{
+			"id":             stringShape,
+			"sharingEnabled": boolShape,
+			"members":        {kind: "array", elem: stringShape},
+			"folders":        {kind: "array", elem: stringShape},
+		}},
+		"keys": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
+			"region": stringShape, "id": stringShape, "state": stringShape,
+		}}},
+		"images": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
+			"region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "snapshotId": stringShape,
+		}}},
+		"snapshots": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
+			"region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape,
+		}}},
+	}}
+)
+
+// checkShape reads one value from dec and checks it against want. Field
+// names must match exactly and appear once; null is refused everywhere, so
+// that a field is either given a value or left out. path names the value.
+func checkShape(dec *json.Decoder, want *shape, path string) error {
+	at := path
+	if at == "" {
+		at = "the seed"
+	}
+	tok, err := dec.Token()
+	if err == io.EOF {
+		return seedError(at, "empty: want a JSON object")
+	}
+	if err != nil {
+		return seedError(at, "not JSON (at byte %d): %v", dec.InputOffset(), err)
+	}
+	got := tokenKind(tok)
+	if got == "null" {
+		if path != "" && !strings.HasSuffix(path, "]") {
+			return seedError(at, "null: give %s, or leave the field out", kindNames[want.kind])
+		}
+		return seedError(at, "null: want %s", kindNames[want.kind])
+	}
+	if got != want.kind {
+		return seedError(at, "wrong type: %s, where the seed takes %s", kindNames[got], kindNames[want.kind])
+	}
+	switch want.kind {
+	case "object":
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return seedError(at, "not JSON (at byte %d): %v", dec.InputOffset(), err)
+			}
+			k := kt.(string)
+			sub := joinPath(path, k)
+			fs, ok := want.fields[k]
+			if !ok {
+				for name := range want.fields {
+					if strings.EqualFold(name, k) {
+						return seedError(sub, "the field is spelled %s: names are matched exactly", name)
+					}
+				}
+				return seedError(at, "unknown field %s; want one of %s", quoted(k), strings.Join(sortedNames(want.fields), ", "))
+			}
+			if seen[k] {
+				return seedError(sub, "given twice in one object")
+			}
+			seen[k] = true
+			if err := checkShape(dec, fs, sub); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token() // '}'
+		if err != nil {
+			return seedError(at, "not JSON (at byte %d): %v", dec.InputOffset(), err)
+		}
+	case "array":
+		for i := 0; dec.More(); i++ {
+			if err := checkShape(dec, want.elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token() // ']'
+		if err != nil {
+			return seedError(at, "not JSON (at byte %d): %v", dec.InputOffset(), err)
+		}
+	}
+	return nil
+}
+
+// kindNames name the kinds of JSON value in messages.
+var kindNames = map[string]string{
+	"object": "an object", "array": "an array", "string": "a string", "bool": "a boolean", "number": "a number",
+}
+
+func tokenKind(tok json.Token) string {
+	switch tok := tok.(type) {
+	case json.Delim:
+		if tok == '{' {
+			return "object"
+		}
+		return "array"
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	case float64, json.Number:
+		return "number"
+	}
+	return "null"
+}
+
+func joinPath(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}
+
+func sortedNames(m map[string]*shape) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// encryption says how an image or snapshot is encrypted, for messages.
+func encryption(keyID string, serviceKey bool) string {
+	switch {
+	case keyID != "":
+		return "key " + quoted(keyID)
+	case serviceKey:
+		return "the service key"
+	}
+	return "nothing (unencrypted)"
+}
+
+// check checks the values of a seed whose shape is right, and every
+// relation between its parts, before anything is put.
+func (s *Seed) check() error {
+	if d := s.ResourceDirectory; d != nil {
+		switch {
+		case d.ID != "" && !rdIDFormat.MatchString(d.ID):
+			return seedError("resourceDirectory.id", "%s is not a resource directory ID (rd-…)", quoted(d.ID))
+		case d.ID == "" && (d.SharingEnabled || len(d.Members) > 0 || len(d.Folders) > 0):
+			return seedError("resourceDirectory.id", "empty, but the directory has sharingEnabled, members or folders")
+		}
+		for i, m := range d.Members {
+			if !accountIDFormat.MatchString(m) {
+				return seedError(fmt.Sprintf("resourceDirectory.members[%d]", i), "%s is not an account UID", quoted(m))
+			}
+		}
+		for i, f := range d.Folders {
+			if !folderIDFormat.MatchString(f) {
+				return seedError(fmt.Sprintf("resourceDirectory.folders[%d]", i), "%s is not a root or folder ID (r-…, fd-…)", quoted(f))
+			}
+		}
+	}
+	keyRegion := map[string]string{}
+	keyAt := map[string]int{}
+	for i, k := range s.Keys {
+		at := fmt.Sprintf("keys[%d]", i)
+		switch {
+		case !regionIDFormat.MatchString(k.Region):
+			return seedError(at+".region", "%s is not a region ID", quoted(k.Region))
+		case !keyIDFormat.MatchString(k.ID):
+			return seedError(at+".id", "%s is not a KMS key ID", quoted(k.ID))
+		case k.State != "" && k.State != KeyEnabled && k.State != KeyDisabled && k.State != KeyPendingDeletion:
+			return seedError(at+".state", "%s is not Enabled, Disabled or PendingDeletion", quoted(k.State))
+		}
+		if j, dup := keyAt[k.ID]; dup {
+			return seedError(at+".id", "the key %s is given twice (keys[%d])", k.ID, j)
+		}
+		keyAt[k.ID], keyRegion[k.ID] = i, k.Region
+	}
+	checkKey := func(at, region, keyID string, serviceKey bool) error {
+		switch {
+		case keyID != "" && serviceKey:
+			return seedError(at+".kmsKeyId", "given with serviceKey: a resource has one key")
+		case keyID == "":
+			return nil
+		}
+		kr, ok := keyRegion[keyID]
+		if !ok {
+			return seedError(at+".kmsKeyId", "no key in keys has the ID %s", quoted(keyID))
+		}
+		if kr != region {
+			return seedError(at+".kmsKeyId", "the key %s is in %s, not %s: a resource uses a key of its own region", keyID, kr, region)
+		}
+		return nil
+	}
+	type place struct{ region, id string }
+	type snapRef struct {
+		at         string // the path that gave this snapshot its encryption
+		keyID      string
+		serviceKey bool
+	}
+	snaps := map[place]snapRef{}
+	for i, sn := range s.Snapshots {
+		at := fmt.Sprintf("snapshots[%d]", i)
+		switch {
+		case !regionIDFormat.MatchString(sn.Region):
+			return seedError(at+".region", "%s is not a region ID", quoted(sn.Region))
+		case !snapshotIDFormat.MatchString(sn.ID):
+			return seedError(at+".id", "%s is not a snapshot ID (s-…)", quoted(sn.ID))
+		}
+		if err := checkKey(at, sn.Region, sn.KMSKeyID, sn.ServiceKey); err != nil {
+			return err
+		}
+		p := place{sn.Region, sn.ID}
+		if prev, dup := snaps[p]; dup {
+			return seedError(at+".id", "the snapshot %s in %s is given twice (%s)", sn.ID, sn.Region, prev.at)
+		}
+		snaps[p] = snapRef{at, sn.KMSKeyID, sn.ServiceKey}
+	}
+	images := map[place]string{}
+	for i, im := range s.Images {
+		at := fmt.Sprintf("images[%d]", i)
+		switch {
+		case !regionIDFormat.MatchString(im.Region):
+			return seedError(at+".region", "%s is not a region ID", quoted(im.Region))
+		case !imageIDFormat.MatchString(im.ID):
+			return seedError(at+".id", "%s is not an image ID (m-…)", quoted(im.ID))
+		case im.SnapshotID != "" && !snapshotIDFormat.MatchString(im.SnapshotID):
+			return seedError(at+".snapshotId", "%s is not a snapshot ID (s-…)", quoted(im.SnapshotID))
+		}
+		if err := checkKey(at, im.Region, im.KMSKeyID, im.ServiceKey); err != nil {
+			return err
+		}
+		p := place{im.Region, im.ID}
+		if prev, dup := images[p]; dup {
+			return seedError(at+".id", "the image %s in %s is given twice (%s)", im.ID, im.Region, prev)
+		}
+		images[p] = at
+		// An image has its snapshot's encryption: a snapshot listed, or
+		// made into an image before, with another one contradicts it.
+		snapID := cmp.Or(im.SnapshotID, imageSnapshotID(im.ID))
+		sp := place{im.Region, snapID}
+		if prev, ok := snaps[sp]; ok && (prev.keyID != im.KMSKeyID || prev.serviceKey != im.ServiceKey) {
+			field := ".kmsKeyId"
+			if im.ServiceKey {
+				field = ".serviceKey"
+			}
+			return seedError(at+field, "the image is encrypted with %s, but its snapshot %s is encrypted with %s (%s): an image has its snapshot's encryption",
+				encryption(im.KMSKeyID, im.ServiceKey), snapID, encryption(prev.keyID, prev.serviceKey), prev.at)
+		}
+		if _, ok := snaps[sp]; !ok {
+			snaps[sp] = snapRef{at, im.KMSKeyID, im.ServiceKey}
+		}
+	}
+	return nil
+}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecsperm/ecsperm/internal/acs3"
 	"github.com/ecsperm/ecsperm/internal/rpcsig"
 )
 
@@ -180,7 +181,10 @@ type ServerOptions struct {
 //	a parameter twice, or a V1 parameter    400 InvalidParameter
 //	nonce seen before for the key           400 SignatureNonceUsed
 //
-// The V3 SignatureDoesNotMatch message does not echo the string to sign.
+// The V3 SignatureDoesNotMatch message does not echo the string to sign,
+// and a refusal of an Authorization header names its scheme only when it is
+// a known one (such as ACS3-HMAC-SM3 or Bearer), since the first word of the
+// header may be a token.
 //
 // Missing<Name> is the shape the fake uses for absent API parameters too.
 // Public reports of Alibaba Cloud's gateway show InvalidAccessKeyId.NotFound
@@ -190,8 +194,18 @@ type ServerOptions struct {
 // own choice. The message of SignatureDoesNotMatch ends with
 // "server string to sign is:" and the string the server signed, which the
 // SDK compares with its own to tell a wrong secret from a signing bug; the
-// value of a SecurityToken is replaced by Redacted in it, so that comparison
-// only helps for keys without a token.
+// value of every secret-bearing parameter (SecurityToken, BearerToken,
+// AccessKeySecret, whatever the case of the name) is replaced by Redacted in
+// it, so that comparison only helps for requests without them.
+//
+// No refusal quotes a secret: should a message hold, in any form a message
+// could quote it in, the value of a secret-bearing parameter or header
+// (AccessKeySecret, BearerToken, SecurityToken, Signature, Authorization and
+// the x-acs-security-token, x-acs-bearer-token and x-acs-accesskey-secret
+// headers) or the secret or token of the access key the request names (for
+// example a Version or Content-Type given a token's value), the message is
+// replaced by one that quotes nothing. Values a message quotes are cut to
+// 64 bytes.
 //
 // Answers follow the request's format: a V1 request with Format=JSON gets
 // JSON, and one with Format=XML or no Format at all gets XML, as RAM
@@ -345,10 +359,19 @@ var requiredParams = []string{
 func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 	// The answer's format, once the request says it, holds for refusals too.
 	asXML := false
-	defer func() { call.XML = asXML }()
+	// A refusal never quotes a secret the request carries, whichever
+	// parameter or header it was sent in.
+	query, _ := url.ParseQuery(req.URL.RawQuery)
+	secrets := s.secretsOf(query, req.Header)
+	defer func() {
+		call.XML = asXML
+		if aerr != nil {
+			aerr = withhold(aerr, secrets)
+		}
+	}()
 	if req.Method != http.MethodGet && req.Method != http.MethodPost {
 		return request{}, &gatewayError{http.StatusMethodNotAllowed, "UnsupportedHTTPMethod",
-			fmt.Sprintf("The HTTP method %q is not supported; use GET or POST.", req.Method)}
+			fmt.Sprintf("The HTTP method %q is not supported; use GET or POST.", clip(req.Method))}
 	}
 	if req.URL.Path != "/" && req.URL.Path != "" {
 		return request{}, &gatewayError{http.StatusNotFound, "InvalidAction.NotFound",
@@ -365,6 +388,7 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 	if aerr != nil {
 		return request{}, aerr
 	}
+	secrets = append(secrets, s.secretsOf(params, nil)...)
 	get := func(k string) string { return params.Get(k) }
 	// RAM answers XML when a request names no Format.
 	f := get("Format")
@@ -381,24 +405,24 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 	}
 	if m := get("SignatureMethod"); m != rpcsig.Method {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.SignatureMethod",
-			fmt.Sprintf("The parameter SignatureMethod %q is not supported; use %s.", m, rpcsig.Method)}
+			fmt.Sprintf("The parameter SignatureMethod %q is not supported; use %s.", clip(m), rpcsig.Method)}
 	}
 	if v := get("SignatureVersion"); v != rpcsig.Version {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.SignatureVersion",
-			fmt.Sprintf("The parameter SignatureVersion %q is not supported; use %s.", v, rpcsig.Version)}
+			fmt.Sprintf("The parameter SignatureVersion %q is not supported; use %s.", clip(v), rpcsig.Version)}
 	}
 	if t := get("SignatureType"); t != "" {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidParameter.SignatureType",
-			fmt.Sprintf("The parameter SignatureType %q is not supported; sign with an access key.", t)}
+			fmt.Sprintf("The parameter SignatureType %q is not supported; sign with an access key.", clip(t))}
 	}
 	if v := get("Version"); v != APIVersion && serviceHandlers[v] == nil {
 		return request{}, &gatewayError{http.StatusBadRequest, "InvalidVersion",
-			fmt.Sprintf("The specified parameter Version %q is not valid; RAM serves %s.", v, APIVersion)}
+			fmt.Sprintf("The specified parameter Version %q is not valid; RAM serves %s.", clip(v), APIVersion)}
 	}
 	action := get("Action")
 	if !servesActionIn(get("Version"), action) {
 		return request{}, &gatewayError{http.StatusNotFound, "InvalidAction.NotFound",
-			fmt.Sprintf("The specified API %q is not found, please check your url and method.", action)}
+			fmt.Sprintf("The specified API %q is not found, please check your url and method.", clip(action))}
 	}
 
 	keyID := get("AccessKeyId")
@@ -408,14 +432,11 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 			"The specified access key is not found."}
 	}
 	if !rpcsig.Verify(req.Method, params, cred.AccessKeySecret) {
-		shown := params
-		if _, ok := params["SecurityToken"]; ok {
-			shown = cloneParams(params)
-			shown.Set("SecurityToken", Redacted)
-		}
+		// The string to sign shows every secret-bearing parameter as
+		// Redacted, whatever the case of its name.
 		return request{}, &gatewayError{http.StatusBadRequest, "SignatureDoesNotMatch",
 			"The request signature does not match the signature the server calculated. " +
-				"server string to sign is:" + rpcsig.StringToSign(req.Method, shown)}
+				"server string to sign is:" + rpcsig.StringToSign(req.Method, redactParams(params))}
 	}
 	ts, err := time.Parse(time.RFC3339, get("Timestamp"))
 	if err != nil {
@@ -472,7 +493,7 @@ func readParams(req *http.Request, maxBody int64) (url.Values, *gatewayError) {
 	for k, v := range query {
 		if len(v) > 1 {
 			return nil, &gatewayError{http.StatusBadRequest, "InvalidParameter",
-				fmt.Sprintf("The parameter %q is given more than once.", k)}
+				fmt.Sprintf("The parameter %q is given more than once.", clip(k))}
 		}
 	}
 	return query, nil
@@ -521,7 +542,7 @@ func parseBody(ctype string, body []byte, allowJSON bool) (url.Values, *gatewayE
 		return parseJSONBody(body)
 	default:
 		return nil, &gatewayError{http.StatusUnsupportedMediaType, "InvalidParameter.ContentType",
-			fmt.Sprintf("The Content-Type %q is not supported for a request body; send a form%s.", ctype,
+			fmt.Sprintf("The Content-Type %q is not supported for a request body; send a form%s.", clip(ctype),
 				map[bool]string{true: " or a JSON object", false: ""}[allowJSON])}
 	}
 }
@@ -636,12 +657,92 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func cloneParams(v url.Values) url.Values {
+// secretNames are the parameters and headers, by lower-case name, whose
+// values are secrets. The endpoint quotes none of them in a message; the
+// AccessKeyId, which identifies a key but proves nothing, may be quoted.
+var secretNames = map[string]bool{
+	"accesskeysecret":        true,
+	"signature":              true,
+	"securitytoken":          true,
+	"bearertoken":            true,
+	"authorization":          true,
+	"x-acs-security-token":   true,
+	"x-acs-bearer-token":     true,
+	"x-acs-accesskey-secret": true,
+}
+
+// redactParams returns a copy of v with the value of every secret-bearing
+// parameter, whatever the case of its name, replaced by Redacted.
+func redactParams(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vs := range v {
+		if secretNames[strings.ToLower(k)] {
+			vs = []string{Redacted}
+		}
 		out[k] = slices.Clone(vs)
 	}
 	return out
+}
+
+// secretsOf returns the secrets a request carries in params and h: the
+// values of secret-bearing parameters and headers, the signature inside a
+// V3 Authorization header, and the secret and token the endpoint holds for
+// the access key the request names.
+func (s *Server) secretsOf(params url.Values, h http.Header) []string {
+	var out []string
+	var keyIDs []string
+	for k, vs := range params {
+		if secretNames[strings.ToLower(k)] {
+			out = append(out, vs...)
+		}
+		if k == "AccessKeyId" {
+			keyIDs = append(keyIDs, vs...)
+		}
+	}
+	for k, vs := range h {
+		if !secretNames[strings.ToLower(k)] {
+			continue
+		}
+		out = append(out, vs...)
+		if strings.EqualFold(k, "Authorization") {
+			for _, v := range vs {
+				if a, err := acs3.ParseAuthorization(v); err == nil {
+					out = append(out, a.Signature)
+					keyIDs = append(keyIDs, a.AccessKeyID)
+				}
+			}
+		}
+	}
+	for _, id := range keyIDs {
+		if c, ok := s.keys[id]; ok {
+			out = append(out, c.AccessKeySecret, c.SecurityToken)
+		}
+	}
+	return out
+}
+
+// rfc3986 is the percent-encoding of a string to sign.
+var rfc3986 = strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~")
+
+// withhold returns e, or, when its message holds any of secrets in any
+// form a message could quote it in (as sent, or escaped once or twice as in
+// a string to sign), e with a message that quotes nothing. A secret that
+// happens to match ordinary text withholds that text too: failing closed
+// costs only detail.
+func withhold(e *gatewayError, secrets []string) *gatewayError {
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		q := url.QueryEscape(sec)
+		for _, form := range []string{sec, q, url.QueryEscape(q), url.PathEscape(sec), rfc3986.Replace(q), url.QueryEscape(rfc3986.Replace(q))} {
+			if strings.Contains(e.message, form) {
+				return &gatewayError{e.status, e.code,
+					"The request is refused; the details are withheld because they would quote a secret the request carries."}
+			}
+		}
+	}
+	return e
 }
 
 // servesAction reports whether the fake serves action: whether its core has a

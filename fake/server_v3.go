@@ -39,9 +39,15 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 	}
 	alg, _, _ := strings.Cut(strings.TrimSpace(authz), " ")
 	if alg != acs3.Algorithm {
+		// The first word of an Authorization header may be a token itself:
+		// only the name of a known scheme is quoted.
+		shown := "in the Authorization header"
+		if knownAuthSchemes[alg] {
+			shown = fmt.Sprintf("%q", alg)
+		}
 		return bad(http.StatusBadRequest, "InvalidParameter.SignatureMethod",
-			fmt.Sprintf("The signature algorithm %q is not supported; sign with %s (signature method V3) or HMAC-SHA1 (V1).",
-				clip(alg), acs3.Algorithm))
+			fmt.Sprintf("The signature algorithm %s is not supported; sign with %s (signature method V3) or HMAC-SHA1 (V1).",
+				shown, acs3.Algorithm))
 	}
 	auth, err := acs3.ParseAuthorization(authz)
 	if err != nil {
@@ -154,7 +160,7 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 		}
 		if !apiParam(action, k) {
 			return bad(http.StatusBadRequest, "InvalidParameter",
-				fmt.Sprintf("The parameter %q belongs to signature method V1 and may not be sent with a V3 signature.", k))
+				fmt.Sprintf("The parameter %q belongs to signature method V1 and may not be sent with a V3 signature.", clip(k)))
 		}
 		api[k] = v[0]
 	}
@@ -162,6 +168,13 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 		return bad(http.StatusBadRequest, "SignatureNonceUsed", "The specified x-acs-signature-nonce was used already.")
 	}
 	return request{Action: action, Params: api, AccessKeyID: auth.AccessKeyID}, nil
+}
+
+// knownAuthSchemes are the Authorization schemes a refusal may name: the
+// other V3 algorithms, and the schemes of other protocols.
+var knownAuthSchemes = map[string]bool{
+	"ACS3-HMAC-SM3": true, "ACS3-RSA-SHA256": true, "ACS3-RSA-SM2": true,
+	"HMAC-SHA1": true, "Bearer": true, "Basic": true, "AWS4-HMAC-SHA256": true,
 }
 
 // headerParam names the V1 parameter a V3 header stands for, for the

@@ -559,8 +559,8 @@ func TestLoadSeedIsStrict(t *testing.T) {
 		want string // a part of the message
 	}{
 		{"unknown field", `{"keys": [], "imagez": []}`, `"imagez"`},
-		{"wrong type", `{"images": [{"region": "cn-hangzhou", "id": "m-bp1x0001", "serviceKey": "yes"}]}`, "images.serviceKey"},
-		{"key no key has", `{"keys": [], "images": [{"region": "cn-hangzhou", "id": "m-bp1x0001", "kmsKeyId": "` + svcKey + `"}]}`, "images[0]: fake: put image \"m-bp1x0001\": kmsKeyId"},
+		{"wrong type", `{"images": [{"region": "cn-hangzhou", "id": "m-bp1x0001", "serviceKey": "yes"}]}`, "images[0].serviceKey: wrong type"},
+		{"key no key has", `{"keys": [], "images": [{"region": "cn-hangzhou", "id": "m-bp1x0001", "kmsKeyId": "` + svcKey + `"}]}`, "images[0].kmsKeyId: no key in keys has the ID"},
 		{"bad state", `{"keys": [{"region": "cn-hangzhou", "id": "` + svcKey + `", "state": "On"}]}`, "keys[0]"},
 		{"bad directory", `{"resourceDirectory": {"id": "dir", "sharingEnabled": true}}`, "resourceDirectory"},
 		{"trailing data", `{} {}`, "data after"},

@@ -29,7 +29,12 @@
 // provider sends to RAM unchanged. A ROS template cannot: ROS reads a
 // document property as a map, which holds a key once and in no set order,
 // so WriteROS refuses a document with an object whose keys repeat or are
-// equal without regard to case, rather than let ROS pick one of them.
+// equal without regard to case, rather than let ROS pick one of them. ROS
+// also evaluates an object with a key Ref or Fn::… as a function call,
+// anywhere in a template, and documents no way to carry one literally, so
+// WriteROS refuses a document that holds such an object (a condition key
+// "Ref" in a statement another team wrote, for example) rather than let ROS
+// replace it with a value.
 //
 // An export describes RAM as it was when the plan was read. If RAM changes
 // before the export is applied, make a new plan and export it again. A plan

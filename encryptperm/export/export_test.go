@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -776,4 +777,101 @@ func exportedDocument(t *testing.T, format export.Format, out string, role bool)
 	}
 	t.Fatalf("no document in the %s export:\n%s", format, out)
 	return ""
+}
+
+// TestROSRefusesWhatROSWouldEvaluate puts on the shared role, or in the
+// existing custom policy, a foreign statement with an object that ROS would
+// read as a function (a key Ref, or one that begins with Fn::), plans an
+// added account and exports the plan as a ROS template. ROS documents no way
+// to carry such an object literally, so the export is refused. Text that only
+// looks like a function (a string "Ref", "${...}", a key Fn:Sub or
+// Reference) is not evaluated by ROS, and is carried as it is.
+func TestROSRefusesWhatROSWouldEvaluate(t *testing.T) {
+	const (
+		trustStmt  = `{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"` + foreign + `@ecs.aliyuncs.com"},"Condition":%s}`
+		policyStmt = `{"Action":"kms:Decrypt","Effect":"Allow","Resource":"acs:kms:*:*:key/x"%s}`
+	)
+	tests := []struct {
+		name    string
+		trust   string // the shared role's foreign statement, or ""
+		policy  string // the existing custom policy's statement, or ""
+		want    string // a text the exported document holds
+		wantErr string
+	}{
+		{
+			name:    "Ref as a condition key of the trust policy",
+			trust:   fmt.Sprintf(trustStmt, `{"StringEquals":{"Ref":"ALIYUN::AccountId"}}`),
+			wantErr: `export: ros: trust policy of role "AliyunECSShareEncryptSnapshotDefaultRole": the document holds an object with the key "Ref" at Statement[0].Condition.StringEquals, which ROS would evaluate as a function (Ref, Fn::…) and has no way to carry literally; export it in another format: encryptperm: invalid`,
+		},
+		{
+			name:    "Fn::Sub as a condition operator",
+			trust:   fmt.Sprintf(trustStmt, `{"Fn::Sub":{"acs:SourceIp":"${ALIYUN::AccountId}"}}`),
+			wantErr: `export: ros: trust policy of role "AliyunECSShareEncryptSnapshotDefaultRole": the document holds an object with the key "Fn::Sub" at Statement[0].Condition, which ROS would evaluate as a function (Ref, Fn::…) and has no way to carry literally; export it in another format: encryptperm: invalid`,
+		},
+		{
+			name:    "a statement key beginning with Fn::, beside others",
+			policy:  fmt.Sprintf(policyStmt, `,"Fn::GetAtt":["Role","Arn"]`),
+			wantErr: `export: ros: policy "EncryptPerm-ShareSnapshotKeys": the document holds an object with the key "Fn::GetAtt" at Statement[0], which ROS would evaluate as a function (Ref, Fn::…) and has no way to carry literally; export it in another format: encryptperm: invalid`,
+		},
+		{
+			name:    "a function ROS may add later",
+			policy:  fmt.Sprintf(policyStmt, `,"Condition":{"StringEquals":{"Fn::NotYetDocumented":"x"}}`),
+			wantErr: `export: ros: policy "EncryptPerm-ShareSnapshotKeys": the document holds an object with the key "Fn::NotYetDocumented" at Statement[0].Condition.StringEquals, which ROS would evaluate as a function (Ref, Fn::…) and has no way to carry literally; export it in another format: encryptperm: invalid`,
+		},
+		{
+			name:    "ref in another case",
+			policy:  fmt.Sprintf(policyStmt, `,"Condition":{"StringEquals":{"ref":"x"}}`),
+			wantErr: `export: ros: policy "EncryptPerm-ShareSnapshotKeys": the document holds an object with the key "ref" at Statement[0].Condition.StringEquals, which ROS would evaluate as a function (Ref, Fn::…) and has no way to carry literally; export it in another format: encryptperm: invalid`,
+		},
+		{
+			name:   "text that only looks like a function",
+			policy: fmt.Sprintf(policyStmt, `,"Condition":{"StringEquals":{"Reference":"Ref","Fn:Sub":"${ALIYUN::AccountId}","acs:x":"{\"Ref\":\"y\"}"}}`),
+			want:   `"Condition":{"StringEquals":{"Fn:Sub":"${ALIYUN::AccountId}","Reference":"Ref","acs:x":"{\"Ref\":\"y\"}"}}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fake.New(&fake.Options{AccountID: owner})
+			if tt.trust != "" {
+				if err := f.PutRole(fake.Role{Name: snapRole, TrustPolicy: `{"Version":"1","Statement":[` + tt.trust + `]}`}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.policy != "" {
+				doc := `{"Version":"1","Statement":[` + tt.policy + `]}`
+				if err := f.PutPolicy(fake.Policy{Name: snapPolicy, Versions: []fake.PolicyVersion{{ID: "v1", Document: doc, IsDefault: true}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g, err := encryptperm.ShareSnapshot().WithAccounts(recipients...).WithKey(key).Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, p := plan(t, f, []*encryptperm.Grant{g})
+			var b bytes.Buffer
+			err = export.WriteROS(&b, p)
+			if tt.wantErr != "" {
+				if !errors.Is(err, encryptperm.ErrInvalid) {
+					t.Fatalf("WriteROS = %v; want ErrInvalid", err)
+				}
+				if diff := cmp.Diff(tt.wantErr, err.Error()); diff != "" {
+					t.Errorf("error (-want +got):\n%s", diff)
+				}
+				if b.Len() != 0 {
+					t.Errorf("WriteROS wrote a template beside its error:\n%s", b.String())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, []byte(exportedDocument(t, export.ROS, b.String(), tt.trust != ""))); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(compact.String(), tt.want) {
+				t.Errorf("exported document lacks %s:\n%s", tt.want, compact.String())
+			}
+		})
+	}
 }

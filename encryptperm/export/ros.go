@@ -2,9 +2,12 @@ package export
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -148,15 +151,61 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 // repeat, or are equal without regard to case (a statement this library
 // keeps opaque for that reason), is refused rather than handed to ROS to
 // keep one of them, or to reorder them.
+//
+// ROS also reads an object with a key Ref, or one that begins with Fn::, as
+// a call of one of its functions, wherever it stands in a template, and
+// documents no way to carry such an object literally (its only escape,
+// ${!Literal}, is for text inside Fn::Sub). A document that holds one, in a
+// statement another team wrote for example, is refused too: handed to ROS,
+// {"Ref":"ALIYUN::AccountId"} in a condition would become the account's ID.
+// Keys are matched without regard to case, and whatever other keys the
+// object has, so that no spelling ROS might accept gets through. Strings are
+// not evaluated outside Fn::Sub, so text such as "${ALIYUN::AccountId}" is
+// carried as it is.
 func rosDocument(doc string) (json.RawMessage, error) {
-	if _, err := decode(doc); err != nil {
+	v, err := decode(doc)
+	if err != nil {
 		return nil, err
 	}
 	if k, ok := collidingKey(doc); ok {
 		return nil, fmt.Errorf("the document repeats key %q in one object, which a ROS template, read as a map, "+
 			"cannot carry; export it in another format: %w", k, encryptperm.ErrInvalid)
 	}
+	if path, k, ok := rosFunction(v, ""); ok {
+		return nil, fmt.Errorf("the document holds an object with the key %q at %s, which ROS would evaluate as a "+
+			"function (Ref, Fn::…) and has no way to carry literally; export it in another format: %w", k, path, encryptperm.ErrInvalid)
+	}
 	return json.RawMessage(doc), nil
+}
+
+// rosFunction returns the path of the first object in v, in key order, with
+// a key that ROS reads as the name of a function, and that key.
+func rosFunction(v any, path string) (at, key string, ok bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(v))
+		for _, k := range keys {
+			if strings.EqualFold(k, "Ref") || len(k) >= 4 && strings.EqualFold(k[:4], "Fn::") {
+				return cmp.Or(path, "the top"), k, true
+			}
+		}
+		for _, k := range keys {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if at, key, ok := rosFunction(v[k], p); ok {
+				return at, key, true
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if at, key, ok := rosFunction(e, fmt.Sprintf("%s[%d]", path, i)); ok {
+				return at, key, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // rosChecked reports whether every statement of a document uses only the

@@ -9,7 +9,7 @@
 //
 //	ecsperm plan     -kind share-snapshot -accounts 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/<id>
 //	ecsperm apply    (same flags) [-yes]
-//	ecsperm check    (same flags) -recipient 2000000000000001
+//	ecsperm check    (same flags) [-recipient 2000000000000003]
 //	ecsperm export   (same flags) -format terraform|ros|aliyun-cli
 //	ecsperm revoke   (same flags) [-yes]
 //	ecsperm diagnose AssumeRoleError
@@ -21,7 +21,16 @@
 // every key. -image m-… or -snapshot s-… with -region names the image or
 // snapshot to share too (with -kind share-image or share-snapshot): apply
 // shares it after the grant, finding its key when -key is not given; revoke
-// unshares it first; check also says whether it is shared with -recipient.
+// unshares it first; check also says whether it is shared with the
+// recipient.
+//
+// check answers for each account -accounts names (the explanation, then a
+// line per recipient, "recipient UID: allowed" or "denied (missing: …)"),
+// and exits 0 only when each is allowed; -recipient UID asks about that
+// account instead, whether or not the grant names it, and needs no
+// -accounts, -rd or -folder (-recipient-rd and -recipient-path place it in
+// a resource directory). -rd or -folder alone name no account and need
+// -recipient.
 //
 // The target is an in-memory fake RAM by default, empty at start, so that
 // nothing leaves the process; -real uses RAM, with the credentials of the
@@ -38,6 +47,10 @@
 //
 // Exit codes: 0 done, allowed, or no changes; 1 denied (check), changes
 // pending (plan -detailed-exitcode) or not confirmed; 2 usage or validation
-// error, before anything is contacted; 3 RAM, network or credential error.
-// Errors go to standard error as one block, with the fix where one is known.
+// error, before anything is contacted; 3 RAM, network or credential error,
+// or a refusal that depends on what the account holds (a disabled or
+// missing key, a missing image or snapshot, an image encrypted with the
+// service key), told apart from a usage error because it came after the
+// first call. Errors go to standard error as one block, with the cause and
+// the fix where they are known.
 package main

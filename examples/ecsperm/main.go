@@ -40,7 +40,7 @@ var commands = []command{
 	{"plan", "show what apply would change, without writing", "ecsperm plan -kind share-snapshot -accounts 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runPlan},
 	{"apply", "make RAM hold the grant (adds to what is there, never removes)", "ecsperm apply -endpoint 127.0.0.1:8080 -kind share-image -rd rd-a1b2c3 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runApply},
 	{"revoke", "remove what the grant names, and nothing else", "ecsperm revoke -real -kind share-snapshot -accounts 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runRevoke},
-	{"check", "can the recipient's ECS use each key? (exit 1 when not)", "ecsperm check -kind share-snapshot -recipient 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runCheck},
+	{"check", "can each recipient's ECS use each key? (exit 1 when one cannot)", "ecsperm check -kind share-snapshot -accounts 2000000000000001,2000000000000002 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runCheck},
 	{"diagnose", "explain an error code of ECS, KMS or RAM and say what fixes it", "ecsperm diagnose AssumeRoleError", false, runDiagnose},
 	{"export", "print the plan as Terraform, a ROS template or an aliyun-cli script", "ecsperm export -format terraform -kind disk-encryption -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b > encryptperm.tf", true, runExport},
 }
@@ -69,6 +69,10 @@ type invocation struct {
 	format           string
 	detailedExitCode bool
 	args             []string
+
+	// contact counts the calls the Applier makes: an error after one
+	// depends on what the account holds, and exits 3, not 2.
+	contact cli.Contact
 }
 
 // list is a repeatable flag.
@@ -123,7 +127,9 @@ commands:
 	fmt.Fprint(w, `
 Run "ecsperm <command> -help" for its flags and an example.
 Exit codes: 0 done, allowed or no changes; 1 denied, changes pending or not
-confirmed; 2 usage or validation error; 3 RAM, network or credential error.
+confirmed; 2 usage or validation error, before anything is contacted; 3 RAM,
+network or credential error, or a refusal that depends on what the account
+holds (a disabled or missing key, a missing image, a service-key image).
 `)
 }
 
@@ -149,7 +155,7 @@ func (c *invocation) flags() *flag.FlagSet {
 	case "apply", "revoke":
 		fs.BoolVar(&c.yes, "yes", false, "write without asking for confirmation")
 	case "check":
-		fs.StringVar(&c.recipient, "recipient", "", "the account UID whose ECS would use the key (required for share kinds)")
+		fs.StringVar(&c.recipient, "recipient", "", "the account UID whose ECS would use the key, whether or not the grant names it (default: each account -accounts names)")
 		fs.StringVar(&c.recipientRD, "recipient-rd", "", "the recipient's resource directory ID, rd-..., when the share names one")
 		fs.StringVar(&c.recipientPath, "recipient-path", "", "the recipient's resource directory path, rd-.../r-.../fd-..., when the share names a folder")
 	case "export":
@@ -173,20 +179,26 @@ func (c *invocation) usage(fs *flag.FlagSet, w io.Writer) {
 }
 
 // fail reports err on stderr as one block (and, with -json, as one JSON
-// document on stdout) and returns its exit code.
+// document on stdout) and returns its exit code: 2 for what is wrong before
+// anything is contacted, 3 for a refusal that came after a read.
 func (c *invocation) fail(err error) int {
+	err = c.contact.Mark(err)
 	code := cli.Code(err)
 	msg := encryptperm.Redact(err.Error())
 	cause, fix := cli.Fix("ecsperm "+c.cmd.name, err)
-	if cause != "" {
-		fix = cause + " Fix: " + fix
-	}
 	fmt.Fprintf(c.stderr, "ecsperm %s: %s\n", c.cmd.name, msg)
+	if cause != "" {
+		fmt.Fprintf(c.stderr, "  cause: %s\n", cause)
+	}
 	if fix != "" {
 		fmt.Fprintf(c.stderr, "  fix: %s\n", fix)
 	}
 	if c.json {
-		c.printJSON(map[string]any{"error": msg, "fix": fix, "exitCode": code})
+		doc := map[string]any{"error": msg, "fix": fix, "exitCode": code}
+		if cause != "" {
+			doc["cause"] = cause
+		}
+		c.printJSON(doc)
 	}
 	return code
 }
@@ -266,7 +278,7 @@ func (c *invocation) grant() (*encryptperm.Grant, error) {
 func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
 	switch {
 	case c.real:
-		a, err := encryptperm.NewRAMApplier(nil)
+		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Observer: &c.contact})
 		return a, true, err
 	case c.endpoint != "":
 		host, _, err := net.SplitHostPort(c.endpoint)
@@ -277,7 +289,7 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
 			scheme = "HTTP"
 		}
-		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme})
+		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme, Observer: &c.contact})
 		return a, true, err
 	}
 	owner := fake.DefaultAccountID
@@ -288,7 +300,7 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 	if !c.json {
 		fmt.Fprintln(c.stderr, "ecsperm: target: an in-memory fake RAM, empty at start; nothing leaves this process (use -real or -endpoint for RAM)")
 	}
-	return encryptperm.NewApplier(fake.New(&fake.Options{AccountID: owner}), nil), false, nil
+	return encryptperm.NewApplier(fake.New(&fake.Options{AccountID: owner}), &encryptperm.Options{Observer: &c.contact}), false, nil
 }
 
 // setup builds the grant and the Applier.
@@ -415,6 +427,14 @@ func (c *invocation) write(ctx context.Context, a encryptperm.Applier, p *encryp
 	return cli.OK
 }
 
+// recipient is an account check asks about, with what it knows of the
+// account's place in a resource directory.
+type recipient struct{ uid, rdID, rdPath string }
+
+// runCheck answers, for each recipient, whether its ECS can use each key:
+// the account -recipient names, whether or not the grant names it, or else
+// each account -accounts names. It takes the grant flags as every other
+// command does, and exits 0 only when every recipient is allowed.
 func runCheck(ctx context.Context, c *invocation) int {
 	if err := c.resourceFlags(); err != nil {
 		return c.fail(err)
@@ -432,14 +452,14 @@ func runCheck(ctx context.Context, c *invocation) int {
 	default:
 		return c.fail(cli.UsageError(fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind)))
 	}
-	if c.accounts != "" || len(c.rds) > 0 || len(c.folders) > 0 {
-		return c.fail(cli.UsageError("check answers for one account: give -recipient (and -recipient-rd, -recipient-path), not -accounts, -rd or -folder"))
+	if c.real && c.endpoint != "" {
+		return c.fail(cli.UsageError("give -real or -endpoint, not both"))
 	}
 	if len(c.keys) == 0 && c.image == "" && c.snapshot == "" {
 		return c.fail(cli.UsageError("check needs -key (the key ECS would use), or -image or -snapshot with -region, whose key is then found"))
 	}
-	if c.recipient == "" && rt != encryptperm.ResourceDisk {
-		return c.fail(cli.UsageError("check needs -recipient: the account UID whose ECS would use the key"))
+	if c.recipient == "" && (c.recipientRD != "" || c.recipientPath != "") {
+		return c.fail(cli.UsageError("-recipient-rd and -recipient-path describe -recipient: give -recipient too"))
 	}
 	var keys []encryptperm.Key
 	for _, arn := range c.keys {
@@ -449,31 +469,83 @@ func runCheck(ctx context.Context, c *invocation) int {
 		}
 		keys = append(keys, k)
 	}
+	// The grant flags, when given, are checked as every command checks
+	// them, before anything is contacted.
 	g := &encryptperm.Grant{Keys: keys}
+	audience := c.accounts != "" || len(c.rds) > 0 || len(c.folders) > 0
+	if audience || rt == encryptperm.ResourceDisk {
+		built, err := c.grant()
+		if err != nil {
+			return c.fail(err)
+		}
+		g = built
+	}
+	var recipients []recipient
+	switch {
+	case c.recipient != "":
+		recipients = []recipient{{c.recipient, c.recipientRD, c.recipientPath}}
+	case rt == encryptperm.ResourceDisk:
+		recipients = []recipient{{}} // ECS of the key's own account
+	case len(g.Audience.Accounts) > 0:
+		for _, uid := range g.Audience.Accounts {
+			recipients = append(recipients, recipient{uid: uid})
+		}
+		if len(c.rds) > 0 || len(c.folders) > 0 {
+			fmt.Fprintln(c.stderr, "ecsperm check: -rd and -folder name no account, so check answers for -accounts only; ask about a member with -recipient UID and -recipient-rd or -recipient-path")
+		}
+	case audience:
+		return c.fail(cli.UsageError("-rd and -folder name no account: give -recipient UID (with -recipient-rd or -recipient-path) to ask about a member of the directory"))
+	default:
+		return c.fail(cli.UsageError("check needs -accounts (it answers for each) or -recipient: the account UID whose ECS would use the key"))
+	}
 	a, _, err := c.applier(g)
 	if err != nil {
 		return c.fail(err)
 	}
-	allowed := true
-	var ds []*encryptperm.Decision
 	resourceID := c.image + c.snapshot
 	if resourceID != "" && len(keys) == 0 {
 		keys = []encryptperm.Key{{}} // found from the resource
 	}
-	for _, k := range keys {
-		d, err := a.Check(ctx, encryptperm.Access{Recipient: c.recipient, RDID: c.recipientRD, RDPath: c.recipientPath, Resource: rt, Key: k,
-			ResourceID: resourceID, Region: c.region})
-		if err != nil {
-			return c.fail(err)
+	type answer struct {
+		Recipient string   `json:"recipient"`
+		Allowed   bool     `json:"allowed"`
+		Missing   []string `json:"missing,omitempty"`
+	}
+	allowed := true
+	var ds []*encryptperm.Decision
+	var answers []answer
+	for _, r := range recipients {
+		ans := answer{Recipient: r.uid, Allowed: true}
+		for _, k := range keys {
+			d, err := a.Check(ctx, encryptperm.Access{Recipient: r.uid, RDID: r.rdID, RDPath: r.rdPath, Resource: rt, Key: k,
+				ResourceID: resourceID, Region: c.region})
+			if err != nil {
+				return c.fail(err)
+			}
+			ds = append(ds, d)
+			ans.Recipient = d.Access.Recipient
+			ans.Allowed = ans.Allowed && d.Allowed
+			for _, m := range d.Missing {
+				if !slices.Contains(ans.Missing, m) {
+					ans.Missing = append(ans.Missing, m)
+				}
+			}
 		}
-		allowed = allowed && d.Allowed
-		ds = append(ds, d)
+		allowed = allowed && ans.Allowed
+		answers = append(answers, ans)
 	}
 	if c.json {
-		c.printJSON(map[string]any{"allowed": allowed, "decisions": ds})
+		c.printJSON(map[string]any{"allowed": allowed, "decisions": ds, "recipients": answers})
 	} else {
 		for _, d := range ds {
 			fmt.Fprint(c.stdout, d.Explanation())
+		}
+		for _, ans := range answers {
+			if ans.Allowed {
+				fmt.Fprintf(c.stdout, "recipient %s: allowed\n", ans.Recipient)
+			} else {
+				fmt.Fprintf(c.stdout, "recipient %s: denied (missing: %s)\n", ans.Recipient, strings.Join(ans.Missing, ", "))
+			}
 		}
 	}
 	if !allowed {
@@ -549,6 +621,15 @@ func (c *invocation) resourceFlags() error {
 		return cli.UsageError("-image and -snapshot need -region: the region the image or snapshot is in")
 	case c.region != "" && c.image == "" && c.snapshot == "":
 		return cli.UsageError("-region is the region of -image or -snapshot: give one of them")
+	}
+	// ECS uses a key of the resource's own region. Revoke takes any key,
+	// so that a grant made with the wrong one can be taken back.
+	if c.region != "" && c.cmd.name != "revoke" {
+		for _, arn := range c.keys {
+			if k, err := encryptperm.ParseKeyARN(arn); err == nil && k.Region != c.region {
+				return cli.UsageError(fmt.Sprintf("-key %s is in %s, but -region is %s: ECS uses a key of the resource's own region", arn, k.Region, c.region))
+			}
+		}
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -94,12 +96,16 @@ func TestExitCodes(t *testing.T) {
 		{"bad key", []string{"apply", "-kind", "disk-encryption", "-key", "alias/acs/ecs"}, 2, "not a KMS key ARN"},
 		{"snapshot without region", with("apply", "-snapshot", "s-bp1x0001"), 2, "-region"},
 		{"image on a snapshot grant", with("apply", "-image", "m-bp1x0001", "-region", "cn-hangzhou"), 2, "-kind share-image"},
-		{"snapshot the in-memory fake lacks", with("apply", "-snapshot", "s-bp1x0001", "-region", "cn-hangzhou"), 2, "s-bp1x0001"},
+		{"snapshot the in-memory fake lacks", with("apply", "-snapshot", "s-bp1x0001", "-region", "cn-hangzhou"), 3, "cause: the account does not hold a key, image or snapshot the command names"},
+		{"key of another region than the snapshot", with("apply", "-snapshot", "s-bp1x0001", "-region", "cn-beijing"), 2, "-region is cn-beijing: ECS uses a key of the resource's own region"},
 		{"real and endpoint", with("plan", "-real", "-endpoint", "127.0.0.1:1"), 2, "not both"},
 		{"unknown flag", with("plan", "-force"), 2, "-force"},
 		{"stray argument", with("plan", "extra"), 2, "unexpected arguments"},
 		{"audience for disk", []string{"plan", "-kind", "disk-encryption", "-accounts", "2000000000000001"}, 2, "takes no -accounts"},
-		{"check without recipient", []string{"check", "-kind", "share-image", "-key", keyARN}, 2, "needs -recipient"},
+		{"check without recipient", []string{"check", "-kind", "share-image", "-key", keyARN}, 2, "check needs -accounts (it answers for each) or -recipient"},
+		{"check of a directory alone", []string{"check", "-kind", "share-image", "-rd", "rd-a1b2c3", "-key", keyARN}, 2, "-rd and -folder name no account"},
+		{"check of a malformed recipient", []string{"check", "-kind", "share-image", "-recipient", "2000", "-key", keyARN}, 2, "Recipient"},
+		{"check of a malformed account", []string{"check", "-kind", "share-image", "-accounts", "2000", "-key", keyARN}, 2, "Accounts[0]"},
 		{"diagnose unknown code", []string{"diagnose", "NoSuchCode"}, 2, "unknown code"},
 		{"export without format", with("export"), 2, "-format"},
 		{"no credentials for real RAM", with("plan", "-real"), 3, "fix: give credentials"},
@@ -297,5 +303,161 @@ func TestEndpointSharesAnImage(t *testing.T) {
 	}
 	if got, _ := f.ImageSharedWith("cn-hangzhou", "m-bp1shared01"); len(got) != 0 {
 		t.Errorf("still shared with %v", got)
+	}
+}
+
+// The world of the tests that read a fake account through its endpoint: an
+// enabled key and a disabled one, and images encrypted with each and with
+// the service key.
+const (
+	disabledKeyARN = "acs:kms:cn-hangzhou:1234567890123456:key/1b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"
+	missingKeyARN  = "acs:kms:cn-hangzhou:1234567890123456:key/9b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"
+	worldSeed      = `{"keys": [{"region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"},
+	          {"region": "cn-hangzhou", "id": "1b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "state": "Disabled"}],
+	 "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"},
+	            {"region": "cn-hangzhou", "id": "m-bp1disabled", "kmsKeyId": "1b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"},
+	            {"region": "cn-hangzhou", "id": "m-bp1servicekey", "serviceKey": true}]}`
+)
+
+// worldEndpoint serves a fake account holding worldSeed, and returns the
+// flags and environment that reach it.
+func worldEndpoint(t *testing.T) (*fake.RAM, []string, []string) {
+	t.Helper()
+	f := fake.New(&fake.Options{AccountID: "1234567890123456"})
+	if err := fake.LoadSeedBytes(f, []byte(worldSeed)); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ep.Close() })
+	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + fake.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + fake.DefaultAccessKeySecret}
+	return f, []string{"-endpoint", ep.Addr()}, env
+}
+
+// TestRefusalsFromTheAccountExit3: a refusal that depends on what the
+// account holds (a disabled or missing key, a missing image, an image
+// encrypted with the service key) exits 3, with its cause and a fix that
+// fits, while the library still calls it invalid; what is wrong before
+// anything is contacted stays exit 2.
+func TestRefusalsFromTheAccountExit3(t *testing.T) {
+	f, at, env := worldEndpoint(t)
+	image := func(cmd, id string, extra ...string) []string {
+		return append(append([]string{cmd, "-kind", "share-image", "-accounts", "2000000000000001", "-image", id, "-region", "cn-hangzhou"}, at...), extra...)
+	}
+	checkImage := func(id string) []string {
+		return append([]string{"check", "-kind", "share-image", "-recipient", "2000000000000001", "-image", id, "-region", "cn-hangzhou"}, at...)
+	}
+	const (
+		disabledCause = "  cause: the key is disabled or pending deletion in KMS; ECS refuses to use it, and no RAM permission helps\n" +
+			"  fix: enable the key in KMS (EnableKey, after CancelKeyDeletion if it is pending deletion), then run the command again\n"
+		serviceCause = "  cause: the image is encrypted with the ECS service key, and ECS does not share such images; no RAM permission helps\n" +
+			"  fix: copy the image with a customer key (CopyImage with Encrypted=true and KMSKeyId), then run the command with -image naming the copy\n"
+		missingCause = "  cause: the account does not hold a key, image or snapshot the command names\n" +
+			"  fix: check -key, -image or -snapshot and -region against what the account holds, or create what is missing, then run the command again\n"
+		heldCause = "  cause: what the account holds, read just now, stops this (each problem above says what)\n" +
+			"  fix: change what each problem names in the account (for example enable a disabled key), or name what the account holds instead, then run the command again\n"
+	)
+	tests := []struct {
+		name string
+		args []string
+		want int
+		say  string // the end of stderr
+	}{
+		{"plan, the image's key disabled", image("plan", "m-bp1disabled"), 3, disabledCause},
+		{"apply, the image's key disabled", image("apply", "m-bp1disabled", "-yes"), 3, disabledCause},
+		{"export, the image's key disabled", image("export", "m-bp1disabled", "-format", "ros"), 3, disabledCause},
+		{"plan, a service-key image", image("plan", "m-bp1servicekey"), 3, serviceCause},
+		{"plan, a missing image", image("plan", "m-bp1nothere"), 3, missingCause},
+		{"plan, the named key disabled", image("plan", "m-bp1disabled", "-key", disabledKeyARN), 3, disabledCause},
+		{"plan, the named key missing", image("plan", "m-bp1shared01", "-key", missingKeyARN), 3, heldCause},
+		{"check, a service-key image", checkImage("m-bp1servicekey"), 3, serviceCause},
+		{"check, a missing image", checkImage("m-bp1nothere"), 3, missingCause},
+		{"before contact: a malformed image ID", image("plan", "image-1"), 2, "  fix: run ecsperm plan -help for the flags\n"},
+		{"before contact: a key of another region", image("plan", "m-bp1shared01", "-key", "acs:kms:cn-beijing:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"), 2, "  fix: run ecsperm plan -help for the flags\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ecsperm(t, "", env, tt.args...)
+			if r.code != tt.want {
+				t.Errorf("exit %d, want %d\nstderr:\n%s", r.code, tt.want, r.stderr)
+			}
+			if !strings.HasSuffix(r.stderr, tt.say) {
+				t.Errorf("stderr does not end with\n%s\ngot:\n%s", tt.say, r.stderr)
+			}
+			if strings.Contains(r.stderr, "-help") != (tt.want == 2) {
+				t.Errorf("the fix should point at -help only for a usage error:\n%s", r.stderr)
+			}
+		})
+	}
+	r := ecsperm(t, "", env, image("plan", "m-bp1disabled", "-json")...)
+	v := oneJSON(t, r.stdout)
+	if v["exitCode"] != float64(3) || v["cause"] != "the key is disabled or pending deletion in KMS; ECS refuses to use it, and no RAM permission helps" {
+		t.Errorf("-json: exit %d, document %v", r.code, v)
+	}
+	if len(f.Roles()) != 0 {
+		t.Errorf("a refused apply left roles %v", f.Roles())
+	}
+}
+
+// TestCheckTakesTheGrantFlags: without -recipient, check answers for each
+// account -accounts names, a line each, and exits 0 only when each is
+// allowed; -recipient asks about that account, named by the grant or not,
+// and needs no audience.
+func TestCheckTakesTheGrantFlags(t *testing.T) {
+	_, at, env := worldEndpoint(t)
+	grant := append([]string{"-kind", "share-image", "-accounts", "2000000000000001,2000000000000002",
+		"-image", "m-bp1shared01", "-region", "cn-hangzhou"}, at...)
+	if r := ecsperm(t, "", env, append([]string{"apply", "-yes"}, grant...)...); r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
+	}
+	lines := func(out string) string {
+		var b strings.Builder
+		for _, l := range strings.SplitAfter(out, "\n") {
+			if strings.HasPrefix(l, "recipient ") {
+				b.WriteString(l)
+			}
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		want  int
+		lines string
+	}{
+		{"each account of the grant", append([]string{"check"}, grant...), 0,
+			"recipient 2000000000000001: allowed\nrecipient 2000000000000002: allowed\n"},
+		{"one account of the grant not allowed", append([]string{"check", "-kind", "share-image", "-accounts", "2000000000000001,2000000000000003",
+			"-image", "m-bp1shared01", "-region", "cn-hangzhou"}, at...), 1,
+			"recipient 2000000000000001: allowed\nrecipient 2000000000000003: denied (missing: sts:AssumeRole, share)\n"},
+		{"a recipient the grant names", append([]string{"check", "-recipient", "2000000000000002"}, grant...), 0,
+			"recipient 2000000000000002: allowed\n"},
+		{"a recipient the grant does not name", append([]string{"check", "-recipient", "2000000000000003"}, grant...), 1,
+			"recipient 2000000000000003: denied (missing: sts:AssumeRole, share)\n"},
+		{"a recipient without an audience", append([]string{"check", "-kind", "share-image", "-recipient", "2000000000000001",
+			"-image", "m-bp1shared01", "-region", "cn-hangzhou"}, at...), 0,
+			"recipient 2000000000000001: allowed\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ecsperm(t, "", env, tt.args...)
+			if r.code != tt.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.want, r.stdout, r.stderr)
+			}
+			if diff := cmp.Diff(tt.lines, lines(r.stdout)); diff != "" {
+				t.Errorf("recipient lines (-want +got):\n%s", diff)
+			}
+		})
+	}
+	r := ecsperm(t, "", env, append([]string{"check", "-json"}, grant...)...)
+	v := oneJSON(t, r.stdout)
+	want := []any{
+		map[string]any{"recipient": "2000000000000001", "allowed": true},
+		map[string]any{"recipient": "2000000000000002", "allowed": true},
+	}
+	if diff := cmp.Diff(want, v["recipients"]); diff != "" || v["allowed"] != true {
+		t.Errorf("check -json: allowed %v, recipients (-want +got):\n%s", v["allowed"], diff)
 	}
 }

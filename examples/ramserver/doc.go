@@ -9,8 +9,11 @@
 //
 // The same endpoint serves ECS, Resource Sharing and KMS; -seed loads their
 // keys, images, snapshots and resource directory from a JSON file in the form
-// fake.LoadSeed documents, and a bad file stops the command with a message
-// naming the field at fault.
+// fake.LoadSeed documents, strictly: a file that is null, gives a field
+// twice or spells one in another case, or gives an image a key that
+// contradicts its snapshot's (among the other refusals LoadSeed lists) stops
+// the command before it listens, with a message naming the field's path and
+// quoting at most 100 bytes of a bad value.
 //
 // It prints one line, "ramserver listening on http://ADDR", once it accepts
 // requests, and stops cleanly on SIGINT or SIGTERM. Clients must use plain

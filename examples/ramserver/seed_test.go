@@ -57,17 +57,29 @@ func TestRunRefusesBadSeed(t *testing.T) {
 		give string
 		want string
 	}{
-		{"unknown field", `{"image": []}`, `unknown field "image"`},
-		{"wrong type", `{"keys": [{"region": "cn-hangzhou", "id": 7}]}`, "keys.id: wrong type"},
-		{"key no key has", `{"snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`, "snapshots[0]"},
+		{"unknown field", `{"image": []}`, `: fake: load seed: the seed: unknown field "image"; want one of images, keys, resourceDirectory, snapshots: invalid seed`},
+		{"wrong type", `{"keys": [{"region": "cn-hangzhou", "id": 7}]}`, ": fake: load seed: keys[0].id: wrong type: a number, where the seed takes a string: invalid seed"},
+		{"key no key has", `{"snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`,
+			`: fake: load seed: snapshots[0].kmsKeyId: no key in keys has the ID "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b": invalid seed`},
+		{"null", `null`, ": fake: load seed: the seed: null: want an object: invalid seed"},
+		{"a field twice", `{"keys": [], "images": [], "keys": []}`, ": fake: load seed: keys: given twice in one object: invalid seed"},
+		{"a field in another case", `{"keys": [{"Region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`,
+			": fake: load seed: keys[0].Region: the field is spelled region: names are matched exactly: invalid seed"},
+		{"an image against its snapshot", `{"keys": [{"region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}],
+		  "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "snapshotId": "s-bp1shared01"}],
+		  "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "serviceKey": true}]}`,
+			`: fake: load seed: images[0].kmsKeyId: the image is encrypted with key "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", but its snapshot s-bp1shared01 is encrypted with the service key (snapshots[0]): an image has its snapshot's encryption: invalid seed`},
+		{"an 8 MiB ID", `{"images": [{"region": "cn-hangzhou", "id": "m-` + strings.Repeat("a", 8<<20) + `"}]}`,
+			`: fake: load seed: images[0].id: "m-` + strings.Repeat("a", 98) + `"… (8388610 bytes) is not an image ID (m-…): invalid seed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out strings.Builder
+			path := writeSeed(t, tt.give)
 			err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-access-key-id", "ID",
-				"-access-key-secret", "S", "-seed", writeSeed(t, tt.give)}, &out)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("run() = %v, want an error containing %q", err, tt.want)
+				"-access-key-secret", "S", "-seed", path}, &out)
+			if want := "-seed " + path + tt.want; err == nil || err.Error() != want {
+				t.Errorf("run() = %.500v\nwant %.500s", err, want)
 			}
 			if out.Len() != 0 {
 				t.Errorf("stdout = %q, want nothing", out.String())

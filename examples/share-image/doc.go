@@ -19,7 +19,9 @@
 // plan and asks for "yes" before writing, unless -yes is given.
 //
 // Exit codes: 0 done or no changes; 1 not confirmed; 2 usage or validation
-// error; 3 cloud, network or credential error.
+// error, before anything is contacted; 3 cloud, network or credential
+// error, or a refusal that depends on what the account holds (a missing
+// resource, a disabled key, another key than -key).
 //
 //	go run ./examples/share-image
 //	go run ./examples/share-image -rd rd-3GabcD

@@ -88,14 +88,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return cli.Report(stderr, prog, err) // lists every problem, each with its field
 	}
-	applier, err := cli.NewShareApplier(*real, demoSeed, stderr)
+	contact := &cli.Contact{}
+	applier, err := cli.NewShareApplier(*real, demoSeed, stderr, contact)
 	if err != nil {
 		return cli.Report(stderr, prog, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	res, code := cli.PlanAndApply(ctx, applier, g, cli.Steps{
-		Prog: prog, Stdin: stdin, Stdout: stdout, Stderr: stderr, DryRun: *dryRun, Ask: *real && !*yes,
+		Prog: prog, Stdin: stdin, Stdout: stdout, Stderr: stderr, DryRun: *dryRun, Ask: *real && !*yes, Contact: contact,
 	})
 	if res == nil {
 		return code
@@ -121,7 +122,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			Resource: encryptperm.ResourceImage, ResourceID: *image, Region: *region,
 		})
 		if err != nil {
-			return cli.Report(stderr, prog, err)
+			return cli.Report(stderr, prog, contact.Mark(err))
 		}
 		fmt.Fprintf(stdout, "account %s: allowed=%v: %s\n", r.uid, d.Allowed, d.Reason)
 	}

@@ -74,7 +74,7 @@ func TestShareImageRefusesBadInput(t *testing.T) {
 		{Name: "wildcard directory", Args: []string{"-rd", "rd-*"}, Want: 2, Say: "rd-*"},
 		{Name: "wildcard image", Args: []string{"-image", "m-*"}, Want: 2, Say: "m-*"},
 		{Name: "malformed key", Args: []string{"-key", "not-an-arn"}, Want: 2, Say: "not-an-arn"},
-		{Name: "no such image", Args: []string{"-image", "m-bp1nothere"}, Want: 2, Say: "m-bp1nothere"},
+		{Name: "no such image", Args: []string{"-image", "m-bp1nothere"}, Want: 3, Say: "cause: the account does not hold a key, image or snapshot the command names"},
 		{Name: "unknown flag", Args: []string{"-nope"}, Want: 2, Say: "nope"},
 	})
 }

@@ -20,7 +20,9 @@
 // unless -yes is given. -dry-run prints the plan and stops.
 //
 // Exit codes: 0 done or no changes; 1 not confirmed; 2 usage or validation
-// error; 3 cloud, network or credential error.
+// error, before anything is contacted; 3 cloud, network or credential
+// error, or a refusal that depends on what the account holds (a missing
+// resource, a disabled key, another key than -key).
 //
 //	go run ./examples/share-snapshot
 //	go run ./examples/share-snapshot -real -region cn-hangzhou -snapshot s-bp1shared01 \

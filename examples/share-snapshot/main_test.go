@@ -43,10 +43,11 @@ func TestShareSnapshotRefusesBadInput(t *testing.T) {
 		{Name: "wildcard snapshot", Args: []string{"-snapshot", "s-*"}, Want: 2, Say: "s-*"},
 		{Name: "malformed key", Args: []string{"-key", "not-an-arn"}, Want: 2, Say: "not-an-arn"},
 		{Name: "unknown flag", Args: []string{"-nope"}, Want: 2, Say: "nope"},
-		// Refused before any write, by what the fake's cloud holds.
-		{Name: "no such snapshot", Args: []string{"-snapshot", "s-bp1nothere"}, Want: 2, Say: "s-bp1nothere"},
-		{Name: "the owner itself", Args: []string{"-accounts", "1234567890123456"}, Want: 2, Say: "own owner"},
-		{Name: "another key", Args: []string{"-key", "acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"}, Want: 2, Say: "not with the key the grant names"},
+		// Refused before any write, by what the fake's cloud holds: the
+		// refusal came from reading it, so the exit is 3, with its cause.
+		{Name: "no such snapshot", Args: []string{"-snapshot", "s-bp1nothere"}, Want: 3, Say: "cause: the account does not hold a key, image or snapshot the command names"},
+		{Name: "the owner itself", Args: []string{"-accounts", "1234567890123456"}, Want: 3, Say: "own owner"},
+		{Name: "another key", Args: []string{"-key", "acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f"}, Want: 3, Say: "not with the key the grant names"},
 	})
 }
 

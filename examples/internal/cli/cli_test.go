@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,6 +67,13 @@ func TestCodeAndReport(t *testing.T) {
 		{fmt.Errorf("plan: %w", encryptperm.ErrNoCredentials), Failure, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
 		{fmt.Errorf("apply: %w", encryptperm.ErrStale), Failure, "fix: RAM changed since the plan was read; run the command again to plan afresh"},
 		{errors.New("connection refused"), Failure, "prog: connection refused"},
+		{&ReadError{fmt.Errorf("share: the key is Disabled (InvalidParameter.KMSKeyId.CMKNotEnabled): %w", encryptperm.ErrInvalid)}, Failure,
+			"  cause: the key is disabled or pending deletion in KMS; ECS refuses to use it, and no RAM permission helps\n" +
+				"  fix: enable the key in KMS (EnableKey, after CancelKeyDeletion if it is pending deletion), then run the command again\n"},
+		{&ReadError{fmt.Errorf("check: no image m-1: %w", errors.Join(encryptperm.ErrNotFound, encryptperm.ErrInvalid))}, Failure,
+			"  cause: the account does not hold a key, image or snapshot the command names\n"},
+		{&ReadError{fmt.Errorf("share: the owner itself: %w", encryptperm.ErrInvalid)}, Failure,
+			"  cause: what the account holds, read just now, stops this (each problem above says what)\n"},
 	}
 	for _, tt := range tests {
 		if tt.err == nil {
@@ -81,5 +89,38 @@ func TestCodeAndReport(t *testing.T) {
 		if !strings.Contains(out.String(), tt.say) {
 			t.Errorf("Report(%v) does not say %q: %q", tt.err, tt.say, out.String())
 		}
+	}
+}
+
+// TestContactMark: an error after a call is a *ReadError (exit Failure),
+// one before any call, or a usage error, stays as it is.
+func TestContactMark(t *testing.T) {
+	invalid := fmt.Errorf("share: %w", encryptperm.ErrInvalid)
+	called := &Contact{}
+	called.StartCall(context.Background(), encryptperm.Call{Action: "GetRole"})("", "", nil)
+	tests := []struct {
+		name    string
+		contact *Contact
+		give    error
+		want    int
+		wrapped bool
+	}{
+		{"nil contact", nil, invalid, Usage, false},
+		{"no call made", &Contact{}, invalid, Usage, false},
+		{"after a call", called, invalid, Failure, true},
+		{"a usage error after a call", called, UsageError("no answer"), Usage, false},
+		{"no error", called, nil, OK, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.contact.Mark(tt.give)
+			var re *ReadError
+			if Code(got) != tt.want || errors.As(got, &re) != tt.wrapped {
+				t.Errorf("Mark(%v) = %v: exit %d, wrapped %v; want exit %d, wrapped %v", tt.give, got, Code(got), errors.As(got, &re), tt.want, tt.wrapped)
+			}
+			if tt.give != nil && !errors.Is(got, tt.give) {
+				t.Errorf("Mark(%v) = %v: the error is lost", tt.give, got)
+			}
+		})
 	}
 }

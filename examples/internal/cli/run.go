@@ -27,17 +27,22 @@ func Parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 // NewShareApplier returns the Applier of a program that shares encrypted
 // resources: over the SDK's default credentials when real is true, and
 // otherwise over an in-memory fake loaded with the seed document seed,
-// saying so on stderr.
-func NewShareApplier(real bool, seed string, stderr io.Writer) (encryptperm.Applier, error) {
+// saying so on stderr. Each call it makes is counted by contact, which may
+// be nil.
+func NewShareApplier(real bool, seed string, stderr io.Writer, contact *Contact) (encryptperm.Applier, error) {
+	opts := &encryptperm.Options{}
+	if contact != nil {
+		opts.Observer = contact
+	}
 	if real {
-		return encryptperm.NewRAMApplier(nil)
+		return encryptperm.NewRAMApplier(opts)
 	}
 	fmt.Fprintln(stderr, "using the in-memory fake (RAM, ECS, Resource Sharing, KMS) and demo values (pass -real for Alibaba Cloud)")
 	f := fake.New(nil)
 	if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
 		return nil, err
 	}
-	return encryptperm.NewApplier(f, nil), nil
+	return encryptperm.NewApplier(f, opts), nil
 }
 
 // Steps says how PlanAndApply runs: the program's name and streams,
@@ -49,6 +54,9 @@ type Steps struct {
 	Stderr io.Writer
 	DryRun bool // print the plan and stop
 	Ask    bool // ask on Stdin before a plan that changes something is applied
+	// Contact, when set, counts the Applier's calls (see NewShareApplier),
+	// so that a refusal that came after a read exits Failure.
+	Contact *Contact
 }
 
 // PlanAndApply plans g with a and prints the plan to s.Stdout; unless
@@ -59,7 +67,7 @@ type Steps struct {
 func PlanAndApply(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant, s Steps) (*encryptperm.Result, int) {
 	plan, err := a.Plan(ctx, g)
 	if err != nil {
-		return nil, Report(s.Stderr, s.Prog, err)
+		return nil, Report(s.Stderr, s.Prog, s.Contact.Mark(err))
 	}
 	fmt.Fprint(s.Stdout, plan)
 	if s.DryRun {
@@ -76,7 +84,7 @@ func PlanAndApply(ctx context.Context, a encryptperm.Applier, g *encryptperm.Gra
 	}
 	res, err := a.ApplyPlan(ctx, plan)
 	if err != nil {
-		return nil, Report(s.Stderr, s.Prog, err)
+		return nil, Report(s.Stderr, s.Prog, s.Contact.Mark(err))
 	}
 	fmt.Fprintf(s.Stdout, "applied with %d writes\n", res.Writes)
 	return res, OK

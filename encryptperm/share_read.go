@@ -706,6 +706,7 @@ func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error
 
 // readImageShares reads the accounts an image is shared with through ECS.
 func (e *engine) readImageShares(ctx context.Context, rec *recorder, w *resWant) error {
+	pg := e.newPager("DescribeImageSharePermission", w.res.ID)
 	for page := 1; ; page++ {
 		resp, err := svcCall(ctx, e, rec, "DescribeImageSharePermission", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImageSharePermissionResponse, error) {
 			req := ecs.CreateDescribeImageSharePermissionRequest()
@@ -725,6 +726,9 @@ func (e *engine) readImageShares(ctx context.Context, rec *recorder, w *resWant)
 		}
 		if len(resp.Accounts.Account) == 0 || page*100 >= resp.TotalCount {
 			return nil
+		}
+		if _, err := pg.next(strconv.Itoa(page + 1)); err != nil {
+			return err
 		}
 	}
 }
@@ -884,6 +888,7 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 	var assocs []resourcesharing.ResourceShareAssociation
 	listShares := func() error {
 		token := ""
+		pg := e.newPager("ListResourceShares", region)
 		for {
 			resp, err := svcCall(ctx, e, rec, "ListResourceShares", region, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceSharesResponse, error) {
 				req := resourcesharing.CreateListResourceSharesRequest()
@@ -898,8 +903,9 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 			mu.Lock()
 			shares = append(shares, resp.ResourceShares...)
 			mu.Unlock()
-			if token = resp.NextToken; token == "" {
-				return nil
+			token = resp.NextToken
+			if more, err := pg.next(token); !more {
+				return err
 			}
 		}
 	}
@@ -944,6 +950,7 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 func (e *engine) listAssocs(ctx context.Context, rec *recorder, region, typ string, ids []string) ([]resourcesharing.ResourceShareAssociation, error) {
 	var out []resourcesharing.ResourceShareAssociation
 	token := ""
+	pg := e.newPager("ListResourceShareAssociations", region+"/"+typ)
 	for {
 		resp, err := svcCall(ctx, e, rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
 			req := resourcesharing.CreateListResourceShareAssociationsRequest()
@@ -959,8 +966,9 @@ func (e *engine) listAssocs(ctx context.Context, rec *recorder, region, typ stri
 			return out, err
 		}
 		out = append(out, resp.ResourceShareAssociations...)
-		if token = resp.NextToken; token == "" {
-			return out, nil
+		token = resp.NextToken
+		if more, err := pg.next(token); !more {
+			return out, err
 		}
 	}
 }

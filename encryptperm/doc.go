@@ -95,8 +95,14 @@
 // ECS's view of RAM lags a fresh grant: a share refused with
 // AssumeRoleError or InvalidParameter.KMSKeyId.CMKUnauthorized right after
 // it is retried for up to Options.ShareWait. Invitations not yet accepted
-// are reported as Note changes. Revoke unshares first (RemoveAccount.N,
-// DisassociateResourceShare), then removes the grant. The clients come from
+// are reported as Note changes. Revoke unshares first, then removes the
+// grant: it reads every resource share of the region (an image's too, whose
+// accounts the library shares with through ECS), and takes the grant's
+// recipients out of ECS's share permission (RemoveAccount.N) and out of
+// every resource share whose only resource is the one revoked, whoever made
+// it (DisassociateResourceShare); a resource share that also holds other
+// resources is refused with ErrConflict, naming it, before any write. The
+// clients come from
 // the RAM client when it implements ECS, ResourceSharing and KMS (the fake
 // does), from Options otherwise; NewRAMApplier builds all four. ApplyPlan
 // reads the resources and their shares again, so only RAM's part of a plan

@@ -37,7 +37,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	}
 	rec := &recorder{}
 	w := collectWants([]*Grant{g}, nil, "access")[0]
-	if err := e.checkBackends([]*resWant{w}); err != nil {
+	if err := e.checkBackends([]*resWant{w}, false); err != nil {
 		return nil, err
 	}
 	fns := []func() error{}

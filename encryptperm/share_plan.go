@@ -153,7 +153,7 @@ func (j *shareJob) planRemove(w *resWant, ro *resOps) {
 			continue // refused by the pre-flight when it mattered
 		}
 		var ts []string
-		for _, t := range w.rsTargets() {
+		for _, t := range w.holders() {
 			if !live(sh.targets[t]) {
 				continue
 			}
@@ -499,7 +499,7 @@ func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*G
 	var pre *prefetch
 	if !revoke && stale == nil {
 		// What needs no I/O is refused before any.
-		if err := e.checkBackends(collectWants(grants, keep, "grants")); err != nil {
+		if err := e.checkBackends(collectWants(grants, keep, "grants"), false); err != nil {
 			return finish(err)
 		}
 		pre = e.startPrefetch(ctx, rec, grants)

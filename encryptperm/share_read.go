@@ -174,6 +174,16 @@ func (w *resWant) rsTargets() []string {
 	return w.targets
 }
 
+// holders are the targets a Revoke takes the resource from, on every path
+// by which they may hold it: the grant's accounts, directories and
+// folders, as targets of any resource share that holds the resource (an
+// image's accounts too, which the library shares with through ECS, but
+// another team, or someone by hand, may have shared with through Resource
+// Sharing).
+func (w *resWant) holders() []string {
+	return slices.Concat(w.accounts, w.targets)
+}
+
 // ecsAccounts are the accounts ECS shares an image with directly.
 func (w *resWant) ecsAccounts() []string {
 	if w.res.Type == ResourceImage {
@@ -206,7 +216,7 @@ func (e *preflightError) Unwrap() []error { return append([]error{e.ValidationEr
 // read. A key's state matters to a write, not to a run that writes nothing.
 func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant, pre *prefetch) (*shareJob, error) {
 	wants := collectWants(grants, keep, "grants")
-	if err := e.checkBackends(wants); err != nil {
+	if err := e.checkBackends(wants, revoke); err != nil {
 		return nil, err
 	}
 	regions := map[string]*shareState{}
@@ -214,7 +224,10 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	needRS := map[string]bool{}
 	needDir := false
 	for _, w := range wants {
-		if len(w.rsTargets()) > 0 || w.res.Type == ResourceSnapshot || (revoke && len(w.keep) > 0) {
+		// A revoke reads every resource share: a recipient may hold the
+		// resource through one that another team made, or one made by
+		// hand, whatever path the library shares it by.
+		if len(w.rsTargets()) > 0 || w.res.Type == ResourceSnapshot || revoke {
 			needRS[w.res.Region] = true
 		}
 		if len(w.targets) > 0 && !revoke {
@@ -443,7 +456,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 					if len(sh.resources) < 2 {
 						continue
 					}
-					for _, t := range w.rsTargets() {
+					for _, t := range w.holders() {
 						if live(sh.targets[t]) && !w.keep[t] {
 							p.add(at, w.res.ID, "resource share %s (%s) holds other resources too: removing target %s from it would unshare them as well; remove the target yourself, or move the %s to a share of its own", sh.id, sh.name, t, w.res.Type)
 							conflict = true
@@ -589,8 +602,9 @@ func imageListFilters(wants []*resWant, grants []*Grant) map[string]string {
 }
 
 // checkBackends refuses, before any I/O, resources whose services the
-// Applier has no client for.
-func (e *engine) checkBackends(wants []*resWant) error {
+// Applier has no client for. A revoke needs Resource Sharing for every
+// resource, to read the shares a recipient may hold it through.
+func (e *engine) checkBackends(wants []*resWant, revoke bool) error {
 	var p problems
 	for _, w := range wants {
 		if len(w.paths) == 0 {
@@ -603,7 +617,7 @@ func (e *engine) checkBackends(wants []*resWant) error {
 		if e.opts.KMS == nil {
 			need = append(need, "KMS (Options.KMS)")
 		}
-		if e.opts.ResourceSharing == nil && (w.res.Type == ResourceSnapshot || len(w.targets) > 0) {
+		if e.opts.ResourceSharing == nil && (w.res.Type == ResourceSnapshot || len(w.targets) > 0 || revoke) {
 			need = append(need, "Resource Sharing (Options.ResourceSharing)")
 		}
 		if len(need) > 0 {

@@ -62,9 +62,9 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	if !w.found {
 		return nil, fmt.Errorf("encryptperm: check: no %s %s in %s: %w", r.Type, r.ID, r.Region, ErrNotFound)
 	}
-	if r.Type == ResourceImage && w.encrypted && list.covers(w) {
+	if r.Type == ResourceImage && list.covers(w) {
 		w.keysFrom(list)
-	} else if r.Type == ResourceImage && w.encrypted {
+	} else if r.Type == ResourceImage && len(w.snapshots) > 0 {
 		if err := e.readSnapshots(ctx, rec, r.Region, nil, []*resWant{w}); err != nil {
 			return nil, ctxOr(ctx, err)
 		}
@@ -74,7 +74,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with the service key: %s: %w", r, serviceKeyReason(kind), ErrInvalid)
 	}
 	if w.keyUnknown {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted, but none of its snapshots says with which key: %w", r, ErrInvalid)
+		return nil, fmt.Errorf("encryptperm: check: %s: %w", w.unknownKeyReason(), ErrInvalid)
 	}
 	if a.Key.ID != "" && w.encrypted && !slices.Contains(w.keyIDs, a.Key.ID) {
 		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, strings.Join(w.keyIDs, ", "), a.Key.ID, ErrInvalid)
@@ -171,6 +171,10 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 			return nil, a, err
 		}
 		di := rr.decide(q)
+		if len(w.keyIDs) > 1 && !di.Allowed && di.Reason != "" {
+			// Say which disk key the answer is about.
+			di.Reason = fmt.Sprintf("For key %s, one of the keys of the %s's disks: %s%s", q.Key.ARN(), r.Type, strings.ToLower(di.Reason[:1]), di.Reason[1:])
+		}
 		if i == 0 {
 			d, first = di, q
 		} else {

@@ -80,8 +80,10 @@ type resWant struct {
 	encrypted  bool
 	keyIDs     []string // the keys of its disks, sorted, without duplicates
 	serviceKey bool     // a disk is encrypted with the service key
-	keyUnknown bool     // encrypted, but no snapshot of it says with what
-	snapshots  []string // an image's snapshots
+	keyUnknown bool     // a disk may be encrypted, and nothing read says with what
+	snapshots  []string // the snapshots of an image's disks, every disk's
+	flagged    []string // those of disks DescribeImages says are encrypted
+	noSnapshot bool     // an image's disk names no snapshot
 	owner      string   // the owner's UID, when known
 	imageAccts []string // accounts an image is shared with through ECS
 	shares     []*rsShare
@@ -333,7 +335,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	fns = nil
 	imgSnaps := map[string][]*resWant{}
 	for _, w := range wants {
-		if w.res.Type != ResourceImage || !w.found || !w.encrypted {
+		if w.res.Type != ResourceImage || !w.found || len(w.snapshots) == 0 {
 			continue
 		}
 		if l := lists[w.res.Region]; l.covers(w) {
@@ -391,7 +393,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 				if w.serviceKey {
 					p.add(at, w.res.ID, "%s", serviceKeyReason(w.kind))
 				} else {
-					p.add(at, w.res.ID, "the %s is encrypted, but DescribeSnapshots does not say with which key for every encrypted disk (snapshots %s); nothing is shared with a key nobody can name", w.res, strings.Join(w.snapshots, ", "))
+					p.add(at, w.res.ID, "%s; nothing is shared with a key nobody can name", w.unknownKeyReason())
 				}
 				continue
 			}
@@ -683,8 +685,11 @@ func (w *resWant) rsShared(t string) (shared, pending bool, share string) {
 	return false, false, ""
 }
 
-// readImage reads an image: whether it exists and is encrypted, and the
-// snapshots it is made of.
+// readImage reads an image: whether it exists, and the snapshots its disks
+// are made of. Whether a disk is encrypted, and with which key, only its
+// snapshot tells for certain: DescribeImages' Encrypted of a disk is read
+// as a claim to hold the snapshot to, and its absence (the SDK's false) as
+// saying nothing, so every disk's snapshot is read (keysFrom).
 func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error {
 	resp, err := svcCall(ctx, e, rec, "DescribeImages", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImagesResponse, error) {
 		req := ecs.CreateDescribeImagesRequest()
@@ -704,16 +709,21 @@ func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error
 			w.owner = strconv.FormatInt(im.ImageOwnerId, 10)
 		}
 		for _, m := range im.DiskDeviceMappings.DiskDeviceMapping {
-			if !m.Encrypted {
-				continue // no key to find
-			}
-			w.encrypted = true
 			if m.SnapshotId == "" {
-				w.keyUnknown = true
+				// Nothing to read: whether the disk is encrypted, and
+				// with what, cannot be told.
+				w.noSnapshot = true
 				continue
 			}
-			w.snapshots = append(w.snapshots, m.SnapshotId)
+			if !slices.Contains(w.snapshots, m.SnapshotId) {
+				w.snapshots = append(w.snapshots, m.SnapshotId)
+			}
+			if m.Encrypted {
+				w.flagged = append(w.flagged, m.SnapshotId)
+			}
 		}
+		w.encrypted = len(w.flagged) > 0 || w.noSnapshot
+		w.keyUnknown = w.noSnapshot
 	}
 	return nil
 }
@@ -798,13 +808,17 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 }
 
 // keysFrom sets an image's keys from what DescribeSnapshots said of the
-// snapshots it is made of. An image is encrypted with the keys of its
-// disks' snapshots (a data disk may have a key of its own); an encrypted
-// snapshot with no key is encrypted with the service key. An encrypted disk
-// whose snapshot does not answer has a key nobody knows: the pre-flight
-// refuses it, failing closed.
+// snapshots its disks are made of. An image is encrypted with the keys of
+// its disks' snapshots, system and data disks alike (a data disk may have a
+// key of its own, and DescribeImages may not say that it is encrypted); an
+// encrypted snapshot with no key is encrypted with the service key. A disk
+// whose snapshot does not answer, or that DescribeImages says is encrypted
+// while its snapshot says it is not, or that names no snapshot, may have a
+// key nobody knows: the pre-flight refuses it, and Check too, failing
+// closed.
 func (w *resWant) keysFrom(found map[string]snapRow) {
-	w.keyIDs, w.serviceKey = nil, false
+	w.keyIDs, w.serviceKey, w.keyUnknown = nil, false, w.noSnapshot
+	w.encrypted = len(w.flagged) > 0 || w.noSnapshot
 	for _, id := range w.snapshots {
 		s, ok := found[id]
 		switch {
@@ -812,13 +826,25 @@ func (w *resWant) keysFrom(found map[string]snapRow) {
 			w.keyUnknown = true
 		case s.key != "":
 			w.keyIDs = append(w.keyIDs, s.key)
+			w.encrypted = true
 		case s.encrypted:
-			w.serviceKey = true
+			w.serviceKey, w.encrypted = true, true
+		case slices.Contains(w.flagged, id):
+			w.keyUnknown = true
 		}
 	}
+	w.encrypted = w.encrypted || w.keyUnknown
 	slices.Sort(w.keyIDs)
 	w.keyIDs = slices.Compact(w.keyIDs)
-	w.keyUnknown = w.keyUnknown || len(w.keyIDs) == 0 && !w.serviceKey
+}
+
+// unknownKeyReason says why an image's keys cannot all be named.
+func (w *resWant) unknownKeyReason() string {
+	why := fmt.Sprintf("the %s may be encrypted, but DescribeSnapshots does not say with which key for every disk (snapshots %s)", w.res, strings.Join(w.snapshots, ", "))
+	if w.noSnapshot {
+		why += ", and a disk names no snapshot"
+	}
+	return why
 }
 
 // snapList is the first page of a region's encrypted image snapshots, listed

@@ -156,6 +156,9 @@ type engine struct {
 	// enqueued, when set (by tests), is called when a caller waits in a
 	// role's queue behind a running batch.
 	enqueued func(role string)
+	// hints are the key IDs the share step found for each resource (see
+	// keyHints).
+	hints map[Resource][]string
 }
 
 var _ Applier = (*engine)(nil)

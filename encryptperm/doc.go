@@ -113,16 +113,20 @@
 // policy names do not depend on the key), under the roles' in-process locks
 // and Options.Locker, taken before those reads and held until RAM has
 // converged; a key the grant names (WithKey) is read in that first level
-// too. A key found through a snapshot is read only when something is to be
-// written: when RAM already holds the grant with that key (taken to be the
-// image owner's: the caller's own account, the one whose key DescribeKey
-// finds by a bare ID) and every
-// resource is shared with its whole audience already, Apply writes nothing
-// and does not ask KMS about the key's state. So a cold image share costs
-// six levels (five with WithKey) and a warm one two. ECS names an image's
-// key only through the snapshots it is made of, so the key costs two
-// dependent reads after the image's, and a grant cannot go to RAM before
-// its key is known and checked.
+// too, and so is a key this Applier found for the resource before (an
+// image's or snapshot's keys do not change; the keys judged are still the
+// ones read from the resource now). A key found through a snapshot is
+// otherwise read in a level of its own, after the snapshot. Every key's
+// state is read whether anything is to be written or not: when RAM already
+// holds the grant and every resource is shared with its whole audience, a
+// key that is disabled, pending deletion or gone still fails the Apply,
+// naming the key, since no recipient can use the resource. So a cold image
+// share costs five levels (four with WithKey), and a warm one one level on
+// the Applier that found its key before and two on a new one. ECS names an
+// image's key only through the snapshots its disks are made of (every
+// disk's, whatever DescribeImages says of its encryption), so the key
+// costs dependent reads after the image's, and a grant cannot go to RAM
+// before its key is known and checked.
 //
 // # Checking
 //

@@ -209,13 +209,12 @@ func (e *preflightError) Unwrap() []error { return append([]error{e.ValidationEr
 // any write and reports every problem at once, and derives the grants the
 // RAM engine converges: each grant with the keys of its resources.
 //
-// The keys the grants name (WithKey) are read in the first level; the keys
+// The keys the grants name (WithKey), and those this Applier found for the
+// resources before (keyHints), are read in the first level; the other keys
 // found are read in a level of their own, after the snapshots that name
-// them, and only when something is to be written: with pre (an Apply), when
-// RAM as prefetched already holds the grant with the found keys (their
-// owner taken to be the resource's) and every resource is shared with its
-// whole audience already, nothing is written and the found keys are not
-// read. A key's state matters to a write, not to a run that writes nothing.
+// them. Every key is read before anything is judged, whether anything is
+// to be written or not: an Apply that finds RAM and the shares in place
+// still refuses a key nobody can use.
 func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant, pre *prefetch) (*shareJob, error) {
 	wants := collectWants(grants, keep, "grants")
 	if err := e.checkBackends(wants, revoke); err != nil {
@@ -328,6 +327,36 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		}
 	}
 	fns = append(fns, describe(given)...)
+	// The keys this Applier found for the resources before: an image's or
+	// snapshot's keys do not change, so they are read in level 1 too, and
+	// a warm Apply knows every key's state in its first level. A hint is
+	// only a guess at what to read early: the keys judged are those read
+	// from the resources now, and a hinted read that fails is made again
+	// in level 3 if the key is found.
+	for _, w := range wants {
+		for _, id := range e.keyHints(w.res) {
+			ka := keyAt{w.res.Region, id}
+			if described[ka] || slices.Contains(given, ka) {
+				continue
+			}
+			described[ka] = true
+			fns = append(fns, func() error {
+				resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case keyMissing(err):
+					missing[ka] = true
+				case err != nil:
+					delete(described, ka)
+				default:
+					m := resp.KeyMetadata
+					keys[ka] = &m
+				}
+				return nil
+			})
+		}
+	}
 	if err := firstErr(parallel(fns...)); err != nil {
 		return nil, err
 	}
@@ -350,6 +379,11 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	if err := firstErr(parallel(fns...)); err != nil {
 		return nil, err
 	}
+	for _, w := range wants {
+		if w.found && !w.keyUnknown {
+			e.rememberKeys(w.res, w.keyIDs)
+		}
+	}
 	// The keys found that level 1 did not read.
 	var found []keyAt
 	for _, w := range wants {
@@ -366,9 +400,8 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	for i, w := range wants {
 		owners[i] = w.owner
 	}
-	// Judge, all at once. assumed holds the keys found that KMS was not
-	// asked about, with the resource's owner as theirs.
-	judge := func(assumed map[keyAt]Key) (*shareJob, error) {
+	// Judge, all at once, once every key has been read.
+	judge := func() (*shareJob, error) {
 		for i, w := range wants {
 			w.keys, w.owner = nil, owners[i]
 		}
@@ -427,10 +460,8 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 						w.owner = k.Owner
 					}
 					if m.KeyState != "Enabled" && !revoke {
-						p.add(at, w.res.ID, "the %s's key %s is %s, not Enabled: ECS refuses to share it (InvalidParameter.KMSKeyId.CMKNotEnabled); enable the key first", w.res.Type, k.ARN(), m.KeyState)
+						p.add(at, w.res.ID, "the %s's key %s is %s, not Enabled: no recipient's ECS can use it, and ECS refuses to share it (InvalidParameter.KMSKeyId.CMKNotEnabled); enable the key first", w.res.Type, k.ARN(), m.KeyState)
 					}
-				case assumed[ka] != Key{}:
-					w.keys = append(w.keys, assumed[ka])
 				}
 			}
 			for _, gi := range w.grants {
@@ -529,42 +560,13 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		return job, nil
 	}
 
-	if pre != nil && !revoke {
-		if err := pre.wait(); err != nil {
-			return nil, err
-		}
-		// Nothing to write? Then the found keys need no read.
-		// A found key is taken to be its image's owner's only when every
-		// resource it encrypts is an image whose owner DescribeImages gave.
-		assumed := map[keyAt]Key{}
-		unsure := map[keyAt]bool{}
-		for _, w := range wants {
-			for _, id := range w.keyIDs {
-				ka := keyAt{w.res.Region, id}
-				if !slices.Contains(found, ka) {
-					continue
-				}
-				k := Key{Region: w.res.Region, Owner: w.owner, ID: id}
-				if w.res.Type != ResourceImage || !accountRE.MatchString(w.owner) || assumed[ka] != (Key{}) && assumed[ka] != k {
-					unsure[ka] = true
-				}
-				assumed[ka] = k
-			}
-		}
-		for ka := range unsure {
-			delete(assumed, ka)
-		}
-		if len(assumed) == len(found) {
-			if job, err := judge(assumed); err == nil && len(job.byRes) == 0 && e.noWrites(pre, job.ramGrants) {
-				return job, nil
-			}
-		}
-	}
-	// Level 3: the keys found, before anything is written.
+	// Level 3: the keys found that level 1 did not read, before anything
+	// is written, and whether anything is to be written or not: a key
+	// nobody can use is refused even when RAM and the shares are in place.
 	if err := firstErr(parallel(describe(found)...)); err != nil {
 		return nil, err
 	}
-	return judge(nil)
+	return judge()
 }
 
 // imageListFilters returns, for each region with images to share, the key

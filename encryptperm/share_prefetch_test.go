@@ -276,3 +276,56 @@ func TestShareWarmSnapshotReadsItsKey(t *testing.T) {
 		t.Errorf("warm snapshot share: %d writes, calls %v; want no write and DescribeKey", res.Writes, got)
 	}
 }
+
+// The keys an Applier remembers for a resource only move reads earlier:
+// when the image now has another key, the Apply reads and grants that one,
+// and a remembered key that KMS refuses to describe does not fail it.
+func TestShareRememberedKeyIsOnlyAGuess(t *testing.T) {
+	ctx := context.Background()
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	tests := []struct {
+		name   string
+		faults []fake.Rule
+	}{
+		{name: "the remembered key is read"},
+		{name: "the remembered key cannot be read", faults: []fake.Rule{{Action: "DescribeKey", Nth: 2, Code: "Forbidden.NoPermission", Status: 403}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			a := encryptperm.NewApplier(f, apFast())
+			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+			if _, err := a.Apply(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			// The image is made again with the same ID and another key.
+			if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.PutImage(fake.Image{Region: shRegion, ID: shImage, KMSKeyID: keyC.ID}); err != nil {
+				t.Fatal(err)
+			}
+			f.SetFaults(tt.faults...)
+			res, err := a.Apply(ctx, g)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			var described []string
+			for _, c := range res.Calls {
+				if c.Action == "DescribeKey" {
+					described = append(described, c.Target)
+				}
+			}
+			slices.Sort(described)
+			if diff := cmp.Diff([]string{apKey.ID, keyC.ID}, described); diff != "" {
+				t.Errorf("keys described (-want +got):\n%s", diff)
+			}
+			if doc := sharedKeyPolicy(t, f); !strings.Contains(doc, keyC.ARN()) {
+				t.Errorf("the policy lacks the image's key now: %s", doc)
+			}
+			if got, _ := f.ImageSharedWith(shRegion, shImage); !slices.Equal(got, []string{apAcctA}) {
+				t.Errorf("shared with %v", got)
+			}
+		})
+	}
+}

@@ -77,11 +77,17 @@ type Applier interface {
 	// policy's version cap with Options.ForbidVersionDeletion set, Revoke
 	// changes nothing and errors.Is(err, ErrLimitExceeded) is true. Grants
 	// are validated as Apply validates them, before any I/O. The images and
-	// snapshots a grant names are unshared first (ECS RemoveAccount.N,
-	// Resource Sharing DisassociateResourceShare), then the grant goes; a
-	// target held by a resource share that holds other resources too is not
-	// removed: Revoke then changes nothing, and errors.Is(err, ErrConflict)
-	// is true.
+	// snapshots a grant names are unshared first, then the grant goes, so
+	// that no recipient keeps a resource it can no longer use: the grant's
+	// accounts, directories and folders lose the resource on every path by
+	// which they hold it, ECS's share permission of an image (RemoveAccount.N)
+	// and every resource share whose only resource it is, whoever made the
+	// share and whatever its name (Resource Sharing DisassociateResourceShare;
+	// a call refused because a target left meanwhile is read again and made
+	// for the targets still there). A resource share that holds other
+	// resources too is never changed: when it holds the resource for a
+	// recipient of the grant, Revoke writes nothing and returns an error
+	// that names the share, for which errors.Is(err, ErrConflict) is true.
 	Revoke(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// RevokeWith is Revoke told which grants stay: opts.Keep names them,
@@ -150,6 +156,9 @@ type engine struct {
 	// enqueued, when set (by tests), is called when a caller waits in a
 	// role's queue behind a running batch.
 	enqueued func(role string)
+	// hints are the key IDs the share step found for each resource (see
+	// keyHints).
+	hints map[Resource][]string
 }
 
 var _ Applier = (*engine)(nil)

@@ -107,13 +107,18 @@ type Access struct {
 	// finds its key when Key is empty (DescribeImages, DescribeSnapshots),
 	// reads each key's state (DescribeKey: a key not Enabled, or one KMS
 	// does not find, is a step "key state" not allowed; a key a cloud
-	// service manages is refused with ErrInvalid, as Apply refuses it), and
-	// answers too whether the resource is shared with the
-	// Recipient (a last step, "share"): through ECS, or through a resource
-	// share whose target is the account, its directory (RDID) or a folder on
-	// its path (RDPath). An invitation not yet accepted is not a share. An
-	// unencrypted resource needs only the share. The client must implement
-	// ECS, ResourceSharing and KMS too (the fake does).
+	// service manages is refused with ErrInvalid, as Apply refuses it),
+	// judges each key as KMS names it (the ARN DescribeKey answers: a Key
+	// or Owner that names it in another account or region is a step "key
+	// ARN" not allowed, with both ARNs in its reason), counts the key of
+	// every disk of an image (a data disk's too, read from its snapshot
+	// whatever DescribeImages says), and answers too whether the resource
+	// is shared with the Recipient (a last step, "share"): through ECS, or
+	// through a resource share whose target is the account, its directory
+	// (RDID) or a folder on its path (RDPath). An invitation not yet
+	// accepted is not a share. An unencrypted resource needs only the
+	// share. The client must implement ECS, ResourceSharing and KMS too
+	// (the fake does).
 	ResourceID string
 	// Region is the region of ResourceID; empty means Key.Region.
 	Region string

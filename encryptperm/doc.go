@@ -95,8 +95,14 @@
 // ECS's view of RAM lags a fresh grant: a share refused with
 // AssumeRoleError or InvalidParameter.KMSKeyId.CMKUnauthorized right after
 // it is retried for up to Options.ShareWait. Invitations not yet accepted
-// are reported as Note changes. Revoke unshares first (RemoveAccount.N,
-// DisassociateResourceShare), then removes the grant. The clients come from
+// are reported as Note changes. Revoke unshares first, then removes the
+// grant: it reads every resource share of the region (an image's too, whose
+// accounts the library shares with through ECS), and takes the grant's
+// recipients out of ECS's share permission (RemoveAccount.N) and out of
+// every resource share whose only resource is the one revoked, whoever made
+// it (DisassociateResourceShare); a resource share that also holds other
+// resources is refused with ErrConflict, naming it, before any write. The
+// clients come from
 // the RAM client when it implements ECS, ResourceSharing and KMS (the fake
 // does), from Options otherwise; NewRAMApplier builds all four. ApplyPlan
 // reads the resources and their shares again, so only RAM's part of a plan
@@ -107,16 +113,20 @@
 // policy names do not depend on the key), under the roles' in-process locks
 // and Options.Locker, taken before those reads and held until RAM has
 // converged; a key the grant names (WithKey) is read in that first level
-// too. A key found through a snapshot is read only when something is to be
-// written: when RAM already holds the grant with that key (taken to be the
-// image owner's: the caller's own account, the one whose key DescribeKey
-// finds by a bare ID) and every
-// resource is shared with its whole audience already, Apply writes nothing
-// and does not ask KMS about the key's state. So a cold image share costs
-// six levels (five with WithKey) and a warm one two. ECS names an image's
-// key only through the snapshots it is made of, so the key costs two
-// dependent reads after the image's, and a grant cannot go to RAM before
-// its key is known and checked.
+// too, and so is a key this Applier found for the resource before (an
+// image's or snapshot's keys do not change; the keys judged are still the
+// ones read from the resource now). A key found through a snapshot is
+// otherwise read in a level of its own, after the snapshot. Every key's
+// state is read whether anything is to be written or not: when RAM already
+// holds the grant and every resource is shared with its whole audience, a
+// key that is disabled, pending deletion or gone still fails the Apply,
+// naming the key, since no recipient can use the resource. So a cold image
+// share costs five levels (four with WithKey), and a warm one one level on
+// the Applier that found its key before and two on a new one. ECS names an
+// image's key only through the snapshots its disks are made of (every
+// disk's, whatever DescribeImages says of its encryption), so the key
+// costs dependent reads after the image's, and a grant cannot go to RAM
+// before its key is known and checked.
 //
 // # Checking
 //

@@ -98,7 +98,20 @@ type rtEnv struct {
 	f       *fake.RAM
 	lt      *levelTransport
 	applier encryptperm.Applier
-	clients []*ram.Client // for the peers' call sequences
+	opts    encryptperm.Options // the Applier's
+	clients []*ram.Client       // for the peers' call sequences
+}
+
+// renew gives env a new Applier with the same options: one that has
+// remembered nothing of earlier calls, as in a new process.
+func (env *rtEnv) renew(tb testing.TB) {
+	tb.Helper()
+	o := env.opts
+	a, err := encryptperm.NewRAMApplier(&o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env.applier = a
 }
 
 func newRTEnv(tb testing.TB, latency time.Duration) *rtEnv {
@@ -123,11 +136,12 @@ func newRTEnvWith(tb testing.TB, latency time.Duration, set func(o *encryptperm.
 	if set != nil {
 		set(o)
 	}
+	kept := *o
 	a, err := encryptperm.NewRAMApplier(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	env := &rtEnv{f: f, lt: lt, applier: a}
+	env := &rtEnv{f: f, lt: lt, applier: a, opts: kept}
 	for range 6 {
 		c, err := ep.Client(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
 		if err != nil {
@@ -181,6 +195,9 @@ type rtWork struct {
 	run  func(tb testing.TB, env *rtEnv) error
 	// opts, when set, changes the Applier's options.
 	opts func(o *encryptperm.Options)
+	// renew gives each run a new Applier, which remembers no key found
+	// before, as in a new process.
+	renew bool
 }
 
 // verifyByReading sets Options.VerifyByReading.
@@ -548,12 +565,14 @@ func rtWorks() []rtWork {
 		{name: "three-roles/terraform", run: terraformCreateAll(rtThreeRoles)},
 		{name: "three-roles/cli", run: cliCreateAll(rtThreeRoles)},
 		{name: "check/encryptperm", seed: rtSeedShare, run: engineCheck},
-		{name: "share-image-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImage)},
+		{name: "share-image-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImage), renew: true},
 		{name: "share-image-warm/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImage)},
-		{name: "share-image-key-given-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImageWithKey)},
+		{name: "share-image-warm-new-applier/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImage), renew: true},
+		{name: "share-image-key-given-cold/encryptperm", seed: rtSeedImage, run: engineApplyAll(rtShareImageWithKey), renew: true},
 		{name: "share-image-key-given-warm/encryptperm", seed: rtSeedImageShared, run: engineApplyAll(rtShareImageWithKey)},
-		{name: "share-image-crowded-cold/encryptperm", seed: rtSeedImageCrowded, run: engineApplyAll(rtShareImage)},
+		{name: "share-image-crowded-cold/encryptperm", seed: rtSeedImageCrowded, run: engineApplyAll(rtShareImage), renew: true},
 		{name: "share-image-crowded-warm/encryptperm", seed: rtSeedImageCrowdedShared, run: engineApplyAll(rtShareImage)},
+		{name: "share-image-crowded-warm-new-applier/encryptperm", seed: rtSeedImageCrowdedShared, run: engineApplyAll(rtShareImage), renew: true},
 		{name: "check/cli", seed: rtSeedShare, run: cliCheck},
 	}
 }
@@ -577,6 +596,9 @@ func BenchmarkRoundTrips(b *testing.B) {
 				env.f.Reset()
 				if w.seed != nil {
 					w.seed(b, env.f)
+				}
+				if w.renew {
+					env.renew(b)
 				}
 				env.lt.reset()
 			}
@@ -658,9 +680,13 @@ func TestRoundTripBounds(t *testing.T) {
 		return []*encryptperm.Grant{gs[0], rtGrant(tb, apAcctB), image}
 	}
 	tests := []struct {
-		name       string
-		seed       func(tb testing.TB, f *fake.RAM)
-		give       func(tb testing.TB) []*encryptperm.Grant // nil: Check rtAccess
+		name string
+		seed func(tb testing.TB, f *fake.RAM)
+		give func(tb testing.TB) []*encryptperm.Grant // nil: Check rtAccess
+		// again counts the second of two Applies of give on one Applier
+		// (which remembers the keys it found); otherwise the one Apply of
+		// a new Applier is counted.
+		again      bool
 		wantLevels int
 		wantCalls  int // the README's table gives these counts
 		wantWrites int
@@ -675,13 +701,15 @@ func TestRoundTripBounds(t *testing.T) {
 		// The share step reads the image, its shares and the region's
 		// encrypted snapshots (which name the image's snapshot and so its
 		// key) beside RAM's reads; then the key's state, which every check
-		// before RAM's first write needs; RAM's two levels of writes; the
-		// share once RAM holds the grant: RAM's 3 levels + 2 cold. Warm,
-		// nothing is written, so the key's state is not read: 1 level.
-		// With the key named (WithKey) it is read in the first level: 4
-		// cold.
+		// needs, a write or not; RAM's two levels of writes; the share once
+		// RAM holds the grant: RAM's 3 levels + 2 cold. Warm, nothing is
+		// written, but the key's state is read all the same: in the first
+		// level on an Applier that found the key before (1 level), in a
+		// level of its own on a new one (2 levels). With the key named
+		// (WithKey) it is read in the first level: 4 cold, 1 warm.
 		{name: "share one image with three accounts, cold", seed: rtSeedImage, give: rtShareImage, wantLevels: 5, wantCalls: 13, wantWrites: 4},
-		{name: "share one image with three accounts, warm", seed: rtSeedImageShared, give: rtShareImage, wantLevels: 1, wantCalls: 7, wantWrites: 0},
+		{name: "share one image with three accounts, warm", seed: rtSeedImageShared, give: rtShareImage, again: true, wantLevels: 1, wantCalls: 8, wantWrites: 0},
+		{name: "share one image with three accounts, warm, a new Applier", seed: rtSeedImageShared, give: rtShareImage, wantLevels: 2, wantCalls: 8, wantWrites: 0},
 		{name: "share one image with three accounts, key given, cold", seed: rtSeedImage, give: rtShareImageWithKey, wantLevels: 4, wantCalls: 13, wantWrites: 4},
 		{name: "share one image with three accounts, key given, warm", seed: rtSeedImageShared, give: rtShareImageWithKey, wantLevels: 1, wantCalls: 8, wantWrites: 0},
 		// A region with more encrypted snapshots than the list's page, the
@@ -689,7 +717,8 @@ func TestRoundTripBounds(t *testing.T) {
 		// names an image's key only through its snapshot), one call and one
 		// level more.
 		{name: "share one image, its snapshot past the list's page, cold", seed: rtSeedImageCrowded, give: rtShareImage, wantLevels: 6, wantCalls: 14, wantWrites: 4},
-		{name: "share one image, its snapshot past the list's page, warm", seed: rtSeedImageCrowdedShared, give: rtShareImage, wantLevels: 2, wantCalls: 8, wantWrites: 0},
+		{name: "share one image, its snapshot past the list's page, warm", seed: rtSeedImageCrowdedShared, give: rtShareImage, again: true, wantLevels: 2, wantCalls: 9, wantWrites: 0},
+		{name: "share one image, its snapshot past the list's page, warm, a new Applier", seed: rtSeedImageCrowdedShared, give: rtShareImage, wantLevels: 3, wantCalls: 9, wantWrites: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -701,6 +730,12 @@ func TestRoundTripBounds(t *testing.T) {
 				env.f.Reset()
 				if tt.seed != nil {
 					tt.seed(t, env.f)
+				}
+				env.renew(t)
+				if tt.again {
+					if _, err := env.applier.Apply(context.Background(), tt.give(t)...); err != nil {
+						t.Fatal(err)
+					}
 				}
 				env.lt.reset()
 				resCalls, resWrites := 0, 0

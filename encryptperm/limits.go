@@ -58,6 +58,14 @@ type Limits struct {
 	// ListPolicies for. UNCONFIRMED: RAM's default page is 100; its ceiling is
 	// not published, and 1000 is the common value.
 	ListMaxItems int
+	// ListMaxPages is the most pages the engine reads of one listing
+	// (ListResourceShares, ListResourceShareAssociations,
+	// DescribeImageSharePermission): 1000. A listing with more pages, or
+	// one whose service gives a page token it gave before, ends with an
+	// error that names the call, so that a service that pages without end
+	// cannot keep Check or Apply calling it. No service publishes such a
+	// bound; 1000 pages of 100 is far above what one account holds.
+	ListMaxPages int
 	// Read bounds the documents this library reads, so that a hostile
 	// document cannot exhaust memory. Its defaults are far above anything
 	// RAM stores. An Applier's Check reads with Options.Limits.Read; the
@@ -87,6 +95,7 @@ func DefaultLimits() Limits {
 		SnapshotShareAccounts:    64,
 		ImageShareAccounts:       50,
 		ListMaxItems:             100,
+		ListMaxPages:             1000,
 		Read:                     policy.DefaultLimits(),
 	}
 }
@@ -115,6 +124,7 @@ func (l Limits) WithDefaults() Limits {
 	fill(&l.SnapshotShareAccounts, d.SnapshotShareAccounts)
 	fill(&l.ImageShareAccounts, d.ImageShareAccounts)
 	fill(&l.ListMaxItems, d.ListMaxItems)
+	fill(&l.ListMaxPages, d.ListMaxPages)
 	l.Read = l.Read.WithDefaults()
 	return l
 }

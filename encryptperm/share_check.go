@@ -37,7 +37,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	}
 	rec := &recorder{}
 	w := collectWants([]*Grant{g}, nil, "access")[0]
-	if err := e.checkBackends([]*resWant{w}); err != nil {
+	if err := e.checkBackends([]*resWant{w}, false); err != nil {
 		return nil, err
 	}
 	fns := []func() error{}
@@ -62,9 +62,9 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	if !w.found {
 		return nil, fmt.Errorf("encryptperm: check: no %s %s in %s: %w", r.Type, r.ID, r.Region, ErrNotFound)
 	}
-	if r.Type == ResourceImage && w.encrypted && list.covers(w) {
+	if r.Type == ResourceImage && list.covers(w) {
 		w.keysFrom(list)
-	} else if r.Type == ResourceImage && w.encrypted {
+	} else if r.Type == ResourceImage && len(w.snapshots) > 0 {
 		if err := e.readSnapshots(ctx, rec, r.Region, nil, []*resWant{w}); err != nil {
 			return nil, ctxOr(ctx, err)
 		}
@@ -74,7 +74,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with the service key: %s: %w", r, serviceKeyReason(kind), ErrInvalid)
 	}
 	if w.keyUnknown {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted, but none of its snapshots says with which key: %w", r, ErrInvalid)
+		return nil, fmt.Errorf("encryptperm: check: %s: %w", w.unknownKeyReason(), ErrInvalid)
 	}
 	if a.Key.ID != "" && w.encrypted && !slices.Contains(w.keyIDs, a.Key.ID) {
 		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, strings.Join(w.keyIDs, ", "), a.Key.ID, ErrInvalid)
@@ -95,14 +95,18 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 
 // checkKeys answers a for each key of an encrypted resource (an image's
 // data disks may have keys of their own): allowed only if every key is,
-// and only if KMS holds every key, Enabled. The keys' metadata is read
-// beside the role when the keys' owner is known, before it otherwise (the
-// owner comes from a key's ARN). It returns the decision and the access
-// of its first question.
+// and only if KMS holds every key, Enabled. Each key is judged as KMS names
+// it (DescribeKey's ARN), not as the question does: a Key or Owner in a
+// that names it otherwise (another region or account) is a step "key ARN"
+// that is not allowed, with both ARNs in its reason. The keys' metadata is
+// read beside the role when the keys' owner is known, before it otherwise
+// (the owner comes from a key's ARN). It returns the decision and the
+// access of its first question.
 func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resWant) (*Decision, Access, error) {
 	r := w.res
 	owner := cmp.Or(a.Owner, w.owner)
 	metas := make([]*kms.KeyMetadata, len(w.keyIDs)) // nil: KMS does not find it
+	named := make([]Key, len(w.keyIDs))              // as KMS names them
 	describe := func() error {
 		fns := make([]func() error, len(w.keyIDs))
 		for i, id := range w.keyIDs {
@@ -121,21 +125,39 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 		}
 		return firstErr(parallel(fns...))
 	}
-	question := func(id string) (Access, error) {
-		q := a
-		if a.Key.ID == "" || a.Key.ID != id {
-			q.Key = Key{Region: r.Region, Owner: owner, ID: id}
+	// parse reads the ARNs KMS gave; a key KMS does not find keeps the
+	// name the resource's region and the owner give it (its state step
+	// says why it fails).
+	parse := func() error {
+		for i, m := range metas {
+			if m == nil {
+				named[i] = Key{Region: r.Region, Owner: owner, ID: w.keyIDs[i]}
+				continue
+			}
+			k, err := ParseKeyARN(m.Arn)
+			if err != nil || k.ID != w.keyIDs[i] {
+				return fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", m.Arn, w.keyIDs[i], ErrInvalid)
+			}
+			named[i] = k
 		}
+		return nil
+	}
+	question := func(i int) (Access, error) {
+		q := a
+		q.Key = named[i]
 		q = q.withDefaults()
 		return q, q.validate()
 	}
 	reads := engineReads{e: e, rec: rec}
 	var rr *roleRead
+	// The role's reads depend on the role's name only, not on the key.
 	readFirst := func() error {
-		q, err := question(w.keyIDs[0])
-		if err != nil {
+		q := a.withDefaults()
+		q.Key = Key{Region: r.Region, Owner: cmp.Or(owner, named[0].Owner), ID: w.keyIDs[0]}
+		if err := q.validate(); err != nil {
 			return err
 		}
+		var err error
 		rr, err = readRole(ctx, reads, e.opts.Limits.Read, q)
 		return err
 	}
@@ -143,34 +165,41 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 		if err := describe(); err != nil {
 			return nil, a, ctxOr(ctx, err)
 		}
-		for i, m := range metas {
+		for _, m := range metas {
 			if m == nil {
 				continue
 			}
-			k, err := ParseKeyARN(m.Arn)
-			if err != nil {
-				return nil, a, fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", m.Arn, w.keyIDs[i], ErrInvalid)
+			if k, err := ParseKeyARN(m.Arn); err == nil {
+				owner = k.Owner
+				break
 			}
-			owner = k.Owner
-			break
 		}
-		if owner == "" {
+		if owner == "" && !slices.ContainsFunc(metas, func(m *kms.KeyMetadata) bool { return m != nil }) {
 			return nil, a, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which KMS does not find in %s: %w", r, strings.Join(w.keyIDs, ", "), r.Region, ErrNotFound)
+		}
+		if err := parse(); err != nil {
+			return nil, a, err
 		}
 		if err := readFirst(); err != nil {
 			return nil, a, err
 		}
 	} else if err := firstErr(parallel(describe, readFirst)); err != nil {
 		return nil, a, ctxOr(ctx, err)
+	} else if err := parse(); err != nil {
+		return nil, a, err
 	}
 	var d *Decision
 	first := a
-	for i, id := range w.keyIDs {
-		q, err := question(id)
+	for i := range w.keyIDs {
+		q, err := question(i)
 		if err != nil {
 			return nil, a, err
 		}
 		di := rr.decide(q)
+		if len(w.keyIDs) > 1 && !di.Allowed && di.Reason != "" {
+			// Say which disk key the answer is about.
+			di.Reason = fmt.Sprintf("For key %s, one of the keys of the %s's disks: %s%s", q.Key.ARN(), r.Type, strings.ToLower(di.Reason[:1]), di.Reason[1:])
+		}
 		if i == 0 {
 			d, first = di, q
 		} else {
@@ -178,11 +207,11 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 		}
 	}
 	for i, id := range w.keyIDs {
-		m := metas[i]
+		m, k := metas[i], named[i]
 		if m != nil && serviceManaged(m.Creator) {
 			return nil, a, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which %s manages: %s: %w", r, id, m.Creator, serviceKeyReason(w.kind), ErrInvalid)
 		}
-		st := Step{Action: "key state", Resource: Key{Region: r.Region, Owner: owner, ID: id}.ARN()}
+		st := Step{Action: "key state", Resource: k.ARN()}
 		switch {
 		case m == nil:
 			st.Reason = fmt.Sprintf("KMS does not find key %s in %s", id, r.Region)
@@ -194,8 +223,32 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 		if !st.Allowed {
 			addStep(d, st, "key state")
 		}
+		if m == nil {
+			continue // no ARN to hold the question's to
+		}
+		if why := keyMismatch(a, r, k); why != "" {
+			addStep(d, Step{Action: "key ARN", Resource: k.ARN(), Reason: why}, "key ARN")
+		}
 	}
 	return d, first, nil
+}
+
+// keyMismatch says how the question a names the key k of resource r other
+// than KMS does (k is KMS's ARN), or "". The question's Key counts when it
+// names k's ID, its Owner when it is given; KMS's key must be in r's
+// region, where ECS looks for it.
+func keyMismatch(a Access, r Resource, k Key) string {
+	var why []string
+	if a.Key.ID == k.ID && (a.Key.Region != "" && a.Key.Region != k.Region || a.Key.Owner != "" && a.Key.Owner != k.Owner) {
+		why = append(why, fmt.Sprintf("the question names key %s, but KMS names the %s's key %s", a.Key.ARN(), r.Type, k.ARN()))
+	}
+	if a.Owner != "" && a.Owner != k.Owner {
+		why = append(why, fmt.Sprintf("the question's owner %s makes the key %s, but KMS names the %s's key %s", a.Owner, Key{Region: k.Region, Owner: a.Owner, ID: k.ID}.ARN(), r.Type, k.ARN()))
+	}
+	if k.Region != r.Region {
+		why = append(why, fmt.Sprintf("KMS names the %s's key %s, in %s, but the %s is in %s: ECS uses a key of the resource's own region", r.Type, k.ARN(), k.Region, r.Type, r.Region))
+	}
+	return strings.Join(why, "; ")
 }
 
 // keyMissing reports whether err is KMS saying it does not find a key.

@@ -153,7 +153,7 @@ func (j *shareJob) planRemove(w *resWant, ro *resOps) {
 			continue // refused by the pre-flight when it mattered
 		}
 		var ts []string
-		for _, t := range w.rsTargets() {
+		for _, t := range w.holders() {
 			if !live(sh.targets[t]) {
 				continue
 			}
@@ -355,18 +355,90 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) 
 		})
 		return "", err
 	case "DisassociateResourceShare":
+		return "", e.disassociate(ctx, rec, o)
+	}
+	return "", fmt.Errorf("encryptperm: share: unknown write %q", o.action)
+}
+
+// disassociate takes o's targets out of o's resource share. Resource
+// Sharing refuses the whole call when one of them is no longer associated
+// (EntityNotExists.Resource, or .Target), though the others still are:
+// such a refusal is no proof that the targets are gone, so the share's
+// associations are read again and the targets still there are taken out
+// in a call of their own, for at most Options.MaxRounds calls. A share
+// that no longer exists, or no longer holds the resource, holds nobody to
+// it; one that now holds other resources too is left alone (ErrConflict),
+// as the pre-flight leaves it.
+func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp) error {
+	entries := slices.Clone(o.entries)
+	for round := 1; ; round++ {
 		_, err := svcCall(ctx, e, rec, o.action, o.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
 			req := resourcesharing.CreateDisassociateResourceShareRequest()
 			setTimeout(req, t)
-			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &entries
+			batch := slices.Clone(entries)
+			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &batch
 			return b.rs.DisassociateResourceShare(req)
 		})
-		if codeOf(err) == "EntityNotExists.Resource" || codeOf(err) == "EntityNotExists.ResourceShare" {
-			err = nil // gone already
+		switch code := codeOf(err); {
+		case err == nil:
+			return nil
+		case code == "EntityNotExists.ResourceShare":
+			return nil // the share is gone, and nobody holds anything through it
+		case code != "EntityNotExists.Resource" && code != "EntityNotExists.Target":
+			return err
+		case round >= e.opts.MaxRounds:
+			return fmt.Errorf("encryptperm: %s: Resource Sharing refused to take %s out of the share %d times though they were still associated (Options.MaxRounds): %w",
+				o.change.Summary, strings.Join(entries, ", "), round, err)
 		}
-		return "", err
+		still, err := e.stillHeld(ctx, rec, o)
+		if err != nil || len(still) == 0 {
+			return err
+		}
+		entries = still
 	}
-	return "", fmt.Errorf("encryptperm: share: unknown write %q", o.action)
+}
+
+// stillHeld reads o's resource share again and returns those of o's
+// targets that still hold o's resource through it.
+func (e *engine) stillHeld(ctx context.Context, rec *recorder, o *shareOp) ([]string, error) {
+	var res, targets []resourcesharing.ResourceShareAssociation
+	errs := parallel(func() error {
+		var err error
+		res, err = e.listAssocs(ctx, rec, o.res.Region, "Resource", []string{o.shareID})
+		return err
+	}, func() error {
+		var err error
+		targets, err = e.listAssocs(ctx, rec, o.res.Region, "Target", []string{o.shareID})
+		return err
+	})
+	if err := firstErr(errs); err != nil {
+		return nil, err
+	}
+	holds, others := false, []string{}
+	for _, a := range res {
+		if a.ResourceShareId != o.shareID || !live(a.AssociationStatus) {
+			continue
+		}
+		if a.EntityType+"/"+a.EntityId == shareEntity(o.res) {
+			holds = true
+		} else {
+			others = append(others, a.EntityType+"/"+a.EntityId)
+		}
+	}
+	if !holds {
+		return nil, nil
+	}
+	var still []string
+	for _, a := range targets {
+		if a.ResourceShareId == o.shareID && live(a.AssociationStatus) && slices.Contains(o.entries, a.EntityId) && !slices.Contains(still, a.EntityId) {
+			still = append(still, a.EntityId)
+		}
+	}
+	if len(still) > 0 && len(others) > 0 {
+		return nil, fmt.Errorf("encryptperm: %s: resource share %s now holds other resources too (%s): taking %s out of it would unshare them as well; take them out yourself, or move the %s to a share of its own: %w",
+			o.change.Summary, o.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, ErrConflict)
+	}
+	return still, nil
 }
 
 // planAll is Plan and RevokePlan with the share step: the share changes
@@ -427,7 +499,7 @@ func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*G
 	var pre *prefetch
 	if !revoke && stale == nil {
 		// What needs no I/O is refused before any.
-		if err := e.checkBackends(collectWants(grants, keep, "grants")); err != nil {
+		if err := e.checkBackends(collectWants(grants, keep, "grants"), false); err != nil {
 			return finish(err)
 		}
 		pre = e.startPrefetch(ctx, rec, grants)

@@ -178,21 +178,3 @@ func (p *prefetch) release() {
 	}
 	p.unlocks = nil
 }
-
-// noWrites reports whether RAM, as prefetched, already holds grants: every
-// role's state was read with the names its grants need, and its plan has no
-// write.
-func (e *engine) noWrites(p *prefetch, grants []*Grant) bool {
-	ws, gs := wants(grants)
-	for _, w := range ws {
-		st := p.stateFor(w, gs[strings.ToLower(w.role)])
-		if st == nil {
-			return false
-		}
-		rp, err := e.planRole(st, w, false)
-		if err != nil || rp.writes() > 0 {
-			return false
-		}
-	}
-	return true
-}

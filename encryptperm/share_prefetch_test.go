@@ -24,56 +24,84 @@ func actionsSince(f *fake.RAM, n int) []string {
 	return out
 }
 
-// A warm Apply that has nothing to write does not read the key's state; one
-// that has something to write reads it first and refuses a disabled key
-// before any write.
-func TestShareWarmReadsTheKeyOnlyBeforeAWrite(t *testing.T) {
-	ctx := context.Background()
-	f := shareFake(t, nil)
-	a := encryptperm.NewApplier(f, nil)
-	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB))
-	if _, err := a.Apply(ctx, g); err != nil {
-		t.Fatal(err)
+// A warm Apply, RAM and the shares in place, still reads the key's state,
+// and refuses before any write a key no recipient can use, naming it: on
+// the Applier that found the key before (which reads it in its first
+// level) and on a new one alike. One that has something to write refuses it
+// too.
+func TestShareWarmRefusesAKeyNobodyCanUse(t *testing.T) {
+	tests := []struct {
+		name    string
+		disable func(t *testing.T, f *fake.RAM)
+		fresh   bool // a new Applier for the warm Apply
+		want    string
+	}{
+		{
+			name:    "disabled, the same Applier",
+			disable: func(t *testing.T, f *fake.RAM) { mustPutKey(t, f, fake.KeyDisabled) },
+			want:    "the image's key " + apKey.ARN() + " is Disabled, not Enabled",
+		},
+		{
+			name:    "disabled, a new Applier",
+			disable: func(t *testing.T, f *fake.RAM) { mustPutKey(t, f, fake.KeyDisabled) },
+			fresh:   true,
+			want:    "the image's key " + apKey.ARN() + " is Disabled, not Enabled",
+		},
+		{
+			name:    "pending deletion",
+			disable: func(t *testing.T, f *fake.RAM) { mustPutKey(t, f, fake.KeyPendingDeletion) },
+			want:    "the image's key " + apKey.ARN() + " is PendingDeletion, not Enabled",
+		},
+		{
+			name: "gone from KMS",
+			disable: func(t *testing.T, f *fake.RAM) {
+				f.SetFaults(fake.Rule{Action: "DescribeKey", Code: "Forbidden.KeyNotFound", Status: 404})
+			},
+			want: "the image is encrypted with key " + apKey.ID + ", which KMS does not find in cn-hangzhou",
+		},
 	}
-	if err := f.PutKey(fake.Key{Region: shRegion, ID: "key-hzz6a2f1b0c3d4e5f", State: fake.KeyDisabled}); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := shareFake(t, nil)
+			a := encryptperm.NewApplier(f, nil)
+			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB))
+			if _, err := a.Apply(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			tt.disable(t, f)
+			if tt.fresh {
+				a = encryptperm.NewApplier(f, nil)
+			}
+			for _, give := range []*encryptperm.Grant{g, mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB, apAcctX))} {
+				n := len(f.Calls())
+				res, err := a.Apply(ctx, give)
+				if !errors.Is(err, encryptperm.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("Apply with the key unusable: err = %v, want ErrInvalid saying %q", err, tt.want)
+				}
+				got := actionsSince(f, n)
+				slices.Sort(got)
+				want := []string{"DescribeImageSharePermission", "DescribeImages", "DescribeKey", "DescribeSnapshots", "GetPolicy", "GetRole", "ListPoliciesForRole", "ListPolicyVersions"}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("calls (-want +got):\n%s", diff)
+				}
+				if res.Writes != 0 {
+					t.Errorf("%d writes after a refusal", res.Writes)
+				}
+			}
+			shared, _ := f.ImageSharedWith(shRegion, shImage)
+			if diff := cmp.Diff([]string{apAcctA, apAcctB}, shared); diff != "" {
+				t.Errorf("shared with (-want +got):\n%s", diff)
+			}
+		})
 	}
+}
 
-	n := len(f.Calls())
-	res, err := a.Apply(ctx, g)
-	if err != nil {
-		t.Fatalf("warm Apply: %v", err)
-	}
-	got := actionsSince(f, n)
-	slices.Sort(got)
-	want := []string{"DescribeImageSharePermission", "DescribeImages", "DescribeSnapshots", "GetPolicy", "GetRole", "ListPoliciesForRole", "ListPolicyVersions"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("calls of a warm Apply (-want +got):\n%s", diff)
-	}
-	if res.Writes != 0 || len(res.Changes) != 0 {
-		t.Errorf("warm Apply: %d writes, changes %v; want none", res.Writes, res.Changes)
-	}
-
-	// One more account: a write is to be made, so the key is read, and its
-	// state refuses the share before RAM or ECS is written.
-	more := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA, apAcctB, apAcctX))
-	n = len(f.Calls())
-	_, err = a.Apply(ctx, more)
-	if !errors.Is(err, encryptperm.ErrInvalid) || !strings.Contains(err.Error(), "not Enabled") {
-		t.Fatalf("Apply with a disabled key: err = %v, want the key's state refused", err)
-	}
-	got = actionsSince(f, n)
-	if !slices.Contains(got, "DescribeKey") {
-		t.Errorf("the key was not read before a write: %v", got)
-	}
-	for _, act := range got {
-		if !strings.HasPrefix(act, "Describe") && !strings.HasPrefix(act, "Get") && !strings.HasPrefix(act, "List") {
-			t.Errorf("write %s made after a pre-flight refusal", act)
-		}
-	}
-	shared, _ := f.ImageSharedWith(shRegion, shImage)
-	if diff := cmp.Diff([]string{apAcctA, apAcctB}, shared); diff != "" {
-		t.Errorf("shared with (-want +got):\n%s", diff)
+// mustPutKey puts apKey in the state given.
+func mustPutKey(t *testing.T, f *fake.RAM, state string) {
+	t.Helper()
+	if err := f.PutKey(fake.Key{Region: shRegion, ID: apKey.ID, State: state}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -246,5 +274,58 @@ func TestShareWarmSnapshotReadsItsKey(t *testing.T) {
 	}
 	if got := actionsSince(f, n); !slices.Contains(got, "DescribeKey") || res.Writes != 0 {
 		t.Errorf("warm snapshot share: %d writes, calls %v; want no write and DescribeKey", res.Writes, got)
+	}
+}
+
+// The keys an Applier remembers for a resource only move reads earlier:
+// when the image now has another key, the Apply reads and grants that one,
+// and a remembered key that KMS refuses to describe does not fail it.
+func TestShareRememberedKeyIsOnlyAGuess(t *testing.T) {
+	ctx := context.Background()
+	keyC := encryptperm.Key{Region: shRegion, Owner: fake.DefaultAccountID, ID: "key-hzz6c2f1b0c3d4e5f"}
+	tests := []struct {
+		name   string
+		faults []fake.Rule
+	}{
+		{name: "the remembered key is read"},
+		{name: "the remembered key cannot be read", faults: []fake.Rule{{Action: "DescribeKey", Nth: 2, Code: "Forbidden.NoPermission", Status: 403}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := shareFake(t, nil)
+			a := encryptperm.NewApplier(f, apFast())
+			g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+			if _, err := a.Apply(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			// The image is made again with the same ID and another key.
+			if err := f.PutKey(fake.Key{Region: shRegion, ID: keyC.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.PutImage(fake.Image{Region: shRegion, ID: shImage, KMSKeyID: keyC.ID}); err != nil {
+				t.Fatal(err)
+			}
+			f.SetFaults(tt.faults...)
+			res, err := a.Apply(ctx, g)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			var described []string
+			for _, c := range res.Calls {
+				if c.Action == "DescribeKey" {
+					described = append(described, c.Target)
+				}
+			}
+			slices.Sort(described)
+			if diff := cmp.Diff([]string{apKey.ID, keyC.ID}, described); diff != "" {
+				t.Errorf("keys described (-want +got):\n%s", diff)
+			}
+			if doc := sharedKeyPolicy(t, f); !strings.Contains(doc, keyC.ARN()) {
+				t.Errorf("the policy lacks the image's key now: %s", doc)
+			}
+			if got, _ := f.ImageSharedWith(shRegion, shImage); !slices.Equal(got, []string{apAcctA}) {
+				t.Errorf("shared with %v", got)
+			}
+		})
 	}
 }

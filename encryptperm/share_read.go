@@ -80,8 +80,10 @@ type resWant struct {
 	encrypted  bool
 	keyIDs     []string // the keys of its disks, sorted, without duplicates
 	serviceKey bool     // a disk is encrypted with the service key
-	keyUnknown bool     // encrypted, but no snapshot of it says with what
-	snapshots  []string // an image's snapshots
+	keyUnknown bool     // a disk may be encrypted, and nothing read says with what
+	snapshots  []string // the snapshots of an image's disks, every disk's
+	flagged    []string // those of disks DescribeImages says are encrypted
+	noSnapshot bool     // an image's disk names no snapshot
 	owner      string   // the owner's UID, when known
 	imageAccts []string // accounts an image is shared with through ECS
 	shares     []*rsShare
@@ -174,6 +176,16 @@ func (w *resWant) rsTargets() []string {
 	return w.targets
 }
 
+// holders are the targets a Revoke takes the resource from, on every path
+// by which they may hold it: the grant's accounts, directories and
+// folders, as targets of any resource share that holds the resource (an
+// image's accounts too, which the library shares with through ECS, but
+// another team, or someone by hand, may have shared with through Resource
+// Sharing).
+func (w *resWant) holders() []string {
+	return slices.Concat(w.accounts, w.targets)
+}
+
 // ecsAccounts are the accounts ECS shares an image with directly.
 func (w *resWant) ecsAccounts() []string {
 	if w.res.Type == ResourceImage {
@@ -197,16 +209,15 @@ func (e *preflightError) Unwrap() []error { return append([]error{e.ValidationEr
 // any write and reports every problem at once, and derives the grants the
 // RAM engine converges: each grant with the keys of its resources.
 //
-// The keys the grants name (WithKey) are read in the first level; the keys
+// The keys the grants name (WithKey), and those this Applier found for the
+// resources before (keyHints), are read in the first level; the other keys
 // found are read in a level of their own, after the snapshots that name
-// them, and only when something is to be written: with pre (an Apply), when
-// RAM as prefetched already holds the grant with the found keys (their
-// owner taken to be the resource's) and every resource is shared with its
-// whole audience already, nothing is written and the found keys are not
-// read. A key's state matters to a write, not to a run that writes nothing.
+// them. Every key is read before anything is judged, whether anything is
+// to be written or not: an Apply that finds RAM and the shares in place
+// still refuses a key nobody can use.
 func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant, pre *prefetch) (*shareJob, error) {
 	wants := collectWants(grants, keep, "grants")
-	if err := e.checkBackends(wants); err != nil {
+	if err := e.checkBackends(wants, revoke); err != nil {
 		return nil, err
 	}
 	regions := map[string]*shareState{}
@@ -214,7 +225,10 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	needRS := map[string]bool{}
 	needDir := false
 	for _, w := range wants {
-		if len(w.rsTargets()) > 0 || w.res.Type == ResourceSnapshot || (revoke && len(w.keep) > 0) {
+		// A revoke reads every resource share: a recipient may hold the
+		// resource through one that another team made, or one made by
+		// hand, whatever path the library shares it by.
+		if len(w.rsTargets()) > 0 || w.res.Type == ResourceSnapshot || revoke {
 			needRS[w.res.Region] = true
 		}
 		if len(w.targets) > 0 && !revoke {
@@ -313,6 +327,36 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		}
 	}
 	fns = append(fns, describe(given)...)
+	// The keys this Applier found for the resources before: an image's or
+	// snapshot's keys do not change, so they are read in level 1 too, and
+	// a warm Apply knows every key's state in its first level. A hint is
+	// only a guess at what to read early: the keys judged are those read
+	// from the resources now, and a hinted read that fails is made again
+	// in level 3 if the key is found.
+	for _, w := range wants {
+		for _, id := range e.keyHints(w.res) {
+			ka := keyAt{w.res.Region, id}
+			if described[ka] || slices.Contains(given, ka) {
+				continue
+			}
+			described[ka] = true
+			fns = append(fns, func() error {
+				resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case keyMissing(err):
+					missing[ka] = true
+				case err != nil:
+					delete(described, ka)
+				default:
+					m := resp.KeyMetadata
+					keys[ka] = &m
+				}
+				return nil
+			})
+		}
+	}
 	if err := firstErr(parallel(fns...)); err != nil {
 		return nil, err
 	}
@@ -320,7 +364,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	fns = nil
 	imgSnaps := map[string][]*resWant{}
 	for _, w := range wants {
-		if w.res.Type != ResourceImage || !w.found || !w.encrypted {
+		if w.res.Type != ResourceImage || !w.found || len(w.snapshots) == 0 {
 			continue
 		}
 		if l := lists[w.res.Region]; l.covers(w) {
@@ -334,6 +378,11 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	}
 	if err := firstErr(parallel(fns...)); err != nil {
 		return nil, err
+	}
+	for _, w := range wants {
+		if w.found && !w.keyUnknown {
+			e.rememberKeys(w.res, w.keyIDs)
+		}
 	}
 	// The keys found that level 1 did not read.
 	var found []keyAt
@@ -351,9 +400,8 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	for i, w := range wants {
 		owners[i] = w.owner
 	}
-	// Judge, all at once. assumed holds the keys found that KMS was not
-	// asked about, with the resource's owner as theirs.
-	judge := func(assumed map[keyAt]Key) (*shareJob, error) {
+	// Judge, all at once, once every key has been read.
+	judge := func() (*shareJob, error) {
 		for i, w := range wants {
 			w.keys, w.owner = nil, owners[i]
 		}
@@ -378,7 +426,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 				if w.serviceKey {
 					p.add(at, w.res.ID, "%s", serviceKeyReason(w.kind))
 				} else {
-					p.add(at, w.res.ID, "the %s is encrypted, but DescribeSnapshots does not say with which key for every encrypted disk (snapshots %s); nothing is shared with a key nobody can name", w.res, strings.Join(w.snapshots, ", "))
+					p.add(at, w.res.ID, "%s; nothing is shared with a key nobody can name", w.unknownKeyReason())
 				}
 				continue
 			}
@@ -412,10 +460,8 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 						w.owner = k.Owner
 					}
 					if m.KeyState != "Enabled" && !revoke {
-						p.add(at, w.res.ID, "the %s's key %s is %s, not Enabled: ECS refuses to share it (InvalidParameter.KMSKeyId.CMKNotEnabled); enable the key first", w.res.Type, k.ARN(), m.KeyState)
+						p.add(at, w.res.ID, "the %s's key %s is %s, not Enabled: no recipient's ECS can use it, and ECS refuses to share it (InvalidParameter.KMSKeyId.CMKNotEnabled); enable the key first", w.res.Type, k.ARN(), m.KeyState)
 					}
-				case assumed[ka] != Key{}:
-					w.keys = append(w.keys, assumed[ka])
 				}
 			}
 			for _, gi := range w.grants {
@@ -443,7 +489,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 					if len(sh.resources) < 2 {
 						continue
 					}
-					for _, t := range w.rsTargets() {
+					for _, t := range w.holders() {
 						if live(sh.targets[t]) && !w.keep[t] {
 							p.add(at, w.res.ID, "resource share %s (%s) holds other resources too: removing target %s from it would unshare them as well; remove the target yourself, or move the %s to a share of its own", sh.id, sh.name, t, w.res.Type)
 							conflict = true
@@ -514,42 +560,13 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		return job, nil
 	}
 
-	if pre != nil && !revoke {
-		if err := pre.wait(); err != nil {
-			return nil, err
-		}
-		// Nothing to write? Then the found keys need no read.
-		// A found key is taken to be its image's owner's only when every
-		// resource it encrypts is an image whose owner DescribeImages gave.
-		assumed := map[keyAt]Key{}
-		unsure := map[keyAt]bool{}
-		for _, w := range wants {
-			for _, id := range w.keyIDs {
-				ka := keyAt{w.res.Region, id}
-				if !slices.Contains(found, ka) {
-					continue
-				}
-				k := Key{Region: w.res.Region, Owner: w.owner, ID: id}
-				if w.res.Type != ResourceImage || !accountRE.MatchString(w.owner) || assumed[ka] != (Key{}) && assumed[ka] != k {
-					unsure[ka] = true
-				}
-				assumed[ka] = k
-			}
-		}
-		for ka := range unsure {
-			delete(assumed, ka)
-		}
-		if len(assumed) == len(found) {
-			if job, err := judge(assumed); err == nil && len(job.byRes) == 0 && e.noWrites(pre, job.ramGrants) {
-				return job, nil
-			}
-		}
-	}
-	// Level 3: the keys found, before anything is written.
+	// Level 3: the keys found that level 1 did not read, before anything
+	// is written, and whether anything is to be written or not: a key
+	// nobody can use is refused even when RAM and the shares are in place.
 	if err := firstErr(parallel(describe(found)...)); err != nil {
 		return nil, err
 	}
-	return judge(nil)
+	return judge()
 }
 
 // imageListFilters returns, for each region with images to share, the key
@@ -589,8 +606,9 @@ func imageListFilters(wants []*resWant, grants []*Grant) map[string]string {
 }
 
 // checkBackends refuses, before any I/O, resources whose services the
-// Applier has no client for.
-func (e *engine) checkBackends(wants []*resWant) error {
+// Applier has no client for. A revoke needs Resource Sharing for every
+// resource, to read the shares a recipient may hold it through.
+func (e *engine) checkBackends(wants []*resWant, revoke bool) error {
 	var p problems
 	for _, w := range wants {
 		if len(w.paths) == 0 {
@@ -603,7 +621,7 @@ func (e *engine) checkBackends(wants []*resWant) error {
 		if e.opts.KMS == nil {
 			need = append(need, "KMS (Options.KMS)")
 		}
-		if e.opts.ResourceSharing == nil && (w.res.Type == ResourceSnapshot || len(w.targets) > 0) {
+		if e.opts.ResourceSharing == nil && (w.res.Type == ResourceSnapshot || len(w.targets) > 0 || revoke) {
 			need = append(need, "Resource Sharing (Options.ResourceSharing)")
 		}
 		if len(need) > 0 {
@@ -669,8 +687,11 @@ func (w *resWant) rsShared(t string) (shared, pending bool, share string) {
 	return false, false, ""
 }
 
-// readImage reads an image: whether it exists and is encrypted, and the
-// snapshots it is made of.
+// readImage reads an image: whether it exists, and the snapshots its disks
+// are made of. Whether a disk is encrypted, and with which key, only its
+// snapshot tells for certain: DescribeImages' Encrypted of a disk is read
+// as a claim to hold the snapshot to, and its absence (the SDK's false) as
+// saying nothing, so every disk's snapshot is read (keysFrom).
 func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error {
 	resp, err := svcCall(ctx, e, rec, "DescribeImages", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImagesResponse, error) {
 		req := ecs.CreateDescribeImagesRequest()
@@ -690,22 +711,28 @@ func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error
 			w.owner = strconv.FormatInt(im.ImageOwnerId, 10)
 		}
 		for _, m := range im.DiskDeviceMappings.DiskDeviceMapping {
-			if !m.Encrypted {
-				continue // no key to find
-			}
-			w.encrypted = true
 			if m.SnapshotId == "" {
-				w.keyUnknown = true
+				// Nothing to read: whether the disk is encrypted, and
+				// with what, cannot be told.
+				w.noSnapshot = true
 				continue
 			}
-			w.snapshots = append(w.snapshots, m.SnapshotId)
+			if !slices.Contains(w.snapshots, m.SnapshotId) {
+				w.snapshots = append(w.snapshots, m.SnapshotId)
+			}
+			if m.Encrypted {
+				w.flagged = append(w.flagged, m.SnapshotId)
+			}
 		}
+		w.encrypted = len(w.flagged) > 0 || w.noSnapshot
+		w.keyUnknown = w.noSnapshot
 	}
 	return nil
 }
 
 // readImageShares reads the accounts an image is shared with through ECS.
 func (e *engine) readImageShares(ctx context.Context, rec *recorder, w *resWant) error {
+	pg := e.newPager("DescribeImageSharePermission", w.res.ID)
 	for page := 1; ; page++ {
 		resp, err := svcCall(ctx, e, rec, "DescribeImageSharePermission", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImageSharePermissionResponse, error) {
 			req := ecs.CreateDescribeImageSharePermissionRequest()
@@ -725,6 +752,9 @@ func (e *engine) readImageShares(ctx context.Context, rec *recorder, w *resWant)
 		}
 		if len(resp.Accounts.Account) == 0 || page*100 >= resp.TotalCount {
 			return nil
+		}
+		if _, err := pg.next(strconv.Itoa(page + 1)); err != nil {
+			return err
 		}
 	}
 }
@@ -780,13 +810,17 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 }
 
 // keysFrom sets an image's keys from what DescribeSnapshots said of the
-// snapshots it is made of. An image is encrypted with the keys of its
-// disks' snapshots (a data disk may have a key of its own); an encrypted
-// snapshot with no key is encrypted with the service key. An encrypted disk
-// whose snapshot does not answer has a key nobody knows: the pre-flight
-// refuses it, failing closed.
+// snapshots its disks are made of. An image is encrypted with the keys of
+// its disks' snapshots, system and data disks alike (a data disk may have a
+// key of its own, and DescribeImages may not say that it is encrypted); an
+// encrypted snapshot with no key is encrypted with the service key. A disk
+// whose snapshot does not answer, or that DescribeImages says is encrypted
+// while its snapshot says it is not, or that names no snapshot, may have a
+// key nobody knows: the pre-flight refuses it, and Check too, failing
+// closed.
 func (w *resWant) keysFrom(found map[string]snapRow) {
-	w.keyIDs, w.serviceKey = nil, false
+	w.keyIDs, w.serviceKey, w.keyUnknown = nil, false, w.noSnapshot
+	w.encrypted = len(w.flagged) > 0 || w.noSnapshot
 	for _, id := range w.snapshots {
 		s, ok := found[id]
 		switch {
@@ -794,13 +828,25 @@ func (w *resWant) keysFrom(found map[string]snapRow) {
 			w.keyUnknown = true
 		case s.key != "":
 			w.keyIDs = append(w.keyIDs, s.key)
+			w.encrypted = true
 		case s.encrypted:
-			w.serviceKey = true
+			w.serviceKey, w.encrypted = true, true
+		case slices.Contains(w.flagged, id):
+			w.keyUnknown = true
 		}
 	}
+	w.encrypted = w.encrypted || w.keyUnknown
 	slices.Sort(w.keyIDs)
 	w.keyIDs = slices.Compact(w.keyIDs)
-	w.keyUnknown = w.keyUnknown || len(w.keyIDs) == 0 && !w.serviceKey
+}
+
+// unknownKeyReason says why an image's keys cannot all be named.
+func (w *resWant) unknownKeyReason() string {
+	why := fmt.Sprintf("the %s may be encrypted, but DescribeSnapshots does not say with which key for every disk (snapshots %s)", w.res, strings.Join(w.snapshots, ", "))
+	if w.noSnapshot {
+		why += ", and a disk names no snapshot"
+	}
+	return why
 }
 
 // snapList is the first page of a region's encrypted image snapshots, listed
@@ -884,6 +930,7 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 	var assocs []resourcesharing.ResourceShareAssociation
 	listShares := func() error {
 		token := ""
+		pg := e.newPager("ListResourceShares", region)
 		for {
 			resp, err := svcCall(ctx, e, rec, "ListResourceShares", region, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceSharesResponse, error) {
 				req := resourcesharing.CreateListResourceSharesRequest()
@@ -898,8 +945,9 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 			mu.Lock()
 			shares = append(shares, resp.ResourceShares...)
 			mu.Unlock()
-			if token = resp.NextToken; token == "" {
-				return nil
+			token = resp.NextToken
+			if more, err := pg.next(token); !more {
+				return err
 			}
 		}
 	}
@@ -944,6 +992,7 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 func (e *engine) listAssocs(ctx context.Context, rec *recorder, region, typ string, ids []string) ([]resourcesharing.ResourceShareAssociation, error) {
 	var out []resourcesharing.ResourceShareAssociation
 	token := ""
+	pg := e.newPager("ListResourceShareAssociations", region+"/"+typ)
 	for {
 		resp, err := svcCall(ctx, e, rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
 			req := resourcesharing.CreateListResourceShareAssociationsRequest()
@@ -959,8 +1008,9 @@ func (e *engine) listAssocs(ctx context.Context, rec *recorder, region, typ stri
 			return out, err
 		}
 		out = append(out, resp.ResourceShareAssociations...)
-		if token = resp.NextToken; token == "" {
-			return out, nil
+		token = resp.NextToken
+		if more, err := pg.next(token); !more {
+			return out, err
 		}
 	}
 }

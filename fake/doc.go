@@ -341,7 +341,13 @@
 // order ECS lists them in is not documented, and the fake does not try to
 // match it.
 //
-// Limits of this part: an image has one disk, its system disk; DescribeImages reads
+// An image's data disks (Image.DataDisks, "dataDisks" in a seed) follow its
+// system disk in the disk device mapping, each made from a snapshot of its
+// own with a key of its own; a disk marked Unflagged leaves Encrypted out of
+// its mapping, so that only its snapshot tells. ECS shares an image only when
+// the share role covers every disk's key.
+//
+// Limits of this part: DescribeImages reads
 // RegionId, ImageId and paging and ignores its other filters (every image is the
 // account's own); images, snapshots and keys are created only by seeding; invitations cannot be accepted; a folder
 // target reaches every directory member, and ECS sees every member at one

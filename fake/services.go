@@ -83,10 +83,35 @@ type Image struct {
 	// (cut to 40 characters). PutImage stores this snapshot too, with the
 	// image's encryption, replacing a snapshot of that ID.
 	SnapshotID string `json:"snapshotId,omitempty"`
+	// DataDisks are the image's data disks, after its system disk, each
+	// made from a snapshot of its own that may have a key of its own.
+	// PutImage stores their snapshots too, replacing snapshots of those
+	// IDs.
+	DataDisks []ImageDisk `json:"dataDisks,omitempty"`
 	// SharedWith lists, in order, the accounts the image is shared with.
 	// Put ignores it; inspection fills it.
 	SharedWith []string `json:"-"`
 }
+
+// ImageDisk is a data disk of an image: the snapshot it is made from, and
+// that snapshot's encryption. A disk with neither KMSKeyID nor ServiceKey
+// is unencrypted.
+type ImageDisk struct {
+	// SnapshotID is the snapshot the disk is made from, s-....
+	SnapshotID string `json:"snapshotId"`
+	// KMSKeyID is the ID of the customer key that encrypts the disk's
+	// snapshot; the key must be stored first, in the image's region.
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
+	// ServiceKey is true for a disk encrypted with ECS's service key.
+	ServiceKey bool `json:"serviceKey,omitempty"`
+	// Unflagged makes DescribeImages leave the disk's Encrypted out (the
+	// SDK reads it as false), so that only the snapshot tells whether the
+	// disk is encrypted, and with which key.
+	Unflagged bool `json:"unflagged,omitempty"`
+}
+
+// encrypted reports whether the disk is encrypted.
+func (d ImageDisk) encrypted() bool { return d.KMSKeyID != "" || d.ServiceKey }
 
 // Snapshot is a snapshot the fake's ECS holds. A snapshot with neither
 // KMSKeyID nor ServiceKey is unencrypted.
@@ -255,9 +280,38 @@ func (r *RAM) PutImage(im Image) error {
 	if !snapshotIDFormat.MatchString(im.SnapshotID) {
 		return fmt.Errorf("fake: put image %q: snapshotId: malformed: %w", im.ID, ErrInvalidSeed)
 	}
+	im.DataDisks = slices.Clone(im.DataDisks)
+	for i, d := range im.DataDisks {
+		if err := r.checkEncryptedLocked(im.Region, d.SnapshotID, snapshotIDFormat, d.KMSKeyID, d.ServiceKey); err != "" {
+			return fmt.Errorf("fake: put image %q: dataDisks[%d].%s: %w", im.ID, i, strings.Replace(err, "id:", "snapshotId:", 1), ErrInvalidSeed)
+		}
+		if d.SnapshotID == im.SnapshotID || slices.ContainsFunc(im.DataDisks[:i], func(o ImageDisk) bool { return o.SnapshotID == d.SnapshotID }) {
+			return fmt.Errorf("fake: put image %q: dataDisks[%d].snapshotId: %q makes another disk of the image: %w", im.ID, i, d.SnapshotID, ErrInvalidSeed)
+		}
+	}
 	r.svc.images[regional(im.Region, im.ID)] = &imageRec{Image: im}
 	r.svc.snapshots[regional(im.Region, im.SnapshotID)] = Snapshot{Region: im.Region, ID: im.SnapshotID, KMSKeyID: im.KMSKeyID, ServiceKey: im.ServiceKey}
+	for _, d := range im.DataDisks {
+		r.svc.snapshots[regional(im.Region, d.SnapshotID)] = Snapshot{Region: im.Region, ID: d.SnapshotID, KMSKeyID: d.KMSKeyID, ServiceKey: d.ServiceKey}
+	}
 	return nil
+}
+
+// disks returns the image's disks, its system disk first, as ImageDisks.
+func (im *imageRec) disks() []ImageDisk {
+	return append([]ImageDisk{{SnapshotID: im.SnapshotID, KMSKeyID: im.KMSKeyID, ServiceKey: im.ServiceKey}}, im.DataDisks...)
+}
+
+// keys returns the customer keys of the image's disks, without
+// duplicates, and whether a disk is encrypted with the service key.
+func (im *imageRec) keys() (keyIDs []string, serviceKey bool) {
+	for _, d := range im.disks() {
+		if d.KMSKeyID != "" && !slices.Contains(keyIDs, d.KMSKeyID) {
+			keyIDs = append(keyIDs, d.KMSKeyID)
+		}
+		serviceKey = serviceKey || d.ServiceKey
+	}
+	return keyIDs, serviceKey
 }
 
 // imageSnapshotID is the ID of the snapshot an image is made from when the
@@ -368,6 +422,7 @@ func (r *RAM) ImageSharedWith(region, imageID string) ([]string, bool) {
 
 func (im *imageRec) view() Image {
 	v := im.Image
+	v.DataDisks = slices.Clone(im.DataDisks)
 	v.SharedWith = make([]string, len(im.shared))
 	for i, g := range im.shared {
 		v.SharedWith[i] = g.account

@@ -209,6 +209,11 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 		ei.DiskDeviceMappings.DiskDeviceMapping = []ecsDiskMapping{{
 			Type: "system", Device: "/dev/xvda", SnapshotID: im.SnapshotID, Encrypted: im.KMSKeyID != "" || im.ServiceKey,
 		}}
+		for i, d := range im.DataDisks {
+			ei.DiskDeviceMappings.DiskDeviceMapping = append(ei.DiskDeviceMappings.DiskDeviceMapping, ecsDiskMapping{
+				Type: "data", Device: fmt.Sprintf("/dev/xvd%c", 'b'+i%24), SnapshotID: d.SnapshotID, Encrypted: d.encrypted() && !d.Unflagged,
+			})
+		}
 		b.Images.Image = append(b.Images.Image, ei)
 	}
 	return b, nil
@@ -247,7 +252,9 @@ func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiErr
 	ofImage := map[string]bool{} // the region's snapshots images are made of
 	for _, im := range r.svc.images {
 		if im.Region == reg {
-			ofImage[im.SnapshotID] = true
+			for _, d := range im.disks() {
+				ofImage[d.SnapshotID] = true
+			}
 		}
 	}
 	usageOf := func(s Snapshot) string {
@@ -333,14 +340,16 @@ func (r *RAM) modifyImageSharePermission(p params, rid string, now time.Time) (a
 		}
 	}
 	if len(fresh) > 0 {
-		if im.ServiceKey {
+		keyIDs, serviceKey := im.keys()
+		if serviceKey {
 			return nil, newServiceError("InvalidOperation.ServiceKeyEncryptedImageUnsupported")
 		}
 		if len(next)+len(fresh) > MaxImageShareAccounts {
 			return nil, newServiceError("QuotaExceed.ShareImageUser")
 		}
-		if im.KMSKeyID != "" {
-			if e := r.checkShareKeyLocked(rid, encryptperm.ResourceImage, im.KMSKeyID, fresh, now); e != nil {
+		// Every disk's key: a data disk may have a key of its own.
+		for _, k := range keyIDs {
+			if e := r.checkShareKeyLocked(rid, encryptperm.ResourceImage, k, fresh, now); e != nil {
 				return nil, e
 			}
 		}
@@ -559,7 +568,7 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 	recipients = slices.Compact(recipients)
 	judged := map[string]bool{} // kind/key pairs already admitted: the same judgment
 	for _, x := range allRes {
-		keyID, serviceKey, ok := r.resourceKeyLocked(s.region, x)
+		keyIDs, serviceKey, ok := r.resourceKeysLocked(s.region, x)
 		if !ok {
 			return errorf("EntityNotExists.Resource", "The %s %q does not exist in %s.", strings.ToLower(x.Type), x.ID, s.region)
 		}
@@ -572,11 +581,11 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 			}
 			return newServiceError("InvalidOperation.ServiceKeyEncryptedSnapshotUnsupported")
 		}
-		if keyID != "" {
-			kind := encryptperm.ResourceSnapshot
-			if x.Type == ShareResourceImage {
-				kind = encryptperm.ResourceImage
-			}
+		kind := encryptperm.ResourceSnapshot
+		if x.Type == ShareResourceImage {
+			kind = encryptperm.ResourceImage
+		}
+		for _, keyID := range keyIDs {
 			if judged[string(kind)+"/"+keyID] {
 				continue
 			}
@@ -595,17 +604,23 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 	return nil
 }
 
-// resourceKeyLocked finds a shared resource and its encryption.
-func (r *RAM) resourceKeyLocked(reg string, x ShareEntry) (keyID string, serviceKey, ok bool) {
+// resourceKeysLocked finds a shared resource and its encryption: the
+// customer keys of its disks (an image's data disks may have keys of their
+// own), and whether a disk is encrypted with the service key.
+func (r *RAM) resourceKeysLocked(reg string, x ShareEntry) (keyIDs []string, serviceKey, ok bool) {
 	if x.Type == ShareResourceImage {
 		im, ok := r.svc.images[regional(reg, x.ID)]
 		if !ok {
-			return "", false, false
+			return nil, false, false
 		}
-		return im.KMSKeyID, im.ServiceKey, true
+		keyIDs, serviceKey = im.keys()
+		return keyIDs, serviceKey, true
 	}
 	s, ok := r.svc.snapshots[regional(reg, x.ID)]
-	return s.KMSKeyID, s.ServiceKey, ok
+	if s.KMSKeyID != "" {
+		keyIDs = []string{s.KMSKeyID}
+	}
+	return keyIDs, s.ServiceKey, ok
 }
 
 type rsShare struct {

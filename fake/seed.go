@@ -150,6 +150,9 @@ var (
 		}}},
 		"images": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 			"region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "snapshotId": stringShape,
+			"dataDisks": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
+				"snapshotId": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "unflagged": boolShape,
+			}}},
 		}}},
 		"snapshots": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 			"region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape,
@@ -387,6 +390,34 @@ func (s *Seed) check() error {
 		}
 		if _, ok := snaps[sp]; !ok {
 			snaps[sp] = snapRef{at, im.KMSKeyID, im.ServiceKey}
+		}
+		// Each data disk is made from a snapshot of its own, whose
+		// encryption the disk has, as the system disk has its snapshot's.
+		disks := map[string]string{snapID: at + ".snapshotId"}
+		for j, d := range im.DataDisks {
+			dat := fmt.Sprintf("%s.dataDisks[%d]", at, j)
+			if !snapshotIDFormat.MatchString(d.SnapshotID) {
+				return seedError(dat+".snapshotId", "%s is not a snapshot ID (s-…)", quoted(d.SnapshotID))
+			}
+			if err := checkKey(dat, im.Region, d.KMSKeyID, d.ServiceKey); err != nil {
+				return err
+			}
+			if prev, dup := disks[d.SnapshotID]; dup {
+				return seedError(dat+".snapshotId", "the snapshot %s makes another disk of the image (%s)", d.SnapshotID, prev)
+			}
+			disks[d.SnapshotID] = dat + ".snapshotId"
+			dp := place{im.Region, d.SnapshotID}
+			if prev, ok := snaps[dp]; ok && (prev.keyID != d.KMSKeyID || prev.serviceKey != d.ServiceKey) {
+				field := ".kmsKeyId"
+				if d.ServiceKey {
+					field = ".serviceKey"
+				}
+				return seedError(dat+field, "the disk is encrypted with %s, but its snapshot %s is encrypted with %s (%s): a disk has its snapshot's encryption",
+					encryption(d.KMSKeyID, d.ServiceKey), d.SnapshotID, encryption(prev.keyID, prev.serviceKey), prev.at)
+			}
+			if _, ok := snaps[dp]; !ok {
+				snaps[dp] = snapRef{dat, d.KMSKeyID, d.ServiceKey}
+			}
 		}
 	}
 	return nil

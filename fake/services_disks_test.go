@@ -92,22 +92,32 @@ func TestImageDataDisks(t *testing.T) {
 // and may not reuse another disk's snapshot.
 func TestImageDataDisksRefusedSeeds(t *testing.T) {
 	tests := []struct {
-		name, disks, want string
+		name, disks, more, want string
 	}{
-		{"malformed snapshot", `[{"snapshotId": "snap-1"}]`, "dataDisks[0].snapshotId: malformed"},
-		{"unknown key", `[{"snapshotId": "s-bp1data01", "kmsKeyId": "3e2f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]`, "dataDisks[0].kmsKeyId: no key has the ID"},
-		{"key and service key", `[{"snapshotId": "s-bp1data01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "serviceKey": true}]`, "dataDisks[0].kmsKeyId: set with serviceKey"},
-		{"the system disk's snapshot", `[{"snapshotId": "s-imgbp1disk01"}]`, `dataDisks[0].snapshotId: "s-imgbp1disk01" makes another disk`},
-		{"twice", `[{"snapshotId": "s-bp1data01"}, {"snapshotId": "s-bp1data01"}]`, `dataDisks[1].snapshotId: "s-bp1data01" makes another disk`},
+		{"malformed snapshot", `[{"snapshotId": "snap-1"}]`, ``,
+			`fake: load seed: images[0].dataDisks[0].snapshotId: "snap-1" is not a snapshot ID (s-…): invalid seed`},
+		{"unknown key", `[{"snapshotId": "s-bp1data01", "kmsKeyId": "3e2f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]`, ``,
+			`fake: load seed: images[0].dataDisks[0].kmsKeyId: no key in keys has the ID "3e2f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b": invalid seed`},
+		{"key and service key", `[{"snapshotId": "s-bp1data01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", "serviceKey": true}]`, ``,
+			`fake: load seed: images[0].dataDisks[0].kmsKeyId: given with serviceKey: a resource has one key: invalid seed`},
+		{"the system disk's snapshot", `[{"snapshotId": "s-imgbp1disk01"}]`, ``,
+			`fake: load seed: images[0].dataDisks[0].snapshotId: the snapshot s-imgbp1disk01 makes another disk of the image (images[0].snapshotId): invalid seed`},
+		{"twice", `[{"snapshotId": "s-bp1data01"}, {"snapshotId": "s-bp1data01"}]`, ``,
+			`fake: load seed: images[0].dataDisks[1].snapshotId: the snapshot s-bp1data01 makes another disk of the image (images[0].dataDisks[0].snapshotId): invalid seed`},
+		{"another key than its snapshot's", `[{"snapshotId": "s-bp1data01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]`,
+			`, "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1data01", "serviceKey": true}]`,
+			`fake: load seed: images[0].dataDisks[0].kmsKeyId: the disk is encrypted with key "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", but its snapshot s-bp1data01 is encrypted with the service key (snapshots[0]): a disk has its snapshot's encryption: invalid seed`},
+		{"a field of a disk in another case", `[{"SnapshotId": "s-bp1data01"}]`, ``,
+			`fake: load seed: images[0].dataDisks[0].SnapshotId: the field is spelled snapshotId: names are matched exactly: invalid seed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fake.New(nil)
 			seed := `{"keys": [{"region": "cn-hangzhou", "id": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}],
-			 "images": [{"region": "cn-hangzhou", "id": "m-bp1disk01", "dataDisks": ` + tt.disks + `}]}`
+			 "images": [{"region": "cn-hangzhou", "id": "m-bp1disk01", "dataDisks": ` + tt.disks + `}]` + tt.more + `}`
 			err := fake.LoadSeedBytes(f, []byte(seed))
-			if !errors.Is(err, fake.ErrInvalidSeed) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want ErrInvalidSeed saying %q", err, tt.want)
+			if !errors.Is(err, fake.ErrInvalidSeed) || err.Error() != tt.want {
+				t.Fatalf("err = %v\nwant ErrInvalidSeed: %s", err, tt.want)
 			}
 			if len(f.Images()) != 0 || len(f.Snapshots()) != 0 {
 				t.Errorf("a refused seed left %v, %v", f.Images(), f.Snapshots())

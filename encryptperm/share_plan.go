@@ -34,6 +34,11 @@ type shareOp struct {
 	entries  []string
 	remove   bool
 	change   Change
+	// known lists, for a CreateResourceShare, the shares that held the
+	// resource when the plan was made: a share that a read finds besides
+	// them, of this name and holding only the resource, is the one an
+	// earlier attempt made.
+	known []string
 }
 
 // resOps is the writes for one resource, made in order.
@@ -108,7 +113,11 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 		first := rest[:min(rsEntriesPerCall, len(rest))]
 		rest = rest[len(first):]
 		name := shareName(w.res)
-		ro.ops = append(ro.ops, &shareOp{action: "CreateResourceShare", res: w.res, name: name, external: externalWanted, entries: first, change: Change{
+		var known []string
+		for _, sh := range w.shares {
+			known = append(known, sh.id)
+		}
+		ro.ops = append(ro.ops, &shareOp{action: "CreateResourceShare", res: w.res, name: name, external: externalWanted, entries: first, known: known, change: Change{
 			Kind: Broadening, Action: "CreateResourceShare", Role: roleOfResource(w.res),
 			Summary: fmt.Sprintf("share %s with %s through a new resource share %s", w.res, strings.Join(first, ", "), name),
 		}})
@@ -284,25 +293,124 @@ func (e *engine) pendingOf(ctx context.Context, rec *recorder, region string, id
 	return out, nil
 }
 
-// shareWrite makes one share write, retrying a refusal for want of a grant
-// RAM has just taken. It returns the ID of a share it created.
+// shareTry is one attempt of a share write: the op's action with the
+// entries still to write, or, once a read finds the share an earlier
+// CreateResourceShare made, an AssociateResourceShare of the targets that
+// share lacks.
+type shareTry struct {
+	action  string
+	shareID string
+	entries []string
+}
+
+// shareWrite makes one share write, and returns the ID of a share it
+// created. A write is never resent blindly. After a failure that may have
+// been carried out (a 5xx answer, a lost answer: see outcomeUnknown) and
+// after a refusal for want of a grant RAM has just taken (fresh: ECS's view
+// of RAM lags, so the write is tried again within Options.ShareWait), it
+// reads what the attempt did (settle) and sends again only what is still
+// missing, or nothing. A refusal for want of the grant is read after the
+// wait, so that the read sees an attempt that took effect late. An outcome
+// still unknown after Options.MaxRounds attempts, or that the read could
+// not settle, is returned as an error for which outcomeUnknown holds.
 func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fresh bool) (string, error) {
+	try := shareTry{action: o.action, shareID: o.shareID, entries: slices.Clone(o.entries)}
+	created := "" // a share an earlier attempt made, found by a read
 	waited := time.Duration(0)
 	wait := time.Second
+	unknown := 0
 	for {
-		id, err := e.shareWriteOnce(ctx, rec, o)
-		if err == nil || !fresh || !isLagCode(codeOf(err)) {
-			return id, err
+		id, err := e.shareWriteOnce(ctx, rec, o, try)
+		if err == nil {
+			return cmp.Or(id, created), nil
 		}
-		if waited+wait > e.opts.ShareWait {
-			return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
-		}
-		if err := e.shareSleep(ctx, wait); err != nil {
+		lag := fresh && isLagCode(codeOf(err))
+		switch {
+		case outcomeUnknown(err):
+			unknown++
+		case !lag:
 			return "", err
 		}
-		waited += wait
-		wait = min(2*wait, 8*time.Second)
+		last := unknown >= e.opts.MaxRounds || lag && waited+wait > e.opts.ShareWait
+		if lag && !last {
+			if err := e.shareSleep(ctx, wait); err != nil {
+				return "", err
+			}
+			waited += wait
+			wait = min(2*wait, 8*time.Second)
+		}
+		next, made, done, rerr := e.settle(ctx, rec, o, try)
+		if rerr != nil {
+			return "", &unsettledError{write: err, read: rerr}
+		}
+		created = cmp.Or(made, created)
+		if done {
+			return created, nil
+		}
+		if last {
+			if lag {
+				return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
+			}
+			return "", err
+		}
+		try = next
 	}
+}
+
+// settle reads what an attempt of a share write may have done, and returns
+// what is left to write: the entries the resource is not yet shared with
+// (an add) or still shared with (a removal), and done when there are none.
+// For a CreateResourceShare it looks for the share the attempt made (see
+// shareOp.known): when there is one, its ID is returned as made, and what is
+// left is an association with that share, not a second share.
+func (e *engine) settle(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (next shareTry, made string, done bool, err error) {
+	var has func(string) bool // whether the resource is shared with an entry now
+	switch try.action {
+	case "ModifyImageSharePermission":
+		w := &resWant{res: o.res}
+		if err := e.readImageShares(ctx, rec, w); err != nil {
+			return try, "", false, err
+		}
+		has = func(a string) bool { return slices.Contains(w.imageAccts, a) }
+	case "CreateResourceShare":
+		st, err := e.readShares(ctx, rec, o.res.Region)
+		if err != nil {
+			return try, "", false, err
+		}
+		var mine *rsShare
+		for _, sh := range st.sharesOf(o.res) {
+			if sh.name == o.name && len(sh.resources) == 1 && !slices.Contains(o.known, sh.id) {
+				mine = sh
+				break
+			}
+		}
+		if mine == nil {
+			return try, "", false, nil // nothing was made: the same call again
+		}
+		made = mine.id
+		try = shareTry{action: "AssociateResourceShare", shareID: mine.id, entries: try.entries}
+		has = func(t string) bool { return live(mine.targets[t]) }
+	case "AssociateResourceShare", "DisassociateResourceShare":
+		assocs, err := e.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
+		if err != nil {
+			return try, "", false, err
+		}
+		has = func(t string) bool {
+			return slices.ContainsFunc(assocs, func(a resourcesharing.ResourceShareAssociation) bool {
+				return a.ResourceShareId == try.shareID && a.EntityId == t && live(a.AssociationStatus)
+			})
+		}
+	default:
+		return try, "", false, fmt.Errorf("encryptperm: share: unknown write %q", try.action)
+	}
+	var left []string
+	for _, x := range try.entries {
+		if has(x) == o.remove {
+			left = append(left, x)
+		}
+	}
+	try.entries = left
+	return try, made, len(left) == 0, nil
 }
 
 // shareSleep waits d (Options.Sleep when set), or until ctx ends.
@@ -313,11 +421,12 @@ func (e *engine) shareSleep(ctx context.Context, d time.Duration) error {
 	return e.c.pause(ctx, d)
 }
 
-func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) (string, error) {
-	entries := slices.Clone(o.entries)
-	switch o.action {
+// shareWriteOnce sends one attempt of a share write.
+func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (string, error) {
+	entries := slices.Clone(try.entries)
+	switch try.action {
 	case "ModifyImageSharePermission":
-		_, err := svcCall(ctx, e, rec, o.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
+		_, err := svcCall(ctx, e, rec, try.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
 			req := ecs.CreateModifyImageSharePermissionRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ImageId = o.res.Region, o.res.ID
@@ -330,7 +439,7 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) 
 		})
 		return "", err
 	case "CreateResourceShare":
-		resp, err := svcCall(ctx, e, rec, o.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
+		resp, err := svcCall(ctx, e, rec, try.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
 			req := resourcesharing.CreateCreateResourceShareRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ResourceShareName = o.res.Region, o.name
@@ -344,21 +453,21 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) 
 		}
 		return resp.ResourceShare.ResourceShareId, nil
 	case "AssociateResourceShare":
-		if o.shareID == "" {
+		if try.shareID == "" {
 			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.Summary, ErrConflict)
 		}
-		_, err := svcCall(ctx, e, rec, o.action, o.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
+		_, err := svcCall(ctx, e, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
 			req := resourcesharing.CreateAssociateResourceShareRequest()
 			setTimeout(req, t)
-			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &entries
+			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, try.shareID, &entries
 			return b.rs.AssociateResourceShare(req)
 		})
 		return "", err
 	case "DisassociateResourceShare":
-		_, err := svcCall(ctx, e, rec, o.action, o.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
+		_, err := svcCall(ctx, e, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
 			req := resourcesharing.CreateDisassociateResourceShareRequest()
 			setTimeout(req, t)
-			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &entries
+			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, try.shareID, &entries
 			return b.rs.DisassociateResourceShare(req)
 		})
 		if codeOf(err) == "EntityNotExists.Resource" || codeOf(err) == "EntityNotExists.ResourceShare" {
@@ -366,7 +475,7 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) 
 		}
 		return "", err
 	}
-	return "", fmt.Errorf("encryptperm: share: unknown write %q", o.action)
+	return "", fmt.Errorf("encryptperm: share: unknown write %q", try.action)
 }
 
 // planAll is Plan and RevokePlan with the share step: the share changes

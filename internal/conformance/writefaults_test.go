@@ -3,7 +3,10 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -94,4 +97,91 @@ func TestVersionCapWriteAnswered503(t *testing.T) {
 			t.Errorf("reported changes (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestCreateResourceShareAnswered503: Resource Sharing makes the share
+// and answers 503. Sent again, the call would make a second share; the
+// engine reads the region's shares, finds the one it made, and goes on.
+func TestCreateResourceShareAnswered503(t *testing.T) {
+	for _, be := range shareBackends {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			f := shareWorld(t, &fake.Options{Faults: []fake.Rule{{Action: "CreateResourceShare", Nth: 1, Code: "ServiceUnavailable", Status: 503, AfterCommit: true}}})
+			g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(acctA))
+			res, err := be.applier(t, f, fastOptions()).Apply(context.Background(), g)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			checkResult(t, res)
+			if n := len(f.ResourceShares()); n != 1 {
+				t.Errorf("%d resource shares, want exactly one", n)
+			}
+			if diff := cmp.Diff([]string{"share Snapshot/s-bp1shared01: 2000000000000001(pending)"}, shares(f)); diff != "" {
+				t.Errorf("shares (-want +got):\n%s", diff)
+			}
+			if n := callsOf(f, "CreateResourceShare"); n != 1 {
+				t.Errorf("CreateResourceShare sent %d times, want once", n)
+			}
+			if len(res.Unknown) != 0 {
+				t.Errorf("Unknown = %v, want none", res.Unknown)
+			}
+			want := "share snapshot s-bp1shared01 in cn-hangzhou with 2000000000000001 through a new resource share " + shareNameOf(shSnapshot)
+			if !slices.ContainsFunc(res.Changes, func(c encryptperm.Change) bool { return c.Summary == want }) {
+				t.Errorf("Changes %v lack %q", summaries(res.Changes), want)
+			}
+		})
+	}
+}
+
+// shareNameOf is the name the library gives the resource share of a
+// snapshot.
+func shareNameOf(snapshot string) string { return encryptperm.ManagedPolicyPrefix + snapshot }
+
+// TestShareLagRetryReadsFirst: ECS's view of RAM lags a fresh grant, so
+// the first CreateResourceShare is refused for want of the role; the second
+// is carried out, yet answered with the same refusal. Before trying a third
+// time, the engine reads the region's shares, finds the one the second
+// attempt made, and makes no other.
+func TestShareLagRetryReadsFirst(t *testing.T) {
+	for _, be := range shareBackends {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			f := shareWorld(t, &fake.Options{Clock: clock, Faults: []fake.Rule{
+				{Action: "CreateResourceShare", Nth: 2, Code: "AssumeRoleError", AfterCommit: true},
+				{Action: "CreateResourceShare", ECSViewLag: 2 * time.Second},
+			}})
+			var waited []time.Duration
+			o := fastOptions()
+			o.Sleep = func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				defer mu.Unlock()
+				now = now.Add(d)
+				waited = append(waited, d)
+				return nil
+			}
+			g := mustBuild(t, encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(acctA))
+			res, err := be.applier(t, f, o).Apply(context.Background(), g)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			if n := len(f.ResourceShares()); n != 1 {
+				t.Errorf("%d resource shares, want exactly one", n)
+			}
+			if diff := cmp.Diff([]string{"share Snapshot/s-bp1shared01: 2000000000000001(pending)"}, shares(f)); diff != "" {
+				t.Errorf("shares (-want +got):\n%s", diff)
+			}
+			if n := callsOf(f, "CreateResourceShare"); n != 2 {
+				t.Errorf("CreateResourceShare sent %d times, want twice", n)
+			}
+			if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second}, waited); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
+			}
+			if len(res.Unknown) != 0 {
+				t.Errorf("Unknown = %v", res.Unknown)
+			}
+		})
+	}
 }

@@ -229,7 +229,9 @@ type writeFaultScenario struct {
 var writeFaultScenarios = []writeFaultScenario{
 	{
 		name: "cold apply",
-		give: func() *encryptperm.Grant { return must(encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).Build()) },
+		give: func() *encryptperm.Grant {
+			return must(encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).Build())
+		},
 	},
 	{
 		name: "apply at the version cap",
@@ -252,9 +254,11 @@ var writeFaultScenarios = []writeFaultScenario{
 		opts: func(o *encryptperm.Options) { o.DetachBroaderPolicies = true },
 	},
 	{
-		name:   "revoke of the whole grant",
-		seed:   func(t *testing.T, f *fake.RAM) { seedSnapshotShare(t, f, trustJSON(acctA), keysAJSON) },
-		give:   func() *encryptperm.Grant { return must(encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).Build()) },
+		name: "revoke of the whole grant",
+		seed: func(t *testing.T, f *fake.RAM) { seedSnapshotShare(t, f, trustJSON(acctA), keysAJSON) },
+		give: func() *encryptperm.Grant {
+			return must(encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).Build())
+		},
 		revoke: true,
 	},
 	{
@@ -273,7 +277,9 @@ var writeFaultScenarios = []writeFaultScenario{
 				t.Fatal(err)
 			}
 		},
-		give:   func() *encryptperm.Grant { return must(encryptperm.ShareSnapshot().WithAccounts(acctB).WithKey(keyB).Build()) },
+		give: func() *encryptperm.Grant {
+			return must(encryptperm.ShareSnapshot().WithAccounts(acctB).WithKey(keyB).Build())
+		},
 		revoke: true,
 	},
 	{

@@ -33,7 +33,11 @@ type Options struct {
 	// DetachBroaderPolicies makes Apply detach, from a role whose grant
 	// names its keys, the system policies that allow key use on every key
 	// (AliyunECSDiskEncryptRolePolicy, AliyunKMSFullAccess). Without it they
-	// are only reported in the Plan.
+	// are only reported in the Plan. The broad policy goes last: only once
+	// every other write of the role has succeeded, the policy that names
+	// the keys holding them and attached. A refused or failed write leaves
+	// it attached, so the role never loses the access it had; when other
+	// writes come first, this costs one round trip more.
 	DetachBroaderPolicies bool
 
 	// Retry bounds retries of throttled and failed calls.

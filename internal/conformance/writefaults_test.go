@@ -254,8 +254,9 @@ var writeFaultScenarios = []writeFaultScenario{
 		opts: func(o *encryptperm.Options) { o.DetachBroaderPolicies = true },
 	},
 	{
+		// The policy holds five versions: four go before the policy.
 		name: "revoke of the whole grant",
-		seed: func(t *testing.T, f *fake.RAM) { seedSnapshotShare(t, f, trustJSON(acctA), keysAJSON) },
+		seed: fiveVersions,
 		give: func() *encryptperm.Grant {
 			return must(encryptperm.ShareSnapshot().WithAccounts(acctA).WithKey(keyA).Build())
 		},
@@ -348,7 +349,12 @@ func sevenAccounts() *encryptperm.Grant {
 //
 // In every case no write is sent more often than the kind allows, and RAM
 // ends in no other state than the clean run's (a deletion the plan did not
-// list would show there).
+// list would show there). The writes faulted are every write Apply and
+// Revoke make: CreateRole, UpdateRole, CreatePolicy, CreatePolicyVersion
+// (at the version cap), AttachPolicyToRole, DetachPolicyFromRole (of a
+// broader policy too), DeletePolicyVersion, DeletePolicy, DeleteRole,
+// ModifyImageSharePermission (adding and removing), CreateResourceShare,
+// AssociateResourceShare and DisassociateResourceShare.
 func TestWriteFaultsAtEveryWrite(t *testing.T) {
 	ctx := context.Background()
 	for _, be := range shareBackends {

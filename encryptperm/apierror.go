@@ -392,6 +392,10 @@ func outcomeUnknown(err error) bool {
 	if errors.As(err, &ns) {
 		return false
 	}
+	var nd *notDoneError
+	if errors.As(err, &nd) {
+		return false
+	}
 	var us *unsettledError
 	if errors.As(err, &us) {
 		return true
@@ -423,6 +427,16 @@ func (e *unsettledError) Error() string {
 }
 
 func (e *unsettledError) Unwrap() []error { return []error{e.write, e.read} }
+
+// notDoneError is a write whose outcome was unknown until a read showed it
+// was not carried out, after which the engine made no further attempt.
+type notDoneError struct{ err error }
+
+func (e *notDoneError) Error() string {
+	return fmt.Sprintf("%v; a read shows it was not carried out", e.err)
+}
+
+func (e *notDoneError) Unwrap() error { return e.err }
 
 // retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
 // milliseconds), or 0.

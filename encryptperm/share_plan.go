@@ -310,9 +310,11 @@ type shareTry struct {
 // of RAM lags, so the write is tried again within Options.ShareWait), it
 // reads what the attempt did (settle) and sends again only what is still
 // missing, or nothing. A refusal for want of the grant is read after the
-// wait, so that the read sees an attempt that took effect late. An outcome
-// still unknown after Options.MaxRounds attempts, or that the read could
-// not settle, is returned as an error for which outcomeUnknown holds.
+// wait, so that the read sees an attempt that took effect late. After
+// Options.MaxRounds attempts whose outcome was unknown it gives up, with an
+// error that says what the last read showed (not carried out); an outcome
+// no read could settle is returned as an error for which outcomeUnknown
+// holds.
 func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fresh bool) (string, error) {
 	try := shareTry{action: o.action, shareID: o.shareID, entries: slices.Clone(o.entries)}
 	created := "" // a share an earlier attempt made, found by a read
@@ -351,7 +353,7 @@ func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fres
 			if lag {
 				return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
 			}
-			return "", err
+			return "", &notDoneError{err}
 		}
 		try = next
 	}

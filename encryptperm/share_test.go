@@ -933,6 +933,36 @@ func TestShareLostAnswerIsUnknown(t *testing.T) {
 	}
 }
 
+// TestShareWriteAnswered503EveryTime: ECS answers every share 503 without
+// acting. Each answer leaves the outcome unknown, so each is followed by a
+// read of whom the image is shared with, which shows it was not, and the
+// share is sent again, up to Options.MaxRounds times. The Apply then fails
+// with the 503, and lists nothing as unknown: the last read told.
+func TestShareWriteAnswered503EveryTime(t *testing.T) {
+	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "ModifyImageSharePermission", Code: "ServiceUnavailable"}}})
+	o := apFast()
+	o.MaxRounds = 3
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	res, err := encryptperm.NewApplier(f, o).Apply(context.Background(), g)
+	var ae *encryptperm.APIError
+	if !errors.As(err, &ae) || ae.Code != "ServiceUnavailable" {
+		t.Fatalf("Apply: %v, want the 503", err)
+	}
+	if len(res.Unknown) != 0 {
+		t.Errorf("Unknown = %v; a read showed the share was not made", res.Unknown)
+	}
+	count := map[string]int{}
+	for _, c := range f.Calls() {
+		count[c.Action]++
+	}
+	if got := [2]int{count["ModifyImageSharePermission"], count["DescribeImageSharePermission"]}; got != [2]int{3, 4} {
+		t.Errorf("ModifyImageSharePermission sent %d times, DescribeImageSharePermission %d; want 3, and 4 (one before, one after each)", got[0], got[1])
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shImage); len(got) != 0 {
+		t.Errorf("shared with %v", got)
+	}
+}
+
 // TestShareWaitEndsWithContext: the context ending during the wait for
 // ECS ends the Apply with the context's error.
 func TestShareWaitEndsWithContext(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -180,8 +181,21 @@ func kindOfCode(code string, status int) error {
 	return nil
 }
 
+// isThrottleCode reports whether code is a throttling code (Throttling,
+// Throttling.User, Throttling.Api, Rejected.Throttling, ...): the only
+// answers RAM, ECS and Resource Sharing document as given before acting.
+// ServiceUnavailable is not one: a 503 does not say the call was not
+// carried out.
 func isThrottleCode(code string) bool {
-	return strings.Contains(code, "Throttling") || code == "ServiceUnavailable"
+	return strings.Contains(code, "Throttling")
+}
+
+// refusedBeforeActing reports whether a call that failed with the code was
+// refused before the service acted, so that resending it cannot make the
+// change twice: a throttling code, or one of extra
+// (Options.Retry.ResendCodes).
+func refusedBeforeActing(code string, extra []string) bool {
+	return code != "" && (isThrottleCode(code) || slices.Contains(extra, code))
 }
 
 // wrapError turns an SDK error into an *APIError, or a failure to obtain
@@ -346,37 +360,83 @@ func codeOf(err error) string {
 	return ""
 }
 
-// retryable reports whether a call that failed with err may be retried.
-func retryable(err error, write bool) bool {
+// retryable reports whether a call that failed with err may be retried. A
+// write is resent only when the service refused it before acting (see
+// refusedBeforeActing); a read is retried after that, a 5xx answer,
+// InternalError, ServiceUnavailable or a transport error too.
+func retryable(err error, write bool, resend []string) bool {
 	var ae *APIError
 	if !errors.As(err, &ae) {
 		return false
 	}
-	if isThrottleCode(ae.Code) {
-		// Throttled calls were refused before RAM acted: safe to resend.
+	if refusedBeforeActing(ae.Code, resend) {
 		return true
 	}
 	if write {
-		// A write that failed in transport or with a 5xx may have been
-		// carried out: it is never resent. The engine reads and plans again.
+		// Any other failure of a write may have been carried out: it is
+		// never resent. The engine reads again and plans again.
 		return false
 	}
-	return ae.Code == "" && ae.Status == 0 || ae.Code == "InternalError" || ae.Status >= 500
+	return ae.Code == "" && ae.Status == 0 || ae.Code == "InternalError" || ae.Code == "ServiceUnavailable" || ae.Status >= 500
 }
 
 // outcomeUnknown reports whether a write that failed with err may
-// nevertheless have been carried out.
+// nevertheless have been carried out: every failure but a call never sent
+// and an answer that refused it. An answer refuses a write when it carries
+// an error code and is not a server error (5xx, InternalError,
+// ServiceUnavailable); a throttling code refuses it whatever its status. A
+// transport error, an answer without a code, a client that failed without
+// answering and the end of the context leave the outcome unknown.
 func outcomeUnknown(err error) bool {
 	var ns *notSentError
 	if errors.As(err, &ns) {
 		return false
 	}
+	var nd *notDoneError
+	if errors.As(err, &nd) {
+		return false
+	}
+	var us *unsettledError
+	if errors.As(err, &us) {
+		return true
+	}
+	var cre *credentialsError
+	if errors.As(err, &cre) {
+		return false // not sent: no credentials to sign it
+	}
 	var ae *APIError
 	if !errors.As(err, &ae) {
-		return isContextError(err)
+		var ce *clientError
+		return isContextError(err) || errors.As(err, &ce)
 	}
-	return ae.Code == "" && ae.Status == 0 || ae.Code == "InternalError" || ae.Status >= 500
+	if isThrottleCode(ae.Code) {
+		return false
+	}
+	return ae.Code == "" || ae.Code == "InternalError" || ae.Code == "ServiceUnavailable" || ae.Status >= 500
 }
+
+// unsettledError is a write whose outcome was unknown and stays so: the
+// read that was to tell whether it took effect failed. It wraps both
+// errors.
+type unsettledError struct {
+	write, read error
+}
+
+func (e *unsettledError) Error() string {
+	return fmt.Sprintf("%v; its outcome is unknown: reading whether it took effect: %v", e.write, e.read)
+}
+
+func (e *unsettledError) Unwrap() []error { return []error{e.write, e.read} }
+
+// notDoneError is a write whose outcome was unknown until a read showed it
+// was not carried out, after which the engine made no further attempt.
+type notDoneError struct{ err error }
+
+func (e *notDoneError) Error() string {
+	return fmt.Sprintf("%v; a read shows it was not carried out", e.err)
+}
+
+func (e *notDoneError) Unwrap() error { return e.err }
 
 // retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
 // milliseconds), or 0.

@@ -130,8 +130,13 @@ type RevokeOptions struct {
 type Result struct {
 	// Changes lists the changes made, in order.
 	Changes []Change `json:"changes"`
-	// Unknown lists writes whose outcome is unknown: the context ended, or
-	// the answer was lost, before the engine could read RAM again.
+	// Unknown lists writes whose outcome is unknown: they may have been
+	// carried out or not. A write whose answer was lost, or was a server
+	// error (ServiceUnavailable, InternalError, another 5xx), is never
+	// resent blindly: the engine reads again and, once the read tells, lists
+	// the write in Changes if it took effect, or makes it again if not. A
+	// write is listed here when the context ended, or a read again failed,
+	// before the engine could tell.
 	Unknown []Change `json:"unknown,omitempty"`
 	// Calls lists every RAM call made, with its RequestId.
 	Calls []Call `json:"calls"`

@@ -231,7 +231,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 			out, _ := resp.(Resp)
 			return out, nil
 		}
-		if attempt >= c.opts.Retry.MaxAttempts || o.once || !retryable(err, o.write) {
+		if attempt >= c.opts.Retry.MaxAttempts || o.once || !retryable(err, o.write, c.opts.Retry.ResendCodes) {
 			return zero, err
 		}
 		wait := b.NextBackOff()

@@ -412,6 +412,26 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	if unknownErr != nil {
 		return nil, true, unknownErr
 	}
+	// Then (apply) the broader policies Options.DetachBroaderPolicies
+	// detaches: only now that every write before has succeeded, the narrow
+	// policy holding the keys and attached (its answer said so, or the read
+	// this round was planned from showed it). A failed or refused write
+	// returned above, and leaves the broad policy attached.
+	var lDetach []func() error
+	for _, a := range rp.detachLast {
+		lDetach = append(lDetach, e.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
+			if err == nil {
+				pf.detached(a)
+			}
+			return fail(key(k), err)
+		}))
+	}
+	if err := level(lDetach); err != nil {
+		return nil, false, err
+	}
+	if unknownErr != nil {
+		return nil, true, unknownErr
+	}
 	// Level 3 and 4 (revoke): policies, then the role.
 	var l3 []func() error
 	for _, n := range rp.deletePols {

@@ -94,13 +94,18 @@
 // reused, whoever made it; one holding other resources is never added to.
 // ECS's view of RAM lags a fresh grant: a share refused with
 // AssumeRoleError or InvalidParameter.KMSKeyId.CMKUnauthorized right after
-// it is retried for up to Options.ShareWait. Invitations not yet accepted
-// are reported as Note changes. Revoke unshares first, then removes the
-// grant: it reads every resource share of the region (an image's too, whose
-// accounts the library shares with through ECS), and takes the grant's
-// recipients out of ECS's share permission (RemoveAccount.N) and out of
-// every resource share whose only resource is the one revoked, whoever made
-// it (DisassociateResourceShare); a resource share that also holds other
+// it is retried for up to Options.ShareWait. No share write is sent again
+// before a read shows what the earlier attempt did (the image's accounts,
+// the region's resource shares, a share's targets): only what is still
+// missing is sent, and a CreateResourceShare that took effect is never made
+// twice; a failure that may have been carried out (a lost answer, a 5xx) is
+// read the same way. Invitations not yet accepted are reported as Note
+// changes. Revoke unshares first, then removes the grant: it reads every
+// resource share of the region (an image's too, whose accounts the library
+// shares with through ECS), and takes the grant's recipients out of ECS's
+// share permission (RemoveAccount.N) and out of every resource share whose
+// only resource is the one revoked, whoever made it
+// (DisassociateResourceShare); a resource share that also holds other
 // resources is refused with ErrConflict, naming it, before any write. The
 // clients come from
 // the RAM client when it implements ECS, ResourceSharing and KMS (the fake

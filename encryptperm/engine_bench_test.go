@@ -203,6 +203,52 @@ type rtWork struct {
 // verifyByReading sets Options.VerifyByReading.
 func verifyByReading(o *encryptperm.Options) { o.VerifyByReading = true }
 
+// detachBroader sets Options.DetachBroaderPolicies.
+func detachBroader(o *encryptperm.Options) { o.DetachBroaderPolicies = true }
+
+// rtDisk is the disk encryption grant of apKey.
+func rtDisk(tb testing.TB) []*encryptperm.Grant {
+	tb.Helper()
+	g, err := encryptperm.DiskEncryption().WithKey(apKey).Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []*encryptperm.Grant{g}
+}
+
+// rtSeedBroadDisk puts the disk encryption role in place with the broad
+// system policy the console attaches, and no policy naming a key.
+func rtSeedBroadDisk(tb testing.TB, f *fake.RAM) {
+	tb.Helper()
+	g := rtDisk(tb)[0]
+	if err := f.PutRole(fake.Role{Name: g.Role.Name, TrustPolicy: g.Role.TrustPolicy.String()}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.PutAttachment(g.Role.Name, string(encryptperm.System), encryptperm.DiskEncryptSystemPolicy); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// rtSeedBroadDiskKeyed is rtSeedBroadDisk with the policy naming apKey
+// attached too, as Apply leaves it without DetachBroaderPolicies.
+func rtSeedBroadDiskKeyed(tb testing.TB, f *fake.RAM) {
+	tb.Helper()
+	rtSeedBroadDisk(tb, f)
+	g := rtDisk(tb)[0]
+	var p encryptperm.Attachment
+	for _, a := range g.Policies {
+		if a.Type == encryptperm.Custom {
+			p = a
+		}
+	}
+	if err := f.PutPolicy(fake.Policy{Name: p.Name, Versions: []fake.PolicyVersion{{ID: "v1", Document: p.Document.String()}}}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.PutAttachment(g.Role.Name, string(encryptperm.Custom), p.Name); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func engineApply(accounts ...[]string) func(tb testing.TB, env *rtEnv) error {
 	return func(tb testing.TB, env *rtEnv) error {
 		var gs []*encryptperm.Grant
@@ -574,6 +620,8 @@ func rtWorks() []rtWork {
 		{name: "share-image-crowded-warm/encryptperm", seed: rtSeedImageCrowdedShared, run: engineApplyAll(rtShareImage)},
 		{name: "share-image-crowded-warm-new-applier/encryptperm", seed: rtSeedImageCrowdedShared, run: engineApplyAll(rtShareImage), renew: true},
 		{name: "check/cli", seed: rtSeedShare, run: cliCheck},
+		{name: "detach-broader/encryptperm", seed: rtSeedBroadDisk, run: engineApplyAll(rtDisk), opts: detachBroader},
+		{name: "detach-broader-keyed/encryptperm", seed: rtSeedBroadDiskKeyed, run: engineApplyAll(rtDisk), opts: detachBroader},
 	}
 }
 
@@ -770,6 +818,62 @@ func TestRoundTripBounds(t *testing.T) {
 			}
 			if levels > tt.wantLevels {
 				t.Errorf("%d round-trip levels, want at most %d", levels, tt.wantLevels)
+			}
+		})
+	}
+}
+
+// TestRoundTripsDetachBroaderPolicies holds the rows of
+// Options.DetachBroaderPolicies: the broad system policy is detached only
+// after the policy naming the key is written and attached, a level of its
+// own when those writes come first; when the role holds that policy
+// already, the detach is the only write.
+func TestRoundTripsDetachBroaderPolicies(t *testing.T) {
+	env := newRTEnvWith(t, 50*time.Millisecond, detachBroader)
+	tests := []struct {
+		name                         string
+		seed                         func(tb testing.TB, f *fake.RAM)
+		wantLevels, wantCalls, wantW int
+		wantWrites                   []string // the writes, in order
+	}{
+		{name: "the key's policy to make and attach", seed: rtSeedBroadDisk, wantLevels: 4, wantCalls: 8, wantW: 3,
+			wantWrites: []string{"CreatePolicy", "AttachPolicyToRole", "DetachPolicyFromRole"}},
+		{name: "the key's policy attached already", seed: rtSeedBroadDiskKeyed, wantLevels: 2, wantCalls: 5, wantW: 1,
+			wantWrites: []string{"DetachPolicyFromRole"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			levels := 0
+			for try := 1; try <= 3; try++ {
+				env.f.Reset()
+				tt.seed(t, env.f)
+				env.lt.reset()
+				if _, err := env.applier.Apply(context.Background(), rtDisk(t)...); err != nil {
+					t.Fatal(err)
+				}
+				l, calls, writes := env.lt.counts()
+				if calls != tt.wantCalls || writes != tt.wantW {
+					t.Errorf("%d calls, %d writes; want %d, %d", calls, writes, tt.wantCalls, tt.wantW)
+				}
+				var got []string
+				for _, c := range env.f.Calls() {
+					if rtIsWrite(c.Action) {
+						got = append(got, c.Action)
+					}
+				}
+				if strings.Join(got, " ") != strings.Join(tt.wantWrites, " ") {
+					t.Errorf("writes %v, want %v", got, tt.wantWrites)
+				}
+				t.Logf("try %d: %d levels: %s", try, l, env.lt.trace())
+				if try == 1 || l < levels {
+					levels = l
+				}
+				if levels <= tt.wantLevels {
+					break
+				}
+			}
+			if levels != tt.wantLevels {
+				t.Errorf("%d levels, want %d", levels, tt.wantLevels)
 			}
 		})
 	}

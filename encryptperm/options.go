@@ -33,7 +33,11 @@ type Options struct {
 	// DetachBroaderPolicies makes Apply detach, from a role whose grant
 	// names its keys, the system policies that allow key use on every key
 	// (AliyunECSDiskEncryptRolePolicy, AliyunKMSFullAccess). Without it they
-	// are only reported in the Plan.
+	// are only reported in the Plan. The broad policy goes last: only once
+	// every other write of the role has succeeded, the policy that names
+	// the keys holding them and attached. A refused or failed write leaves
+	// it attached, so the role never loses the access it had; when other
+	// writes come first, this costs one round trip more.
 	DetachBroaderPolicies bool
 
 	// Retry bounds retries of throttled and failed calls.
@@ -131,11 +135,17 @@ type Options struct {
 	RequestTimeout time.Duration
 }
 
-// RetryOptions bounds the retries of one RAM call. Only throttling, 5xx
-// answers, InternalError, ServiceUnavailable and, for reads, transport errors
-// (a request timeout included) are retried; a write whose answer was lost is
-// never resent (the engine reads again and plans again instead). A failure
-// to obtain credentials (ErrNoCredentials) is never retried.
+// RetryOptions bounds the retries of one call. A write (a call that changes
+// RAM, ECS or Resource Sharing) is resent only after an answer that its
+// service documents as given before acting: a throttling code (Throttling,
+// Throttling.User, Throttling.Api, Rejected.Throttling, ...), or one of
+// ResendCodes. Any other failure of a write (ServiceUnavailable, InternalError
+// or another 5xx answer, a transport error, a lost answer, a timeout) may
+// have been carried out, so it is never resent: the engine reads again and
+// plans again, and Result.Unknown lists the write if its outcome is still
+// unknown. A read is retried after throttling, a 5xx answer, InternalError,
+// ServiceUnavailable and a transport error (a request timeout included). A
+// failure to obtain credentials (ErrNoCredentials) is never retried.
 //
 // A wait that RAM asks for (the x-acs-retry-after header) replaces a shorter
 // backoff interval, but only within this budget: when it is longer than
@@ -153,6 +163,12 @@ type RetryOptions struct {
 	MaxInterval time.Duration
 	// Disable turns retries off.
 	Disable bool
+	// ResendCodes lists error codes, besides the throttling codes, that a
+	// service documents as refusing a call before acting on it, so that a
+	// write refused with one is resent like a throttled one. Empty by
+	// default: only throttling is documented so. A code listed here that
+	// may answer a write that was carried out makes that write twice.
+	ResendCodes []string
 }
 
 func (o *Options) withDefaults() Options {

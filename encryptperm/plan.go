@@ -197,10 +197,16 @@ type rolePlan struct {
 	policies    []policyWrite
 	attach      []attached
 	detach      []attached
-	deleteVers  []policyVersionRef // revoke: non-default versions to delete before a policy
-	deletePols  []string
-	deleteRole  bool
-	changes     []Change
+	// detachLast holds the broader system policies that
+	// Options.DetachBroaderPolicies detaches. They go last, once every other
+	// write of the round has succeeded: the narrow policy holds the keys and
+	// is attached before the broad one goes, so that a refused or failed
+	// write never leaves the role without the access it had.
+	detachLast []attached
+	deleteVers []policyVersionRef // revoke: non-default versions to delete before a policy
+	deletePols []string
+	deleteRole bool
+	changes    []Change
 	// expectCustom names the key policies that hold the grants' keys: the
 	// role must have them attached after the writes (those it lacks are
 	// attached), and a plan's targets list them.
@@ -241,7 +247,7 @@ func nextVersion(vs []ram.PolicyVersion) int {
 type policyVersionRef struct{ policy, version string }
 
 func (p *rolePlan) writes() int {
-	n := len(p.policies) + len(p.attach) + len(p.detach) + len(p.deleteVers) + len(p.deletePols)
+	n := len(p.policies) + len(p.attach) + len(p.detach) + len(p.detachLast) + len(p.deleteVers) + len(p.deletePols)
 	if p.createTrust != nil || p.updateTrust != nil {
 		n++
 	}
@@ -319,7 +325,7 @@ func planApply(st *roleState, w *roleWant, o Options) (*rolePlan, error) {
 				continue
 			}
 			if o.DetachBroaderPolicies {
-				p.detach = append(p.detach, attached{name: broad, typ: System})
+				p.detachLast = append(p.detachLast, attached{name: broad, typ: System})
 				p.changes = append(p.changes, Change{Kind: Narrowing, Action: "DetachPolicyFromRole", Role: st.name, Policy: broad,
 					Summary: fmt.Sprintf("detach system policy %s from role %s: it allows every key, the grant names its keys", broad, st.name)})
 			} else {

@@ -2,6 +2,7 @@ package encryptperm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -112,7 +113,7 @@ func (p *Plan) Targets() ([]RoleTarget, error) {
 		for _, n := range w.system {
 			rt.Policies = append(rt.Policies, PolicyTarget{Name: n, Type: System, Exists: true, Attached: st.isAttached(n)})
 		}
-		for _, a := range rp.detach {
+		for _, a := range slices.Concat(rp.detach, rp.detachLast) {
 			rt.Policies = append(rt.Policies, PolicyTarget{Name: a.name, Type: a.typ, Exists: true, Attached: true, Detach: true})
 		}
 		out = append(out, rt)

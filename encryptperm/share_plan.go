@@ -34,6 +34,11 @@ type shareOp struct {
 	entries  []string
 	remove   bool
 	change   Change
+	// known lists, for a CreateResourceShare, the shares that held the
+	// resource when the plan was made: a share that a read finds besides
+	// them, of this name and holding only the resource, is the one an
+	// earlier attempt made.
+	known []string
 }
 
 // resOps is the writes for one resource, made in order.
@@ -108,7 +113,11 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 		first := rest[:min(rsEntriesPerCall, len(rest))]
 		rest = rest[len(first):]
 		name := shareName(w.res)
-		ro.ops = append(ro.ops, &shareOp{action: "CreateResourceShare", res: w.res, name: name, external: externalWanted, entries: first, change: Change{
+		var known []string
+		for _, sh := range w.shares {
+			known = append(known, sh.id)
+		}
+		ro.ops = append(ro.ops, &shareOp{action: "CreateResourceShare", res: w.res, name: name, external: externalWanted, entries: first, known: known, change: Change{
 			Kind: Broadening, Action: "CreateResourceShare", Role: roleOfResource(w.res),
 			Summary: fmt.Sprintf("share %s with %s through a new resource share %s", w.res, strings.Join(first, ", "), name),
 		}})
@@ -284,25 +293,126 @@ func (e *engine) pendingOf(ctx context.Context, rec *recorder, region string, id
 	return out, nil
 }
 
-// shareWrite makes one share write, retrying a refusal for want of a grant
-// RAM has just taken. It returns the ID of a share it created.
+// shareTry is one attempt of a share write: the op's action with the
+// entries still to write, or, once a read finds the share an earlier
+// CreateResourceShare made, an AssociateResourceShare of the targets that
+// share lacks.
+type shareTry struct {
+	action  string
+	shareID string
+	entries []string
+}
+
+// shareWrite makes one share write, and returns the ID of a share it
+// created. A write is never resent blindly. After a failure that may have
+// been carried out (a 5xx answer, a lost answer: see outcomeUnknown) and
+// after a refusal for want of a grant RAM has just taken (fresh: ECS's view
+// of RAM lags, so the write is tried again within Options.ShareWait), it
+// reads what the attempt did (settle) and sends again only what is still
+// missing, or nothing. A refusal for want of the grant is read after the
+// wait, so that the read sees an attempt that took effect late. After
+// Options.MaxRounds attempts whose outcome was unknown it gives up, with an
+// error that says what the last read showed (not carried out); an outcome
+// no read could settle is returned as an error for which outcomeUnknown
+// holds.
 func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fresh bool) (string, error) {
+	try := shareTry{action: o.action, shareID: o.shareID, entries: slices.Clone(o.entries)}
+	created := "" // a share an earlier attempt made, found by a read
 	waited := time.Duration(0)
 	wait := time.Second
+	unknown := 0
 	for {
-		id, err := e.shareWriteOnce(ctx, rec, o)
-		if err == nil || !fresh || !isLagCode(codeOf(err)) {
-			return id, err
+		id, err := e.shareWriteOnce(ctx, rec, o, try)
+		if err == nil {
+			return cmp.Or(id, created), nil
 		}
-		if waited+wait > e.opts.ShareWait {
-			return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
-		}
-		if err := e.shareSleep(ctx, wait); err != nil {
+		lag := fresh && isLagCode(codeOf(err))
+		switch {
+		case outcomeUnknown(err):
+			unknown++
+		case !lag:
 			return "", err
 		}
-		waited += wait
-		wait = min(2*wait, 8*time.Second)
+		last := unknown >= e.opts.MaxRounds || lag && waited+wait > e.opts.ShareWait
+		if lag && !last {
+			if err := e.shareSleep(ctx, wait); err != nil {
+				return "", err
+			}
+			waited += wait
+			wait = min(2*wait, 8*time.Second)
+		}
+		next, made, done, rerr := e.settle(ctx, rec, o, try)
+		if rerr != nil {
+			return "", &unsettledError{write: err, read: rerr}
+		}
+		created = cmp.Or(made, created)
+		if done {
+			return created, nil
+		}
+		if last {
+			if lag {
+				return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
+			}
+			return "", &notDoneError{err}
+		}
+		try = next
 	}
+}
+
+// settle reads what an attempt of a share write may have done, and returns
+// what is left to write: the entries the resource is not yet shared with
+// (an add) or still shared with (a removal), and done when there are none.
+// For a CreateResourceShare it looks for the share the attempt made (see
+// shareOp.known): when there is one, its ID is returned as made, and what is
+// left is an association with that share, not a second share.
+func (e *engine) settle(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (next shareTry, made string, done bool, err error) {
+	var has func(string) bool // whether the resource is shared with an entry now
+	switch try.action {
+	case "ModifyImageSharePermission":
+		w := &resWant{res: o.res}
+		if err := e.readImageShares(ctx, rec, w); err != nil {
+			return try, "", false, err
+		}
+		has = func(a string) bool { return slices.Contains(w.imageAccts, a) }
+	case "CreateResourceShare":
+		st, err := e.readShares(ctx, rec, o.res.Region)
+		if err != nil {
+			return try, "", false, err
+		}
+		var mine *rsShare
+		for _, sh := range st.sharesOf(o.res) {
+			if sh.name == o.name && len(sh.resources) == 1 && !slices.Contains(o.known, sh.id) {
+				mine = sh
+				break
+			}
+		}
+		if mine == nil {
+			return try, "", false, nil // nothing was made: the same call again
+		}
+		made = mine.id
+		try = shareTry{action: "AssociateResourceShare", shareID: mine.id, entries: try.entries}
+		has = func(t string) bool { return live(mine.targets[t]) }
+	case "AssociateResourceShare", "DisassociateResourceShare":
+		assocs, err := e.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
+		if err != nil {
+			return try, "", false, err
+		}
+		has = func(t string) bool {
+			return slices.ContainsFunc(assocs, func(a resourcesharing.ResourceShareAssociation) bool {
+				return a.ResourceShareId == try.shareID && a.EntityId == t && live(a.AssociationStatus)
+			})
+		}
+	default:
+		return try, "", false, fmt.Errorf("encryptperm: share: unknown write %q", try.action)
+	}
+	var left []string
+	for _, x := range try.entries {
+		if has(x) == o.remove {
+			left = append(left, x)
+		}
+	}
+	try.entries = left
+	return try, made, len(left) == 0, nil
 }
 
 // shareSleep waits d (Options.Sleep when set), or until ctx ends.
@@ -313,11 +423,12 @@ func (e *engine) shareSleep(ctx context.Context, d time.Duration) error {
 	return e.c.pause(ctx, d)
 }
 
-func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) (string, error) {
-	entries := slices.Clone(o.entries)
-	switch o.action {
+// shareWriteOnce sends one attempt of a share write.
+func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (string, error) {
+	entries := slices.Clone(try.entries)
+	switch try.action {
 	case "ModifyImageSharePermission":
-		_, err := svcCall(ctx, e, rec, o.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
+		_, err := svcCall(ctx, e, rec, try.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
 			req := ecs.CreateModifyImageSharePermissionRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ImageId = o.res.Region, o.res.ID
@@ -330,7 +441,7 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) 
 		})
 		return "", err
 	case "CreateResourceShare":
-		resp, err := svcCall(ctx, e, rec, o.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
+		resp, err := svcCall(ctx, e, rec, try.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
 			req := resourcesharing.CreateCreateResourceShareRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ResourceShareName = o.res.Region, o.name
@@ -344,20 +455,20 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) 
 		}
 		return resp.ResourceShare.ResourceShareId, nil
 	case "AssociateResourceShare":
-		if o.shareID == "" {
+		if try.shareID == "" {
 			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.Summary, ErrConflict)
 		}
-		_, err := svcCall(ctx, e, rec, o.action, o.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
+		_, err := svcCall(ctx, e, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
 			req := resourcesharing.CreateAssociateResourceShareRequest()
 			setTimeout(req, t)
-			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &entries
+			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, try.shareID, &entries
 			return b.rs.AssociateResourceShare(req)
 		})
 		return "", err
 	case "DisassociateResourceShare":
-		return "", e.disassociate(ctx, rec, o)
+		return "", e.disassociate(ctx, rec, o, try)
 	}
-	return "", fmt.Errorf("encryptperm: share: unknown write %q", o.action)
+	return "", fmt.Errorf("encryptperm: share: unknown write %q", try.action)
 }
 
 // disassociate takes o's targets out of o's resource share. Resource
@@ -369,14 +480,14 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp) 
 // that no longer exists, or no longer holds the resource, holds nobody to
 // it; one that now holds other resources too is left alone (ErrConflict),
 // as the pre-flight leaves it.
-func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp) error {
-	entries := slices.Clone(o.entries)
+func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp, try shareTry) error {
+	entries := slices.Clone(try.entries)
 	for round := 1; ; round++ {
-		_, err := svcCall(ctx, e, rec, o.action, o.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
+		_, err := svcCall(ctx, e, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
 			req := resourcesharing.CreateDisassociateResourceShareRequest()
 			setTimeout(req, t)
 			batch := slices.Clone(entries)
-			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, o.shareID, &batch
+			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, try.shareID, &batch
 			return b.rs.DisassociateResourceShare(req)
 		})
 		switch code := codeOf(err); {
@@ -390,7 +501,7 @@ func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp) er
 			return fmt.Errorf("encryptperm: %s: Resource Sharing refused to take %s out of the share %d times though they were still associated (Options.MaxRounds): %w",
 				o.change.Summary, strings.Join(entries, ", "), round, err)
 		}
-		still, err := e.stillHeld(ctx, rec, o)
+		still, err := e.stillHeld(ctx, rec, o, try)
 		if err != nil || len(still) == 0 {
 			return err
 		}
@@ -398,17 +509,17 @@ func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp) er
 	}
 }
 
-// stillHeld reads o's resource share again and returns those of o's
-// targets that still hold o's resource through it.
-func (e *engine) stillHeld(ctx context.Context, rec *recorder, o *shareOp) ([]string, error) {
+// stillHeld reads the attempt's resource share again and returns those of
+// its targets that still hold o's resource through it.
+func (e *engine) stillHeld(ctx context.Context, rec *recorder, o *shareOp, try shareTry) ([]string, error) {
 	var res, targets []resourcesharing.ResourceShareAssociation
 	errs := parallel(func() error {
 		var err error
-		res, err = e.listAssocs(ctx, rec, o.res.Region, "Resource", []string{o.shareID})
+		res, err = e.listAssocs(ctx, rec, o.res.Region, "Resource", []string{try.shareID})
 		return err
 	}, func() error {
 		var err error
-		targets, err = e.listAssocs(ctx, rec, o.res.Region, "Target", []string{o.shareID})
+		targets, err = e.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
 		return err
 	})
 	if err := firstErr(errs); err != nil {
@@ -416,7 +527,7 @@ func (e *engine) stillHeld(ctx context.Context, rec *recorder, o *shareOp) ([]st
 	}
 	holds, others := false, []string{}
 	for _, a := range res {
-		if a.ResourceShareId != o.shareID || !live(a.AssociationStatus) {
+		if a.ResourceShareId != try.shareID || !live(a.AssociationStatus) {
 			continue
 		}
 		if a.EntityType+"/"+a.EntityId == shareEntity(o.res) {
@@ -430,13 +541,13 @@ func (e *engine) stillHeld(ctx context.Context, rec *recorder, o *shareOp) ([]st
 	}
 	var still []string
 	for _, a := range targets {
-		if a.ResourceShareId == o.shareID && live(a.AssociationStatus) && slices.Contains(o.entries, a.EntityId) && !slices.Contains(still, a.EntityId) {
+		if a.ResourceShareId == try.shareID && live(a.AssociationStatus) && slices.Contains(try.entries, a.EntityId) && !slices.Contains(still, a.EntityId) {
 			still = append(still, a.EntityId)
 		}
 	}
 	if len(still) > 0 && len(others) > 0 {
 		return nil, fmt.Errorf("encryptperm: %s: resource share %s now holds other resources too (%s): taking %s out of it would unshare them as well; take them out yourself, or move the %s to a share of its own: %w",
-			o.change.Summary, o.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, ErrConflict)
+			o.change.Summary, try.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, ErrConflict)
 	}
 	return still, nil
 }

@@ -874,26 +874,92 @@ func TestShareLeavesMultiResourceSharesAlone(t *testing.T) {
 	}
 }
 
-// TestShareLostAnswerIsUnknown: a share write whose answer is lost is
-// reported as unknown, and the next Apply finds it done.
+// TestShareLostAnswerIsUnknown: a share write whose answer is lost is not
+// sent again: the Apply reads whom the image is shared with, finds the
+// write done, and reports it as a change. When that read fails too, the
+// write's outcome stays unknown: the Apply fails and lists it in Unknown,
+// and the next Apply finds it done.
 func TestShareLostAnswerIsUnknown(t *testing.T) {
 	ctx := context.Background()
-	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "ModifyImageSharePermission", Nth: 1, LoseAnswer: true}}})
-	a := encryptperm.NewApplier(f, nil)
 	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
-	res, err := a.Apply(ctx, g)
-	if err == nil {
-		t.Fatal("Apply succeeded with the share's answer lost")
+	wantShare := "share image m-bp1shared01 in cn-hangzhou with account(s) 2000000000000001 (ECS)"
+	sent := func(f *fake.RAM) int {
+		n := 0
+		for _, c := range f.Calls() {
+			if c.Action == "ModifyImageSharePermission" {
+				n++
+			}
+		}
+		return n
 	}
-	if len(res.Unknown) != 1 || res.Unknown[0].Action != "ModifyImageSharePermission" {
+
+	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "ModifyImageSharePermission", Nth: 1, LoseAnswer: true}}})
+	res, err := encryptperm.NewApplier(f, nil).Apply(ctx, g)
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if len(res.Unknown) != 0 || !slices.ContainsFunc(res.Changes, func(c encryptperm.Change) bool { return c.Summary == wantShare }) {
+		t.Errorf("Changes %v, Unknown %v; want the share among the changes", res.Changes, res.Unknown)
+	}
+	if n := sent(f); n != 1 {
+		t.Errorf("ModifyImageSharePermission sent %d times, want once", n)
+	}
+
+	// The read that would tell is refused: the outcome stays unknown.
+	f = shareFake(t, &fake.Options{Faults: []fake.Rule{
+		{Action: "ModifyImageSharePermission", Nth: 1, LoseAnswer: true},
+		{Action: "DescribeImageSharePermission", Nth: 2, Code: "NoPermission"},
+	}})
+	a := encryptperm.NewApplier(f, nil)
+	res, err = a.Apply(ctx, g)
+	if err == nil {
+		t.Fatal("Apply succeeded, though nothing could tell whether the share was made")
+	}
+	if !errors.Is(err, encryptperm.ErrAccessDenied) {
+		t.Errorf("err = %v, want the read's ErrAccessDenied too", err)
+	}
+	if len(res.Unknown) != 1 || res.Unknown[0].Summary != wantShare {
 		t.Errorf("Unknown = %v, want the share", res.Unknown)
+	}
+	if slices.ContainsFunc(res.Changes, func(c encryptperm.Change) bool { return c.Action == "ModifyImageSharePermission" }) {
+		t.Errorf("Changes %v list the share whose outcome is unknown", res.Changes)
 	}
 	res, err = a.Apply(ctx, g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Writes != 0 {
-		t.Errorf("second Apply wrote %d times; the share had taken effect", res.Writes)
+	if res.Writes != 0 || sent(f) != 1 {
+		t.Errorf("second Apply wrote %d times (%d shares sent in all); the share had taken effect", res.Writes, sent(f))
+	}
+}
+
+// TestShareWriteAnswered503EveryTime: ECS answers every share 503 without
+// acting. Each answer leaves the outcome unknown, so each is followed by a
+// read of whom the image is shared with, which shows it was not, and the
+// share is sent again, up to Options.MaxRounds times. The Apply then fails
+// with the 503, and lists nothing as unknown: the last read told.
+func TestShareWriteAnswered503EveryTime(t *testing.T) {
+	f := shareFake(t, &fake.Options{Faults: []fake.Rule{{Action: "ModifyImageSharePermission", Code: "ServiceUnavailable"}}})
+	o := apFast()
+	o.MaxRounds = 3
+	g := mustBuild(t, encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA))
+	res, err := encryptperm.NewApplier(f, o).Apply(context.Background(), g)
+	var ae *encryptperm.APIError
+	if !errors.As(err, &ae) || ae.Code != "ServiceUnavailable" {
+		t.Fatalf("Apply: %v, want the 503", err)
+	}
+	if len(res.Unknown) != 0 {
+		t.Errorf("Unknown = %v; a read showed the share was not made", res.Unknown)
+	}
+	count := map[string]int{}
+	for _, c := range f.Calls() {
+		count[c.Action]++
+	}
+	if got := [2]int{count["ModifyImageSharePermission"], count["DescribeImageSharePermission"]}; got != [2]int{3, 4} {
+		t.Errorf("ModifyImageSharePermission sent %d times, DescribeImageSharePermission %d; want 3, and 4 (one before, one after each)", got[0], got[1])
+	}
+	if got, _ := f.ImageSharedWith(shRegion, shImage); len(got) != 0 {
+		t.Errorf("shared with %v", got)
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 // WriteAliyunCLI writes the plan's writes as a bash script of aliyun-cli
 // calls, one "aliyun ram <Action> --<Param> <value>" line each, in the order
 // the engine makes them: each role's trust policy and its policies' contents,
-// then the detaches, then the attachments, which need both. Every value is
+// then the attachments, which need both, and last the detaches of broader
+// policies (Options.DetachBroaderPolicies), so that a script stopped by a
+// failed call never leaves a role with neither policy. Every value is
 // quoted for the shell in single quotes, so nothing in a document is
 // expanded. Each call has a comment that says what it changes. A plan with
 // no writes gives a script that only says so.
@@ -56,16 +58,19 @@ func WriteAliyunCLI(w io.Writer, p *encryptperm.Plan) error {
 	}
 	for _, rt := range ts {
 		for _, pt := range rt.Policies {
-			if pt.Detach {
-				calls = append(calls, cliCall{fmt.Sprintf("detach %s policy %s from role %s", pt.Type, pt.Name, rt.Name), "DetachPolicyFromRole",
+			if !pt.Detach && !pt.Attached {
+				calls = append(calls, cliCall{fmt.Sprintf("attach %s policy %s to role %s", pt.Type, pt.Name, rt.Name), "AttachPolicyToRole",
 					[]string{"RoleName", rt.Name, "PolicyName", pt.Name, "PolicyType", string(pt.Type)}})
 			}
 		}
 	}
+	// The broad policies go last: the script stops at the first call that
+	// fails (set -e), so a role whose new policy was refused keeps the
+	// access the broad one gives.
 	for _, rt := range ts {
 		for _, pt := range rt.Policies {
-			if !pt.Detach && !pt.Attached {
-				calls = append(calls, cliCall{fmt.Sprintf("attach %s policy %s to role %s", pt.Type, pt.Name, rt.Name), "AttachPolicyToRole",
+			if pt.Detach {
+				calls = append(calls, cliCall{fmt.Sprintf("detach %s policy %s from role %s, now that the policies naming its keys are attached", pt.Type, pt.Name, rt.Name), "DetachPolicyFromRole",
 					[]string{"RoleName", rt.Name, "PolicyName", pt.Name, "PolicyType", string(pt.Type)}})
 			}
 		}

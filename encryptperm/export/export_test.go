@@ -582,6 +582,56 @@ func TestScriptRotatesAndDetaches(t *testing.T) {
 	}
 }
 
+// TestScriptAttachesBeforeItDetaches: the disk role holds the broad system
+// policy; the plan makes the policy naming the key, attaches it, and
+// detaches the broad one (Options.DetachBroaderPolicies). The script does so
+// in that order, so that, stopped by a failed attach (set -e), it leaves the
+// broad policy attached. Replayed, it leaves only the new policy attached.
+func TestScriptAttachesBeforeItDetaches(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: owner})
+	if err := f.PutRole(fake.Role{Name: diskRole, TrustPolicy: `{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ecs.aliyuncs.com"}}],"Version":"1"}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutAttachment(diskRole, "System", encryptperm.DiskEncryptSystemPolicy); err != nil {
+		t.Fatal(err)
+	}
+	g, err := encryptperm.DiskEncryption().WithKey(key).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := encryptperm.NewApplier(f, &encryptperm.Options{DetachBroaderPolicies: true})
+	p, err := a.Plan(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `#!/usr/bin/env bash
+# The writes of a reviewed plan, which let ECS use KMS keys, as aliyun-cli
+# calls in the order they must run. Made from RAM as it was read for the plan:
+# if RAM changes before this runs, make a new plan (a trust policy written
+# here replaces the one RAM holds then).
+set -euo pipefail
+
+# create custom policy EncryptPerm-DiskEncryptKeys
+aliyun ram CreatePolicy --PolicyName 'EncryptPerm-DiskEncryptKeys' --PolicyDocument '{"Statement":[{"Action":"kms:List*","Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key"},{"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKey","kms:TagResource","kms:UntagResource"],"Effect":"Allow","Resource":"acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}],"Version":"1"}' --Description 'ECS uses these keys to encrypt disks, snapshots and images.'
+
+# attach Custom policy EncryptPerm-DiskEncryptKeys to role AliyunECSDiskEncryptDefaultRole
+aliyun ram AttachPolicyToRole --RoleName 'AliyunECSDiskEncryptDefaultRole' --PolicyName 'EncryptPerm-DiskEncryptKeys' --PolicyType 'Custom'
+
+# detach System policy AliyunECSDiskEncryptRolePolicy from role AliyunECSDiskEncryptDefaultRole, now that the policies naming its keys are attached
+aliyun ram DetachPolicyFromRole --RoleName 'AliyunECSDiskEncryptDefaultRole' --PolicyName 'AliyunECSDiskEncryptRolePolicy' --PolicyType 'System'
+`
+	script := write(t, export.AliyunCLI, p)
+	if diff := cmp.Diff(want, script); diff != "" {
+		t.Errorf("script (-want +got):\n%s", diff)
+	}
+	if got := replay(t, f, script); !slices.Equal(got, []string{"CreatePolicy", "AttachPolicyToRole", "DetachPolicyFromRole"}) {
+		t.Errorf("replayed %v", got)
+	}
+	if atts, _ := f.AttachmentsOf(diskRole); len(atts) != 1 || atts[0].PolicyName != diskPolicy {
+		t.Errorf("after the script the role has %+v", atts)
+	}
+}
+
 // TestExportsSayWhatTheyLeaveOut plans a share of a named image: the plan
 // shares the image after the grant, which no format declares, so each says
 // so and names the call, and the Terraform still parses.

@@ -297,7 +297,7 @@ func mustBuild(t *testing.T, b interface {
 }
 
 // checkResult asserts what holds for every Result: Writes counts the write
-// calls, every call answered by RAM carries a RequestId, and the Result
+// calls (of RAM, ECS and Resource Sharing), every call answered by RAM carries a RequestId, and the Result
 // marshals to JSON.
 func checkResult(t *testing.T, res *encryptperm.Result) {
 	t.Helper()
@@ -309,7 +309,7 @@ func checkResult(t *testing.T, res *encryptperm.Result) {
 		if c.Write {
 			writes++
 		}
-		if c.Write != isWrite(c.Action) {
+		if c.Write != isShareWrite(c.Action) {
 			t.Errorf("call %s marked write=%v", c.Action, c.Write)
 		}
 		if !slices.Contains([]string{"transport", "canceled"}, c.Code) && c.RequestID == "" {

@@ -14,8 +14,9 @@ import (
 // key-use actions on every resource (warning). Paths name statements, such as
 // "Statement[1].Principal.Service". Lint never fails: a statement it cannot
 // fully read (one whose Extra holds a key that changes its meaning) is
-// reported as a warning, and one it cannot read at all (Statement.Opaque,
-// keys that differ only in case) as critical.
+// reported as a warning, and one it cannot read at all (Statement.Opaque:
+// keys that differ only in case, or a key that is one of a statement's only
+// when case is folded beyond ASCII) as critical.
 func Lint(d *policy.Document) []Finding {
 	if d == nil {
 		return nil
@@ -26,7 +27,7 @@ func Lint(d *policy.Document) []Finding {
 		if s.Opaque != nil {
 			out = append(out, Finding{
 				Code: FindingUnreadableStatement, Severity: SeverityCritical, Path: path,
-				Message: "two keys of this statement differ only in case, so RAM might read either: it may allow or deny anything; remove one of them",
+				Message: "two keys of this statement differ only in case, or a key is one of a statement's only when case is folded beyond ASCII (a long s, a dotless i, a Kelvin sign), so RAM might read it either way: it may allow or deny anything; spell every key in ASCII, once",
 			})
 			continue
 		}

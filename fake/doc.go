@@ -140,7 +140,12 @@
 // recipient account (with its resource directory context) be able to assume
 // the share role and use the key, and why not. It evaluates the fake's
 // current documents with an evaluator of its own, written apart from the
-// library's so that the two check each other, and fails closed.
+// library's so that the two check each other, and fails closed: a key,
+// action or service that is RAM's only when case is folded as Unicode
+// folds it (a long s, a Kelvin sign, a dotless or dotted i), and a
+// condition value that its operator cannot read (NumericNotEquals on a
+// directory ID), never let ECS in, as the library never says allowed on
+// them.
 //
 // # RPC endpoint
 //

@@ -53,7 +53,7 @@
 //	InvalidParameter.PolicyType                         400  not "System" or "Custom"
 //	InvalidParameter.VersionId.Format                   400  not v1, v2, ...
 //	InvalidParameter.SetAsDefault / .RotateStrategy     400  an unknown value *
-//	InvalidParameter.MaxItems / .Marker                 400  MaxItems outside 1..1000, a marker the fake did not issue *
+//	InvalidParameter.MaxItems / .Marker                 400  MaxItems outside 1..Paging.MaxItems, a marker the fake did not issue *
 //	MalformedPolicyDocument                             400  the document breaks RAM's grammar; the message says how (409 in a newer RAM page) *
 //	EntityNotExist.Role / .Policy / .Policy.Version     404
 //	EntityNotExist.Role.Policy                          404  DetachPolicyFromRole of a policy not attached *
@@ -69,7 +69,7 @@
 //	InvalidAction.NotFound                              404  an action the fake does not serve *
 //	Throttling.User (also Throttling, Throttling.Api)   400  fault rules and the random throttle *
 //	ServiceUnavailable                                  503  fault rules; a call abandoned by its context
-//	InternalError                                       500  fault rules
+//	InternalError                                       500  fault rules; a panic while the fake serves a call
 //	NoPermission                                        403  fault rules
 //
 // A star marks a code or status that RAM's published pages do not confirm;
@@ -116,6 +116,11 @@
 //
 // Waits end early when the call's context ends (only endpoint calls have one);
 // the call then does not commit and is answered ServiceUnavailable.
+//
+// A panic while the fake works on a call, in its own code or in a clock a
+// test gave it, is answered as RAM answers an internal fault, 500
+// InternalError with a RequestId, and is recorded in the call log. Every lock
+// is released on every path, so one bad call never wedges the fake.
 //
 // # Inspection
 //
@@ -394,7 +399,9 @@
 //     has been seen to answer some ARNs in lower case.
 //   - The fields each answer fills are listed under Response fields.
 //     Markers are opaque strings of the fake's own; MaxItems runs from 1 to
-//     1000, 100 by default.
+//     1000, 100 by default. [Options].Paging sets the paging bounds RAM and
+//     the services do not publish (MaxItems, PageNumber, the length of a
+//     Marker or NextToken).
 //   - RoleIds are unique and shaped like RAM's, but derived from a counter.
 //     RequestIds are random unless [Options].Seed is set; then they are
 //     derived from a counter and the seed, so runs repeat.

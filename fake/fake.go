@@ -67,6 +67,51 @@ type Options struct {
 	// MaxCalls caps the call log: Calls returns only the last MaxCalls
 	// calls, and the fake holds at most twice that many. Zero means no cap.
 	MaxCalls int
+
+	// Paging bounds the paging parameters of the list calls. Its zero
+	// fields take the defaults its documentation gives.
+	Paging Paging
+}
+
+// Paging bounds the paging parameters the fake's list calls accept. A value
+// outside its bound is refused with the parameter's own code
+// (InvalidParameter.PageNumber, .PageSize, .MaxResults, .NextToken,
+// .MaxItems, .Marker) before anything is listed. Some bounds are published
+// and some are not, so each is data; a zero field takes its default.
+type Paging struct {
+	// MaxItems is the largest MaxItems of RAM's ListRoles and ListPolicies.
+	// RAM does not publish it; the default is 1000, the common value.
+	MaxItems int
+	// MaxPageNumber is the largest PageNumber of ECS's DescribeImages,
+	// DescribeSnapshots and DescribeImageSharePermission. ECS publishes
+	// none; its API types PageNumber as a 32-bit integer, so the default is
+	// 2147483647. A page past the last one is empty.
+	MaxPageNumber int
+	// MaxPageSize is the largest PageSize of those calls: 100 by default,
+	// as ECS documents.
+	MaxPageSize int
+	// MaxResults is the largest MaxResults of Resource Sharing's list
+	// calls: 100 by default (inferred).
+	MaxResults int
+	// MaxTokenBytes is the longest Marker (RAM) or NextToken (Resource
+	// Sharing) the fake reads; its own are far shorter. The services publish
+	// no bound; the default is 256 bytes.
+	MaxTokenBytes int
+}
+
+// withDefaults fills the zero fields of p.
+func (p Paging) withDefaults() Paging {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&p.MaxItems, 1000)
+	def(&p.MaxPageNumber, 1<<31-1)
+	def(&p.MaxPageSize, 100)
+	def(&p.MaxResults, 100)
+	def(&p.MaxTokenBytes, 256)
+	return p
 }
 
 // RAM is one account's RAM held in memory. It behaves as RAM does for the
@@ -78,6 +123,7 @@ type Options struct {
 type RAM struct {
 	opts   Options // normalized copy; Faults and Statuses are copies
 	limits encryptperm.Limits
+	paging Paging // opts.Paging with its defaults
 	clock  func() time.Time
 
 	mu     sync.Mutex
@@ -112,6 +158,7 @@ func New(opts *Options) *RAM {
 	r := &RAM{
 		opts:   o,
 		limits: o.Limits.WithDefaults(),
+		paging: o.Paging.withDefaults(),
 		clock:  o.Clock,
 	}
 	if r.clock == nil {

@@ -130,8 +130,9 @@
 // neither count as calls nor meet faults. [RAM.Calls] returns the call log:
 // action, parameters, request ID, result code and status, with access key
 // IDs, signatures, secrets and security tokens replaced by [Redacted].
-// [Options].MaxCalls bounds the log. [RAM.Reset] returns the fake to its state
-// after New.
+// [Options].MaxCalls bounds the log, and [Options].MaxCallValueBytes what it
+// keeps of each parameter (a longer value is logged as its first bytes and
+// a marker). [RAM.Reset] returns the fake to its state after New.
 //
 // [RAM.PutRole], [RAM.PutPolicy] and [RAM.PutAttachment] seed state directly,
 // past faults, count limits and the propagation delay: a role whose trust

@@ -4,6 +4,7 @@
 package fake
 
 import (
+	"cmp"
 	"maps"
 	"math/rand/v2"
 	"sync"
@@ -68,6 +69,11 @@ type Options struct {
 	// calls, and the fake holds at most twice that many. Zero means no cap.
 	MaxCalls int
 
+	// MaxCallValueBytes bounds what the call log keeps of each parameter's
+	// name and value (see RecordedCall.Params). Zero means
+	// DefaultMaxCallValueBytes.
+	MaxCallValueBytes int
+
 	// Paging bounds the paging parameters of the list calls. Its zero
 	// fields take the defaults its documentation gives.
 	Paging Paging
@@ -124,7 +130,9 @@ type RAM struct {
 	opts   Options // normalized copy; Faults and Statuses are copies
 	limits encryptperm.Limits
 	paging Paging // opts.Paging with its defaults
-	clock  func() time.Time
+	// maxCallValue is opts.MaxCallValueBytes with its default.
+	maxCallValue int
+	clock        func() time.Time
 
 	mu     sync.Mutex
 	st     *state
@@ -156,10 +164,11 @@ func New(opts *Options) *RAM {
 	o.Statuses = maps.Clone(o.Statuses)
 	o.Faults = append([]Rule(nil), o.Faults...)
 	r := &RAM{
-		opts:   o,
-		limits: o.Limits.WithDefaults(),
-		paging: o.Paging.withDefaults(),
-		clock:  o.Clock,
+		opts:         o,
+		limits:       o.Limits.WithDefaults(),
+		paging:       o.Paging.withDefaults(),
+		maxCallValue: cmp.Or(max(o.MaxCallValueBytes, 0), DefaultMaxCallValueBytes),
+		clock:        o.Clock,
 	}
 	if r.clock == nil {
 		r.clock = time.Now

@@ -325,7 +325,10 @@
 // snapshot or image (Resource Sharing) plays ECS consulting RAM: the key must
 // be Enabled, then, for each new recipient account (each directory member
 // for a directory or folder target), [RAM.SimulateECS] must allow ECS in
-// that account to assume the share role and use the key. A refused
+// that account to assume the share role and use the key. Only what a call
+// adds is judged (a new resource for every recipient, a new target for the
+// resources already shared), never what the share already holds, so a call
+// costs the same on a share of any size. A refused
 // assume-role step answers AssumeRoleError; a refused KMS step,
 // InvalidParameter.KMSKeyId.CMKUnauthorized. A refused call changes
 // nothing. ModifyImageSharePermission reads at most 10 AddAccount.N and 10

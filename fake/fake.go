@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -143,6 +144,10 @@ type RAM struct {
 	calls  []RecordedCall
 	fired  []FiredRule
 	reqSeq uint64 // request IDs issued
+
+	// judgments counts the recipients judged by ECS's side of a share, so
+	// that tests can see what a call costs without timing it.
+	judgments atomic.Int64
 }
 
 var _ encryptperm.RAM = (*RAM)(nil)

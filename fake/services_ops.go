@@ -549,26 +549,27 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 		}
 		targets[i].Status = AssociationAssociated
 	}
-	// Every recipient of every resource, old and new, after the call.
-	allRes := slices.Concat(s.resources, res)
-	allTargets := slices.Concat(s.targets, targets)
-	var recipients []string
-	for _, t := range allTargets {
-		if t.Type == targetAccount {
-			recipients = append(recipients, t.ID)
-		} else {
-			recipients = append(recipients, rd.Members...)
-		}
-	}
-	slices.Sort(recipients)
-	recipients = slices.Compact(recipients)
-	judged := map[string]bool{} // kind/key pairs already admitted: the same judgment
-	for _, x := range allRes {
+	// Only what the call adds is judged, so that a call costs the same on a
+	// share of any size: a new resource reaches every recipient of the
+	// share after the call, a resource the share held already reaches only
+	// the recipients the new targets bring. Recipients the share held are
+	// not judged again: their associations stand.
+	added := recipientsOf(targets, rd)
+	var all []string            // every recipient after the call, worked out once a new resource needs it
+	judged := map[string]bool{} // kind/key/scope already admitted: the same judgment
+	for _, x := range slices.Concat(s.resources, res) {
 		keyID, serviceKey, ok := r.resourceKeyLocked(s.region, x)
 		if !ok {
 			return errorf("EntityNotExists.Resource", "The %s %q does not exist in %s.", strings.ToLower(x.Type), x.ID, s.region)
 		}
-		if len(recipients) == 0 || (!slices.Contains(res, x) && len(targets) == 0) {
+		who, scope := added, "added"
+		if slices.Contains(res, x) {
+			if all == nil {
+				all = recipientsOf(slices.Concat(s.targets, targets), rd)
+			}
+			who, scope = all, "all"
+		}
+		if len(who) == 0 {
 			continue
 		}
 		if serviceKey {
@@ -582,13 +583,15 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 			if x.Type == ShareResourceImage {
 				kind = encryptperm.ResourceImage
 			}
-			if judged[string(kind)+"/"+keyID] {
+			k := string(kind) + "/" + keyID
+			// Judged for every recipient covers the added ones too.
+			if judged[k+"/all"] || judged[k+"/"+scope] {
 				continue
 			}
-			if e := r.checkShareKeyLocked(rid, kind, keyID, recipients, now); e != nil {
+			if e := r.checkShareKeyLocked(rid, kind, keyID, who, now); e != nil {
 				return e
 			}
-			judged[string(kind)+"/"+keyID] = true
+			judged[k+"/"+scope] = true
 		}
 	}
 	for i := range res {
@@ -598,6 +601,22 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 		targets[i].Created = now
 	}
 	return nil
+}
+
+// recipientsOf returns, sorted and once each, the accounts that targets
+// reach: an account target itself, every directory member for a directory
+// or folder target.
+func recipientsOf(targets []ShareEntry, rd ResourceDirectory) []string {
+	var out []string
+	for _, t := range targets {
+		if t.Type == targetAccount {
+			out = append(out, t.ID)
+		} else {
+			out = append(out, rd.Members...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // resourceKeyLocked finds a shared resource and its encryption.

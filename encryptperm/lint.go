@@ -4,10 +4,14 @@ package encryptperm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
+
+// meaningKeys are the keys of a statement that change what it means.
+var meaningKeys = []string{"Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition"}
 
 // Lint reports what a reviewer should know about a document, whoever wrote
 // it: an unconditioned wildcard principal (critical), kms:* (warning),
@@ -32,8 +36,7 @@ func Lint(d *policy.Document) []Finding {
 			continue
 		}
 		for k := range s.Extra {
-			switch strings.ToLower(k) {
-			case "principal", "condition", "action", "notaction", "resource", "notresource", "effect":
+			if slices.ContainsFunc(meaningKeys, func(n string) bool { return policy.CompareFold(k, n) != policy.MatchNo }) {
 				out = append(out, Finding{
 					Code: FindingUnreadableStatement, Severity: SeverityWarning, Path: path + "." + k,
 					Message: "this library cannot read this value, so it cannot tell what the statement allows",
@@ -41,8 +44,8 @@ func Lint(d *policy.Document) []Finding {
 			}
 		}
 		// RAM spells the effect "Allow"; a faithful read keeps other spellings, and
-		// lint reads them as RAM might, without regard to case.
-		if !strings.EqualFold(string(s.Effect), string(policy.Allow)) {
+		// lint reads them as RAM might, without regard to case, however it folds.
+		if policy.CompareFold(string(s.Effect), string(policy.Allow)) == policy.MatchNo {
 			continue
 		}
 		if s.Principal != nil && len(s.Condition) == 0 {
@@ -62,7 +65,7 @@ func Lint(d *policy.Document) []Finding {
 			}
 		}
 		for _, a := range s.Action {
-			if a == "*" || strings.EqualFold(a, "kms:*") {
+			if a == "*" || policy.CompareFold(a, "kms:*") != policy.MatchNo {
 				out = append(out, Finding{
 					Code: FindingKMSWildcardAction, Severity: SeverityWarning, Path: path + ".Action",
 					Message: fmt.Sprintf("%q allows every KMS action, including key deletion and policy changes; ECS needs only %s and %s", a, listKeysAction, strings.Join(keyUseActions, ", ")),

@@ -79,3 +79,33 @@ func TestLintReportsLookAlikeKeyAsCritical(t *testing.T) {
 		t.Errorf("Lint (-want +got):\n%s", diff)
 	}
 }
+
+// Lint reads names as RAM might fold them: a plain service that is
+// ecs.aliyuncs.com only beyond ASCII folding is reported as the plain ECS
+// principal it may be, and a Principal key that is Service only so makes
+// the principal unreadable.
+func TestLintReadsLookAlikesAsRAMMight(t *testing.T) {
+	g, err := encryptperm.ShareSnapshot().WithAccounts(chkB).WithKey(chkKey).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Role.TrustPolicy = fcRead(t, `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["2000000000000001@ecs.aliyuncs.com","ecs.al\u0130yuncs.com"]}}]}`)
+	var got []string
+	for _, f := range g.Lint() {
+		if f.Code == encryptperm.FindingPlainECSPrincipal {
+			got = append(got, string(f.Severity)+" "+f.Path)
+		}
+	}
+	if diff := cmp.Diff([]string{"error Role.TrustPolicy.Statement[0].Principal.Service"}, got); diff != "" {
+		t.Errorf("Grant.Lint plain ECS findings (-want +got):\n%s", diff)
+	}
+
+	d := fcRead(t, `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"\u017Fervice":"*@ecs.aliyuncs.com"}}]}`)
+	got = nil
+	for _, f := range encryptperm.Lint(d) {
+		got = append(got, string(f.Severity)+" "+f.Code+" "+f.Path)
+	}
+	if diff := cmp.Diff([]string{"warning " + encryptperm.FindingUnreadableStatement + " Statement[0].Principal"}, got); diff != "" {
+		t.Errorf("Lint (-want +got):\n%s", diff)
+	}
+}

@@ -105,6 +105,23 @@ func foldsBeyondASCII(s string) bool {
 	return false
 }
 
+// CompareFold compares two names (keys, actions, principals) as this
+// package compares them without regard to case: MatchYes when they are
+// equal by ASCII folding, MatchUnknown when they are equal only when case
+// is folded beyond ASCII ("ſtatement" and "Statement", "\u212Ams:*" and
+// "kms:*"), which RAM does not document, and MatchNo otherwise. Callers that
+// judge access should treat MatchUnknown as "cannot be read"; callers that
+// look for something to report, as a match.
+func CompareFold(a, b string) Match {
+	switch certain, possible := foldMatch(a, b); {
+	case certain:
+		return MatchYes
+	case possible:
+		return MatchUnknown
+	}
+	return MatchNo
+}
+
 // foldMatch says how a and b compare without regard to case: certain when
 // ASCII folding makes them equal, possible when the wider reading does.
 func foldMatch(a, b string) (certain, possible bool) {

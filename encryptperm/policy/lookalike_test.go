@@ -207,3 +207,27 @@ func TestFoldWideMatchesUnicode(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareFold(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want Match
+	}{
+		{"Statement", "statement", MatchYes},
+		{"\u017Ftatement", "Statement", MatchUnknown},
+		{"Condit\u0131on", "Condition", MatchUnknown},
+		{"Cond\u0130tion", "Condition", MatchUnknown},
+		{"\u212Ams:*", "kms:*", MatchUnknown},
+		{"E\uFB00ect", "Effect", MatchUnknown},
+		{"Stra\u00DFe", "STRASSE", MatchUnknown},
+		{"\u00C9", "\u00E9", MatchUnknown},
+		{"Condition", "Conditions", MatchNo},
+		{"Cöndition", "Condition", MatchNo},
+		{"\xff", "\xfe", MatchNo},
+	}
+	for _, tt := range tests {
+		if got := CompareFold(tt.a, tt.b); got != tt.want {
+			t.Errorf("CompareFold(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -41,12 +41,14 @@ func shareCostFixture(tb testing.TB, n int) (*RAM, string) {
 	resp, err := r.CreateResourceShare(req)
 	must(err)
 	id := resp.ResourceShare.ResourceShareId
-	r.mu.Lock()
-	s := r.svc.shares[id]
-	for i := range n {
-		s.targets = append(s.targets, ShareEntry{Type: targetAccount, ID: fmt.Sprintf("3%015d", i), Status: AssociationAssociating, External: true})
-	}
-	r.mu.Unlock()
+	func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		s := r.svc.shares[id]
+		for i := range n {
+			s.targets = append(s.targets, ShareEntry{Type: targetAccount, ID: fmt.Sprintf("3%015d", i), Status: AssociationAssociating, External: true})
+		}
+	}()
 	return r, id
 }
 

@@ -168,24 +168,24 @@ type Request struct {
 
 // lookup returns the value of a condition key: found when a key of the
 // request equals it without regard to ASCII case (the first such counts).
-// When none does, alike says whether one equals it only when case is folded
-// beyond ASCII; wide says that the key or a key of the request holds
-// characters that such folding changes (when neither does, alike is false
-// without a look).
-func (r *Request) lookup(key string, wide bool) (v string, found, alike bool) {
+func (r *Request) lookup(key string) (v string, found bool) {
 	for i := range r.Context {
 		if equalFoldASCII(r.Context[i].Key, key) {
-			return r.Context[i].Value, true, false
+			return r.Context[i].Value, true
 		}
 	}
-	if wide {
-		for i := range r.Context {
-			if _, possible := foldMatch(r.Context[i].Key, key); possible {
-				return "", false, true
-			}
+	return "", false
+}
+
+// lookAlike reports whether a key of the request equals key only when case
+// is folded beyond ASCII.
+func (r *Request) lookAlike(key string) bool {
+	for i := range r.Context {
+		if _, possible := foldMatch(r.Context[i].Key, key); possible {
+			return true
 		}
 	}
-	return "", false, false
+	return false
 }
 
 // Match is a three-valued judgement: a statement or element applies, does not
@@ -280,45 +280,59 @@ type prepared struct {
 	service   string // the Service principal without its account
 	// The texts matched without regard to case, as patterns see them.
 	action, svc, bare, ram, fed subject
-	// ctxWide is true when a condition key of the request holds characters
-	// that folding beyond ASCII changes.
-	ctxWide bool
+	// ctx is 0 until contextWide looks, then 1, or 2 when a condition key
+	// of the request holds characters that folding beyond ASCII changes.
+	ctx uint8
 }
 
-func prepare(r *Request) prepared {
-	q := prepared{r: r, known: knownAction(r.Action), anonymous: r.Principal.IsZero()}
+// init prepares q for r in place: every evaluation does this, so it copies
+// nothing and looks at no text until a match needs it.
+func (q *prepared) init(r *Request) {
+	*q = prepared{r: r, known: knownAction(r.Action), anonymous: r.Principal.IsZero()}
 	q.account, q.service = splitService(r.Principal.Service)
-	q.action = newSubject(r.Action)
-	q.svc, q.bare = newSubject(r.Principal.Service), subject{s: q.service}
-	if q.svc.wide != "" { // the bare service is part of the whole one
-		q.bare = newSubject(q.service)
-	}
-	q.ram, q.fed = newSubject(r.Principal.RAM), newSubject(r.Principal.Federated)
-	for i := range r.Context {
-		if foldsBeyondASCII(r.Context[i].Key) {
-			q.ctxWide = true
+	q.action.s, q.svc.s, q.bare.s = r.Action, r.Principal.Service, q.service
+	q.ram.s, q.fed.s = r.Principal.RAM, r.Principal.Federated
+}
+
+// contextWide reports whether a condition key of the request holds
+// characters that folding beyond ASCII changes.
+func (q *prepared) contextWide() bool {
+	if q.ctx == 0 {
+		q.ctx = 1
+		for i := range q.r.Context {
+			if foldsBeyondASCII(q.r.Context[i].Key) {
+				q.ctx = 2
+			}
 		}
 	}
-	return q
+	return q.ctx == 2
 }
 
-// subject is a text that patterns match without regard to case: the text,
-// and its folding beyond ASCII (see fold.go) when that changes a character
-// of it, or "".
+// subject is a text that patterns match without regard to case. Its folding
+// beyond ASCII (see fold.go) is worked out the first time a match by ASCII
+// folding fails, and kept.
 type subject struct {
-	s, wide string
+	s     string
+	state uint8 // 0: not looked at; 1: nothing in s folds beyond ASCII; 2: wide holds its folding
+	wide  string
 }
 
-func newSubject(s string) subject {
-	if foldsBeyondASCII(s) {
-		return subject{s: s, wide: foldWide(s)}
+// folded returns the text folded beyond ASCII, or "" when that changes
+// nothing in it.
+func (t *subject) folded() string {
+	if t.state == 0 {
+		t.state = 1
+		if foldsBeyondASCII(t.s) {
+			t.state, t.wide = 2, foldWide(t.s)
+		}
 	}
-	return subject{s: s}
+	return t.wide
 }
 
 // Eval evaluates one request. It does not allocate.
 func (ps *PolicySet) Eval(r *Request) EvalResult {
-	q := prepare(r)
+	var q prepared
+	q.init(r)
 	allow, doubtAllow, doubtDeny := noRef, noRef, noRef
 	for i := range ps.stmts {
 		s := &ps.stmts[i]
@@ -380,7 +394,8 @@ type Outcome struct {
 // to explain an EvalResult.
 func (ps *PolicySet) Explain(r *Request) []Outcome {
 	out := make([]Outcome, 0, len(ps.stmts))
-	q := prepare(r)
+	var q prepared
+	q.init(r)
 	for i := range ps.stmts {
 		s := &ps.stmts[i]
 		o := Outcome{Ref: s.ref, Applies: s.match(&q)}
@@ -499,13 +514,14 @@ func (p *pattern) index(s, seg string) int {
 	return -1
 }
 
+// isASCII reports whether s is ASCII. It ORs the bytes together rather than
+// branch on each: every evaluation asks it of the request's texts.
 func isASCII(s string) bool {
+	var or byte
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
+		or |= s[i]
 	}
-	return true
+	return or < utf8.RuneSelf
 }
 
 // patternSet is a list of patterns of which one must match. When a list
@@ -552,13 +568,17 @@ func compileSet(v []string, fold bool) patternSet {
 // matchWide reports whether a pattern of the set matches t when case is
 // folded beyond ASCII. Callers ask it only after match said no: a yes then
 // means the answer depends on how RAM folds case.
-func (s *patternSet) matchWide(t subject) bool {
-	if !s.fold || !s.wide && t.wide == "" {
+func (s *patternSet) matchWide(t *subject) bool {
+	if !s.fold {
+		return false
+	}
+	tw := t.folded()
+	if !s.wide && tw == "" {
 		return false
 	}
 	text := t.s
-	if t.wide != "" {
-		text = t.wide
+	if tw != "" {
+		text = tw
 		// The exact values hold nothing that folding beyond ASCII
 		// changes, so only a text that it changes can newly equal one.
 		for k := range s.exact {
@@ -571,7 +591,7 @@ func (s *patternSet) matchWide(t subject) bool {
 		p := &s.pats[i]
 		pat := p.wide
 		if pat == "" {
-			if t.wide == "" {
+			if tw == "" {
 				continue // matched already, by ASCII folding
 			}
 			pat = p.s
@@ -637,7 +657,7 @@ func compileElem(in, notIn Values, unreadable, fold bool) elem {
 // match judges the element; absent is what an absent element means here.
 // A pattern that matches t only when case is folded beyond ASCII makes the
 // answer unknown.
-func (e *elem) match(t subject, absent Match) Match {
+func (e *elem) match(t *subject, absent Match) Match {
 	switch e.mode {
 	case elemAbsent:
 		return absent
@@ -703,13 +723,13 @@ func (p *cprincipal) match(q *prepared) Match {
 		if p.rams.match(c.RAM) {
 			return MatchYes
 		}
-		doubt = doubt || p.rams.matchWide(q.ram)
+		doubt = doubt || p.rams.matchWide(&q.ram)
 	}
 	if c.Federated != "" {
 		if p.federated.match(c.Federated) {
 			return MatchYes
 		}
-		doubt = doubt || p.federated.matchWide(q.fed)
+		doubt = doubt || p.federated.matchWide(&q.fed)
 	}
 	if doubt {
 		return MatchUnknown
@@ -721,7 +741,7 @@ func (p *cprincipal) match(q *prepared) Match {
 // case is folded beyond ASCII; own is true when the caller's account is the
 // role's.
 func (p *cprincipal) wideService(q *prepared, own bool) bool {
-	return p.qualified.matchWide(q.svc) || own && p.plain.matchWide(q.bare) || p.loose.matchWide(q.svc)
+	return p.qualified.matchWide(&q.svc) || own && p.plain.matchWide(&q.bare) || p.loose.matchWide(&q.svc)
 }
 
 // splitService splits <uid>@<service> into its parts; without @ the account
@@ -855,17 +875,17 @@ const (
 	condUnreadable           // a value cannot be read as the operator needs
 )
 
-// match judges the condition; ctxWide is prepared.ctxWide. The state says
-// why an unknown answer is unknown (an unknown operator is condJudged).
-func (c *ccond) match(r *Request, ctxWide bool) (Match, condState) {
+// match judges the condition against q's request. The state says why an
+// unknown answer is unknown (an unknown operator is condJudged).
+func (c *ccond) match(q *prepared) (Match, condState) {
 	if c.kind == condUnknown {
 		return MatchUnknown, condJudged
 	}
-	v, ok, alike := r.lookup(c.key, c.keyWide || ctxWide)
-	switch {
-	case alike:
-		return MatchUnknown, condAlike
-	case !ok:
+	v, ok := q.r.lookup(c.key)
+	if !ok {
+		if (c.keyWide || q.contextWide()) && q.r.lookAlike(c.key) {
+			return MatchUnknown, condAlike
+		}
 		return MatchUnknown, condMissing
 	}
 	m, readable := c.positive(v)
@@ -1152,7 +1172,8 @@ func compileStatement(ref Ref, s *Statement) cstmt {
 	}
 	c.action = compileElem(s.Action, s.NotAction, hidden["Action"] || hidden["NotAction"], true)
 	for k, a := range knownActions {
-		switch c.action.match(subject{s: a}, MatchUnknown) {
+		t := subject{s: a}
+		switch c.action.match(&t, MatchUnknown) {
 		case MatchYes:
 			c.knownYes |= 1 << k
 		case MatchUnknown:
@@ -1217,7 +1238,8 @@ func (s *cstmt) match(q *prepared) Match {
 		}
 	default:
 		// A policy statement without Resource or NotResource is malformed.
-		if m = s.resource.match(subject{s: r.Resource}, MatchUnknown); m == MatchNo {
+		t := subject{s: r.Resource}
+		if m = s.resource.match(&t, MatchUnknown); m == MatchNo {
 			return MatchNo
 		}
 	}
@@ -1229,7 +1251,7 @@ func (s *cstmt) match(q *prepared) Match {
 			}
 			m = m.and(MatchUnknown)
 		}
-	} else if m = m.and(s.action.match(q.action, MatchUnknown)); m == MatchNo {
+	} else if m = m.and(s.action.match(&q.action, MatchUnknown)); m == MatchNo {
 		return MatchNo
 	}
 	if m = m.and(s.principal.match(q)); m == MatchNo {
@@ -1239,7 +1261,7 @@ func (s *cstmt) match(q *prepared) Match {
 		m = m.and(MatchUnknown)
 	}
 	for i := range s.conds {
-		c, _ := s.conds[i].match(r, q.ctxWide)
+		c, _ := s.conds[i].match(q)
 		if m = m.and(c); m == MatchNo {
 			return MatchNo
 		}
@@ -1254,13 +1276,14 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 		o.Why = append(o.Why, "the statement has two keys that differ only in case, or a key that is one of a statement's only when case is folded beyond ASCII, so RAM might read it either way: it may allow or deny anything")
 		return
 	}
-	q := prepare(r)
-	if why, unknown := explainElem("Action", &s.action, q.action, src.Action, src.NotAction); why != "" {
+	var q prepared
+	q.init(r)
+	if why, unknown := explainElem("Action", &s.action, &q.action, src.Action, src.NotAction); why != "" {
 		o.Why = append(o.Why, why)
 		o.Unreadable = o.Unreadable || unknown
 	}
 	if r.Resource != "" {
-		if why, unknown := explainElem("Resource", &s.resource, subject{s: r.Resource}, src.Resource, src.NotResource); why != "" {
+		if why, unknown := explainElem("Resource", &s.resource, &subject{s: r.Resource}, src.Resource, src.NotResource); why != "" {
 			o.Why = append(o.Why, why)
 			o.Unreadable = o.Unreadable || unknown
 		}
@@ -1278,8 +1301,8 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 		case s.principal.loose.match(r.Principal.Service):
 			o.Why = append(o.Why, fmt.Sprintf("Principal: a wildcard Service not of the form <uid>@<service> may or may not name %s", r.Principal.Service))
 		case r.Principal.Service != "" && s.principal.wideService(&q, r.Owner != "" && q.account == r.Owner),
-			r.Principal.RAM != "" && s.principal.rams.matchWide(q.ram),
-			r.Principal.Federated != "" && s.principal.federated.matchWide(q.fed):
+			r.Principal.RAM != "" && s.principal.rams.matchWide(&q.ram),
+			r.Principal.Federated != "" && s.principal.federated.matchWide(&q.fed):
 			o.Why = append(o.Why, "Principal: a value names the caller only when case is folded beyond ASCII, which RAM does not document")
 		default:
 			o.Why = append(o.Why, "Principal: holds a value this library cannot read")
@@ -1291,7 +1314,7 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 	}
 	for i := range s.conds {
 		c := &s.conds[i]
-		m, state := c.match(r, q.ctxWide)
+		m, state := c.match(&q)
 		switch {
 		case state == condMissing:
 			o.MissingKeys = appendUnique(o.MissingKeys, c.key)
@@ -1301,17 +1324,17 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 			o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: the key is one of the request's only when case is folded beyond ASCII, which RAM does not document", c.op, c.key, c.values))
 		case state == condUnreadable:
 			o.Unreadable = true
-			v, _, _ := r.lookup(c.key, false)
+			v, _ := r.lookup(c.key)
 			o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: the request's %q or a value of the policy cannot be read as %s needs, so the condition neither holds nor fails", c.op, c.key, c.values, v, c.op))
 		case m == MatchNo:
-			v, _, _ := r.lookup(c.key, false)
+			v, _ := r.lookup(c.key)
 			o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: the request has %q", c.op, c.key, c.values, v))
 		case m == MatchUnknown:
 			o.Unreadable = true
 			if c.kind == condUnknown {
 				o.Why = append(o.Why, fmt.Sprintf("Condition %s: an operator this library does not know", c.op))
 			} else {
-				v, _, _ := r.lookup(c.key, false)
+				v, _ := r.lookup(c.key)
 				o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: %q equals a value only when case is folded beyond ASCII, which RAM does not document", c.op, c.key, c.values, v))
 			}
 		}
@@ -1320,7 +1343,7 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 
 // explainElem says why an element does not match text, or "" when it does;
 // unknown is true when it cannot be judged.
-func explainElem(name string, e *elem, t subject, in, notIn Values) (why string, unknown bool) {
+func explainElem(name string, e *elem, t *subject, in, notIn Values) (why string, unknown bool) {
 	switch e.match(t, MatchUnknown) {
 	case MatchYes:
 		return "", false

@@ -88,6 +88,9 @@ func foldWide(s string) string {
 // the wider reading changes, so that comparing s by ASCII folding alone may
 // miss what another reader sees.
 func foldsBeyondASCII(s string) bool {
+	if isASCII(s) {
+		return false
+	}
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
 			i++

@@ -876,7 +876,7 @@ func prefixFindings(s *policy.Statement, a Access, by StatementRef) []Finding {
 			continue
 		}
 		for k, vals := range keys {
-			if !strings.EqualFold(k, conditionRDPath) {
+			if policy.CompareFold(k, conditionRDPath) == policy.MatchNo {
 				continue
 			}
 			for _, v := range vals {

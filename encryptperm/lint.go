@@ -4,18 +4,23 @@ package encryptperm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
+
+// meaningKeys are the keys of a statement that change what it means.
+var meaningKeys = []string{"Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition"}
 
 // Lint reports what a reviewer should know about a document, whoever wrote
 // it: an unconditioned wildcard principal (critical), kms:* (warning),
 // key-use actions on every resource (warning). Paths name statements, such as
 // "Statement[1].Principal.Service". Lint never fails: a statement it cannot
 // fully read (one whose Extra holds a key that changes its meaning) is
-// reported as a warning, and one it cannot read at all (Statement.Opaque,
-// keys that differ only in case) as critical.
+// reported as a warning, and one it cannot read at all (Statement.Opaque:
+// keys that differ only in case, or a key that is one of a statement's only
+// when case is folded beyond ASCII) as critical.
 func Lint(d *policy.Document) []Finding {
 	if d == nil {
 		return nil
@@ -26,13 +31,12 @@ func Lint(d *policy.Document) []Finding {
 		if s.Opaque != nil {
 			out = append(out, Finding{
 				Code: FindingUnreadableStatement, Severity: SeverityCritical, Path: path,
-				Message: "two keys of this statement differ only in case, so RAM might read either: it may allow or deny anything; remove one of them",
+				Message: "two keys of this statement differ only in case, or a key is one of a statement's only when case is folded beyond ASCII (a long s, a dotless i, a Kelvin sign), so RAM might read it either way: it may allow or deny anything; spell every key in ASCII, once",
 			})
 			continue
 		}
 		for k := range s.Extra {
-			switch strings.ToLower(k) {
-			case "principal", "condition", "action", "notaction", "resource", "notresource", "effect":
+			if slices.ContainsFunc(meaningKeys, func(n string) bool { return policy.CompareFold(k, n) != policy.MatchNo }) {
 				out = append(out, Finding{
 					Code: FindingUnreadableStatement, Severity: SeverityWarning, Path: path + "." + k,
 					Message: "this library cannot read this value, so it cannot tell what the statement allows",
@@ -40,8 +44,8 @@ func Lint(d *policy.Document) []Finding {
 			}
 		}
 		// RAM spells the effect "Allow"; a faithful read keeps other spellings, and
-		// lint reads them as RAM might, without regard to case.
-		if !strings.EqualFold(string(s.Effect), string(policy.Allow)) {
+		// lint reads them as RAM might, without regard to case, however it folds.
+		if policy.CompareFold(string(s.Effect), string(policy.Allow)) == policy.MatchNo {
 			continue
 		}
 		if s.Principal != nil && len(s.Condition) == 0 {
@@ -61,7 +65,7 @@ func Lint(d *policy.Document) []Finding {
 			}
 		}
 		for _, a := range s.Action {
-			if a == "*" || strings.EqualFold(a, "kms:*") {
+			if a == "*" || policy.CompareFold(a, "kms:*") != policy.MatchNo {
 				out = append(out, Finding{
 					Code: FindingKMSWildcardAction, Severity: SeverityWarning, Path: path + ".Action",
 					Message: fmt.Sprintf("%q allows every KMS action, including key deletion and policy changes; ECS needs only %s and %s", a, listKeysAction, strings.Join(keyUseActions, ", ")),

@@ -273,7 +273,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 			continue
 		}
 		for _, v := range s.Principal.Service {
-			if share && strings.EqualFold(v, ecsService) {
+			if share && policy.CompareFold(v, ecsService) != policy.MatchNo {
 				out = append(out, Finding{
 					Code: FindingPlainECSPrincipal, Severity: SeverityError,
 					Path:    fmt.Sprintf("Role.TrustPolicy.Statement[%d].Principal.Service", si),
@@ -286,7 +286,7 @@ func lintTrust(g *Grant, share bool) []Finding {
 				continue
 			}
 			for k, vals := range keys {
-				if !strings.EqualFold(k, conditionRDPath) {
+				if policy.CompareFold(k, conditionRDPath) == policy.MatchNo {
 					continue
 				}
 				for _, v := range vals {

@@ -45,19 +45,20 @@ const jsonContentType = "application/json;charset=utf-8"
 // do runs one call against the fake's state: it counts the call, applies the
 // first matching fault rule (or the random throttle), serves the call and
 // records it. Latency and holds end early when ctx ends; the call then does
-// not commit and is answered with ServiceUnavailable.
+// not commit and is answered with ServiceUnavailable. A panic while the
+// fake works on the call (in a handler, or in a clock the caller gave) is
+// answered with RAM's 500 InternalError and recorded as such; every lock is
+// released on every path.
 func (r *RAM) do(ctx context.Context, req request) response {
 	p := params(maps.Clone(req.Params))
 	if p == nil {
 		p = params{}
 	}
 
-	r.mu.Lock()
-	r.counts[req.Action]++
-	nth := r.counts[req.Action]
-	rid := r.newRequestIDLocked()
-	rule, _ := r.matchLocked(req.Action, nth, rid)
-	r.mu.Unlock()
+	rid, rule, res, failed := r.begin(req, p)
+	if failed {
+		return res
+	}
 
 	if h := rule.Hold; h != nil {
 		defer h.markDone()
@@ -78,18 +79,36 @@ func (r *RAM) do(ctx context.Context, req request) response {
 		return r.abandon(ctx, req, p, rid)
 	}
 
-	var res response
 	if rule.Code != "" && !rule.AfterCommit {
 		e := ruleError(rule)
-		res = r.errorResponse(rid, e, rule.Status, rule.RetryAfter)
+		res := r.errorResponse(rid, e, rule.Status, rule.RetryAfter)
 		res.Lost = rule.LoseAnswer
-		r.mu.Lock()
-		r.recordLocked(req, p, rid, e.Code, res)
-		r.mu.Unlock()
+		r.record(req, p, rid, e.Code, res)
 		return res
 	}
+	return r.serve(req, p, rid, rule)
+}
 
+// begin counts the call, gives it a request ID and finds its fault rule.
+// When that panics, it returns the InternalError answer, recorded, and
+// failed.
+func (r *RAM) begin(req request, p params) (rid string, rule Rule, res response, failed bool) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	defer r.recoverLocked(req, p, &rid, &res, &failed)
+	r.counts[req.Action]++
+	nth := r.counts[req.Action]
+	rid = r.newRequestIDLocked()
+	rule, _ = r.matchLocked(req.Action, nth, rid)
+	return rid, rule, response{}, false
+}
+
+// serve runs the call's handler under the lock and records the call.
+func (r *RAM) serve(req request, p params, rid string, rule Rule) (res response) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var failed bool
+	defer r.recoverLocked(req, p, &rid, &res, &failed)
 	body, e := r.serveLocked(req.Action, p, rid)
 	switch {
 	case rule.Code != "":
@@ -107,8 +126,32 @@ func (r *RAM) do(ctx context.Context, req request) response {
 		code = e.Code
 	}
 	r.recordLocked(req, p, rid, code, res)
-	r.mu.Unlock()
 	return res
+}
+
+// recoverLocked, deferred with the lock held, turns a panic into RAM's 500
+// InternalError answer for the call, records it, and sets *failed. The
+// caller's deferred Unlock runs after it. A call that has no request ID yet
+// gets one.
+func (r *RAM) recoverLocked(req request, p params, rid *string, res *response, failed *bool) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if *rid == "" {
+		*rid = newRequestID()
+	}
+	e := newError("InternalError")
+	*res = r.errorResponse(*rid, e, 0, 0)
+	*failed = true
+	r.recordLocked(req, p, *rid, e.Code, *res)
+}
+
+// record appends a call to the log under the lock.
+func (r *RAM) record(req request, p params, rid, code string, res response) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recordLocked(req, p, rid, code, res)
 }
 
 // serveLocked runs the action's handler.
@@ -134,9 +177,7 @@ func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) 
 func (r *RAM) abandon(ctx context.Context, req request, p params, rid string) response {
 	e := errorf("ServiceUnavailable", "The call was abandoned before it was served: %v.", context.Cause(ctx))
 	res := r.errorResponse(rid, e, 0, 0)
-	r.mu.Lock()
-	r.recordLocked(req, p, rid, e.Code, res)
-	r.mu.Unlock()
+	r.record(req, p, rid, e.Code, res)
 	return res
 }
 

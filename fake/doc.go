@@ -53,7 +53,7 @@
 //	InvalidParameter.PolicyType                         400  not "System" or "Custom"
 //	InvalidParameter.VersionId.Format                   400  not v1, v2, ...
 //	InvalidParameter.SetAsDefault / .RotateStrategy     400  an unknown value *
-//	InvalidParameter.MaxItems / .Marker                 400  MaxItems outside 1..1000, a marker the fake did not issue *
+//	InvalidParameter.MaxItems / .Marker                 400  MaxItems outside 1..Paging.MaxItems, a marker the fake did not issue *
 //	MalformedPolicyDocument                             400  the document breaks RAM's grammar; the message says how (409 in a newer RAM page) *
 //	EntityNotExist.Role / .Policy / .Policy.Version     404
 //	EntityNotExist.Role.Policy                          404  DetachPolicyFromRole of a policy not attached *
@@ -69,7 +69,7 @@
 //	InvalidAction.NotFound                              404  an action the fake does not serve *
 //	Throttling.User (also Throttling, Throttling.Api)   400  fault rules and the random throttle *
 //	ServiceUnavailable                                  503  fault rules; a call abandoned by its context
-//	InternalError                                       500  fault rules
+//	InternalError                                       500  fault rules; a panic while the fake serves a call
 //	NoPermission                                        403  fault rules
 //
 // A star marks a code or status that RAM's published pages do not confirm;
@@ -117,6 +117,11 @@
 // Waits end early when the call's context ends (only endpoint calls have one);
 // the call then does not commit and is answered ServiceUnavailable.
 //
+// A panic while the fake works on a call, in its own code or in a clock a
+// test gave it, is answered as RAM answers an internal fault, 500
+// InternalError with a RequestId, and is recorded in the call log. Every lock
+// is released on every path, so one bad call never wedges the fake.
+//
 // # Inspection
 //
 // [RAM.Roles], [RAM.Role], [RAM.TrustPolicy], [RAM.TrustedPrincipals],
@@ -125,8 +130,9 @@
 // neither count as calls nor meet faults. [RAM.Calls] returns the call log:
 // action, parameters, request ID, result code and status, with access key
 // IDs, signatures, secrets and security tokens replaced by [Redacted].
-// [Options].MaxCalls bounds the log. [RAM.Reset] returns the fake to its state
-// after New.
+// [Options].MaxCalls bounds the log, and [Options].MaxCallValueBytes what it
+// keeps of each parameter (a longer value is logged as its first bytes and
+// a marker). [RAM.Reset] returns the fake to its state after New.
 //
 // [RAM.PutRole], [RAM.PutPolicy] and [RAM.PutAttachment] seed state directly,
 // past faults, count limits and the propagation delay: a role whose trust
@@ -140,7 +146,12 @@
 // recipient account (with its resource directory context) be able to assume
 // the share role and use the key, and why not. It evaluates the fake's
 // current documents with an evaluator of its own, written apart from the
-// library's so that the two check each other, and fails closed.
+// library's so that the two check each other, and fails closed: a key,
+// action or service that is RAM's only when case is folded as Unicode
+// folds it (a long s, a Kelvin sign, a dotless or dotted i), and a
+// condition value that its operator cannot read (NumericNotEquals on a
+// directory ID), never let ECS in, as the library never says allowed on
+// them.
 //
 // # RPC endpoint
 //
@@ -317,7 +328,10 @@
 // snapshot or image (Resource Sharing) plays ECS consulting RAM: the key must
 // be Enabled, then, for each new recipient account (each directory member
 // for a directory or folder target), [RAM.SimulateECS] must allow ECS in
-// that account to assume the share role and use the key. A refused
+// that account to assume the share role and use the key. Only what a call
+// adds is judged (a new resource for every recipient, a new target for the
+// resources already shared), never what the share already holds, so a call
+// costs the same on a share of any size. A refused
 // assume-role step answers AssumeRoleError; a refused KMS step,
 // InvalidParameter.KMSKeyId.CMKUnauthorized. A refused call changes
 // nothing. ModifyImageSharePermission reads at most 10 AddAccount.N and 10
@@ -398,7 +412,9 @@
 //     has been seen to answer some ARNs in lower case.
 //   - The fields each answer fills are listed under Response fields.
 //     Markers are opaque strings of the fake's own; MaxItems runs from 1 to
-//     1000, 100 by default.
+//     1000, 100 by default. [Options].Paging sets the paging bounds RAM and
+//     the services do not publish (MaxItems, PageNumber, the length of a
+//     Marker or NextToken).
 //   - RoleIds are unique and shaped like RAM's, but derived from a counter.
 //     RequestIds are random unless [Options].Seed is set; then they are
 //     derived from a counter and the seed, so runs repeat.

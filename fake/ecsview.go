@@ -106,6 +106,7 @@ func (r *RAM) ecsViewLocked(lag time.Duration, now time.Time) *state {
 // encrypted with key with recipient: through SimulateECS, on the share
 // roles as ECS sees them for the call rid. It returns ECS's refusal, or nil.
 func (r *RAM) judgeShareLocked(rid string, res encryptperm.ResourceType, key Key, recipient string, now time.Time) *apiError {
+	r.judgments.Add(1)
 	view := New(&Options{AccountID: r.opts.AccountID, Clock: func() time.Time { return now }})
 	view.st = r.ecsViewLocked(r.viewLagLocked(rid), now)
 	a := encryptperm.Access{

@@ -4,9 +4,11 @@
 package fake
 
 import (
+	"cmp"
 	"maps"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -67,6 +69,56 @@ type Options struct {
 	// MaxCalls caps the call log: Calls returns only the last MaxCalls
 	// calls, and the fake holds at most twice that many. Zero means no cap.
 	MaxCalls int
+
+	// MaxCallValueBytes bounds what the call log keeps of each parameter's
+	// name and value (see RecordedCall.Params). Zero means
+	// DefaultMaxCallValueBytes.
+	MaxCallValueBytes int
+
+	// Paging bounds the paging parameters of the list calls. Its zero
+	// fields take the defaults its documentation gives.
+	Paging Paging
+}
+
+// Paging bounds the paging parameters the fake's list calls accept. A value
+// outside its bound is refused with the parameter's own code
+// (InvalidParameter.PageNumber, .PageSize, .MaxResults, .NextToken,
+// .MaxItems, .Marker) before anything is listed. Some bounds are published
+// and some are not, so each is data; a zero field takes its default.
+type Paging struct {
+	// MaxItems is the largest MaxItems of RAM's ListRoles and ListPolicies.
+	// RAM does not publish it; the default is 1000, the common value.
+	MaxItems int
+	// MaxPageNumber is the largest PageNumber of ECS's DescribeImages,
+	// DescribeSnapshots and DescribeImageSharePermission. ECS publishes
+	// none; its API types PageNumber as a 32-bit integer, so the default is
+	// 2147483647. A page past the last one is empty.
+	MaxPageNumber int
+	// MaxPageSize is the largest PageSize of those calls: 100 by default,
+	// as ECS documents.
+	MaxPageSize int
+	// MaxResults is the largest MaxResults of Resource Sharing's list
+	// calls: 100 by default (inferred).
+	MaxResults int
+	// MaxTokenBytes is the longest Marker (RAM) or NextToken (Resource
+	// Sharing) the fake reads; its own are far shorter. The services publish
+	// no bound; the default is 256 bytes.
+	MaxTokenBytes int
+}
+
+// withDefaults fills the zero fields of p.
+func (p Paging) withDefaults() Paging {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&p.MaxItems, 1000)
+	def(&p.MaxPageNumber, 1<<31-1)
+	def(&p.MaxPageSize, 100)
+	def(&p.MaxResults, 100)
+	def(&p.MaxTokenBytes, 256)
+	return p
 }
 
 // RAM is one account's RAM held in memory. It behaves as RAM does for the
@@ -78,7 +130,10 @@ type Options struct {
 type RAM struct {
 	opts   Options // normalized copy; Faults and Statuses are copies
 	limits encryptperm.Limits
-	clock  func() time.Time
+	paging Paging // opts.Paging with its defaults
+	// maxCallValue is opts.MaxCallValueBytes with its default.
+	maxCallValue int
+	clock        func() time.Time
 
 	mu     sync.Mutex
 	st     *state
@@ -89,6 +144,10 @@ type RAM struct {
 	calls  []RecordedCall
 	fired  []FiredRule
 	reqSeq uint64 // request IDs issued
+
+	// judgments counts the recipients judged by ECS's side of a share, so
+	// that tests can see what a call costs without timing it.
+	judgments atomic.Int64
 }
 
 var _ encryptperm.RAM = (*RAM)(nil)
@@ -110,9 +169,11 @@ func New(opts *Options) *RAM {
 	o.Statuses = maps.Clone(o.Statuses)
 	o.Faults = append([]Rule(nil), o.Faults...)
 	r := &RAM{
-		opts:   o,
-		limits: o.Limits.WithDefaults(),
-		clock:  o.Clock,
+		opts:         o,
+		limits:       o.Limits.WithDefaults(),
+		paging:       o.Paging.withDefaults(),
+		maxCallValue: cmp.Or(max(o.MaxCallValueBytes, 0), DefaultMaxCallValueBytes),
+		clock:        o.Clock,
 	}
 	if r.clock == nil {
 		r.clock = time.Now

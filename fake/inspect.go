@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Redacted replaces secrets in the call log.
@@ -32,13 +33,29 @@ var secretParams = map[string]bool{
 	"x-acs-accesskey-secret": true,
 }
 
+// DefaultMaxCallValueBytes is how much of each parameter's name and value
+// the call log keeps when Options.MaxCallValueBytes is zero: more than any
+// document RAM accepts, so that documents are logged whole.
+const DefaultMaxCallValueBytes = 8192
+
+// maxCallParams is how many parameters of one call the log keeps, in the
+// order of their names; a call of RAM or the services has far fewer.
+const maxCallParams = 64
+
 // RecordedCall is one call the fake answered, as its call log records it.
 type RecordedCall struct {
 	// Action is the action, of RAM or another service, such as "CreateRole".
 	Action string
 	// Params holds the API parameters. AccessKeyId, AccessKeySecret,
-	// Signature and SecurityToken, should they appear, are Redacted.
+	// Signature and SecurityToken, should they appear, are Redacted. A name
+	// or value longer than Options.MaxCallValueBytes is kept as its first
+	// bytes (cut on a character boundary) followed by a marker such as
+	// "…[4186112 more bytes]"; so a call with a huge parameter does not
+	// pin it, and MaxCalls bounds the log's memory.
 	Params map[string]string
+	// Omitted counts the parameters left out of Params: the log keeps the
+	// first 64 in the order of their names.
+	Omitted int
 	// AccessKeyID is Redacted when the call came with an access key (through
 	// the endpoint), and empty for in-process calls.
 	AccessKeyID string
@@ -56,12 +73,12 @@ type RecordedCall struct {
 func (r *RAM) recordLocked(req request, p params, rid, code string, res response) {
 	c := RecordedCall{
 		Action:    req.Action,
-		Params:    redact(p),
 		RequestID: rid,
 		Code:      code,
 		Status:    res.Status,
 		Lost:      res.Lost,
 	}
+	c.Params, c.Omitted = boundParams(redact(p), r.maxCallValue)
 	if req.AccessKeyID != "" {
 		c.AccessKeyID = Redacted
 	}
@@ -79,6 +96,36 @@ func (r *RAM) callLogLocked() []RecordedCall {
 		return r.calls[len(r.calls)-m:]
 	}
 	return r.calls
+}
+
+// boundParams keeps at most maxCallParams parameters, in the order of
+// their names, each name and value cut to max bytes, as copies that share
+// no memory with the call's own strings. It returns how many it left out.
+func boundParams(p map[string]string, max int) (map[string]string, int) {
+	names := slices.Sorted(maps.Keys(p))
+	omitted := 0
+	if len(names) > maxCallParams {
+		omitted = len(names) - maxCallParams
+		names = names[:maxCallParams]
+	}
+	out := make(map[string]string, len(names))
+	for _, k := range names {
+		out[cutValue(k, max)] = cutValue(p[k], max)
+	}
+	return out, omitted
+}
+
+// cutValue returns a copy of s, or of its first max bytes (fewer, to end on
+// a character boundary) and a marker that says how many bytes were cut.
+func cutValue(s string, max int) string {
+	if len(s) <= max {
+		return strings.Clone(s)
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("…[%d more bytes]", len(s)-n)
 }
 
 func redact(p params) map[string]string {

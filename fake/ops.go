@@ -58,9 +58,6 @@ func checkAccepted(action string, p params) *apiError {
 const (
 	defaultSessionDuration = 3600
 	defaultMaxItems        = 100
-	// maxMaxItems is the largest MaxItems the fake accepts. RAM does not
-	// publish its ceiling; 1000 is the common value.
-	maxMaxItems = 1000
 
 	rotateNone   = "None"
 	rotateOldest = "DeleteOldestNonDefaultVersionWhenLimitExceeded"
@@ -288,17 +285,20 @@ func (r *RAM) checkDocumentParam(p params, name string, kind docKind) *apiError 
 	return nil
 }
 
-// paging reads Marker and MaxItems.
-func paging(p params) (after string, limit int, e *apiError) {
-	limit = defaultMaxItems
+// paging reads Marker and MaxItems within the bounds b.
+func paging(b Paging, p params) (after string, limit int, e *apiError) {
+	limit = min(defaultMaxItems, b.MaxItems)
 	if s := p["MaxItems"]; s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxMaxItems {
-			return "", 0, errorf("InvalidParameter.MaxItems", "The parameter - \"MaxItems\" must be an integer from 1 to %d.", maxMaxItems)
+		if err != nil || n < 1 || n > b.MaxItems {
+			return "", 0, errorf("InvalidParameter.MaxItems", "The parameter - \"MaxItems\" must be an integer from 1 to %d.", b.MaxItems)
 		}
 		limit = n
 	}
 	if m := p["Marker"]; m != "" {
+		if len(m) > b.MaxTokenBytes {
+			return "", 0, newError("InvalidParameter.Marker")
+		}
 		b, err := base64.RawURLEncoding.DecodeString(m)
 		if err != nil || len(b) == 0 {
 			return "", 0, newError("InvalidParameter.Marker")
@@ -518,7 +518,7 @@ func (r *RAM) deleteRole(p params, rid string, _ time.Time) (any, *apiError) {
 }
 
 func (r *RAM) listRoles(p params, rid string, _ time.Time) (any, *apiError) {
-	after, limit, e := paging(p)
+	after, limit, e := paging(r.paging, p)
 	if e != nil {
 		return nil, e
 	}
@@ -647,7 +647,7 @@ func (r *RAM) listPolicies(p params, rid string, _ time.Time) (any, *apiError) {
 			return nil, e
 		}
 	}
-	after, limit, e := paging(p)
+	after, limit, e := paging(r.paging, p)
 	if e != nil {
 		return nil, e
 	}

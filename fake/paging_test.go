@@ -2,6 +2,7 @@ package fake
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,9 +25,13 @@ func TestPageOf(t *testing.T) {
 		{params{"PageNumber": "x"}, 0, 0, nil, "InvalidParameter.PageNumber"},
 		{params{"PageSize": "101"}, 0, 0, nil, "InvalidParameter.PageSize"},
 		{params{"PageSize": "0"}, 0, 0, nil, "InvalidParameter.PageSize"},
+		{params{"PageNumber": "9223372036854775807"}, 0, 0, nil, "InvalidParameter.PageNumber"},
+		{params{"PageNumber": "2147483648"}, 0, 0, nil, "InvalidParameter.PageNumber"},
+		{params{"PageNumber": "2147483647", "PageSize": "100"}, 2147483647, 100, []int{}, ""},
+		{params{"PageNumber": "3", "PageSize": "5"}, 3, 5, []int{11, 12}, ""},
 	}
 	for _, tt := range tests {
-		num, size, page, e := pageOf(tt.p, all)
+		num, size, page, e := pageOf(Paging{}.withDefaults(), tt.p, all)
 		code := ""
 		if e != nil {
 			code = e.Code
@@ -62,9 +67,11 @@ func TestPageTokens(t *testing.T) {
 		{params{"MaxResults": "101"}, all, 0, 0, "", "InvalidParameter.MaxResults"},
 		{params{"NextToken": "26"}, all, 0, 0, "", "InvalidParameter.NextToken"},
 		{params{"NextToken": "0"}, all, 0, 0, "", "InvalidParameter.NextToken"},
+		{params{"NextToken": strings.Repeat("0", 256) + "1"}, all, 0, 0, "", "InvalidParameter.NextToken"},
+		{params{"NextToken": strings.Repeat("0", 255) + "1"}, all, 1, 20, "21", ""},
 	}
 	for _, tt := range tests {
-		page, next, e := pageTokens(tt.p, tt.all)
+		page, next, e := pageTokens(Paging{}.withDefaults(), tt.p, tt.all)
 		if tt.code != "" {
 			if e == nil || e.Code != tt.code || page != nil {
 				t.Errorf("pageTokens(%v) = %v, %v; want error %s", tt.p, page, e, tt.code)

@@ -7,7 +7,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/text/cases"
 )
 
 // This file is the fake's own evaluator of RAM policy documents. It plays
@@ -20,6 +28,14 @@ import (
 //   - Action and NotAction match without regard to case; Resource and
 //     NotResource match exactly. In patterns '*' matches any run of
 //     characters and '?' any one character.
+//   - "Without regard to case" has two readings, because RAM does not say
+//     how it folds case: ASCII letters alone, or every character as Unicode
+//     folds it (so "ſ" is "s" and "K" is "k"). A comparison is certain when
+//     both readings agree; when only the Unicode reading finds a match
+//     (a key "Conditıon", an action "Kms:*", a service "ecs.alİyuncs.com"),
+//     it is maybe. Keys of a document, a statement or a principal that name
+//     a known key only in the Unicode reading make the document, the
+//     statement or the principal unreadable.
 //   - A service principal "<uid>@<service>" matches the caller's qualified
 //     service principal; a plain "<service>" matches the service of the
 //     role's own account only. A principal "*" matches every caller. A plain
@@ -30,7 +46,10 @@ import (
 //     Such a statement is maybe, whatever its effect; such a document, or
 //     one longer than refMaxDocument, cannot be read at all.
 //   - Every condition operator must hold, and every key within it; a key
-//     holds when any of its values matches the request's value.
+//     holds when any of its values matches the request's value. A value of
+//     a Numeric, Date, Bool or IP operator, the request's or the policy's,
+//     that cannot be read as such makes the key maybe, whatever the
+//     operator: NumericNotEquals does not hold on "rd-abc".
 //
 // What the evaluator cannot judge (a key it does not know, a condition key
 // the request does not carry, an operator it does not implement, an effect
@@ -67,6 +86,17 @@ func and(ts ...tri) tri {
 	return out
 }
 
+// not negates t; maybe stays maybe.
+func not(t tri) tri {
+	switch t {
+	case triYes:
+		return triNo
+	case triNo:
+		return triYes
+	}
+	return triMaybe
+}
+
 // or is the disjunction of ts: yes if any is yes, else maybe if any is maybe.
 func or(ts ...tri) tri {
 	out := triNo
@@ -89,8 +119,8 @@ type refRequest struct {
 	service string
 	// owner is the account that holds the role.
 	owner string
-	// context holds the condition keys the request carries, by lower-case
-	// key.
+	// context holds the condition keys the request carries, with their
+	// values.
 	context map[string]string
 }
 
@@ -196,7 +226,7 @@ func refStatements(text string) ([]map[string]json.RawMessage, error) {
 	if len(text) > refMaxDocument {
 		return nil, fmt.Errorf("document of %d bytes is longer than %d", len(text), refMaxDocument)
 	}
-	doc, err := refObject(json.RawMessage(text))
+	doc, err := refObject(json.RawMessage(text), "Version", "Statement")
 	if err != nil {
 		return nil, err
 	}
@@ -210,13 +240,14 @@ func refStatements(text string) ([]map[string]json.RawMessage, error) {
 	}
 	list := make([]map[string]json.RawMessage, 0, len(items))
 	for _, it := range items {
-		st, err := refObject(it)
+		st, err := refObject(it, refStatementKeys...)
 		if err != nil {
 			var plain map[string]json.RawMessage
 			if json.Unmarshal(it, &plain) != nil {
 				return nil, err
 			}
-			// Readable JSON whose keys collide: a statement no one can
+			// Readable JSON whose keys collide, or one of whose keys is
+			// a statement's only in one reading: a statement no one can
 			// judge. It is kept, marked, so that it counts as maybe.
 			st = map[string]json.RawMessage{refOpaque: nil}
 		}
@@ -228,9 +259,13 @@ func refStatements(text string) ([]map[string]json.RawMessage, error) {
 // refOpaque marks a statement whose keys collide.
 const refOpaque = "\x00opaque"
 
+// refStatementKeys are the keys of a statement that change what it means.
+var refStatementKeys = []string{"Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition"}
+
 // refObject reads a JSON object, refusing one whose keys repeat or collide
-// without regard to case.
-func refObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
+// in either reading of case, and one with a key that is one of names only in
+// the Unicode reading (see refSame).
+func refObject(raw json.RawMessage, names ...string) (map[string]json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return nil, err
@@ -245,11 +280,17 @@ func refObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := strings.ToLower(fmt.Sprint(tok))
-		if seen[key] {
-			return nil, fmt.Errorf("key %q collides with another", tok)
+		k := fmt.Sprint(tok)
+		if key := refUnicode(k); seen[key] {
+			return nil, fmt.Errorf("key %q collides with another", k)
+		} else {
+			seen[key] = true
 		}
-		seen[key] = true
+		for _, n := range names {
+			if refSame(k, n) == triMaybe {
+				return nil, fmt.Errorf("key %q is %q only when case is folded as Unicode folds it", k, n)
+			}
+		}
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
 			return nil, err
@@ -258,14 +299,56 @@ func refObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
 	return obj, nil
 }
 
-// refField finds a key of an object without regard to case.
+// refField finds a key of an object read by refObject, by ASCII case. There
+// is at most one: refObject refused the object otherwise.
 func refField(obj map[string]json.RawMessage, name string) (json.RawMessage, bool) {
 	for k, v := range obj {
-		if strings.EqualFold(k, name) {
+		if refSame(k, name) == triYes {
 			return v, true
 		}
 	}
 	return nil, false
+}
+
+// refASCIILower lower-cases ASCII letters only.
+func refASCIILower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// refUnicode reads s without regard to case as Unicode folds it: each
+// character's upper then lower case, then Unicode's full case folding (ß
+// is ss, the ligature ﬀ is ff).
+func refUnicode(s string) string {
+	return cases.Fold().String(strings.ToLower(strings.ToUpper(s)))
+}
+
+// refSame compares two names without regard to case: yes when ASCII
+// letters alone make them equal, maybe when only the Unicode reading does.
+func refSame(a, b string) tri {
+	switch {
+	case refASCIILower(a) == refASCIILower(b):
+		return triYes
+	case refUnicode(a) == refUnicode(b):
+		return triMaybe
+	}
+	return triNo
+}
+
+// refGlobCase matches a pattern without regard to case, in both readings.
+func refGlobCase(pattern, text string) tri {
+	switch {
+	case refGlob(pattern, text, true):
+		return triYes
+	case refGlob(refUnicode(pattern), refUnicode(text), false):
+		return triMaybe
+	}
+	return triNo
 }
 
 // refStrings reads a string or a list of strings.
@@ -290,7 +373,7 @@ func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bo
 	}
 	readable := true
 	for k := range s {
-		switch strings.ToLower(k) {
+		switch refASCIILower(k) {
 		case "effect", "action", "notaction", "resource", "notresource", "principal", "condition", "sid":
 		default:
 			readable = false
@@ -316,13 +399,22 @@ func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bo
 			readable = false
 			return triMaybe
 		}
-		hit := false
+		var hits []tri
 		for _, p := range pats {
-			if refGlob(p, text, fold) {
-				hit = true
+			if fold {
+				hits = append(hits, refGlobCase(p, text))
+			} else {
+				hits = append(hits, triOf(refGlob(p, text, false)))
 			}
 		}
-		return triOf(hit != hasNot)
+		hit := or(hits...)
+		if hit == triMaybe {
+			readable = false
+		}
+		if hasNot {
+			return not(hit)
+		}
+		return hit
 	}
 	ts = append(ts, list("Action", "NotAction", req.action, true))
 	if req.resource != "" {
@@ -341,8 +433,10 @@ func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bo
 			ts = append(ts, triMaybe)
 			ops = nil
 		}
-		for op, keys := range ops {
-			for key, want := range keys {
+		for _, op := range slices.Sorted(maps.Keys(ops)) {
+			keys := ops[op]
+			for _, key := range slices.Sorted(maps.Keys(keys)) {
+				want := keys[key]
 				t, lacked := refCondition(op, key, want, req)
 				if lacked {
 					missing = appendNew(missing, key)
@@ -355,11 +449,16 @@ func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bo
 }
 
 // refPrincipal judges a statement's Principal. A statement without one
-// applies to a permission request only.
+// applies to a permission request only; one with one may or may not.
 func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 	raw, named := refField(s, "Principal")
 	if req.service == "" {
-		return triOf(!named), true
+		// A permission policy names no principal; one that does is not
+		// RAM's grammar, and whom it means is not known.
+		if named {
+			return triMaybe, false
+		}
+		return triYes, true
 	}
 	if !named {
 		return triNo, true
@@ -371,7 +470,7 @@ func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 		}
 		return triMaybe, false
 	}
-	byKind, err := refObject(raw)
+	byKind, err := refObject(raw, "RAM", "Service", "Federated")
 	if err != nil {
 		return triMaybe, false
 	}
@@ -383,28 +482,35 @@ func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 		if !ok {
 			return triMaybe, false
 		}
-		if !strings.EqualFold(kind, "Service") {
+		if refSame(kind, "Service") != triYes {
 			// RAM users and identity providers are not ECS.
-			if !strings.EqualFold(kind, "RAM") && !strings.EqualFold(kind, "Federated") {
+			if refSame(kind, "RAM") != triYes && refSame(kind, "Federated") != triYes {
 				ts = append(ts, triMaybe)
 			}
 			continue
 		}
+		own := account == req.owner
 		for _, p := range vals {
+			var t tri
 			switch {
 			case strings.Contains(p, "@"):
-				ts = append(ts, triOf(refGlob(p, req.service, true)))
-			case account == req.owner && refGlob(p, bare, true):
-				ts = append(ts, triYes)
-			case strings.ContainsAny(p, "*?") && refGlob(p, req.service, true):
+				t = refGlobCase(p, req.service)
+			case own && refGlob(p, bare, true):
+				t = triYes
+			case strings.ContainsAny(p, "*?") && refGlobCase(p, req.service) != triNo:
 				// A pattern without "@" that also matches the whole
 				// qualified principal: RAM documents no answer, so the
 				// principal cannot be read for this caller.
-				ts = append(ts, triMaybe)
-				undecidable = true
+				t = triMaybe
+			case own:
+				t = refGlobCase(p, bare)
 			default:
-				ts = append(ts, triNo)
+				t = triNo
 			}
+			if t == triMaybe {
+				undecidable = true
+			}
+			ts = append(ts, t)
 		}
 	}
 	return or(ts...), !undecidable
@@ -413,47 +519,202 @@ func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 // refCondition judges one condition key of one operator. It reports whether
 // the request lacked the key.
 func refCondition(op, key string, raw json.RawMessage, req refRequest) (tri, bool) {
-	wants, ok := refStrings(raw)
+	wants, ok := refConditionValues(raw)
 	if !ok {
-		var b bool
-		if json.Unmarshal(raw, &b) != nil {
-			return triMaybe, false
-		}
-		wants = []string{fmt.Sprint(b)}
-	}
-	got, ok := req.context[strings.ToLower(key)]
-	if !ok {
-		return triMaybe, true
-	}
-	negated := false
-	var match func(want string) bool
-	switch op {
-	case "StringEquals":
-		match = func(w string) bool { return got == w }
-	case "StringNotEquals":
-		match, negated = func(w string) bool { return got == w }, true
-	case "StringEqualsIgnoreCase":
-		match = func(w string) bool { return strings.EqualFold(got, w) }
-	case "StringNotEqualsIgnoreCase":
-		match, negated = func(w string) bool { return strings.EqualFold(got, w) }, true
-	case "StringLike":
-		match = func(w string) bool { return refGlob(w, got, false) }
-	case "StringNotLike":
-		match, negated = func(w string) bool { return refGlob(w, got, false) }, true
-	default:
 		return triMaybe, false
 	}
-	hit := false
-	for _, w := range wants {
-		if match(w) {
-			hit = true
+	got, found := triNo, ""
+	for k, v := range req.context {
+		switch refSame(k, key) {
+		case triYes:
+			if got == triYes && found != v {
+				return triMaybe, false // two spellings of the key, two values
+			}
+			got, found = triYes, v
+		case triMaybe:
+			if got == triNo {
+				got = triMaybe
+			}
 		}
 	}
-	return triOf(hit != negated), false
+	switch got {
+	case triNo:
+		return triMaybe, true
+	case triMaybe:
+		// The key is one of the request's only in the Unicode reading.
+		return triMaybe, false
+	}
+	var match func(want string) tri
+	switch op {
+	case "StringEquals", "StringNotEquals":
+		match = func(w string) tri { return triOf(found == w) }
+	case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase":
+		match = func(w string) tri { return refSame(found, w) }
+	case "StringLike", "StringNotLike":
+		match = func(w string) tri { return triOf(refGlob(w, found, false)) }
+	default:
+		typed, ok := refTyped[op]
+		if !ok {
+			return triMaybe, false
+		}
+		// A value of the wrong type, the request's or the policy's, is
+		// neither equal nor unequal to anything.
+		if _, ok := typed.read(found, false); !ok {
+			return triMaybe, false
+		}
+		for _, w := range wants {
+			if _, ok := typed.read(w, true); !ok {
+				return triMaybe, false
+			}
+		}
+		match = func(w string) tri {
+			g, _ := typed.read(found, false)
+			p, _ := typed.read(w, true)
+			return triOf(typed.holds(g, p))
+		}
+	}
+	var hits []tri
+	for _, w := range wants {
+		hits = append(hits, match(w))
+	}
+	if strings.Contains(op, "Not") {
+		return not(or(hits...)), false
+	}
+	return or(hits...), false
 }
 
+// refTypedOp reads values of a Numeric, Date, Bool or IP operator (block is
+// true for the policy's values, which may be CIDR blocks) and compares the
+// request's value with one of the policy's.
+type refTypedOp struct {
+	read  func(v string, block bool) (any, bool)
+	holds func(got, want any) bool
+}
+
+// refConditionValues reads a condition key's values: a string, number or
+// boolean, or a list of them, each as its text.
+func refConditionValues(raw json.RawMessage) ([]string, bool) {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		list = []json.RawMessage{raw}
+	}
+	var out []string
+	for _, it := range list {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(it))
+		dec.UseNumber()
+		if dec.Decode(&v) != nil {
+			return nil, false
+		}
+		switch v := v.(type) {
+		case string:
+			out = append(out, v)
+		case json.Number:
+			out = append(out, v.String())
+		case bool:
+			out = append(out, fmt.Sprint(v))
+		default:
+			return nil, false
+		}
+	}
+	return out, len(out) > 0 // an empty list is not RAM's grammar
+}
+
+// refDecimal is a number as JSON writes it, leading zeros allowed: no sign
+// but minus, no hex, no Inf or NaN.
+var refDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
+func refReadNumber(v string, _ bool) (any, bool) {
+	if !refDecimal.MatchString(v) {
+		return nil, false
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	return n, err == nil // out of range: not read
+}
+
+func refReadDate(v string, _ bool) (any, bool) {
+	t, err := time.Parse(time.RFC3339, v)
+	return t, err == nil
+}
+
+func refReadBool(v string, _ bool) (any, bool) {
+	switch refASCIILower(v) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return nil, false
+}
+
+// refReadIP reads an address, or for the policy a CIDR block too. A zone
+// ("%eth0") or an IPv4 address written as IPv6 ("::ffff:10.0.0.1") is
+// not read: whether RAM takes it as IPv4 or IPv6 is not documented.
+func refReadIP(v string, block bool) (any, bool) {
+	if block && strings.Contains(v, "/") {
+		ip, n, err := net.ParseCIDR(v)
+		if err != nil || ip.To4() != nil && strings.Contains(v, ":") {
+			return nil, false
+		}
+		return n, true
+	}
+	ip := net.ParseIP(v)
+	if ip == nil || ip.To4() != nil && strings.Contains(v, ":") {
+		return nil, false
+	}
+	bits := 128
+	if ip.To4() != nil {
+		ip, bits = ip.To4(), 32
+	}
+	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, true
+}
+
+func refCompare(op string, c int) bool {
+	switch {
+	case strings.HasSuffix(op, "LessThan"):
+		return c < 0
+	case strings.HasSuffix(op, "LessThanEquals"):
+		return c <= 0
+	case strings.HasSuffix(op, "GreaterThan"):
+		return c > 0
+	case strings.HasSuffix(op, "GreaterThanEquals"):
+		return c >= 0
+	}
+	return c == 0
+}
+
+// refTyped holds the typed operators; the negated ones are their positive
+// form negated by refCondition.
+var refTyped = func() map[string]refTypedOp {
+	m := map[string]refTypedOp{}
+	for _, op := range []string{"NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"} {
+		m[op] = refTypedOp{refReadNumber, func(g, w any) bool {
+			a, b := g.(float64), w.(float64)
+			c := 0
+			if a < b {
+				c = -1
+			} else if a > b {
+				c = 1
+			}
+			return refCompare(op, c)
+		}}
+	}
+	for _, op := range []string{"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals"} {
+		m[op] = refTypedOp{refReadDate, func(g, w any) bool { return refCompare(op, g.(time.Time).Compare(w.(time.Time))) }}
+	}
+	m["Bool"] = refTypedOp{refReadBool, func(g, w any) bool { return g.(bool) == w.(bool) }}
+	inBlock := func(g, w any) bool {
+		ip, block := g.(*net.IPNet).IP, w.(*net.IPNet)
+		return len(ip) == len(block.IP) && block.Contains(ip)
+	}
+	m["IpAddress"] = refTypedOp{refReadIP, inBlock}
+	m["NotIpAddress"] = refTypedOp{refReadIP, inBlock}
+	return m
+}()
+
 // refCollides reports whether an object, or an object inside it one level
-// down (a condition's operators and their keys), has colliding keys.
+// down (a condition's operators and their keys), has colliding keys, in
+// either reading of case.
 func refCollides(raw json.RawMessage) bool {
 	obj, err := refObject(raw)
 	if err != nil {
@@ -470,10 +731,11 @@ func refCollides(raw json.RawMessage) bool {
 }
 
 // refGlob matches text against a pattern in which '*' stands for any run of
-// characters and '?' for one, by backtracking over the last '*'.
+// characters and '?' for one, by backtracking over the last '*'. With fold,
+// ASCII letters match without regard to case.
 func refGlob(pattern, text string, fold bool) bool {
 	if fold {
-		pattern, text = strings.ToLower(pattern), strings.ToLower(text)
+		pattern, text = refASCIILower(pattern), refASCIILower(text)
 	}
 	p, t := []rune(pattern), []rune(text)
 	pi, ti, star, mark := 0, 0, -1, 0

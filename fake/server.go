@@ -289,8 +289,20 @@ func NewServer(r *RAM, opts *ServerOptions) *Server {
 	return s
 }
 
-// ServeHTTP answers one RPC request.
+// ServeHTTP answers one RPC request. A panic while it does (in the fake, or
+// in a clock the caller gave) is answered with RAM's 500 InternalError; the
+// fake releases its locks on every path, so the next request is served.
 func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v) // dropConnection's deliberate abort
+		}
+		s.writeError(w, &gatewayError{http.StatusInternalServerError, "InternalError", "An internal error occurred."}, false)
+	}()
 	if s.latency > 0 {
 		if s.waiting != nil {
 			s.waiting(req)

@@ -124,25 +124,30 @@ type bodyImages struct {
 	} `json:"Images"`
 }
 
-// pageOf reads PageNumber and PageSize (1 to 100, default 10) and returns
-// them with the page of all they select.
-func pageOf[T any](p params, all []T) (num, size int, page []T, e *apiError) {
-	num, size = 1, 10
+// pageOf reads PageNumber (1 to b.MaxPageNumber, default 1) and PageSize
+// (1 to b.MaxPageSize, default 10) and returns them with the page of all they
+// select: empty past the last page.
+func pageOf[T any](b Paging, p params, all []T) (num, size int, page []T, e *apiError) {
+	num, size = 1, min(10, b.MaxPageSize)
 	if v, ok := p["PageNumber"]; ok {
 		x, err := strconv.Atoi(v)
-		if err != nil || x < 1 {
+		if err != nil || x < 1 || x > b.MaxPageNumber {
 			return 0, 0, nil, newServiceError("InvalidParameter.PageNumber")
 		}
 		num = x
 	}
 	if v, ok := p["PageSize"]; ok {
 		x, err := strconv.Atoi(v)
-		if err != nil || x < 1 || x > 100 {
+		if err != nil || x < 1 || x > b.MaxPageSize {
 			return 0, 0, nil, newServiceError("InvalidParameter.PageSize")
 		}
 		size = x
 	}
-	from := min((num-1)*size, len(all))
+	// (num-1)*size may overflow; a page that starts past the end is empty.
+	from := len(all)
+	if num-1 < (len(all)+size-1)/size {
+		from = (num - 1) * size
+	}
 	to := min(from+size, len(all))
 	return num, size, all[from:to], nil
 }
@@ -194,7 +199,7 @@ func (r *RAM) describeImages(p params, rid string, _ time.Time) (any, *apiError)
 		}
 	}
 	slices.SortFunc(ims, func(a, b *imageRec) int { return strings.Compare(a.ID, b.ID) })
-	num, size, page, e := pageOf(p, ims)
+	num, size, page, e := pageOf(r.paging, p, ims)
 	if e != nil {
 		return nil, e
 	}
@@ -280,7 +285,7 @@ func (r *RAM) describeSnapshots(p params, rid string, _ time.Time) (any, *apiErr
 		ss = append(ss, s)
 	}
 	slices.SortFunc(ss, func(a, b Snapshot) int { return strings.Compare(a.ID, b.ID) })
-	num, size, page, e := pageOf(p, ss)
+	num, size, page, e := pageOf(r.paging, p, ss)
 	if e != nil {
 		return nil, e
 	}
@@ -406,7 +411,7 @@ func (r *RAM) describeImageSharePermission(p params, rid string, _ time.Time) (a
 	if !ok {
 		return nil, newServiceError("InvalidImageId.NotFound")
 	}
-	num, size, page, e := pageOf(p, im.shared)
+	num, size, page, e := pageOf(r.paging, p, im.shared)
 	if e != nil {
 		return nil, e
 	}
@@ -553,26 +558,27 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 		}
 		targets[i].Status = AssociationAssociated
 	}
-	// Every recipient of every resource, old and new, after the call.
-	allRes := slices.Concat(s.resources, res)
-	allTargets := slices.Concat(s.targets, targets)
-	var recipients []string
-	for _, t := range allTargets {
-		if t.Type == targetAccount {
-			recipients = append(recipients, t.ID)
-		} else {
-			recipients = append(recipients, rd.Members...)
-		}
-	}
-	slices.Sort(recipients)
-	recipients = slices.Compact(recipients)
-	judged := map[string]bool{} // kind/key pairs already admitted: the same judgment
-	for _, x := range allRes {
+	// Only what the call adds is judged, so that a call costs the same on a
+	// share of any size: a new resource reaches every recipient of the
+	// share after the call, a resource the share held already reaches only
+	// the recipients the new targets bring. Recipients the share held are
+	// not judged again: their associations stand.
+	added := recipientsOf(targets, rd)
+	var all []string            // every recipient after the call, worked out once a new resource needs it
+	judged := map[string]bool{} // kind/key/scope already admitted: the same judgment
+	for _, x := range slices.Concat(s.resources, res) {
 		keyIDs, serviceKey, ok := r.resourceKeysLocked(s.region, x)
 		if !ok {
 			return errorf("EntityNotExists.Resource", "The %s %q does not exist in %s.", strings.ToLower(x.Type), x.ID, s.region)
 		}
-		if len(recipients) == 0 || (!slices.Contains(res, x) && len(targets) == 0) {
+		who, scope := added, "added"
+		if slices.Contains(res, x) {
+			if all == nil {
+				all = recipientsOf(slices.Concat(s.targets, targets), rd)
+			}
+			who, scope = all, "all"
+		}
+		if len(who) == 0 {
 			continue
 		}
 		if serviceKey {
@@ -586,13 +592,15 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 			kind = encryptperm.ResourceImage
 		}
 		for _, keyID := range keyIDs {
-			if judged[string(kind)+"/"+keyID] {
+			k := string(kind) + "/" + keyID
+			// Judged for every recipient covers the added ones too.
+			if judged[k+"/all"] || judged[k+"/"+scope] {
 				continue
 			}
-			if e := r.checkShareKeyLocked(rid, kind, keyID, recipients, now); e != nil {
+			if e := r.checkShareKeyLocked(rid, kind, keyID, who, now); e != nil {
 				return e
 			}
-			judged[string(kind)+"/"+keyID] = true
+			judged[k+"/"+scope] = true
 		}
 	}
 	for i := range res {
@@ -602,6 +610,22 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 		targets[i].Created = now
 	}
 	return nil
+}
+
+// recipientsOf returns, sorted and once each, the accounts that targets
+// reach: an account target itself, every directory member for a directory
+// or folder target.
+func recipientsOf(targets []ShareEntry, rd ResourceDirectory) []string {
+	var out []string
+	for _, t := range targets {
+		if t.Type == targetAccount {
+			out = append(out, t.ID)
+		} else {
+			out = append(out, rd.Members...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // resourceKeysLocked finds a shared resource and its encryption: the
@@ -789,20 +813,24 @@ func associationsBody(rid string, s *shareRec, res, targets []ShareEntry, now ti
 	return b
 }
 
-// pageTokens reads MaxResults (1 to 100, default 20) and NextToken (an
-// offset the fake issued) and returns the page of all they select (never
-// nil, so that it renders as a JSON array) and the next token.
-func pageTokens[T any](p params, all []T) (page []T, next string, e *apiError) {
+// pageTokens reads MaxResults (1 to b.MaxResults, default 20) and NextToken
+// (an offset the fake issued, at most b.MaxTokenBytes long) and returns the
+// page of all they select (never nil, so that it renders as a JSON array)
+// and the next token.
+func pageTokens[T any](b Paging, p params, all []T) (page []T, next string, e *apiError) {
 	n := len(all)
-	size, from := 20, 0
+	size, from := min(20, b.MaxResults), 0
 	if v, ok := p["MaxResults"]; ok {
 		x, err := strconv.Atoi(v)
-		if err != nil || x < 1 || x > 100 {
+		if err != nil || x < 1 || x > b.MaxResults {
 			return nil, "", newServiceError("InvalidParameter.MaxResults")
 		}
 		size = x
 	}
 	if v := p["NextToken"]; v != "" {
+		if len(v) > b.MaxTokenBytes {
+			return nil, "", newServiceError("InvalidParameter.NextToken")
+		}
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 || x > n {
 			return nil, "", newServiceError("InvalidParameter.NextToken")
@@ -860,7 +888,7 @@ func (r *RAM) listResourceShares(p params, rid string, _ time.Time) (any, *apiEr
 		st := p["ResourceShareStatus"]
 		return (n != "" && s.name != n) || (st != "" && st != "Active")
 	})
-	page, next, e := pageTokens(p, ss)
+	page, next, e := pageTokens(r.paging, p, ss)
 	if e != nil {
 		return nil, e
 	}
@@ -900,7 +928,7 @@ func (r *RAM) listResourceShareAssociations(p params, rid string, now time.Time)
 			all = append(all, a)
 		}
 	}
-	page, next, e := pageTokens(p, all)
+	page, next, e := pageTokens(r.paging, p, all)
 	if e != nil {
 		return nil, e
 	}
@@ -941,7 +969,7 @@ func (r *RAM) listSharedTargets(p params, rid string, _ time.Time) (any, *apiErr
 			all = append(all, rsTarget{s.id, t.ID, t.External, formatDate(t.Created), formatDate(t.Created)})
 		}
 	}
-	page, next, e := pageTokens(p, all)
+	page, next, e := pageTokens(r.paging, p, all)
 	if e != nil {
 		return nil, e
 	}
@@ -982,7 +1010,7 @@ func (r *RAM) listSharedResources(p params, rid string, _ time.Time) (any, *apiE
 			all = append(all, rsResource{s.id, x.ID, x.Type, "Available", "", formatDate(x.Created), formatDate(x.Created)})
 		}
 	}
-	page, next, e := pageTokens(p, all)
+	page, next, e := pageTokens(r.paging, p, all)
 	if e != nil {
 		return nil, e
 	}

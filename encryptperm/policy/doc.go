@@ -29,8 +29,25 @@
 // allocating, and PolicySet.Explain says why, statement by statement. An
 // explicit Deny wins, otherwise an Allow is needed. A statement this package
 // cannot judge (a condition key the request lacks, an element it could not
-// read) makes the answer uncertain: EvalResult.Allowed is true only when
-// nothing could change it, so callers fail closed.
+// read, a condition value that is not of its operator's type, such as
+// NumericNotEquals on "rd-abc", negated operators included) makes the answer
+// uncertain: EvalResult.Allowed is true only when nothing could change it,
+// so callers fail closed.
+//
+// # Case
+//
+// RAM compares keys, actions and principals without regard to case, but
+// does not document how it folds letters outside ASCII. This package
+// compares them by ASCII folding and is certain only of that. A name that is
+// RAM's only when case is folded as Unicode folds it (a long s in
+// "ſtatement", a dotless or dotted i in "Conditıon" or "Condİtion", a Kelvin
+// sign in "\u212Ams:*", a sharp s or a ligature) cannot be read one way for
+// certain: such a document key makes Read refuse the document, such a
+// statement key makes the statement opaque, such a Principal key makes the
+// principal unreadable, and an action, principal, condition key or
+// StringEqualsIgnoreCase value that matches only that way leaves its
+// statement undecidable. What cannot be judged may deny and never allows.
+// CompareFold tells the three cases apart for other code.
 //
 // # Errors
 //

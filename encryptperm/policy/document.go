@@ -213,7 +213,10 @@ type Statement struct {
 	Extra map[string]json.RawMessage
 	// Opaque holds, as read, a statement this library cannot read at all:
 	// one with two keys that are equal without regard to case, such as
-	// "Effect":"Deny" and "effect":"Allow", which RAM might read either way.
+	// "Effect":"Deny" and "effect":"Allow", which RAM might read either way,
+	// or with a key that is one of Statement's only when case is folded
+	// beyond ASCII, such as "Conditıon" (dotless i), which RAM might take
+	// for Condition or for a key it ignores.
 	// The faithful reader leaves every other field empty; such a statement
 	// marshals as Opaque (compacted, its keys in the order read), evaluates
 	// as a statement of unknown effect that may apply to any request, is
@@ -757,13 +760,16 @@ func (l Limits) Parse(data []byte) (*Document, error) {
 // is a JSON object parses. Keys this library does not model, and values of a
 // shape it cannot read, are kept as read in the Extra maps and written back
 // with the same value (in canonical form, see Document). Known keys are
-// matched without regard to case, so two keys of one object that are equal
-// without regard to case make it unreadable, as RAM might read either: such
-// a statement is kept whole in Statement.Opaque, such a Principal or
-// Condition in Statement.Extra. The error is non-nil only when data is not a
-// JSON object, two of its keys are equal without regard to case, Statement is
-// neither a list nor an object, or an element of the Statement list is not an
-// object.
+// matched without regard to ASCII case, so two keys of one object that are
+// equal without regard to case make it unreadable, as RAM might read either;
+// so does a key that is a known one only when case is folded beyond ASCII
+// ("ſtatement" with a long s, "Conditıon" with a dotless i), as RAM might
+// or might not take it for that key. Such a statement is kept whole in
+// Statement.Opaque, such a Principal or Condition in Statement.Extra. The
+// error is non-nil only when data is not a JSON object, two of its keys are
+// equal without regard to case, one of its keys is Version or Statement only
+// when case is folded beyond ASCII, Statement is neither a list nor an
+// object, or an element of the Statement list is not an object.
 //
 // Documents larger or deeper than DefaultLimits are refused; see
 // Limits.Read to raise the bounds.
@@ -809,20 +815,37 @@ func (d *Document) UnmarshalJSON(data []byte) error {
 }
 
 // known matches a JSON key to a modelled name: exactly when strict, without
-// regard to case otherwise.
-func (r *reader) known(key string, names ...string) string {
+// regard to ASCII case otherwise. A key that a lax read takes for a name
+// only when case is folded beyond ASCII (see fold.go) is returned as
+// lookAlike instead: RAM might read it as that name or as another key.
+func (r *reader) known(key string, names ...string) (name, lookAlike string) {
 	for _, n := range names {
-		if key == n || !r.strict && strings.EqualFold(key, n) {
-			return n
+		if key == n {
+			return n, ""
+		}
+		if r.strict {
+			continue
+		}
+		switch certain, possible := foldMatch(key, n); {
+		case certain:
+			return n, ""
+		case possible:
+			lookAlike = n
 		}
 	}
-	return ""
+	return "", lookAlike
+}
+
+// lookAlikeReason says why a key that reads as name only beyond ASCII
+// folding makes what holds it unreadable.
+func lookAlikeReason(name string) string {
+	return fmt.Sprintf("reads as %q only when case is folded beyond ASCII; RAM might read it either way", name)
 }
 
 func (r *reader) unknown(path, key string, names ...string) {
 	hint := ""
 	for _, n := range names {
-		if strings.EqualFold(key, n) {
+		if _, possible := foldMatch(key, n); possible {
 			hint = fmt.Sprintf(" (did you mean %q?)", n)
 		}
 	}
@@ -866,7 +889,13 @@ func (r *reader) document(data []byte) *Document {
 	d := &Document{}
 	seen := map[string]bool{}
 	for _, f := range fields {
-		name := r.known(f.key, documentKeys...)
+		name, alike := r.known(f.key, documentKeys...)
+		if alike != "" {
+			// Which statements RAM reads, if any, is not known: the
+			// document as a whole cannot be read.
+			r.p.add(f.key, "", "%s", lookAlikeReason(alike))
+			return nil
+		}
 		if name == "" {
 			if r.strict {
 				r.unknown("", f.key, documentKeys...)
@@ -949,9 +978,18 @@ func (r *reader) statement(path string, data json.RawMessage) (Statement, bool) 
 		// statement whole, as read, and read nothing of it.
 		return Statement{Opaque: compactJSON(data)}, true
 	}
+	if !r.strict {
+		for _, f := range fields {
+			if _, alike := r.known(f.key, statementKeys...); alike != "" {
+				// Whether RAM reads the key as that element is not known:
+				// keep the statement whole, as read, and read nothing of it.
+				return Statement{Opaque: compactJSON(data)}, true
+			}
+		}
+	}
 	seen := map[string]bool{}
 	for _, f := range fields {
-		name := r.known(f.key, statementKeys...)
+		name, _ := r.known(f.key, statementKeys...)
 		if name == "" {
 			if r.strict {
 				r.unknown(path, f.key, statementKeys...)
@@ -1065,7 +1103,12 @@ func (r *reader) principal(path string, data json.RawMessage) (*Principal, bool)
 	p := &Principal{}
 	seen := map[string]bool{}
 	for _, f := range fields {
-		name := r.known(f.key, principalKeys...)
+		name, alike := r.known(f.key, principalKeys...)
+		if alike != "" {
+			// Only a lax read gets here: whom the key names is not known,
+			// so the Principal as a whole cannot be read.
+			return nil, false
+		}
 		// As in statement, only a lax read meets a name twice.
 		if name == "" || seen[name] {
 			if r.strict {
@@ -1184,9 +1227,10 @@ func putRaw(m map[string]json.RawMessage, k string, v json.RawMessage) map[strin
 
 // collision returns the first two keys of items, as key gives them, that are
 // equal without regard to case (a duplicate key included), if any. Case is
-// folded as Unicode folds it, so a key with a look-alike letter that folds
-// to an ASCII one ("ſtatement", with a long s) collides with the plain key,
-// as a reader that ignores case that way would take them for one.
+// folded as widely as any reader might (see fold.go), so a key with a
+// look-alike letter ("ſtatement", with a long s, or "Eﬀect", with the ff
+// ligature) collides with the plain key, as a reader that ignores case that
+// way would take them for one.
 func collision[T any](items []T, key func(T) string) (a, b string, ok bool) {
 	if len(items) < 2 {
 		return "", "", false
@@ -1194,7 +1238,7 @@ func collision[T any](items []T, key func(T) string) (a, b string, ok bool) {
 	seen := make(map[string]string, len(items))
 	for _, it := range items {
 		k := key(it)
-		l := strings.ToLower(strings.ToUpper(k))
+		l := foldWide(k)
 		if prev, dup := seen[l]; dup {
 			return prev, k, true
 		}

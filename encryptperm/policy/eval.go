@@ -34,6 +34,14 @@ import (
 //     (one UTF-8 sequence, or one byte that is not valid UTF-8).
 //   - Condition keys compare without regard to ASCII case; condition values
 //     follow their operator.
+//   - Where a wider folding of case than ASCII's would give another answer
+//     (a long s, a Kelvin sign, a dotless i: see fold.go), the element
+//     cannot be judged: RAM does not document how it folds.
+//   - A condition value, the policy's or the request's, that cannot be read
+//     as its operator's type (a number, a date, a boolean, an IP address)
+//     leaves the condition undecidable, whatever the operator: a negated
+//     operator (NumericNotEquals, DateNotEquals, NotIpAddress) does not hold
+//     on a value it cannot read, nor does a positive one fail on it.
 //
 // Evaluation follows RAM: an explicit Deny wins; otherwise an Allow is needed;
 // otherwise the request is implicitly denied. Every statement is judged on
@@ -158,14 +166,26 @@ type Request struct {
 	Context []ContextValue
 }
 
-// lookup returns the value of a condition key.
-func (r *Request) lookup(key string) (string, bool) {
+// lookup returns the value of a condition key: found when a key of the
+// request equals it without regard to ASCII case (the first such counts).
+func (r *Request) lookup(key string) (v string, found bool) {
 	for i := range r.Context {
 		if equalFoldASCII(r.Context[i].Key, key) {
 			return r.Context[i].Value, true
 		}
 	}
 	return "", false
+}
+
+// lookAlike reports whether a key of the request equals key only when case
+// is folded beyond ASCII.
+func (r *Request) lookAlike(key string) bool {
+	for i := range r.Context {
+		if _, possible := foldMatch(r.Context[i].Key, key); possible {
+			return true
+		}
+	}
+	return false
 }
 
 // Match is a three-valued judgement: a statement or element applies, does not
@@ -258,17 +278,61 @@ type prepared struct {
 	anonymous bool // no principal: identity policy evaluation
 	account   string
 	service   string // the Service principal without its account
+	// The texts matched without regard to case, as patterns see them.
+	action, svc, bare, ram, fed subject
+	// ctx is 0 until contextWide looks, then 1, or 2 when a condition key
+	// of the request holds characters that folding beyond ASCII changes.
+	ctx uint8
 }
 
-func prepare(r *Request) prepared {
-	q := prepared{r: r, known: knownAction(r.Action), anonymous: r.Principal.IsZero()}
+// init prepares q for r in place: every evaluation does this, so it copies
+// nothing and looks at no text until a match needs it.
+func (q *prepared) init(r *Request) {
+	*q = prepared{r: r, known: knownAction(r.Action), anonymous: r.Principal.IsZero()}
 	q.account, q.service = splitService(r.Principal.Service)
-	return q
+	q.action.s, q.svc.s, q.bare.s = r.Action, r.Principal.Service, q.service
+	q.ram.s, q.fed.s = r.Principal.RAM, r.Principal.Federated
+}
+
+// contextWide reports whether a condition key of the request holds
+// characters that folding beyond ASCII changes.
+func (q *prepared) contextWide() bool {
+	if q.ctx == 0 {
+		q.ctx = 1
+		for i := range q.r.Context {
+			if foldsBeyondASCII(q.r.Context[i].Key) {
+				q.ctx = 2
+			}
+		}
+	}
+	return q.ctx == 2
+}
+
+// subject is a text that patterns match without regard to case. Its folding
+// beyond ASCII (see fold.go) is worked out the first time a match by ASCII
+// folding fails, and kept.
+type subject struct {
+	s     string
+	state uint8 // 0: not looked at; 1: nothing in s folds beyond ASCII; 2: wide holds its folding
+	wide  string
+}
+
+// folded returns the text folded beyond ASCII, or "" when that changes
+// nothing in it.
+func (t *subject) folded() string {
+	if t.state == 0 {
+		t.state = 1
+		if foldsBeyondASCII(t.s) {
+			t.state, t.wide = 2, foldWide(t.s)
+		}
+	}
+	return t.wide
 }
 
 // Eval evaluates one request. It does not allocate.
 func (ps *PolicySet) Eval(r *Request) EvalResult {
-	q := prepare(r)
+	var q prepared
+	q.init(r)
 	allow, doubtAllow, doubtDeny := noRef, noRef, noRef
 	for i := range ps.stmts {
 		s := &ps.stmts[i]
@@ -330,7 +394,8 @@ type Outcome struct {
 // to explain an EvalResult.
 func (ps *PolicySet) Explain(r *Request) []Outcome {
 	out := make([]Outcome, 0, len(ps.stmts))
-	q := prepare(r)
+	var q prepared
+	q.init(r)
 	for i := range ps.stmts {
 		s := &ps.stmts[i]
 		o := Outcome{Ref: s.ref, Applies: s.match(&q)}
@@ -372,6 +437,9 @@ type pattern struct {
 	s    string // ASCII-lower-cased when matched without regard to case
 	wild bool   // holds * or ?
 	fold bool
+	// wide is the value folded beyond ASCII, when it is matched without
+	// regard to case and that folding changes a character of it; else "".
+	wide string
 	// segs holds the parts between the stars of an ASCII pattern without ?,
 	// which matches byte by byte: every ASCII byte is a character of its
 	// own, so no part can start or end inside a multi-byte character. Other
@@ -384,6 +452,9 @@ func compilePattern(s string, fold bool) pattern {
 		s = lowerASCII(s)
 	}
 	p := pattern{s: s, wild: strings.ContainsAny(s, "*?"), fold: fold}
+	if fold && foldsBeyondASCII(s) {
+		p.wide = foldWide(s)
+	}
 	if p.wild && !strings.Contains(s, "?") && isASCII(s) {
 		p.segs = strings.Split(s, "*")
 	}
@@ -443,13 +514,14 @@ func (p *pattern) index(s, seg string) int {
 	return -1
 }
 
+// isASCII reports whether s is ASCII. It ORs the bytes together rather than
+// branch on each: every evaluation asks it of the request's texts.
 func isASCII(s string) bool {
+	var or byte
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
+		or |= s[i]
 	}
-	return true
+	return or < utf8.RuneSelf
 }
 
 // patternSet is a list of patterns of which one must match. When a list
@@ -457,6 +529,7 @@ func isASCII(s string) bool {
 // a map, looked up with the text lower-cased into a buffer on the stack.
 type patternSet struct {
 	fold  bool
+	wide  bool // a pattern folds beyond ASCII (pattern.wide)
 	exact map[string]struct{}
 	pats  []pattern
 }
@@ -482,13 +555,52 @@ func compileSet(v []string, fold bool) patternSet {
 	}
 	for _, s := range v {
 		p := compilePattern(s, fold)
-		if !p.wild && set.exact != nil && len(p.s) <= foldBufLen {
+		if !p.wild && p.wide == "" && set.exact != nil && len(p.s) <= foldBufLen {
 			set.exact[p.s] = struct{}{}
 			continue
 		}
+		set.wide = set.wide || p.wide != ""
 		set.pats = append(set.pats, p)
 	}
 	return set
+}
+
+// matchWide reports whether a pattern of the set matches t when case is
+// folded beyond ASCII. Callers ask it only after match said no: a yes then
+// means the answer depends on how RAM folds case.
+func (s *patternSet) matchWide(t *subject) bool {
+	if !s.fold {
+		return false
+	}
+	tw := t.folded()
+	if !s.wide && tw == "" {
+		return false
+	}
+	text := t.s
+	if tw != "" {
+		text = tw
+		// The exact values hold nothing that folding beyond ASCII
+		// changes, so only a text that it changes can newly equal one.
+		for k := range s.exact {
+			if k == text {
+				return true
+			}
+		}
+	}
+	for i := range s.pats {
+		p := &s.pats[i]
+		pat := p.wide
+		if pat == "" {
+			if tw == "" {
+				continue // matched already, by ASCII folding
+			}
+			pat = p.s
+		}
+		if wildMatch(pat, text, true) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *patternSet) match(text string) bool {
@@ -543,17 +655,28 @@ func compileElem(in, notIn Values, unreadable, fold bool) elem {
 }
 
 // match judges the element; absent is what an absent element means here.
-func (e *elem) match(text string, absent Match) Match {
+// A pattern that matches t only when case is folded beyond ASCII makes the
+// answer unknown.
+func (e *elem) match(t *subject, absent Match) Match {
 	switch e.mode {
 	case elemAbsent:
 		return absent
 	case elemUnknown:
 		return MatchUnknown
 	}
-	if e.set.match(text) == (e.mode == elemIn) {
-		return MatchYes
+	if e.set.match(t.s) {
+		if e.mode == elemIn {
+			return MatchYes
+		}
+		return MatchNo
 	}
-	return MatchNo
+	if e.set.matchWide(t) {
+		return MatchUnknown
+	}
+	if e.mode == elemIn {
+		return MatchNo
+	}
+	return MatchYes
 }
 
 type cprincipal struct {
@@ -584,27 +707,41 @@ func (p *cprincipal) match(q *prepared) Match {
 	if p.unknown || !p.present {
 		return MatchUnknown
 	}
-	c, owner := &q.r.Principal, q.r.Owner
+	c := &q.r.Principal
 	doubt := p.extra
 	if c.Service != "" {
 		if p.qualified.match(c.Service) {
 			return MatchYes
 		}
-		if owner != "" && q.account == owner && p.plain.match(q.service) {
+		own := q.r.Owner != "" && q.account == q.r.Owner
+		if own && p.plain.match(q.service) {
 			return MatchYes
 		}
-		doubt = doubt || p.loose.match(c.Service)
+		doubt = doubt || p.loose.match(c.Service) || p.wideService(q, own)
 	}
-	if c.RAM != "" && p.rams.match(c.RAM) {
-		return MatchYes
+	if c.RAM != "" {
+		if p.rams.match(c.RAM) {
+			return MatchYes
+		}
+		doubt = doubt || p.rams.matchWide(&q.ram)
 	}
-	if c.Federated != "" && p.federated.match(c.Federated) {
-		return MatchYes
+	if c.Federated != "" {
+		if p.federated.match(c.Federated) {
+			return MatchYes
+		}
+		doubt = doubt || p.federated.matchWide(&q.fed)
 	}
 	if doubt {
 		return MatchUnknown
 	}
 	return MatchNo
+}
+
+// wideService reports whether a Service value names the caller only when
+// case is folded beyond ASCII; own is true when the caller's account is the
+// role's.
+func (p *cprincipal) wideService(q *prepared, own bool) bool {
+	return p.qualified.matchWide(&q.svc) || own && p.plain.matchWide(&q.bare) || p.loose.matchWide(&q.svc)
 }
 
 // splitService splits <uid>@<service> into its parts; without @ the account
@@ -672,22 +809,23 @@ var operators = map[string]struct {
 
 // ccond is one operator and key of a Condition, compiled.
 type ccond struct {
-	op     string
-	key    string
-	kind   condKind
-	cmp    compareOp
-	neg    bool
-	values Values
-	likes  []pattern
-	nums   []float64
-	times  []time.Time
-	bools  []bool
-	nets   []netip.Prefix
-	bad    int // values that could not be read for the operator
+	op      string
+	key     string
+	keyWide bool // the key holds characters that folding beyond ASCII changes
+	kind    condKind
+	cmp     compareOp
+	neg     bool
+	values  Values
+	likes   []pattern
+	nums    []float64
+	times   []time.Time
+	bools   []bool
+	nets    []netip.Prefix
+	bad     int // values that could not be read for the operator
 }
 
 func compileCond(op, key string, values Values) ccond {
-	c := ccond{op: op, key: key, values: values}
+	c := ccond{op: op, key: key, keyWide: foldsBeyondASCII(key), values: values}
 	info, ok := operators[op]
 	if !ok {
 		c.kind = condUnknown
@@ -727,81 +865,114 @@ func compileCond(op, key string, values Values) ccond {
 	return c
 }
 
-// match judges the condition; missing is true when the request does not carry
-// its key.
-func (c *ccond) match(r *Request) (m Match, missing bool) {
+// condState says why a condition was judged as it was.
+type condState uint8
+
+const (
+	condJudged     condState = iota
+	condMissing              // the request does not carry the key
+	condAlike                // a key of the request equals it only beyond ASCII folding
+	condUnreadable           // a value cannot be read as the operator needs
+)
+
+// match judges the condition against q's request. The state says why an
+// unknown answer is unknown (an unknown operator is condJudged).
+func (c *ccond) match(q *prepared) (Match, condState) {
 	if c.kind == condUnknown {
-		return MatchUnknown, false
+		return MatchUnknown, condJudged
 	}
-	v, ok := r.lookup(c.key)
+	v, ok := q.r.lookup(c.key)
 	if !ok {
-		return MatchUnknown, true
+		if (c.keyWide || q.contextWide()) && q.r.lookAlike(c.key) {
+			return MatchUnknown, condAlike
+		}
+		return MatchUnknown, condMissing
 	}
-	m = c.positive(v)
+	m, readable := c.positive(v)
+	if !readable {
+		// Neither form holds on a value it cannot read, a negated
+		// operator included: the condition is undecidable.
+		return MatchUnknown, condUnreadable
+	}
 	if c.neg {
 		m = m.not()
 	}
-	return m, false
+	return m, condJudged
 }
 
-// positive judges the operator's positive form: does any value match v?
-func (c *ccond) positive(v string) Match {
+// positive judges the operator's positive form: does any value match v? It
+// reports false when a value, the policy's or v, cannot be read as the
+// operator's type.
+func (c *ccond) positive(v string) (Match, bool) {
+	if c.bad > 0 {
+		return MatchUnknown, false
+	}
 	switch c.kind {
 	case condString:
 		for _, p := range c.values {
 			if p == v {
-				return MatchYes
+				return MatchYes, true
 			}
 		}
 	case condStringIgnoreCase:
+		m := MatchNo
 		for _, p := range c.values {
-			if strings.EqualFold(p, v) {
-				return MatchYes
+			switch certain, possible := foldMatch(p, v); {
+			case certain:
+				return MatchYes, true
+			case possible:
+				m = MatchUnknown // equal only when case is folded beyond ASCII
 			}
 		}
+		return m, true
 	case condStringLike:
 		for i := range c.likes {
 			if c.likes[i].match(v) {
-				return MatchYes
+				return MatchYes, true
 			}
 		}
 	case condNumeric:
-		if n, ok := parseNumber(v); ok {
-			for _, p := range c.nums {
-				if compare(n, p, c.cmp) {
-					return MatchYes
-				}
+		n, ok := parseNumber(v)
+		if !ok {
+			return MatchUnknown, false
+		}
+		for _, p := range c.nums {
+			if compare(n, p, c.cmp) {
+				return MatchYes, true
 			}
 		}
 	case condDate:
-		if t, ok := parseDate(v); ok {
-			for _, p := range c.times {
-				if compare(t.Compare(p), 0, c.cmp) {
-					return MatchYes
-				}
+		t, ok := parseDate(v)
+		if !ok {
+			return MatchUnknown, false
+		}
+		for _, p := range c.times {
+			if compare(t.Compare(p), 0, c.cmp) {
+				return MatchYes, true
 			}
 		}
 	case condBool:
-		if b, ok := parseBool(v); ok {
-			for _, p := range c.bools {
-				if p == b {
-					return MatchYes
-				}
+		b, ok := parseBool(v)
+		if !ok {
+			return MatchUnknown, false
+		}
+		for _, p := range c.bools {
+			if p == b {
+				return MatchYes, true
 			}
 		}
 	case condIP:
-		if a, err := netip.ParseAddr(v); err == nil {
-			for _, p := range c.nets {
-				if p.Contains(a) {
-					return MatchYes
-				}
+		a, ok := parseAddr(v)
+		if !ok {
+			return MatchUnknown, false
+		}
+		for _, p := range c.nets {
+			if p.Contains(a) {
+				return MatchYes, true
 			}
 		}
 	}
-	if c.bad > 0 {
-		return MatchUnknown
-	}
-	return MatchNo
+	return MatchNo, true
 }
 
 func compare[T int | float64](a, b T, op compareOp) bool {
@@ -818,13 +989,55 @@ func compare[T int | float64](a, b T, op compareOp) bool {
 	return a == b
 }
 
-// parseNumber reads a decimal number; NaN is refused.
+// parseNumber reads a decimal number: an optional minus sign, digits, an
+// optional fraction and an optional exponent, as JSON writes numbers
+// (leading zeros allowed). What else strconv takes (a plus sign, hex, Inf,
+// NaN, underscores) and what overflows a float64 are refused: RAM documents
+// none of it, so a value so written cannot be read for certain.
 func parseNumber(s string) (float64, bool) {
+	if !decimalNumber(s) {
+		return 0, false
+	}
 	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(n) {
+	if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
 		return 0, false
 	}
 	return n, true
+}
+
+// decimalNumber reports whether s is -?D+(.D+)?([eE][+-]?D+)? with D a
+// decimal digit.
+func decimalNumber(s string) bool {
+	i := 0
+	digits := func() bool {
+		j := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if !digits() {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // parseDate reads an RFC 3339 time, such as 2026-01-02T15:04:05Z.
@@ -845,20 +1058,31 @@ func parseBool(s string) (bool, bool) {
 }
 
 // parsePrefix reads a CIDR block, or one address as a block of its own. An
-// IPv6 zone is refused; a request address with a zone matches no block.
+// IPv6 zone and an IPv4 address written as IPv6 (::ffff:10.0.0.0/104) are
+// refused: whether RAM reads such a block as IPv4 or IPv6 is not known.
 func parsePrefix(s string) (netip.Prefix, bool) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
-		if err != nil {
+		if err != nil || p.Addr().Is4In6() {
 			return netip.Prefix{}, false
 		}
 		return p.Masked(), true
 	}
-	a, err := netip.ParseAddr(s)
-	if err != nil || a.Zone() != "" {
+	a, ok := parseAddr(s)
+	if !ok {
 		return netip.Prefix{}, false
 	}
 	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+// parseAddr reads an IP address; as parsePrefix, it refuses a zone and an
+// IPv4 address written as IPv6.
+func parseAddr(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" || a.Is4In6() {
+		return netip.Addr{}, false
+	}
+	return a, true
 }
 
 // knownActions are the actions Check asks about. Compile judges each
@@ -900,8 +1124,9 @@ type cstmt struct {
 	ref    Ref
 	effect effectKind
 	action elem
-	// knownYes has bit k set when the Action element matches knownActions[k].
-	knownYes uint16
+	// knownYes has bit k set when the Action element matches knownActions[k],
+	// knownMaybe when it might (see elem.match).
+	knownYes, knownMaybe uint16
 	// resAny is true for Resource "*" (among others); resOne holds the one
 	// exact Resource value, if that is all there is.
 	resAny    bool
@@ -913,10 +1138,11 @@ type cstmt struct {
 }
 
 // unreadableKey reports whether an Extra key of a statement hides an element
-// that changes its meaning, and which.
+// that changes its meaning, and which: a key equal to one of Statement's
+// without regard to case, folded as widely as any reader might.
 func unreadableKey(k string) string {
 	for _, n := range statementKeys {
-		if strings.EqualFold(k, n) {
+		if _, possible := foldMatch(k, n); possible {
 			return n
 		}
 	}
@@ -946,8 +1172,12 @@ func compileStatement(ref Ref, s *Statement) cstmt {
 	}
 	c.action = compileElem(s.Action, s.NotAction, hidden["Action"] || hidden["NotAction"], true)
 	for k, a := range knownActions {
-		if c.action.match(a, MatchUnknown) == MatchYes {
+		t := subject{s: a}
+		switch c.action.match(&t, MatchUnknown) {
+		case MatchYes:
 			c.knownYes |= 1 << k
+		case MatchUnknown:
+			c.knownMaybe |= 1 << k
 		}
 	}
 	c.resource = compileElem(s.Resource, s.NotResource, hidden["Resource"] || hidden["NotResource"], false)
@@ -1008,16 +1238,20 @@ func (s *cstmt) match(q *prepared) Match {
 		}
 	default:
 		// A policy statement without Resource or NotResource is malformed.
-		if m = s.resource.match(r.Resource, MatchUnknown); m == MatchNo {
+		t := subject{s: r.Resource}
+		if m = s.resource.match(&t, MatchUnknown); m == MatchNo {
 			return MatchNo
 		}
 	}
 	// A statement without Action or NotAction is malformed: RAM requires one.
 	if q.known >= 0 && (s.action.mode == elemIn || s.action.mode == elemNotIn) {
-		if s.knownYes&(1<<q.known) == 0 {
-			return MatchNo
+		if bit := uint16(1) << q.known; s.knownYes&bit == 0 {
+			if s.knownMaybe&bit == 0 {
+				return MatchNo
+			}
+			m = m.and(MatchUnknown)
 		}
-	} else if m = m.and(s.action.match(r.Action, MatchUnknown)); m == MatchNo {
+	} else if m = m.and(s.action.match(&q.action, MatchUnknown)); m == MatchNo {
 		return MatchNo
 	}
 	if m = m.and(s.principal.match(q)); m == MatchNo {
@@ -1027,7 +1261,7 @@ func (s *cstmt) match(q *prepared) Match {
 		m = m.and(MatchUnknown)
 	}
 	for i := range s.conds {
-		c, _ := s.conds[i].match(r)
+		c, _ := s.conds[i].match(q)
 		if m = m.and(c); m == MatchNo {
 			return MatchNo
 		}
@@ -1039,20 +1273,21 @@ func (s *cstmt) match(q *prepared) Match {
 func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 	if src.Opaque != nil {
 		o.Unreadable = true
-		o.Why = append(o.Why, "the statement has two keys that differ only in case, so RAM might read either: it may allow or deny anything")
+		o.Why = append(o.Why, "the statement has two keys that differ only in case, or a key that is one of a statement's only when case is folded beyond ASCII, so RAM might read it either way: it may allow or deny anything")
 		return
 	}
-	if why := explainElem("Action", &s.action, r.Action, src.Action, src.NotAction); why != "" {
+	var q prepared
+	q.init(r)
+	if why, unknown := explainElem("Action", &s.action, &q.action, src.Action, src.NotAction); why != "" {
 		o.Why = append(o.Why, why)
-		o.Unreadable = o.Unreadable || s.action.mode == elemUnknown || s.action.mode == elemAbsent
+		o.Unreadable = o.Unreadable || unknown
 	}
 	if r.Resource != "" {
-		if why := explainElem("Resource", &s.resource, r.Resource, src.Resource, src.NotResource); why != "" {
+		if why, unknown := explainElem("Resource", &s.resource, &subject{s: r.Resource}, src.Resource, src.NotResource); why != "" {
 			o.Why = append(o.Why, why)
-			o.Unreadable = o.Unreadable || s.resource.mode != elemIn && s.resource.mode != elemNotIn
+			o.Unreadable = o.Unreadable || unknown
 		}
 	}
-	q := prepare(r)
 	switch s.principal.match(&q) {
 	case MatchNo:
 		o.Why = append(o.Why, explainPrincipal(r, src.Principal))
@@ -1065,6 +1300,10 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 			o.Why = append(o.Why, "Principal: missing, so the statement cannot apply to a caller")
 		case s.principal.loose.match(r.Principal.Service):
 			o.Why = append(o.Why, fmt.Sprintf("Principal: a wildcard Service not of the form <uid>@<service> may or may not name %s", r.Principal.Service))
+		case r.Principal.Service != "" && s.principal.wideService(&q, r.Owner != "" && q.account == r.Owner),
+			r.Principal.RAM != "" && s.principal.rams.matchWide(&q.ram),
+			r.Principal.Federated != "" && s.principal.federated.matchWide(&q.fed):
+			o.Why = append(o.Why, "Principal: a value names the caller only when case is folded beyond ASCII, which RAM does not document")
 		default:
 			o.Why = append(o.Why, "Principal: holds a value this library cannot read")
 		}
@@ -1075,11 +1314,18 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 	}
 	for i := range s.conds {
 		c := &s.conds[i]
-		m, missing := c.match(r)
+		m, state := c.match(&q)
 		switch {
-		case missing:
+		case state == condMissing:
 			o.MissingKeys = appendUnique(o.MissingKeys, c.key)
 			o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: the request does not carry %s", c.op, c.key, c.values, c.key))
+		case state == condAlike:
+			o.Unreadable = true
+			o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: the key is one of the request's only when case is folded beyond ASCII, which RAM does not document", c.op, c.key, c.values))
+		case state == condUnreadable:
+			o.Unreadable = true
+			v, _ := r.lookup(c.key)
+			o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: the request's %q or a value of the policy cannot be read as %s needs, so the condition neither holds nor fails", c.op, c.key, c.values, v, c.op))
 		case m == MatchNo:
 			v, _ := r.lookup(c.key)
 			o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: the request has %q", c.op, c.key, c.values, v))
@@ -1088,26 +1334,32 @@ func (s *cstmt) explain(r *Request, src *Statement, o *Outcome) {
 			if c.kind == condUnknown {
 				o.Why = append(o.Why, fmt.Sprintf("Condition %s: an operator this library does not know", c.op))
 			} else {
-				o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: a value cannot be read as the operator needs", c.op, c.key, c.values))
+				v, _ := r.lookup(c.key)
+				o.Why = append(o.Why, fmt.Sprintf("Condition %s %s %s: %q equals a value only when case is folded beyond ASCII, which RAM does not document", c.op, c.key, c.values, v))
 			}
 		}
 	}
 }
 
-func explainElem(name string, e *elem, text string, in, notIn Values) string {
-	switch e.match(text, MatchUnknown) {
+// explainElem says why an element does not match text, or "" when it does;
+// unknown is true when it cannot be judged.
+func explainElem(name string, e *elem, t *subject, in, notIn Values) (why string, unknown bool) {
+	switch e.match(t, MatchUnknown) {
 	case MatchYes:
-		return ""
+		return "", false
 	case MatchUnknown:
-		if e.mode == elemAbsent {
-			return fmt.Sprintf("%s: missing (a statement needs %s or Not%s)", name, name, name)
+		switch e.mode {
+		case elemAbsent:
+			return fmt.Sprintf("%s: missing (a statement needs %s or Not%s)", name, name, name), true
+		case elemUnknown:
+			return fmt.Sprintf("%s: cannot be read", name), true
 		}
-		return fmt.Sprintf("%s: cannot be read", name)
+		return fmt.Sprintf("%s: a value matches %q only when case is folded beyond ASCII, which RAM does not document", name, t.s), true
 	}
 	if e.mode == elemNotIn {
-		return fmt.Sprintf("Not%s: %q is among %s", name, text, notIn)
+		return fmt.Sprintf("Not%s: %q is among %s", name, t.s, notIn), false
 	}
-	return fmt.Sprintf("%s: %q is not in %s", name, text, in)
+	return fmt.Sprintf("%s: %q is not in %s", name, t.s, in), false
 }
 
 func explainPrincipal(r *Request, p *Principal) string {

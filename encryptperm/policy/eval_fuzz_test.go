@@ -62,11 +62,14 @@ func evDocsString(docs []*Document) string {
 
 // Generators. Small alphabets make matches likely.
 var (
-	evGlobChars = []string{"a", "b", "A", "*", "?", "é", "\xff", ":"}
-	evTextChars = []string{"a", "b", "A", "é", "\xff", ":", "*"}
-	evActions   = []string{"kms:Decrypt", "kms:*", "KMS:DECRYPT", "kms:?ecrypt", "kms:List*", "sts:AssumeRole", "*", "kms:Encrypt", ""}
+	// Look-alikes of ASCII letters under case folding beyond ASCII: long s,
+	// Kelvin sign, dotless i, dotted capital I, sharp s, the ff ligature,
+	// and É, which folds to é.
+	evGlobChars = []string{"a", "b", "A", "*", "?", "é", "\xff", ":", "s", "k", "i", "\u017F", "\u212A", "\u0131", "\u0130", "ß", "\uFB00", "É"}
+	evTextChars = []string{"a", "b", "A", "é", "\xff", ":", "*", "s", "\u017F", "k", "\u212A", "i", "I", "ß", "É"}
+	evActions   = []string{"kms:Decrypt", "kms:*", "KMS:DECRYPT", "kms:?ecrypt", "kms:List*", "sts:AssumeRole", "*", "kms:Encrypt", "", "\u212Ams:*", "kms:Decrypt\u0131", "\u017Fts:AssumeRole", "kms:Decrypt"}
 	evResources = []string{keyARNForGen, "acs:kms:cn-hangzhou:1111111111111111:key", "acs:kms:*:*:*/*", "*", "acs:kms:cn-hangzhou:1111111111111111:key/KEY-HZABC"}
-	evServices  = []string{"2000000000000001@ecs.aliyuncs.com", "*@ecs.aliyuncs.com", "ecs.aliyuncs.com", "1111111111111111@ECS.aliyuncs.com", "ecs.*", "*", "?@ecs.aliyuncs.com"}
+	evServices  = []string{"2000000000000001@ecs.aliyuncs.com", "*@ecs.aliyuncs.com", "ecs.aliyuncs.com", "1111111111111111@ECS.aliyuncs.com", "ecs.*", "*", "?@ecs.aliyuncs.com", "*@ecs.al\u0130yuncs.com", "ecs.al\u0131yuncs.com"}
 	evRAMs      = []string{"acs:ram::2000000000000001:root", "acs:ram::*:root", "*"}
 	evOps       = []string{
 		"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
@@ -74,13 +77,14 @@ var (
 		"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
 		"Bool", "IpAddress", "NotIpAddress", "StringEqualsIfExists", "stringequals",
 	}
-	evCondKeys   = []string{"k1", "K1", "k2", "sts:ServiceOwnerRDId"}
+	evCondKeys   = []string{"k1", "K1", "k2", "sts:ServiceOwnerRDId", "\u212A1", "sts:ServiceOwnerRD\u0130d"}
 	evCondValues = []string{
 		"a", "A", "a*", "?", "rd-abc", "1", "10", "-3.5", "1e3", "abc", "NaN", "Inf", "true", "FALSE", "yes",
+		"\u212A", "k", "rd-\u017Ftuff", "rd-stuff", "0x10", "+1", "1e999", "01",
 		"2026-01-01T00:00:00Z", "2026-01-01T08:00:00+08:00", "2030-01-01T00:00:00Z", "2026-01-01",
 		"10.0.0.0/8", "10.1.2.3", "::1", "::ffff:10.1.2.3", "::ffff:10.0.0.0/104", "fe80::1%eth0", "1.2.3.4/33", "10.1.2.3/8",
 	}
-	evExtraKeys = []string{"Sid", "Action", "notaction", "Resource", "NOTRESOURCE", "Principal", "Condition", "Effect"}
+	evExtraKeys = []string{"Sid", "Action", "notaction", "Resource", "NOTRESOURCE", "Principal", "Condition", "Effect", "Condit\u0131on", "\u017Fid", "E\uFB00ect"}
 	evOwners    = []string{"", "1111111111111111", "2000000000000001"}
 	evReqSvc    = []string{"", "2000000000000001@ecs.aliyuncs.com", "1111111111111111@ecs.aliyuncs.com", "ecs.aliyuncs.com", "2000000000000001@ECS.ALIYUNCS.COM", "a@b"}
 )

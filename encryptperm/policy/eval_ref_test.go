@@ -5,11 +5,16 @@ package policy
 // code with eval.go; the differential tests check that both agree.
 
 import (
+	"math"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
 )
 
 type refTri int
@@ -86,6 +91,62 @@ func refLower(s string) string {
 	return string(b)
 }
 
+// refWide folds s as widely as a reader might: each character upper-cased
+// then lower-cased by Unicode's simple mappings, then by Unicode's full case
+// folding when that gives ASCII only. Bytes that are not UTF-8 stay.
+func refWide(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		r, w := utf8.DecodeRuneInString(s)
+		if r == utf8.RuneError && w == 1 {
+			b.WriteString(s[:1])
+		} else {
+			simple := string(unicode.ToLower(unicode.ToUpper(r)))
+			full := cases.Fold().String(simple)
+			if refASCII(full) {
+				b.WriteString(full)
+			} else {
+				b.WriteString(simple)
+			}
+		}
+		s = s[w:]
+	}
+	return b.String()
+}
+
+func refASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// refFold compares a and b without regard to case: yes when ASCII folding
+// makes them equal, maybe when only the wider folding does.
+func refFold(a, b string) refTri {
+	switch {
+	case refLower(a) == refLower(b):
+		return refYes
+	case refWide(a) == refWide(b):
+		return refMaybe
+	}
+	return refNo
+}
+
+// refGlobCase matches a pattern without regard to case: yes when ASCII
+// folding matches, maybe when only the wider folding does.
+func refGlobCase(pattern, text string) refTri {
+	switch {
+	case refGlob(pattern, text, true):
+		return refYes
+	case refGlob(refWide(pattern), refWide(text), false):
+		return refMaybe
+	}
+	return refNo
+}
+
 // refGlob matches with a table: m[i][j] says whether the first i characters
 // of the pattern match the first j of the text.
 func refGlob(pattern, text string, fold bool) bool {
@@ -119,7 +180,7 @@ func refGlob(pattern, text string, fold bool) bool {
 func refHidden(s Statement, names ...string) bool {
 	for k := range s.Extra {
 		for _, n := range names {
-			if strings.EqualFold(k, n) {
+			if refFold(k, n) != refNo {
 				return true
 			}
 		}
@@ -143,16 +204,18 @@ func refList(in, notIn Values, hidden bool, text string, fold bool) refTri {
 	if hidden || len(in) > 0 && len(notIn) > 0 || len(in) == 0 && len(notIn) == 0 {
 		return refMaybe
 	}
-	hit := false
+	var ts []refTri
 	for _, p := range append(append(Values{}, in...), notIn...) {
-		if refGlob(p, text, fold) {
-			hit = true
+		if fold {
+			ts = append(ts, refGlobCase(p, text))
+		} else {
+			ts = append(ts, refBool(refGlob(p, text, false)))
 		}
 	}
 	if len(in) > 0 {
-		return refBool(hit)
+		return refAny(ts...)
 	}
-	return refBool(!hit)
+	return refNot(refAny(ts...))
 }
 
 func refPrincipal(s Statement, r *Request) refTri {
@@ -175,15 +238,18 @@ func refPrincipal(s Statement, r *Request) refTri {
 		}
 		for _, v := range s.Principal.Service {
 			if strings.Contains(v, "@") {
-				ts = append(ts, refBool(refGlob(v, caller.Service, true)))
+				ts = append(ts, refGlobCase(v, caller.Service))
 			} else {
-				own := r.Owner != "" && account == r.Owner && refGlob(v, bare, true)
+				ownAccount := r.Owner != "" && account == r.Owner
+				own := ownAccount && refGlob(v, bare, true)
 				switch {
 				case own:
 					ts = append(ts, refYes)
-				case strings.ContainsAny(v, "*?") && refGlob(v, caller.Service, true):
+				case strings.ContainsAny(v, "*?") && refGlobCase(v, caller.Service) != refNo:
 					// A wildcard without @ might be matched against the
 					// whole <uid>@<service>: RAM does not say.
+					ts = append(ts, refMaybe)
+				case ownAccount && refGlobCase(v, bare) == refMaybe:
 					ts = append(ts, refMaybe)
 				default:
 					ts = append(ts, refNo)
@@ -193,12 +259,12 @@ func refPrincipal(s Statement, r *Request) refTri {
 	}
 	if caller.RAM != "" {
 		for _, v := range s.Principal.RAM {
-			ts = append(ts, refBool(refGlob(v, caller.RAM, true)))
+			ts = append(ts, refGlobCase(v, caller.RAM))
 		}
 	}
 	if caller.Federated != "" {
 		for _, v := range s.Principal.Federated {
-			ts = append(ts, refBool(refGlob(v, caller.Federated, true)))
+			ts = append(ts, refGlobCase(v, caller.Federated))
 		}
 	}
 	if len(s.Principal.Extra) > 0 {
@@ -207,18 +273,30 @@ func refPrincipal(s Statement, r *Request) refTri {
 	return refAny(ts...)
 }
 
-func refLookup(r *Request, key string) (string, bool) {
+// refLookup finds a condition key of the request: found by ASCII folding,
+// or alike when only the wider folding finds one.
+func refLookup(r *Request, key string) (v string, found, alike bool) {
 	for _, c := range r.Context {
 		if refLower(c.Key) == refLower(key) {
-			return c.Value, true
+			return c.Value, true, false
 		}
 	}
-	return "", false
+	for _, c := range r.Context {
+		if refFold(c.Key, key) == refMaybe {
+			return "", false, true
+		}
+	}
+	return "", false, false
 }
 
+var refNumberForm = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
 func refNumber(s string) (float64, bool) {
+	if !refNumberForm.MatchString(s) {
+		return 0, false
+	}
 	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || n != n {
+	if err != nil || n != n || math.IsInf(n, 0) {
 		return 0, false
 	}
 	return n, true
@@ -239,15 +317,24 @@ func refBoolValue(s string) (bool, bool) {
 	return false, false
 }
 
+// refAddr reads an address, refusing zones and IPv4 written as IPv6.
+func refAddr(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" || a.Is4In6() {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
 // refInBlock reports whether addr lies in the block written as v (a CIDR
 // block or one address), and whether v could be read.
-func refInBlock(v string, addr netip.Addr, addrOK bool) (in, ok bool) {
+func refInBlock(v string, addr netip.Addr) (in, ok bool) {
 	if strings.Contains(v, "/") {
 		p, err := netip.ParsePrefix(v)
-		if err != nil {
+		if err != nil || p.Addr().Is4In6() {
 			return false, false
 		}
-		if !addrOK || addr.Zone() != "" || addr.Is4() != p.Addr().Is4() {
+		if addr.Is4() != p.Addr().Is4() {
 			return false, true
 		}
 		a, b := addr.AsSlice(), p.Addr().AsSlice()
@@ -259,11 +346,11 @@ func refInBlock(v string, addr netip.Addr, addrOK bool) (in, ok bool) {
 		}
 		return true, true
 	}
-	one, err := netip.ParseAddr(v)
-	if err != nil || one.Zone() != "" {
+	one, ok := refAddr(v)
+	if !ok {
 		return false, false
 	}
-	return addrOK && addr.Zone() == "" && addr == one, true
+	return addr == one, true
 }
 
 func refOrder(c int, op string) bool {
@@ -294,9 +381,41 @@ func refCondition(op, key string, want Values, r *Request) refTri {
 	if !known[op] {
 		return refMaybe
 	}
-	got, ok := refLookup(r, key)
-	if !ok {
+	got, ok, alike := refLookup(r, key)
+	if !ok || alike {
 		return refMaybe
+	}
+	// A typed operator judges nothing when a value, the request's or one
+	// of the policy's, cannot be read as its type: not even the negation.
+	// A policy value may be a CIDR block; the request's is one address.
+	readable := func(s string, block bool) bool {
+		switch {
+		case strings.HasPrefix(op, "Numeric"):
+			_, ok := refNumber(s)
+			return ok
+		case strings.HasPrefix(op, "Date"):
+			_, ok := refTime(s)
+			return ok
+		case op == "Bool":
+			_, ok := refBoolValue(s)
+			return ok
+		case strings.HasSuffix(op, "IpAddress"):
+			if block {
+				_, ok := refInBlock(s, netip.Addr{})
+				return ok
+			}
+			_, ok := refAddr(s)
+			return ok
+		}
+		return true
+	}
+	if !readable(got, false) {
+		return refMaybe
+	}
+	for _, w := range want {
+		if !readable(w, true) {
+			return refMaybe
+		}
 	}
 	negated := strings.Contains(op, "Not")
 	var ts []refTri
@@ -305,60 +424,37 @@ func refCondition(op, key string, want Values, r *Request) refTri {
 		case op == "StringEquals" || op == "StringNotEquals":
 			ts = append(ts, refBool(got == w))
 		case strings.HasSuffix(op, "IgnoreCase"):
-			ts = append(ts, refBool(strings.EqualFold(got, w)))
+			ts = append(ts, refFold(got, w))
 		case strings.HasSuffix(op, "Like"):
 			ts = append(ts, refBool(refGlob(w, got, false)))
 		case strings.HasPrefix(op, "Numeric"):
-			wn, wok := refNumber(w)
-			gn, gok := refNumber(got)
-			switch {
-			case !wok:
-				ts = append(ts, refMaybe)
-			case !gok:
-				ts = append(ts, refNo)
-			default:
-				c := 0
-				if gn < wn {
-					c = -1
-				} else if gn > wn {
-					c = 1
-				}
-				ts = append(ts, refBool(refOrder(c, op)))
+			wn, _ := refNumber(w)
+			gn, _ := refNumber(got)
+			c := 0
+			if gn < wn {
+				c = -1
+			} else if gn > wn {
+				c = 1
 			}
+			ts = append(ts, refBool(refOrder(c, op)))
 		case strings.HasPrefix(op, "Date"):
-			wt, wok := refTime(w)
-			gt, gok := refTime(got)
-			switch {
-			case !wok:
-				ts = append(ts, refMaybe)
-			case !gok:
-				ts = append(ts, refNo)
-			default:
-				c := 0
-				if gt.Before(wt) {
-					c = -1
-				} else if gt.After(wt) {
-					c = 1
-				}
-				ts = append(ts, refBool(refOrder(c, op)))
+			wt, _ := refTime(w)
+			gt, _ := refTime(got)
+			c := 0
+			if gt.Before(wt) {
+				c = -1
+			} else if gt.After(wt) {
+				c = 1
 			}
+			ts = append(ts, refBool(refOrder(c, op)))
 		case op == "Bool":
-			wb, wok := refBoolValue(w)
-			gb, gok := refBoolValue(got)
-			switch {
-			case !wok:
-				ts = append(ts, refMaybe)
-			default:
-				ts = append(ts, refBool(gok && gb == wb))
-			}
+			wb, _ := refBoolValue(w)
+			gb, _ := refBoolValue(got)
+			ts = append(ts, refBool(gb == wb))
 		default: // IpAddress, NotIpAddress
-			addr, err := netip.ParseAddr(got)
-			in, ok := refInBlock(w, addr, err == nil)
-			if !ok {
-				ts = append(ts, refMaybe)
-			} else {
-				ts = append(ts, refBool(in))
-			}
+			addr, _ := refAddr(got)
+			in, _ := refInBlock(w, addr)
+			ts = append(ts, refBool(in))
 		}
 	}
 	t := refAny(ts...)

@@ -100,14 +100,14 @@ func TestValidationErrorListsTheFirstProblems(t *testing.T) {
 		t.Fatalf("Build = %v, want a *ValidationError", err)
 	}
 	if len(ve.Problems) != policy.MaxListedProblems || policy.MaxListedProblems != 100 {
-		t.Errorf("%d problems listed, want 100", len(ve.Problems))
+		t.Fatalf("%d problems listed, want 100", len(ve.Problems))
 	}
 	if ve.More < 900 {
 		t.Errorf("More = %d, want at least 900", ve.More)
 	}
 	msg := err.Error()
 	if !strings.HasSuffix(msg, fmt.Sprintf("\n\tand %d more", ve.More)) || !strings.Contains(msg, fmt.Sprintf(": %d problems\n", 100+ve.More)) {
-		t.Errorf("message does not count the problems left out:\n%.300s ... %s", msg, msg[len(msg)-40:])
+		t.Errorf("message does not count the problems left out:\n%.300s ... %s", msg, msg[max(0, len(msg)-40):])
 	}
 	if len(msg) > 20_000 {
 		t.Errorf("message is %d bytes", len(msg))
@@ -228,6 +228,9 @@ func TestCheckRefusesAHostileTrustPolicy(t *testing.T) {
 	}
 	if d.Allowed || len(d.Unreadable) != 1 || d.Unreadable[0] != "trust policy of role "+chkImageRole {
 		t.Errorf("Check over a 2 MiB trust policy: Allowed %v, Unreadable %q", d.Allowed, d.Unreadable)
+	}
+	if len(d.Steps) == 0 {
+		t.Fatalf("Check over a 2 MiB trust policy gave no step:\n%s", d)
 	}
 	if !strings.Contains(d.Steps[0].Reason, "policy.Limits.MaxBytes") {
 		t.Errorf("reason %q does not name the bound", d.Steps[0].Reason)

@@ -223,6 +223,9 @@ func TestShareAccountsDedupedAndSorted(t *testing.T) {
 	if diff := cmp.Diff(want, g.Role.TrustPolicy.String()); diff != "" {
 		t.Errorf("trust policy mismatch (-want +got):\n%s", diff)
 	}
+	if n := len(g.Role.TrustPolicy.Statement); n != 1 {
+		t.Fatalf("trust policy has %d statements, want 1", n)
+	}
 	if diff := cmp.Diff(rampolicy.Values{dtSeedUID1 + "@ecs.aliyuncs.com", dtSeedUID2 + "@ecs.aliyuncs.com"},
 		g.Role.TrustPolicy.Statement[0].Principal.Service); diff != "" {
 		t.Errorf("principals are not sorted and deduplicated in the model (-want +got):\n%s", diff)
@@ -842,6 +845,9 @@ func TestWithKeyARN(t *testing.T) {
 			ve := dtValidationError(t, err)
 			if diff := cmp.Diff([]string{"KeyARNs[1]", "KeyARNs[3]"}, dtPaths(ve)); diff != "" {
 				t.Errorf("problem paths mismatch (-want +got):\n%s", diff)
+			}
+			if len(ve.Problems) == 0 {
+				t.Fatal("no problem listed")
 			}
 			if ve.Problems[0].Value != "bad" {
 				t.Errorf("value = %q, want %q", ve.Problems[0].Value, "bad")

@@ -54,6 +54,9 @@ func TestCaseCollidingStatementFailsClosed(t *testing.T) {
 		t.Errorf("Eval = %+v, want %+v", res, want)
 	}
 	out := policy.Compile(trust).Explain(req)
+	if len(out) == 0 {
+		t.Fatal("Explain returned no outcome")
+	}
 	if out[0].Effect != "" || out[0].Applies != policy.MatchUnknown || !out[0].Unreadable || len(out[0].Why) != 1 || !strings.Contains(out[0].Why[0], "differ only in case") {
 		t.Errorf("Explain of the opaque statement = %+v, want unknown effect, may apply, unreadable", out[0])
 	}

@@ -95,6 +95,9 @@ func TestFaultNth(t *testing.T) {
 	if diff := cmp.Diff(want, fired, cmpopts.IgnoreFields(fake.FiredRule{}, "RequestID")); diff != "" {
 		t.Errorf("Fired() (-want +got):\n%s", diff)
 	}
+	if len(fired) == 0 || len(f.Calls()) < 3 {
+		t.Fatalf("%d rules fired over %d calls, want 1 over at least 3", len(fired), len(f.Calls()))
+	}
 	if fired[0].RequestID != f.Calls()[2].RequestID {
 		t.Errorf("fired RequestID %q, want the second CreatePolicyVersion's %q", fired[0].RequestID, f.Calls()[2].RequestID)
 	}
@@ -427,6 +430,9 @@ func TestAfterCommitServesThenAnswersCode(t *testing.T) {
 		t.Errorf("versions = %s (default %s), want v1,v2 (default v2): the call must commit before its answer fails", ids, def)
 	}
 	calls := f.Calls()
+	if len(calls) == 0 {
+		t.Fatal("no call logged")
+	}
 	if c := calls[len(calls)-1]; c.Code != "InternalError" || c.Status != 500 || c.Lost {
 		t.Errorf("logged call = %+v, want InternalError 500, not lost", c)
 	}

@@ -419,6 +419,9 @@ func TestExplain(t *testing.T) {
 	if diff := cmp.Diff(want, gotBrief); diff != "" {
 		t.Errorf("Explain (-want +got):\n%s", diff)
 	}
+	if len(got) == 0 || len(got[0].Why) == 0 {
+		t.Fatalf("Explain gave no reason for statement 0: %+v", got)
+	}
 	if w := got[0].Why[0]; !strings.Contains(w, "names the service of the role's own account only") {
 		t.Errorf("Explain of plain evECS.aliyuncs.com = %q, want the own-account hint", w)
 	}

@@ -5,13 +5,21 @@
 # one. It is too slow for CI: every mutant rebuilds and runs a package's
 # tests.
 #
-#   internal/mutation/run.sh                 # both packages
+# Beside gremlins' operator mutants it runs the planted ones: realistic
+# bugs kept as patches under internal/mutation/planted/ (planted.sh says
+# how they are written and run, in a temporary copy of the tree). Gremlins
+# alone scored 100 % on files where such bugs went unnoticed.
+#
+#   internal/mutation/run.sh                 # both packages, then the planted mutants
 #   internal/mutation/run.sh fake            # one of them
+#   internal/mutation/run.sh planted         # the planted mutants only
 #   WORKERS=1 internal/mutation/run.sh -E '^ops\.go$' fake
 #
 # Arguments before the package names are passed to gremlins (for example
 # -E to leave files out). Results go to $OUT (default: a new temporary
-# directory): one .txt log and one .json report per package.
+# directory): one .txt log and one .json report per package, and one log
+# per planted mutant. The script fails when a planted mutant survives or no
+# longer applies.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -32,9 +40,14 @@ while [[ $# -gt 0 && $1 == -* ]]; do
 	shift
 done
 pkgs=("$@")
-[[ ${#pkgs[@]} -gt 0 ]] || pkgs=(encryptperm fake)
+[[ ${#pkgs[@]} -gt 0 ]] || pkgs=(encryptperm fake planted)
 
+planted=0
 for p in "${pkgs[@]}"; do
+	if [[ $p == planted ]]; then
+		planted=1
+		continue
+	fi
 	echo "== mutation testing ./$p (log $OUT/$p.txt)"
 	go run "$GREMLINS" unleash --workers "$WORKERS" --test-cpu 1 --timeout-coefficient "$COEFF" \
 		-o "$OUT/$p.json" "${extra[@]}" "./$p" >"$OUT/$p.txt" 2>&1
@@ -42,3 +55,8 @@ for p in "${pkgs[@]}"; do
 	echo "survivors:"
 	grep -E '^ *LIVED ' "$OUT/$p.txt" || echo "  none"
 done
+
+if [[ $planted == 1 ]]; then
+	echo "== planted mutants (logs in $OUT)"
+	OUT=$OUT internal/mutation/planted.sh
+fi

@@ -6,10 +6,22 @@
 //
 // The project keeps the count of package encryptperm at most 110, so that a
 // user meets only the names they need; TestEncryptpermWithinItsCap holds it.
+//
+// With -api it lists instead every exported name of each directory with its
+// signature, one a line (see api):
+//
+//	go run ./internal/apicount -api ./encryptperm
+//
+// TestEncryptpermAPI holds that list of package encryptperm to
+// testdata/encryptperm.api.golden, so that no exported name or signature
+// changes unnoticed; go test ./internal/apicount -update rewrites the file
+// after a change made on purpose (by addition only).
+//
 // The command exits 1 when a directory cannot be read.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -28,8 +40,22 @@ type counts struct {
 func (c counts) total() int { return c.funcs + c.types + c.consts + c.vars }
 
 func main() {
+	list := flag.Bool("api", false, "list every exported name with its signature instead of counting")
+	flag.Parse()
 	failed := false
-	for _, dir := range os.Args[1:] {
+	for _, dir := range flag.Args() {
+		if *list {
+			lines, err := api(dir)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				failed = true
+				continue
+			}
+			for _, l := range lines {
+				fmt.Println(l)
+			}
+			continue
+		}
 		pkgs, err := count(dir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

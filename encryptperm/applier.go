@@ -1,7 +1,7 @@
 // This file holds the Applier: its interface, the engine that implements it,
 // the constructors, grant validation before any I/O, and the entry of each
-// method (Plan, Apply, ApplyPlan, Revoke and their With forms). Below it:
-// batch.go, converge.go, plan.go, merge.go, state.go, caller.go.
+// method (Plan, Apply, ApplyPlan, Revoke and their With forms, Check), which
+// hands over to the pipeline (run.go) or to Check.
 
 package encryptperm
 
@@ -124,30 +124,6 @@ type RevokeOptions struct {
 	// out for it with a Note whose Kept is true. Keep grants are validated
 	// like the grants revoked.
 	Keep []*Grant
-}
-
-// Result reports what an Apply, ApplyPlan or Revoke did.
-type Result struct {
-	// Changes lists the changes made, in order.
-	Changes []Change `json:"changes"`
-	// Unknown lists writes whose outcome is unknown: they may have been
-	// carried out or not. A write whose answer was lost, or was a server
-	// error (ServiceUnavailable, InternalError, another 5xx), is never
-	// resent blindly: the engine reads again and, once the read tells, lists
-	// the write in Changes if it took effect, or makes it again if not. A
-	// write is listed here when the context ended, or a read again failed,
-	// before the engine could tell.
-	Unknown []Change `json:"unknown,omitempty"`
-	// Calls lists every RAM call made, with its RequestId.
-	Calls []Call `json:"calls"`
-	// Writes counts the calls that change RAM, retries included.
-	Writes int `json:"writes"`
-	// Conflicts describes changes by someone else that the engine saw while
-	// verifying its own: its changes that another writer undid, which it
-	// made again, and policy versions another writer made between its read
-	// and its write, whose content an Apply merges again (a Revoke only
-	// reports them). See Locker for the loss no verification can see.
-	Conflicts []string `json:"conflicts,omitempty"`
 }
 
 // engine is the one implementation of Applier.
@@ -355,61 +331,6 @@ func revokeArgs(grants []*Grant, opts *RevokeOptions) ([]*Grant, error) {
 	return opts.Keep, nil
 }
 
-// withStay sets on each role's want what the staying grants want of it.
-func withStay(ws []*roleWant, keep []*Grant) {
-	if len(keep) == 0 {
-		return
-	}
-	ks, _ := wants(keep)
-	for _, w := range ws {
-		w.stay = &roleWant{keys: map[string][]Key{}}
-		for _, k := range ks {
-			if strings.EqualFold(k.role, w.role) {
-				w.stay = k
-			}
-		}
-	}
-}
-
-func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
-	rec := &recorder{}
-	ws, gs := wants(grants)
-	withStay(ws, keep)
-	pl := &Plan{revoke: revoke, grants: grants, keep: keep, fingerprints: map[string]string{}, steps: map[string]*rolePlan{}, states: map[string]*roleState{}}
-	for _, g := range grants {
-		pl.Findings = append(pl.Findings, g.Findings...)
-	}
-	results := make([]*rolePlan, len(ws))
-	states := make([]*roleState, len(ws))
-	fns := make([]func() error, len(ws))
-	for i, w := range ws {
-		fns[i] = func() error {
-			st, err := e.readRole(ctx, rec, w.role, w.policyNames(gs[strings.ToLower(w.role)]), w.bases())
-			if err != nil {
-				return err
-			}
-			rp, err := e.planRole(st, w, revoke)
-			if err != nil {
-				return err
-			}
-			results[i], states[i] = rp, st
-			return nil
-		}
-	}
-	if err := firstErr(parallel(fns...)); err != nil {
-		return nil, ctxOr(ctx, err)
-	}
-	for i, rp := range results {
-		k := strings.ToLower(ws[i].role)
-		pl.Changes = append(pl.Changes, rp.changes...)
-		pl.fingerprints[k] = states[i].fingerprint()
-		pl.steps[k] = rp
-		pl.states[k] = states[i]
-	}
-	pl.Calls = rec.list()
-	return pl, nil
-}
-
 // Apply implements Applier.
 func (e *engine) Apply(ctx context.Context, grants ...*Grant) (*Result, error) {
 	if err := validateGrants("grants", grants, e.opts.AcceptFindings, true); err != nil {
@@ -445,48 +366,10 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 	return e.convergeAll(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
 }
 
-// converge runs each role's read-plan-write-verify loop, roles in parallel.
-//
-// pre, when not nil, holds the locks of some roles and their state, read
-// beside the share step's reads: those roles are converged from it, under
-// its locks, without a batch. parent, when not nil, records the calls too
-// (the share step's recorder).
-func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
-	rec := &recorder{parent: parent}
-	ws, gs := wants(grants)
-	withStay(ws, keep)
-	res := &Result{}
-	// Roles run in parallel; their changes are reported in the grants'
-	// order of roles, whichever finishes first.
-	per := make([]*Result, len(ws))
-	fns := make([]func() error, len(ws))
-	for i, w := range ws {
-		fns[i] = func() error {
-			var r *Result
-			var err error
-			if pre.holds(w.role) {
-				r, err = e.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
-			} else {
-				r, err = e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
-			}
-			per[i] = r
-			return err
-		}
+// Check answers an Access through the engine (see Applier).
+func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
+	if a.ResourceID != "" {
+		return e.checkShared(ctx, a)
 	}
-	err := firstErr(parallel(fns...))
-	for _, r := range per {
-		if r == nil {
-			continue
-		}
-		res.Changes = append(res.Changes, r.Changes...)
-		res.Unknown = append(res.Unknown, r.Unknown...)
-		res.Conflicts = append(res.Conflicts, r.Conflicts...)
-	}
-	res.Calls = rec.list()
-	for _, c := range res.Calls {
-		if c.Write {
-			res.Writes++
-		}
-	}
-	return res, ctxOr(ctx, err)
+	return check(ctx, engineReads{e: e, rec: &recorder{}}, e.opts.Limits.Read, a)
 }

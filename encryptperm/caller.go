@@ -20,30 +20,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// Call records one RAM call the engine made.
-type Call struct {
-	// Action is RAM's action, such as "GetRole".
-	Action string `json:"action"`
-	// Target names the role or policy.
-	Target string `json:"target"`
-	// Write is true for calls that change RAM.
-	Write bool `json:"write"`
-	// Attempt counts from 1; retries of one call have the same Action and Target.
-	Attempt int `json:"attempt"`
-	// Code is RAM's error code, "" on success. Calls that got no code from
-	// RAM have one of these: "transport" when no answer came (a request
-	// timeout included), "HTTP <status>" for an answer without a code,
-	// "canceled" when the context ended during the call, "client" when the
-	// client failed without answering (a nil response, or a panic),
-	// "credentials" when no credentials could be obtained to sign the
-	// request, which was then not sent.
-	Code string `json:"code,omitempty"`
-	// RequestID is RAM's RequestId.
-	RequestID string `json:"request_id,omitempty"`
-	// Duration is how long the call took.
-	Duration time.Duration `json:"duration_ns"`
-}
-
 // client is one RAM client and the slot that says it is in use.
 type client struct {
 	ram RAM
@@ -540,3 +516,36 @@ func (e *credentialsError) Error() string {
 }
 
 func (e *credentialsError) Unwrap() error { return ErrNoCredentials }
+
+// parallel runs fns at once and returns their errors, in order.
+func parallel(fns ...func() error) []error {
+	errs := make([]error, len(fns))
+	if len(fns) == 1 {
+		errs[0] = fns[0]()
+		return errs
+	}
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setTimeout(req timed, t time.Duration) {
+	req.SetReadTimeout(t)
+	req.SetConnectTimeout(min(t, 10*time.Second))
+}

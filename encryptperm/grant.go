@@ -1,5 +1,6 @@
 // This file holds the Grant and its parts (Role, Attachment, Audience, Kind,
-// Key), the names from the ECS page "Encryption-related permissions", and the key-use actions.
+// Key, Resource and its ResourceType), the names from the ECS page
+// "Encryption-related permissions", and the key-use actions.
 
 package encryptperm
 
@@ -319,3 +320,70 @@ func grantField(path string) string {
 	}
 	return path
 }
+
+// ResourceType names what ECS uses a key for, and so which role it assumes.
+type ResourceType string
+
+// The resource types Check knows.
+const (
+	// ResourceSnapshot: a shared encrypted snapshot
+	// (AliyunECSShareEncryptSnapshotDefaultRole).
+	ResourceSnapshot ResourceType = "snapshot"
+	// ResourceImage: a shared encrypted image
+	// (AliyunECSShareEncryptImageDefaultRole).
+	ResourceImage ResourceType = "image"
+	// ResourceDisk: disks, snapshots and images encrypted in the key owner's
+	// own account (AliyunECSDiskEncryptDefaultRole).
+	ResourceDisk ResourceType = "disk"
+)
+
+// ParseResourceType reads "snapshot", "image" or "disk", in any case.
+func ParseResourceType(s string) (ResourceType, error) {
+	switch t := ResourceType(strings.ToLower(strings.TrimSpace(s))); t {
+	case ResourceSnapshot, ResourceImage, ResourceDisk:
+		return t, nil
+	}
+	return "", fmt.Errorf("encryptperm: parse resource type %q: want snapshot, image or disk: %w", s, ErrInvalid)
+}
+
+// RoleName returns the role ECS assumes for the type, or "" for an unknown
+// type.
+func (t ResourceType) RoleName() string {
+	switch t {
+	case ResourceSnapshot:
+		return ShareSnapshotRoleName
+	case ResourceImage:
+		return ShareImageRoleName
+	case ResourceDisk:
+		return DiskEncryptRoleName
+	}
+	return ""
+}
+
+// noun names the type for people: "a shared snapshot", "a shared image",
+// "disks of its own".
+func (t ResourceType) noun() string {
+	switch t {
+	case ResourceSnapshot:
+		return "a shared snapshot"
+	case ResourceImage:
+		return "a shared image"
+	case ResourceDisk:
+		return "its own disks, snapshots and images"
+	}
+	return string(t)
+}
+
+// Resource names an image or snapshot that a share grant shares
+// (ShareBuilder.WithImage, ShareBuilder.WithSnapshot).
+type Resource struct {
+	// Type is ResourceImage or ResourceSnapshot.
+	Type ResourceType
+	// Region is the resource's region ID, such as cn-hangzhou.
+	Region string
+	// ID is the image ID (m-...) or the snapshot ID (s-...).
+	ID string
+}
+
+// String returns the resource for people: "image m-... in cn-hangzhou".
+func (r Resource) String() string { return fmt.Sprintf("%s %s in %s", r.Type, r.ID, r.Region) }

@@ -1,3 +1,6 @@
+// This file holds the checks and the rules of the images and snapshots a
+// share grant names.
+
 package encryptperm
 
 import (
@@ -8,20 +11,6 @@ import (
 	"sort"
 	"strings"
 )
-
-// Resource names an image or snapshot that a share grant shares
-// (ShareBuilder.WithImage, ShareBuilder.WithSnapshot).
-type Resource struct {
-	// Type is ResourceImage or ResourceSnapshot.
-	Type ResourceType
-	// Region is the resource's region ID, such as cn-hangzhou.
-	Region string
-	// ID is the image ID (m-...) or the snapshot ID (s-...).
-	ID string
-}
-
-// String returns the resource for people: "image m-... in cn-hangzhou".
-func (r Resource) String() string { return fmt.Sprintf("%s %s in %s", r.Type, r.ID, r.Region) }
 
 var (
 	imageIDRE    = regexp.MustCompile(`^m-[A-Za-z0-9]{4,40}$`)

@@ -1,3 +1,5 @@
+// This file holds the SDK clients NewRAMApplier builds for the share step.
+
 package encryptperm
 
 import (

@@ -82,34 +82,6 @@ func (s *roleState) fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// parallel runs fns at once and returns their errors, in order.
-func parallel(fns ...func() error) []error {
-	errs := make([]error, len(fns))
-	if len(fns) == 1 {
-		errs[0] = fns[0]()
-		return errs
-	}
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn()
-		}()
-	}
-	wg.Wait()
-	return errs
-}
-
-func firstErr(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // clone returns a copy of s that the engine may change without changing s.
 func (s *roleState) clone() *roleState {
 	out := *s
@@ -326,11 +298,6 @@ func (e *engine) readDefault(ctx context.Context, rec *recorder, name string) (p
 func versionNumber(id string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(strings.ToLower(id), "v"))
 	return n
-}
-
-func setTimeout(req timed, t time.Duration) {
-	req.SetReadTimeout(t)
-	req.SetConnectTimeout(min(t, 10*time.Second))
 }
 
 var _ timed = (*requests.RpcRequest)(nil)

@@ -1,5 +1,5 @@
 // This file holds the per-role queues: callers that wait for one role are
-// served together in one batch, which converge.go then applies.
+// served together in one batch, which ram_converge.go then applies.
 
 package encryptperm
 

@@ -1,3 +1,7 @@
+// This file holds Check of a named image or snapshot: its keys, found and
+// read, judged as Check judges a key, and whether it is shared with the
+// recipient.
+
 package encryptperm
 
 import (

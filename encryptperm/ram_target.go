@@ -1,0 +1,110 @@
+// This file holds the RAM target as the pipeline sees it: every role the
+// grants name, planned or converged, roles in parallel.
+
+package encryptperm
+
+import (
+	"context"
+	"strings"
+)
+
+// withStay sets on each role's want what the staying grants want of it.
+func withStay(ws []*roleWant, keep []*Grant) {
+	if len(keep) == 0 {
+		return
+	}
+	ks, _ := wants(keep)
+	for _, w := range ws {
+		w.stay = &roleWant{keys: map[string][]Key{}}
+		for _, k := range ks {
+			if strings.EqualFold(k.role, w.role) {
+				w.stay = k
+			}
+		}
+	}
+}
+
+func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
+	rec := &recorder{}
+	ws, gs := wants(grants)
+	withStay(ws, keep)
+	pl := &Plan{revoke: revoke, grants: grants, keep: keep, fingerprints: map[string]string{}, steps: map[string]*rolePlan{}, states: map[string]*roleState{}}
+	for _, g := range grants {
+		pl.Findings = append(pl.Findings, g.Findings...)
+	}
+	results := make([]*rolePlan, len(ws))
+	states := make([]*roleState, len(ws))
+	fns := make([]func() error, len(ws))
+	for i, w := range ws {
+		fns[i] = func() error {
+			st, err := e.readRole(ctx, rec, w.role, w.policyNames(gs[strings.ToLower(w.role)]), w.bases())
+			if err != nil {
+				return err
+			}
+			rp, err := e.planRole(st, w, revoke)
+			if err != nil {
+				return err
+			}
+			results[i], states[i] = rp, st
+			return nil
+		}
+	}
+	if err := firstErr(parallel(fns...)); err != nil {
+		return nil, ctxOr(ctx, err)
+	}
+	for i, rp := range results {
+		k := strings.ToLower(ws[i].role)
+		pl.Changes = append(pl.Changes, rp.changes...)
+		pl.fingerprints[k] = states[i].fingerprint()
+		pl.steps[k] = rp
+		pl.states[k] = states[i]
+	}
+	pl.Calls = rec.list()
+	return pl, nil
+}
+
+// converge runs each role's read-plan-write-verify loop, roles in parallel.
+//
+// pre, when not nil, holds the locks of some roles and their state, read
+// beside the share step's reads: those roles are converged from it, under
+// its locks, without a batch. parent, when not nil, records the calls too
+// (the share step's recorder).
+func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
+	rec := &recorder{parent: parent}
+	ws, gs := wants(grants)
+	withStay(ws, keep)
+	res := &Result{}
+	// Roles run in parallel; their changes are reported in the grants'
+	// order of roles, whichever finishes first.
+	per := make([]*Result, len(ws))
+	fns := make([]func() error, len(ws))
+	for i, w := range ws {
+		fns[i] = func() error {
+			var r *Result
+			var err error
+			if pre.holds(w.role) {
+				r, err = e.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+			} else {
+				r, err = e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
+			}
+			per[i] = r
+			return err
+		}
+	}
+	err := firstErr(parallel(fns...))
+	for _, r := range per {
+		if r == nil {
+			continue
+		}
+		res.Changes = append(res.Changes, r.Changes...)
+		res.Unknown = append(res.Unknown, r.Unknown...)
+		res.Conflicts = append(res.Conflicts, r.Conflicts...)
+	}
+	res.Calls = rec.list()
+	for _, c := range res.Calls {
+		if c.Write {
+			res.Writes++
+		}
+	}
+	return res, ctxOr(ctx, err)
+}

@@ -130,16 +130,7 @@ type RevokeOptions struct {
 type engine struct {
 	c    *caller
 	opts Options
-
-	mu     sync.Mutex
-	roles  map[string]*sync.Mutex
-	queues map[string]*roleQueue
-	// enqueued, when set (by tests), is called when a caller waits in a
-	// role's queue behind a running batch.
-	enqueued func(role string)
-	// hints are the key IDs the share step found for each resource (see
-	// keyHints).
-	hints map[Resource][]string
+	pipe *pipeline
 }
 
 var _ Applier = (*engine)(nil)
@@ -157,14 +148,12 @@ func NewApplier(ramClient RAM, opts *Options) Applier {
 }
 
 func newEngineOn(p *pool, o Options) *engine {
-	return &engine{
-		c: &caller{
-			pool: p, opts: o, logger: o.Logger, observer: o.Observer,
-			now: time.Now,
-		},
-		opts:  o,
-		roles: map[string]*sync.Mutex{},
+	c := &caller{
+		pool: p, opts: o, logger: o.Logger, observer: o.Observer,
+		now: time.Now,
 	}
+	pipe := &pipeline{ram: newRAMTarget(c, o), share: &sharer{c: c, opts: o, hints: &keyHints{}}}
+	return &engine{c: c, opts: o, pipe: pipe}
 }
 
 // NewRAMApplier returns an Applier that builds its own SDK clients from
@@ -300,7 +289,7 @@ func (e *engine) Plan(ctx context.Context, grants ...*Grant) (*Plan, error) {
 	if err := validateGrants("grants", grants, nil, false); err != nil {
 		return nil, err
 	}
-	return e.planAll(ctx, false, grants, nil)
+	return e.pipe.plan(ctx, false, grants, nil)
 }
 
 // RevokePlan implements Applier.
@@ -314,7 +303,7 @@ func (e *engine) RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants
 	if err != nil {
 		return nil, err
 	}
-	return e.planAll(ctx, true, grants, keep)
+	return e.pipe.plan(ctx, true, grants, keep)
 }
 
 // revokeArgs validates a revoke's grants and the grants that stay.
@@ -336,7 +325,7 @@ func (e *engine) Apply(ctx context.Context, grants ...*Grant) (*Result, error) {
 	if err := validateGrants("grants", grants, e.opts.AcceptFindings, true); err != nil {
 		return nil, err
 	}
-	return e.convergeAll(ctx, false, grants, nil, nil)
+	return e.pipe.run(ctx, false, grants, nil, nil)
 }
 
 // Revoke implements Applier.
@@ -350,7 +339,7 @@ func (e *engine) RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...
 	if err != nil {
 		return nil, err
 	}
-	return e.convergeAll(ctx, true, grants, keep, nil)
+	return e.pipe.run(ctx, true, grants, keep, nil)
 }
 
 // ApplyPlan implements Applier.
@@ -363,13 +352,13 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 			return nil, err
 		}
 	}
-	return e.convergeAll(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
+	return e.pipe.run(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
 }
 
 // Check answers an Access through the engine (see Applier).
 func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
-		return e.checkShared(ctx, a)
+		return (&resourceCheck{c: e.c, opts: e.opts, share: e.pipe.share}).checkShared(ctx, a)
 	}
-	return check(ctx, engineReads{e: e, rec: &recorder{}}, e.opts.Limits.Read, a)
+	return check(ctx, engineReads{c: e.c, rec: &recorder{}}, e.opts.Limits.Read, a)
 }

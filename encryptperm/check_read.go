@@ -121,7 +121,7 @@ func (d directReads) getPolicyVersion(_ context.Context, req *ram.GetPolicyVersi
 
 // engineReads makes Check's reads through an Applier's caller.
 type engineReads struct {
-	e   *engine
+	c   *caller
 	rec *recorder
 }
 
@@ -130,31 +130,31 @@ func (engineReads) together(fns ...func() error) []error { return parallel(fns..
 
 // concurrent reports whether the Applier may run reads at once: a pool of
 // one client (NewApplier's) runs them one after another.
-func (r engineReads) concurrent() bool { return r.e.c.pool.max > 1 }
+func (r engineReads) concurrent() bool { return r.c.pool.max > 1 }
 
 func (r engineReads) getRole(ctx context.Context, req *ram.GetRoleRequest) (*ram.GetRoleResponse, error) {
-	return invoke(ctx, r.e.c, op{action: "GetRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetRoleResponse, error) {
+	return invoke(ctx, r.c, op{action: "GetRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetRoleResponse, error) {
 		setTimeout(req, t)
 		return c.GetRole(req)
 	})
 }
 
 func (r engineReads) listPoliciesForRole(ctx context.Context, req *ram.ListPoliciesForRoleRequest) (*ram.ListPoliciesForRoleResponse, error) {
-	return invoke(ctx, r.e.c, op{action: "ListPoliciesForRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.ListPoliciesForRoleResponse, error) {
+	return invoke(ctx, r.c, op{action: "ListPoliciesForRole", target: req.RoleName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.ListPoliciesForRoleResponse, error) {
 		setTimeout(req, t)
 		return c.ListPoliciesForRole(req)
 	})
 }
 
 func (r engineReads) getPolicy(ctx context.Context, req *ram.GetPolicyRequest) (*ram.GetPolicyResponse, error) {
-	return invoke(ctx, r.e.c, op{action: "GetPolicy", target: req.PolicyName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
+	return invoke(ctx, r.c, op{action: "GetPolicy", target: req.PolicyName, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
 		setTimeout(req, t)
 		return c.GetPolicy(req)
 	})
 }
 
 func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVersionRequest) (*ram.GetPolicyVersionResponse, error) {
-	return invoke(ctx, r.e.c, op{action: "GetPolicyVersion", target: req.PolicyName + "@" + req.VersionId, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetPolicyVersionResponse, error) {
+	return invoke(ctx, r.c, op{action: "GetPolicyVersion", target: req.PolicyName + "@" + req.VersionId, rec: r.rec}, func(c RAM, t time.Duration) (*ram.GetPolicyVersionResponse, error) {
 		setTimeout(req, t)
 		return c.GetPolicyVersion(req)
 	})

@@ -16,9 +16,16 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 )
 
+// resourceCheck answers an Access that names an image or a snapshot.
+type resourceCheck struct {
+	c     *caller
+	opts  Options
+	share *sharer
+}
+
 // checkShared answers an Access that names a resource: the key's steps as
 // Check answers them (the key found when not given), then the share.
-func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
+func (rc *resourceCheck) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	var p problems
 	if a.Region == "" {
 		a.Region = a.Key.Region
@@ -41,22 +48,22 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	}
 	rec := &recorder{}
 	w := collectWants([]*Grant{g}, nil, "access")[0]
-	if err := e.checkBackends([]*resWant{w}, false); err != nil {
+	if err := rc.share.checkBackends([]*resWant{w}, false); err != nil {
 		return nil, err
 	}
 	fns := []func() error{}
 	var st *shareState
 	var list snapList
 	if r.Type == ResourceImage {
-		fns = append(fns, func() error { return e.readImage(ctx, rec, w) }, func() error { return e.readImageShares(ctx, rec, w) })
-		fns = append(fns, func() error { list = e.listSnapshots(ctx, rec, r.Region, a.Key.ID); return nil })
+		fns = append(fns, func() error { return rc.share.readImage(ctx, rec, w) }, func() error { return rc.share.readImageShares(ctx, rec, w) })
+		fns = append(fns, func() error { list = rc.share.listSnapshots(ctx, rec, r.Region, a.Key.ID); return nil })
 	} else {
-		fns = append(fns, func() error { return e.readSnapshots(ctx, rec, r.Region, []*resWant{w}, nil) })
+		fns = append(fns, func() error { return rc.share.readSnapshots(ctx, rec, r.Region, []*resWant{w}, nil) })
 	}
-	if e.opts.ResourceSharing != nil {
+	if rc.opts.ResourceSharing != nil {
 		fns = append(fns, func() error {
 			var err error
-			st, err = e.readShares(ctx, rec, r.Region)
+			st, err = rc.share.readShares(ctx, rec, r.Region)
 			return err
 		})
 	}
@@ -69,7 +76,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	if r.Type == ResourceImage && list.covers(w) {
 		w.keysFrom(list)
 	} else if r.Type == ResourceImage && len(w.snapshots) > 0 {
-		if err := e.readSnapshots(ctx, rec, r.Region, nil, []*resWant{w}); err != nil {
+		if err := rc.share.readSnapshots(ctx, rec, r.Region, nil, []*resWant{w}); err != nil {
 			return nil, ctxOr(ctx, err)
 		}
 	}
@@ -86,7 +93,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 	var d *Decision
 	if w.encrypted {
 		var err error
-		if d, a, err = e.checkKeys(ctx, rec, a, w); err != nil {
+		if d, a, err = rc.checkKeys(ctx, rec, a, w); err != nil {
 			return nil, err
 		}
 	} else {
@@ -106,7 +113,7 @@ func (e *engine) checkShared(ctx context.Context, a Access) (*Decision, error) {
 // read beside the role when the keys' owner is known, before it otherwise
 // (the owner comes from a key's ARN). It returns the decision and the
 // access of its first question.
-func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resWant) (*Decision, Access, error) {
+func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, a Access, w *resWant) (*Decision, Access, error) {
 	r := w.res
 	owner := cmp.Or(a.Owner, w.owner)
 	metas := make([]*kms.KeyMetadata, len(w.keyIDs)) // nil: KMS does not find it
@@ -115,7 +122,7 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 		fns := make([]func() error, len(w.keyIDs))
 		for i, id := range w.keyIDs {
 			fns[i] = func() error {
-				resp, err := describeKey(ctx, e, rec, r.Region, id)
+				resp, err := describeKey(ctx, rc.c, rec, r.Region, id)
 				if keyMissing(err) {
 					return nil
 				}
@@ -152,7 +159,7 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 		q = q.withDefaults()
 		return q, q.validate()
 	}
-	reads := engineReads{e: e, rec: rec}
+	reads := engineReads{c: rc.c, rec: rec}
 	var rr *roleRead
 	// The role's reads depend on the role's name only, not on the key.
 	readFirst := func() error {
@@ -162,7 +169,7 @@ func (e *engine) checkKeys(ctx context.Context, rec *recorder, a Access, w *resW
 			return err
 		}
 		var err error
-		rr, err = readRole(ctx, reads, e.opts.Limits.Read, q)
+		rr, err = readRole(ctx, reads, rc.opts.Limits.Read, q)
 		return err
 	}
 	if owner == "" {

@@ -19,26 +19,35 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
+// converger runs the read-plan-write-verify loop of one role.
+type converger struct {
+	c     *caller
+	opts  Options
+	read  *ramReader
+	write *roleWriter
+	locks *roleLocks
+}
+
 // convergeRole runs the read-plan-write-verify loop of one role for the
 // grants of a batch, until RAM holds them or Options.MaxRounds runs out.
-func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
-	unlock, err := e.lockRole(ctx, w.role)
+func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
+	unlock, err := cv.locks.lockRole(ctx, w.role)
 	if err != nil {
 		return &Result{}, err
 	}
 	defer unlock()
-	return e.convergeLocked(ctx, rec, w, grants, revoke, stale, nil)
+	return cv.convergeLocked(ctx, rec, w, grants, revoke, stale, nil)
 }
 
 // convergeLocked is convergeRole once the role's locks are held. st, when
 // not nil, is the role's state read under those locks with the policy
 // names and families of w and grants (see prefetch); nil reads it.
-func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState) (*Result, error) {
+func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState) (*Result, error) {
 	res := &Result{}
 	names, bases := w.policyNames(grants), w.bases()
 	if st == nil {
 		var err error
-		if st, err = e.readRole(ctx, rec, w.role, names, bases); err != nil {
+		if st, err = cv.read.readRole(ctx, rec, w.role, names, bases); err != nil {
 			return res, err
 		}
 	}
@@ -59,7 +68,7 @@ func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant,
 	var pending []Change
 	var lastErr error
 	for round := 1; ; round++ {
-		rp, err := e.planRole(st, w, revoke)
+		rp, err := planRole(st, w, revoke, cv.opts)
 		if err != nil {
 			res.Unknown = append(res.Unknown, pending...)
 			return res, err
@@ -72,14 +81,14 @@ func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant,
 		if wroteClean {
 			res.Conflicts = append(res.Conflicts, fmt.Sprintf("role %s: after our writes RAM still lacked: %s; merged again", st.name, summaries(rp.changes)))
 		}
-		if round > e.opts.MaxRounds {
-			err := fmt.Errorf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s): %w", w.role, len(rp.changes), e.opts.MaxRounds, summaries(rp.changes), ErrConflict)
+		if round > cv.opts.MaxRounds {
+			err := fmt.Errorf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s): %w", w.role, len(rp.changes), cv.opts.MaxRounds, summaries(rp.changes), ErrConflict)
 			if lastErr != nil {
 				err = fmt.Errorf("%w; last error: %w", err, lastErr)
 			}
 			return res, err
 		}
-		proven, unknown, err := e.execute(ctx, rec, rp, res, st)
+		proven, unknown, err := cv.write.execute(ctx, rec, rp, res, st)
 		if err != nil && !unknown {
 			return res, err
 		}
@@ -104,13 +113,13 @@ func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant,
 				names = append(names, pw.name)
 			}
 		}
-		if st, err = e.readRole(ctx, rec, w.role, names, bases); err != nil {
+		if st, err = cv.read.readRole(ctx, rec, w.role, names, bases); err != nil {
 			return res, err
 		}
 		pending, res.Unknown = res.Unknown, nil
 		if len(rp.raced) > 0 {
 			var notes []string
-			w, notes, err = e.mergeRaced(ctx, rec, w, rp.raced, revoke)
+			w, notes, err = cv.mergeRaced(ctx, rec, w, rp.raced, revoke)
 			if err != nil {
 				return res, err
 			}
@@ -127,7 +136,7 @@ func (e *engine) convergeLocked(ctx context.Context, rec *recorder, w *roleWant,
 // For an Apply it returns w wanting their keys too, and keeping their other
 // statements (see racedContent), so that the next round writes them back;
 // for a Revoke it only reports them.
-func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, raced []racedWrite, revoke bool) (*roleWant, []string, error) {
+func (cv *converger) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, raced []racedWrite, revoke bool) (*roleWant, []string, error) {
 	type found struct {
 		policy, version string
 		doc             *policy.Document
@@ -137,10 +146,10 @@ func (e *engine) mergeRaced(ctx context.Context, rec *recorder, w *roleWant, rac
 	var fns []func() error
 	for _, r := range raced {
 		// RAM keeps only the newest few versions; older numbers are gone.
-		for n := max(r.from, r.to-e.opts.Limits.VersionsPerPolicy); n < r.to; n++ {
+		for n := max(r.from, r.to-cv.opts.Limits.VersionsPerPolicy); n < r.to; n++ {
 			version := "v" + strconv.Itoa(n)
 			fns = append(fns, func() error {
-				resp, err := invoke(ctx, e.c, op{action: "GetPolicyVersion", target: r.policy + "/" + version, rec: rec}, func(c RAM, t time.Duration) (*ram.GetPolicyVersionResponse, error) {
+				resp, err := invoke(ctx, cv.c, op{action: "GetPolicyVersion", target: r.policy + "/" + version, rec: rec}, func(c RAM, t time.Duration) (*ram.GetPolicyVersionResponse, error) {
 					req := ram.CreateGetPolicyVersionRequest()
 					setTimeout(req, t)
 					req.PolicyName, req.PolicyType, req.VersionId = r.policy, string(Custom), version

@@ -9,22 +9,31 @@ import (
 	"sync"
 )
 
+// roleLocks are the locks of an Applier's roles: one in-process lock per
+// role, and Options.Locker, when set, beside it.
+type roleLocks struct {
+	locker Locker
+
+	mu    sync.Mutex
+	roles map[string]*sync.Mutex
+}
+
 // roleLock serializes work on one role within this Applier.
-func (e *engine) roleLock(role string) *sync.Mutex {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func (l *roleLocks) roleLock(role string) *sync.Mutex {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	k := strings.ToLower(role)
-	m, ok := e.roles[k]
+	m, ok := l.roles[k]
 	if !ok {
 		m = &sync.Mutex{}
-		e.roles[k] = m
+		l.roles[k] = m
 	}
 	return m
 }
 
 // lockRole takes the in-process lock and, when configured, the Locker.
-func (e *engine) lockRole(ctx context.Context, role string) (func(), error) {
-	m := e.roleLock(role)
+func (l *roleLocks) lockRole(ctx context.Context, role string) (func(), error) {
+	m := l.roleLock(role)
 	got := make(chan struct{})
 	go func() { m.Lock(); close(got) }()
 	select {
@@ -33,10 +42,10 @@ func (e *engine) lockRole(ctx context.Context, role string) (func(), error) {
 		go func() { <-got; m.Unlock() }()
 		return nil, ctx.Err()
 	}
-	if e.opts.Locker == nil {
+	if l.locker == nil {
 		return m.Unlock, nil
 	}
-	unlock, err := e.opts.Locker.Lock(ctx, "encryptperm/role/"+strings.ToLower(role))
+	unlock, err := l.locker.Lock(ctx, "encryptperm/role/"+strings.ToLower(role))
 	if err != nil {
 		m.Unlock()
 		return nil, err

@@ -394,9 +394,10 @@ func versionCapError(ps *policyState, oldest, doing string) error {
 		Message: fmt.Sprintf("policy has %d versions, RAM's cap; %s makes a new version, and %s; nothing was changed", len(ps.versions), doing, why)}
 }
 
-func (e *engine) planRole(st *roleState, w *roleWant, revoke bool) (*rolePlan, error) {
+// planRole plans a role for an Apply or a Revoke.
+func planRole(st *roleState, w *roleWant, revoke bool, o Options) (*rolePlan, error) {
 	if revoke {
-		return planRevoke(st, w, e.opts)
+		return planRevoke(st, w, o)
 	}
-	return planApply(st, w, e.opts)
+	return planApply(st, w, o)
 }

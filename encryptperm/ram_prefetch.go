@@ -99,7 +99,7 @@ func prefetchSpecs(grants []*Grant) map[string]*prefetchSpec {
 // startPrefetch takes the locks of the roles the grants name, in order of
 // their names (so two Applies cannot wait for each other), and reads the
 // roles, in the background. The caller must call release.
-func (e *engine) startPrefetch(ctx context.Context, rec *recorder, grants []*Grant) *prefetch {
+func (t *ramTarget) startPrefetch(ctx context.Context, rec *recorder, grants []*Grant) *prefetch {
 	p := &prefetch{specs: prefetchSpecs(grants), done: make(chan struct{}), states: map[string]*roleState{}}
 	go func() {
 		defer close(p.done)
@@ -109,7 +109,7 @@ func (e *engine) startPrefetch(ctx context.Context, rec *recorder, grants []*Gra
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			unlock, err := e.lockRole(ctx, p.specs[k].role)
+			unlock, err := t.locks.lockRole(ctx, p.specs[k].role)
 			if err != nil {
 				p.err = err
 				return
@@ -123,7 +123,7 @@ func (e *engine) startPrefetch(ctx context.Context, rec *recorder, grants []*Gra
 		for _, k := range keys {
 			sp := p.specs[k]
 			fns = append(fns, func() error {
-				st, err := e.readRole(ctx, rec, sp.role, sp.names, sp.bases)
+				st, err := t.read.readRole(ctx, rec, sp.role, sp.names, sp.bases)
 				mu.Lock()
 				p.states[k] = st
 				mu.Unlock()

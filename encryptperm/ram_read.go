@@ -95,10 +95,13 @@ func (s *roleState) clone() *roleState {
 	return &out
 }
 
+// ramReader reads roles and policies through the caller.
+type ramReader struct{ c *caller }
+
 // readTrust reads a role's trust policy: exists is false when RAM does not
 // know the role.
-func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (name string, trust *policy.Document, exists bool, err error) {
-	resp, err := invoke(ctx, e.c, op{action: "GetRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.GetRoleResponse, error) {
+func (rd *ramReader) readTrust(ctx context.Context, rec *recorder, role string) (name string, trust *policy.Document, exists bool, err error) {
+	resp, err := invoke(ctx, rd.c, op{action: "GetRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.GetRoleResponse, error) {
 		req := ram.CreateGetRoleRequest()
 		setTimeout(req, t)
 		req.RoleName = role
@@ -120,12 +123,12 @@ func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (nam
 // readRole reads a role, its attachments and the named custom policies, all
 // in parallel (one round trip on a pool of clients); then any attached
 // policy of the same families that it did not know to ask for.
-func (e *engine) readRole(ctx context.Context, rec *recorder, role string, policyNames []string, families []string) (*roleState, error) {
+func (rd *ramReader) readRole(ctx context.Context, rec *recorder, role string, policyNames []string, families []string) (*roleState, error) {
 	st := &roleState{name: role, policies: map[string]*policyState{}}
 	var mu sync.Mutex
 	fns := []func() error{
 		func() error {
-			name, d, exists, err := e.readTrust(ctx, rec, role)
+			name, d, exists, err := rd.readTrust(ctx, rec, role)
 			if err != nil || !exists {
 				return err
 			}
@@ -135,7 +138,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 			return nil
 		},
 		func() error {
-			resp, err := invoke(ctx, e.c, op{action: "ListPoliciesForRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPoliciesForRoleResponse, error) {
+			resp, err := invoke(ctx, rd.c, op{action: "ListPoliciesForRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPoliciesForRoleResponse, error) {
 				req := ram.CreateListPoliciesForRoleRequest()
 				setTimeout(req, t)
 				req.RoleName = role
@@ -162,7 +165,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 		}
 		seen[strings.ToLower(n)] = true
 		fns = append(fns, func() error {
-			p, err := e.readPolicy(ctx, rec, n)
+			p, err := rd.readPolicy(ctx, rec, n)
 			if err != nil {
 				return err
 			}
@@ -184,7 +187,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 		}
 		seen[strings.ToLower(a.name)] = true
 		more = append(more, func() error {
-			p, err := e.readPolicy(ctx, rec, a.name)
+			p, err := rd.readPolicy(ctx, rec, a.name)
 			if err != nil {
 				return err
 			}
@@ -219,12 +222,12 @@ func inFamily(name string, bases []string) bool {
 
 // readPolicy reads a custom policy's default document and its versions, in
 // parallel.
-func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*policyState, error) {
+func (rd *ramReader) readPolicy(ctx context.Context, rec *recorder, name string) (*policyState, error) {
 	p := &policyState{name: name}
 	var mu sync.Mutex
 	errs := parallel(
 		func() error {
-			d, err := e.readDefault(ctx, rec, name)
+			d, err := rd.readDefault(ctx, rec, name)
 			if err != nil || !d.exists {
 				return err
 			}
@@ -234,7 +237,7 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 			return nil
 		},
 		func() error {
-			resp, err := invoke(ctx, e.c, op{action: "ListPolicyVersions", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPolicyVersionsResponse, error) {
+			resp, err := invoke(ctx, rd.c, op{action: "ListPolicyVersions", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPolicyVersionsResponse, error) {
 				req := ram.CreateListPolicyVersionsRequest()
 				setTimeout(req, t)
 				req.PolicyName, req.PolicyType = name, string(Custom)
@@ -266,8 +269,8 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 // readDefault reads a custom policy's default version (GetPolicy): its name,
 // document and version ID, without the list of versions. exists is false
 // when RAM does not know the policy.
-func (e *engine) readDefault(ctx context.Context, rec *recorder, name string) (policyState, error) {
-	resp, err := invoke(ctx, e.c, op{action: "GetPolicy", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
+func (rd *ramReader) readDefault(ctx context.Context, rec *recorder, name string) (policyState, error) {
+	resp, err := invoke(ctx, rd.c, op{action: "GetPolicy", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
 		req := ram.CreateGetPolicyRequest()
 		setTimeout(req, t)
 		req.PolicyName, req.PolicyType = name, string(Custom)

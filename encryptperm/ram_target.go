@@ -6,7 +6,28 @@ package encryptperm
 import (
 	"context"
 	"strings"
+	"sync"
 )
+
+// ramTarget is the RAM target of the pipeline: the roles the grants name,
+// read, planned, written and verified, each role on its own, roles in
+// parallel.
+type ramTarget struct {
+	opts  Options
+	read  *ramReader
+	conv  *converger
+	batch *batcher
+	locks *roleLocks
+}
+
+// newRAMTarget returns the RAM target of an Applier whose calls go through
+// c.
+func newRAMTarget(c *caller, o Options) *ramTarget {
+	read := &ramReader{c: c}
+	locks := &roleLocks{locker: o.Locker, roles: map[string]*sync.Mutex{}}
+	conv := &converger{c: c, opts: o, read: read, write: &roleWriter{c: c, opts: o, read: read}, locks: locks}
+	return &ramTarget{opts: o, read: read, conv: conv, batch: &batcher{conv: conv}, locks: locks}
+}
 
 // withStay sets on each role's want what the staying grants want of it.
 func withStay(ws []*roleWant, keep []*Grant) {
@@ -24,7 +45,8 @@ func withStay(ws []*roleWant, keep []*Grant) {
 	}
 }
 
-func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
+// plan reads and plans every role the grants name, roles in parallel.
+func (t *ramTarget) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
 	rec := &recorder{}
 	ws, gs := wants(grants)
 	withStay(ws, keep)
@@ -37,11 +59,11 @@ func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (
 	fns := make([]func() error, len(ws))
 	for i, w := range ws {
 		fns[i] = func() error {
-			st, err := e.readRole(ctx, rec, w.role, w.policyNames(gs[strings.ToLower(w.role)]), w.bases())
+			st, err := t.read.readRole(ctx, rec, w.role, w.policyNames(gs[strings.ToLower(w.role)]), w.bases())
 			if err != nil {
 				return err
 			}
-			rp, err := e.planRole(st, w, revoke)
+			rp, err := planRole(st, w, revoke, t.opts)
 			if err != nil {
 				return err
 			}
@@ -69,7 +91,7 @@ func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (
 // beside the share step's reads: those roles are converged from it, under
 // its locks, without a batch. parent, when not nil, records the calls too
 // (the share step's recorder).
-func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
+func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
 	rec := &recorder{parent: parent}
 	ws, gs := wants(grants)
 	withStay(ws, keep)
@@ -83,9 +105,9 @@ func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Gran
 			var r *Result
 			var err error
 			if pre.holds(w.role) {
-				r, err = e.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+				r, err = t.conv.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
 			} else {
-				r, err = e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
+				r, err = t.batch.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
 			}
 			per[i] = r
 			return err

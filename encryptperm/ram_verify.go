@@ -27,9 +27,9 @@ import (
 // A writer who comes after the last write is not seen, with or without the
 // reads: only Options.Locker rules that out.
 type proof struct {
-	e   *engine
-	ctx context.Context
-	rec *recorder
+	read *ramReader
+	ctx  context.Context
+	rec  *recorder
 
 	mu    sync.Mutex
 	next  *roleState
@@ -98,7 +98,7 @@ func (p *proof) trust(asked, name, text string) {
 		return // RAM is read again in full
 	}
 	p.reads = append(p.reads, func() error {
-		name, d, exists, err := p.e.readTrust(p.ctx, p.rec, asked)
+		name, d, exists, err := p.read.readTrust(p.ctx, p.rec, asked)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if err != nil || !exists {
@@ -177,7 +177,7 @@ func (p *proof) readDefault(name, version string) {
 		return // RAM is read again in full
 	}
 	p.reads = append(p.reads, func() error {
-		d, err := p.e.readDefault(p.ctx, p.rec, name)
+		d, err := p.read.readDefault(p.ctx, p.rec, name)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if err != nil || !d.exists || !strings.EqualFold(d.defaultVersion, version) {

@@ -14,6 +14,13 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 )
 
+// roleWriter makes the writes of a role's plan.
+type roleWriter struct {
+	c    *caller
+	opts Options
+	read *ramReader
+}
+
 // execute makes a role plan's writes, in as few sequential levels as their
 // dependencies allow. It returns unknown=true with the error when a write's
 // outcome is unknown (its answer was lost, or it conflicted with something
@@ -27,10 +34,10 @@ import (
 // an outcome is unknown, a version was numbered past the one expected, a
 // read again failed or showed other than what was written, or
 // Options.VerifyByReading is set.
-func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *Result, st *roleState) (next *roleState, unknown bool, err error) {
+func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *Result, st *roleState) (next *roleState, unknown bool, err error) {
 	var mu sync.Mutex
 	var unknownErr error
-	pf := &proof{e: e, ctx: ctx, rec: rec, next: st.clone(), doubt: e.opts.VerifyByReading}
+	pf := &proof{read: wr.read, ctx: ctx, rec: rec, next: st.clone(), doubt: wr.opts.VerifyByReading}
 	// The plan's changes are reported in the plan's order: each write marks
 	// the changes it makes as done, or as unknown.
 	status := make([]int, len(rp.changes)) // 0 pending, 1 done, 2 unknown
@@ -85,7 +92,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	switch {
 	case rp.createTrust != nil:
 		l1 = append(l1, func() error {
-			resp, err := invoke(ctx, e.c, op{action: "CreateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
+			resp, err := invoke(ctx, wr.c, op{action: "CreateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
 				req := ram.CreateCreateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.AssumeRolePolicyDocument, req.Description = rp.role, rp.createTrust.String(), rp.description
@@ -98,7 +105,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 		})
 	case rp.updateTrust != nil:
 		l1 = append(l1, func() error {
-			resp, err := invoke(ctx, e.c, op{action: "UpdateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
+			resp, err := invoke(ctx, wr.c, op{action: "UpdateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
 				req := ram.CreateUpdateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.NewAssumeRolePolicyDocument = rp.role, rp.updateTrust.String()
@@ -113,7 +120,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	for _, pw := range rp.policies {
 		l1 = append(l1, func() error {
 			if pw.create {
-				resp, err := invoke(ctx, e.c, op{action: "CreatePolicy", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
+				resp, err := invoke(ctx, wr.c, op{action: "CreatePolicy", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
 					req := ram.CreateCreatePolicyRequest()
 					setTimeout(req, t)
 					req.PolicyName, req.PolicyDocument, req.Description = pw.name, pw.doc.String(), pw.desc
@@ -124,7 +131,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 				}
 				return fail(key{"CreatePolicy", pw.name}, err)
 			}
-			resp, err := invoke(ctx, e.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
+			resp, err := invoke(ctx, wr.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
 				req := ram.CreateCreatePolicyVersionRequest()
 				setTimeout(req, t)
 				req.PolicyName, req.PolicyDocument = pw.name, pw.doc.String()
@@ -151,7 +158,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 		})
 	}
 	for _, a := range rp.detach {
-		l1 = append(l1, e.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
+		l1 = append(l1, wr.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
 			if err == nil {
 				pf.detached(a)
 			}
@@ -168,7 +175,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	var l2 []func() error
 	for _, a := range rp.attach {
 		l2 = append(l2, func() error {
-			err := e.attach(ctx, rec, rp.role, a)
+			err := wr.attach(ctx, rec, rp.role, a)
 			if err == nil {
 				pf.attached(a)
 			}
@@ -177,7 +184,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	}
 	for _, v := range rp.deleteVers {
 		l2 = append(l2, func() error {
-			_, err := invoke(ctx, e.c, op{action: "DeletePolicyVersion", target: v.policy + "/" + v.version, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeletePolicyVersionResponse, error) {
+			_, err := invoke(ctx, wr.c, op{action: "DeletePolicyVersion", target: v.policy + "/" + v.version, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeletePolicyVersionResponse, error) {
 				req := ram.CreateDeletePolicyVersionRequest()
 				setTimeout(req, t)
 				req.PolicyName, req.VersionId = v.policy, v.version
@@ -205,7 +212,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	// returned above, and leaves the broad policy attached.
 	var lDetach []func() error
 	for _, a := range rp.detachLast {
-		lDetach = append(lDetach, e.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
+		lDetach = append(lDetach, wr.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
 			if err == nil {
 				pf.detached(a)
 			}
@@ -222,7 +229,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	var l3 []func() error
 	for _, n := range rp.deletePols {
 		l3 = append(l3, func() error {
-			_, err := invoke(ctx, e.c, op{action: "DeletePolicy", target: n, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeletePolicyResponse, error) {
+			_, err := invoke(ctx, wr.c, op{action: "DeletePolicy", target: n, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeletePolicyResponse, error) {
 				req := ram.CreateDeletePolicyRequest()
 				setTimeout(req, t)
 				req.PolicyName = n
@@ -245,7 +252,7 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	}
 	if rp.deleteRole {
 		err := level([]func() error{func() error {
-			_, err := invoke(ctx, e.c, op{action: "DeleteRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
+			_, err := invoke(ctx, wr.c, op{action: "DeleteRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
 				req := ram.CreateDeleteRoleRequest()
 				setTimeout(req, t)
 				req.RoleName = rp.role
@@ -273,9 +280,9 @@ func (e *engine) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *
 	return pf.result(), false, nil
 }
 
-func (e *engine) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a attached, fail func(k struct{ action, policy string }, err error) error) func() error {
+func (wr *roleWriter) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a attached, fail func(k struct{ action, policy string }, err error) error) func() error {
 	return func() error {
-		_, err := invoke(ctx, e.c, op{action: "DetachPolicyFromRole", target: rp.role + "/" + a.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DetachPolicyFromRoleResponse, error) {
+		_, err := invoke(ctx, wr.c, op{action: "DetachPolicyFromRole", target: rp.role + "/" + a.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DetachPolicyFromRoleResponse, error) {
 			req := ram.CreateDetachPolicyFromRoleRequest()
 			setTimeout(req, t)
 			req.RoleName, req.PolicyName, req.PolicyType = rp.role, a.name, string(a.typ)
@@ -291,13 +298,13 @@ func (e *engine) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a at
 // attach attaches a policy, retrying briefly while a just-created role or
 // policy is not yet visible; "already attached" is what was meant, so it
 // counts as done.
-func (e *engine) attach(ctx context.Context, rec *recorder, role string, a attached) error {
-	deadline := time.Now().Add(e.opts.PropagationWait)
+func (wr *roleWriter) attach(ctx context.Context, rec *recorder, role string, a attached) error {
+	deadline := time.Now().Add(wr.opts.PropagationWait)
 	wait := 100 * time.Millisecond
 	// waited bounds the loop too when a test's pause does not take time.
 	var waited time.Duration
 	for {
-		_, err := invoke(ctx, e.c, op{action: "AttachPolicyToRole", target: role + "/" + a.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.AttachPolicyToRoleResponse, error) {
+		_, err := invoke(ctx, wr.c, op{action: "AttachPolicyToRole", target: role + "/" + a.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.AttachPolicyToRoleResponse, error) {
 			req := ram.CreateAttachPolicyToRoleRequest()
 			setTimeout(req, t)
 			req.RoleName, req.PolicyName, req.PolicyType = role, a.name, string(a.typ)
@@ -306,10 +313,10 @@ func (e *engine) attach(ctx context.Context, rec *recorder, role string, a attac
 		if codeOf(err) == "EntityAlreadyExists.Role.Policy" {
 			return nil
 		}
-		if !errors.Is(err, ErrNotFound) || time.Now().Add(wait).After(deadline) || waited+wait > e.opts.PropagationWait {
+		if !errors.Is(err, ErrNotFound) || time.Now().Add(wait).After(deadline) || waited+wait > wr.opts.PropagationWait {
 			return err
 		}
-		if err := e.c.pause(ctx, wait); err != nil {
+		if err := wr.c.pause(ctx, wait); err != nil {
 			return err
 		}
 		waited += wait

@@ -7,19 +7,25 @@ import (
 	"context"
 )
 
-// planAll is Plan and RevokePlan with the share step: the share changes
+// pipeline runs Plan, Apply, ApplyPlan and Revoke over the two targets.
+type pipeline struct {
+	ram   *ramTarget
+	share *sharer
+}
+
+// plan is Plan and RevokePlan with the share step: the share changes
 // appear beside the RAM changes (before them for a revoke, after them for
 // an apply, in the order they would be made).
-func (e *engine) planAll(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
+func (pp *pipeline) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
 	if !hasResources(grants, keep) {
-		return e.plan(ctx, revoke, grants, keep)
+		return pp.ram.plan(ctx, revoke, grants, keep)
 	}
 	rec := &recorder{}
-	job, err := e.prepareShare(ctx, rec, revoke, grants, keep, nil)
+	job, err := pp.share.prepareShare(ctx, rec, revoke, grants, keep, nil)
 	if err != nil {
 		return nil, ctxOr(ctx, err)
 	}
-	pl, err := e.plan(ctx, revoke, job.ramGrants, job.keepRAM)
+	pl, err := pp.ram.plan(ctx, revoke, job.ramGrants, job.keepRAM)
 	if err != nil {
 		return nil, err
 	}
@@ -36,12 +42,12 @@ func (e *engine) planAll(ctx context.Context, revoke bool, grants, keep []*Grant
 	return pl, nil
 }
 
-// convergeAll is Apply, Revoke and ApplyPlan with the share step. An apply
+// run is Apply, Revoke and ApplyPlan with the share step. An apply
 // converges RAM first and shares after; a revoke unshares first, then
 // removes the grant, so that no recipient keeps a share it cannot use.
-func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
+func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
 	if !hasResources(grants, keep) {
-		return e.converge(ctx, revoke, grants, keep, stale, nil, nil)
+		return pp.ram.converge(ctx, revoke, grants, keep, stale, nil, nil)
 	}
 	rec := &recorder{}
 	res := &Result{}
@@ -65,13 +71,13 @@ func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*G
 	var pre *prefetch
 	if !revoke && stale == nil {
 		// What needs no I/O is refused before any.
-		if err := e.checkBackends(collectWants(grants, keep, "grants"), false); err != nil {
+		if err := pp.share.checkBackends(collectWants(grants, keep, "grants"), false); err != nil {
 			return finish(err)
 		}
-		pre = e.startPrefetch(ctx, rec, grants)
+		pre = pp.ram.startPrefetch(ctx, rec, grants)
 		defer pre.release()
 	}
-	job, err := e.prepareShare(ctx, rec, revoke, grants, keep, pre)
+	job, err := pp.share.prepareShare(ctx, rec, revoke, grants, keep, pre)
 	if pre != nil {
 		// Wait for RAM's reads even after a refusal, so that the Result
 		// lists every call made.
@@ -83,22 +89,22 @@ func (e *engine) convergeAll(ctx context.Context, revoke bool, grants, keep []*G
 		return finish(err)
 	}
 	if revoke {
-		if err := e.runShare(ctx, rec, job, res, false); err != nil {
+		if err := pp.share.runShare(ctx, rec, job, res, false); err != nil {
 			return finish(err)
 		}
-		r, err := e.converge(ctx, true, job.ramGrants, job.keepRAM, stale, nil, rec)
+		r, err := pp.ram.converge(ctx, true, job.ramGrants, job.keepRAM, stale, nil, rec)
 		mergeResult(res, r)
 		res.Changes = append(res.Changes, job.notes...)
 		return finish(err)
 	}
-	r, err := e.converge(ctx, false, job.ramGrants, nil, stale, pre, rec)
+	r, err := pp.ram.converge(ctx, false, job.ramGrants, nil, stale, pre, rec)
 	pre.release()
 	mergeResult(res, r)
 	if err != nil {
 		return finish(err)
 	}
 	fresh := r != nil && r.Writes > 0
-	err = e.runShare(ctx, rec, job, res, fresh)
+	err = pp.share.runShare(ctx, rec, job, res, fresh)
 	res.Changes = append(res.Changes, job.notes...)
 	return finish(err)
 }

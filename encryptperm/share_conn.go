@@ -41,13 +41,13 @@ func withBackends(ramClient RAM, o *Options) RAM {
 
 // svcCall makes one ECS, Resource Sharing or KMS call on a client slot,
 // with the engine's retries, timeouts, logging and record.
-func svcCall[Resp any](ctx context.Context, e *engine, rec *recorder, action, target string, write bool, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
-	return svcOp(ctx, e, op{action: action, target: target, write: write, rec: rec}, fn)
+func svcCall[Resp any](ctx context.Context, c *caller, rec *recorder, action, target string, write bool, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
+	return svcOp(ctx, c, op{action: action, target: target, write: write, rec: rec}, fn)
 }
 
 // svcOp is svcCall with the whole op given.
-func svcOp[Resp any](ctx context.Context, e *engine, o op, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
-	return invoke(ctx, e.c, o, func(r RAM, t time.Duration) (Resp, error) {
+func svcOp[Resp any](ctx context.Context, c *caller, o op, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
+	return invoke(ctx, c, o, func(r RAM, t time.Duration) (Resp, error) {
 		b, ok := r.(*backends)
 		if !ok || b.ecs == nil && b.rs == nil && b.kms == nil {
 			var zero Resp
@@ -58,8 +58,8 @@ func svcOp[Resp any](ctx context.Context, e *engine, o op, fn func(b *backends, 
 }
 
 // describeKey reads a key's metadata.
-func describeKey(ctx context.Context, e *engine, rec *recorder, region, keyID string) (*kms.DescribeKeyResponse, error) {
-	return svcCall(ctx, e, rec, "DescribeKey", keyID, false, func(b *backends, t time.Duration) (*kms.DescribeKeyResponse, error) {
+func describeKey(ctx context.Context, c *caller, rec *recorder, region, keyID string) (*kms.DescribeKeyResponse, error) {
+	return svcCall(ctx, c, rec, "DescribeKey", keyID, false, func(b *backends, t time.Duration) (*kms.DescribeKeyResponse, error) {
 		req := kms.CreateDescribeKeyRequest()
 		setTimeout(req, t)
 		req.RegionId, req.KeyId = region, keyID

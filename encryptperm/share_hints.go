@@ -4,39 +4,48 @@
 
 package encryptperm
 
-import "slices"
+import (
+	"slices"
+	"sync"
+)
 
 // maxKeyHints bounds how many resources an Applier remembers keys for.
 const maxKeyHints = 1024
 
-// keyHints returns the IDs of the keys this Applier found for r before, if
-// it remembers any. They are hints only: what the share step judges is
-// what it reads now.
-func (e *engine) keyHints(r Resource) []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return slices.Clone(e.hints[r])
+// keyHints are the keys an Applier found for images and snapshots.
+type keyHints struct {
+	mu sync.Mutex
+	m  map[Resource][]string
 }
 
-// rememberKeys records the keys found for r. The keys of an image's or a
+// get returns the IDs of the keys this Applier found for r before, if
+// it remembers any. They are hints only: what the share step judges is
+// what it reads now.
+func (h *keyHints) get(r Resource) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.m[r])
+}
+
+// remember records the keys found for r. The keys of an image's or a
 // snapshot's disks do not change, so the record stays good while the
 // resource lives; past maxKeyHints resources, one record is forgotten for
 // each new one.
-func (e *engine) rememberKeys(r Resource, keyIDs []string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func (h *keyHints) remember(r Resource, keyIDs []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if len(keyIDs) == 0 {
-		delete(e.hints, r)
+		delete(h.m, r)
 		return
 	}
-	if e.hints == nil {
-		e.hints = map[Resource][]string{}
+	if h.m == nil {
+		h.m = map[Resource][]string{}
 	}
-	if _, ok := e.hints[r]; !ok && len(e.hints) >= maxKeyHints {
-		for k := range e.hints {
-			delete(e.hints, k)
+	if _, ok := h.m[r]; !ok && len(h.m) >= maxKeyHints {
+		for k := range h.m {
+			delete(h.m, k)
 			break
 		}
 	}
-	e.hints[r] = slices.Clone(keyIDs)
+	h.m[r] = slices.Clone(keyIDs)
 }

@@ -8,24 +8,24 @@ import (
 // An Applier remembers the keys of at most maxKeyHints resources, and
 // hands out copies.
 func TestKeyHintsAreBounded(t *testing.T) {
-	e := newEngineOn(newPool(nil), (*Options)(nil).withDefaults())
+	h := &keyHints{}
 	for i := range maxKeyHints + 50 {
-		e.rememberKeys(Resource{Type: ResourceImage, Region: "cn-hangzhou", ID: fmt.Sprintf("m-bp1img%05d", i)}, []string{"key-a", "key-b"})
+		h.remember(Resource{Type: ResourceImage, Region: "cn-hangzhou", ID: fmt.Sprintf("m-bp1img%05d", i)}, []string{"key-a", "key-b"})
 	}
-	if got := len(e.hints); got != maxKeyHints {
+	if got := len(h.m); got != maxKeyHints {
 		t.Errorf("%d resources remembered, want %d", got, maxKeyHints)
 	}
 	last := Resource{Type: ResourceImage, Region: "cn-hangzhou", ID: fmt.Sprintf("m-bp1img%05d", maxKeyHints+49)}
-	got := e.keyHints(last)
+	got := h.get(last)
 	if fmt.Sprint(got) != "[key-a key-b]" {
 		t.Fatalf("keyHints = %v, want [key-a key-b]", got)
 	}
 	got[0] = "changed"
-	if again := e.keyHints(last); again[0] != "key-a" {
+	if again := h.get(last); again[0] != "key-a" {
 		t.Errorf("a caller changed the record: %v", again)
 	}
-	e.rememberKeys(last, nil)
-	if got := e.keyHints(last); got != nil {
+	h.remember(last, nil)
+	if got := h.get(last); got != nil {
 		t.Errorf("keyHints after forgetting = %v, want nil", got)
 	}
 }

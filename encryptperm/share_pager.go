@@ -20,8 +20,8 @@ type pager struct {
 }
 
 // newPager returns the bound of one listing by action of target.
-func (e *engine) newPager(action, target string) *pager {
-	return &pager{action: action, target: target, max: e.opts.Limits.ListMaxPages, seen: map[[sha256.Size]byte]bool{}}
+func (ss *sharer) newPager(action, target string) *pager {
+	return &pager{action: action, target: target, max: ss.opts.Limits.ListMaxPages, seen: map[[sha256.Size]byte]bool{}}
 }
 
 // next counts a page read and takes the token it gave for the next page

@@ -37,9 +37,9 @@ func (e *preflightError) Unwrap() []error { return append([]error{e.ValidationEr
 // them. Every key is read before anything is judged, whether anything is
 // to be written or not: an Apply that finds RAM and the shares in place
 // still refuses a key nobody can use.
-func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant, pre *prefetch) (*shareJob, error) {
+func (ss *sharer) prepareShare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant, pre *prefetch) (*shareJob, error) {
 	wants := collectWants(grants, keep, "grants")
-	if err := e.checkBackends(wants, revoke); err != nil {
+	if err := ss.checkBackends(wants, revoke); err != nil {
 		return nil, err
 	}
 	regions := map[string]*shareState{}
@@ -65,14 +65,14 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	for _, w := range wants {
 		switch w.res.Type {
 		case ResourceImage:
-			fns = append(fns, func() error { return e.readImage(ctx, rec, w) })
-			fns = append(fns, func() error { return e.readImageShares(ctx, rec, w) })
+			fns = append(fns, func() error { return ss.readImage(ctx, rec, w) })
+			fns = append(fns, func() error { return ss.readImageShares(ctx, rec, w) })
 		case ResourceSnapshot:
 			snapsByRegion[w.res.Region] = append(snapsByRegion[w.res.Region], w)
 		}
 	}
 	for reg, ws := range snapsByRegion {
-		fns = append(fns, func() error { return e.readSnapshots(ctx, rec, reg, ws, nil) })
+		fns = append(fns, func() error { return ss.readSnapshots(ctx, rec, reg, ws, nil) })
 	}
 	// The snapshots images are made of are not known yet: list the
 	// region's encrypted snapshots beside DescribeImages, in the hope that
@@ -80,7 +80,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	lists := map[string]snapList{}
 	for reg, key := range imageListFilters(wants, grants) {
 		fns = append(fns, func() error {
-			l := e.listSnapshots(ctx, rec, reg, key)
+			l := ss.listSnapshots(ctx, rec, reg, key)
 			mu.Lock()
 			lists[reg] = l
 			mu.Unlock()
@@ -89,7 +89,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	}
 	for reg := range needRS {
 		fns = append(fns, func() error {
-			st, err := e.readShares(ctx, rec, reg)
+			st, err := ss.readShares(ctx, rec, reg)
 			mu.Lock()
 			regions[reg] = st
 			mu.Unlock()
@@ -99,7 +99,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	if needDir {
 		reg := wants[0].res.Region
 		fns = append(fns, func() error {
-			resp, err := svcCall(ctx, e, rec, "CheckSharingWithResourceDirectoryStatus", reg, false, func(b *backends, t time.Duration) (*resourcesharing.CheckSharingWithResourceDirectoryStatusResponse, error) {
+			resp, err := svcCall(ctx, ss.c, rec, "CheckSharingWithResourceDirectoryStatus", reg, false, func(b *backends, t time.Duration) (*resourcesharing.CheckSharingWithResourceDirectoryStatusResponse, error) {
 				req := resourcesharing.CreateCheckSharingWithResourceDirectoryStatusRequest()
 				setTimeout(req, t)
 				req.RegionId = reg
@@ -121,7 +121,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		for _, ka := range want {
 			described[ka] = true
 			out = append(out, func() error {
-				resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
+				resp, err := describeKey(ctx, ss.c, rec, ka.region, ka.id)
 				mu.Lock()
 				defer mu.Unlock()
 				if keyMissing(err) {
@@ -156,14 +156,14 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 	// from the resources now, and a hinted read that fails is made again
 	// in level 3 if the key is found.
 	for _, w := range wants {
-		for _, id := range e.keyHints(w.res) {
+		for _, id := range ss.hints.get(w.res) {
 			ka := keyAt{w.res.Region, id}
 			if described[ka] || slices.Contains(given, ka) {
 				continue
 			}
 			described[ka] = true
 			fns = append(fns, func() error {
-				resp, err := describeKey(ctx, e, rec, ka.region, ka.id)
+				resp, err := describeKey(ctx, ss.c, rec, ka.region, ka.id)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -196,14 +196,14 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 		imgSnaps[w.res.Region] = append(imgSnaps[w.res.Region], w)
 	}
 	for reg, ws := range imgSnaps {
-		fns = append(fns, func() error { return e.readSnapshots(ctx, rec, reg, nil, ws) })
+		fns = append(fns, func() error { return ss.readSnapshots(ctx, rec, reg, nil, ws) })
 	}
 	if err := firstErr(parallel(fns...)); err != nil {
 		return nil, err
 	}
 	for _, w := range wants {
 		if w.found && !w.keyUnknown {
-			e.rememberKeys(w.res, w.keyIDs)
+			ss.hints.remember(w.res, w.keyIDs)
 		}
 	}
 	// The keys found that level 1 did not read.
@@ -336,7 +336,7 @@ func (e *engine) prepareShare(ctx context.Context, rec *recorder, revoke bool, g
 					all = append(all, a)
 				}
 			}
-			if most := shareCap(w.kind, e.opts.Limits); len(all) > most {
+			if most := shareCap(w.kind, ss.opts.Limits); len(all) > most {
 				p.addLimit(at, w.res.ID, "the %s would be shared with %d accounts (%d already), but ECS shares one %s with at most %d; share with a resource directory or folder instead", w.res, len(all), len(have), w.res.Type, most)
 			}
 			if len(w.targets) > 0 && !dirEnabled {
@@ -430,20 +430,20 @@ func imageListFilters(wants []*resWant, grants []*Grant) map[string]string {
 // checkBackends refuses, before any I/O, resources whose services the
 // Applier has no client for. A revoke needs Resource Sharing for every
 // resource, to read the shares a recipient may hold it through.
-func (e *engine) checkBackends(wants []*resWant, revoke bool) error {
+func (ss *sharer) checkBackends(wants []*resWant, revoke bool) error {
 	var p problems
 	for _, w := range wants {
 		if len(w.paths) == 0 {
 			continue
 		}
 		need := []string{}
-		if e.opts.ECS == nil {
+		if ss.opts.ECS == nil {
 			need = append(need, "ECS (Options.ECS)")
 		}
-		if e.opts.KMS == nil {
+		if ss.opts.KMS == nil {
 			need = append(need, "KMS (Options.KMS)")
 		}
-		if e.opts.ResourceSharing == nil && (w.res.Type == ResourceSnapshot || len(w.targets) > 0 || revoke) {
+		if ss.opts.ResourceSharing == nil && (w.res.Type == ResourceSnapshot || len(w.targets) > 0 || revoke) {
 			need = append(need, "Resource Sharing (Options.ResourceSharing)")
 		}
 		if len(need) > 0 {

@@ -24,8 +24,8 @@ import (
 // snapshot tells for certain: DescribeImages' Encrypted of a disk is read
 // as a claim to hold the snapshot to, and its absence (the SDK's false) as
 // saying nothing, so every disk's snapshot is read (keysFrom).
-func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error {
-	resp, err := svcCall(ctx, e, rec, "DescribeImages", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImagesResponse, error) {
+func (ss *sharer) readImage(ctx context.Context, rec *recorder, w *resWant) error {
+	resp, err := svcCall(ctx, ss.c, rec, "DescribeImages", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImagesResponse, error) {
 		req := ecs.CreateDescribeImagesRequest()
 		setTimeout(req, t)
 		req.RegionId, req.ImageId, req.ImageOwnerAlias = w.res.Region, w.res.ID, "self"
@@ -63,10 +63,10 @@ func (e *engine) readImage(ctx context.Context, rec *recorder, w *resWant) error
 }
 
 // readImageShares reads the accounts an image is shared with through ECS.
-func (e *engine) readImageShares(ctx context.Context, rec *recorder, w *resWant) error {
-	pg := e.newPager("DescribeImageSharePermission", w.res.ID)
+func (ss *sharer) readImageShares(ctx context.Context, rec *recorder, w *resWant) error {
+	pg := ss.newPager("DescribeImageSharePermission", w.res.ID)
 	for page := 1; ; page++ {
-		resp, err := svcCall(ctx, e, rec, "DescribeImageSharePermission", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImageSharePermissionResponse, error) {
+		resp, err := svcCall(ctx, ss.c, rec, "DescribeImageSharePermission", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImageSharePermissionResponse, error) {
 			req := ecs.CreateDescribeImageSharePermissionRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ImageId = w.res.Region, w.res.ID
@@ -99,7 +99,7 @@ type snapRow struct {
 
 // readSnapshots reads snapshots by ID: the snapshots ws name, or the
 // snapshots the images imgs are made of (for their keys).
-func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string, ws, imgs []*resWant) error {
+func (ss *sharer) readSnapshots(ctx context.Context, rec *recorder, region string, ws, imgs []*resWant) error {
 	var ids []string
 	for _, w := range ws {
 		ids = append(ids, w.res.ID)
@@ -112,7 +112,7 @@ func (e *engine) readSnapshots(ctx context.Context, rec *recorder, region string
 	found := map[string]snapRow{}
 	for chunk := range slices.Chunk(ids, 100) {
 		list, _ := json.Marshal(chunk)
-		resp, err := svcCall(ctx, e, rec, "DescribeSnapshots", strings.Join(chunk, ","), false, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
+		resp, err := svcCall(ctx, ss.c, rec, "DescribeSnapshots", strings.Join(chunk, ","), false, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
 			req := ecs.CreateDescribeSnapshotsRequest()
 			setTimeout(req, t)
 			req.RegionId, req.SnapshotIds = region, string(list)
@@ -211,12 +211,12 @@ func (l snapList) covers(w *resWant) bool {
 // such snapshots than a page, or a snapshot that made disks as well, whose
 // Usage is "image_disk"), the snapshots are read by ID as before, so only
 // the level is lost. It returns nil for a failed call.
-func (e *engine) listSnapshots(ctx context.Context, rec *recorder, region, keyID string) snapList {
+func (ss *sharer) listSnapshots(ctx context.Context, rec *recorder, region, keyID string) snapList {
 	target := region
 	if keyID != "" {
 		target += "/" + keyID
 	}
-	resp, err := svcOp(ctx, e, op{action: "DescribeSnapshots", target: target, rec: rec, once: true}, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
+	resp, err := svcOp(ctx, ss.c, op{action: "DescribeSnapshots", target: target, rec: rec, once: true}, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
 		req := ecs.CreateDescribeSnapshotsRequest()
 		setTimeout(req, t)
 		req.RegionId, req.Encrypted, req.Usage = region, requests.NewBoolean(true), "image"
@@ -246,7 +246,7 @@ func (e *engine) listSnapshots(ctx context.Context, rec *recorder, region, keyID
 
 // readShares reads the account's resource shares in a region, with their
 // resources and targets.
-func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (*shareState, error) {
+func (ss *sharer) readShares(ctx context.Context, rec *recorder, region string) (*shareState, error) {
 	st := &shareState{}
 	byID := map[string]*rsShare{}
 	var mu sync.Mutex
@@ -262,9 +262,9 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 	var assocs []resourcesharing.ResourceShareAssociation
 	listShares := func() error {
 		token := ""
-		pg := e.newPager("ListResourceShares", region)
+		pg := ss.newPager("ListResourceShares", region)
 		for {
-			resp, err := svcCall(ctx, e, rec, "ListResourceShares", region, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceSharesResponse, error) {
+			resp, err := svcCall(ctx, ss.c, rec, "ListResourceShares", region, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceSharesResponse, error) {
 				req := resourcesharing.CreateListResourceSharesRequest()
 				setTimeout(req, t)
 				req.RegionId, req.ResourceOwner, req.NextToken = region, "Self", token
@@ -285,7 +285,7 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 	}
 	listAssocs := func(typ string) func() error {
 		return func() error {
-			as, err := e.listAssocs(ctx, rec, region, typ, nil)
+			as, err := ss.listAssocs(ctx, rec, region, typ, nil)
 			mu.Lock()
 			assocs = append(assocs, as...)
 			mu.Unlock()
@@ -321,12 +321,12 @@ func (e *engine) readShares(ctx context.Context, rec *recorder, region string) (
 // listAssocs lists a region's resource share associations of type typ
 // ("Resource" or "Target"), of the shares ids only when ids is set, every
 // page.
-func (e *engine) listAssocs(ctx context.Context, rec *recorder, region, typ string, ids []string) ([]resourcesharing.ResourceShareAssociation, error) {
+func (ss *sharer) listAssocs(ctx context.Context, rec *recorder, region, typ string, ids []string) ([]resourcesharing.ResourceShareAssociation, error) {
 	var out []resourcesharing.ResourceShareAssociation
 	token := ""
-	pg := e.newPager("ListResourceShareAssociations", region+"/"+typ)
+	pg := ss.newPager("ListResourceShareAssociations", region+"/"+typ)
 	for {
-		resp, err := svcCall(ctx, e, rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
+		resp, err := svcCall(ctx, ss.c, rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
 			req := resourcesharing.CreateListResourceShareAssociationsRequest()
 			setTimeout(req, t)
 			req.RegionId, req.AssociationType, req.NextToken = region, typ, token

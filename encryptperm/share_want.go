@@ -60,6 +60,13 @@ type shareJob struct {
 	notes     []Change
 }
 
+// sharer is the share step: its reads, its pre-flight and its writes.
+type sharer struct {
+	c     *caller
+	opts  Options
+	hints *keyHints
+}
+
 // collectWants gathers the resources the grants name, with their audience.
 func collectWants(grants, keep []*Grant, what string) []*resWant {
 	by := map[Resource]*resWant{}

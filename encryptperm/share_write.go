@@ -28,7 +28,7 @@ func isLagCode(code string) bool {
 // writes of one resource in order. fresh says RAM has just taken a grant:
 // ECS's view of RAM lags, so a refusal for want of it is retried within
 // Options.ShareWait.
-func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *Result, fresh bool) error {
+func (ss *sharer) runShare(ctx context.Context, rec *recorder, j *shareJob, res *Result, fresh bool) error {
 	var mu sync.Mutex
 	touched := map[string][]string{} // region -> share IDs written
 	fns := make([]func() error, 0, len(j.byRes))
@@ -39,7 +39,7 @@ func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *
 				if o.shareID == "" && o.action == "AssociateResourceShare" {
 					o.shareID = created
 				}
-				id, err := e.shareWrite(ctx, rec, o, fresh)
+				id, err := ss.shareWrite(ctx, rec, o, fresh)
 				mu.Lock()
 				if err != nil {
 					if outcomeUnknown(err) {
@@ -70,7 +70,7 @@ func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
 		fns = append(fns, func() error {
-			ns, err := e.pendingOf(ctx, rec, reg, ids, j)
+			ns, err := ss.pendingOf(ctx, rec, reg, ids, j)
 			mu.Lock()
 			notes = append(notes, ns...)
 			mu.Unlock()
@@ -90,8 +90,8 @@ func (e *engine) runShare(ctx context.Context, rec *recorder, j *shareJob, res *
 }
 
 // pendingOf lists the pending invitations of the shares ids.
-func (e *engine) pendingOf(ctx context.Context, rec *recorder, region string, ids []string, j *shareJob) ([]Change, error) {
-	assocs, err := e.listAssocs(ctx, rec, region, "Target", ids)
+func (ss *sharer) pendingOf(ctx context.Context, rec *recorder, region string, ids []string, j *shareJob) ([]Change, error) {
+	assocs, err := ss.listAssocs(ctx, rec, region, "Target", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -133,14 +133,14 @@ type shareTry struct {
 // error that says what the last read showed (not carried out); an outcome
 // no read could settle is returned as an error for which outcomeUnknown
 // holds.
-func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fresh bool) (string, error) {
+func (ss *sharer) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fresh bool) (string, error) {
 	try := shareTry{action: o.action, shareID: o.shareID, entries: slices.Clone(o.entries)}
 	created := "" // a share an earlier attempt made, found by a read
 	waited := time.Duration(0)
 	wait := time.Second
 	unknown := 0
 	for {
-		id, err := e.shareWriteOnce(ctx, rec, o, try)
+		id, err := ss.shareWriteOnce(ctx, rec, o, try)
 		if err == nil {
 			return cmp.Or(id, created), nil
 		}
@@ -151,15 +151,15 @@ func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fres
 		case !lag:
 			return "", err
 		}
-		last := unknown >= e.opts.MaxRounds || lag && waited+wait > e.opts.ShareWait
+		last := unknown >= ss.opts.MaxRounds || lag && waited+wait > ss.opts.ShareWait
 		if lag && !last {
-			if err := e.shareSleep(ctx, wait); err != nil {
+			if err := ss.shareSleep(ctx, wait); err != nil {
 				return "", err
 			}
 			waited += wait
 			wait = min(2*wait, 8*time.Second)
 		}
-		next, made, done, rerr := e.settle(ctx, rec, o, try)
+		next, made, done, rerr := ss.settle(ctx, rec, o, try)
 		if rerr != nil {
 			return "", &unsettledError{write: err, read: rerr}
 		}
@@ -183,17 +183,17 @@ func (e *engine) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fres
 // For a CreateResourceShare it looks for the share the attempt made (see
 // shareOp.known): when there is one, its ID is returned as made, and what is
 // left is an association with that share, not a second share.
-func (e *engine) settle(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (next shareTry, made string, done bool, err error) {
+func (ss *sharer) settle(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (next shareTry, made string, done bool, err error) {
 	var has func(string) bool // whether the resource is shared with an entry now
 	switch try.action {
 	case "ModifyImageSharePermission":
 		w := &resWant{res: o.res}
-		if err := e.readImageShares(ctx, rec, w); err != nil {
+		if err := ss.readImageShares(ctx, rec, w); err != nil {
 			return try, "", false, err
 		}
 		has = func(a string) bool { return slices.Contains(w.imageAccts, a) }
 	case "CreateResourceShare":
-		st, err := e.readShares(ctx, rec, o.res.Region)
+		st, err := ss.readShares(ctx, rec, o.res.Region)
 		if err != nil {
 			return try, "", false, err
 		}
@@ -211,7 +211,7 @@ func (e *engine) settle(ctx context.Context, rec *recorder, o *shareOp, try shar
 		try = shareTry{action: "AssociateResourceShare", shareID: mine.id, entries: try.entries}
 		has = func(t string) bool { return live(mine.targets[t]) }
 	case "AssociateResourceShare", "DisassociateResourceShare":
-		assocs, err := e.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
+		assocs, err := ss.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
 		if err != nil {
 			return try, "", false, err
 		}
@@ -234,19 +234,19 @@ func (e *engine) settle(ctx context.Context, rec *recorder, o *shareOp, try shar
 }
 
 // shareSleep waits d (Options.Sleep when set), or until ctx ends.
-func (e *engine) shareSleep(ctx context.Context, d time.Duration) error {
-	if e.opts.Sleep != nil {
-		return e.opts.Sleep(ctx, d)
+func (ss *sharer) shareSleep(ctx context.Context, d time.Duration) error {
+	if ss.opts.Sleep != nil {
+		return ss.opts.Sleep(ctx, d)
 	}
-	return e.c.pause(ctx, d)
+	return ss.c.pause(ctx, d)
 }
 
 // shareWriteOnce sends one attempt of a share write.
-func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (string, error) {
+func (ss *sharer) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (string, error) {
 	entries := slices.Clone(try.entries)
 	switch try.action {
 	case "ModifyImageSharePermission":
-		_, err := svcCall(ctx, e, rec, try.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
+		_, err := svcCall(ctx, ss.c, rec, try.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
 			req := ecs.CreateModifyImageSharePermissionRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ImageId = o.res.Region, o.res.ID
@@ -259,7 +259,7 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, 
 		})
 		return "", err
 	case "CreateResourceShare":
-		resp, err := svcCall(ctx, e, rec, try.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
+		resp, err := svcCall(ctx, ss.c, rec, try.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
 			req := resourcesharing.CreateCreateResourceShareRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ResourceShareName = o.res.Region, o.name
@@ -276,7 +276,7 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, 
 		if try.shareID == "" {
 			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.Summary, ErrConflict)
 		}
-		_, err := svcCall(ctx, e, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
+		_, err := svcCall(ctx, ss.c, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
 			req := resourcesharing.CreateAssociateResourceShareRequest()
 			setTimeout(req, t)
 			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, try.shareID, &entries
@@ -284,7 +284,7 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, 
 		})
 		return "", err
 	case "DisassociateResourceShare":
-		return "", e.disassociate(ctx, rec, o, try)
+		return "", ss.disassociate(ctx, rec, o, try)
 	}
 	return "", fmt.Errorf("encryptperm: share: unknown write %q", try.action)
 }
@@ -298,10 +298,10 @@ func (e *engine) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, 
 // that no longer exists, or no longer holds the resource, holds nobody to
 // it; one that now holds other resources too is left alone (ErrConflict),
 // as the pre-flight leaves it.
-func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp, try shareTry) error {
+func (ss *sharer) disassociate(ctx context.Context, rec *recorder, o *shareOp, try shareTry) error {
 	entries := slices.Clone(try.entries)
 	for round := 1; ; round++ {
-		_, err := svcCall(ctx, e, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
+		_, err := svcCall(ctx, ss.c, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
 			req := resourcesharing.CreateDisassociateResourceShareRequest()
 			setTimeout(req, t)
 			batch := slices.Clone(entries)
@@ -315,11 +315,11 @@ func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp, tr
 			return nil // the share is gone, and nobody holds anything through it
 		case code != "EntityNotExists.Resource" && code != "EntityNotExists.Target":
 			return err
-		case round >= e.opts.MaxRounds:
+		case round >= ss.opts.MaxRounds:
 			return fmt.Errorf("encryptperm: %s: Resource Sharing refused to take %s out of the share %d times though they were still associated (Options.MaxRounds): %w",
 				o.change.Summary, strings.Join(entries, ", "), round, err)
 		}
-		still, err := e.stillHeld(ctx, rec, o, try)
+		still, err := ss.stillHeld(ctx, rec, o, try)
 		if err != nil || len(still) == 0 {
 			return err
 		}
@@ -329,15 +329,15 @@ func (e *engine) disassociate(ctx context.Context, rec *recorder, o *shareOp, tr
 
 // stillHeld reads the attempt's resource share again and returns those of
 // its targets that still hold o's resource through it.
-func (e *engine) stillHeld(ctx context.Context, rec *recorder, o *shareOp, try shareTry) ([]string, error) {
+func (ss *sharer) stillHeld(ctx context.Context, rec *recorder, o *shareOp, try shareTry) ([]string, error) {
 	var res, targets []resourcesharing.ResourceShareAssociation
 	errs := parallel(func() error {
 		var err error
-		res, err = e.listAssocs(ctx, rec, o.res.Region, "Resource", []string{try.shareID})
+		res, err = ss.listAssocs(ctx, rec, o.res.Region, "Resource", []string{try.shareID})
 		return err
 	}, func() error {
 		var err error
-		targets, err = e.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
+		targets, err = ss.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
 		return err
 	})
 	if err := firstErr(errs); err != nil {

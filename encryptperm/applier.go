@@ -152,7 +152,7 @@ func newEngineOn(p *pool, o Options) *engine {
 		pool: p, opts: o, logger: o.Logger, observer: o.Observer,
 		now: time.Now,
 	}
-	pipe := &pipeline{ram: newRAMTarget(c, o), share: &sharer{c: c, opts: o, hints: &keyHints{}}}
+	pipe := &pipeline{ram: newRAMTarget(c, o), share: newShareTarget(c, o)}
 	return &engine{c: c, opts: o, pipe: pipe}
 }
 

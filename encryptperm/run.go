@@ -10,7 +10,7 @@ import (
 // pipeline runs Plan, Apply, ApplyPlan and Revoke over the two targets.
 type pipeline struct {
 	ram   *ramTarget
-	share *sharer
+	share *shareTarget
 }
 
 // plan is Plan and RevokePlan with the share step: the share changes
@@ -21,7 +21,7 @@ func (pp *pipeline) plan(ctx context.Context, revoke bool, grants, keep []*Grant
 		return pp.ram.plan(ctx, revoke, grants, keep)
 	}
 	rec := &recorder{}
-	job, err := pp.share.prepareShare(ctx, rec, revoke, grants, keep, nil)
+	job, err := pp.share.prepare(ctx, rec, revoke, grants, keep)
 	if err != nil {
 		return nil, ctxOr(ctx, err)
 	}
@@ -71,13 +71,13 @@ func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant,
 	var pre *prefetch
 	if !revoke && stale == nil {
 		// What needs no I/O is refused before any.
-		if err := pp.share.checkBackends(collectWants(grants, keep, "grants"), false); err != nil {
+		if err := pp.share.check(grants, keep, false); err != nil {
 			return finish(err)
 		}
 		pre = pp.ram.startPrefetch(ctx, rec, grants)
 		defer pre.release()
 	}
-	job, err := pp.share.prepareShare(ctx, rec, revoke, grants, keep, pre)
+	job, err := pp.share.prepare(ctx, rec, revoke, grants, keep)
 	if pre != nil {
 		// Wait for RAM's reads even after a refusal, so that the Result
 		// lists every call made.
@@ -89,12 +89,12 @@ func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant,
 		return finish(err)
 	}
 	if revoke {
-		if err := pp.share.runShare(ctx, rec, job, res, false); err != nil {
+		if err := pp.share.run(ctx, rec, job, res, false); err != nil {
 			return finish(err)
 		}
 		r, err := pp.ram.converge(ctx, true, job.ramGrants, job.keepRAM, stale, nil, rec)
 		mergeResult(res, r)
-		res.Changes = append(res.Changes, job.notes...)
+		res.Changes = append(res.Changes, job.notes()...)
 		return finish(err)
 	}
 	r, err := pp.ram.converge(ctx, false, job.ramGrants, nil, stale, pre, rec)
@@ -104,8 +104,8 @@ func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant,
 		return finish(err)
 	}
 	fresh := r != nil && r.Writes > 0
-	err = pp.share.runShare(ctx, rec, job, res, fresh)
-	res.Changes = append(res.Changes, job.notes...)
+	err = pp.share.run(ctx, rec, job, res, fresh)
+	res.Changes = append(res.Changes, job.notes()...)
 	return finish(err)
 }
 

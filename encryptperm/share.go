@@ -5,11 +5,9 @@ package encryptperm
 
 import (
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"slices"
 	"sort"
-	"strings"
 )
 
 var (
@@ -89,23 +87,4 @@ func hasResources(grants ...[]*Grant) bool {
 		}
 	}
 	return false
-}
-
-// folderTarget returns the Resource Sharing target of a folder path: its
-// last element (the folder ID, or the root ID).
-func folderTarget(rdPath string) string {
-	parts := strings.Split(strings.TrimSuffix(rdPath, "/"), "/")
-	return parts[len(parts)-1]
-}
-
-// shareName is the name of the resource share the library creates for a
-// resource: ManagedPolicyPrefix and the resource ID, at most 50 characters.
-func shareName(r Resource) string {
-	n := ManagedPolicyPrefix + r.ID
-	if len(n) <= 50 {
-		return n
-	}
-	h := fnv.New32a()
-	h.Write([]byte(r.ID))
-	return fmt.Sprintf("%s%s-%08x", ManagedPolicyPrefix, r.ID[:50-len(ManagedPolicyPrefix)-9], h.Sum32())
 }

@@ -1,68 +1,101 @@
-// This file holds the share step's way to ECS, Resource Sharing and KMS:
-// its calls through the engine's caller.
+// This file holds the share step's connection: the calls it makes to ECS,
+// Resource Sharing and KMS, one method a call, and what they answer.
 
 package encryptperm
 
 import (
 	"context"
 	"time"
-
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 )
 
-// backends is what one client slot of the engine's pool holds: the RAM
-// client, and the ECS, Resource Sharing and KMS clients of the share step
-// (nil when there is none). Calls on one slot are serialized, as the SDK's
-// clients need; with NewApplier the four are often one object (the fake).
-type backends struct {
-	RAM
-	ecs ECS
-	rs  ResourceSharing
-	kms KMS
+// shareConn is the share step's way to ECS, Resource Sharing and KMS. Each
+// method is one call, made as the caller makes every call (its retries,
+// timeouts, redaction and record); errors come back as the caller makes
+// them, and Code and OutcomeUnknown read them.
+type shareConn interface {
+	// DescribeImages reads the account's own image (ECS DescribeImages).
+	DescribeImages(ctx context.Context, region, imageID string) ([]shareImage, error)
+	// ImageSharePage reads one page of the accounts ECS shares an image
+	// with (DescribeImageSharePermission), and how many there are in all.
+	ImageSharePage(ctx context.Context, region, imageID string, page, size int) (accounts []string, total int, err error)
+	// DescribeSnapshots reads snapshots by ID, at most a page of them.
+	DescribeSnapshots(ctx context.Context, region string, ids []string) ([]shareSnapshot, error)
+	// ImageSnapshots lists the first page of a region's encrypted
+	// snapshots that images are made of, with keyID's only when keyID is
+	// set. It makes one attempt, never retried: it is a guess.
+	ImageSnapshots(ctx context.Context, region, keyID string, size int) ([]shareSnapshot, error)
+	// SharesPage reads one page of the account's own resource shares in a
+	// region (ListResourceShares), and the token of the next ("" after the
+	// last).
+	SharesPage(ctx context.Context, region, token string) (shares []shareRow, next string, err error)
+	// AssociationsPage reads one page of a region's resource share
+	// associations of type typ ("Resource" or "Target"), of the shares ids
+	// only when ids is not nil (ListResourceShareAssociations).
+	AssociationsPage(ctx context.Context, region, typ string, ids []string, token string) (as []shareAssoc, next string, err error)
+	// DirectorySharing reports whether the account may share with its
+	// resource directory (CheckSharingWithResourceDirectoryStatus).
+	DirectorySharing(ctx context.Context, region string) (bool, error)
+	// DescribeKey reads a key's metadata (KMS DescribeKey); it returns nil
+	// and no error when KMS does not find the key.
+	DescribeKey(ctx context.Context, region, keyID string) (*shareKeyMeta, error)
+	// ModifyImageShare adds accounts to an image's share permission, or
+	// removes them (ModifyImageSharePermission).
+	ModifyImageShare(ctx context.Context, region, imageID string, accounts []string, remove bool) error
+	// CreateShare makes a resource share that holds one resource, of
+	// Resource Sharing's type resourceType ("Image" or "Snapshot"), with
+	// targets, and returns its ID (CreateResourceShare).
+	CreateShare(ctx context.Context, region, name, resourceType, resourceID string, targets []string, external bool) (string, error)
+	// Associate adds targets to a resource share (AssociateResourceShare).
+	Associate(ctx context.Context, region, shareID string, targets []string) error
+	// Disassociate takes targets out of a resource share
+	// (DisassociateResourceShare).
+	Disassociate(ctx context.Context, region, shareID string, targets []string) error
+	// Sleep waits d, or returns ctx's error when ctx ends first.
+	Sleep(ctx context.Context, d time.Duration) error
+	// Code returns the service's error code of err, or "".
+	Code(err error) string
+	// OutcomeUnknown reports whether a write that failed with err may
+	// nevertheless have been carried out.
+	OutcomeUnknown(err error) bool
 }
 
-// withBackends wraps the RAM client given to NewApplier with the share
-// step's clients: those Options names, or else the RAM client itself when
-// it implements them. It records in o which services are present.
-func withBackends(ramClient RAM, o *Options) RAM {
-	b := &backends{RAM: ramClient, ecs: o.ECS, rs: o.ResourceSharing, kms: o.KMS}
-	if x, ok := ramClient.(ECS); ok && b.ecs == nil {
-		b.ecs = x
-	}
-	if x, ok := ramClient.(ResourceSharing); ok && b.rs == nil {
-		b.rs = x
-	}
-	if x, ok := ramClient.(KMS); ok && b.kms == nil {
-		b.kms = x
-	}
-	o.ECS, o.ResourceSharing, o.KMS = b.ecs, b.rs, b.kms
-	return b
+// shareImage is an image as DescribeImages answers it.
+type shareImage struct {
+	ID string
+	// Owner is the owner's UID, "" when the answer does not say.
+	Owner string
+	Disks []shareDisk
 }
 
-// svcCall makes one ECS, Resource Sharing or KMS call on a client slot,
-// with the engine's retries, timeouts, logging and record.
-func svcCall[Resp any](ctx context.Context, c *caller, rec *recorder, action, target string, write bool, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
-	return svcOp(ctx, c, op{action: action, target: target, write: write, rec: rec}, fn)
+// shareDisk is one disk of an image: the snapshot it is made of ("" when
+// it names none), and whether DescribeImages says it is encrypted.
+type shareDisk struct {
+	SnapshotID string
+	Encrypted  bool
 }
 
-// svcOp is svcCall with the whole op given.
-func svcOp[Resp any](ctx context.Context, c *caller, o op, fn func(b *backends, t time.Duration) (Resp, error)) (Resp, error) {
-	return invoke(ctx, c, o, func(r RAM, t time.Duration) (Resp, error) {
-		b, ok := r.(*backends)
-		if !ok || b.ecs == nil && b.rs == nil && b.kms == nil {
-			var zero Resp
-			return zero, &clientError{o.action, o.target, "has no ECS, Resource Sharing or KMS backend"}
-		}
-		return fn(b, t)
-	})
+// shareSnapshot is a snapshot as DescribeSnapshots answers it.
+type shareSnapshot struct {
+	ID        string
+	Encrypted bool
+	KeyID     string
 }
 
-// describeKey reads a key's metadata.
-func describeKey(ctx context.Context, c *caller, rec *recorder, region, keyID string) (*kms.DescribeKeyResponse, error) {
-	return svcCall(ctx, c, rec, "DescribeKey", keyID, false, func(b *backends, t time.Duration) (*kms.DescribeKeyResponse, error) {
-		req := kms.CreateDescribeKeyRequest()
-		setTimeout(req, t)
-		req.RegionId, req.KeyId = region, keyID
-		return b.kms.DescribeKey(req)
-	})
+// shareRow is a resource share as ListResourceShares answers it.
+type shareRow struct {
+	ID, Name, Status string
+	External         bool
+}
+
+// shareAssoc is one association as ListResourceShareAssociations answers
+// it.
+type shareAssoc struct {
+	ShareID, EntityID, EntityType, Status string
+	// Type is "Resource" or "Target".
+	Type string
+}
+
+// shareKeyMeta is a key as DescribeKey answers it.
+type shareKeyMeta struct {
+	ARN, Creator, State string
 }

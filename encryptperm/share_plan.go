@@ -27,7 +27,7 @@ type shareOp struct {
 	external bool   // CreateResourceShare
 	entries  []string
 	remove   bool
-	change   Change
+	change   shareChange
 	// known lists, for a CreateResourceShare, the shares that held the
 	// resource when the plan was made: a share that a read finds besides
 	// them, of this name and holding only the resource, is the one an
@@ -41,8 +41,34 @@ type resOps struct {
 	ops []*shareOp
 }
 
-// plan computes the share writes: what to add (Apply) or remove (Revoke),
-// and notes on invitations not yet accepted.
+// shareChange is one change of the share step, in a plan or done: the
+// role it concerns is the one the resource's recipients' ECS assumes.
+type shareChange struct {
+	kind    ChangeKind
+	action  string
+	res     Resource
+	summary string
+	kept    bool
+}
+
+// shareJob is the share step of one Plan, Apply or Revoke: what it read,
+// and the writes it plans.
+type shareJob struct {
+	cfg   *shareConfig
+	wants []*resWant
+	byRes []*resOps
+	notes []shareChange
+}
+
+// planShare computes the share writes: what to add (Apply) or remove
+// (Revoke), and notes on invitations not yet accepted.
+func planShare(rd *shareReading, cfg *shareConfig) *shareJob {
+	j := &shareJob{cfg: cfg, wants: rd.wants}
+	j.plan(rd.revoke)
+	return j
+}
+
+// plan computes the share writes.
 func (j *shareJob) plan(revoke bool) {
 	for _, w := range j.wants {
 		if len(w.paths) == 0 || !w.found {
@@ -68,15 +94,15 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 		}
 	}
 	for c := range slices.Chunk(add, imageAccountsPerCall) {
-		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, change: Change{
-			Kind: Broadening, Action: "ModifyImageSharePermission", Role: roleOfResource(w.res),
-			Summary: fmt.Sprintf("share %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
+		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, change: shareChange{
+			kind: Broadening, action: "ModifyImageSharePermission", res: w.res,
+			summary: fmt.Sprintf("share %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
 		}})
 	}
 	var missing []string
 	externalWanted := false
 	for _, t := range w.rsTargets() {
-		if accountRE.MatchString(t) {
+		if j.cfg.isAccount(t) {
 			externalWanted = true
 		}
 		shared, pending, id := w.rsShared(t)
@@ -90,7 +116,7 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 	if len(missing) == 0 {
 		return
 	}
-	needExternal := slices.ContainsFunc(missing, accountRE.MatchString)
+	needExternal := slices.ContainsFunc(missing, j.cfg.isAccount)
 	var use *rsShare
 	for _, sh := range w.shares {
 		// A share that holds other resources would share them too; one
@@ -98,7 +124,7 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 		if len(sh.resources) != 1 || needExternal && !sh.external {
 			continue
 		}
-		if use == nil || sh.name == shareName(w.res) && use.name != shareName(w.res) {
+		if use == nil || sh.name == shareName(j.cfg.prefix, w.res) && use.name != shareName(j.cfg.prefix, w.res) {
 			use = sh
 		}
 	}
@@ -106,14 +132,14 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 	if use == nil {
 		first := rest[:min(rsEntriesPerCall, len(rest))]
 		rest = rest[len(first):]
-		name := shareName(w.res)
+		name := shareName(j.cfg.prefix, w.res)
 		var known []string
 		for _, sh := range w.shares {
 			known = append(known, sh.id)
 		}
-		ro.ops = append(ro.ops, &shareOp{action: "CreateResourceShare", res: w.res, name: name, external: externalWanted, entries: first, known: known, change: Change{
-			Kind: Broadening, Action: "CreateResourceShare", Role: roleOfResource(w.res),
-			Summary: fmt.Sprintf("share %s with %s through a new resource share %s", w.res, strings.Join(first, ", "), name),
+		ro.ops = append(ro.ops, &shareOp{action: "CreateResourceShare", res: w.res, name: name, external: externalWanted, entries: first, known: known, change: shareChange{
+			kind: Broadening, action: "CreateResourceShare", res: w.res,
+			summary: fmt.Sprintf("share %s with %s through a new resource share %s", w.res, strings.Join(first, ", "), name),
 		}})
 	}
 	id := ""
@@ -121,13 +147,13 @@ func (j *shareJob) planAdd(w *resWant, ro *resOps) {
 		id = use.id
 	}
 	for c := range slices.Chunk(rest, rsEntriesPerCall) {
-		via := "the new resource share " + shareName(w.res)
+		via := "the new resource share " + shareName(j.cfg.prefix, w.res)
 		if id != "" {
 			via = "resource share " + id
 		}
-		ro.ops = append(ro.ops, &shareOp{action: "AssociateResourceShare", res: w.res, shareID: id, entries: c, change: Change{
-			Kind: Broadening, Action: "AssociateResourceShare", Role: roleOfResource(w.res),
-			Summary: fmt.Sprintf("share %s with %s through %s", w.res, strings.Join(c, ", "), via),
+		ro.ops = append(ro.ops, &shareOp{action: "AssociateResourceShare", res: w.res, shareID: id, entries: c, change: shareChange{
+			kind: Broadening, action: "AssociateResourceShare", res: w.res,
+			summary: fmt.Sprintf("share %s with %s through %s", w.res, strings.Join(c, ", "), via),
 		}})
 	}
 }
@@ -140,15 +166,15 @@ func (j *shareJob) planRemove(w *resWant, ro *resOps) {
 		}
 	}
 	for c := range slices.Chunk(remove, imageAccountsPerCall) {
-		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, remove: true, change: Change{
-			Kind: Narrowing, Action: "ModifyImageSharePermission", Role: roleOfResource(w.res),
-			Summary: fmt.Sprintf("stop sharing %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
+		ro.ops = append(ro.ops, &shareOp{action: "ModifyImageSharePermission", res: w.res, entries: c, remove: true, change: shareChange{
+			kind: Narrowing, action: "ModifyImageSharePermission", res: w.res,
+			summary: fmt.Sprintf("stop sharing %s with account(s) %s (ECS)", w.res, strings.Join(c, ", ")),
 		}})
 	}
 	for _, a := range w.ecsAccounts() {
 		if slices.Contains(w.imageAccts, a) && w.keep[a] {
-			j.notes = append(j.notes, Change{Kind: Note, Kept: true, Role: roleOfResource(w.res),
-				Summary: fmt.Sprintf("keep sharing %s with account %s: a grant that stays names it", w.res, a)})
+			j.notes = append(j.notes, shareChange{kind: Note, kept: true, res: w.res,
+				summary: fmt.Sprintf("keep sharing %s with account %s: a grant that stays names it", w.res, a)})
 		}
 	}
 	for _, sh := range w.shares {
@@ -161,35 +187,51 @@ func (j *shareJob) planRemove(w *resWant, ro *resOps) {
 				continue
 			}
 			if w.keep[t] {
-				j.notes = append(j.notes, Change{Kind: Note, Kept: true, Role: roleOfResource(w.res),
-					Summary: fmt.Sprintf("keep sharing %s with %s through resource share %s: a grant that stays names it", w.res, t, sh.id)})
+				j.notes = append(j.notes, shareChange{kind: Note, kept: true, res: w.res,
+					summary: fmt.Sprintf("keep sharing %s with %s through resource share %s: a grant that stays names it", w.res, t, sh.id)})
 				continue
 			}
 			ts = append(ts, t)
 		}
 		for c := range slices.Chunk(ts, rsEntriesPerCall) {
-			ro.ops = append(ro.ops, &shareOp{action: "DisassociateResourceShare", res: w.res, shareID: sh.id, entries: c, remove: true, change: Change{
-				Kind: Narrowing, Action: "DisassociateResourceShare", Role: roleOfResource(w.res),
-				Summary: fmt.Sprintf("stop sharing %s with %s through resource share %s", w.res, strings.Join(c, ", "), sh.id),
+			ro.ops = append(ro.ops, &shareOp{action: "DisassociateResourceShare", res: w.res, shareID: sh.id, entries: c, remove: true, change: shareChange{
+				kind: Narrowing, action: "DisassociateResourceShare", res: w.res,
+				summary: fmt.Sprintf("stop sharing %s with %s through resource share %s", w.res, strings.Join(c, ", "), sh.id),
 			}})
 		}
 	}
 }
 
-// roleOfResource is the share role a resource's recipients' ECS assumes.
-func roleOfResource(r Resource) string { return r.Type.RoleName() }
-
-func pendingNote(r Resource, target, shareID string) Change {
-	return Change{Kind: Note, Role: roleOfResource(r), Summary: fmt.Sprintf("%s: the invitation of %s to resource share %s is pending: the recipient must accept it before it can use the %s", r, target, shareID, r.Type)}
+// pendingNote says that a target's invitation to a resource share is not
+// accepted yet.
+func pendingNote(r Resource, target, shareID string) shareChange {
+	return shareChange{kind: Note, res: r, summary: fmt.Sprintf("%s: the invitation of %s to resource share %s is pending: the recipient must accept it before it can use the %s", r, target, shareID, r.Type)}
 }
 
 // changes lists the share step's planned changes, then its notes.
-func (j *shareJob) changes() []Change {
-	var out []Change
+func (j *shareJob) changes() []shareChange {
+	var out []shareChange
 	for _, ro := range j.byRes {
 		for _, o := range ro.ops {
 			out = append(out, o.change)
 		}
 	}
 	return append(out, j.notes...)
+}
+
+// keysOf returns the keys found for those of the resources the job read,
+// in the order the job holds the resources, each key once.
+func (j *shareJob) keysOf(resources []Resource) []Key {
+	var out []Key
+	for _, w := range j.wants {
+		if !slices.Contains(resources, w.res) {
+			continue
+		}
+		for _, k := range w.keys {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }

@@ -5,55 +5,48 @@ package encryptperm
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
-	"time"
-
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 )
+
+// shareReader makes the share step's reads through its connection.
+type shareReader struct {
+	conn shareConn
+	cfg  *shareConfig
+}
 
 // readImage reads an image: whether it exists, and the snapshots its disks
 // are made of. Whether a disk is encrypted, and with which key, only its
 // snapshot tells for certain: DescribeImages' Encrypted of a disk is read
 // as a claim to hold the snapshot to, and its absence (the SDK's false) as
 // saying nothing, so every disk's snapshot is read (keysFrom).
-func (ss *sharer) readImage(ctx context.Context, rec *recorder, w *resWant) error {
-	resp, err := svcCall(ctx, ss.c, rec, "DescribeImages", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImagesResponse, error) {
-		req := ecs.CreateDescribeImagesRequest()
-		setTimeout(req, t)
-		req.RegionId, req.ImageId, req.ImageOwnerAlias = w.res.Region, w.res.ID, "self"
-		return b.ecs.DescribeImages(req)
-	})
+func (r *shareReader) readImage(ctx context.Context, w *resWant) error {
+	images, err := r.conn.DescribeImages(ctx, w.res.Region, w.res.ID)
 	if err != nil {
 		return err
 	}
-	for _, im := range resp.Images.Image {
-		if im.ImageId != w.res.ID {
+	for _, im := range images {
+		if im.ID != w.res.ID {
 			continue
 		}
 		w.found = true
-		if im.ImageOwnerId > 0 {
-			w.owner = strconv.FormatInt(im.ImageOwnerId, 10)
+		if im.Owner != "" {
+			w.owner = im.Owner
 		}
-		for _, m := range im.DiskDeviceMappings.DiskDeviceMapping {
-			if m.SnapshotId == "" {
+		for _, m := range im.Disks {
+			if m.SnapshotID == "" {
 				// Nothing to read: whether the disk is encrypted, and
 				// with what, cannot be told.
 				w.noSnapshot = true
 				continue
 			}
-			if !slices.Contains(w.snapshots, m.SnapshotId) {
-				w.snapshots = append(w.snapshots, m.SnapshotId)
+			if !slices.Contains(w.snapshots, m.SnapshotID) {
+				w.snapshots = append(w.snapshots, m.SnapshotID)
 			}
 			if m.Encrypted {
-				w.flagged = append(w.flagged, m.SnapshotId)
+				w.flagged = append(w.flagged, m.SnapshotID)
 			}
 		}
 		w.encrypted = len(w.flagged) > 0 || w.noSnapshot
@@ -63,26 +56,18 @@ func (ss *sharer) readImage(ctx context.Context, rec *recorder, w *resWant) erro
 }
 
 // readImageShares reads the accounts an image is shared with through ECS.
-func (ss *sharer) readImageShares(ctx context.Context, rec *recorder, w *resWant) error {
-	pg := ss.newPager("DescribeImageSharePermission", w.res.ID)
+func (r *shareReader) readImageShares(ctx context.Context, w *resWant) error {
+	pg := newPager(r.cfg, "DescribeImageSharePermission", w.res.ID)
 	for page := 1; ; page++ {
-		resp, err := svcCall(ctx, ss.c, rec, "DescribeImageSharePermission", w.res.ID, false, func(b *backends, t time.Duration) (*ecs.DescribeImageSharePermissionResponse, error) {
-			req := ecs.CreateDescribeImageSharePermissionRequest()
-			setTimeout(req, t)
-			req.RegionId, req.ImageId = w.res.Region, w.res.ID
-			req.PageNumber, req.PageSize = requests.NewInteger(page), requests.NewInteger(100)
-			return b.ecs.DescribeImageSharePermission(req)
-		})
-		if codeOf(err) == "InvalidImageId.NotFound" {
+		accounts, total, err := r.conn.ImageSharePage(ctx, w.res.Region, w.res.ID, page, 100)
+		if r.conn.Code(err) == "InvalidImageId.NotFound" {
 			return nil // DescribeImages tells
 		}
 		if err != nil {
 			return err
 		}
-		for _, a := range resp.Accounts.Account {
-			w.imageAccts = append(w.imageAccts, a.AliyunId)
-		}
-		if len(resp.Accounts.Account) == 0 || page*100 >= resp.TotalCount {
+		w.imageAccts = append(w.imageAccts, accounts...)
+		if len(accounts) == 0 || page*100 >= total {
 			return nil
 		}
 		if _, err := pg.next(strconv.Itoa(page + 1)); err != nil {
@@ -99,7 +84,7 @@ type snapRow struct {
 
 // readSnapshots reads snapshots by ID: the snapshots ws name, or the
 // snapshots the images imgs are made of (for their keys).
-func (ss *sharer) readSnapshots(ctx context.Context, rec *recorder, region string, ws, imgs []*resWant) error {
+func (r *shareReader) readSnapshots(ctx context.Context, region string, ws, imgs []*resWant) error {
 	var ids []string
 	for _, w := range ws {
 		ids = append(ids, w.res.ID)
@@ -111,19 +96,12 @@ func (ss *sharer) readSnapshots(ctx context.Context, rec *recorder, region strin
 	ids = slices.Compact(ids)
 	found := map[string]snapRow{}
 	for chunk := range slices.Chunk(ids, 100) {
-		list, _ := json.Marshal(chunk)
-		resp, err := svcCall(ctx, ss.c, rec, "DescribeSnapshots", strings.Join(chunk, ","), false, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
-			req := ecs.CreateDescribeSnapshotsRequest()
-			setTimeout(req, t)
-			req.RegionId, req.SnapshotIds = region, string(list)
-			req.PageSize = requests.NewInteger(100)
-			return b.ecs.DescribeSnapshots(req)
-		})
+		snaps, err := r.conn.DescribeSnapshots(ctx, region, chunk)
 		if err != nil {
 			return err
 		}
-		for _, s := range resp.Snapshots.Snapshot {
-			found[s.SnapshotId] = snapRow{s.Encrypted, s.KMSKeyId}
+		for _, s := range snaps {
+			found[s.ID] = snapRow{s.Encrypted, s.KeyID}
 		}
 	}
 	for _, w := range ws {
@@ -172,15 +150,6 @@ func (w *resWant) keysFrom(found map[string]snapRow) {
 	w.keyIDs = slices.Compact(w.keyIDs)
 }
 
-// unknownKeyReason says why an image's keys cannot all be named.
-func (w *resWant) unknownKeyReason() string {
-	why := fmt.Sprintf("the %s may be encrypted, but DescribeSnapshots does not say with which key for every disk (snapshots %s)", w.res, strings.Join(w.snapshots, ", "))
-	if w.noSnapshot {
-		why += ", and a disk names no snapshot"
-	}
-	return why
-}
-
 // snapList is the first page of a region's encrypted image snapshots, listed
 // beside DescribeImages before the image's snapshot IDs are known, so that
 // the snapshot an image is made of need not be read a level later. It is
@@ -211,32 +180,19 @@ func (l snapList) covers(w *resWant) bool {
 // such snapshots than a page, or a snapshot that made disks as well, whose
 // Usage is "image_disk"), the snapshots are read by ID as before, so only
 // the level is lost. It returns nil for a failed call.
-func (ss *sharer) listSnapshots(ctx context.Context, rec *recorder, region, keyID string) snapList {
-	target := region
-	if keyID != "" {
-		target += "/" + keyID
-	}
-	resp, err := svcOp(ctx, ss.c, op{action: "DescribeSnapshots", target: target, rec: rec, once: true}, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
-		req := ecs.CreateDescribeSnapshotsRequest()
-		setTimeout(req, t)
-		req.RegionId, req.Encrypted, req.Usage = region, requests.NewBoolean(true), "image"
-		if keyID != "" {
-			req.KMSKeyId = keyID
-		}
-		req.PageNumber, req.PageSize = requests.NewInteger(1), requests.NewInteger(100)
-		return b.ecs.DescribeSnapshots(req)
-	})
-	if err != nil || resp == nil {
+func (r *shareReader) listSnapshots(ctx context.Context, region, keyID string) snapList {
+	snaps, err := r.conn.ImageSnapshots(ctx, region, keyID, 100)
+	if err != nil {
 		return nil
 	}
 	out := snapList{}
 	bad := map[string]bool{}
-	for _, s := range resp.Snapshots.Snapshot {
-		row := snapRow{s.Encrypted, s.KMSKeyId}
-		if prev, ok := out[s.SnapshotId]; ok && prev != row {
-			bad[s.SnapshotId] = true
+	for _, s := range snaps {
+		row := snapRow{s.Encrypted, s.KeyID}
+		if prev, ok := out[s.ID]; ok && prev != row {
+			bad[s.ID] = true
 		}
-		out[s.SnapshotId] = row
+		out[s.ID] = row
 	}
 	for id := range bad {
 		delete(out, id)
@@ -246,7 +202,7 @@ func (ss *sharer) listSnapshots(ctx context.Context, rec *recorder, region, keyI
 
 // readShares reads the account's resource shares in a region, with their
 // resources and targets.
-func (ss *sharer) readShares(ctx context.Context, rec *recorder, region string) (*shareState, error) {
+func (r *shareReader) readShares(ctx context.Context, region string) (*shareState, error) {
 	st := &shareState{}
 	byID := map[string]*rsShare{}
 	var mu sync.Mutex
@@ -258,26 +214,20 @@ func (ss *sharer) readShares(ctx context.Context, rec *recorder, region string) 
 		}
 		return sh
 	}
-	var shares []resourcesharing.ResourceShare
-	var assocs []resourcesharing.ResourceShareAssociation
+	var shares []shareRow
+	var assocs []shareAssoc
 	listShares := func() error {
 		token := ""
-		pg := ss.newPager("ListResourceShares", region)
+		pg := newPager(r.cfg, "ListResourceShares", region)
 		for {
-			resp, err := svcCall(ctx, ss.c, rec, "ListResourceShares", region, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceSharesResponse, error) {
-				req := resourcesharing.CreateListResourceSharesRequest()
-				setTimeout(req, t)
-				req.RegionId, req.ResourceOwner, req.NextToken = region, "Self", token
-				req.MaxResults = requests.NewInteger(100)
-				return b.rs.ListResourceShares(req)
-			})
+			page, next, err := r.conn.SharesPage(ctx, region, token)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			shares = append(shares, resp.ResourceShares...)
+			shares = append(shares, page...)
 			mu.Unlock()
-			token = resp.NextToken
+			token = next
 			if more, err := pg.next(token); !more {
 				return err
 			}
@@ -285,7 +235,7 @@ func (ss *sharer) readShares(ctx context.Context, rec *recorder, region string) 
 	}
 	listAssocs := func(typ string) func() error {
 		return func() error {
-			as, err := ss.listAssocs(ctx, rec, region, typ, nil)
+			as, err := r.listAssocs(ctx, region, typ, nil)
 			mu.Lock()
 			assocs = append(assocs, as...)
 			mu.Unlock()
@@ -296,22 +246,22 @@ func (ss *sharer) readShares(ctx context.Context, rec *recorder, region string) 
 		return nil, err
 	}
 	for _, s := range shares {
-		if s.ResourceShareStatus != "" && s.ResourceShareStatus != "Active" {
+		if s.Status != "" && s.Status != "Active" {
 			continue
 		}
-		sh := get(s.ResourceShareId)
-		sh.name, sh.external = s.ResourceShareName, s.AllowExternalTargets
+		sh := get(s.ID)
+		sh.name, sh.external = s.Name, s.External
 		st.shares = append(st.shares, sh)
 	}
 	for _, a := range assocs {
-		sh, ok := byID[a.ResourceShareId]
-		if !ok || !live(a.AssociationStatus) {
+		sh, ok := byID[a.ShareID]
+		if !ok || !live(a.Status) {
 			continue
 		}
-		if a.AssociationType == "Resource" {
-			sh.resources = append(sh.resources, a.EntityType+"/"+a.EntityId)
+		if a.Type == "Resource" {
+			sh.resources = append(sh.resources, a.EntityType+"/"+a.EntityID)
 		} else {
-			sh.targets[a.EntityId] = a.AssociationStatus
+			sh.targets[a.EntityID] = a.Status
 		}
 	}
 	sort.Slice(st.shares, func(i, j int) bool { return st.shares[i].id < st.shares[j].id })
@@ -321,28 +271,34 @@ func (ss *sharer) readShares(ctx context.Context, rec *recorder, region string) 
 // listAssocs lists a region's resource share associations of type typ
 // ("Resource" or "Target"), of the shares ids only when ids is set, every
 // page.
-func (ss *sharer) listAssocs(ctx context.Context, rec *recorder, region, typ string, ids []string) ([]resourcesharing.ResourceShareAssociation, error) {
-	var out []resourcesharing.ResourceShareAssociation
+func (r *shareReader) listAssocs(ctx context.Context, region, typ string, ids []string) ([]shareAssoc, error) {
+	var out []shareAssoc
 	token := ""
-	pg := ss.newPager("ListResourceShareAssociations", region+"/"+typ)
+	pg := newPager(r.cfg, "ListResourceShareAssociations", region+"/"+typ)
 	for {
-		resp, err := svcCall(ctx, ss.c, rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
-			req := resourcesharing.CreateListResourceShareAssociationsRequest()
-			setTimeout(req, t)
-			req.RegionId, req.AssociationType, req.NextToken = region, typ, token
-			if ids != nil {
-				req.ResourceShareIds = &ids
-			}
-			req.MaxResults = requests.NewInteger(100)
-			return b.rs.ListResourceShareAssociations(req)
-		})
+		page, next, err := r.conn.AssociationsPage(ctx, region, typ, ids, token)
 		if err != nil {
 			return out, err
 		}
-		out = append(out, resp.ResourceShareAssociations...)
-		token = resp.NextToken
+		out = append(out, page...)
+		token = next
 		if more, err := pg.next(token); !more {
 			return out, err
 		}
 	}
+}
+
+// describeKeys reads the keys ids of a region at once: the metadata of each
+// key, nil for a key KMS does not find.
+func describeKeys(ctx context.Context, conn shareConn, region string, ids []string) ([]*shareKeyMeta, error) {
+	metas := make([]*shareKeyMeta, len(ids))
+	fns := make([]func() error, len(ids))
+	for i, id := range ids {
+		fns[i] = func() error {
+			m, err := conn.DescribeKey(ctx, region, id)
+			metas[i] = m
+			return err
+		}
+	}
+	return metas, firstErr(parallel(fns...))
 }

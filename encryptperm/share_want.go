@@ -4,15 +4,27 @@
 package encryptperm
 
 import (
+	"cmp"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"sort"
+	"strings"
 )
+
+// shareGrant is what the share step needs of one grant: its audience, the
+// keys it names and the resources it shares.
+type shareGrant struct {
+	accounts    []string
+	directories []string // resource directory IDs
+	folders     []string // resource directory paths
+	keys        []Key
+	resources   []Resource
+}
 
 // resWant is what the grants want of one resource.
 type resWant struct {
 	res      Resource
-	kind     Kind
 	paths    []string // grants[i].Resources[j]
 	grants   []int    // indexes of the grants that name it
 	accounts []string // for ECS (images) or Resource Sharing (snapshots)
@@ -51,41 +63,25 @@ type shareState struct {
 	shares []*rsShare
 }
 
-// shareJob is the share step of one Plan, Apply or Revoke.
-type shareJob struct {
-	wants     []*resWant
-	ramGrants []*Grant
-	keepRAM   []*Grant
-	byRes     []*resOps
-	notes     []Change
-}
-
-// sharer is the share step: its reads, its pre-flight and its writes.
-type sharer struct {
-	c     *caller
-	opts  Options
-	hints *keyHints
-}
-
 // collectWants gathers the resources the grants name, with their audience.
-func collectWants(grants, keep []*Grant, what string) []*resWant {
+func collectWants(grants, keep []shareGrant, what string) []*resWant {
 	by := map[Resource]*resWant{}
 	var order []Resource
-	add := func(i int, g *Grant, path string, isKeep bool) {
-		for j, r := range g.Resources {
+	add := func(i int, g shareGrant, path string, isKeep bool) {
+		for j, r := range g.resources {
 			w, ok := by[r]
 			if !ok {
-				w = &resWant{res: r, kind: g.Kind, keep: map[string]bool{}}
+				w = &resWant{res: r, keep: map[string]bool{}}
 				by[r] = w
 				order = append(order, r)
 			}
 			var targets []string
-			targets = append(targets, g.Audience.ResourceDirectories...)
-			for _, f := range g.Audience.Folders {
+			targets = append(targets, g.directories...)
+			for _, f := range g.folders {
 				targets = append(targets, folderTarget(f))
 			}
 			if isKeep {
-				for _, a := range g.Audience.Accounts {
+				for _, a := range g.accounts {
 					w.keep[a] = true
 				}
 				for _, t := range targets {
@@ -95,7 +91,7 @@ func collectWants(grants, keep []*Grant, what string) []*resWant {
 			}
 			w.paths = append(w.paths, fmt.Sprintf("%s[%d].Resources[%d]", path, i, j))
 			w.grants = append(w.grants, i)
-			w.accounts = append(w.accounts, g.Audience.Accounts...)
+			w.accounts = append(w.accounts, g.accounts...)
 			w.targets = append(w.targets, targets...)
 		}
 	}
@@ -105,7 +101,9 @@ func collectWants(grants, keep []*Grant, what string) []*resWant {
 	for i, g := range keep {
 		add(i, g, "keep", true)
 	}
-	sort.Slice(order, func(i, j int) bool { return resourceLess(order[i], order[j]) })
+	slices.SortFunc(order, func(a, b Resource) int {
+		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(string(a.Type), string(b.Type)), strings.Compare(a.ID, b.ID))
+	})
 	out := make([]*resWant, 0, len(order))
 	for _, r := range order {
 		w := by[r]
@@ -116,6 +114,13 @@ func collectWants(grants, keep []*Grant, what string) []*resWant {
 		out = append(out, w)
 	}
 	return out
+}
+
+// folderTarget returns the Resource Sharing target of a folder path: its
+// last element (the folder ID, or the root ID).
+func folderTarget(rdPath string) string {
+	parts := strings.Split(strings.TrimSuffix(rdPath, "/"), "/")
+	return parts[len(parts)-1]
 }
 
 // rsTargets are the targets a resource's Resource Sharing shares need:
@@ -161,10 +166,7 @@ func (st *shareState) sharesOf(r Resource) []*rsShare {
 
 // shareEntity is a resource as Resource Sharing names it: "Type/ID".
 func shareEntity(r Resource) string {
-	if r.Type == ResourceImage {
-		return "Image/" + r.ID
-	}
-	return "Snapshot/" + r.ID
+	return rsType(r) + "/" + r.ID
 }
 
 // rsType is a resource's Resource Sharing type.
@@ -175,13 +177,25 @@ func rsType(r Resource) string {
 	return "Snapshot"
 }
 
+// shareName is the name of the resource share the step creates for a
+// resource: the prefix and the resource ID, at most 50 characters.
+func shareName(prefix string, r Resource) string {
+	n := prefix + r.ID
+	if len(n) <= 50 {
+		return n
+	}
+	h := fnv.New32a()
+	h.Write([]byte(r.ID))
+	return fmt.Sprintf("%s%s-%08x", prefix, r.ID[:50-len(prefix)-9], h.Sum32())
+}
+
 // sharedAccounts lists the accounts the resource is shared with now,
 // through ECS or through any resource share.
-func (w *resWant) sharedAccounts() []string {
+func (w *resWant) sharedAccounts(isAccount func(string) bool) []string {
 	out := slices.Clone(w.imageAccts)
 	for _, sh := range w.shares {
 		for t, st := range sh.targets {
-			if live(st) && accountRE.MatchString(t) && !slices.Contains(out, t) {
+			if live(st) && isAccount(t) && !slices.Contains(out, t) {
 				out = append(out, t)
 			}
 		}
@@ -199,4 +213,13 @@ func (w *resWant) rsShared(t string) (shared, pending bool, share string) {
 		}
 	}
 	return false, false, ""
+}
+
+// unknownKeyReason says why an image's keys cannot all be named.
+func (w *resWant) unknownKeyReason() string {
+	why := fmt.Sprintf("the %s may be encrypted, but DescribeSnapshots does not say with which key for every disk (snapshots %s)", w.res, strings.Join(w.snapshots, ", "))
+	if w.noSnapshot {
+		why += ", and a disk names no snapshot"
+	}
+	return why
 }

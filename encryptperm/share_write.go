@@ -12,10 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 )
 
 // isLagCode reports whether ECS refused a share for want of the grant,
@@ -24,11 +20,32 @@ func isLagCode(code string) bool {
 	return code == "AssumeRoleError" || strings.HasSuffix(code, "KMSKeyId.CMKUnauthorized")
 }
 
-// runShare makes the share step's writes: resources in parallel, the
-// writes of one resource in order. fresh says RAM has just taken a grant:
-// ECS's view of RAM lags, so a refusal for want of it is retried within
-// Options.ShareWait.
-func (ss *sharer) runShare(ctx context.Context, rec *recorder, j *shareJob, res *Result, fresh bool) error {
+// shareWriter makes the share step's writes through its connection.
+type shareWriter struct {
+	conn shareConn
+	cfg  *shareConfig
+	read *shareReader
+}
+
+// shareDone is what the writes of a share step did: the changes made, in
+// the order they were made, and those whose outcome is unknown.
+type shareDone struct {
+	changes, unknown []shareChange
+}
+
+// run makes the share step's writes: resources in parallel, the writes of
+// one resource in order. fresh says RAM has just taken a grant: ECS's view
+// of RAM lags, so a refusal for want of it is retried within
+// Options.ShareWait. It adds to j's notes the invitations its writes left
+// pending.
+func (sw *shareWriter) run(ctx context.Context, j *shareJob, fresh bool) (*shareDone, error) {
+	res := &shareDone{}
+	err := sw.writeAll(ctx, j, res, fresh)
+	return res, err
+}
+
+// writeAll is run, adding to res.
+func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone, fresh bool) error {
 	var mu sync.Mutex
 	touched := map[string][]string{} // region -> share IDs written
 	fns := make([]func() error, 0, len(j.byRes))
@@ -39,16 +56,16 @@ func (ss *sharer) runShare(ctx context.Context, rec *recorder, j *shareJob, res 
 				if o.shareID == "" && o.action == "AssociateResourceShare" {
 					o.shareID = created
 				}
-				id, err := ss.shareWrite(ctx, rec, o, fresh)
+				id, err := sw.write(ctx, o, fresh)
 				mu.Lock()
 				if err != nil {
-					if outcomeUnknown(err) {
-						res.Unknown = append(res.Unknown, o.change)
+					if sw.conn.OutcomeUnknown(err) {
+						res.unknown = append(res.unknown, o.change)
 					}
 					mu.Unlock()
 					return err
 				}
-				res.Changes = append(res.Changes, o.change)
+				res.changes = append(res.changes, o.change)
 				if id != "" {
 					created, o.shareID = id, id
 				}
@@ -64,13 +81,13 @@ func (ss *sharer) runShare(ctx context.Context, rec *recorder, j *shareJob, res 
 		return err
 	}
 	// Invitations of the shares just written: read their targets again.
-	var notes []Change
+	var notes []shareChange
 	fns = fns[:0]
 	for reg, ids := range touched {
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
 		fns = append(fns, func() error {
-			ns, err := ss.pendingOf(ctx, rec, reg, ids, j)
+			ns, err := sw.pendingOf(ctx, reg, ids, j)
 			mu.Lock()
 			notes = append(notes, ns...)
 			mu.Unlock()
@@ -80,7 +97,7 @@ func (ss *sharer) runShare(ctx context.Context, rec *recorder, j *shareJob, res 
 	if err := firstErr(parallel(fns...)); err != nil {
 		return err
 	}
-	sort.Slice(notes, func(a, b int) bool { return notes[a].Summary < notes[b].Summary })
+	sort.Slice(notes, func(a, b int) bool { return notes[a].summary < notes[b].summary })
 	for _, n := range notes {
 		if !slices.Contains(j.notes, n) {
 			j.notes = append(j.notes, n)
@@ -90,20 +107,20 @@ func (ss *sharer) runShare(ctx context.Context, rec *recorder, j *shareJob, res 
 }
 
 // pendingOf lists the pending invitations of the shares ids.
-func (ss *sharer) pendingOf(ctx context.Context, rec *recorder, region string, ids []string, j *shareJob) ([]Change, error) {
-	assocs, err := ss.listAssocs(ctx, rec, region, "Target", ids)
+func (sw *shareWriter) pendingOf(ctx context.Context, region string, ids []string, j *shareJob) ([]shareChange, error) {
+	assocs, err := sw.read.listAssocs(ctx, region, "Target", ids)
 	if err != nil {
 		return nil, err
 	}
-	var out []Change
+	var out []shareChange
 	for _, a := range assocs {
-		if a.AssociationStatus != "Associating" {
+		if a.Status != "Associating" {
 			continue
 		}
 		for _, ro := range j.byRes {
 			for _, o := range ro.ops {
-				if o.shareID == a.ResourceShareId && slices.Contains(o.entries, a.EntityId) {
-					out = append(out, pendingNote(ro.res, a.EntityId, a.ResourceShareId))
+				if o.shareID == a.ShareID && slices.Contains(o.entries, a.EntityID) {
+					out = append(out, pendingNote(ro.res, a.EntityID, a.ShareID))
 				}
 			}
 		}
@@ -121,7 +138,7 @@ type shareTry struct {
 	entries []string
 }
 
-// shareWrite makes one share write, and returns the ID of a share it
+// write makes one share write, and returns the ID of a share it
 // created. A write is never resent blindly. After a failure that may have
 // been carried out (a 5xx answer, a lost answer: see outcomeUnknown) and
 // after a refusal for want of a grant RAM has just taken (fresh: ECS's view
@@ -133,33 +150,33 @@ type shareTry struct {
 // error that says what the last read showed (not carried out); an outcome
 // no read could settle is returned as an error for which outcomeUnknown
 // holds.
-func (ss *sharer) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fresh bool) (string, error) {
+func (sw *shareWriter) write(ctx context.Context, o *shareOp, fresh bool) (string, error) {
 	try := shareTry{action: o.action, shareID: o.shareID, entries: slices.Clone(o.entries)}
 	created := "" // a share an earlier attempt made, found by a read
 	waited := time.Duration(0)
 	wait := time.Second
 	unknown := 0
 	for {
-		id, err := ss.shareWriteOnce(ctx, rec, o, try)
+		id, err := sw.writeOnce(ctx, o, try)
 		if err == nil {
 			return cmp.Or(id, created), nil
 		}
-		lag := fresh && isLagCode(codeOf(err))
+		lag := fresh && isLagCode(sw.conn.Code(err))
 		switch {
-		case outcomeUnknown(err):
+		case sw.conn.OutcomeUnknown(err):
 			unknown++
 		case !lag:
 			return "", err
 		}
-		last := unknown >= ss.opts.MaxRounds || lag && waited+wait > ss.opts.ShareWait
+		last := unknown >= sw.cfg.maxRounds || lag && waited+wait > sw.cfg.wait
 		if lag && !last {
-			if err := ss.shareSleep(ctx, wait); err != nil {
+			if err := sw.conn.Sleep(ctx, wait); err != nil {
 				return "", err
 			}
 			waited += wait
 			wait = min(2*wait, 8*time.Second)
 		}
-		next, made, done, rerr := ss.settle(ctx, rec, o, try)
+		next, made, done, rerr := sw.settle(ctx, o, try)
 		if rerr != nil {
 			return "", &unsettledError{write: err, read: rerr}
 		}
@@ -169,7 +186,7 @@ func (ss *sharer) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fre
 		}
 		if last {
 			if lag {
-				return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
+				return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.summary, waited, err)
 			}
 			return "", &notDoneError{err}
 		}
@@ -183,17 +200,17 @@ func (ss *sharer) shareWrite(ctx context.Context, rec *recorder, o *shareOp, fre
 // For a CreateResourceShare it looks for the share the attempt made (see
 // shareOp.known): when there is one, its ID is returned as made, and what is
 // left is an association with that share, not a second share.
-func (ss *sharer) settle(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (next shareTry, made string, done bool, err error) {
+func (sw *shareWriter) settle(ctx context.Context, o *shareOp, try shareTry) (next shareTry, made string, done bool, err error) {
 	var has func(string) bool // whether the resource is shared with an entry now
 	switch try.action {
 	case "ModifyImageSharePermission":
 		w := &resWant{res: o.res}
-		if err := ss.readImageShares(ctx, rec, w); err != nil {
+		if err := sw.read.readImageShares(ctx, w); err != nil {
 			return try, "", false, err
 		}
 		has = func(a string) bool { return slices.Contains(w.imageAccts, a) }
 	case "CreateResourceShare":
-		st, err := ss.readShares(ctx, rec, o.res.Region)
+		st, err := sw.read.readShares(ctx, o.res.Region)
 		if err != nil {
 			return try, "", false, err
 		}
@@ -211,13 +228,13 @@ func (ss *sharer) settle(ctx context.Context, rec *recorder, o *shareOp, try sha
 		try = shareTry{action: "AssociateResourceShare", shareID: mine.id, entries: try.entries}
 		has = func(t string) bool { return live(mine.targets[t]) }
 	case "AssociateResourceShare", "DisassociateResourceShare":
-		assocs, err := ss.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
+		assocs, err := sw.read.listAssocs(ctx, o.res.Region, "Target", []string{try.shareID})
 		if err != nil {
 			return try, "", false, err
 		}
 		has = func(t string) bool {
-			return slices.ContainsFunc(assocs, func(a resourcesharing.ResourceShareAssociation) bool {
-				return a.ResourceShareId == try.shareID && a.EntityId == t && live(a.AssociationStatus)
+			return slices.ContainsFunc(assocs, func(a shareAssoc) bool {
+				return a.ShareID == try.shareID && a.EntityID == t && live(a.Status)
 			})
 		}
 	default:
@@ -233,58 +250,21 @@ func (ss *sharer) settle(ctx context.Context, rec *recorder, o *shareOp, try sha
 	return try, made, len(left) == 0, nil
 }
 
-// shareSleep waits d (Options.Sleep when set), or until ctx ends.
-func (ss *sharer) shareSleep(ctx context.Context, d time.Duration) error {
-	if ss.opts.Sleep != nil {
-		return ss.opts.Sleep(ctx, d)
-	}
-	return ss.c.pause(ctx, d)
-}
-
-// shareWriteOnce sends one attempt of a share write.
-func (ss *sharer) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp, try shareTry) (string, error) {
+// writeOnce sends one attempt of a share write.
+func (sw *shareWriter) writeOnce(ctx context.Context, o *shareOp, try shareTry) (string, error) {
 	entries := slices.Clone(try.entries)
 	switch try.action {
 	case "ModifyImageSharePermission":
-		_, err := svcCall(ctx, ss.c, rec, try.action, o.res.ID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
-			req := ecs.CreateModifyImageSharePermissionRequest()
-			setTimeout(req, t)
-			req.RegionId, req.ImageId = o.res.Region, o.res.ID
-			if o.remove {
-				req.RemoveAccount = &entries
-			} else {
-				req.AddAccount = &entries
-			}
-			return b.ecs.ModifyImageSharePermission(req)
-		})
-		return "", err
+		return "", sw.conn.ModifyImageShare(ctx, o.res.Region, o.res.ID, entries, o.remove)
 	case "CreateResourceShare":
-		resp, err := svcCall(ctx, ss.c, rec, try.action, o.name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
-			req := resourcesharing.CreateCreateResourceShareRequest()
-			setTimeout(req, t)
-			req.RegionId, req.ResourceShareName = o.res.Region, o.name
-			req.Resources = &[]resourcesharing.CreateResourceShareResources{{ResourceId: o.res.ID, ResourceType: rsType(o.res)}}
-			req.Targets = &entries
-			req.AllowExternalTargets = requests.NewBoolean(o.external)
-			return b.rs.CreateResourceShare(req)
-		})
-		if err != nil {
-			return "", err
-		}
-		return resp.ResourceShare.ResourceShareId, nil
+		return sw.conn.CreateShare(ctx, o.res.Region, o.name, rsType(o.res), o.res.ID, entries, o.external)
 	case "AssociateResourceShare":
 		if try.shareID == "" {
-			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.Summary, ErrConflict)
+			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.summary, sw.cfg.conflict)
 		}
-		_, err := svcCall(ctx, ss.c, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
-			req := resourcesharing.CreateAssociateResourceShareRequest()
-			setTimeout(req, t)
-			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, try.shareID, &entries
-			return b.rs.AssociateResourceShare(req)
-		})
-		return "", err
+		return "", sw.conn.Associate(ctx, o.res.Region, try.shareID, entries)
 	case "DisassociateResourceShare":
-		return "", ss.disassociate(ctx, rec, o, try)
+		return "", sw.disassociate(ctx, o, try)
 	}
 	return "", fmt.Errorf("encryptperm: share: unknown write %q", try.action)
 }
@@ -298,28 +278,22 @@ func (ss *sharer) shareWriteOnce(ctx context.Context, rec *recorder, o *shareOp,
 // that no longer exists, or no longer holds the resource, holds nobody to
 // it; one that now holds other resources too is left alone (ErrConflict),
 // as the pre-flight leaves it.
-func (ss *sharer) disassociate(ctx context.Context, rec *recorder, o *shareOp, try shareTry) error {
+func (sw *shareWriter) disassociate(ctx context.Context, o *shareOp, try shareTry) error {
 	entries := slices.Clone(try.entries)
 	for round := 1; ; round++ {
-		_, err := svcCall(ctx, ss.c, rec, try.action, try.shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
-			req := resourcesharing.CreateDisassociateResourceShareRequest()
-			setTimeout(req, t)
-			batch := slices.Clone(entries)
-			req.RegionId, req.ResourceShareId, req.Targets = o.res.Region, try.shareID, &batch
-			return b.rs.DisassociateResourceShare(req)
-		})
-		switch code := codeOf(err); {
+		err := sw.conn.Disassociate(ctx, o.res.Region, try.shareID, entries)
+		switch code := sw.conn.Code(err); {
 		case err == nil:
 			return nil
 		case code == "EntityNotExists.ResourceShare":
 			return nil // the share is gone, and nobody holds anything through it
 		case code != "EntityNotExists.Resource" && code != "EntityNotExists.Target":
 			return err
-		case round >= ss.opts.MaxRounds:
+		case round >= sw.cfg.maxRounds:
 			return fmt.Errorf("encryptperm: %s: Resource Sharing refused to take %s out of the share %d times though they were still associated (Options.MaxRounds): %w",
-				o.change.Summary, strings.Join(entries, ", "), round, err)
+				o.change.summary, strings.Join(entries, ", "), round, err)
 		}
-		still, err := ss.stillHeld(ctx, rec, o, try)
+		still, err := sw.stillHeld(ctx, o, try)
 		if err != nil || len(still) == 0 {
 			return err
 		}
@@ -329,15 +303,15 @@ func (ss *sharer) disassociate(ctx context.Context, rec *recorder, o *shareOp, t
 
 // stillHeld reads the attempt's resource share again and returns those of
 // its targets that still hold o's resource through it.
-func (ss *sharer) stillHeld(ctx context.Context, rec *recorder, o *shareOp, try shareTry) ([]string, error) {
-	var res, targets []resourcesharing.ResourceShareAssociation
+func (sw *shareWriter) stillHeld(ctx context.Context, o *shareOp, try shareTry) ([]string, error) {
+	var res, targets []shareAssoc
 	errs := parallel(func() error {
 		var err error
-		res, err = ss.listAssocs(ctx, rec, o.res.Region, "Resource", []string{try.shareID})
+		res, err = sw.read.listAssocs(ctx, o.res.Region, "Resource", []string{try.shareID})
 		return err
 	}, func() error {
 		var err error
-		targets, err = ss.listAssocs(ctx, rec, o.res.Region, "Target", []string{try.shareID})
+		targets, err = sw.read.listAssocs(ctx, o.res.Region, "Target", []string{try.shareID})
 		return err
 	})
 	if err := firstErr(errs); err != nil {
@@ -345,13 +319,13 @@ func (ss *sharer) stillHeld(ctx context.Context, rec *recorder, o *shareOp, try 
 	}
 	holds, others := false, []string{}
 	for _, a := range res {
-		if a.ResourceShareId != try.shareID || !live(a.AssociationStatus) {
+		if a.ShareID != try.shareID || !live(a.Status) {
 			continue
 		}
-		if a.EntityType+"/"+a.EntityId == shareEntity(o.res) {
+		if a.EntityType+"/"+a.EntityID == shareEntity(o.res) {
 			holds = true
 		} else {
-			others = append(others, a.EntityType+"/"+a.EntityId)
+			others = append(others, a.EntityType+"/"+a.EntityID)
 		}
 	}
 	if !holds {
@@ -359,13 +333,13 @@ func (ss *sharer) stillHeld(ctx context.Context, rec *recorder, o *shareOp, try 
 	}
 	var still []string
 	for _, a := range targets {
-		if a.ResourceShareId == try.shareID && live(a.AssociationStatus) && slices.Contains(try.entries, a.EntityId) && !slices.Contains(still, a.EntityId) {
-			still = append(still, a.EntityId)
+		if a.ShareID == try.shareID && live(a.Status) && slices.Contains(try.entries, a.EntityID) && !slices.Contains(still, a.EntityID) {
+			still = append(still, a.EntityID)
 		}
 	}
 	if len(still) > 0 && len(others) > 0 {
 		return nil, fmt.Errorf("encryptperm: %s: resource share %s now holds other resources too (%s): taking %s out of it would unshare them as well; take them out yourself, or move the %s to a share of its own: %w",
-			o.change.Summary, try.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, ErrConflict)
+			o.change.summary, try.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, sw.cfg.conflict)
 	}
 	return still, nil
 }

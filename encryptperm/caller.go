@@ -517,34 +517,6 @@ func (e *credentialsError) Error() string {
 
 func (e *credentialsError) Unwrap() error { return ErrNoCredentials }
 
-// parallel runs fns at once and returns their errors, in order.
-func parallel(fns ...func() error) []error {
-	errs := make([]error, len(fns))
-	if len(fns) == 1 {
-		errs[0] = fns[0]()
-		return errs
-	}
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn()
-		}()
-	}
-	wg.Wait()
-	return errs
-}
-
-func firstErr(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func setTimeout(req timed, t time.Duration) {
 	req.SetReadTimeout(t)
 	req.SetConnectTimeout(min(t, 10*time.Second))

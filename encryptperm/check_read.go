@@ -13,6 +13,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // checkPolicy is a permission policy as Check evaluates it.
@@ -126,7 +127,7 @@ type engineReads struct {
 }
 
 // together runs fns at once, on the Applier's pool of clients.
-func (engineReads) together(fns ...func() error) []error { return parallel(fns...) }
+func (engineReads) together(fns ...func() error) []error { return parallel.Do(fns...) }
 
 // concurrent reports whether the Applier may run reads at once: a pool of
 // one client (NewApplier's) runs them one after another.
@@ -292,7 +293,7 @@ func readRole(ctx context.Context, client checkReads, rl policy.Limits, a Access
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := firstErr(errs); err != nil {
+	if err := parallel.First(errs); err != nil {
 		return nil, err
 	}
 	return &roleRead{arn: role.Role.Arn, trust: trust, trustNote: trustNote, policies: policies}, nil

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // resourceCheck answers an Access that names an image or a snapshot.
@@ -188,7 +190,7 @@ func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, conn share
 		return err
 	}
 	if owner != "" {
-		if err := firstErr(parallel(describe, readFirst)); err != nil {
+		if err := parallel.All(describe, readFirst); err != nil {
 			return nil, ctxOr(ctx, err)
 		}
 		return kr, parse()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // converger runs the read-plan-write-verify loop of one role.
@@ -172,7 +173,7 @@ func (cv *converger) mergeRaced(ctx context.Context, rec *recorder, w *roleWant,
 			})
 		}
 	}
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return w, nil, err
 	}
 	if len(docs) == 0 {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // prefetch is RAM's state of the roles an Apply's grants converge, read
@@ -130,7 +132,7 @@ func (t *ramTarget) startPrefetch(ctx context.Context, rec *recorder, grants []*
 				return err
 			})
 		}
-		p.err = firstErr(parallel(fns...))
+		p.err = parallel.All(fns...)
 	}()
 	return p
 }

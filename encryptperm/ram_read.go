@@ -19,6 +19,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // roleState is what RAM holds for one role, as far as the engine read it.
@@ -175,7 +176,7 @@ func (rd *ramReader) readRole(ctx context.Context, rec *recorder, role string, p
 			return nil
 		})
 	}
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return nil, err
 	}
 	// Attached policies of a family (base, base-2, ...) that were not asked
@@ -198,7 +199,7 @@ func (rd *ramReader) readRole(ctx context.Context, rec *recorder, role string, p
 		})
 	}
 	if len(more) > 0 {
-		if err := firstErr(parallel(more...)); err != nil {
+		if err := parallel.All(more...); err != nil {
 			return nil, err
 		}
 	}
@@ -225,7 +226,7 @@ func inFamily(name string, bases []string) bool {
 func (rd *ramReader) readPolicy(ctx context.Context, rec *recorder, name string) (*policyState, error) {
 	p := &policyState{name: name}
 	var mu sync.Mutex
-	errs := parallel(
+	errs := parallel.Do(
 		func() error {
 			d, err := rd.readDefault(ctx, rec, name)
 			if err != nil || !d.exists {
@@ -257,7 +258,7 @@ func (rd *ramReader) readPolicy(ctx context.Context, rec *recorder, name string)
 			return nil
 		},
 	)
-	if err := firstErr(errs); err != nil {
+	if err := parallel.First(errs); err != nil {
 		return nil, err
 	}
 	if !p.exists {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"strings"
 	"sync"
+
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // ramTarget is the RAM target of the pipeline: the roles the grants name,
@@ -71,7 +73,7 @@ func (t *ramTarget) plan(ctx context.Context, revoke bool, grants, keep []*Grant
 			return nil
 		}
 	}
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return nil, ctxOr(ctx, err)
 	}
 	for i, rp := range results {
@@ -113,7 +115,7 @@ func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*G
 			return err
 		}
 	}
-	err := firstErr(parallel(fns...))
+	err := parallel.All(fns...)
 	for _, r := range per {
 		if r == nil {
 			continue

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // roleWriter makes the writes of a role's plan.
@@ -84,8 +85,8 @@ func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, 
 		if len(fns) == 0 {
 			return nil
 		}
-		errs := parallel(append(fns, pf.takeReads()...)...)
-		return firstErr(errs[:len(fns)])
+		errs := parallel.Do(append(fns, pf.takeReads()...)...)
+		return parallel.First(errs[:len(fns)])
 	}
 	// Level 1: the role and the policies' contents.
 	var l1 []func() error
@@ -275,7 +276,7 @@ func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, 
 	}
 	// What no later write could carry is read in a level of its own.
 	if reads := pf.takeReads(); len(reads) > 0 {
-		parallel(reads...)
+		parallel.Do(reads...)
 	}
 	return pf.result(), false, nil
 }

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // inspect reads what Check needs of the one resource g names: whether it
@@ -40,7 +42,7 @@ func (r *shareReader) inspect(ctx context.Context, what string, g shareGrant, ke
 			return err
 		})
 	}
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return nil, err
 	}
 	if !w.found {

@@ -8,6 +8,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // keyAt names a key by its region and ID.
@@ -67,11 +69,11 @@ func (r *shareReader) read(ctx context.Context, revoke bool, grants, keep []shar
 	given := rd.givenKeys()
 	fns := append(r.resourceReads(ctx, rd), r.keyReads(ctx, rd, given)...)
 	fns = append(fns, r.hintReads(ctx, rd, given)...)
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return nil, err
 	}
 	// Level 2: the snapshots images are made of, for their keys.
-	if err := firstErr(parallel(r.imageSnapshotReads(ctx, rd)...)); err != nil {
+	if err := parallel.All(r.imageSnapshotReads(ctx, rd)...); err != nil {
 		return nil, err
 	}
 	for _, w := range rd.wants {
@@ -98,7 +100,7 @@ func (r *shareReader) read(ctx context.Context, revoke bool, grants, keep []shar
 	// Level 3: the keys found that level 1 did not read, before anything
 	// is written, and whether anything is to be written or not: a key
 	// nobody can use is refused even when RAM and the shares are in place.
-	if err := firstErr(parallel(r.keyReads(ctx, rd, found)...)); err != nil {
+	if err := parallel.All(r.keyReads(ctx, rd, found)...); err != nil {
 		return nil, err
 	}
 	return rd, nil

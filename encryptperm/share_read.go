@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // shareReader makes the share step's reads through its connection.
@@ -242,7 +244,7 @@ func (r *shareReader) readShares(ctx context.Context, region string) (*shareStat
 			return err
 		}
 	}
-	if err := firstErr(parallel(listShares, listAssocs("Resource"), listAssocs("Target"))); err != nil {
+	if err := parallel.All(listShares, listAssocs("Resource"), listAssocs("Target")); err != nil {
 		return nil, err
 	}
 	for _, s := range shares {
@@ -300,5 +302,5 @@ func describeKeys(ctx context.Context, conn shareConn, region string, ids []stri
 			return err
 		}
 	}
-	return metas, firstErr(parallel(fns...))
+	return metas, parallel.All(fns...)
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // isLagCode reports whether ECS refused a share for want of the grant,
@@ -77,7 +79,7 @@ func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone
 			return nil
 		})
 	}
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return err
 	}
 	// Invitations of the shares just written: read their targets again.
@@ -94,7 +96,7 @@ func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone
 			return err
 		})
 	}
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return err
 	}
 	sort.Slice(notes, func(a, b int) bool { return notes[a].summary < notes[b].summary })
@@ -305,7 +307,7 @@ func (sw *shareWriter) disassociate(ctx context.Context, o *shareOp, try shareTr
 // its targets that still hold o's resource through it.
 func (sw *shareWriter) stillHeld(ctx context.Context, o *shareOp, try shareTry) ([]string, error) {
 	var res, targets []shareAssoc
-	errs := parallel(func() error {
+	errs := parallel.Do(func() error {
 		var err error
 		res, err = sw.read.listAssocs(ctx, o.res.Region, "Resource", []string{try.shareID})
 		return err
@@ -314,7 +316,7 @@ func (sw *shareWriter) stillHeld(ctx context.Context, o *shareOp, try shareTry) 
 		targets, err = sw.read.listAssocs(ctx, o.res.Region, "Target", []string{try.shareID})
 		return err
 	})
-	if err := firstErr(errs); err != nil {
+	if err := parallel.First(errs); err != nil {
 		return nil, err
 	}
 	holds, others := false, []string{}

@@ -392,14 +392,6 @@ func outcomeUnknown(err error) bool {
 	if errors.As(err, &ns) {
 		return false
 	}
-	var nd *notDoneError
-	if errors.As(err, &nd) {
-		return false
-	}
-	var us *unsettledError
-	if errors.As(err, &us) {
-		return true
-	}
 	var cre *credentialsError
 	if errors.As(err, &cre) {
 		return false // not sent: no credentials to sign it
@@ -414,29 +406,6 @@ func outcomeUnknown(err error) bool {
 	}
 	return ae.Code == "" || ae.Code == "InternalError" || ae.Code == "ServiceUnavailable" || ae.Status >= 500
 }
-
-// unsettledError is a write whose outcome was unknown and stays so: the
-// read that was to tell whether it took effect failed. It wraps both
-// errors.
-type unsettledError struct {
-	write, read error
-}
-
-func (e *unsettledError) Error() string {
-	return fmt.Sprintf("%v; its outcome is unknown: reading whether it took effect: %v", e.write, e.read)
-}
-
-func (e *unsettledError) Unwrap() []error { return []error{e.write, e.read} }
-
-// notDoneError is a write whose outcome was unknown until a read showed it
-// was not carried out, after which the engine made no further attempt.
-type notDoneError struct{ err error }
-
-func (e *notDoneError) Error() string {
-	return fmt.Sprintf("%v; a read shows it was not carried out", e.err)
-}
-
-func (e *notDoneError) Unwrap() error { return e.err }
 
 // retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
 // milliseconds), or 0.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ecsperm/ecsperm/internal/parallel"
+	"github.com/ecsperm/ecsperm/internal/share"
 )
 
 // resourceCheck answers an Access that names an image or a snapshot.
@@ -40,43 +41,43 @@ func (rc *resourceCheck) checkShared(ctx context.Context, a Access) (*Decision, 
 	if err := p.err("access"); err != nil {
 		return nil, err
 	}
-	g := shareGrant{resources: []Resource{r}}
+	g := share.Grant{Resources: []share.Resource{shareResource(r)}}
 	if a.RDID != "" {
-		g.directories = []string{a.RDID}
+		g.Directories = []string{a.RDID}
 	}
 	rec := &recorder{}
-	reader := rc.share.reader(rec)
-	w, err := reader.inspect(ctx, "access", g, a.Key.ID)
-	if _, refused := err.(*shareRefusal); refused {
+	step := rc.share.step(rec)
+	w, err := step.Inspect(ctx, "access", g, a.Key.ID)
+	if _, refused := err.(*share.Refusal); refused {
 		return nil, shareError(err)
 	}
 	if err != nil {
 		return nil, ctxOr(ctx, err)
 	}
-	if !w.found {
+	if !w.Found {
 		return nil, fmt.Errorf("encryptperm: check: no %s %s in %s: %w", r.Type, r.ID, r.Region, ErrNotFound)
 	}
-	if w.serviceKey {
+	if w.ServiceKey {
 		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with the service key: %s: %w", r, serviceKeyReason(kind), ErrInvalid)
 	}
-	if w.keyUnknown {
-		return nil, fmt.Errorf("encryptperm: check: %s: %w", w.unknownKeyReason(), ErrInvalid)
+	if w.KeyUnknown {
+		return nil, fmt.Errorf("encryptperm: check: %s: %w", w.UnknownKeyReason(), ErrInvalid)
 	}
-	if a.Key.ID != "" && w.encrypted && !slices.Contains(w.keyIDs, a.Key.ID) {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, strings.Join(w.keyIDs, ", "), a.Key.ID, ErrInvalid)
+	if a.Key.ID != "" && w.Encrypted && !slices.Contains(w.KeyIDs, a.Key.ID) {
+		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, strings.Join(w.KeyIDs, ", "), a.Key.ID, ErrInvalid)
 	}
 	var d *Decision
-	if w.encrypted {
+	if w.Encrypted {
 		var err error
-		if d, a, err = rc.checkKeys(ctx, rec, reader.conn, a, w); err != nil {
+		if d, a, err = rc.checkKeys(ctx, rec, step, r, a, w); err != nil {
 			return nil, err
 		}
 	} else {
 		a = a.withDefaults()
 		d = &Decision{Access: a, Principal: a.principal(), Allowed: true, Reason: fmt.Sprintf("the %s is not encrypted: no role and no key are needed", r)}
 	}
-	st := Step{Action: "share", Resource: w.res.String()}
-	st.Allowed, st.Reason = w.reach(a.Recipient, a.RDID, a.RDPath)
+	st := Step{Action: "share", Resource: r.String()}
+	st.Allowed, st.Reason = w.Reach(a.Recipient, a.RDID, a.RDPath)
 	addStep(d, st, "share")
 	return d, nil
 }
@@ -88,15 +89,14 @@ func (rc *resourceCheck) checkShared(ctx context.Context, a Access) (*Decision, 
 // that names it otherwise (another region or account) is a step "key ARN"
 // that is not allowed, with both ARNs in its reason. It returns the
 // decision and the access of its first question.
-func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, conn shareConn, a Access, w *resWant) (*Decision, Access, error) {
-	kr, err := rc.readKeys(ctx, rec, conn, a, w)
+func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, step *share.Step, r Resource, a Access, w *share.Inspection) (*Decision, Access, error) {
+	kr, err := rc.readKeys(ctx, rec, step, r, a, w)
 	if err != nil {
 		return nil, a, err
 	}
-	r := w.res
 	var d *Decision
 	first := a
-	for i := range w.keyIDs {
+	for i := range w.KeyIDs {
 		q := a
 		q.Key = kr.named[i]
 		q = q.withDefaults()
@@ -104,7 +104,7 @@ func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, conn shar
 			return nil, a, err
 		}
 		di := kr.role.decide(q)
-		if len(w.keyIDs) > 1 && !di.Allowed && di.Reason != "" {
+		if len(w.KeyIDs) > 1 && !di.Allowed && di.Reason != "" {
 			// Say which disk key the answer is about.
 			di.Reason = fmt.Sprintf("For key %s, one of the keys of the %s's disks: %s%s", q.Key.ARN(), r.Type, strings.ToLower(di.Reason[:1]), di.Reason[1:])
 		}
@@ -114,9 +114,9 @@ func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, conn shar
 			mergeDecision(d, di)
 		}
 	}
-	for i, id := range w.keyIDs {
+	for i, id := range w.KeyIDs {
 		m, k := kr.metas[i], kr.named[i]
-		if m != nil && rc.share.cfg.serviceManaged(m.Creator) {
+		if m != nil && rc.share.cfg.ServiceManaged(m.Creator) {
 			return nil, a, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which %s manages: %s: %w", r, id, m.Creator, serviceKeyReason(shareKind(r.Type)), ErrInvalid)
 		}
 		st := Step{Action: "key state", Resource: k.ARN()}
@@ -143,21 +143,20 @@ func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, conn shar
 
 // keyReading is what Check read of a resource's keys and of the role.
 type keyReading struct {
-	metas []*shareKeyMeta // by key of w.keyIDs; nil: KMS does not find it
-	named []Key           // as KMS names them
+	metas []*share.KeyMeta // by key of w.KeyIDs; nil: KMS does not find it
+	named []Key            // as KMS names them
 	role  *roleRead
 }
 
 // readKeys reads the keys' metadata and the role: beside each other when
 // the keys' owner is known, the keys first otherwise (the owner comes from
 // a key's ARN).
-func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, conn shareConn, a Access, w *resWant) (*keyReading, error) {
-	r := w.res
-	owner := cmp.Or(a.Owner, w.owner)
-	kr := &keyReading{named: make([]Key, len(w.keyIDs))}
+func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, step *share.Step, r Resource, a Access, w *share.Inspection) (*keyReading, error) {
+	owner := cmp.Or(a.Owner, w.Owner)
+	kr := &keyReading{named: make([]Key, len(w.KeyIDs))}
 	describe := func() error {
 		var err error
-		kr.metas, err = describeKeys(ctx, conn, r.Region, w.keyIDs)
+		kr.metas, err = step.DescribeKeys(ctx, r.Region, w.KeyIDs)
 		return err
 	}
 	// parse reads the ARNs KMS gave; a key KMS does not find keeps the
@@ -166,12 +165,12 @@ func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, conn share
 	parse := func() error {
 		for i, m := range kr.metas {
 			if m == nil {
-				kr.named[i] = Key{Region: r.Region, Owner: owner, ID: w.keyIDs[i]}
+				kr.named[i] = Key{Region: r.Region, Owner: owner, ID: w.KeyIDs[i]}
 				continue
 			}
 			k, err := ParseKeyARN(m.ARN)
-			if err != nil || k.ID != w.keyIDs[i] {
-				return fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", m.ARN, w.keyIDs[i], ErrInvalid)
+			if err != nil || k.ID != w.KeyIDs[i] {
+				return fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", m.ARN, w.KeyIDs[i], ErrInvalid)
 			}
 			kr.named[i] = k
 		}
@@ -181,7 +180,7 @@ func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, conn share
 	// The role's reads depend on the role's name only, not on the key.
 	readFirst := func() error {
 		q := a.withDefaults()
-		q.Key = Key{Region: r.Region, Owner: cmp.Or(owner, kr.named[0].Owner), ID: w.keyIDs[0]}
+		q.Key = Key{Region: r.Region, Owner: cmp.Or(owner, kr.named[0].Owner), ID: w.KeyIDs[0]}
 		if err := q.validate(); err != nil {
 			return err
 		}
@@ -207,8 +206,8 @@ func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, conn share
 			break
 		}
 	}
-	if owner == "" && !slices.ContainsFunc(kr.metas, func(m *shareKeyMeta) bool { return m != nil }) {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which KMS does not find in %s: %w", r, strings.Join(w.keyIDs, ", "), r.Region, ErrNotFound)
+	if owner == "" && !slices.ContainsFunc(kr.metas, func(m *share.KeyMeta) bool { return m != nil }) {
+		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which KMS does not find in %s: %w", r, strings.Join(w.KeyIDs, ", "), r.Region, ErrNotFound)
 	}
 	if err := parse(); err != nil {
 		return nil, err

@@ -89,7 +89,7 @@ func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant,
 		return finish(err)
 	}
 	if revoke {
-		if err := pp.share.run(ctx, rec, job, res, false); err != nil {
+		if err := job.run(ctx, res, false); err != nil {
 			return finish(err)
 		}
 		r, err := pp.ram.converge(ctx, true, job.ramGrants, job.keepRAM, stale, nil, rec)
@@ -104,7 +104,7 @@ func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant,
 		return finish(err)
 	}
 	fresh := r != nil && r.Writes > 0
-	err = pp.share.run(ctx, rec, job, res, fresh)
+	err = job.run(ctx, res, fresh)
 	res.Changes = append(res.Changes, job.notes()...)
 	return finish(err)
 }

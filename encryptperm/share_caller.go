@@ -17,6 +17,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
+	"github.com/ecsperm/ecsperm/internal/share"
 )
 
 // backends is what one client slot of the engine's pool holds: the RAM
@@ -74,9 +75,10 @@ type callerConn struct {
 	sleep func(ctx context.Context, d time.Duration) error // Options.Sleep
 }
 
-var _ shareConn = (*callerConn)(nil)
+var _ share.Conn = (*callerConn)(nil)
 
-func (cc *callerConn) DescribeImages(ctx context.Context, region, imageID string) ([]shareImage, error) {
+// DescribeImages implements share.Conn.
+func (cc *callerConn) DescribeImages(ctx context.Context, region, imageID string) ([]share.ImageRow, error) {
 	resp, err := svcCall(ctx, cc.c, cc.rec, "DescribeImages", imageID, false, func(b *backends, t time.Duration) (*ecs.DescribeImagesResponse, error) {
 		req := ecs.CreateDescribeImagesRequest()
 		setTimeout(req, t)
@@ -86,20 +88,21 @@ func (cc *callerConn) DescribeImages(ctx context.Context, region, imageID string
 	if err != nil {
 		return nil, err
 	}
-	out := make([]shareImage, 0, len(resp.Images.Image))
+	out := make([]share.ImageRow, 0, len(resp.Images.Image))
 	for _, im := range resp.Images.Image {
-		img := shareImage{ID: im.ImageId}
+		img := share.ImageRow{ID: im.ImageId}
 		if im.ImageOwnerId > 0 {
 			img.Owner = strconv.FormatInt(im.ImageOwnerId, 10)
 		}
 		for _, m := range im.DiskDeviceMappings.DiskDeviceMapping {
-			img.Disks = append(img.Disks, shareDisk{SnapshotID: m.SnapshotId, Encrypted: m.Encrypted})
+			img.Disks = append(img.Disks, share.Disk{SnapshotID: m.SnapshotId, Encrypted: m.Encrypted})
 		}
 		out = append(out, img)
 	}
 	return out, nil
 }
 
+// ImageSharePage implements share.Conn.
 func (cc *callerConn) ImageSharePage(ctx context.Context, region, imageID string, page, size int) ([]string, int, error) {
 	resp, err := svcCall(ctx, cc.c, cc.rec, "DescribeImageSharePermission", imageID, false, func(b *backends, t time.Duration) (*ecs.DescribeImageSharePermissionResponse, error) {
 		req := ecs.CreateDescribeImageSharePermissionRequest()
@@ -118,7 +121,8 @@ func (cc *callerConn) ImageSharePage(ctx context.Context, region, imageID string
 	return out, resp.TotalCount, nil
 }
 
-func (cc *callerConn) DescribeSnapshots(ctx context.Context, region string, ids []string) ([]shareSnapshot, error) {
+// DescribeSnapshots implements share.Conn.
+func (cc *callerConn) DescribeSnapshots(ctx context.Context, region string, ids []string) ([]share.SnapshotRow, error) {
 	list, _ := json.Marshal(ids)
 	resp, err := svcCall(ctx, cc.c, cc.rec, "DescribeSnapshots", strings.Join(ids, ","), false, func(b *backends, t time.Duration) (*ecs.DescribeSnapshotsResponse, error) {
 		req := ecs.CreateDescribeSnapshotsRequest()
@@ -133,7 +137,8 @@ func (cc *callerConn) DescribeSnapshots(ctx context.Context, region string, ids 
 	return snapshotRows(resp), nil
 }
 
-func (cc *callerConn) ImageSnapshots(ctx context.Context, region, keyID string, size int) ([]shareSnapshot, error) {
+// ImageSnapshots implements share.Conn.
+func (cc *callerConn) ImageSnapshots(ctx context.Context, region, keyID string, size int) ([]share.SnapshotRow, error) {
 	target := region
 	if keyID != "" {
 		target += "/" + keyID
@@ -155,15 +160,16 @@ func (cc *callerConn) ImageSnapshots(ctx context.Context, region, keyID string, 
 }
 
 // snapshotRows returns what DescribeSnapshots says of each snapshot.
-func snapshotRows(resp *ecs.DescribeSnapshotsResponse) []shareSnapshot {
-	out := make([]shareSnapshot, 0, len(resp.Snapshots.Snapshot))
+func snapshotRows(resp *ecs.DescribeSnapshotsResponse) []share.SnapshotRow {
+	out := make([]share.SnapshotRow, 0, len(resp.Snapshots.Snapshot))
 	for _, s := range resp.Snapshots.Snapshot {
-		out = append(out, shareSnapshot{ID: s.SnapshotId, Encrypted: s.Encrypted, KeyID: s.KMSKeyId})
+		out = append(out, share.SnapshotRow{ID: s.SnapshotId, Encrypted: s.Encrypted, KeyID: s.KMSKeyId})
 	}
 	return out
 }
 
-func (cc *callerConn) SharesPage(ctx context.Context, region, token string) ([]shareRow, string, error) {
+// SharesPage implements share.Conn.
+func (cc *callerConn) SharesPage(ctx context.Context, region, token string) ([]share.ResourceShare, string, error) {
 	resp, err := svcCall(ctx, cc.c, cc.rec, "ListResourceShares", region, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceSharesResponse, error) {
 		req := resourcesharing.CreateListResourceSharesRequest()
 		setTimeout(req, t)
@@ -174,14 +180,15 @@ func (cc *callerConn) SharesPage(ctx context.Context, region, token string) ([]s
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]shareRow, 0, len(resp.ResourceShares))
+	out := make([]share.ResourceShare, 0, len(resp.ResourceShares))
 	for _, s := range resp.ResourceShares {
-		out = append(out, shareRow{ID: s.ResourceShareId, Name: s.ResourceShareName, Status: s.ResourceShareStatus, External: s.AllowExternalTargets})
+		out = append(out, share.ResourceShare{ID: s.ResourceShareId, Name: s.ResourceShareName, Status: s.ResourceShareStatus, External: s.AllowExternalTargets})
 	}
 	return out, resp.NextToken, nil
 }
 
-func (cc *callerConn) AssociationsPage(ctx context.Context, region, typ string, ids []string, token string) ([]shareAssoc, string, error) {
+// AssociationsPage implements share.Conn.
+func (cc *callerConn) AssociationsPage(ctx context.Context, region, typ string, ids []string, token string) ([]share.Association, string, error) {
 	resp, err := svcCall(ctx, cc.c, cc.rec, "ListResourceShareAssociations", region+"/"+typ, false, func(b *backends, t time.Duration) (*resourcesharing.ListResourceShareAssociationsResponse, error) {
 		req := resourcesharing.CreateListResourceShareAssociationsRequest()
 		setTimeout(req, t)
@@ -195,13 +202,14 @@ func (cc *callerConn) AssociationsPage(ctx context.Context, region, typ string, 
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]shareAssoc, 0, len(resp.ResourceShareAssociations))
+	out := make([]share.Association, 0, len(resp.ResourceShareAssociations))
 	for _, a := range resp.ResourceShareAssociations {
-		out = append(out, shareAssoc{ShareID: a.ResourceShareId, EntityID: a.EntityId, EntityType: a.EntityType, Status: a.AssociationStatus, Type: a.AssociationType})
+		out = append(out, share.Association{ShareID: a.ResourceShareId, EntityID: a.EntityId, EntityType: a.EntityType, Status: a.AssociationStatus, Type: a.AssociationType})
 	}
 	return out, resp.NextToken, nil
 }
 
+// DirectorySharing implements share.Conn.
 func (cc *callerConn) DirectorySharing(ctx context.Context, region string) (bool, error) {
 	resp, err := svcCall(ctx, cc.c, cc.rec, "CheckSharingWithResourceDirectoryStatus", region, false, func(b *backends, t time.Duration) (*resourcesharing.CheckSharingWithResourceDirectoryStatusResponse, error) {
 		req := resourcesharing.CreateCheckSharingWithResourceDirectoryStatusRequest()
@@ -215,7 +223,8 @@ func (cc *callerConn) DirectorySharing(ctx context.Context, region string) (bool
 	return resp.EnableSharingWithRd, nil
 }
 
-func (cc *callerConn) DescribeKey(ctx context.Context, region, keyID string) (*shareKeyMeta, error) {
+// DescribeKey implements share.Conn.
+func (cc *callerConn) DescribeKey(ctx context.Context, region, keyID string) (*share.KeyMeta, error) {
 	resp, err := svcCall(ctx, cc.c, cc.rec, "DescribeKey", keyID, false, func(b *backends, t time.Duration) (*kms.DescribeKeyResponse, error) {
 		req := kms.CreateDescribeKeyRequest()
 		setTimeout(req, t)
@@ -229,7 +238,7 @@ func (cc *callerConn) DescribeKey(ctx context.Context, region, keyID string) (*s
 		return nil, err
 	}
 	m := resp.KeyMetadata
-	return &shareKeyMeta{ARN: m.Arn, Creator: m.Creator, State: m.KeyState}, nil
+	return &share.KeyMeta{ARN: m.Arn, Creator: m.Creator, State: m.KeyState}, nil
 }
 
 // keyMissing reports whether err is KMS saying it does not find a key.
@@ -237,6 +246,7 @@ func keyMissing(err error) bool {
 	return errors.Is(err, ErrNotFound) || codeOf(err) == "Forbidden.KeyNotFound" || codeOf(err) == "NotFound.Key"
 }
 
+// ModifyImageShare implements share.Conn.
 func (cc *callerConn) ModifyImageShare(ctx context.Context, region, imageID string, accounts []string, remove bool) error {
 	_, err := svcCall(ctx, cc.c, cc.rec, "ModifyImageSharePermission", imageID, true, func(b *backends, t time.Duration) (*ecs.ModifyImageSharePermissionResponse, error) {
 		req := ecs.CreateModifyImageSharePermissionRequest()
@@ -252,6 +262,7 @@ func (cc *callerConn) ModifyImageShare(ctx context.Context, region, imageID stri
 	return err
 }
 
+// CreateShare implements share.Conn.
 func (cc *callerConn) CreateShare(ctx context.Context, region, name, resourceType, resourceID string, targets []string, external bool) (string, error) {
 	resp, err := svcCall(ctx, cc.c, cc.rec, "CreateResourceShare", name, true, func(b *backends, t time.Duration) (*resourcesharing.CreateResourceShareResponse, error) {
 		req := resourcesharing.CreateCreateResourceShareRequest()
@@ -268,6 +279,7 @@ func (cc *callerConn) CreateShare(ctx context.Context, region, name, resourceTyp
 	return resp.ResourceShare.ResourceShareId, nil
 }
 
+// Associate implements share.Conn.
 func (cc *callerConn) Associate(ctx context.Context, region, shareID string, targets []string) error {
 	_, err := svcCall(ctx, cc.c, cc.rec, "AssociateResourceShare", shareID, true, func(b *backends, t time.Duration) (*resourcesharing.AssociateResourceShareResponse, error) {
 		req := resourcesharing.CreateAssociateResourceShareRequest()
@@ -278,6 +290,7 @@ func (cc *callerConn) Associate(ctx context.Context, region, shareID string, tar
 	return err
 }
 
+// Disassociate implements share.Conn.
 func (cc *callerConn) Disassociate(ctx context.Context, region, shareID string, targets []string) error {
 	_, err := svcCall(ctx, cc.c, cc.rec, "DisassociateResourceShare", shareID, true, func(b *backends, t time.Duration) (*resourcesharing.DisassociateResourceShareResponse, error) {
 		req := resourcesharing.CreateDisassociateResourceShareRequest()
@@ -297,6 +310,20 @@ func (cc *callerConn) Sleep(ctx context.Context, d time.Duration) error {
 	return cc.c.pause(ctx, d)
 }
 
+// Code returns the service's error code of err.
 func (cc *callerConn) Code(err error) string { return codeOf(err) }
 
-func (cc *callerConn) OutcomeUnknown(err error) bool { return outcomeUnknown(err) }
+// OutcomeUnknown reports whether a write that failed with err may have
+// been carried out: a call never sent was not, and a write the share step
+// read again is as the read left it (share.Outcome); any other error is
+// judged as every write's is.
+func (cc *callerConn) OutcomeUnknown(err error) bool {
+	var ns *notSentError
+	if errors.As(err, &ns) {
+		return false
+	}
+	if unknown, settled := share.Outcome(err); settled {
+		return unknown
+	}
+	return outcomeUnknown(err)
+}

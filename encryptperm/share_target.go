@@ -1,7 +1,7 @@
 // This file holds the share target as the pipeline sees it: the share step
-// over this Applier's caller, its grants, errors and changes in this
-// package's terms, and the grants the RAM target converges once the step
-// has found the resources' keys.
+// (internal/share) over this Applier's caller, its grants, errors and
+// changes in this package's terms, and the grants the RAM target converges
+// once the step has found the resources' keys.
 
 package encryptperm
 
@@ -10,26 +10,31 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/ecsperm/ecsperm/internal/share"
 )
 
 // shareTarget is the share target of the pipeline.
 type shareTarget struct {
 	c     *caller
 	sleep func(ctx context.Context, d time.Duration) error // Options.Sleep
-	cfg   *shareConfig
+	cfg   *share.Config
 }
 
 // newShareTarget returns the share target of an Applier whose calls go
 // through c.
 func newShareTarget(c *caller, o Options) *shareTarget {
-	cfg := &shareConfig{
-		imageAccounts: o.Limits.ImageShareAccounts, snapshotAccounts: o.Limits.SnapshotShareAccounts,
-		maxPages: o.Limits.ListMaxPages, maxRounds: o.MaxRounds, wait: o.ShareWait, prefix: ManagedPolicyPrefix,
-		ecs: o.ECS != nil, rs: o.ResourceSharing != nil, kms: o.KMS != nil,
-		isAccount: accountRE.MatchString, parseKeyARN: ParseKeyARN,
-		serviceKeyReason: func(t ResourceType) string { return serviceKeyReason(shareKind(t)) },
-		conflict:         ErrConflict, limit: ErrLimitExceeded,
-		hints: &keyHints{},
+	cfg := &share.Config{
+		ImageAccounts: o.Limits.ImageShareAccounts, SnapshotAccounts: o.Limits.SnapshotShareAccounts,
+		MaxPages: o.Limits.ListMaxPages, MaxRounds: o.MaxRounds, Wait: o.ShareWait, NamePrefix: ManagedPolicyPrefix,
+		Services:    share.Services{ECS: o.ECS != nil, ResourceSharing: o.ResourceSharing != nil, KMS: o.KMS != nil},
+		IsAccount:   accountRE.MatchString,
+		ParseKeyARN: func(arn string) (share.Key, error) { k, err := ParseKeyARN(arn); return share.Key(k), err },
+		ServiceKeyReason: func(t share.Type) string {
+			return serviceKeyReason(shareKind(ResourceType(t)))
+		},
+		Conflict: ErrConflict, LimitExceeded: ErrLimitExceeded,
+		Hints: &share.Hints{},
 	}
 	return &shareTarget{c: c, sleep: o.Sleep, cfg: cfg}
 }
@@ -42,15 +47,16 @@ func shareKind(t ResourceType) Kind {
 	return KindShareSnapshot
 }
 
-// reader returns the share step's reads for one operation, recorded by rec.
-func (t *shareTarget) reader(rec *recorder) *shareReader {
-	return &shareReader{conn: &callerConn{c: t.c, rec: rec, sleep: t.sleep}, cfg: t.cfg}
+// step returns the share step for one operation, whose calls rec records.
+func (t *shareTarget) step(rec *recorder) *share.Step {
+	return share.New(&callerConn{c: t.c, rec: rec, sleep: t.sleep}, t.cfg)
 }
 
 // sharePlan is the share step of one Plan, Apply or Revoke as the pipeline
-// holds it: the step's job, and the grants the RAM target converges.
+// holds it: the step and its job, and the grants the RAM target converges.
 type sharePlan struct {
-	job *shareJob
+	step *share.Step
+	job  *share.Job
 	// ramGrants and keepRAM are the grants, and the grants that stay,
 	// with the keys found for their resources (see deriveGrants).
 	ramGrants, keepRAM []*Grant
@@ -59,17 +65,18 @@ type sharePlan struct {
 // check refuses, before any I/O, resources whose services the Applier has
 // no client for.
 func (t *shareTarget) check(grants, keep []*Grant, revoke bool) error {
-	return shareError(t.cfg.checkServices(collectWants(shareGrants(grants), shareGrants(keep), "grants"), revoke))
+	return shareError(t.cfg.CheckServices(shareGrants(grants), shareGrants(keep), revoke))
 }
 
 // prepare reads, judges and plans the share step, and derives the grants
 // the RAM target converges.
 func (t *shareTarget) prepare(ctx context.Context, rec *recorder, revoke bool, grants, keep []*Grant) (*sharePlan, error) {
-	job, err := t.reader(rec).prepare(ctx, revoke, shareGrants(grants), shareGrants(keep))
+	step := t.step(rec)
+	job, err := step.Prepare(ctx, revoke, shareGrants(grants), shareGrants(keep))
 	if err != nil {
 		return nil, shareError(err)
 	}
-	p := &sharePlan{job: job}
+	p := &sharePlan{step: step, job: job}
 	if p.ramGrants, err = deriveGrants(grants, job); err != nil {
 		return nil, err
 	}
@@ -80,48 +87,48 @@ func (t *shareTarget) prepare(ctx context.Context, rec *recorder, revoke bool, g
 }
 
 // run makes the share step's writes, and adds what they did to res.
-func (t *shareTarget) run(ctx context.Context, rec *recorder, p *sharePlan, res *Result, fresh bool) error {
-	r := t.reader(rec)
-	done, err := (&shareWriter{conn: r.conn, cfg: t.cfg, read: r}).run(ctx, p.job, fresh)
-	for _, c := range done.changes {
-		res.Changes = append(res.Changes, changeOf(c))
-	}
-	for _, c := range done.unknown {
-		res.Unknown = append(res.Unknown, changeOf(c))
-	}
+func (p *sharePlan) run(ctx context.Context, res *Result, fresh bool) error {
+	done, err := p.step.Run(ctx, p.job, fresh)
+	res.Changes = append(res.Changes, changesOf(done.Changes)...)
+	res.Unknown = append(res.Unknown, changesOf(done.Unknown)...)
 	return err
 }
 
 // changes lists the share step's planned changes, then its notes.
-func (p *sharePlan) changes() []Change { return changesOf(p.job.changes()) }
+func (p *sharePlan) changes() []Change { return changesOf(p.job.Changes()) }
 
 // notes lists the share step's notes.
-func (p *sharePlan) notes() []Change { return changesOf(p.job.notes) }
+func (p *sharePlan) notes() []Change { return changesOf(p.job.Notes()) }
 
-// changeOf is a change of the share step as this package reports it: the
-// role it concerns is the one the resource's recipients' ECS assumes.
-func changeOf(c shareChange) Change {
-	return Change{Kind: c.kind, Action: c.action, Role: c.res.Type.RoleName(), Summary: c.summary, Kept: c.kept}
-}
-
-func changesOf(cs []shareChange) []Change {
+// changesOf are changes of the share step as this package reports them: the
+// role each concerns is the one the resource's recipients' ECS assumes.
+func changesOf(cs []share.Change) []Change {
 	var out []Change
 	for _, c := range cs {
-		out = append(out, changeOf(c))
+		out = append(out, Change{Kind: ChangeKind(c.Kind), Action: c.Action, Role: ResourceType(c.Resource.Type).RoleName(), Summary: c.Summary, Kept: c.Kept})
 	}
 	return out
 }
 
 // shareGrants are what the share step needs of grants.
-func shareGrants(gs []*Grant) []shareGrant {
-	out := make([]shareGrant, 0, len(gs))
+func shareGrants(gs []*Grant) []share.Grant {
+	out := make([]share.Grant, 0, len(gs))
 	for _, g := range gs {
-		out = append(out, shareGrant{
-			accounts: g.Audience.Accounts, directories: g.Audience.ResourceDirectories, folders: g.Audience.Folders,
-			keys: g.Keys, resources: g.Resources,
-		})
+		sg := share.Grant{Accounts: g.Audience.Accounts, Directories: g.Audience.ResourceDirectories, Folders: g.Audience.Folders}
+		for _, k := range g.Keys {
+			sg.Keys = append(sg.Keys, share.Key(k))
+		}
+		for _, r := range g.Resources {
+			sg.Resources = append(sg.Resources, shareResource(r))
+		}
+		out = append(out, sg)
 	}
 	return out
+}
+
+// shareResource is a resource as the share step names it.
+func shareResource(r Resource) share.Resource {
+	return share.Resource{Type: share.Type(r.Type), Region: r.Region, ID: r.ID}
 }
 
 // preflightError lists every problem the share step found before any
@@ -139,7 +146,7 @@ func (e *preflightError) Unwrap() []error { return append([]error{e.ValidationEr
 // pre-flight's reads found them, with ErrNotFound and ErrConflict where
 // they apply. Any other error is returned as it is.
 func shareError(err error) error {
-	r, ok := err.(*shareRefusal)
+	r, ok := err.(*share.Refusal)
 	if !ok {
 		return err
 	}
@@ -166,7 +173,7 @@ func shareError(err error) error {
 // that names resources, built again with the keys of its encrypted
 // resources besides those it names; a grant whose resources are all
 // unencrypted, and that names no key, needs no role and is left out.
-func deriveGrants(grants []*Grant, job *shareJob) ([]*Grant, error) {
+func deriveGrants(grants []*Grant, job *share.Job) ([]*Grant, error) {
 	out := make([]*Grant, 0, len(grants))
 	for _, g := range grants {
 		if len(g.Resources) == 0 {
@@ -175,9 +182,13 @@ func deriveGrants(grants []*Grant, job *shareJob) ([]*Grant, error) {
 		}
 		d := *g
 		d.Keys = slices.Clone(g.Keys)
-		for _, k := range job.keysOf(g.Resources) {
-			if !slices.Contains(d.Keys, k) {
-				d.Keys = append(d.Keys, k)
+		resources := make([]share.Resource, 0, len(g.Resources))
+		for _, r := range g.Resources {
+			resources = append(resources, shareResource(r))
+		}
+		for _, k := range job.KeysOf(resources) {
+			if !slices.Contains(d.Keys, Key(k)) {
+				d.Keys = append(d.Keys, Key(k))
 			}
 		}
 		if len(d.Keys) == 0 && !d.ServiceKey {

@@ -1,7 +1,7 @@
 // This file holds what the grants want of each image and snapshot, and what
 // was read of it.
 
-package encryptperm
+package share
 
 import (
 	"cmp"
@@ -12,18 +12,51 @@ import (
 	"strings"
 )
 
-// shareGrant is what the share step needs of one grant: its audience, the
-// keys it names and the resources it shares.
-type shareGrant struct {
-	accounts    []string
-	directories []string // resource directory IDs
-	folders     []string // resource directory paths
-	keys        []Key
-	resources   []Resource
+// Type is the type of a resource the share step shares.
+type Type string
+
+// The types of resource.
+const (
+	Image    Type = "image"
+	Snapshot Type = "snapshot"
+)
+
+// Resource names an image or a snapshot.
+type Resource struct {
+	Type   Type
+	Region string
+	ID     string
 }
 
-// resWant is what the grants want of one resource.
-type resWant struct {
+// String returns the resource for people: "image m-... in cn-hangzhou".
+func (r Resource) String() string { return fmt.Sprintf("%s %s in %s", r.Type, r.ID, r.Region) }
+
+// Key names a KMS key: acs:kms:<Region>:<Owner>:key/<ID>.
+type Key struct {
+	Region, Owner, ID string
+}
+
+// ARN returns the key's resource name, acs:kms:<region>:<owner>:key/<id>.
+func (k Key) ARN() string { return fmt.Sprintf("acs:kms:%s:%s:key/%s", k.Region, k.Owner, k.ID) }
+
+// Grant is what the share step needs of one grant: its audience, the keys
+// it names and the resources it shares. Its values are valid, as the
+// caller's builders make them.
+type Grant struct {
+	// Accounts are the recipient accounts' UIDs.
+	Accounts []string
+	// Directories are resource directory IDs (rd-...).
+	Directories []string
+	// Folders are resource directory paths (rd-.../r-.../fd-...).
+	Folders []string
+	// Keys are the keys the grant names.
+	Keys []Key
+	// Resources are the images and snapshots it shares.
+	Resources []Resource
+}
+
+// want is what the grants want of one resource.
+type want struct {
 	res      Resource
 	paths    []string // grants[i].Resources[j]
 	grants   []int    // indexes of the grants that name it
@@ -58,30 +91,30 @@ type rsShare struct {
 // being, associated.
 func live(status string) bool { return status == "Associated" || status == "Associating" }
 
-// shareState is what the share step read in one region.
-type shareState struct {
+// regionShares is what the share step read in one region.
+type regionShares struct {
 	shares []*rsShare
 }
 
 // collectWants gathers the resources the grants name, with their audience.
-func collectWants(grants, keep []shareGrant, what string) []*resWant {
-	by := map[Resource]*resWant{}
+func collectWants(grants, keep []Grant, what string) []*want {
+	by := map[Resource]*want{}
 	var order []Resource
-	add := func(i int, g shareGrant, path string, isKeep bool) {
-		for j, r := range g.resources {
+	add := func(i int, g Grant, path string, isKeep bool) {
+		for j, r := range g.Resources {
 			w, ok := by[r]
 			if !ok {
-				w = &resWant{res: r, keep: map[string]bool{}}
+				w = &want{res: r, keep: map[string]bool{}}
 				by[r] = w
 				order = append(order, r)
 			}
 			var targets []string
-			targets = append(targets, g.directories...)
-			for _, f := range g.folders {
+			targets = append(targets, g.Directories...)
+			for _, f := range g.Folders {
 				targets = append(targets, folderTarget(f))
 			}
 			if isKeep {
-				for _, a := range g.accounts {
+				for _, a := range g.Accounts {
 					w.keep[a] = true
 				}
 				for _, t := range targets {
@@ -91,7 +124,7 @@ func collectWants(grants, keep []shareGrant, what string) []*resWant {
 			}
 			w.paths = append(w.paths, fmt.Sprintf("%s[%d].Resources[%d]", path, i, j))
 			w.grants = append(w.grants, i)
-			w.accounts = append(w.accounts, g.accounts...)
+			w.accounts = append(w.accounts, g.Accounts...)
 			w.targets = append(w.targets, targets...)
 		}
 	}
@@ -104,7 +137,7 @@ func collectWants(grants, keep []shareGrant, what string) []*resWant {
 	slices.SortFunc(order, func(a, b Resource) int {
 		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(string(a.Type), string(b.Type)), strings.Compare(a.ID, b.ID))
 	})
-	out := make([]*resWant, 0, len(order))
+	out := make([]*want, 0, len(order))
 	for _, r := range order {
 		w := by[r]
 		slices.Sort(w.accounts)
@@ -125,8 +158,8 @@ func folderTarget(rdPath string) string {
 
 // rsTargets are the targets a resource's Resource Sharing shares need:
 // a snapshot's accounts too; an image's accounts go through ECS.
-func (w *resWant) rsTargets() []string {
-	if w.res.Type == ResourceSnapshot {
+func (w *want) rsTargets() []string {
+	if w.res.Type == Snapshot {
 		return slices.Concat(w.accounts, w.targets)
 	}
 	return w.targets
@@ -138,20 +171,20 @@ func (w *resWant) rsTargets() []string {
 // image's accounts too, which the library shares with through ECS, but
 // another team, or someone by hand, may have shared with through Resource
 // Sharing).
-func (w *resWant) holders() []string {
+func (w *want) holders() []string {
 	return slices.Concat(w.accounts, w.targets)
 }
 
 // ecsAccounts are the accounts ECS shares an image with directly.
-func (w *resWant) ecsAccounts() []string {
-	if w.res.Type == ResourceImage {
+func (w *want) ecsAccounts() []string {
+	if w.res.Type == Image {
 		return w.accounts
 	}
 	return nil
 }
 
 // sharesOf returns the live shares that hold the resource.
-func (st *shareState) sharesOf(r Resource) []*rsShare {
+func (st *regionShares) sharesOf(r Resource) []*rsShare {
 	if st == nil {
 		return nil
 	}
@@ -171,7 +204,7 @@ func shareEntity(r Resource) string {
 
 // rsType is a resource's Resource Sharing type.
 func rsType(r Resource) string {
-	if r.Type == ResourceImage {
+	if r.Type == Image {
 		return "Image"
 	}
 	return "Snapshot"
@@ -191,7 +224,7 @@ func shareName(prefix string, r Resource) string {
 
 // sharedAccounts lists the accounts the resource is shared with now,
 // through ECS or through any resource share.
-func (w *resWant) sharedAccounts(isAccount func(string) bool) []string {
+func (w *want) sharedAccounts(isAccount func(string) bool) []string {
 	out := slices.Clone(w.imageAccts)
 	for _, sh := range w.shares {
 		for t, st := range sh.targets {
@@ -206,7 +239,7 @@ func (w *resWant) sharedAccounts(isAccount func(string) bool) []string {
 
 // rsShared reports whether a target already has the resource through some
 // resource share, and whether only by a pending invitation.
-func (w *resWant) rsShared(t string) (shared, pending bool, share string) {
+func (w *want) rsShared(t string) (shared, pending bool, share string) {
 	for _, sh := range w.shares {
 		if st := sh.targets[t]; live(st) {
 			return true, st == "Associating", sh.id
@@ -216,7 +249,7 @@ func (w *resWant) rsShared(t string) (shared, pending bool, share string) {
 }
 
 // unknownKeyReason says why an image's keys cannot all be named.
-func (w *resWant) unknownKeyReason() string {
+func (w *want) unknownKeyReason() string {
 	why := fmt.Sprintf("the %s may be encrypted, but DescribeSnapshots does not say with which key for every disk (snapshots %s)", w.res, strings.Join(w.snapshots, ", "))
 	if w.noSnapshot {
 		why += ", and a disk names no snapshot"

@@ -2,7 +2,7 @@
 // keys, their shares and the directory's status, level by level, before
 // anything is judged.
 
-package encryptperm
+package share
 
 import (
 	"context"
@@ -15,17 +15,17 @@ import (
 // keyAt names a key by its region and ID.
 type keyAt struct{ region, id string }
 
-// shareReading is what the pre-flight read.
-type shareReading struct {
-	grants, keep []shareGrant
+// reading is what the pre-flight read.
+type reading struct {
+	grants, keep []Grant
 	revoke       bool
-	wants        []*resWant
+	wants        []*want
 
 	mu         sync.Mutex
-	regions    map[string]*shareState // by region
-	lists      map[string]snapList    // by region
+	regions    map[string]*regionShares // by region
+	lists      map[string]snapList      // by region
 	dirEnabled bool
-	keys       map[keyAt]*shareKeyMeta
+	keys       map[keyAt]*KeyMeta
 	missing    map[keyAt]bool // keys KMS does not find
 	described  map[keyAt]bool // keys whose read is made
 	// owners are the resources' owners as the resources told them, before
@@ -33,33 +33,20 @@ type shareReading struct {
 	owners []string
 }
 
-// prepare reads what the share step needs, judges it (every problem at
-// once, before any write: see judgeShare), and plans the writes.
-func (r *shareReader) prepare(ctx context.Context, revoke bool, grants, keep []shareGrant) (*shareJob, error) {
-	rd, err := r.read(ctx, revoke, grants, keep)
-	if err != nil {
-		return nil, err
-	}
-	if err := judgeShare(rd, r.cfg); err != nil {
-		return nil, err
-	}
-	return planShare(rd, r.cfg), nil
-}
-
 // read reads, in three levels, the resources, their keys, their shares and
 // the directory's sharing status.
 //
 // The keys the grants name (WithKey), and those found for the resources
-// before (keyHints), are read in the first level; the other keys found are
+// before (Hints), are read in the first level; the other keys found are
 // read in a level of their own, after the snapshots that name them. Every
 // key is read before anything is judged, whether anything is to be written
 // or not: an Apply that finds RAM and the shares in place still refuses a
 // key nobody can use.
-func (r *shareReader) read(ctx context.Context, revoke bool, grants, keep []shareGrant) (*shareReading, error) {
-	rd := &shareReading{
+func (r *reader) read(ctx context.Context, revoke bool, grants, keep []Grant) (*reading, error) {
+	rd := &reading{
 		grants: grants, keep: keep, revoke: revoke, wants: collectWants(grants, keep, "grants"),
-		regions: map[string]*shareState{}, lists: map[string]snapList{}, dirEnabled: true,
-		keys: map[keyAt]*shareKeyMeta{}, missing: map[keyAt]bool{}, described: map[keyAt]bool{},
+		regions: map[string]*regionShares{}, lists: map[string]snapList{}, dirEnabled: true,
+		keys: map[keyAt]*KeyMeta{}, missing: map[keyAt]bool{}, described: map[keyAt]bool{},
 	}
 	if err := r.cfg.checkServices(rd.wants, revoke); err != nil {
 		return nil, err
@@ -78,7 +65,7 @@ func (r *shareReader) read(ctx context.Context, revoke bool, grants, keep []shar
 	}
 	for _, w := range rd.wants {
 		if w.found && !w.keyUnknown {
-			r.cfg.hints.remember(w.res, w.keyIDs)
+			r.cfg.Hints.Remember(w.res, w.keyIDs)
 		}
 	}
 	// The keys found that level 1 did not read.
@@ -109,14 +96,14 @@ func (r *shareReader) read(ctx context.Context, revoke bool, grants, keep []shar
 // resourceReads are the reads of the first level that need no key: the
 // resources, ECS's image shares, a list of the regions' image snapshots,
 // the resource shares and the directory's status.
-func (r *shareReader) resourceReads(ctx context.Context, rd *shareReading) []func() error {
+func (r *reader) resourceReads(ctx context.Context, rd *reading) []func() error {
 	needRS := map[string]bool{}
 	needDir := false
 	for _, w := range rd.wants {
 		// A revoke reads every resource share: a recipient may hold the
 		// resource through one that another team made, or one made by
 		// hand, whatever path the library shares it by.
-		if len(w.rsTargets()) > 0 || w.res.Type == ResourceSnapshot || rd.revoke {
+		if len(w.rsTargets()) > 0 || w.res.Type == Snapshot || rd.revoke {
 			needRS[w.res.Region] = true
 		}
 		if len(w.targets) > 0 && !rd.revoke {
@@ -124,13 +111,13 @@ func (r *shareReader) resourceReads(ctx context.Context, rd *shareReading) []fun
 		}
 	}
 	var fns []func() error
-	snapsByRegion := map[string][]*resWant{}
+	snapsByRegion := map[string][]*want{}
 	for _, w := range rd.wants {
 		switch w.res.Type {
-		case ResourceImage:
+		case Image:
 			fns = append(fns, func() error { return r.readImage(ctx, w) })
 			fns = append(fns, func() error { return r.readImageShares(ctx, w) })
-		case ResourceSnapshot:
+		case Snapshot:
 			snapsByRegion[w.res.Region] = append(snapsByRegion[w.res.Region], w)
 		}
 	}
@@ -173,11 +160,11 @@ func (r *shareReader) resourceReads(ctx context.Context, rd *shareReading) []fun
 
 // givenKeys are the keys the grants that name the resources name. They
 // depend on no read.
-func (rd *shareReading) givenKeys() []keyAt {
+func (rd *reading) givenKeys() []keyAt {
 	var given []keyAt
 	for _, w := range rd.wants {
 		for _, gi := range w.grants {
-			for _, k := range rd.grants[gi].keys {
+			for _, k := range rd.grants[gi].Keys {
 				if ka := (keyAt{k.Region, k.ID}); !slices.Contains(given, ka) {
 					given = append(given, ka)
 				}
@@ -188,7 +175,7 @@ func (rd *shareReading) givenKeys() []keyAt {
 }
 
 // keyReads read the keys want, each marked as read.
-func (r *shareReader) keyReads(ctx context.Context, rd *shareReading, want []keyAt) []func() error {
+func (r *reader) keyReads(ctx context.Context, rd *reading, want []keyAt) []func() error {
 	out := make([]func() error, 0, len(want))
 	for _, ka := range want {
 		rd.described[ka] = true
@@ -216,10 +203,10 @@ func (r *shareReader) keyReads(ctx context.Context, rd *shareReading, want []key
 // guess at what to read early: the keys judged are those read from the
 // resources now, and a hinted read that fails is made again in level 3 if
 // the key is found.
-func (r *shareReader) hintReads(ctx context.Context, rd *shareReading, given []keyAt) []func() error {
+func (r *reader) hintReads(ctx context.Context, rd *reading, given []keyAt) []func() error {
 	var fns []func() error
 	for _, w := range rd.wants {
-		for _, id := range r.cfg.hints.get(w.res) {
+		for _, id := range r.cfg.Hints.Get(w.res) {
 			ka := keyAt{w.res.Region, id}
 			if rd.described[ka] || slices.Contains(given, ka) {
 				continue
@@ -246,11 +233,11 @@ func (r *shareReader) hintReads(ctx context.Context, rd *shareReading, given []k
 
 // imageSnapshotReads read the snapshots the images found are made of, for
 // their keys, unless the list of level 1 answers for them.
-func (r *shareReader) imageSnapshotReads(ctx context.Context, rd *shareReading) []func() error {
+func (r *reader) imageSnapshotReads(ctx context.Context, rd *reading) []func() error {
 	var fns []func() error
-	imgSnaps := map[string][]*resWant{}
+	imgSnaps := map[string][]*want{}
 	for _, w := range rd.wants {
-		if w.res.Type != ResourceImage || !w.found || len(w.snapshots) == 0 {
+		if w.res.Type != Image || !w.found || len(w.snapshots) == 0 {
 			continue
 		}
 		if l := rd.lists[w.res.Region]; l.covers(w) {
@@ -269,12 +256,12 @@ func (r *shareReader) imageSnapshotReads(ctx context.Context, rd *shareReading) 
 // its snapshot list is filtered by: the one key the grants naming those
 // images name, when there is exactly one; else "" (every encrypted
 // snapshot).
-func imageListFilters(wants []*resWant, grants []shareGrant) map[string]string {
+func imageListFilters(wants []*want, grants []Grant) map[string]string {
 	out := map[string]string{}
 	named := map[string][]string{}
 	unnamed := map[string]bool{}
 	for _, w := range wants {
-		if w.res.Type != ResourceImage {
+		if w.res.Type != Image {
 			continue
 		}
 		reg := w.res.Region
@@ -283,10 +270,10 @@ func imageListFilters(wants []*resWant, grants []shareGrant) map[string]string {
 			unnamed[reg] = true
 		}
 		for _, gi := range w.grants {
-			if len(grants[gi].keys) == 0 {
+			if len(grants[gi].Keys) == 0 {
 				unnamed[reg] = true
 			}
-			for _, k := range grants[gi].keys {
+			for _, k := range grants[gi].Keys {
 				if !slices.Contains(named[reg], k.ID) {
 					named[reg] = append(named[reg], k.ID)
 				}

@@ -2,7 +2,7 @@
 // service that answers the same page token again, or pages without end,
 // cannot keep a read going.
 
-package encryptperm
+package share
 
 import (
 	"crypto/sha256"
@@ -21,8 +21,8 @@ type pager struct {
 }
 
 // newPager returns the bound of one listing by action of target.
-func newPager(cfg *shareConfig, action, target string) *pager {
-	return &pager{action: action, target: target, max: cfg.maxPages, seen: map[[sha256.Size]byte]bool{}, limit: cfg.limit}
+func newPager(cfg *Config, action, target string) *pager {
+	return &pager{action: action, target: target, max: cfg.MaxPages, seen: map[[sha256.Size]byte]bool{}, limit: cfg.LimitExceeded}
 }
 
 // next counts a page read and takes the token it gave for the next page

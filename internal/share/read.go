@@ -1,7 +1,7 @@
 // This file holds the share step's reads: images, snapshots, their keys and
 // the resource shares that hold them.
 
-package encryptperm
+package share
 
 import (
 	"context"
@@ -13,10 +13,10 @@ import (
 	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
-// shareReader makes the share step's reads through its connection.
-type shareReader struct {
-	conn shareConn
-	cfg  *shareConfig
+// reader makes the share step's reads through its connection.
+type reader struct {
+	conn Conn
+	cfg  *Config
 }
 
 // readImage reads an image: whether it exists, and the snapshots its disks
@@ -24,7 +24,7 @@ type shareReader struct {
 // snapshot tells for certain: DescribeImages' Encrypted of a disk is read
 // as a claim to hold the snapshot to, and its absence (the SDK's false) as
 // saying nothing, so every disk's snapshot is read (keysFrom).
-func (r *shareReader) readImage(ctx context.Context, w *resWant) error {
+func (r *reader) readImage(ctx context.Context, w *want) error {
 	images, err := r.conn.DescribeImages(ctx, w.res.Region, w.res.ID)
 	if err != nil {
 		return err
@@ -58,7 +58,7 @@ func (r *shareReader) readImage(ctx context.Context, w *resWant) error {
 }
 
 // readImageShares reads the accounts an image is shared with through ECS.
-func (r *shareReader) readImageShares(ctx context.Context, w *resWant) error {
+func (r *reader) readImageShares(ctx context.Context, w *want) error {
 	pg := newPager(r.cfg, "DescribeImageSharePermission", w.res.ID)
 	for page := 1; ; page++ {
 		accounts, total, err := r.conn.ImageSharePage(ctx, w.res.Region, w.res.ID, page, 100)
@@ -86,7 +86,7 @@ type snapRow struct {
 
 // readSnapshots reads snapshots by ID: the snapshots ws name, or the
 // snapshots the images imgs are made of (for their keys).
-func (r *shareReader) readSnapshots(ctx context.Context, region string, ws, imgs []*resWant) error {
+func (r *reader) readSnapshots(ctx context.Context, region string, ws, imgs []*want) error {
 	var ids []string
 	for _, w := range ws {
 		ids = append(ids, w.res.ID)
@@ -130,7 +130,7 @@ func (r *shareReader) readSnapshots(ctx context.Context, region string, ws, imgs
 // while its snapshot says it is not, or that names no snapshot, may have a
 // key nobody knows: the pre-flight refuses it, and Check too, failing
 // closed.
-func (w *resWant) keysFrom(found map[string]snapRow) {
+func (w *want) keysFrom(found map[string]snapRow) {
 	w.keyIDs, w.serviceKey, w.keyUnknown = nil, false, w.noSnapshot
 	w.encrypted = len(w.flagged) > 0 || w.noSnapshot
 	for _, id := range w.snapshots {
@@ -163,7 +163,7 @@ type snapList map[string]snapRow
 
 // covers reports whether the list answers for every snapshot the image is
 // made of.
-func (l snapList) covers(w *resWant) bool {
+func (l snapList) covers(w *want) bool {
 	if l == nil || len(w.snapshots) == 0 {
 		return false
 	}
@@ -182,7 +182,7 @@ func (l snapList) covers(w *resWant) bool {
 // such snapshots than a page, or a snapshot that made disks as well, whose
 // Usage is "image_disk"), the snapshots are read by ID as before, so only
 // the level is lost. It returns nil for a failed call.
-func (r *shareReader) listSnapshots(ctx context.Context, region, keyID string) snapList {
+func (r *reader) listSnapshots(ctx context.Context, region, keyID string) snapList {
 	snaps, err := r.conn.ImageSnapshots(ctx, region, keyID, 100)
 	if err != nil {
 		return nil
@@ -204,8 +204,8 @@ func (r *shareReader) listSnapshots(ctx context.Context, region, keyID string) s
 
 // readShares reads the account's resource shares in a region, with their
 // resources and targets.
-func (r *shareReader) readShares(ctx context.Context, region string) (*shareState, error) {
-	st := &shareState{}
+func (r *reader) readShares(ctx context.Context, region string) (*regionShares, error) {
+	st := &regionShares{}
 	byID := map[string]*rsShare{}
 	var mu sync.Mutex
 	get := func(id string) *rsShare {
@@ -216,8 +216,8 @@ func (r *shareReader) readShares(ctx context.Context, region string) (*shareStat
 		}
 		return sh
 	}
-	var shares []shareRow
-	var assocs []shareAssoc
+	var shares []ResourceShare
+	var assocs []Association
 	listShares := func() error {
 		token := ""
 		pg := newPager(r.cfg, "ListResourceShares", region)
@@ -273,8 +273,8 @@ func (r *shareReader) readShares(ctx context.Context, region string) (*shareStat
 // listAssocs lists a region's resource share associations of type typ
 // ("Resource" or "Target"), of the shares ids only when ids is set, every
 // page.
-func (r *shareReader) listAssocs(ctx context.Context, region, typ string, ids []string) ([]shareAssoc, error) {
-	var out []shareAssoc
+func (r *reader) listAssocs(ctx context.Context, region, typ string, ids []string) ([]Association, error) {
+	var out []Association
 	token := ""
 	pg := newPager(r.cfg, "ListResourceShareAssociations", region+"/"+typ)
 	for {
@@ -292,8 +292,8 @@ func (r *shareReader) listAssocs(ctx context.Context, region, typ string, ids []
 
 // describeKeys reads the keys ids of a region at once: the metadata of each
 // key, nil for a key KMS does not find.
-func describeKeys(ctx context.Context, conn shareConn, region string, ids []string) ([]*shareKeyMeta, error) {
-	metas := make([]*shareKeyMeta, len(ids))
+func describeKeys(ctx context.Context, conn Conn, region string, ids []string) ([]*KeyMeta, error) {
+	metas := make([]*KeyMeta, len(ids))
 	fns := make([]func() error, len(ids))
 	for i, id := range ids {
 		fns[i] = func() error {

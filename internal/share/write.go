@@ -1,7 +1,7 @@
 // This file holds the share step's writes: made in order per resource,
 // never sent again before a read shows what an attempt did.
 
-package encryptperm
+package share
 
 import (
 	"cmp"
@@ -22,32 +22,24 @@ func isLagCode(code string) bool {
 	return code == "AssumeRoleError" || strings.HasSuffix(code, "KMSKeyId.CMKUnauthorized")
 }
 
-// shareWriter makes the share step's writes through its connection.
-type shareWriter struct {
-	conn shareConn
-	cfg  *shareConfig
-	read *shareReader
+// writer makes the share step's writes through its connection.
+type writer struct {
+	conn Conn
+	cfg  *Config
+	read *reader
 }
 
-// shareDone is what the writes of a share step did: the changes made, in
-// the order they were made, and those whose outcome is unknown.
-type shareDone struct {
-	changes, unknown []shareChange
+// Done is what the writes of a share step did.
+type Done struct {
+	// Changes are the changes made, in the order they were made.
+	Changes []Change
+	// Unknown are the writes whose outcome is unknown: they may have been
+	// carried out or not.
+	Unknown []Change
 }
 
-// run makes the share step's writes: resources in parallel, the writes of
-// one resource in order. fresh says RAM has just taken a grant: ECS's view
-// of RAM lags, so a refusal for want of it is retried within
-// Options.ShareWait. It adds to j's notes the invitations its writes left
-// pending.
-func (sw *shareWriter) run(ctx context.Context, j *shareJob, fresh bool) (*shareDone, error) {
-	res := &shareDone{}
-	err := sw.writeAll(ctx, j, res, fresh)
-	return res, err
-}
-
-// writeAll is run, adding to res.
-func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone, fresh bool) error {
+// writeAll makes the job's writes, adding what they did to res.
+func (sw *writer) writeAll(ctx context.Context, j *Job, res *Done, fresh bool) error {
 	var mu sync.Mutex
 	touched := map[string][]string{} // region -> share IDs written
 	fns := make([]func() error, 0, len(j.byRes))
@@ -62,12 +54,12 @@ func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone
 				mu.Lock()
 				if err != nil {
 					if sw.conn.OutcomeUnknown(err) {
-						res.unknown = append(res.unknown, o.change)
+						res.Unknown = append(res.Unknown, o.change)
 					}
 					mu.Unlock()
 					return err
 				}
-				res.changes = append(res.changes, o.change)
+				res.Changes = append(res.Changes, o.change)
 				if id != "" {
 					created, o.shareID = id, id
 				}
@@ -83,7 +75,7 @@ func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone
 		return err
 	}
 	// Invitations of the shares just written: read their targets again.
-	var notes []shareChange
+	var notes []Change
 	fns = fns[:0]
 	for reg, ids := range touched {
 		slices.Sort(ids)
@@ -99,7 +91,7 @@ func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone
 	if err := parallel.All(fns...); err != nil {
 		return err
 	}
-	sort.Slice(notes, func(a, b int) bool { return notes[a].summary < notes[b].summary })
+	sort.Slice(notes, func(a, b int) bool { return notes[a].Summary < notes[b].Summary })
 	for _, n := range notes {
 		if !slices.Contains(j.notes, n) {
 			j.notes = append(j.notes, n)
@@ -109,12 +101,12 @@ func (sw *shareWriter) writeAll(ctx context.Context, j *shareJob, res *shareDone
 }
 
 // pendingOf lists the pending invitations of the shares ids.
-func (sw *shareWriter) pendingOf(ctx context.Context, region string, ids []string, j *shareJob) ([]shareChange, error) {
+func (sw *writer) pendingOf(ctx context.Context, region string, ids []string, j *Job) ([]Change, error) {
 	assocs, err := sw.read.listAssocs(ctx, region, "Target", ids)
 	if err != nil {
 		return nil, err
 	}
-	var out []shareChange
+	var out []Change
 	for _, a := range assocs {
 		if a.Status != "Associating" {
 			continue
@@ -130,11 +122,11 @@ func (sw *shareWriter) pendingOf(ctx context.Context, region string, ids []strin
 	return out, nil
 }
 
-// shareTry is one attempt of a share write: the op's action with the
+// attempt is one attempt of a share write: the op's action with the
 // entries still to write, or, once a read finds the share an earlier
 // CreateResourceShare made, an AssociateResourceShare of the targets that
 // share lacks.
-type shareTry struct {
+type attempt struct {
 	action  string
 	shareID string
 	entries []string
@@ -152,8 +144,8 @@ type shareTry struct {
 // error that says what the last read showed (not carried out); an outcome
 // no read could settle is returned as an error for which outcomeUnknown
 // holds.
-func (sw *shareWriter) write(ctx context.Context, o *shareOp, fresh bool) (string, error) {
-	try := shareTry{action: o.action, shareID: o.shareID, entries: slices.Clone(o.entries)}
+func (sw *writer) write(ctx context.Context, o *op, fresh bool) (string, error) {
+	try := attempt{action: o.action, shareID: o.shareID, entries: slices.Clone(o.entries)}
 	created := "" // a share an earlier attempt made, found by a read
 	waited := time.Duration(0)
 	wait := time.Second
@@ -170,7 +162,7 @@ func (sw *shareWriter) write(ctx context.Context, o *shareOp, fresh bool) (strin
 		case !lag:
 			return "", err
 		}
-		last := unknown >= sw.cfg.maxRounds || lag && waited+wait > sw.cfg.wait
+		last := unknown >= sw.cfg.MaxRounds || lag && waited+wait > sw.cfg.Wait
 		if lag && !last {
 			if err := sw.conn.Sleep(ctx, wait); err != nil {
 				return "", err
@@ -188,7 +180,7 @@ func (sw *shareWriter) write(ctx context.Context, o *shareOp, fresh bool) (strin
 		}
 		if last {
 			if lag {
-				return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.summary, waited, err)
+				return "", fmt.Errorf("encryptperm: %s: ECS still refuses the share %v after RAM took the grant (Options.ShareWait): %w", o.change.Summary, waited, err)
 			}
 			return "", &notDoneError{err}
 		}
@@ -200,13 +192,13 @@ func (sw *shareWriter) write(ctx context.Context, o *shareOp, fresh bool) (strin
 // what is left to write: the entries the resource is not yet shared with
 // (an add) or still shared with (a removal), and done when there are none.
 // For a CreateResourceShare it looks for the share the attempt made (see
-// shareOp.known): when there is one, its ID is returned as made, and what is
+// op.known): when there is one, its ID is returned as made, and what is
 // left is an association with that share, not a second share.
-func (sw *shareWriter) settle(ctx context.Context, o *shareOp, try shareTry) (next shareTry, made string, done bool, err error) {
+func (sw *writer) settle(ctx context.Context, o *op, try attempt) (next attempt, made string, done bool, err error) {
 	var has func(string) bool // whether the resource is shared with an entry now
 	switch try.action {
 	case "ModifyImageSharePermission":
-		w := &resWant{res: o.res}
+		w := &want{res: o.res}
 		if err := sw.read.readImageShares(ctx, w); err != nil {
 			return try, "", false, err
 		}
@@ -227,7 +219,7 @@ func (sw *shareWriter) settle(ctx context.Context, o *shareOp, try shareTry) (ne
 			return try, "", false, nil // nothing was made: the same call again
 		}
 		made = mine.id
-		try = shareTry{action: "AssociateResourceShare", shareID: mine.id, entries: try.entries}
+		try = attempt{action: "AssociateResourceShare", shareID: mine.id, entries: try.entries}
 		has = func(t string) bool { return live(mine.targets[t]) }
 	case "AssociateResourceShare", "DisassociateResourceShare":
 		assocs, err := sw.read.listAssocs(ctx, o.res.Region, "Target", []string{try.shareID})
@@ -235,7 +227,7 @@ func (sw *shareWriter) settle(ctx context.Context, o *shareOp, try shareTry) (ne
 			return try, "", false, err
 		}
 		has = func(t string) bool {
-			return slices.ContainsFunc(assocs, func(a shareAssoc) bool {
+			return slices.ContainsFunc(assocs, func(a Association) bool {
 				return a.ShareID == try.shareID && a.EntityID == t && live(a.Status)
 			})
 		}
@@ -253,7 +245,7 @@ func (sw *shareWriter) settle(ctx context.Context, o *shareOp, try shareTry) (ne
 }
 
 // writeOnce sends one attempt of a share write.
-func (sw *shareWriter) writeOnce(ctx context.Context, o *shareOp, try shareTry) (string, error) {
+func (sw *writer) writeOnce(ctx context.Context, o *op, try attempt) (string, error) {
 	entries := slices.Clone(try.entries)
 	switch try.action {
 	case "ModifyImageSharePermission":
@@ -262,7 +254,7 @@ func (sw *shareWriter) writeOnce(ctx context.Context, o *shareOp, try shareTry) 
 		return sw.conn.CreateShare(ctx, o.res.Region, o.name, rsType(o.res), o.res.ID, entries, o.external)
 	case "AssociateResourceShare":
 		if try.shareID == "" {
-			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.summary, sw.cfg.conflict)
+			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.Summary, sw.cfg.Conflict)
 		}
 		return "", sw.conn.Associate(ctx, o.res.Region, try.shareID, entries)
 	case "DisassociateResourceShare":
@@ -280,7 +272,7 @@ func (sw *shareWriter) writeOnce(ctx context.Context, o *shareOp, try shareTry) 
 // that no longer exists, or no longer holds the resource, holds nobody to
 // it; one that now holds other resources too is left alone (ErrConflict),
 // as the pre-flight leaves it.
-func (sw *shareWriter) disassociate(ctx context.Context, o *shareOp, try shareTry) error {
+func (sw *writer) disassociate(ctx context.Context, o *op, try attempt) error {
 	entries := slices.Clone(try.entries)
 	for round := 1; ; round++ {
 		err := sw.conn.Disassociate(ctx, o.res.Region, try.shareID, entries)
@@ -291,9 +283,9 @@ func (sw *shareWriter) disassociate(ctx context.Context, o *shareOp, try shareTr
 			return nil // the share is gone, and nobody holds anything through it
 		case code != "EntityNotExists.Resource" && code != "EntityNotExists.Target":
 			return err
-		case round >= sw.cfg.maxRounds:
+		case round >= sw.cfg.MaxRounds:
 			return fmt.Errorf("encryptperm: %s: Resource Sharing refused to take %s out of the share %d times though they were still associated (Options.MaxRounds): %w",
-				o.change.summary, strings.Join(entries, ", "), round, err)
+				o.change.Summary, strings.Join(entries, ", "), round, err)
 		}
 		still, err := sw.stillHeld(ctx, o, try)
 		if err != nil || len(still) == 0 {
@@ -305,8 +297,8 @@ func (sw *shareWriter) disassociate(ctx context.Context, o *shareOp, try shareTr
 
 // stillHeld reads the attempt's resource share again and returns those of
 // its targets that still hold o's resource through it.
-func (sw *shareWriter) stillHeld(ctx context.Context, o *shareOp, try shareTry) ([]string, error) {
-	var res, targets []shareAssoc
+func (sw *writer) stillHeld(ctx context.Context, o *op, try attempt) ([]string, error) {
+	var res, targets []Association
 	errs := parallel.Do(func() error {
 		var err error
 		res, err = sw.read.listAssocs(ctx, o.res.Region, "Resource", []string{try.shareID})
@@ -341,7 +333,7 @@ func (sw *shareWriter) stillHeld(ctx context.Context, o *shareOp, try shareTry) 
 	}
 	if len(still) > 0 && len(others) > 0 {
 		return nil, fmt.Errorf("encryptperm: %s: resource share %s now holds other resources too (%s): taking %s out of it would unshare them as well; take them out yourself, or move the %s to a share of its own: %w",
-			o.change.summary, try.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, sw.cfg.conflict)
+			o.change.Summary, try.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, sw.cfg.Conflict)
 	}
 	return still, nil
 }

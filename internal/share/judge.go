@@ -2,7 +2,7 @@
 // pre-flight read, found at once, before any write, and the keys of each
 // resource as KMS names them.
 
-package encryptperm
+package share
 
 import (
 	"fmt"
@@ -10,11 +10,11 @@ import (
 	"strings"
 )
 
-// shareJudge judges what one pre-flight read.
-type shareJudge struct {
-	rd  *shareReading
-	cfg *shareConfig
-	p   shareProblems
+// judge judges what one pre-flight read.
+type judge struct {
+	rd  *reading
+	cfg *Config
+	p   problems
 	// notFound and conflict say that a resource does not exist, and that
 	// a resource share stands in the way.
 	notFound, conflict bool
@@ -23,16 +23,16 @@ type shareJudge struct {
 	keyed map[int]bool
 }
 
-// judgeShare judges, all at once, once every key has been read: a resource
+// judgeAll judges, all at once, once every key has been read: a resource
 // that does not exist, one encrypted with the service key or a key nobody
 // can name, a key that KMS does not find, that a service manages, that is
 // not Enabled, that is not the one the grant names or not in the resource's
 // region; for a revoke, a resource share that holds other resources too;
 // for an apply, the owner's own account, ECS's caps and a directory whose
-// sharing is off. It sets the keys of each resource (resWant.keys) as KMS
-// names them, and returns a *shareRefusal that lists every problem.
-func judgeShare(rd *shareReading, cfg *shareConfig) error {
-	j := &shareJudge{rd: rd, cfg: cfg, keyed: map[int]bool{}}
+// sharing is off. It sets the keys of each resource (want.keys) as KMS
+// names them, and returns a *Refusal that lists every problem.
+func judgeAll(rd *reading, cfg *Config) error {
+	j := &judge{rd: rd, cfg: cfg, keyed: map[int]bool{}}
 	for i, w := range rd.wants {
 		w.keys, w.owner = nil, rd.owners[i]
 	}
@@ -44,7 +44,7 @@ func judgeShare(rd *shareReading, cfg *shareConfig) error {
 }
 
 // judgeResource judges one resource.
-func (j *shareJudge) judgeResource(w *resWant) {
+func (j *judge) judgeResource(w *want) {
 	revoke := j.rd.revoke
 	if len(w.paths) == 0 {
 		return // named only by grants that stay
@@ -60,7 +60,7 @@ func (j *shareJudge) judgeResource(w *resWant) {
 	}
 	if (w.serviceKey || w.keyUnknown) && !revoke {
 		if w.serviceKey {
-			j.p.add(at, w.res.ID, "%s", j.cfg.serviceKeyReason(w.res.Type))
+			j.p.add(at, w.res.ID, "%s", j.cfg.ServiceKeyReason(w.res.Type))
 		} else {
 			j.p.add(at, w.res.ID, "%s; nothing is shared with a key nobody can name", w.unknownKeyReason())
 		}
@@ -79,7 +79,7 @@ func (j *shareJudge) judgeResource(w *resWant) {
 
 // judgeDiskKey judges the key id of one of a resource's disks, and adds it,
 // as KMS names it, to the resource's keys.
-func (j *shareJudge) judgeDiskKey(w *resWant, at, id string) {
+func (j *judge) judgeDiskKey(w *want, at, id string) {
 	revoke := j.rd.revoke
 	ka := keyAt{w.res.Region, id}
 	switch m := j.rd.keys[ka]; {
@@ -92,17 +92,17 @@ func (j *shareJudge) judgeDiskKey(w *resWant, at, id string) {
 	case j.rd.missing[ka]:
 		j.p.add(at, w.res.ID, "the %s is encrypted with key %s, which KMS does not find in %s", w.res.Type, id, w.res.Region)
 	case m != nil:
-		k, err := j.cfg.parseKeyARN(m.ARN)
+		k, err := j.cfg.ParseKeyARN(m.ARN)
 		if err != nil {
 			j.p.add(at, w.res.ID, "KMS answered the ARN %q for key %s, which is not a key ARN", m.ARN, id)
 			break
 		}
-		if j.cfg.serviceManaged(m.Creator) && !revoke {
+		if j.cfg.ServiceManaged(m.Creator) && !revoke {
 			// A key a cloud service created for itself, such as ECS's
 			// default key, is the service key by another name (inferred:
 			// KMS names such a key's Creator by the service, a customer
 			// key's by the account UID).
-			j.p.add(at, w.res.ID, "the %s is encrypted with key %s, which %s manages: %s", w.res.Type, id, m.Creator, j.cfg.serviceKeyReason(w.res.Type))
+			j.p.add(at, w.res.ID, "the %s is encrypted with key %s, which %s manages: %s", w.res.Type, id, m.Creator, j.cfg.ServiceKeyReason(w.res.Type))
 			break
 		}
 		w.keys = append(w.keys, k)
@@ -117,20 +117,20 @@ func (j *shareJudge) judgeDiskKey(w *resWant, at, id string) {
 
 // judgeNamedKeys holds the keys found to the keys the grants that name the
 // resource name.
-func (j *shareJudge) judgeNamedKeys(w *resWant) {
+func (j *judge) judgeNamedKeys(w *want) {
 	for _, gi := range w.grants {
 		g := j.rd.grants[gi]
-		given := make([]string, 0, len(g.keys))
-		for _, k := range g.keys {
+		given := make([]string, 0, len(g.Keys))
+		for _, k := range g.Keys {
 			given = append(given, k.ARN())
 		}
 		for _, k := range w.keys {
-			if len(g.keys) > 0 && !slices.Contains(g.keys, k) {
+			if len(g.Keys) > 0 && !slices.Contains(g.Keys, k) {
 				j.p.add(fmt.Sprintf("grants[%d].Keys", gi), strings.Join(given, ","), "the %s is encrypted with key %s, not with the key the grant names (%s): drop WithKey to let the Applier find the key, or name that key", w.res, k.ARN(), strings.Join(given, ", "))
 			}
 		}
 		j.keyed[gi] = true
-		for ki, k := range g.keys {
+		for ki, k := range g.Keys {
 			if k.Region != w.res.Region && !j.rd.revoke {
 				j.p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is in %s, but the %s is in %s: ECS uses a key of the resource's own region", k.Region, w.res, w.res.Region)
 			}
@@ -141,7 +141,7 @@ func (j *shareJudge) judgeNamedKeys(w *resWant) {
 // judgeRevokeShares refuses, for a revoke, to take a recipient out of a
 // resource share that holds other resources too: that would unshare them
 // as well.
-func (j *shareJudge) judgeRevokeShares(w *resWant, at string) {
+func (j *judge) judgeRevokeShares(w *want, at string) {
 	for _, sh := range w.shares {
 		if len(sh.resources) < 2 {
 			continue
@@ -157,16 +157,16 @@ func (j *shareJudge) judgeRevokeShares(w *resWant, at string) {
 
 // judgeAudience judges, for an apply, the audience: the owner's own
 // account, ECS's caps, the directory's sharing status.
-func (j *shareJudge) judgeAudience(w *resWant, at string) {
+func (j *judge) judgeAudience(w *want, at string) {
 	owner := w.owner
 	for _, gi := range w.grants {
-		for ai, a := range j.rd.grants[gi].accounts {
+		for ai, a := range j.rd.grants[gi].Accounts {
 			if owner != "" && a == owner {
 				j.p.add(fmt.Sprintf("grants[%d].Audience.Accounts[%d]", gi, ai), a, "account %s owns the %s; ECS does not share a resource with its own owner (InvalidAccount.Forbbiden)", a, w.res)
 			}
 		}
 	}
-	have := w.sharedAccounts(j.cfg.isAccount)
+	have := w.sharedAccounts(j.cfg.IsAccount)
 	all := slices.Clone(have)
 	for _, a := range w.accounts {
 		if !slices.Contains(all, a) {
@@ -183,7 +183,7 @@ func (j *shareJudge) judgeAudience(w *resWant, at string) {
 
 // judgeGrantKeys judges the keys a grant names, once per grant however many
 // of its resources it names.
-func (j *shareJudge) judgeGrantKeys() {
+func (j *judge) judgeGrantKeys() {
 	if j.rd.revoke {
 		return
 	}
@@ -191,7 +191,7 @@ func (j *shareJudge) judgeGrantKeys() {
 		if !j.keyed[gi] {
 			continue
 		}
-		for ki, k := range g.keys {
+		for ki, k := range g.Keys {
 			ka := keyAt{k.Region, k.ID}
 			switch m := j.rd.keys[ka]; {
 			case j.rd.missing[ka]:

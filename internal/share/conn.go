@@ -57,7 +57,9 @@ type Conn interface {
 	// Code returns the service's error code of err, or "".
 	Code(err error) string
 	// OutcomeUnknown reports whether a write that failed with err may
-	// nevertheless have been carried out.
+	// nevertheless have been carried out. Run asks it of the errors of
+	// its calls and of its own errors for a write it read again, which
+	// carry their answer (see Outcome).
 	OutcomeUnknown(err error) bool
 }
 

@@ -252,63 +252,46 @@ func checkGrant(p *problems, path string, g *Grant) *Grant {
 	return built
 }
 
-// rebuild builds g again with the builder of its kind.
+// rebuild builds g again by the rules of the builder of its kind, from what
+// that builder would have been given to make it.
 func rebuild(g *Grant) (*Grant, error) {
-	var lim *Limits
-	if g.Limits != (Limits{}) {
-		l := g.Limits
-		lim = &l
-	}
-	base := g.policyName
-	for _, a := range g.Policies {
-		if a.Type == Custom {
-			base = a.Name
-			break
-		}
-	}
+	in := inputOf(g)
 	switch g.Kind {
 	case KindDiskEncryption:
-		b := DiskEncryption()
-		for _, k := range g.Keys {
-			b.WithKey(k)
-		}
-		if lim != nil {
-			b.WithLimits(*lim)
-		}
-		if base != "" {
-			b.WithPolicyName(base)
-		}
-		return b.Build()
+		return in.buildDisk()
 	case KindShareSnapshot, KindShareImage:
-		b := ShareSnapshot()
-		if g.Kind == KindShareImage {
-			b = ShareImage()
-		}
-		b.WithAccounts(g.Audience.Accounts...)
-		for _, rd := range g.Audience.ResourceDirectories {
-			b.WithResourceDirectory(rd)
-		}
-		for _, f := range g.Audience.Folders {
-			b.WithFolder(f)
-		}
-		for _, k := range g.Keys {
-			b.WithKey(k)
-		}
-		if g.ServiceKey {
-			b.WithServiceKey()
-		}
-		b.resources = append(b.resources, g.Resources...)
-		if lim != nil {
-			b.WithLimits(*lim)
-		}
-		if base != "" {
-			b.WithPolicyName(base)
-		}
-		return b.Build()
+		return in.buildShare()
 	}
 	var p problems
 	p.add("Kind", string(g.Kind), "not a kind of grant: want %s, %s or %s (use a builder's Build)", KindDiskEncryption, KindShareSnapshot, KindShareImage)
 	return nil, p.err("grant")
+}
+
+// inputOf is what the builder of g's kind would have been given to make g:
+// its audience (none for disk encryption), keys, service key, resources,
+// limits and custom policy name.
+func inputOf(g *Grant) grantInput {
+	in := grantInput{kind: g.Kind, keyArgs: keyArgs{keys: slices.Clone(g.Keys)}}
+	if g.Limits != (Limits{}) {
+		l := g.Limits
+		in.limits = &l
+	}
+	in.policyName = g.policyName
+	for _, a := range g.Policies {
+		if a.Type == Custom {
+			in.policyName = a.Name
+			break
+		}
+	}
+	if g.Kind == KindDiskEncryption {
+		return in
+	}
+	in.accounts = slices.Clone(g.Audience.Accounts)
+	in.rds = slices.Clone(g.Audience.ResourceDirectories)
+	in.folders = slices.Clone(g.Audience.Folders)
+	in.serviceKey = g.ServiceKey
+	in.resources = slices.Clone(g.Resources)
+	return in
 }
 
 // grantField maps a builder's problem path to the Grant field it comes from.

@@ -36,64 +36,128 @@ type roleWriter struct {
 // read again failed or showed other than what was written, or
 // Options.VerifyByReading is set.
 func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, res *Result, st *roleState) (next *roleState, unknown bool, err error) {
-	var mu sync.Mutex
-	var unknownErr error
-	pf := &proof{read: wr.read, ctx: ctx, rec: rec, next: st.clone(), doubt: wr.opts.VerifyByReading}
-	// The plan's changes are reported in the plan's order: each write marks
-	// the changes it makes as done, or as unknown.
-	status := make([]int, len(rp.changes)) // 0 pending, 1 done, 2 unknown
-	mark := func(action, policy string, st int) {
-		for i, c := range rp.changes {
-			if c.Kind == Note || !strings.EqualFold(c.Policy, policy) {
-				continue
-			}
-			if c.Action == action || action == "CreateRole" && c.Action == "UpdateRole" || action == "DeleteRole" && c.Action == "UpdateRole" {
-				status[i] = st
-			}
+	w := &roleWrite{wr: wr, ctx: ctx, rec: rec, rp: rp, status: make([]int, len(rp.changes)),
+		pf: &proof{read: wr.read, ctx: ctx, rec: rec, next: st.clone(), doubt: wr.opts.VerifyByReading}}
+	defer w.report(res)
+	levels := [][]func() error{
+		// The role and the policies' contents.
+		w.contents(),
+		// Attachments (they need the role and the policies), and the
+		// versions a revoke deletes before their policy.
+		w.attachments(),
+		// Then (apply) the broader policies Options.DetachBroaderPolicies
+		// detaches: only now that every write before has succeeded, the
+		// narrow policy holding the keys and attached (its answer said so,
+		// or the read this round was planned from showed it). A failed or
+		// refused write returned before, and leaves the broad policy
+		// attached.
+		w.detachments(w.rp.detachLast),
+		// Revoke: the policies, then the role.
+		w.policyDeletions(),
+		w.roleDeletion(),
+	}
+	for _, fns := range levels {
+		if err := w.level(fns); err != nil {
+			return nil, false, err
+		}
+		if w.unknownErr != nil {
+			return nil, true, w.unknownErr
 		}
 	}
-	defer func() {
-		for i, c := range rp.changes {
-			switch status[i] {
-			case 1:
-				res.Changes = append(res.Changes, c)
-			case 2:
-				res.Unknown = append(res.Unknown, c)
-			}
-		}
-	}()
-	type key struct{ action, policy string }
-	fail := func(k key, err error) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if err == nil {
-			mark(k.action, k.policy, 1)
-			return nil
-		}
-		if outcomeUnknown(err) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
-			mark(k.action, k.policy, 2)
-			if unknownErr == nil {
-				unknownErr = err
-			}
-			return nil
-		}
-		return err
+	// What no later write could carry is read in a level of its own.
+	if reads := w.pf.takeReads(); len(reads) > 0 {
+		parallel.Do(reads...)
 	}
-	// level runs one level of writes, and with them the reads again that
-	// the answers of the level before left to make.
-	level := func(fns []func() error) error {
-		if len(fns) == 0 {
-			return nil
+	return w.pf.result(), false, nil
+}
+
+// roleWrite is one execute of a role plan's writes.
+type roleWrite struct {
+	wr  *roleWriter
+	ctx context.Context
+	rec *recorder
+	rp  *rolePlan
+	pf  *proof
+
+	mu sync.Mutex
+	// status says, for each of the plan's changes, whether its write is
+	// pending (0), done (1) or of unknown outcome (2): the changes are
+	// reported in the plan's order.
+	status     []int
+	unknownErr error // the first write whose outcome is unknown
+}
+
+// report adds the plan's changes that were made to res.Changes, and those
+// of unknown outcome to res.Unknown, in the plan's order.
+func (w *roleWrite) report(res *Result) {
+	for i, c := range w.rp.changes {
+		switch w.status[i] {
+		case 1:
+			res.Changes = append(res.Changes, c)
+		case 2:
+			res.Unknown = append(res.Unknown, c)
 		}
-		errs := parallel.Do(append(fns, pf.takeReads()...)...)
-		return parallel.First(errs[:len(fns)])
 	}
-	// Level 1: the role and the policies' contents.
-	var l1 []func() error
+}
+
+// mark sets the status of the changes a write of action makes to policy.
+// The caller holds w.mu.
+func (w *roleWrite) mark(action, policy string, st int) {
+	for i, c := range w.rp.changes {
+		if c.Kind == Note || !strings.EqualFold(c.Policy, policy) {
+			continue
+		}
+		if c.Action == action || action == "CreateRole" && c.Action == "UpdateRole" || action == "DeleteRole" && c.Action == "UpdateRole" {
+			w.status[i] = st
+		}
+	}
+}
+
+// done records the outcome of a write of action to policy: done when err
+// is nil; unknown, and no error for its level, when the write may have
+// been carried out or met a conflict or a missing entity (the caller reads
+// again); else err.
+func (w *roleWrite) done(action, policy string, err error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		w.mark(action, policy, 1)
+		return nil
+	}
+	if outcomeUnknown(err) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+		w.mark(action, policy, 2)
+		if w.unknownErr == nil {
+			w.unknownErr = err
+		}
+		return nil
+	}
+	return err
+}
+
+// level runs one level of writes, and with them the reads again that the
+// answers of the level before left to make.
+func (w *roleWrite) level(fns []func() error) error {
+	if len(fns) == 0 {
+		return nil
+	}
+	errs := parallel.Do(append(fns, w.pf.takeReads()...)...)
+	return parallel.First(errs[:len(fns)])
+}
+
+// roleCall makes one write of the plan.
+func roleCall[Resp any](w *roleWrite, action, target string, fn func(r RAM, t time.Duration) (Resp, error)) (Resp, error) {
+	return invoke(w.ctx, w.wr.c, op{action: action, target: target, write: true, rec: w.rec}, fn)
+}
+
+// contents are the writes of the first level: the role, and the policies'
+// contents, and (revoke) the detachments.
+func (w *roleWrite) contents() []func() error {
+	rp, pf := w.rp, w.pf
+	var fns []func() error
 	switch {
 	case rp.createTrust != nil:
-		l1 = append(l1, func() error {
-			resp, err := invoke(ctx, wr.c, op{action: "CreateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
+		fns = append(fns, func() error {
+			resp, err := roleCall(w, "CreateRole", rp.role, func(r RAM, t time.Duration) (*ram.CreateRoleResponse, error) {
 				req := ram.CreateCreateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.AssumeRolePolicyDocument, req.Description = rp.role, rp.createTrust.String(), rp.description
@@ -102,11 +166,11 @@ func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, 
 			if err == nil {
 				pf.createdRole(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
 			}
-			return fail(key{"CreateRole", ""}, err)
+			return w.done("CreateRole", "", err)
 		})
 	case rp.updateTrust != nil:
-		l1 = append(l1, func() error {
-			resp, err := invoke(ctx, wr.c, op{action: "UpdateRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
+		fns = append(fns, func() error {
+			resp, err := roleCall(w, "UpdateRole", rp.role, func(r RAM, t time.Duration) (*ram.UpdateRoleResponse, error) {
 				req := ram.CreateUpdateRoleRequest()
 				setTimeout(req, t)
 				req.RoleName, req.NewAssumeRolePolicyDocument = rp.role, rp.updateTrust.String()
@@ -115,77 +179,95 @@ func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, 
 			if err == nil {
 				pf.trust(rp.role, resp.Role.RoleName, resp.Role.AssumeRolePolicyDocument)
 			}
-			return fail(key{"UpdateRole", ""}, err)
+			return w.done("UpdateRole", "", err)
 		})
 	}
 	for _, pw := range rp.policies {
-		l1 = append(l1, func() error {
-			if pw.create {
-				resp, err := invoke(ctx, wr.c, op{action: "CreatePolicy", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
-					req := ram.CreateCreatePolicyRequest()
-					setTimeout(req, t)
-					req.PolicyName, req.PolicyDocument, req.Description = pw.name, pw.doc.String(), pw.desc
-					return r.CreatePolicy(req)
-				})
-				if err == nil {
-					pf.createdPolicy(pw.name, resp.Policy.PolicyName, resp.Policy.DefaultVersion)
-				}
-				return fail(key{"CreatePolicy", pw.name}, err)
-			}
-			resp, err := invoke(ctx, wr.c, op{action: "CreatePolicyVersion", target: pw.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
-				req := ram.CreateCreatePolicyVersionRequest()
+		fns = append(fns, func() error { return w.policyWrite(pw) })
+	}
+	return append(fns, w.detachments(rp.detach)...)
+}
+
+// policyWrite makes a new policy, or a new default version of one.
+func (w *roleWrite) policyWrite(pw policyWrite) error {
+	pf := w.pf
+	if pw.create {
+		resp, err := roleCall(w, "CreatePolicy", pw.name, func(r RAM, t time.Duration) (*ram.CreatePolicyResponse, error) {
+			req := ram.CreateCreatePolicyRequest()
+			setTimeout(req, t)
+			req.PolicyName, req.PolicyDocument, req.Description = pw.name, pw.doc.String(), pw.desc
+			return r.CreatePolicy(req)
+		})
+		if err == nil {
+			pf.createdPolicy(pw.name, resp.Policy.PolicyName, resp.Policy.DefaultVersion)
+		}
+		return w.done("CreatePolicy", pw.name, err)
+	}
+	resp, err := roleCall(w, "CreatePolicyVersion", pw.name, func(r RAM, t time.Duration) (*ram.CreatePolicyVersionResponse, error) {
+		req := ram.CreateCreatePolicyVersionRequest()
+		setTimeout(req, t)
+		req.PolicyName, req.PolicyDocument = pw.name, pw.doc.String()
+		req.SetAsDefault = requests.NewBoolean(true)
+		if pw.rotate != "" {
+			req.RotateStrategy = "DeleteOldestNonDefaultVersionWhenLimitExceeded"
+		}
+		return r.CreatePolicyVersion(req)
+	})
+	if err == nil {
+		// RAM numbers versions in sequence: a number past the one
+		// expected means someone else made versions meanwhile.
+		got := versionNumber(resp.PolicyVersion.VersionId)
+		if pw.nextVer > 0 && got > pw.nextVer {
+			w.mu.Lock()
+			w.rp.raced = append(w.rp.raced, racedWrite{policy: pw.name, from: pw.nextVer, to: got})
+			w.mu.Unlock()
+			pf.doubtAll()
+		} else {
+			pf.newVersion(pw, resp.PolicyVersion.VersionId, resp.PolicyVersion.PolicyDocument)
+		}
+	}
+	return w.done("CreatePolicyVersion", pw.name, err)
+}
+
+// detachments detach the policies as; one already detached counts as done.
+func (w *roleWrite) detachments(as []attached) []func() error {
+	var fns []func() error
+	for _, a := range as {
+		fns = append(fns, func() error {
+			_, err := roleCall(w, "DetachPolicyFromRole", w.rp.role+"/"+a.name, func(r RAM, t time.Duration) (*ram.DetachPolicyFromRoleResponse, error) {
+				req := ram.CreateDetachPolicyFromRoleRequest()
 				setTimeout(req, t)
-				req.PolicyName, req.PolicyDocument = pw.name, pw.doc.String()
-				req.SetAsDefault = requests.NewBoolean(true)
-				if pw.rotate != "" {
-					req.RotateStrategy = "DeleteOldestNonDefaultVersionWhenLimitExceeded"
-				}
-				return r.CreatePolicyVersion(req)
+				req.RoleName, req.PolicyName, req.PolicyType = w.rp.role, a.name, string(a.typ)
+				return r.DetachPolicyFromRole(req)
 			})
-			if err == nil {
-				// RAM numbers versions in sequence: a number past the one
-				// expected means someone else made versions meanwhile.
-				got := versionNumber(resp.PolicyVersion.VersionId)
-				if pw.nextVer > 0 && got > pw.nextVer {
-					mu.Lock()
-					rp.raced = append(rp.raced, racedWrite{policy: pw.name, from: pw.nextVer, to: got})
-					mu.Unlock()
-					pf.doubtAll()
-				} else {
-					pf.newVersion(pw, resp.PolicyVersion.VersionId, resp.PolicyVersion.PolicyDocument)
-				}
+			if errors.Is(err, ErrNotFound) {
+				err = nil // already detached
 			}
-			return fail(key{"CreatePolicyVersion", pw.name}, err)
+			if err == nil {
+				w.pf.detached(a)
+			}
+			return w.done("DetachPolicyFromRole", a.name, err)
 		})
 	}
-	for _, a := range rp.detach {
-		l1 = append(l1, wr.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
+	return fns
+}
+
+// attachments are the writes of the second level: the attachments, and
+// the non-default versions a revoke deletes before their policy.
+func (w *roleWrite) attachments() []func() error {
+	var fns []func() error
+	for _, a := range w.rp.attach {
+		fns = append(fns, func() error {
+			err := w.wr.attach(w.ctx, w.rec, w.rp.role, a)
 			if err == nil {
-				pf.detached(a)
+				w.pf.attached(a)
 			}
-			return fail(key(k), err)
-		}))
-	}
-	if err := level(l1); err != nil {
-		return nil, false, err
-	}
-	if unknownErr != nil {
-		return nil, true, unknownErr
-	}
-	// Level 2: attachments (they need the role and the policies).
-	var l2 []func() error
-	for _, a := range rp.attach {
-		l2 = append(l2, func() error {
-			err := wr.attach(ctx, rec, rp.role, a)
-			if err == nil {
-				pf.attached(a)
-			}
-			return fail(key{"AttachPolicyToRole", a.name}, err)
+			return w.done("AttachPolicyToRole", a.name, err)
 		})
 	}
-	for _, v := range rp.deleteVers {
-		l2 = append(l2, func() error {
-			_, err := invoke(ctx, wr.c, op{action: "DeletePolicyVersion", target: v.policy + "/" + v.version, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeletePolicyVersionResponse, error) {
+	for _, v := range w.rp.deleteVers {
+		fns = append(fns, func() error {
+			_, err := roleCall(w, "DeletePolicyVersion", v.policy+"/"+v.version, func(r RAM, t time.Duration) (*ram.DeletePolicyVersionResponse, error) {
 				req := ram.CreateDeletePolicyVersionRequest()
 				setTimeout(req, t)
 				req.PolicyName, req.VersionId = v.policy, v.version
@@ -195,42 +277,21 @@ func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, 
 				err = nil
 			}
 			if err == nil {
-				pf.deletedVersion(v)
+				w.pf.deletedVersion(v)
 			}
-			return fail(key{"DeletePolicyVersion", v.policy}, err)
+			return w.done("DeletePolicyVersion", v.policy, err)
 		})
 	}
-	if err := level(l2); err != nil {
-		return nil, false, err
-	}
-	if unknownErr != nil {
-		return nil, true, unknownErr
-	}
-	// Then (apply) the broader policies Options.DetachBroaderPolicies
-	// detaches: only now that every write before has succeeded, the narrow
-	// policy holding the keys and attached (its answer said so, or the read
-	// this round was planned from showed it). A failed or refused write
-	// returned above, and leaves the broad policy attached.
-	var lDetach []func() error
-	for _, a := range rp.detachLast {
-		lDetach = append(lDetach, wr.detachFn(ctx, rec, rp, a, func(k struct{ action, policy string }, err error) error {
-			if err == nil {
-				pf.detached(a)
-			}
-			return fail(key(k), err)
-		}))
-	}
-	if err := level(lDetach); err != nil {
-		return nil, false, err
-	}
-	if unknownErr != nil {
-		return nil, true, unknownErr
-	}
-	// Level 3 and 4 (revoke): policies, then the role.
-	var l3 []func() error
-	for _, n := range rp.deletePols {
-		l3 = append(l3, func() error {
-			_, err := invoke(ctx, wr.c, op{action: "DeletePolicy", target: n, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeletePolicyResponse, error) {
+	return fns
+}
+
+// policyDeletions delete the policies a revoke empties; one already gone
+// counts as deleted.
+func (w *roleWrite) policyDeletions() []func() error {
+	var fns []func() error
+	for _, n := range w.rp.deletePols {
+		fns = append(fns, func() error {
+			_, err := roleCall(w, "DeletePolicy", n, func(r RAM, t time.Duration) (*ram.DeletePolicyResponse, error) {
 				req := ram.CreateDeletePolicyRequest()
 				setTimeout(req, t)
 				req.PolicyName = n
@@ -240,60 +301,35 @@ func (wr *roleWriter) execute(ctx context.Context, rec *recorder, rp *rolePlan, 
 				err = nil
 			}
 			if err == nil {
-				pf.deletedPolicy(n)
+				w.pf.deletedPolicy(n)
 			}
-			return fail(key{"DeletePolicy", n}, err)
+			return w.done("DeletePolicy", n, err)
 		})
 	}
-	if err := level(l3); err != nil {
-		return nil, false, err
-	}
-	if unknownErr != nil {
-		return nil, true, unknownErr
-	}
-	if rp.deleteRole {
-		err := level([]func() error{func() error {
-			_, err := invoke(ctx, wr.c, op{action: "DeleteRole", target: rp.role, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
-				req := ram.CreateDeleteRoleRequest()
-				setTimeout(req, t)
-				req.RoleName = rp.role
-				return r.DeleteRole(req)
-			})
-			if errors.Is(err, ErrNotFound) {
-				err = nil
-			}
-			if err == nil {
-				pf.deletedRole()
-			}
-			return fail(key{"DeleteRole", ""}, err)
-		}})
-		if err != nil {
-			return nil, false, err
-		}
-	}
-	if unknownErr != nil {
-		return nil, true, unknownErr
-	}
-	// What no later write could carry is read in a level of its own.
-	if reads := pf.takeReads(); len(reads) > 0 {
-		parallel.Do(reads...)
-	}
-	return pf.result(), false, nil
+	return fns
 }
 
-func (wr *roleWriter) detachFn(ctx context.Context, rec *recorder, rp *rolePlan, a attached, fail func(k struct{ action, policy string }, err error) error) func() error {
-	return func() error {
-		_, err := invoke(ctx, wr.c, op{action: "DetachPolicyFromRole", target: rp.role + "/" + a.name, write: true, rec: rec}, func(r RAM, t time.Duration) (*ram.DetachPolicyFromRoleResponse, error) {
-			req := ram.CreateDetachPolicyFromRoleRequest()
+// roleDeletion deletes the role a revoke empties, last; one already gone
+// counts as deleted.
+func (w *roleWrite) roleDeletion() []func() error {
+	if !w.rp.deleteRole {
+		return nil
+	}
+	return []func() error{func() error {
+		_, err := roleCall(w, "DeleteRole", w.rp.role, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
+			req := ram.CreateDeleteRoleRequest()
 			setTimeout(req, t)
-			req.RoleName, req.PolicyName, req.PolicyType = rp.role, a.name, string(a.typ)
-			return r.DetachPolicyFromRole(req)
+			req.RoleName = w.rp.role
+			return r.DeleteRole(req)
 		})
 		if errors.Is(err, ErrNotFound) {
-			err = nil // already detached
+			err = nil
 		}
-		return fail(struct{ action, policy string }{"DetachPolicyFromRole", a.name}, err)
-	}
+		if err == nil {
+			w.pf.deletedRole()
+		}
+		return w.done("DeleteRole", "", err)
+	}}
 }
 
 // attach attaches a policy, retrying briefly while a just-created role or

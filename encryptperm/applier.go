@@ -131,6 +131,8 @@ type engine struct {
 	c    *caller
 	opts Options
 	pipe *pipeline
+	// shared answers a Check that names an image or a snapshot.
+	shared *resourceCheck
 }
 
 var _ Applier = (*engine)(nil)
@@ -152,8 +154,12 @@ func newEngineOn(p *pool, o Options) *engine {
 		pool: p, opts: o, logger: o.Logger, observer: o.Observer,
 		now: time.Now,
 	}
-	pipe := &pipeline{ram: newRAMTarget(c, o), share: newShareTarget(c, o)}
-	return &engine{c: c, opts: o, pipe: pipe}
+	share := newShareTarget(c, o)
+	return &engine{
+		c: c, opts: o,
+		pipe:   &pipeline{ram: newRAMTarget(c, o), share: share},
+		shared: &resourceCheck{c: c, opts: o, share: share},
+	}
 }
 
 // NewRAMApplier returns an Applier that builds its own SDK clients from
@@ -358,7 +364,7 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 // Check answers an Access through the engine (see Applier).
 func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
-		return (&resourceCheck{c: e.c, opts: e.opts, share: e.pipe.share}).checkShared(ctx, a)
+		return e.shared.checkShared(ctx, a)
 	}
 	return check(ctx, engineReads{c: e.c, rec: &recorder{}}, e.opts.Limits.Read, a)
 }

@@ -1,14 +1,14 @@
 // This file holds the Applier: its interface, the engine that implements it,
 // the constructors, grant validation before any I/O, and the entry of each
 // method (Plan, Apply, ApplyPlan, Revoke and their With forms, Check), which
-// hands over to the pipeline (run.go) or to Check.
+// hands over to the pipeline (run.go) or to Check's reads (check_read.go),
+// and the package's Check.
 
 package encryptperm
 
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -222,18 +222,6 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 // package-level table of the SDK's, not of this library.
 var sdkEndpointTable sync.Once
 
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // validateGrants refuses, before any I/O, grants the builders could not have
 // made (see checkGrant) and, when accepting is set, grants with a critical
 // finding whose code is not in accept. what names the argument in paths.
@@ -367,4 +355,38 @@ func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 		return e.shared.checkShared(ctx, a)
 	}
 	return check(ctx, engineReads{c: e.c, rec: &recorder{}}, e.opts.Limits.Read, a)
+}
+
+// Check answers an Access against RAM: it reads the role (GetRole), its
+// trust policy, and its attached policies (ListPoliciesForRole; a custom
+// policy's default version through GetPolicy, or GetPolicyVersion when
+// GetPolicy carries no document; a system policy from the built-in catalog,
+// see SystemPolicy, or else from GetPolicy), and evaluates, as Simulate does:
+//
+//   - whether the trust policy lets <Recipient>@ecs.aliyuncs.com assume the
+//     role, with sts:ServiceOwnerRDId and sts:ServiceOwnerRDPath set from
+//     RDID and RDPath when they are given;
+//   - whether the policies allow every key-use action (keyUseActions) on the
+//     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
+//     picker needs, and the only list call KMS authorizes on the key
+//     container) on the key container's ARN.
+//
+// A role that does not exist gives a Decision that is not allowed, not an
+// error. A system policy neither in the catalog nor readable from RAM, or a
+// policy that cannot be parsed, grants nothing and might deny anything: the
+// answer is then not allowed, and the policy is named in Decision.Unreadable
+// and in the Reason. An invalid Access gives a *ValidationError (ErrInvalid);
+// a failed RAM call gives an *APIError that wraps the SDK's error and the
+// sentinel that fits. A document larger or deeper than policy.DefaultLimits
+// allow (for an Applier's Check, Options.Limits.Read) cannot be read, and so
+// fails closed as above. Check makes no change in RAM.
+//
+// Check makes each call once, on the goroutine that calls it, and looks at ctx
+// between calls. Applier.Check answers the same question through the
+// Applier's retries, client pool and context handling.
+func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
+	if a.ResourceID != "" {
+		return NewApplier(client, nil).Check(ctx, a)
+	}
+	return check(ctx, directReads{client}, policy.DefaultLimits(), a)
 }

@@ -22,15 +22,6 @@ const (
 	ShareImagePolicyName    = ManagedPolicyPrefix + "ShareImageKeys"
 )
 
-// wildcardECSPrincipal is the service principal that matches every account's
-// ECS. The builders write it only together with a resource directory
-// condition.
-const wildcardECSPrincipal = "*@ecs.aliyuncs.com"
-
-// accountECSPrincipal returns the service principal of an account's ECS,
-// <uid>@ecs.aliyuncs.com.
-func accountECSPrincipal(uid string) string { return uid + "@" + ecsService }
-
 // DiskEncryptionBuilder builds the grant that lets ECS in the caller's own
 // account use customer keys to encrypt disks, snapshots and images.
 type DiskEncryptionBuilder struct {

@@ -282,24 +282,6 @@ func (e *waitTooLongError) Error() string {
 
 func (e *waitTooLongError) Unwrap() []error { return []error{e.err, ErrThrottled} }
 
-// notSentError is the context's error for a call that was never sent, so
-// that its outcome is known: it did not happen. Plan, Apply and Revoke return
-// ctx.Err() itself, never this.
-type notSentError struct{ err error }
-
-func (e *notSentError) Error() string { return e.err.Error() }
-func (e *notSentError) Unwrap() error { return e.err }
-
-// clientError is a failure of the RAM client itself: it returned neither an
-// answer nor an error, or it panicked. It is not retried.
-type clientError struct {
-	action, target, what string
-}
-
-func (e *clientError) Error() string {
-	return fmt.Sprintf("encryptperm: %s %q: the RAM client %s", e.action, e.target, e.what)
-}
-
 // isNil reports whether v is nil or a nil pointer.
 func isNil(v any) bool {
 	if v == nil {
@@ -422,10 +404,6 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	return r.resp, err
 }
 
-// maxRetryAfter caps the wait read from x-acs-retry-after, so that a huge
-// value cannot overflow a time.Duration.
-const maxRetryAfter = 1000 * time.Hour
-
 // requestID returns the RequestId field of an SDK response, or "".
 func requestID(resp any) string {
 	v := reflect.ValueOf(resp)
@@ -498,24 +476,6 @@ func (p *credentialsProvider) GetProviderName() string {
 	defer p.mu.Unlock()
 	return p.inner.GetProviderName()
 }
-
-// noCredentialsError is a failure to obtain credentials, as the SDK's
-// signer returns it.
-type noCredentialsError struct{ err error }
-
-func (e *noCredentialsError) Error() string { return e.err.Error() }
-func (e *noCredentialsError) Unwrap() error { return e.err }
-
-// credentialsError is a call that was not sent because no credentials could
-// be obtained to sign it. It wraps ErrNoCredentials and is not retried; its
-// text is the provider's (redacted), which names the places it looked.
-type credentialsError struct{ action, target, msg string }
-
-func (e *credentialsError) Error() string {
-	return fmt.Sprintf("encryptperm: %s %q: no credentials: %s", e.action, e.target, e.msg)
-}
-
-func (e *credentialsError) Unwrap() error { return ErrNoCredentials }
 
 func setTimeout(req timed, t time.Duration) {
 	req.SetReadTimeout(t)

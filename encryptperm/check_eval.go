@@ -1,9 +1,11 @@
 // This file holds the evaluation under Check and Simulate: the trust policy
-// and the permission policies judged for each step an Access needs.
+// and the permission policies, as read or given, judged for each step an
+// Access needs.
 
 package encryptperm
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -286,3 +288,35 @@ func appendUnique(list []string, s string) []string {
 	}
 	return append(list, s)
 }
+
+// checkPolicy is a permission policy as Check evaluates it.
+type checkPolicy struct {
+	name string
+	typ  PolicyType
+	doc  *policy.Document
+	// note says why the document stands in for one that could not be read
+	// (a system policy missing from the catalog, a parse failure); such a
+	// policy grants nothing, might deny anything, and is named in
+	// Decision.Unreadable.
+	note string
+}
+
+// unreadablePolicy stands in for a policy whose content is unknown. It may
+// hold a Deny, so it is one statement of unknown effect that may apply to
+// any request: it grants nothing for certain, and no step it could deny is
+// allowed for certain.
+func unreadablePolicy() *policy.Document {
+	unknown := json.RawMessage(`null`)
+	return policy.New(policy.Statement{Extra: map[string]json.RawMessage{"Effect": unknown, "Action": unknown, "Resource": unknown}})
+}
+
+// roleOwner returns the account UID of a role ARN, acs:ram::<uid>:role/<name>.
+func roleOwner(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) != 5 || parts[0] != "acs" || parts[1] != "ram" || !strings.HasPrefix(parts[4], "role/") {
+		return ""
+	}
+	return parts[3]
+}
+
+func roleARN(owner, name string) string { return fmt.Sprintf("acs:ram::%s:role/%s", owner, name) }

@@ -1,11 +1,10 @@
-// This file holds Check and the reads it makes: the role, its attachments and
-// their documents, read directly from a client or through an Applier.
+// This file holds the reads of Check: the role, its attachments and their
+// documents, read directly from a client or through an Applier.
 
 package encryptperm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,61 +14,6 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/internal/parallel"
 )
-
-// checkPolicy is a permission policy as Check evaluates it.
-type checkPolicy struct {
-	name string
-	typ  PolicyType
-	doc  *policy.Document
-	// note says why the document stands in for one that could not be read
-	// (a system policy missing from the catalog, a parse failure); such a
-	// policy grants nothing, might deny anything, and is named in
-	// Decision.Unreadable.
-	note string
-}
-
-// unreadablePolicy stands in for a policy whose content is unknown. It may
-// hold a Deny, so it is one statement of unknown effect that may apply to
-// any request: it grants nothing for certain, and no step it could deny is
-// allowed for certain.
-func unreadablePolicy() *policy.Document {
-	unknown := json.RawMessage(`null`)
-	return policy.New(policy.Statement{Extra: map[string]json.RawMessage{"Effect": unknown, "Action": unknown, "Resource": unknown}})
-}
-
-// Check answers an Access against RAM: it reads the role (GetRole), its
-// trust policy, and its attached policies (ListPoliciesForRole; a custom
-// policy's default version through GetPolicy, or GetPolicyVersion when
-// GetPolicy carries no document; a system policy from the built-in catalog,
-// see SystemPolicy, or else from GetPolicy), and evaluates, as Simulate does:
-//
-//   - whether the trust policy lets <Recipient>@ecs.aliyuncs.com assume the
-//     role, with sts:ServiceOwnerRDId and sts:ServiceOwnerRDPath set from
-//     RDID and RDPath when they are given;
-//   - whether the policies allow every key-use action (keyUseActions) on the
-//     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
-//     picker needs, and the only list call KMS authorizes on the key
-//     container) on the key container's ARN.
-//
-// A role that does not exist gives a Decision that is not allowed, not an
-// error. A system policy neither in the catalog nor readable from RAM, or a
-// policy that cannot be parsed, grants nothing and might deny anything: the
-// answer is then not allowed, and the policy is named in Decision.Unreadable
-// and in the Reason. An invalid Access gives a *ValidationError (ErrInvalid);
-// a failed RAM call gives an *APIError that wraps the SDK's error and the
-// sentinel that fits. A document larger or deeper than policy.DefaultLimits
-// allow (for an Applier's Check, Options.Limits.Read) cannot be read, and so
-// fails closed as above. Check makes no change in RAM.
-//
-// Check makes each call once, on the goroutine that calls it, and looks at ctx
-// between calls. Applier.Check answers the same question through the
-// Applier's retries, client pool and context handling.
-func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
-	if a.ResourceID != "" {
-		return NewApplier(client, nil).Check(ctx, a)
-	}
-	return check(ctx, directReads{client}, policy.DefaultLimits(), a)
-}
 
 // checkReads are the RAM reads Check makes. Errors come back as *APIError.
 type checkReads interface {
@@ -368,14 +312,3 @@ func readCheckPolicy(ctx context.Context, client checkReads, rl policy.Limits, p
 	cp.doc = d
 	return cp, nil
 }
-
-// roleOwner returns the account UID of a role ARN, acs:ram::<uid>:role/<name>.
-func roleOwner(arn string) string {
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) != 5 || parts[0] != "acs" || parts[1] != "ram" || !strings.HasPrefix(parts[4], "role/") {
-		return ""
-	}
-	return parts[3]
-}
-
-func roleARN(owner, name string) string { return fmt.Sprintf("acs:ram::%s:role/%s", owner, name) }

@@ -234,3 +234,11 @@ func summaries(cs []Change) string {
 	}
 	return strings.Join(s, "; ")
 }
+
+// planRole plans a role for an Apply or a Revoke.
+func planRole(st *roleState, w *roleWant, revoke bool, o Options) (*rolePlan, error) {
+	if revoke {
+		return planRevoke(st, w, o)
+	}
+	return planApply(st, w, o)
+}

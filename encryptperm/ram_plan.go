@@ -393,11 +393,3 @@ func versionCapError(ps *policyState, oldest, doing string) error {
 	return &APIError{Action: "CreatePolicyVersion", Target: ps.name, Code: "LimitExceeded.Policy.Version", kind: ErrLimitExceeded,
 		Message: fmt.Sprintf("policy has %d versions, RAM's cap; %s makes a new version, and %s; nothing was changed", len(ps.versions), doing, why)}
 }
-
-// planRole plans a role for an Apply or a Revoke.
-func planRole(st *roleState, w *roleWant, revoke bool, o Options) (*rolePlan, error) {
-	if revoke {
-		return planRevoke(st, w, o)
-	}
-	return planApply(st, w, o)
-}

@@ -5,6 +5,7 @@ package encryptperm
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"sync"
 
@@ -131,4 +132,43 @@ func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*G
 		}
 	}
 	return res, ctxOr(ctx, err)
+}
+
+// startPrefetch takes the locks of the roles the grants name, in order of
+// their names (so two Applies cannot wait for each other), and reads the
+// roles, in the background. The caller must call release.
+func (t *ramTarget) startPrefetch(ctx context.Context, rec *recorder, grants []*Grant) *prefetch {
+	p := &prefetch{specs: prefetchSpecs(grants), done: make(chan struct{}), states: map[string]*roleState{}}
+	go func() {
+		defer close(p.done)
+		keys := make([]string, 0, len(p.specs))
+		for k := range p.specs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			unlock, err := t.locks.lockRole(ctx, p.specs[k].role)
+			if err != nil {
+				p.err = err
+				return
+			}
+			p.mu.Lock()
+			p.unlocks = append(p.unlocks, unlock)
+			p.mu.Unlock()
+		}
+		var mu sync.Mutex
+		fns := make([]func() error, 0, len(keys))
+		for _, k := range keys {
+			sp := p.specs[k]
+			fns = append(fns, func() error {
+				st, err := t.read.readRole(ctx, rec, sp.role, sp.names, sp.bases)
+				mu.Lock()
+				p.states[k] = st
+				mu.Unlock()
+				return err
+			})
+		}
+		p.err = parallel.All(fns...)
+	}()
+	return p
 }

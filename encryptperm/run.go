@@ -157,11 +157,3 @@ func mergeResult(res, r *Result) {
 	res.Calls = append(res.Calls, r.Calls...)
 	res.Conflicts = append(res.Conflicts, r.Conflicts...)
 }
-
-// ctxOr returns ctx's error when err is the end of ctx, else err.
-func ctxOr(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil && isContextError(err) {
-		return ctxErr
-	}
-	return err
-}

@@ -233,21 +233,12 @@ func (w *roleWrite) policyWrite(pw policyWrite) error {
 func (w *roleWrite) detachments(as []attached) []func() error {
 	var fns []func() error
 	for _, a := range as {
-		fns = append(fns, func() error {
-			_, err := roleCall(w, "DetachPolicyFromRole", w.rp.role+"/"+a.name, func(r RAM, t time.Duration) (*ram.DetachPolicyFromRoleResponse, error) {
-				req := ram.CreateDetachPolicyFromRoleRequest()
-				setTimeout(req, t)
-				req.RoleName, req.PolicyName, req.PolicyType = w.rp.role, a.name, string(a.typ)
-				return r.DetachPolicyFromRole(req)
-			})
-			if errors.Is(err, ErrNotFound) {
-				err = nil // already detached
-			}
-			if err == nil {
-				w.pf.detached(a)
-			}
-			return w.done("DetachPolicyFromRole", a.name, err)
-		})
+		fns = append(fns, removal(w, "DetachPolicyFromRole", w.rp.role+"/"+a.name, a.name, func(r RAM, t time.Duration) (*ram.DetachPolicyFromRoleResponse, error) {
+			req := ram.CreateDetachPolicyFromRoleRequest()
+			setTimeout(req, t)
+			req.RoleName, req.PolicyName, req.PolicyType = w.rp.role, a.name, string(a.typ)
+			return r.DetachPolicyFromRole(req)
+		}, func() { w.pf.detached(a) }))
 	}
 	return fns
 }
@@ -266,70 +257,58 @@ func (w *roleWrite) attachments() []func() error {
 		})
 	}
 	for _, v := range w.rp.deleteVers {
-		fns = append(fns, func() error {
-			_, err := roleCall(w, "DeletePolicyVersion", v.policy+"/"+v.version, func(r RAM, t time.Duration) (*ram.DeletePolicyVersionResponse, error) {
-				req := ram.CreateDeletePolicyVersionRequest()
-				setTimeout(req, t)
-				req.PolicyName, req.VersionId = v.policy, v.version
-				return r.DeletePolicyVersion(req)
-			})
-			if errors.Is(err, ErrNotFound) {
-				err = nil
-			}
-			if err == nil {
-				w.pf.deletedVersion(v)
-			}
-			return w.done("DeletePolicyVersion", v.policy, err)
-		})
+		fns = append(fns, removal(w, "DeletePolicyVersion", v.policy+"/"+v.version, v.policy, func(r RAM, t time.Duration) (*ram.DeletePolicyVersionResponse, error) {
+			req := ram.CreateDeletePolicyVersionRequest()
+			setTimeout(req, t)
+			req.PolicyName, req.VersionId = v.policy, v.version
+			return r.DeletePolicyVersion(req)
+		}, func() { w.pf.deletedVersion(v) }))
 	}
 	return fns
 }
 
-// policyDeletions delete the policies a revoke empties; one already gone
-// counts as deleted.
+// policyDeletions delete the policies a revoke empties.
 func (w *roleWrite) policyDeletions() []func() error {
 	var fns []func() error
 	for _, n := range w.rp.deletePols {
-		fns = append(fns, func() error {
-			_, err := roleCall(w, "DeletePolicy", n, func(r RAM, t time.Duration) (*ram.DeletePolicyResponse, error) {
-				req := ram.CreateDeletePolicyRequest()
-				setTimeout(req, t)
-				req.PolicyName = n
-				return r.DeletePolicy(req)
-			})
-			if errors.Is(err, ErrNotFound) {
-				err = nil
-			}
-			if err == nil {
-				w.pf.deletedPolicy(n)
-			}
-			return w.done("DeletePolicy", n, err)
-		})
+		fns = append(fns, removal(w, "DeletePolicy", n, n, func(r RAM, t time.Duration) (*ram.DeletePolicyResponse, error) {
+			req := ram.CreateDeletePolicyRequest()
+			setTimeout(req, t)
+			req.PolicyName = n
+			return r.DeletePolicy(req)
+		}, func() { w.pf.deletedPolicy(n) }))
 	}
 	return fns
 }
 
-// roleDeletion deletes the role a revoke empties, last; one already gone
-// counts as deleted.
+// roleDeletion deletes the role a revoke empties, last.
 func (w *roleWrite) roleDeletion() []func() error {
 	if !w.rp.deleteRole {
 		return nil
 	}
-	return []func() error{func() error {
-		_, err := roleCall(w, "DeleteRole", w.rp.role, func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
-			req := ram.CreateDeleteRoleRequest()
-			setTimeout(req, t)
-			req.RoleName = w.rp.role
-			return r.DeleteRole(req)
-		})
+	return []func() error{removal(w, "DeleteRole", w.rp.role, "", func(r RAM, t time.Duration) (*ram.DeleteRoleResponse, error) {
+		req := ram.CreateDeleteRoleRequest()
+		setTimeout(req, t)
+		req.RoleName = w.rp.role
+		return r.DeleteRole(req)
+	}, w.pf.deletedRole)}
+}
+
+// removal is a write that takes something away: a detachment or a
+// deletion, of policy ("" for the role). What is gone already (RAM answers
+// that it does not exist) counts as taken away; gone records it in the
+// proof.
+func removal[Resp any](w *roleWrite, action, target, policy string, call func(r RAM, t time.Duration) (Resp, error), gone func()) func() error {
+	return func() error {
+		_, err := roleCall(w, action, target, call)
 		if errors.Is(err, ErrNotFound) {
 			err = nil
 		}
 		if err == nil {
-			w.pf.deletedRole()
+			gone()
 		}
-		return w.done("DeleteRole", "", err)
-	}}
+		return w.done(action, policy, err)
+	}
 }
 
 // attach attaches a policy, retrying briefly while a just-created role or

@@ -114,11 +114,7 @@ func (cc *callerConn) ImageSharePage(ctx context.Context, region, imageID string
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]string, 0, len(resp.Accounts.Account))
-	for _, a := range resp.Accounts.Account {
-		out = append(out, a.AliyunId)
-	}
-	return out, resp.TotalCount, nil
+	return rows(resp.Accounts.Account, func(a ecs.Account) string { return a.AliyunId }), resp.TotalCount, nil
 }
 
 // DescribeSnapshots implements share.Conn.
@@ -161,9 +157,16 @@ func (cc *callerConn) ImageSnapshots(ctx context.Context, region, keyID string, 
 
 // snapshotRows returns what DescribeSnapshots says of each snapshot.
 func snapshotRows(resp *ecs.DescribeSnapshotsResponse) []share.SnapshotRow {
-	out := make([]share.SnapshotRow, 0, len(resp.Snapshots.Snapshot))
-	for _, s := range resp.Snapshots.Snapshot {
-		out = append(out, share.SnapshotRow{ID: s.SnapshotId, Encrypted: s.Encrypted, KeyID: s.KMSKeyId})
+	return rows(resp.Snapshots.Snapshot, func(s ecs.Snapshot) share.SnapshotRow {
+		return share.SnapshotRow{ID: s.SnapshotId, Encrypted: s.Encrypted, KeyID: s.KMSKeyId}
+	})
+}
+
+// rows returns the rows of an answer as the share step reads them.
+func rows[T, R any](in []T, row func(T) R) []R {
+	out := make([]R, 0, len(in))
+	for _, x := range in {
+		out = append(out, row(x))
 	}
 	return out
 }
@@ -180,11 +183,9 @@ func (cc *callerConn) SharesPage(ctx context.Context, region, token string) ([]s
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]share.ResourceShare, 0, len(resp.ResourceShares))
-	for _, s := range resp.ResourceShares {
-		out = append(out, share.ResourceShare{ID: s.ResourceShareId, Name: s.ResourceShareName, Status: s.ResourceShareStatus, External: s.AllowExternalTargets})
-	}
-	return out, resp.NextToken, nil
+	return rows(resp.ResourceShares, func(s resourcesharing.ResourceShare) share.ResourceShare {
+		return share.ResourceShare{ID: s.ResourceShareId, Name: s.ResourceShareName, Status: s.ResourceShareStatus, External: s.AllowExternalTargets}
+	}), resp.NextToken, nil
 }
 
 // AssociationsPage implements share.Conn.
@@ -202,11 +203,9 @@ func (cc *callerConn) AssociationsPage(ctx context.Context, region, typ string, 
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]share.Association, 0, len(resp.ResourceShareAssociations))
-	for _, a := range resp.ResourceShareAssociations {
-		out = append(out, share.Association{ShareID: a.ResourceShareId, EntityID: a.EntityId, EntityType: a.EntityType, Status: a.AssociationStatus, Type: a.AssociationType})
-	}
-	return out, resp.NextToken, nil
+	return rows(resp.ResourceShareAssociations, func(a resourcesharing.ResourceShareAssociation) share.Association {
+		return share.Association{ShareID: a.ResourceShareId, EntityID: a.EntityId, EntityType: a.EntityType, Status: a.AssociationStatus, Type: a.AssociationType}
+	}), resp.NextToken, nil
 }
 
 // DirectorySharing implements share.Conn.

@@ -80,21 +80,12 @@ func main() {
 // count counts the exported top-level names of the non-test files of dir,
 // by package name (a directory holds one package outside its tests).
 func count(dir string) (map[string]counts, error) {
-	fset := token.NewFileSet()
-	entries, err := os.ReadDir(dir)
+	_, files, err := parseDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]counts{}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
-		if err != nil {
-			return nil, err
-		}
+	for _, file := range files {
 		c := out[file.Name.Name]
 		for _, d := range file.Decls {
 			switch d := d.(type) {
@@ -127,4 +118,27 @@ func count(dir string) (map[string]counts, error) {
 		out[file.Name.Name] = c
 	}
 	return out, nil
+}
+
+// parseDir parses the non-test Go files of dir, in the order of their
+// names.
+func parseDir(dir string) (*token.FileSet, []*ast.File, error) {
+	fset := token.NewFileSet()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var files []*ast.File
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, file)
+	}
+	return fset, files, nil
 }

@@ -109,16 +109,24 @@ type problems struct {
 	limit bool
 }
 
+// add adds a problem; its reason is formatted with args, when there are
+// any.
 func (p *problems) add(path, value, reason string, args ...any) {
-	if len(args) > 0 {
-		reason = fmt.Sprintf(reason, args...)
-	}
-	p.list = append(p.list, Problem{Path: path, Value: value, Reason: reason})
+	p.list = append(p.list, Problem{Path: path, Value: value, Reason: sprintf(reason, args)})
 }
 
+// addLimit adds a problem that is a limit.
 func (p *problems) addLimit(path, value, reason string, args ...any) {
-	p.add(path, value, reason, args...)
 	p.limit = true
+	p.add(path, value, reason, args...)
+}
+
+// sprintf formats reason with args, or returns it as it is without any.
+func sprintf(reason string, args []any) string {
+	if len(args) == 0 {
+		return reason
+	}
+	return fmt.Sprintf(reason, args...)
 }
 
 // refusal returns the problems as an error, or nil when there are none.
@@ -147,13 +155,9 @@ type Refusal struct {
 
 // Error lists the problems on one line.
 func (r *Refusal) Error() string {
-	var b strings.Builder
-	b.WriteString("share:")
-	for i, p := range r.Problems {
-		if i > 0 {
-			b.WriteString(";")
-		}
-		fmt.Fprintf(&b, " %s: %s", p.Path, p.Reason)
+	lines := make([]string, 0, len(r.Problems))
+	for _, p := range r.Problems {
+		lines = append(lines, p.Path+": "+p.Reason)
 	}
-	return b.String()
+	return "share: " + strings.Join(lines, "; ")
 }

@@ -15,9 +15,9 @@ import (
 // invitation is not a share.
 func TestInspect(t *testing.T) {
 	tests := []struct {
+		give      share.Resource
 		name      string
 		setup     func(m *memCloud)
-		res       share.Resource
 		keyID     string
 		noRS      bool
 		want      share.Inspection
@@ -29,10 +29,9 @@ func TestInspect(t *testing.T) {
 		{
 			name: "an image shared through ECS, its key from the list",
 			setup: func(m *memCloud) {
-				m.addImage("m-img1", "s-snap1", "key-a")
-				m.imgAccts["m-img1"] = []string{acctA}
+				m.addImage("m-img1", "s-snap1", "key-a", acctA)
 			},
-			res:       image("m-img1"),
+			give:      image("m-img1"),
 			want:      share.Inspection{Resource: image("m-img1"), Found: true, Encrypted: true, KeyIDs: []string{"key-a"}, Owner: owner},
 			reach:     [3]string{acctA, "", ""},
 			wantReach: true,
@@ -47,7 +46,7 @@ func TestInspect(t *testing.T) {
 				m.snaps[region+"/s-snap1"] = memSnap{encrypted: true, key: "key-a"}
 				m.addShare("rs-1", "x", true, []string{"Image/m-img1"}, map[string]string{"fd-f1": "Associated", acctA: "Associating"})
 			},
-			res:       image("m-img1"),
+			give:      image("m-img1"),
 			want:      share.Inspection{Resource: image("m-img1"), Found: true, Encrypted: true, KeyIDs: []string{"key-a"}, Owner: owner},
 			reach:     [3]string{acctA, "rd-abc", "rd-abc/r-root/fd-f1/fd-f2"},
 			wantReach: true,
@@ -58,34 +57,12 @@ func TestInspect(t *testing.T) {
 			},
 		},
 		{
-			name: "a share with a folder does not reach a sibling folder whose ID begins with the folder's",
-			setup: func(m *memCloud) {
-				m.addSnapshot("s-snap1", "key-a")
-				m.addShare("rs-1", "x", true, []string{"Snapshot/s-snap1"}, map[string]string{"fd-Folder01": "Associated"})
-			},
-			res:   snapshot("s-snap1"),
-			want:  share.Inspection{Resource: snapshot("s-snap1"), Found: true, Encrypted: true, KeyIDs: []string{"key-a"}},
-			reach: [3]string{acctA, "rd-abc", "rd-abc/r-root/fd-Folder012"},
-			why:   "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001",
-		},
-		{
-			name: "a snapshot whose invitation is pending",
-			setup: func(m *memCloud) {
-				m.addSnapshot("s-snap1", "key-a")
-				m.addShare("rs-1", "x", true, []string{"Snapshot/s-snap1"}, map[string]string{"rd-abc": "Associating"})
-			},
-			res:   snapshot("s-snap1"),
-			want:  share.Inspection{Resource: snapshot("s-snap1"), Found: true, Encrypted: true, KeyIDs: []string{"key-a"}},
-			reach: [3]string{acctA, "rd-abc", ""},
-			why:   "resource share rs-1 reaches 2000000000000001 through rd-abc, but the invitation is pending: the recipient must accept it",
-		},
-		{
 			name: "an unencrypted image read without a Resource Sharing client: no shares are read",
 			setup: func(m *memCloud) {
 				m.images[region+"/m-img1"] = &memImage{disks: []share.Disk{{SnapshotID: "s-snap1"}}}
 				m.snaps[region+"/s-snap1"] = memSnap{image: true}
 			},
-			res:   image("m-img1"),
+			give:  image("m-img1"),
 			noRS:  true,
 			want:  share.Inspection{Resource: image("m-img1"), Found: true},
 			reach: [3]string{acctA, "", ""},
@@ -98,7 +75,7 @@ func TestInspect(t *testing.T) {
 		{
 			name:      "an image that does not exist is read no further",
 			setup:     func(*memCloud) {},
-			res:       image("m-none"),
+			give:      image("m-none"),
 			want:      share.Inspection{Resource: image("m-none")},
 			reach:     [3]string{acctA, "", ""},
 			why:       "the image m-none in cn-hangzhou is not shared with account 2000000000000001",
@@ -109,7 +86,7 @@ func TestInspect(t *testing.T) {
 			setup: func(m *memCloud) {
 				m.images[region+"/m-img1"] = &memImage{disks: []share.Disk{{}}}
 			},
-			res:   image("m-img1"),
+			give:  image("m-img1"),
 			want:  share.Inspection{Resource: image("m-img1"), Found: true, Encrypted: true, KeyUnknown: true},
 			reach: [3]string{acctA, "", ""},
 			why:   "the image m-img1 in cn-hangzhou is not shared with account 2000000000000001",
@@ -123,7 +100,7 @@ func TestInspect(t *testing.T) {
 			if tt.noRS {
 				cfg.Services.ResourceSharing = false
 			}
-			got, err := share.New(m, cfg).Inspect(context.Background(), "access", share.Grant{Resources: []share.Resource{tt.res}}, tt.keyID)
+			got, err := share.New(m, cfg).Inspect(context.Background(), "access", share.Grant{Resources: []share.Resource{tt.give}}, tt.keyID)
 			if err != nil {
 				t.Fatalf("Inspect: %v", err)
 			}
@@ -191,5 +168,41 @@ func TestDescribeKeys(t *testing.T) {
 	}
 	if cfg := config(); !cfg.ServiceManaged("Ecs") || cfg.ServiceManaged(owner) || cfg.ServiceManaged("") {
 		t.Error("ServiceManaged: want true for a service, false for an account or nothing")
+	}
+}
+
+// Reach follows a resource share's target to the recipient's own account,
+// its directory, or a folder on its path, never to a sibling folder whose
+// ID begins with the folder's; an invitation not yet accepted is not a
+// share.
+func TestReach(t *testing.T) {
+	const pending = "resource share rs-1 reaches 2000000000000001 through rd-abc, but the invitation is pending: the recipient must accept it"
+	tests := []struct {
+		name, target, status, rdID, rdPath string
+		want                               bool
+		why                                string
+	}{
+		{"the account", acctA, "Associated", "", "", true, "resource share rs-1 shares the snapshot with 2000000000000001"},
+		{"its directory", "rd-abc", "Associated", "rd-abc", "", true, "resource share rs-1 shares the snapshot with rd-abc"},
+		{"a folder on its path", "fd-f1", "Associated", "rd-abc", "rd-abc/r-root/fd-f1/fd-f2", true, "resource share rs-1 shares the snapshot with fd-f1"},
+		{"a sibling folder", "fd-Folder01", "Associated", "rd-abc", "rd-abc/r-root/fd-Folder012", false, "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001"},
+		{"another directory", "rd-xyz", "Associated", "rd-abc", "", false, "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001"},
+		{"a pending invitation", "rd-abc", "Associating", "rd-abc", "", false, pending},
+		{"no directory given", "rd-abc", "Associated", "", "", false, "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMem()
+			m.addSnapshot("s-snap1", "key-a")
+			m.addShare("rs-1", "x", true, []string{"Snapshot/s-snap1"}, map[string]string{tt.target: tt.status})
+			in, err := share.New(m, config()).Inspect(context.Background(), "access", share.Grant{Resources: []share.Resource{snapshot("s-snap1")}}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			allowed, why := in.Reach(acctA, tt.rdID, tt.rdPath)
+			if allowed != tt.want || why != tt.why {
+				t.Errorf("Reach = %v, %q; want %v, %q", allowed, why, tt.want, tt.why)
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,7 +190,7 @@ func (m *memCloud) ImageSnapshots(_ context.Context, region, keyID string, size 
 			ids = append(ids, id)
 		}
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
 	var out []share.SnapshotRow
 	for _, id := range ids[:min(size, len(ids))] {
 		s := m.snaps[region+"/"+id]
@@ -269,11 +268,10 @@ func (m *memCloud) DescribeKey(_ context.Context, region, keyID string) (*share.
 	if _, err := m.before("DescribeKey", keyID); err != nil {
 		return nil, err
 	}
-	k, ok := m.keys[region+"/"+keyID]
-	if !ok {
-		return nil, nil
+	if k, ok := m.keys[region+"/"+keyID]; ok {
+		return &k, nil
 	}
-	return &k, nil
+	return nil, nil // KMS does not find it
 }
 
 func (m *memCloud) ModifyImageShare(_ context.Context, _, imageID string, accounts []string, remove bool) error {
@@ -340,26 +338,20 @@ func (m *memCloud) shareOf(id string) *memShare {
 }
 
 func (m *memCloud) Associate(_ context.Context, _, shareID string, targets []string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	after, err := m.before("AssociateResourceShare", shareID)
-	if err != nil {
-		return err
-	}
-	sh := m.shareOf(shareID)
-	if sh == nil {
-		return &codeErr{code: "EntityNotExists.ResourceShare"}
-	}
-	for _, t := range targets {
-		sh.targets[t] = m.status()
-	}
-	return errOrNil(after)
+	return m.associate("AssociateResourceShare", shareID, targets, false)
 }
 
 func (m *memCloud) Disassociate(_ context.Context, _, shareID string, targets []string) error {
+	return m.associate("DisassociateResourceShare", shareID, targets, true)
+}
+
+// associate adds targets to a share, or takes them out (remove). Resource
+// Sharing refuses a removal whole when one of its targets is not
+// associated.
+func (m *memCloud) associate(action, shareID string, targets []string, remove bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	after, err := m.before("DisassociateResourceShare", shareID)
+	after, err := m.before(action, shareID)
 	if err != nil {
 		return err
 	}
@@ -368,12 +360,16 @@ func (m *memCloud) Disassociate(_ context.Context, _, shareID string, targets []
 		return &codeErr{code: "EntityNotExists.ResourceShare"}
 	}
 	for _, t := range targets {
-		if _, ok := sh.targets[t]; !ok {
+		if _, ok := sh.targets[t]; remove && !ok {
 			return &codeErr{code: "EntityNotExists.Target"}
 		}
 	}
 	for _, t := range targets {
-		delete(sh.targets, t)
+		if remove {
+			delete(sh.targets, t)
+		} else {
+			sh.targets[t] = m.status()
+		}
 	}
 	return errOrNil(after)
 }
@@ -411,7 +407,7 @@ func (m *memCloud) byLevel(want [][]string) [][]string {
 	for _, l := range want {
 		n := min(len(l), len(log))
 		level := slices.Clone(log[:n])
-		sort.Strings(level)
+		slices.Sort(level)
 		out = append(out, level)
 		log = log[n:]
 	}
@@ -480,8 +476,9 @@ func (m *memCloud) addKey(id string) {
 }
 
 // addImage puts an image whose one disk is made of an encrypted snapshot
-// with key keyID.
-func (m *memCloud) addImage(id, snap, keyID string) {
+// with key keyID, shared through ECS with the accounts.
+func (m *memCloud) addImage(id, snap, keyID string, accounts ...string) {
+	m.imgAccts[id] = accounts
 	m.images[region+"/"+id] = &memImage{owner: owner, disks: []share.Disk{{SnapshotID: snap, Encrypted: true}}}
 	m.snaps[region+"/"+snap] = memSnap{encrypted: true, key: keyID, image: true}
 	m.addKey(keyID)
@@ -504,6 +501,13 @@ func (m *memCloud) addShare(id, name string, external bool, resources []string, 
 	}
 	m.shares = append(m.shares, sh)
 }
+
+// The grants of a revoke of image m-img1 from acctA, acctB and rd-abc,
+// and the grant that stays: acctB's.
+var (
+	revokeImage = []share.Grant{{Accounts: []string{acctA, acctB}, Directories: []string{"rd-abc"}, Resources: []share.Resource{image("m-img1")}}}
+	keepB       = []share.Grant{{Accounts: []string{acctB}, Resources: []share.Resource{image("m-img1")}}}
+)
 
 // summaries are the summaries of changes.
 func summaries(cs []share.Change) []string {

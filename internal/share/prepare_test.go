@@ -25,27 +25,27 @@ func TestPreparePlans(t *testing.T) {
 		wantCalls [][]string // by level
 	}{
 		{
-			name:   "an image with accounts, through ECS, its key from the list beside it",
-			setup:  func(m *memCloud) { m.addImage("m-img1", "s-snap1", "key-a") },
-			grants: []share.Grant{{Accounts: []string{acctB, acctA}, Resources: []share.Resource{image("m-img1")}}},
+			name:     "an image with accounts, through ECS, its key from the list beside it",
+			wantKeys: []share.Key{key("key-a")},
+			setup:    func(m *memCloud) { m.addImage("m-img1", "s-snap1", "key-a") },
+			grants:   []share.Grant{{Accounts: []string{acctB, acctA}, Resources: []share.Resource{image("m-img1")}}},
 			wantPlan: []string{
 				"+ ModifyImageSharePermission: share image m-img1 in cn-hangzhou with account(s) 2000000000000001, 2000000000000002 (ECS)",
 			},
-			wantKeys: []share.Key{key("key-a")},
 			wantCalls: [][]string{
 				{"DescribeImageSharePermission m-img1", "DescribeImages m-img1", "ListImageSnapshots cn-hangzhou/"},
 				{"DescribeKey key-a"},
 			},
 		},
 		{
-			name: "an image whose snapshot the list does not hold is read by ID",
+			name:     "an image whose snapshot the list does not hold is read by ID",
+			wantKeys: []share.Key{key("key-a")},
 			setup: func(m *memCloud) {
 				m.addImage("m-img1", "s-snap1", "key-a")
 				m.snaps[region+"/s-snap1"] = memSnap{encrypted: true, key: "key-a"}
 			},
 			grants:   []share.Grant{{Directories: []string{"rd-abc"}, Resources: []share.Resource{image("m-img1")}}},
 			wantPlan: []string{"+ CreateResourceShare: share image m-img1 in cn-hangzhou with rd-abc through a new resource share EncryptPerm-m-img1"},
-			wantKeys: []share.Key{key("key-a")},
 			wantCalls: [][]string{
 				{
 					"CheckSharingWithResourceDirectoryStatus cn-hangzhou", "DescribeImageSharePermission m-img1", "DescribeImages m-img1", "ListImageSnapshots cn-hangzhou/",
@@ -56,8 +56,9 @@ func TestPreparePlans(t *testing.T) {
 			},
 		},
 		{
-			name:  "a snapshot with accounts, a directory and a folder: a new share, then an association of the rest",
-			setup: func(m *memCloud) { m.addSnapshot("s-snap1", "key-a") },
+			name:     "a snapshot with accounts, a directory and a folder: a new share, then an association of the rest",
+			wantKeys: []share.Key{key("key-a")},
+			setup:    func(m *memCloud) { m.addSnapshot("s-snap1", "key-a") },
 			grants: []share.Grant{{
 				Accounts: []string{acctA, acctB, "2000000000000003"}, Directories: []string{"rd-abc", "rd-xyz"}, Folders: []string{"rd-abc/r-root/fd-fold1/"},
 				Keys: []share.Key{key("key-a")}, Resources: []share.Resource{snapshot("s-snap1")},
@@ -66,14 +67,14 @@ func TestPreparePlans(t *testing.T) {
 				"+ CreateResourceShare: share snapshot s-snap1 in cn-hangzhou with 2000000000000001, 2000000000000002, 2000000000000003, fd-fold1, rd-abc through a new resource share EncryptPerm-s-snap1",
 				"+ AssociateResourceShare: share snapshot s-snap1 in cn-hangzhou with rd-xyz through the new resource share EncryptPerm-s-snap1",
 			},
-			wantKeys: []share.Key{key("key-a")},
 			wantCalls: [][]string{{
 				"CheckSharingWithResourceDirectoryStatus cn-hangzhou", "DescribeKey key-a", "DescribeSnapshots s-snap1",
 				"ListResourceShareAssociations cn-hangzhou/Resource", "ListResourceShareAssociations cn-hangzhou/Target", "ListResourceShares cn-hangzhou",
 			}},
 		},
 		{
-			name: "a share that holds only the resource is reused, the library's own first; a pending invitation is a note",
+			name:     "a share that holds only the resource is reused, the library's own first; a pending invitation is a note",
+			wantKeys: []share.Key{key("key-a")},
 			setup: func(m *memCloud) {
 				m.addSnapshot("s-snap1", "key-a")
 				m.addShare("rs-other", "theirs", true, []string{"Snapshot/s-snap1"}, nil)
@@ -85,26 +86,24 @@ func TestPreparePlans(t *testing.T) {
 				"+ AssociateResourceShare: share snapshot s-snap1 in cn-hangzhou with 2000000000000003 through resource share rs-mine",
 				"~ : snapshot s-snap1 in cn-hangzhou: the invitation of 2000000000000001 to resource share rs-mine is pending: the recipient must accept it before it can use the snapshot",
 			},
-			wantKeys: []share.Key{key("key-a")},
 		},
 		{
-			name: "a share outside the directory is not reused for accounts",
+			name:     "a share outside the directory is not reused for accounts",
+			wantKeys: []share.Key{key("key-a")},
 			setup: func(m *memCloud) {
 				m.addSnapshot("s-snap1", "key-a")
 				m.addShare("rs-inside", "EncryptPerm-s-snap1", false, []string{"Snapshot/s-snap1"}, nil)
 			},
 			grants:   []share.Grant{{Accounts: []string{acctA}, Resources: []share.Resource{snapshot("s-snap1")}}},
 			wantPlan: []string{"+ CreateResourceShare: share snapshot s-snap1 in cn-hangzhou with 2000000000000001 through a new resource share EncryptPerm-s-snap1"},
-			wantKeys: []share.Key{key("key-a")},
 		},
 		{
-			name: "nothing to do when the audience holds the resource already",
+			name:     "nothing to do when the audience holds the resource already",
+			wantKeys: []share.Key{key("key-a")},
 			setup: func(m *memCloud) {
-				m.addImage("m-img1", "s-snap1", "key-a")
-				m.imgAccts["m-img1"] = []string{acctA}
+				m.addImage("m-img1", "s-snap1", "key-a", acctA)
 			},
 			grants:    []share.Grant{{Accounts: []string{acctA}, Keys: []share.Key{key("key-a")}, Resources: []share.Resource{image("m-img1")}}},
-			wantKeys:  []share.Key{key("key-a")},
 			wantCalls: [][]string{{"DescribeImageSharePermission m-img1", "DescribeImages m-img1", "DescribeKey key-a", "ListImageSnapshots cn-hangzhou/key-a"}},
 		},
 		{
@@ -117,33 +116,32 @@ func TestPreparePlans(t *testing.T) {
 			wantPlan: []string{"+ ModifyImageSharePermission: share image m-img1 in cn-hangzhou with account(s) 2000000000000001 (ECS)"},
 		},
 		{
-			name: "a revoke takes the grant's accounts out of ECS and of every share that holds only the resource, and keeps what stays",
+			name:     "a revoke takes the grant's accounts out of ECS and of every share that holds only the resource, and keeps what stays",
+			wantKeys: []share.Key{key("key-a")},
 			setup: func(m *memCloud) {
-				m.addImage("m-img1", "s-snap1", "key-a")
-				m.imgAccts["m-img1"] = []string{acctA, acctB, "2000000000000009"}
+				m.addImage("m-img1", "s-snap1", "key-a", acctA, acctB, "2000000000000009")
 				m.addShare("rs-1", "someone's", true, []string{"Image/m-img1"}, map[string]string{acctA: "Associated", acctB: "Associating", "rd-abc": "Associated", "2000000000000009": "Associated"})
 				m.addShare("rs-gone", "deleted", true, []string{"Image/m-img1"}, map[string]string{acctA: "Disassociated"})
 			},
 			revoke: true,
-			grants: []share.Grant{{Accounts: []string{acctA, acctB}, Directories: []string{"rd-abc"}, Resources: []share.Resource{image("m-img1")}}},
-			keep:   []share.Grant{{Accounts: []string{acctB}, Resources: []share.Resource{image("m-img1")}}},
+			grants: revokeImage,
+			keep:   keepB,
 			wantPlan: []string{
 				"- ModifyImageSharePermission: stop sharing image m-img1 in cn-hangzhou with account(s) 2000000000000001 (ECS)",
 				"- DisassociateResourceShare: stop sharing image m-img1 in cn-hangzhou with 2000000000000001, rd-abc through resource share rs-1",
 				"= : keep sharing image m-img1 in cn-hangzhou with account 2000000000000002: a grant that stays names it",
 				"= : keep sharing image m-img1 in cn-hangzhou with 2000000000000002 through resource share rs-1: a grant that stays names it",
 			},
-			wantKeys: []share.Key{key("key-a")},
 		},
 		{
-			name: "a revoke of a resource that is gone shares nothing, and a key gone since still goes",
+			name:     "a revoke of a resource that is gone shares nothing, and a key gone since still goes",
+			wantKeys: nil,
 			setup: func(m *memCloud) {
 				m.addSnapshot("s-snap1", "key-gone")
 				delete(m.keys, region+"/key-gone")
 			},
-			revoke:   true,
-			grants:   []share.Grant{{Accounts: []string{acctA}, Resources: []share.Resource{snapshot("s-snap1"), snapshot("s-none")}}},
-			wantKeys: nil,
+			revoke: true,
+			grants: []share.Grant{{Accounts: []string{acctA}, Resources: []share.Resource{snapshot("s-snap1"), snapshot("s-none")}}},
 		},
 	}
 	for _, tt := range tests {
@@ -271,8 +269,7 @@ func TestPrepareRefuses(t *testing.T) {
 		{
 			name: "the owner's own account, too many accounts, and a directory whose sharing is off",
 			setup: func(m *memCloud) {
-				m.addImage("m-img1", "s-snap1", "key-a")
-				m.imgAccts["m-img1"] = []string{"2000000000000008"}
+				m.addImage("m-img1", "s-snap1", "key-a", "2000000000000008")
 				m.addShare("rs-1", "x", true, []string{"Image/m-img1"}, map[string]string{"2000000000000009": "Associated", "rd-zzz": "Associated"})
 				m.dirOff = true
 			},

@@ -30,12 +30,12 @@ func prepared(t *testing.T, m *memCloud, cfg *share.Config, revoke bool, grants,
 func TestRunWrites(t *testing.T) {
 	tests := []struct {
 		name      string
+		wantDone  []string
+		wantNotes []string
 		setup     func(m *memCloud)
 		revoke    bool
 		grants    []share.Grant
 		keep      []share.Grant
-		wantDone  []string
-		wantNotes []string
 		wantCalls [][]string
 		wantState func(t *testing.T, m *memCloud)
 	}{
@@ -81,13 +81,12 @@ func TestRunWrites(t *testing.T) {
 		{
 			name: "a revoke: out of ECS and of the share, what stays kept",
 			setup: func(m *memCloud) {
-				m.addImage("m-img1", "s-snap1", "key-a")
-				m.imgAccts["m-img1"] = []string{acctA, acctB}
+				m.addImage("m-img1", "s-snap1", "key-a", acctA, acctB)
 				m.addShare("rs-9", "x", true, []string{"Image/m-img1"}, map[string]string{"rd-abc": "Associated", acctB: "Associated"})
 			},
 			revoke: true,
-			grants: []share.Grant{{Accounts: []string{acctA, acctB}, Directories: []string{"rd-abc"}, Resources: []share.Resource{image("m-img1")}}},
-			keep:   []share.Grant{{Accounts: []string{acctB}, Resources: []share.Resource{image("m-img1")}}},
+			grants: revokeImage,
+			keep:   keepB,
 			wantDone: []string{
 				"- ModifyImageSharePermission: stop sharing image m-img1 in cn-hangzhou with account(s) 2000000000000001 (ECS)",
 				"- DisassociateResourceShare: stop sharing image m-img1 in cn-hangzhou with rd-abc through resource share rs-9",

@@ -96,8 +96,8 @@ func (r *RAM) begin(req request, p params) (rid string, rule Rule, res response,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.recoverLocked(req, p, &rid, &res, &failed)
-	r.counts[req.Action]++
-	nth := r.counts[req.Action]
+	r.w.counts[req.Action]++
+	nth := r.w.counts[req.Action]
 	rid = r.newRequestIDLocked()
 	rule, _ = r.matchLocked(req.Action, nth, rid)
 	return rid, rule, response{}, false
@@ -229,14 +229,14 @@ func encode(v any) []byte {
 // derived from a counter and the seed so runs are repeatable; the last group
 // is the counter scrambled by a fixed mask, which keeps IDs unique.
 func (r *RAM) newRequestIDLocked() string {
-	r.reqSeq++
+	r.w.reqSeq++
 	if r.opts.Seed == 0 {
 		return newRequestID()
 	}
 	seed := uint64(r.opts.Seed)
-	a := mix(r.reqSeq ^ seed)
+	a := mix(r.w.reqSeq ^ seed)
 	b := mix(a)
-	last := (r.reqSeq ^ mix(seed)) & 0xffffffffffff
+	last := (r.w.reqSeq ^ mix(seed)) & 0xffffffffffff
 	return fmt.Sprintf("%08X-%04X-4%03X-%04X-%012X",
 		uint32(a>>32), uint16(a>>16), uint16(a)&0x0fff, uint16(b)&0x3fff|0x8000, last)
 }

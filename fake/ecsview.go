@@ -50,7 +50,7 @@ func shareView(st *state) *state {
 // maxViewLagLocked is the longest ECSViewLag among the fault rules.
 func (r *RAM) maxViewLagLocked() time.Duration {
 	var lag time.Duration
-	for _, ru := range r.rules {
+	for _, ru := range r.w.rules {
 		lag = max(lag, ru.ECSViewLag)
 	}
 	return lag
@@ -80,8 +80,8 @@ func (r *RAM) noteRAMChangeLocked(action string, now time.Time) {
 // viewLagLocked returns the ECSViewLag of the rule that fired for the call
 // with request ID rid, if any.
 func (r *RAM) viewLagLocked(rid string) time.Duration {
-	for i := len(r.fired) - 1; i >= 0; i-- {
-		if f := r.fired[i]; f.RequestID == rid {
+	for i := len(r.w.fired) - 1; i >= 0; i-- {
+		if f := r.w.fired[i]; f.RequestID == rid {
 			return f.Rule.ECSViewLag
 		}
 	}

@@ -126,6 +126,10 @@ func (p Paging) withDefaults() Paging {
 // that this module uses, and answers with RAM's codes and HTTP statuses.
 // Its methods are safe for concurrent use.
 //
+// One fake can hold several accounts (see Account and AddAccount); each
+// has a *RAM of its own, and all of them share one lock, one set of fault
+// rules and one call log.
+//
 // The zero value is not usable; call New.
 type RAM struct {
 	opts   Options // normalized copy; Faults and Statuses are copies
@@ -135,19 +139,34 @@ type RAM struct {
 	maxCallValue int
 	clock        func() time.Time
 
-	mu     sync.Mutex
-	st     *state
-	svc    *services // ECS, Resource Sharing and KMS
+	// mu is the fake's one lock, w.mu: every account's state, and what the
+	// accounts share, is read and written under it.
+	mu  *sync.Mutex
+	w   *world
+	st  *state    // the account's RAM; Reset empties it in place
+	svc *services // the account's ECS, Resource Sharing and KMS
+
+	// judgments counts the recipients judged by ECS's side of a share, so
+	// that tests can see what a call costs without timing it.
+	judgments *atomic.Int64
+}
+
+// world is what the accounts of one fake share: the lock, the fault rules
+// and what they count, the call log and the request IDs, and the accounts
+// themselves. Its fields are guarded by mu.
+type world struct {
+	mu sync.Mutex
+
+	// own is the account New made: the endpoint's own account, and the
+	// management account of a resource directory.
+	own *RAM
+
 	rules  []Rule
-	counts map[string]int // calls per action
+	counts map[string]int // calls per action, in every account
 	rng    *rand.Rand
 	calls  []RecordedCall
 	fired  []FiredRule
 	reqSeq uint64 // request IDs issued
-
-	// judgments counts the recipients judged by ECS's side of a share, so
-	// that tests can see what a call costs without timing it.
-	judgments atomic.Int64
 }
 
 var _ encryptperm.RAM = (*RAM)(nil)
@@ -174,10 +193,16 @@ func New(opts *Options) *RAM {
 		paging:       o.Paging.withDefaults(),
 		maxCallValue: cmp.Or(max(o.MaxCallValueBytes, 0), DefaultMaxCallValueBytes),
 		clock:        o.Clock,
+		w:            &world{},
+		st:           newState(),
+		svc:          newServices(),
+		judgments:    new(atomic.Int64),
 	}
 	if r.clock == nil {
 		r.clock = time.Now
 	}
+	r.mu = &r.w.mu
+	r.w.own = r
 	r.resetLocked()
 	return r
 }
@@ -185,7 +210,8 @@ func New(opts *Options) *RAM {
 // Reset returns the fake to the state New gave it: no roles, custom policies
 // or attachments, an empty call log and fired-rule record, call counts at
 // zero, the fault rules of Options.Faults and a reseeded random throttle.
-// Calls held by a Hold stay held until it is released.
+// Calls held by a Hold stay held until it is released. It resets the whole
+// fake, whichever of its accounts' *RAM it is called on.
 func (r *RAM) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -193,15 +219,17 @@ func (r *RAM) Reset() {
 }
 
 func (r *RAM) resetLocked() {
-	r.st = newState()
-	r.svc = newServices()
-	r.rules = append([]Rule(nil), r.opts.Faults...)
-	r.counts = make(map[string]int)
-	seed := uint64(r.opts.Seed)
-	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	r.calls = nil
-	r.fired = nil
-	r.reqSeq = 0
+	w := r.w
+	own := w.own
+	*own.st = *newState()
+	*own.svc = *newServices()
+	w.rules = append([]Rule(nil), own.opts.Faults...)
+	w.counts = make(map[string]int)
+	seed := uint64(own.opts.Seed)
+	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	w.calls = nil
+	w.fired = nil
+	w.reqSeq = 0
 }
 
 // AccountID returns the account UID the fake uses in ARNs.

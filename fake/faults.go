@@ -157,21 +157,21 @@ type FiredRule struct {
 func (r *RAM) SetFaults(rules ...Rule) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rules = append([]Rule(nil), rules...)
+	r.w.rules = append([]Rule(nil), rules...)
 }
 
 // AddFault appends a fault rule after the existing ones.
 func (r *RAM) AddFault(rule Rule) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rules = append(r.rules, rule)
+	r.w.rules = append(r.w.rules, rule)
 }
 
 // Faults returns a copy of the fault rules in force.
 func (r *RAM) Faults() []Rule {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]Rule(nil), r.rules...)
+	return append([]Rule(nil), r.w.rules...)
 }
 
 // HoldCall appends a rule that holds the nth call of action (every call when
@@ -187,21 +187,21 @@ func (r *RAM) HoldCall(action string, nth int) *Hold {
 func (r *RAM) Fired() []FiredRule {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]FiredRule(nil), r.fired...)
+	return append([]FiredRule(nil), r.w.fired...)
 }
 
 // matchLocked finds the fault for the nth call of action: the first rule that
 // matches, else a random throttle draw. It records what fired.
 func (r *RAM) matchLocked(action string, nth int, rid string) (Rule, bool) {
-	for i, ru := range r.rules {
+	for i, ru := range r.w.rules {
 		if ru.matches(action, nth) {
-			r.fired = append(r.fired, FiredRule{Index: i, Rule: ru, Action: action, Call: nth, RequestID: rid})
+			r.w.fired = append(r.w.fired, FiredRule{Index: i, Rule: ru, Action: action, Call: nth, RequestID: rid})
 			return ru, true
 		}
 	}
-	if r.opts.ThrottleRate > 0 && r.rng.Float64() < r.opts.ThrottleRate {
+	if r.opts.ThrottleRate > 0 && r.w.rng.Float64() < r.opts.ThrottleRate {
 		ru := Rule{Code: "Throttling.User", RetryAfter: r.opts.ThrottleRetryAfter}
-		r.fired = append(r.fired, FiredRule{Index: -1, Rule: ru, Action: action, Call: nth, RequestID: rid})
+		r.w.fired = append(r.w.fired, FiredRule{Index: -1, Rule: ru, Action: action, Call: nth, RequestID: rid})
 		return ru, true
 	}
 	return Rule{}, false

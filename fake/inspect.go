@@ -82,20 +82,20 @@ func (r *RAM) recordLocked(req request, p params, rid, code string, res response
 	if req.AccessKeyID != "" {
 		c.AccessKeyID = Redacted
 	}
-	r.calls = append(r.calls, c)
+	r.w.calls = append(r.w.calls, c)
 	// Trim only when the log has doubled past the cap, so that keeping the
 	// last MaxCalls costs O(1) per call; Calls shows only the last MaxCalls.
-	if m := r.opts.MaxCalls; m > 0 && len(r.calls) >= 2*m {
-		r.calls = slices.Delete(r.calls, 0, len(r.calls)-m)
+	if m := r.opts.MaxCalls; m > 0 && len(r.w.calls) >= 2*m {
+		r.w.calls = slices.Delete(r.w.calls, 0, len(r.w.calls)-m)
 	}
 }
 
 // callLogLocked returns the part of the log that Calls shows.
 func (r *RAM) callLogLocked() []RecordedCall {
-	if m := r.opts.MaxCalls; m > 0 && len(r.calls) > m {
-		return r.calls[len(r.calls)-m:]
+	if m := r.opts.MaxCalls; m > 0 && len(r.w.calls) > m {
+		return r.w.calls[len(r.w.calls)-m:]
 	}
-	return r.calls
+	return r.w.calls
 }
 
 // boundParams keeps at most maxCallParams parameters, in the order of

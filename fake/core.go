@@ -24,6 +24,9 @@ type request struct {
 	Params map[string]string
 	// AccessKeyID is the caller's key ID; empty for in-process calls.
 	AccessKeyID string
+	// Account is the UID of the account the call acts on, for fault rules
+	// and the call log. do fills it.
+	Account string
 	// XML is set by the endpoint when the caller asked for an XML answer.
 	XML bool
 }
@@ -54,6 +57,7 @@ func (r *RAM) do(ctx context.Context, req request) response {
 	if p == nil {
 		p = params{}
 	}
+	req.Account = r.actedOn(req.Action, p)
 
 	rid, rule, res, failed := r.begin(req, p)
 	if failed {
@@ -97,9 +101,11 @@ func (r *RAM) begin(req request, p params) (rid string, rule Rule, res response,
 	defer r.mu.Unlock()
 	defer r.recoverLocked(req, p, &rid, &res, &failed)
 	r.w.counts[req.Action]++
-	nth := r.w.counts[req.Action]
+	ak := req.Account + "/" + req.Action
+	r.w.acctCounts[ak]++
+	nth := callNth{all: r.w.counts[req.Action], account: r.w.acctCounts[ak]}
 	rid = r.newRequestIDLocked()
-	rule, _ = r.matchLocked(req.Action, nth, rid)
+	rule, _ = r.matchLocked(req.Action, req.Account, nth, rid)
 	return rid, rule, response{}, false
 }
 

@@ -161,12 +161,16 @@ type world struct {
 	// management account of a resource directory.
 	own *RAM
 
-	rules  []Rule
-	counts map[string]int // calls per action, in every account
-	rng    *rand.Rand
-	calls  []RecordedCall
-	fired  []FiredRule
-	reqSeq uint64 // request IDs issued
+	// accounts holds every account of the fake by UID, own included.
+	accounts map[string]*RAM
+
+	rules      []Rule
+	counts     map[string]int // calls per action, in every account
+	acctCounts map[string]int // calls per account and action, "uid/action"
+	rng        *rand.Rand
+	calls      []RecordedCall
+	fired      []FiredRule
+	reqSeq     uint64 // request IDs issued
 }
 
 var _ encryptperm.RAM = (*RAM)(nil)
@@ -225,6 +229,15 @@ func (r *RAM) resetLocked() {
 	*own.svc = *newServices()
 	w.rules = append([]Rule(nil), own.opts.Faults...)
 	w.counts = make(map[string]int)
+	w.acctCounts = make(map[string]int)
+	for uid, a := range w.accounts {
+		if a != own {
+			*a.st = *newState()
+			*a.svc = *newServices()
+			delete(w.accounts, uid)
+		}
+	}
+	w.accounts = map[string]*RAM{own.opts.AccountID: own}
 	seed := uint64(own.opts.Seed)
 	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	w.calls = nil

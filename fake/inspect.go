@@ -46,6 +46,10 @@ const maxCallParams = 64
 type RecordedCall struct {
 	// Action is the action, of RAM or another service, such as "CreateRole".
 	Action string
+	// Account is the UID of the account the call acted on (the account
+	// whose state served it, or for AssumeRole the account that holds the
+	// role), or empty for the fake's own account, the one New made.
+	Account string
 	// Params holds the API parameters. AccessKeyId, AccessKeySecret,
 	// Signature and SecurityToken, should they appear, are Redacted. A name
 	// or value longer than Options.MaxCallValueBytes is kept as its first
@@ -73,6 +77,7 @@ type RecordedCall struct {
 func (r *RAM) recordLocked(req request, p params, rid, code string, res response) {
 	c := RecordedCall{
 		Action:    req.Action,
+		Account:   r.w.logName(req.Account),
 		RequestID: rid,
 		Code:      code,
 		Status:    res.Status,
@@ -139,15 +144,21 @@ func redact(p params) map[string]string {
 	return out
 }
 
-// Calls returns a copy of the call log, oldest first.
+// Calls returns a copy of the calls in the call log that acted on this
+// account, oldest first. The log is the fake's, shared by its accounts;
+// Options.MaxCalls bounds it as a whole.
 func (r *RAM) Calls() []RecordedCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	log := r.callLogLocked()
-	out := make([]RecordedCall, len(log))
-	for i, c := range log {
+	out := make([]RecordedCall, 0, len(log))
+	me := r.w.logName(r.opts.AccountID)
+	for _, c := range log {
+		if c.Account != me {
+			continue
+		}
 		c.Params = maps.Clone(c.Params)
-		out[i] = c
+		out = append(out, c)
 	}
 	return out
 }

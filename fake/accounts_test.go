@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -133,5 +134,66 @@ func TestResetDropsAddedAccounts(t *testing.T) {
 	}
 	if n := len(f.Calls()); n != 0 {
 		t.Errorf("%d calls logged after Reset, want 0", n)
+	}
+}
+
+// Keys of the accounts beside the fake's own, for endpoint tests.
+const (
+	keyA    = "LTAI-key-of-a"
+	secretA = "secret-of-a"
+	keyB    = "LTAI-key-of-b"
+	secretB = "secret-of-b"
+)
+
+func TestEndpointServesEachKeyFromItsAccount(t *testing.T) {
+	f, _ := newFake(t, nil)
+	a := addAccount(t, f, acctA)
+	ep := start(t, f, &fake.ServerOptions{Credentials: []fake.Credential{
+		{AccessKeyID: testKeyID, AccessKeySecret: testSecret},
+		{AccessKeyID: keyA, AccessKeySecret: secretA, Account: acctA, User: "admin"},
+		// acctB is not held yet: the endpoint adds it on first use.
+		{AccessKeyID: keyB, AccessKeySecret: secretB, Account: acctB},
+		{AccessKeyID: "LTAI-bad-account", AccessKeySecret: "s", Account: "12"},
+	}})
+	for _, k := range []struct{ id, secret, role string }{
+		{testKeyID, testSecret, "OwnRole"}, {keyA, secretA, "RoleOfA"}, {keyB, secretB, "RoleOfB"},
+	} {
+		c, err := ep.Client(k.id, k.secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := ram.CreateCreateRoleRequest()
+		req.RoleName, req.AssumeRolePolicyDocument = k.role, ecsTrust
+		if _, err := c.CreateRole(req); err != nil {
+			t.Fatalf("CreateRole %s with %s: %v", k.role, k.id, err)
+		}
+	}
+	b := f.Account(acctB)
+	if b == nil {
+		t.Fatal("the endpoint did not add the account of keyB")
+	}
+	got := map[string][]string{}
+	for _, acct := range []*fake.RAM{f, a, b} {
+		for _, r := range acct.Roles() {
+			got[acct.AccountID()] = append(got[acct.AccountID()], r.ARN)
+		}
+	}
+	want := map[string][]string{
+		fake.DefaultAccountID: {"acs:ram::1234567890123456:role/OwnRole"},
+		acctA:                 {"acs:ram::2000000000000001:role/RoleOfA"},
+		acctB:                 {"acs:ram::2000000000000002:role/RoleOfB"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("roles per account (-want +got):\n%s", diff)
+	}
+	c, err := ep.Client("LTAI-bad-account", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := ram.CreateGetRoleRequest()
+	req.RoleName = "OwnRole"
+	_, err = c.GetRole(req)
+	if code := errCode(t, err); code != "InvalidAccessKeyId.NotFound" {
+		t.Errorf("a key whose Account is malformed: code %q, want InvalidAccessKeyId.NotFound", code)
 	}
 }

@@ -27,6 +27,8 @@ type request struct {
 	// Account is the UID of the account the call acts on, for fault rules
 	// and the call log. do fills it.
 	Account string
+	// Caller is who makes the call. The zero value is an in-process caller.
+	Caller caller
 	// XML is set by the endpoint when the caller asked for an XML answer.
 	XML bool
 }

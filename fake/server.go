@@ -63,15 +63,25 @@ type Credential struct {
 	AccessKeyID     string
 	AccessKeySecret string
 	SecurityToken   string
+	// Account is the UID of the account the key belongs to: the endpoint
+	// serves a request signed with it from that account's state. Empty
+	// means the account of the *RAM the Server fronts. The endpoint adds
+	// an account the fake does not hold (as RAM.AddAccount does) the first
+	// time a request signed with its key arrives.
+	Account string
+	// User is the name of the RAM user the key belongs to. Empty means the
+	// account's root identity, which STS does not let assume roles.
+	User string
 }
 
 // ServerOptions configures the RPC endpoint. A nil *ServerOptions, and the
 // zero value of every field, give a sane default.
 type ServerOptions struct {
 	// Credentials are the access keys the endpoint accepts. Empty means the
-	// single key DefaultAccessKeyID / DefaultAccessKeySecret. When two
-	// entries share an AccessKeyID the first wins; entries with an empty
-	// AccessKeyID are ignored.
+	// single key DefaultAccessKeyID / DefaultAccessKeySecret, of the fake's
+	// root identity. When two entries share an AccessKeyID the first wins;
+	// entries with an empty AccessKeyID, or an Account that is not 16
+	// digits, are ignored.
 	Credentials []Credential
 
 	// Clock returns the time against which request Timestamps are checked and
@@ -278,7 +288,7 @@ func NewServer(r *RAM, opts *ServerOptions) *Server {
 		creds = []Credential{{AccessKeyID: DefaultAccessKeyID, AccessKeySecret: DefaultAccessKeySecret}}
 	}
 	for _, c := range creds {
-		if c.AccessKeyID == "" {
+		if c.AccessKeyID == "" || (c.Account != "" && !accountIDFormat.MatchString(c.Account)) {
 			continue
 		}
 		if _, dup := s.keys[c.AccessKeyID]; !dup {
@@ -316,7 +326,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, aerr, call.XML)
 		return
 	}
-	resp := s.ram.do(req.Context(), call)
+	resp := s.ram.accountFor(call.Caller.account).do(req.Context(), call)
 	if resp.Lost {
 		dropConnection(w)
 		return
@@ -438,7 +448,7 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 	}
 
 	keyID := get("AccessKeyId")
-	cred, ok := s.keys[keyID]
+	cred, who, ok := s.credential(keyID)
 	if !ok {
 		return request{}, &gatewayError{http.StatusNotFound, "InvalidAccessKeyId.NotFound",
 			"The specified access key is not found."}
@@ -467,6 +477,9 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 				"The specified SecurityToken does not match the access key."}
 		}
 	}
+	if aerr := s.checkExpiry(who); aerr != nil {
+		return request{}, aerr
+	}
 	if !s.nonces.Use(keyID, get("SignatureNonce"), ts.Add(s.maxSkew)) {
 		return request{}, &gatewayError{http.StatusBadRequest, "SignatureNonceUsed",
 			"The specified SignatureNonce was used already."}
@@ -478,7 +491,7 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 			api[k] = v[0]
 		}
 	}
-	return request{Action: action, Params: api, AccessKeyID: keyID}, nil
+	return request{Action: action, Params: api, AccessKeyID: keyID, Caller: who}, nil
 }
 
 // readParams returns the query and form parameters of req together. A name
@@ -726,7 +739,7 @@ func (s *Server) secretsOf(params url.Values, h http.Header) []string {
 		}
 	}
 	for _, id := range keyIDs {
-		if c, ok := s.keys[id]; ok {
+		if c, _, ok := s.credential(id); ok {
 			out = append(out, c.AccessKeySecret, c.SecurityToken)
 		}
 	}

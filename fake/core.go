@@ -175,6 +175,8 @@ func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) 
 		}
 	} else if h, ok = serviceHandler(action); !ok {
 		return nil, newError("InvalidAction.NotFound")
+	} else if e := checkAcceptedService(action, p); e != nil {
+		return nil, e
 	}
 	now := r.now()
 	r.noteRAMChangeLocked(action, now)

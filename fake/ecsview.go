@@ -114,8 +114,8 @@ func (r *RAM) judgeShareLocked(rid string, res encryptperm.ResourceType, key Key
 		Resource:  res,
 		Key:       encryptperm.Key{Region: key.Region, Owner: r.opts.AccountID, ID: key.ID},
 	}
-	if slices.Contains(r.svc.rd.Members, recipient) {
-		a.RDID, a.RDPath = r.svc.rd.ID, memberPath(r.svc.rd)
+	if d := r.dirLocked(); d != nil && d.has(recipient) {
+		a.RDID, a.RDPath = d.rd.ID, memberPath(d.rd)
 	}
 	d := view.SimulateECS(a)
 	if d.Allowed {

@@ -78,7 +78,18 @@ type Options struct {
 	// Paging bounds the paging parameters of the list calls. Its zero
 	// fields take the defaults its documentation gives.
 	Paging Paging
+
+	// AccessRoleName is the name of the role a resource directory gives
+	// each account it lists in ResourceDirectory.Accounts, through which
+	// the management account reaches the member. Empty means
+	// DefaultAccessRoleName.
+	AccessRoleName string
 }
+
+// DefaultAccessRoleName is the role Alibaba Cloud's Resource Directory
+// creates in the member accounts created in a directory, trusting the
+// management account, when Options.AccessRoleName is empty.
+const DefaultAccessRoleName = "ResourceDirectoryAccountAccessRole"
 
 // Paging bounds the paging parameters the fake's list calls accept. A value
 // outside its bound is refused with the parameter's own code
@@ -171,6 +182,9 @@ type world struct {
 	calls      []RecordedCall
 	fired      []FiredRule
 	reqSeq     uint64 // request IDs issued
+
+	// dir is the resource directory; nil when there is none.
+	dir *directory
 }
 
 var _ encryptperm.RAM = (*RAM)(nil)
@@ -188,6 +202,9 @@ func New(opts *Options) *RAM {
 	}
 	if o.ThrottleRetryAfter <= 0 {
 		o.ThrottleRetryAfter = DefaultThrottleRetryAfter
+	}
+	if o.AccessRoleName == "" {
+		o.AccessRoleName = DefaultAccessRoleName
 	}
 	o.Statuses = maps.Clone(o.Statuses)
 	o.Faults = append([]Rule(nil), o.Faults...)
@@ -238,6 +255,7 @@ func (r *RAM) resetLocked() {
 		}
 	}
 	w.accounts = map[string]*RAM{own.opts.AccountID: own}
+	w.dir = nil
 	seed := uint64(own.opts.Seed)
 	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	w.calls = nil

@@ -374,11 +374,16 @@ func (r *RAM) attachmentsLocked(rr *roleRec) []RoleAttachment {
 // the same name (without regard to case) is replaced, keeping its
 // attachments, and its ID unless role.ID is set.
 func (r *RAM) PutRole(role Role) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.putRoleLocked(role)
+}
+
+// putRoleLocked is PutRole with the lock held.
+func (r *RAM) putRoleLocked(role Role) error {
 	if role.MaxSessionDuration == 0 {
 		role.MaxSessionDuration = defaultSessionDuration
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if msg := r.seedRoleProblem(role); msg != "" {
 		return fmt.Errorf("fake: put role %q: %s", role.Name, msg)
 	}

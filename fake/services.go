@@ -127,7 +127,9 @@ type Snapshot struct {
 }
 
 // ResourceDirectory is the resource directory the fake's account belongs
-// to, as Resource Sharing sees it.
+// to, as Resource Sharing sees it, and, when Root is set, as Resource
+// Manager lists it: its folders and member accounts. The fake's own
+// account (the one New made) is its management account.
 type ResourceDirectory struct {
 	// ID is the directory ID, rd-....
 	ID string `json:"id"`
@@ -135,12 +137,53 @@ type ResourceDirectory struct {
 	// and its folders.
 	SharingEnabled bool `json:"sharingEnabled"`
 	// Members are the UIDs of the directory's other accounts. Sharing with
-	// them needs no invitation; sharing with the directory or a folder
-	// reaches them all (the fake does not model which folder holds whom).
+	// them needs no invitation. They joined the directory by invitation
+	// and have no access role. Without Root, where they sit is not known:
+	// sharing with the directory or any folder reaches them all (see the
+	// package documentation).
 	Members []string `json:"members,omitempty"`
 	// Folders are the IDs of the directory's root (r-...) and folders
-	// (fd-...) that may be share targets.
+	// (fd-...) that may be share targets. With Root set, each must be the
+	// root or a folder of FolderTree, all of which are targets anyway.
 	Folders []string `json:"folders,omitempty"`
+	// Root is the ID of the directory's root folder, r-.... Setting it gives
+	// the directory a tree: FolderTree places folders in it, Accounts
+	// places member accounts, and Members not among Accounts sit in the
+	// root.
+	Root string `json:"root,omitempty"`
+	// FolderTree holds the folders below the root, each naming its parent.
+	FolderTree []Folder `json:"folderTree,omitempty"`
+	// Accounts are member accounts created in the directory, each in a
+	// folder. Each is a member, the fake holds it with a RAM of its own
+	// (see RAM.Account), and it gets the directory's access role
+	// (Options.AccessRoleName), trusting the management account. The
+	// management account may be listed too, to place it in a folder; it
+	// gets no access role.
+	Accounts []DirectoryAccount `json:"accounts,omitempty"`
+}
+
+// Folder is a folder of a resource directory's tree.
+type Folder struct {
+	// ID is the folder ID, fd-....
+	ID string `json:"id"`
+	// Parent is the ID of the folder that holds it: the root (r-...) or
+	// another folder of the tree.
+	Parent string `json:"parent"`
+	// Name is the folder's name, as Resource Manager lists it. Empty means
+	// the ID.
+	Name string `json:"name,omitempty"`
+}
+
+// DirectoryAccount is a member account placed in a resource directory's
+// tree.
+type DirectoryAccount struct {
+	// UID is the account's UID, 16 digits.
+	UID string `json:"uid"`
+	// Folder is the ID of the folder that holds it: the root or a folder of
+	// the tree.
+	Folder string `json:"folder"`
+	// Name is the account's display name. Empty means the UID.
+	Name string `json:"name,omitempty"`
 }
 
 // ResourceShare is a resource share, as the inspection helpers show it.
@@ -219,7 +262,6 @@ type services struct {
 	keys      map[string]Key       // by key ID
 	images    map[string]*imageRec // by regional key
 	snapshots map[string]Snapshot  // by regional key
-	rd        ResourceDirectory
 	shares    map[string]*shareRec // by share ID
 	shareSeq  uint64
 	// views holds ECS's past views of RAM while a rule lags it; see
@@ -352,33 +394,6 @@ func (r *RAM) checkEncryptedLocked(region, id string, idFormat *regexp.Regexp, k
 		}
 	}
 	return ""
-}
-
-// PutResourceDirectory sets the account's resource directory. The zero
-// ResourceDirectory means the account is in none.
-func (r *RAM) PutResourceDirectory(rd ResourceDirectory) error {
-	if rd.ID != "" && !rdIDFormat.MatchString(rd.ID) {
-		return fmt.Errorf("fake: put resource directory: id %q is malformed: %w", rd.ID, ErrInvalidSeed)
-	}
-	if rd.ID == "" && (rd.SharingEnabled || len(rd.Members) > 0 || len(rd.Folders) > 0) {
-		return fmt.Errorf("fake: put resource directory: id is empty: %w", ErrInvalidSeed)
-	}
-	for _, m := range rd.Members {
-		if !accountIDFormat.MatchString(m) {
-			return fmt.Errorf("fake: put resource directory: members: %q is not an account UID: %w", m, ErrInvalidSeed)
-		}
-	}
-	for _, f := range rd.Folders {
-		if !folderIDFormat.MatchString(f) {
-			return fmt.Errorf("fake: put resource directory: folders: %q is not a folder ID: %w", f, ErrInvalidSeed)
-		}
-	}
-	rd.Members = slices.Clone(rd.Members)
-	rd.Folders = slices.Clone(rd.Folders)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.svc.rd = rd
-	return nil
 }
 
 // Keys returns the KMS keys, sorted by ID.

@@ -47,6 +47,12 @@ var serviceHandlers = map[string]map[string]handler{
 	KMSAPIVersion: {
 		"DescribeKey": (*RAM).describeKey,
 	},
+	ResourceManagerAPIVersion: {
+		"GetResourceDirectory":  (*RAM).getResourceDirectory,
+		"ListAccounts":          (*RAM).listAccounts,
+		"ListAccountsForParent": (*RAM).listAccountsForParent,
+		"ListFoldersForParent":  (*RAM).listFoldersForParent,
+	},
 }
 
 // serviceHandler returns the handler of an ECS, Resource Sharing or KMS
@@ -91,6 +97,10 @@ var serviceCodes = map[string]codeInfo{
 	"OperationDenied.SharingWithRdDisabled":                   {403, "Sharing with the resource directory is not enabled."},
 	"OperationDenied.ExternalTargetsNotAllowed":               {403, "The resource share does not allow targets outside the resource directory."},
 	"Forbidden.KeyNotFound":                                   {404, "The specified Key is not found."},
+	"EntityNotExists.ResourceDirectory":                       {404, "The resource directory for the account is not enabled."},
+	"EntityNotExists.Folder":                                  {404, "The resource directory folder does not exist."},
+	"InvalidParameter.ParentFolderId":                         {400, "The ParentFolderId is invalid."},
+	"InvalidParameter.IncludeTags":                            {400, "The IncludeTags is invalid."},
 }
 
 // ---- ECS ----
@@ -526,14 +536,15 @@ func shareEntries(p params) (res []ShareEntry, targets []ShareEntry, e *apiError
 // the rest) and fills each target's status. It plays Resource Sharing and,
 // for encrypted resources, ECS consulting RAM.
 func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, now time.Time) *apiError {
-	rd := r.svc.rd
+	owner := r.opts.AccountID
+	d := r.dirLocked()
 	for i, t := range targets {
 		switch t.Type {
 		case targetAccount:
-			if t.ID == r.opts.AccountID {
+			if t.ID == owner {
 				return errorf("InvalidParameter.Targets", "A resource cannot be shared with its owner %s.", t.ID)
 			}
-			if !slices.Contains(rd.Members, t.ID) {
+			if d == nil || !d.has(t.ID) {
 				if !s.external {
 					return newServiceError("OperationDenied.ExternalTargetsNotAllowed")
 				}
@@ -542,17 +553,17 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 				continue
 			}
 		case targetDirectory:
-			if t.ID != rd.ID {
+			if d == nil || t.ID != d.rd.ID {
 				return errorf("EntityNotExists.Target", "The resource directory %q is not the account's.", t.ID)
 			}
-			if !rd.SharingEnabled {
+			if !d.rd.SharingEnabled {
 				return newServiceError("OperationDenied.SharingWithRdDisabled")
 			}
 		case targetFolder:
-			if rd.ID == "" || !slices.Contains(rd.Folders, t.ID) {
+			if d == nil || !d.hasFolder(t.ID) {
 				return errorf("EntityNotExists.Target", "The folder %q is not in the account's resource directory.", t.ID)
 			}
-			if !rd.SharingEnabled {
+			if !d.rd.SharingEnabled {
 				return newServiceError("OperationDenied.SharingWithRdDisabled")
 			}
 		}
@@ -563,7 +574,7 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 	// share after the call, a resource the share held already reaches only
 	// the recipients the new targets bring. Recipients the share held are
 	// not judged again: their associations stand.
-	added := recipientsOf(targets, rd)
+	added := recipientsOf(targets, d, owner)
 	var all []string            // every recipient after the call, worked out once a new resource needs it
 	judged := map[string]bool{} // kind/key/scope already admitted: the same judgment
 	for _, x := range slices.Concat(s.resources, res) {
@@ -574,7 +585,7 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 		who, scope := added, "added"
 		if slices.Contains(res, x) {
 			if all == nil {
-				all = recipientsOf(slices.Concat(s.targets, targets), rd)
+				all = recipientsOf(slices.Concat(s.targets, targets), d, owner)
 			}
 			who, scope = all, "all"
 		}
@@ -612,16 +623,20 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 	return nil
 }
 
-// recipientsOf returns, sorted and once each, the accounts that targets
-// reach: an account target itself, every directory member for a directory
-// or folder target.
-func recipientsOf(targets []ShareEntry, rd ResourceDirectory) []string {
+// recipientsOf returns, sorted and once each, the accounts that targets of
+// a share of owner reach: an account target itself, every other account of
+// the directory d for a directory or folder target.
+func recipientsOf(targets []ShareEntry, d *directory, owner string) []string {
 	var out []string
 	for _, t := range targets {
 		if t.Type == targetAccount {
 			out = append(out, t.ID)
-		} else {
-			out = append(out, rd.Members...)
+		} else if d != nil {
+			for _, uid := range d.sorted {
+				if uid != owner {
+					out = append(out, uid)
+				}
+			}
 		}
 	}
 	slices.Sort(out)
@@ -1023,5 +1038,6 @@ type bodyRDStatus struct {
 }
 
 func (r *RAM) checkSharingWithResourceDirectoryStatus(_ params, rid string, _ time.Time) (any, *apiError) {
-	return bodyRDStatus{rid, r.svc.rd.ID != "" && r.svc.rd.SharingEnabled}, nil
+	d := r.dirLocked()
+	return bodyRDStatus{rid, d != nil && d.rd.SharingEnabled}, nil
 }

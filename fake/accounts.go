@@ -68,12 +68,6 @@ func (r *RAM) accountLocked(uid string) *RAM {
 	return a
 }
 
-// actedOn returns the UID of the account a call of action with parameters
-// p acts on: the account that serves it.
-func (r *RAM) actedOn(action string, p params) string {
-	return r.opts.AccountID
-}
-
 // logName is how the call log and the record of fired rules name the
 // account of UID uid: empty for the fake's own account, else its UID.
 func (w *world) logName(uid string) string {

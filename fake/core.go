@@ -60,10 +60,16 @@ func (r *RAM) do(ctx context.Context, req request) response {
 		p = params{}
 	}
 	req.Account = r.actedOn(req.Action, p)
+	if r.sess != nil {
+		req.Caller = r.sess.caller()
+	}
 
 	rid, rule, res, failed := r.begin(req, p)
 	if failed {
 		return res
+	}
+	if rid == "" {
+		return res // refused before it was counted: expired credentials
 	}
 
 	if h := rule.Hold; h != nil {
@@ -102,6 +108,9 @@ func (r *RAM) begin(req request, p params) (rid string, rule Rule, res response,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.recoverLocked(req, p, &rid, &res, &failed)
+	if res, expired := r.expiredLocked(); expired {
+		return "", Rule{}, res, false
+	}
 	r.w.counts[req.Action]++
 	ak := req.Account + "/" + req.Action
 	r.w.acctCounts[ak]++
@@ -117,6 +126,8 @@ func (r *RAM) serve(req request, p params, rid string, rule Rule) (res response)
 	defer r.mu.Unlock()
 	var failed bool
 	defer r.recoverLocked(req, p, &rid, &res, &failed)
+	r.w.caller = req.Caller
+	defer func() { r.w.caller = caller{} }()
 	body, e := r.serveLocked(req.Action, p, rid)
 	switch {
 	case rule.Code != "":

@@ -160,6 +160,10 @@ type RAM struct {
 	// judgments counts the recipients judged by ECS's side of a share, so
 	// that tests can see what a call costs without timing it.
 	judgments *atomic.Int64
+
+	// sess is set on a *RAM that Session returned: its calls act as the
+	// role's session, until the session expires.
+	sess *session
 }
 
 // world is what the accounts of one fake share: the lock, the fault rules
@@ -185,6 +189,16 @@ type world struct {
 
 	// dir is the resource directory; nil when there is none.
 	dir *directory
+
+	// sessions holds the temporary credentials AssumeRole issued, by
+	// AccessKeyId; expiring orders them by expiry, to forget them.
+	sessions map[string]*session
+	expiring sessionHeap
+	textSeq  uint64 // characters of credentials drawn with a Seed
+
+	// caller is who makes the call being served: set, with the lock held,
+	// for as long as its handler runs.
+	caller caller
 }
 
 var _ encryptperm.RAM = (*RAM)(nil)
@@ -256,6 +270,8 @@ func (r *RAM) resetLocked() {
 	}
 	w.accounts = map[string]*RAM{own.opts.AccountID: own}
 	w.dir = nil
+	w.sessions = map[string]*session{}
+	w.expiring = nil
 	seed := uint64(own.opts.Seed)
 	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	w.calls = nil

@@ -5,6 +5,7 @@ package fake
 
 import (
 	"net/http"
+	"time"
 )
 
 // callerKind says what kind of identity makes a call.
@@ -35,7 +36,7 @@ type caller struct {
 	// session is the session name of a callerSession.
 	session string
 	// expires is when a callerSession's credentials expire.
-	expires int64 // Unix seconds; zero for other kinds
+	expires time.Time
 }
 
 // credential returns the key of ID keyID that the endpoint accepts and who
@@ -43,7 +44,7 @@ type caller struct {
 func (s *Server) credential(keyID string) (Credential, caller, bool) {
 	c, ok := s.keys[keyID]
 	if !ok {
-		return Credential{}, caller{}, false
+		return s.ram.sessionCredential(keyID)
 	}
 	who := caller{account: c.Account, kind: callerRoot}
 	if c.User != "" {
@@ -57,10 +58,22 @@ func (s *Server) checkExpiry(who caller) *gatewayError {
 	if who.kind != callerSession {
 		return nil
 	}
-	if s.ram.now().Unix() >= who.expires {
+	if !s.ram.now().Before(who.expires) {
 		return &gatewayError{http.StatusBadRequest, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."}
 	}
 	return nil
+}
+
+// actedOn returns the UID of the account a call of action with parameters
+// p acts on: the account that holds the role for AssumeRole, else the
+// account that serves it.
+func (r *RAM) actedOn(action string, p params) string {
+	if action == "AssumeRole" {
+		if uid := actedOnAssumeRole(p); uid != "" {
+			return uid
+		}
+	}
+	return r.opts.AccountID
 }
 
 // accountFor returns the account of UID uid, adding it if the fake does not

@@ -21,6 +21,7 @@ const ResourceManagerAPIVersion = "2020-03-31"
 // filter the fake cannot apply (Tag.N.Key, say) never lists more than was
 // asked.
 var acceptedService = map[string][]string{
+	"AssumeRole":            {"RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "ExternalId"},
 	"GetResourceDirectory":  {},
 	"ListAccounts":          {"PageNumber", "PageSize", "IncludeTags", "QueryKeyword"},
 	"ListAccountsForParent": {"ParentFolderId", "PageNumber", "PageSize", "IncludeTags", "QueryKeyword"},

@@ -47,6 +47,9 @@ var serviceHandlers = map[string]map[string]handler{
 	KMSAPIVersion: {
 		"DescribeKey": (*RAM).describeKey,
 	},
+	STSAPIVersion: {
+		"AssumeRole": (*RAM).assumeRole,
+	},
 	ResourceManagerAPIVersion: {
 		"GetResourceDirectory":  (*RAM).getResourceDirectory,
 		"ListAccounts":          (*RAM).listAccounts,
@@ -101,6 +104,14 @@ var serviceCodes = map[string]codeInfo{
 	"EntityNotExists.Folder":                                  {404, "The resource directory folder does not exist."},
 	"InvalidParameter.ParentFolderId":                         {400, "The ParentFolderId is invalid."},
 	"InvalidParameter.IncludeTags":                            {400, "The IncludeTags is invalid."},
+	"InvalidParameter.RoleArn":                                {400, "The parameter RoleArn is wrongly formed."},
+	"InvalidParameter.RoleSessionName":                        {400, "The parameter RoleSessionName is wrongly formed."},
+	"InvalidParameter.DurationSeconds":                        {400, "The Min/Max value of DurationSeconds is 15min/the role's MaxSessionDuration."},
+	"InvalidParameter.ExternalId":                             {400, "The parameter ExternalId is wrongly formed."},
+	"InvalidParameter.PolicyGrammar":                          {400, "The parameter Policy has not passed grammar check."},
+	"InvalidAccessKeyId.NotFound":                             {404, "Specified access key is not found."},
+	"InvalidSecurityToken.MismatchWithAccessKey":              {400, "The specified SecurityToken does not match the access key."},
+	"InvalidSecurityToken.Expired":                            {400, "Specified SecurityToken is expired."},
 }
 
 // ---- ECS ----

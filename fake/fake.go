@@ -196,6 +196,11 @@ type world struct {
 	expiring sessionHeap
 	textSeq  uint64 // characters of credentials drawn with a Seed
 
+	// invitations holds Resource Sharing's invitations by ID; received
+	// holds them by recipient, in the order they were sent.
+	invitations map[string]*invitation
+	received    map[string][]*invitation
+
 	// caller is who makes the call being served: set, with the lock held,
 	// for as long as its handler runs.
 	caller caller
@@ -272,6 +277,8 @@ func (r *RAM) resetLocked() {
 	w.dir = nil
 	w.sessions = map[string]*session{}
 	w.expiring = nil
+	w.invitations = map[string]*invitation{}
+	w.received = map[string][]*invitation{}
 	seed := uint64(own.opts.Seed)
 	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	w.calls = nil

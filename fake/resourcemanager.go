@@ -21,22 +21,37 @@ const ResourceManagerAPIVersion = "2020-03-31"
 // filter the fake cannot apply (Tag.N.Key, say) never lists more than was
 // asked.
 var acceptedService = map[string][]string{
-	"AssumeRole":            {"RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "ExternalId"},
-	"GetResourceDirectory":  {},
-	"ListAccounts":          {"PageNumber", "PageSize", "IncludeTags", "QueryKeyword"},
-	"ListAccountsForParent": {"ParentFolderId", "PageNumber", "PageSize", "IncludeTags", "QueryKeyword"},
-	"ListFoldersForParent":  {"ParentFolderId", "PageNumber", "PageSize", "QueryKeyword"},
+	"ListResourceShareInvitations":  {"ResourceShareInvitationIds.N", "ResourceShareIds.N", "MaxResults", "NextToken"},
+	"AcceptResourceShareInvitation": {"ResourceShareInvitationId"},
+	"AssumeRole":                    {"RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "ExternalId"},
+	"GetResourceDirectory":          {},
+	"ListAccounts":                  {"PageNumber", "PageSize", "IncludeTags", "QueryKeyword"},
+	"ListAccountsForParent":         {"ParentFolderId", "PageNumber", "PageSize", "IncludeTags", "QueryKeyword"},
+	"ListFoldersForParent":          {"ParentFolderId", "PageNumber", "PageSize", "QueryKeyword"},
 }
 
 // checkAcceptedService refuses the first parameter, in name order, that an
-// action of acceptedService does not implement.
+// action of acceptedService does not implement. A name ending in ".N"
+// stands for Name.1, Name.2 and so on.
 func checkAcceptedService(action string, p params) *apiError {
 	names, ok := acceptedService[action]
 	if !ok {
 		return nil
 	}
+	implemented := func(k string) bool {
+		for _, n := range names {
+			if base, ok := strings.CutSuffix(n, ".N"); ok {
+				if i, ok := strings.CutPrefix(k, base+"."); ok && i != "" && strings.Trim(i, "0123456789") == "" {
+					return true
+				}
+			} else if k == n {
+				return true
+			}
+		}
+		return false
+	}
 	for _, k := range slices.Sorted(maps.Keys(p)) {
-		if k != "RegionId" && !slices.Contains(names, k) && !sdkCommonParams[k] {
+		if k != "RegionId" && !implemented(k) && !sdkCommonParams[k] {
 			return errorf("InvalidParameter.NotSupported",
 				"The parameter - %q is not supported by this endpoint for %s; it is refused rather than ignored.", clip(k), action)
 		}

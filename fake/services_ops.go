@@ -43,6 +43,8 @@ var serviceHandlers = map[string]map[string]handler{
 		"ListSharedTargets":                       (*RAM).listSharedTargets,
 		"ListSharedResources":                     (*RAM).listSharedResources,
 		"CheckSharingWithResourceDirectoryStatus": (*RAM).checkSharingWithResourceDirectoryStatus,
+		"ListResourceShareInvitations":            (*RAM).listResourceShareInvitations,
+		"AcceptResourceShareInvitation":           (*RAM).acceptResourceShareInvitation,
 	},
 	KMSAPIVersion: {
 		"DescribeKey": (*RAM).describeKey,
@@ -112,6 +114,14 @@ var serviceCodes = map[string]codeInfo{
 	"InvalidAccessKeyId.NotFound":                             {404, "Specified access key is not found."},
 	"InvalidSecurityToken.MismatchWithAccessKey":              {400, "The specified SecurityToken does not match the access key."},
 	"InvalidSecurityToken.Expired":                            {400, "Specified SecurityToken is expired."},
+	"MissingParameter.ResourceShareInvitationId":              {400, "You must specify ResourceShareInvitationId."},
+	"InvalidParameter.ResourceShareInvitationId":              {400, "The ResourceShareInvitationId is invalid."},
+	"InvalidParameter.ResourceShareInvitationIds":             {400, "The ResourceShareInvitationIds is invalid."},
+	"InvalidParameter.ResourceShareIds":                       {400, "The ResourceShareIds is invalid."},
+	"EntityNotExists.ResourceShareInvitation":                 {409, "The resource share invitation does not exist in the current account."},
+	"InvitationStatus.AlreadyAccepted":                        {409, "The resource share invitation status is already accepted."},
+	"InvitationStatus.Expired":                                {409, "The resource share invitation status is expired."},
+	"InvitationStatus.Cancelled":                              {409, "The resource share invitation status is cancelled."},
 }
 
 // ---- ECS ----
@@ -724,6 +734,7 @@ func (r *RAM) createResourceShare(p params, rid string, now time.Time) (any, *ap
 	s.id = fmt.Sprintf("rs-%010X", mix(r.svc.shareSeq^uint64(r.opts.Seed))&0xffffffffff)
 	s.resources, s.targets = res, targets
 	r.svc.shares[s.id] = s
+	r.inviteLocked(s, targets, now)
 	return bodyShare{rid, s.body(r.opts.AccountID)}, nil
 }
 
@@ -784,6 +795,7 @@ func (r *RAM) associateResourceShare(p params, rid string, now time.Time) (any, 
 	s.resources = append(s.resources, res...)
 	s.targets = append(s.targets, targets...)
 	s.updated = now
+	r.inviteLocked(s, targets, now)
 	return associationsBody(rid, s, res, targets, now), nil
 }
 
@@ -804,6 +816,7 @@ func (r *RAM) disassociateResourceShare(p params, rid string, now time.Time) (an
 	s.resources, res = detach(s.resources, res)
 	s.targets, targets = detach(s.targets, targets)
 	s.updated = now
+	r.cancelInvitationsLocked(s, targets, now)
 	return associationsBody(rid, s, res, targets, now), nil
 }
 

@@ -249,6 +249,35 @@ func (d *directory) accountPath(uid string) string {
 	return f.path + "/" + uid
 }
 
+// placed reports whether the directory knows which accounts the folder id
+// holds: id is the root or a folder of its tree, and it has a root.
+func (d *directory) placed(id string) bool {
+	_, ok := d.folders[id]
+	return ok && d.root != ""
+}
+
+// appendUnder appends to out the accounts in the folder id and in every
+// folder below it.
+func (d *directory) appendUnder(out []string, id string) []string {
+	f := d.folders[id]
+	out = append(out, f.accounts...)
+	for _, c := range f.children {
+		out = d.appendUnder(out, c)
+	}
+	return out
+}
+
+// ecsPath is the value of sts:ServiceOwnerRDPath when ECS in the account
+// uid assumes a role: its account path, or with omitAccount the path of
+// its folder; empty when its folder is not known.
+func (d *directory) ecsPath(uid string, omitAccount bool) string {
+	p := d.accountPath(uid)
+	if omitAccount && p != "" {
+		p = p[:len(p)-len(uid)-1]
+	}
+	return p
+}
+
 // dirLocked returns the resource directory r's account is in, or nil.
 func (r *RAM) dirLocked() *directory {
 	d := r.w.dir

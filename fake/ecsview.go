@@ -115,7 +115,7 @@ func (r *RAM) judgeShareLocked(rid string, res encryptperm.ResourceType, key Key
 		Key:       encryptperm.Key{Region: key.Region, Owner: r.opts.AccountID, ID: key.ID},
 	}
 	if d := r.dirLocked(); d != nil && d.has(recipient) {
-		a.RDID, a.RDPath = d.rd.ID, memberPath(d.rd)
+		a.RDID, a.RDPath = d.rd.ID, d.ecsPath(recipient, r.opts.RDPathOmitsAccount)
 	}
 	d := view.SimulateECS(a)
 	if d.Allowed {
@@ -130,26 +130,4 @@ func (r *RAM) judgeShareLocked(rid string, res encryptperm.ResourceType, key Key
 	}
 	return errorf("InvalidParameter.KMSKeyId.CMKUnauthorized",
 		"The role %s is not authorized to use the KMS key %s for account %s.", res.RoleName(), key.ID, recipient)
-}
-
-// memberPath is the resource directory path of every member account, as
-// the fake models it: the first folder listed, under the first root (the
-// root itself when no folder is listed), or "" when no root is.
-func memberPath(rd ResourceDirectory) string {
-	root, folder := "", ""
-	for _, f := range rd.Folders {
-		switch {
-		case root == "" && strings.HasPrefix(f, "r-"):
-			root = f
-		case folder == "" && strings.HasPrefix(f, "fd-"):
-			folder = f
-		}
-	}
-	if root == "" {
-		return ""
-	}
-	if folder == "" {
-		return rd.ID + "/" + root + "/"
-	}
-	return rd.ID + "/" + root + "/" + folder + "/"
 }

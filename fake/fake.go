@@ -84,6 +84,13 @@ type Options struct {
 	// the management account reaches the member. Empty means
 	// DefaultAccessRoleName.
 	AccessRoleName string
+
+	// RDPathOmitsAccount makes ECS judge a member of the resource
+	// directory with the path of its folder alone (rd-…/r-…/fd-…) as
+	// sts:ServiceOwnerRDPath. By default the path ends with the member's
+	// UID, as Resource Manager reports an account's ResourceDirectoryPath
+	// (rd-…/r-…/fd-…/<uid>). Which of the two RAM sets is not published.
+	RDPathOmitsAccount bool
 }
 
 // DefaultAccessRoleName is the role Alibaba Cloud's Resource Directory

@@ -645,21 +645,24 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 }
 
 // recipientsOf returns, sorted and once each, the accounts that targets of
-// a share of owner reach: an account target itself, every other account of
-// the directory d for a directory or folder target.
+// a share of owner reach: an account target itself; for a directory
+// target, every other account of the directory d; for a folder target, the
+// other accounts in the folder and the folders below it, or, where the
+// directory does not say which folder holds whom, every other account.
 func recipientsOf(targets []ShareEntry, d *directory, owner string) []string {
 	var out []string
 	for _, t := range targets {
-		if t.Type == targetAccount {
+		switch {
+		case t.Type == targetAccount:
 			out = append(out, t.ID)
-		} else if d != nil {
-			for _, uid := range d.sorted {
-				if uid != owner {
-					out = append(out, uid)
-				}
-			}
+		case d == nil:
+		case t.Type == targetFolder && d.placed(t.ID):
+			out = d.appendUnder(out, t.ID)
+		default:
+			out = append(out, d.sorted...)
 		}
 	}
+	out = slices.DeleteFunc(out, func(uid string) bool { return uid == owner })
 	slices.Sort(out)
 	return slices.Compact(out)
 }

@@ -63,6 +63,11 @@ type Key struct {
 	// State is KeyEnabled, KeyDisabled or KeyPendingDeletion. Empty means
 	// KeyEnabled.
 	State string `json:"state"`
+	// Account is the UID of the account that holds the key. PutKey puts
+	// the key in that account, which the fake must hold; empty means the
+	// account of the *RAM PutKey is called on. Keys leaves it empty for
+	// the fake's own account.
+	Account string `json:"account,omitempty"`
 }
 
 // Image is a custom image the fake's ECS holds. An image with neither
@@ -91,6 +96,9 @@ type Image struct {
 	// SharedWith lists, in order, the accounts the image is shared with.
 	// Put ignores it; inspection fills it.
 	SharedWith []string `json:"-"`
+	// Account is the UID of the account that holds the image, as
+	// Key.Account says of a key; the image's keys are that account's.
+	Account string `json:"account,omitempty"`
 }
 
 // ImageDisk is a data disk of an image: the snapshot it is made from, and
@@ -124,6 +132,9 @@ type Snapshot struct {
 	KMSKeyID string `json:"kmsKeyId,omitempty"`
 	// ServiceKey is true for a snapshot encrypted with ECS's service key.
 	ServiceKey bool `json:"serviceKey,omitempty"`
+	// Account is the UID of the account that holds the snapshot, as
+	// Key.Account says of a key; its key is that account's.
+	Account string `json:"account,omitempty"`
 }
 
 // ResourceDirectory is the resource directory the fake's account belongs
@@ -291,8 +302,26 @@ func (r *RAM) PutKey(k Key) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.svc.keys[k.ID] = k
+	t, err := r.holderLocked(k.Account)
+	if err != nil {
+		return fmt.Errorf("fake: put key %q: %w", k.ID, err)
+	}
+	k.Account = ""
+	t.svc.keys[k.ID] = k
 	return nil
+}
+
+// holderLocked returns the account of UID uid, which the fake must hold,
+// or r when uid is empty: the account a Put method puts into.
+func (r *RAM) holderLocked(uid string) (*RAM, error) {
+	if uid == "" {
+		return r, nil
+	}
+	t, ok := r.w.accounts[uid]
+	if !ok {
+		return nil, fmt.Errorf("account: the fake holds no account %s: %w", quoted(uid), ErrInvalidSeed)
+	}
+	return t, nil
 }
 
 func checkKey(k Key) string {
@@ -312,6 +341,15 @@ func checkKey(k Key) string {
 func (r *RAM) PutImage(im Image) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	t, err := r.holderLocked(im.Account)
+	if err != nil {
+		return fmt.Errorf("fake: put image %q: %w", im.ID, err)
+	}
+	im.Account = ""
+	return t.putImageLocked(im)
+}
+
+func (r *RAM) putImageLocked(im Image) error {
 	if err := r.checkEncryptedLocked(im.Region, im.ID, imageIDFormat, im.KMSKeyID, im.ServiceKey); err != "" {
 		return fmt.Errorf("fake: put image %q: %s: %w", im.ID, err, ErrInvalidSeed)
 	}
@@ -368,10 +406,15 @@ func imageSnapshotID(imageID string) string {
 func (r *RAM) PutSnapshot(s Snapshot) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.checkEncryptedLocked(s.Region, s.ID, snapshotIDFormat, s.KMSKeyID, s.ServiceKey); err != "" {
+	t, err := r.holderLocked(s.Account)
+	if err != nil {
+		return fmt.Errorf("fake: put snapshot %q: %w", s.ID, err)
+	}
+	s.Account = ""
+	if err := t.checkEncryptedLocked(s.Region, s.ID, snapshotIDFormat, s.KMSKeyID, s.ServiceKey); err != "" {
 		return fmt.Errorf("fake: put snapshot %q: %s: %w", s.ID, err, ErrInvalidSeed)
 	}
-	r.svc.snapshots[regional(s.Region, s.ID)] = s
+	t.svc.snapshots[regional(s.Region, s.ID)] = s
 	return nil
 }
 
@@ -396,12 +439,13 @@ func (r *RAM) checkEncryptedLocked(region, id string, idFormat *regexp.Regexp, k
 	return ""
 }
 
-// Keys returns the KMS keys, sorted by ID.
+// Keys returns the account's KMS keys, sorted by ID.
 func (r *RAM) Keys() []Key {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Key, 0, len(r.svc.keys))
 	for _, k := range r.svc.keys {
+		k.Account = r.w.logName(r.opts.AccountID)
 		out = append(out, k)
 	}
 	slices.SortFunc(out, func(a, b Key) int { return strings.Compare(a.ID, b.ID) })
@@ -415,7 +459,9 @@ func (r *RAM) Images() []Image {
 	defer r.mu.Unlock()
 	out := make([]Image, 0, len(r.svc.images))
 	for _, im := range r.svc.images {
-		out = append(out, im.view())
+		v := im.view()
+		v.Account = r.w.logName(r.opts.AccountID)
+		out = append(out, v)
 	}
 	slices.SortFunc(out, func(a, b Image) int {
 		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.ID, b.ID))
@@ -451,6 +497,7 @@ func (r *RAM) Snapshots() []Snapshot {
 	defer r.mu.Unlock()
 	out := make([]Snapshot, 0, len(r.svc.snapshots))
 	for _, s := range r.svc.snapshots {
+		s.Account = r.w.logName(r.opts.AccountID)
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b Snapshot) int {

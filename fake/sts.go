@@ -116,6 +116,7 @@ func (c caller) arnOf(account string) string {
 		return "acs:ram::" + account + ":user/" + c.name
 	case callerSession:
 		return "acs:ram::" + account + ":role/" + c.name
+	case callerAdmin, callerRoot:
 	}
 	return ""
 }

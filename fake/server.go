@@ -151,7 +151,8 @@ type ServerOptions struct {
 //	SignatureMethod other than HMAC-SHA1    400 InvalidParameter.SignatureMethod
 //	SignatureVersion other than 1.0         400 InvalidParameter.SignatureVersion
 //	SignatureType other than empty          400 InvalidParameter.SignatureType
-//	Version other than 2015-05-01           400 InvalidVersion
+//	Version not one the endpoint serves     400 InvalidVersion
+//	  (RAM's 2015-05-01, or a service's)
 //	an Action the fake does not serve       404 InvalidAction.NotFound
 //	unknown AccessKeyId                     404 InvalidAccessKeyId.NotFound
 //	signature does not match                400 SignatureDoesNotMatch
@@ -159,6 +160,8 @@ type ServerOptions struct {
 //	Timestamp further than MaxSkew away     400 InvalidTimeStamp.Expired
 //	SecurityToken missing, wrong, or sent
 //	  with a key that has none              400 InvalidSecurityToken.MismatchWithAccessKey
+//	temporary credentials AssumeRole issued
+//	  that have expired                     400 InvalidSecurityToken.Expired
 //	SignatureNonce seen before for the key  400 SignatureNonceUsed
 //
 // Before any of these, a request line and headers larger than MaxHeaderBytes
@@ -181,12 +184,13 @@ type ServerOptions struct {
 //	  of the body                           400 InvalidParameter.ContentSHA256
 //	host or any x-acs-* or content-type
 //	  header not signed                     400 InvalidAuthorization
-//	x-acs-version other than 2015-05-01     400 InvalidVersion
+//	x-acs-version not one it serves         400 InvalidVersion
 //	an action the fake does not serve       404 InvalidAction.NotFound
 //	unknown access key                      404 InvalidAccessKeyId.NotFound
 //	signature does not match                400 SignatureDoesNotMatch
 //	x-acs-date malformed / too far away     400 InvalidTimeStamp.Format / .Expired
 //	x-acs-security-token wrong or missing   400 InvalidSecurityToken.MismatchWithAccessKey
+//	temporary credentials expired           400 InvalidSecurityToken.Expired
 //	a body neither form nor JSON object     415/400 InvalidParameter(.ContentType)
 //	a parameter twice, or a V1 parameter    400 InvalidParameter
 //	nonce seen before for the key           400 SignatureNonceUsed

@@ -102,6 +102,12 @@ func TestAssumeRoleThroughTheEndpoint(t *testing.T) {
 		t.Errorf("GetResourceDirectory as the member: %v, %+v", err, rd)
 	}
 
+	live := newV3(ep.Addr(), "GetRole", time.Now(), "n-live", url.Values{"RoleName": {"Landed"}}, nil, "")
+	live.header.Set(acs3.HeaderSecurityToken, cr.SecurityToken)
+	if a := live.sign(cr.AccessKeyId, cr.AccessKeySecret).send(t); a.status != http.StatusOK {
+		t.Errorf("V3 with the temporary credentials: %d %s, want 200 from the member", a.status, a.raw)
+	}
+
 	// Expired by the fake's clock: refused over V1 and V3 alike.
 	clock.Advance(900 * time.Second)
 	_, err = member.GetRole(func() *ram.GetRoleRequest { r := ram.CreateGetRoleRequest(); r.RoleName = "Landed"; return r }())

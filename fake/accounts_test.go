@@ -186,6 +186,25 @@ func TestEndpointServesEachKeyFromItsAccount(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("roles per account (-want +got):\n%s", diff)
 	}
+	// A fault rule of one account meets only the calls signed with its key.
+	f.AddFault(fake.Rule{Account: acctB, Action: "GetRole", Code: "Throttling.User"})
+	codes := map[string]string{}
+	for _, k := range []struct{ id, secret, role string }{
+		{testKeyID, testSecret, "OwnRole"}, {keyA, secretA, "RoleOfA"}, {keyB, secretB, "RoleOfB"},
+	} {
+		c, err := ep.Client(k.id, k.secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := ram.CreateGetRoleRequest()
+		req.RoleName = k.role
+		_, err = c.GetRole(req)
+		codes[k.id] = errCode(t, err)
+	}
+	if diff := cmp.Diff(map[string]string{testKeyID: "", keyA: "", keyB: "Throttling.User"}, codes); diff != "" {
+		t.Errorf("GetRole codes per key (-want +got):\n%s", diff)
+	}
+
 	c, err := ep.Client("LTAI-bad-account", "s")
 	if err != nil {
 		t.Fatal(err)

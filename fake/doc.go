@@ -507,7 +507,9 @@
 // accepts one (AcceptResourceShareInvitation) with its own key through the
 // endpoint, or in process on its *RAM; [RAM.AcceptInvitation] accepts on
 // its behalf, past faults and the call log. The target is then Associated.
-// The codes, as Resource Sharing documents them (a star: inferred):
+// An invitation left to expire, or cancelled, leaves its target
+// Associating; Resource Sharing may mark it otherwise *. The codes, as
+// Resource Sharing documents them (a star: inferred):
 //
 //	MissingParameter.ResourceShareInvitationId  400
 //	InvalidParameter.ResourceShareInvitationId  400  not i-…

@@ -385,7 +385,7 @@
 // directory. [RAM.AddAccount] adds another, [RAM.Account] returns the
 // *RAM of an account the fake holds, and [RAM.Accounts] lists them. Each
 // account has a RAM, ECS, Resource Sharing and KMS of its own, with every
-// in-process method and inspection helper; all share the fake's lock (so a
+// in-process and inspection method; all share the fake's lock (so a
 // call costs the same whatever the number of accounts: each lookup is a
 // map's), its Options but the AccountID, its fault rules and its call log.
 // [Rule].Account limits a rule to the calls that act on one account, and

@@ -24,6 +24,11 @@ type request struct {
 	Params map[string]string
 	// AccessKeyID is the caller's key ID; empty for in-process calls.
 	AccessKeyID string
+	// Account is the UID of the account the call acts on, for fault rules
+	// and the call log. do fills it.
+	Account string
+	// Caller is who makes the call. The zero value is an in-process caller.
+	Caller caller
 	// XML is set by the endpoint when the caller asked for an XML answer.
 	XML bool
 }
@@ -54,10 +59,17 @@ func (r *RAM) do(ctx context.Context, req request) response {
 	if p == nil {
 		p = params{}
 	}
+	req.Account = r.actedOn(req.Action, p)
+	if r.sess != nil {
+		req.Caller = r.sess.caller()
+	}
 
 	rid, rule, res, failed := r.begin(req, p)
 	if failed {
 		return res
+	}
+	if rid == "" {
+		return res // refused before it was counted: expired credentials
 	}
 
 	if h := rule.Hold; h != nil {
@@ -96,10 +108,15 @@ func (r *RAM) begin(req request, p params) (rid string, rule Rule, res response,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.recoverLocked(req, p, &rid, &res, &failed)
-	r.counts[req.Action]++
-	nth := r.counts[req.Action]
+	if res, expired := r.expiredLocked(); expired {
+		return "", Rule{}, res, false
+	}
+	r.w.counts[req.Action]++
+	ak := req.Account + "/" + req.Action
+	r.w.acctCounts[ak]++
+	nth := callNth{all: r.w.counts[req.Action], account: r.w.acctCounts[ak]}
 	rid = r.newRequestIDLocked()
-	rule, _ = r.matchLocked(req.Action, nth, rid)
+	rule, _ = r.matchLocked(req.Action, req.Account, nth, rid)
 	return rid, rule, response{}, false
 }
 
@@ -109,6 +126,8 @@ func (r *RAM) serve(req request, p params, rid string, rule Rule) (res response)
 	defer r.mu.Unlock()
 	var failed bool
 	defer r.recoverLocked(req, p, &rid, &res, &failed)
+	r.w.caller = req.Caller
+	defer func() { r.w.caller = caller{} }()
 	body, e := r.serveLocked(req.Action, p, rid)
 	switch {
 	case rule.Code != "":
@@ -167,6 +186,8 @@ func (r *RAM) serveLocked(action string, p params, rid string) (any, *apiError) 
 		}
 	} else if h, ok = serviceHandler(action); !ok {
 		return nil, newError("InvalidAction.NotFound")
+	} else if e := checkAcceptedService(action, p); e != nil {
+		return nil, e
 	}
 	now := r.now()
 	r.noteRAMChangeLocked(action, now)
@@ -229,14 +250,14 @@ func encode(v any) []byte {
 // derived from a counter and the seed so runs are repeatable; the last group
 // is the counter scrambled by a fixed mask, which keeps IDs unique.
 func (r *RAM) newRequestIDLocked() string {
-	r.reqSeq++
+	r.w.reqSeq++
 	if r.opts.Seed == 0 {
 		return newRequestID()
 	}
 	seed := uint64(r.opts.Seed)
-	a := mix(r.reqSeq ^ seed)
+	a := mix(r.w.reqSeq ^ seed)
 	b := mix(a)
-	last := (r.reqSeq ^ mix(seed)) & 0xffffffffffff
+	last := (r.w.reqSeq ^ mix(seed)) & 0xffffffffffff
 	return fmt.Sprintf("%08X-%04X-4%03X-%04X-%012X",
 		uint32(a>>32), uint16(a>>16), uint16(a)&0x0fff, uint16(b)&0x3fff|0x8000, last)
 }

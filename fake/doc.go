@@ -3,7 +3,9 @@
 // policies this module uses, and role attachments; it answers with RAM's error
 // codes and HTTP statuses; it can inject faults; it records every call; and
 // an HTTP endpoint serves the same state over RAM's RPC protocol, so that the
-// official SDK, or any other RAM client, can be pointed at it.
+// official SDK, or any other RAM client, can be pointed at it. Beside that
+// account it can hold others, members of a resource directory it manages,
+// reached with STS AssumeRole (see Accounts and a resource directory).
 //
 // [New] returns a [*RAM]. Its methods CreateRole, GetRole, UpdateRole,
 // DeleteRole, ListRoles, CreatePolicy, GetPolicy, DeletePolicy, ListPolicies,
@@ -258,12 +260,15 @@
 // services/resourcesharing and services/kms); set each request's RegionId
 // in process, as the SDK's client sets it from its region over the wire.
 // The endpoint tells the services apart by Version: besides RAM's it
-// accepts 2014-05-26 (ECS), 2020-01-10 (Resource Sharing) and 2016-01-20
-// (KMS), each for its own actions only (an action of another service
-// answers InvalidAction.NotFound), with the same signature checks; RegionId
+// accepts 2014-05-26 (ECS), 2020-01-10 (Resource Sharing), 2016-01-20
+// (KMS), 2015-04-01 (STS) and 2020-03-31 (Resource Manager), each for its
+// own actions only (an action of another service answers
+// InvalidAction.NotFound), with the same signature checks; RegionId
 // reaches these actions. [Endpoint.ECSClient],
-// [Endpoint.ResourceSharingClient] and [Endpoint.KMSClient] return the SDK's
-// clients pointed at it.
+// [Endpoint.ResourceSharingClient], [Endpoint.KMSClient],
+// [Endpoint.STSClient] and [Endpoint.ResourceManagerClient] return the
+// SDK's clients pointed at it, and [Endpoint.Aim] points any SDK client,
+// with any credential, at it.
 //
 // Seed the world with [RAM.PutKey], [RAM.PutImage], [RAM.PutSnapshot] and
 // [RAM.PutResourceDirectory], or all at once with [LoadSeed], which reads
@@ -321,13 +326,15 @@
 //	                                InvalidParameter.ResourceOwner 400*, InvalidParameter.AssociationType 400*,
 //	                                InvalidParameter.MaxResults 400*, InvalidParameter.NextToken 400*
 //	  CheckSharingWithResourceDirectoryStatus  none
+//	  ListResourceShareInvitations, AcceptResourceShareInvitation
+//	                                see Accounts and a resource directory
 //	KMS 2016-01-20
 //	  DescribeKey                   Forbidden.KeyNotFound 404* (also for a key of another region)
 //
 // Sharing an encrypted image (ModifyImageSharePermission) or an encrypted
 // snapshot or image (Resource Sharing) plays ECS consulting RAM: the key must
-// be Enabled, then, for each new recipient account (each directory member
-// for a directory or folder target), [RAM.SimulateECS] must allow ECS in
+// be Enabled, then, for each new recipient account (each account a
+// directory or folder target reaches), [RAM.SimulateECS] must allow ECS in
 // that account to assume the share role and use the key. Only what a call
 // adds is judged (a new resource for every recipient, a new target for the
 // resources already shared), never what the share already holds, so a call
@@ -361,13 +368,161 @@
 // its mapping, so that only its snapshot tells. ECS shares an image only when
 // the share role covers every disk's key.
 //
-// Limits of this part: DescribeImages reads
-// RegionId, ImageId and paging and ignores its other filters (every image is the
-// account's own); images, snapshots and keys are created only by seeding; invitations cannot be accepted; a folder
-// target reaches every directory member, and ECS sees every member at one
-// path (rd/root/folder/, the first root and folder of the seed's folders);
-// ResourceOwner=OtherAccounts lists nothing; the fake's account is the only owner. Errors carry HostId
-// "ram.aliyuncs.com" whatever the service.
+// Limits of this part: DescribeImages reads RegionId, ImageId and paging and
+// ignores its other filters (every image is the account's own); images,
+// snapshots and keys are created only by seeding; ResourceOwner=OtherAccounts
+// lists nothing (shares are listed by their owner only); an invitation can be
+// accepted but not rejected. Errors carry HostId "ram.aliyuncs.com" whatever
+// the service. Where a directory has no root (no "root", and no r-… in
+// "folders"), which folder holds whom is not known: a folder target reaches
+// every member, and ECS judges them without a path, so a trust policy that
+// only a path satisfies lets none of them in.
+//
+// # Accounts and a resource directory
+//
+// One fake can hold several accounts. The account [New] made is the fake's
+// own: the endpoint's account, and the management account of its resource
+// directory. [RAM.AddAccount] adds another, [RAM.Account] returns the
+// *RAM of an account the fake holds, and [RAM.Accounts] lists them. Each
+// account has a RAM, ECS, Resource Sharing and KMS of its own, with every
+// in-process and inspection method; all share the fake's lock (so a
+// call costs the same whatever the number of accounts: each lookup is a
+// map's), its Options but the AccountID, its fault rules and its call log.
+// [Rule].Account limits a rule to the calls that act on one account, and
+// Nth then counts that account's calls; [RecordedCall].Account and
+// [FiredRule].Account name the account a call acted on (empty for the
+// fake's own), and [RAM.Calls] and [RAM.Fired] show an account's own.
+// [RAM.Reset] resets the whole fake, dropping the accounts New did not
+// make.
+//
+// A [Credential] of the endpoint names the account its key belongs to
+// (Account) and the RAM user (User; empty for the account's root
+// identity). The endpoint serves each request from the state of the
+// account its key belongs to, and adds that account to the fake the first
+// time the key is used if the fake does not hold it.
+//
+// [RAM.PutResourceDirectory] (or a seed's resourceDirectory) gives the
+// directory a tree: Root, FolderTree (each folder with its parent, at most
+// Limits.FolderLevels levels below the root) and Accounts (member accounts,
+// each in a folder). Members and Folders keep their meaning; Members not
+// among Accounts sit in the root. Each account listed in Accounts is held by
+// the fake and gets the directory's access role, trusting the management
+// account ({"RAM": ["acs:ram::<management>:root"]}), unless it has a role of
+// that name already. The role's name is Options.AccessRoleName,
+// [DefaultAccessRoleName] (ResourceDirectoryAccountAccessRole) by default:
+// Alibaba Cloud's page on the RAM roles of a resource directory lists it,
+// in members, as a role whose trusted entity is an Alibaba Cloud account.
+// That the directory creates it in the members created in it, and not in
+// the accounts invited into it (listed here in Members only), and that no
+// policy is attached (the fake authorizes no call, so the role's
+// AdministratorAccess would change nothing), are the fake's reading *.
+//
+// Resource Manager (2020-03-31) lists the directory. The management account
+// may call all four; a member only GetResourceDirectory.
+//
+//	GetResourceDirectory   ResourceDirectory: ResourceDirectoryId MasterAccountId
+//	                       MasterAccountName RootFolderId CreateTime
+//	                       ControlPolicyStatus MemberDeletionStatus
+//	ListAccounts           PageNumber PageSize TotalCount; Accounts.Account[]:
+//	                       AccountId DisplayName FolderId ResourceDirectoryId
+//	                       ResourceDirectoryPath JoinMethod JoinTime ModifyTime
+//	                       Status Type, sorted by AccountId, the management
+//	                       account included
+//	ListAccountsForParent  the same, of one folder (ParentFolderId, required),
+//	                       without ResourceDirectoryPath
+//	ListFoldersForParent   PageNumber PageSize TotalCount; Folders.Folder[]:
+//	                       FolderId FolderName CreateTime, the folders right
+//	                       below ParentFolderId (the root when it is empty),
+//	                       sorted by ID
+//
+// Paging is PageNumber (from 1) and PageSize (1 to 100, 10 by default), as
+// Resource Manager documents; QueryKeyword keeps the accounts or folders
+// whose name or ID holds it, without regard to case; Tag.N filters are
+// refused with InvalidParameter.NotSupported rather than ignored. A member
+// created in the directory is listed as JoinMethod created, Type
+// ResourceAccount, Status CreateSuccess; the management account and a
+// member in Members only as invited, CloudAccount, InviteSuccess *. An
+// account's ResourceDirectoryPath is its folder's path and its UID
+// (rd-…/r-…/fd-…/<uid>), as Resource Manager's examples show. The codes:
+//
+//	EntityNotExists.ResourceDirectory  404  the caller's account is in no directory
+//	EntityNotExists.Folder             404  ParentFolderId is no folder of the directory
+//	InvalidParameter.ParentFolderId    400  ParentFolderId is not r-… or fd-…
+//	MissingParentFolderId              400  ListAccountsForParent without one *
+//	NoPermission                       403  a member lists the directory *
+//	InvalidParameter.PageNumber/.PageSize/.IncludeTags  400 *
+//
+// STS (2015-04-01) AssumeRole issues temporary credentials (an AccessKeyId
+// STS.…, an AccessKeySecret, a SecurityToken and an Expiration) for a
+// role of any account the fake holds, named by RoleArn
+// acs:ram::<uid>:role/<name>, with AssumedRoleUser Arn
+// acs:ram::<uid>:role/<name>/<RoleSessionName> and AssumedRoleId
+// <RoleId>:<RoleSessionName>. The role's trust policy decides, read by the
+// fake's own evaluator: a RAM principal acs:ram::<uid>:root lets in every
+// identity of that account, acs:ram::<uid>:user/<name> one RAM user, and
+// acs:ram::<uid>:role/<name> the sessions of one role; a pattern in a RAM
+// principal, and a condition the request does not answer (only
+// sts:ExternalId, from ExternalId, is given), let no one in. The caller is
+// the RAM identity of the key (its Credential's User), or, for temporary
+// credentials, the role's session; in process, an administrator of the
+// account whose *RAM is called, whom only a principal naming the account's
+// root lets in. STS does not let an account's root identity (a key with no
+// User) assume roles. The credentials last DurationSeconds (900 up to the
+// role's MaxSessionDuration; 3600 by default) by Options.Clock. The
+// endpoint serves requests signed with them (V1's SecurityToken parameter,
+// V3's x-acs-security-token header) from the role's account, acting as the
+// session, until they expire; [RAM.Session] gives the same in process.
+// [Rule].Account selects AssumeRole calls by the account of the role they
+// name, so a test can fail the assumption into one member. The codes:
+//
+//	NoPermission                      403  the root identity calls *; the trust policy
+//	                                       does not let the caller in *
+//	EntityNotExist.Role               404  no such role, or no such account *
+//	InvalidParameter.RoleArn          400  RoleArn not acs:ram::<uid>:role/<name> *
+//	InvalidParameter.RoleSessionName  400  not 2 to 64 of A-Z a-z 0-9 . @ - _
+//	InvalidParameter.DurationSeconds  400  under 900, or over the role's MaxSessionDuration
+//	InvalidParameter.ExternalId       400  not 2 to 1224 of A-Z a-z 0-9 _ + = , . @ : / - *
+//	InvalidParameter.PolicyGrammar    400  a session Policy that breaks RAM's grammar
+//	MissingRoleArn, MissingRoleSessionName  400
+//	InvalidSecurityToken.Expired      400  (the endpoint, Session) the credentials expired *
+//
+// A session Policy is read for its grammar only: the fake authorizes no
+// call. The fake remembers temporary credentials until an hour after they
+// expire, and then answers them as unknown (InvalidAccessKeyId.NotFound).
+//
+// A share whose target is a folder reaches the accounts in that folder and
+// in every folder below it, the sharer excepted; a share with the directory
+// reaches every account of it. ECS judges a member of the directory with
+// its sts:ServiceOwnerRDId and its sts:ServiceOwnerRDPath: its account path
+// (rd-…/r-…/fd-…/<uid>), or, with Options.RDPathOmitsAccount, its folder's
+// (rd-…/r-…/fd-…). Which of the two RAM sets is not published *. A member
+// may share too: the management account is then a recipient like any
+// member, at its place in the tree.
+//
+// An account outside the directory that a share targets (with
+// AllowExternalTargets) is sent an invitation, valid for
+// [InvitationValidity]; its target stays Associating until it accepts. The
+// recipient lists its invitations (ListResourceShareInvitations: Pending,
+// Accepted, Cancelled once the sharer removed the target, Expired) and
+// accepts one (AcceptResourceShareInvitation) with its own key through the
+// endpoint, or in process on its *RAM; [RAM.AcceptInvitation] accepts on
+// its behalf, past faults and the call log. The target is then Associated.
+// An invitation left to expire, or cancelled, leaves its target
+// Associating; Resource Sharing may mark it otherwise *. The codes, as
+// Resource Sharing documents them (a star: inferred):
+//
+//	MissingParameter.ResourceShareInvitationId  400
+//	InvalidParameter.ResourceShareInvitationId  400  not i-…
+//	EntityNotExists.ResourceShareInvitation     409  no such invitation to this account in the region
+//	InvitationStatus.AlreadyAccepted            409
+//	InvitationStatus.Expired                    409
+//	InvitationStatus.Cancelled                  409  *
+//	InvalidParameter.ResourceShareIds / .ResourceShareInvitationIds  400  more than 5 *
+//
+// A seed places keys, images and snapshots in a member with "account"
+// (Key.Account, Image.Account, Snapshot.Account, which the Put methods
+// follow too); the account must be the fake's, one it holds, or a member of
+// the seed's directory, and a resource's key must be of its own account.
 //
 // # Differences from RAM
 //
@@ -425,9 +580,15 @@
 //     measured behaviour; RAM publishes none. The random throttle is a fixed
 //     rate per call, not RAM's quotas.
 //   - In-process calls are not authenticated and no call is authorized:
-//     NoPermission comes only from fault rules. The in-process fake never
-//     retries; a *ram.Client with AutoRetry on would retry transport errors
-//     and 5xx answers itself.
+//     NoPermission comes only from fault rules, from STS AssumeRole (the
+//     trust policy, the root identity) and from Resource Manager's listings
+//     called by a member. The in-process fake never retries; a *ram.Client
+//     with AutoRetry on would retry transport errors and 5xx answers itself.
+//   - STS, Resource Manager and the invitations are modelled for what a run
+//     across a directory needs: no OIDC or SAML role, no GetCallerIdentity,
+//     no delegated administrator, no directory changes through the API
+//     (only PutResourceDirectory and seeds), no rejection of invitations.
+//     STS's rate limits are not modelled; fault rules can play them.
 //   - The trust policy size limit (Limits.TrustPolicyMaxLen, 4096 bytes) is
 //     unconfirmed; RAM has the error code but publishes no number.
 //   - The RPC endpoint (Server) answers XML built from its JSON answer

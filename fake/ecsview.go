@@ -50,7 +50,7 @@ func shareView(st *state) *state {
 // maxViewLagLocked is the longest ECSViewLag among the fault rules.
 func (r *RAM) maxViewLagLocked() time.Duration {
 	var lag time.Duration
-	for _, ru := range r.rules {
+	for _, ru := range r.w.rules {
 		lag = max(lag, ru.ECSViewLag)
 	}
 	return lag
@@ -80,8 +80,8 @@ func (r *RAM) noteRAMChangeLocked(action string, now time.Time) {
 // viewLagLocked returns the ECSViewLag of the rule that fired for the call
 // with request ID rid, if any.
 func (r *RAM) viewLagLocked(rid string) time.Duration {
-	for i := len(r.fired) - 1; i >= 0; i-- {
-		if f := r.fired[i]; f.RequestID == rid {
+	for i := len(r.w.fired) - 1; i >= 0; i-- {
+		if f := r.w.fired[i]; f.RequestID == rid {
 			return f.Rule.ECSViewLag
 		}
 	}
@@ -114,8 +114,8 @@ func (r *RAM) judgeShareLocked(rid string, res encryptperm.ResourceType, key Key
 		Resource:  res,
 		Key:       encryptperm.Key{Region: key.Region, Owner: r.opts.AccountID, ID: key.ID},
 	}
-	if slices.Contains(r.svc.rd.Members, recipient) {
-		a.RDID, a.RDPath = r.svc.rd.ID, memberPath(r.svc.rd)
+	if d := r.dirLocked(); d != nil && d.has(recipient) {
+		a.RDID, a.RDPath = d.rd.ID, d.ecsPath(recipient, r.opts.RDPathOmitsAccount)
 	}
 	d := view.SimulateECS(a)
 	if d.Allowed {
@@ -130,26 +130,4 @@ func (r *RAM) judgeShareLocked(rid string, res encryptperm.ResourceType, key Key
 	}
 	return errorf("InvalidParameter.KMSKeyId.CMKUnauthorized",
 		"The role %s is not authorized to use the KMS key %s for account %s.", res.RoleName(), key.ID, recipient)
-}
-
-// memberPath is the resource directory path of every member account, as
-// the fake models it: the first folder listed, under the first root (the
-// root itself when no folder is listed), or "" when no root is.
-func memberPath(rd ResourceDirectory) string {
-	root, folder := "", ""
-	for _, f := range rd.Folders {
-		switch {
-		case root == "" && strings.HasPrefix(f, "r-"):
-			root = f
-		case folder == "" && strings.HasPrefix(f, "fd-"):
-			folder = f
-		}
-	}
-	if root == "" {
-		return ""
-	}
-	if folder == "" {
-		return rd.ID + "/" + root + "/"
-	}
-	return rd.ID + "/" + root + "/" + folder + "/"
 }

@@ -78,7 +78,25 @@ type Options struct {
 	// Paging bounds the paging parameters of the list calls. Its zero
 	// fields take the defaults its documentation gives.
 	Paging Paging
+
+	// AccessRoleName is the name of the role a resource directory gives
+	// each account it lists in ResourceDirectory.Accounts, through which
+	// the management account reaches the member. Empty means
+	// DefaultAccessRoleName.
+	AccessRoleName string
+
+	// RDPathOmitsAccount makes ECS judge a member of the resource
+	// directory with the path of its folder alone (rd-…/r-…/fd-…) as
+	// sts:ServiceOwnerRDPath. By default the path ends with the member's
+	// UID, as Resource Manager reports an account's ResourceDirectoryPath
+	// (rd-…/r-…/fd-…/<uid>). Which of the two RAM sets is not published.
+	RDPathOmitsAccount bool
 }
+
+// DefaultAccessRoleName is the role Alibaba Cloud's Resource Directory
+// creates in the member accounts created in a directory, trusting the
+// management account, when Options.AccessRoleName is empty.
+const DefaultAccessRoleName = "ResourceDirectoryAccountAccessRole"
 
 // Paging bounds the paging parameters the fake's list calls accept. A value
 // outside its bound is refused with the parameter's own code
@@ -126,6 +144,10 @@ func (p Paging) withDefaults() Paging {
 // that this module uses, and answers with RAM's codes and HTTP statuses.
 // Its methods are safe for concurrent use.
 //
+// One fake can hold several accounts (see Account and AddAccount); each
+// has a *RAM of its own, and all of them share one lock, one set of fault
+// rules and one call log.
+//
 // The zero value is not usable; call New.
 type RAM struct {
 	opts   Options // normalized copy; Faults and Statuses are copies
@@ -135,19 +157,60 @@ type RAM struct {
 	maxCallValue int
 	clock        func() time.Time
 
-	mu     sync.Mutex
-	st     *state
-	svc    *services // ECS, Resource Sharing and KMS
-	rules  []Rule
-	counts map[string]int // calls per action
-	rng    *rand.Rand
-	calls  []RecordedCall
-	fired  []FiredRule
-	reqSeq uint64 // request IDs issued
+	// mu is the fake's one lock, w.mu: every account's state, and what the
+	// accounts share, is read and written under it.
+	mu  *sync.Mutex
+	w   *world
+	st  *state    // the account's RAM; Reset empties it in place
+	svc *services // the account's ECS, Resource Sharing and KMS
 
 	// judgments counts the recipients judged by ECS's side of a share, so
 	// that tests can see what a call costs without timing it.
-	judgments atomic.Int64
+	judgments *atomic.Int64
+
+	// sess is set on a *RAM that Session returned: its calls act as the
+	// role's session, until the session expires.
+	sess *session
+}
+
+// world is what the accounts of one fake share: the lock, the fault rules
+// and what they count, the call log and the request IDs, and the accounts
+// themselves. Its fields are guarded by mu.
+type world struct {
+	mu sync.Mutex
+
+	// own is the account New made: the endpoint's own account, and the
+	// management account of a resource directory.
+	own *RAM
+
+	// accounts holds every account of the fake by UID, own included.
+	accounts map[string]*RAM
+
+	rules      []Rule
+	counts     map[string]int // calls per action, in every account
+	acctCounts map[string]int // calls per account and action, "uid/action"
+	rng        *rand.Rand
+	calls      []RecordedCall
+	fired      []FiredRule
+	reqSeq     uint64 // request IDs issued
+
+	// dir is the resource directory; nil when there is none.
+	dir *directory
+
+	// sessions holds the temporary credentials AssumeRole issued, by
+	// AccessKeyId; expiring orders them by expiry, to forget them.
+	sessions map[string]*session
+	expiring sessionHeap
+	textSeq  uint64 // characters of credentials drawn with a Seed
+
+	// invitations holds Resource Sharing's invitations by ID; received
+	// holds them by recipient, in the order they were sent.
+	invitations map[string]*invitation
+	received    map[string][]*invitation
+
+	// caller is who makes the call being served: set, with the lock held,
+	// for as long as its handler runs.
+	caller caller
 }
 
 var _ encryptperm.RAM = (*RAM)(nil)
@@ -166,6 +229,9 @@ func New(opts *Options) *RAM {
 	if o.ThrottleRetryAfter <= 0 {
 		o.ThrottleRetryAfter = DefaultThrottleRetryAfter
 	}
+	if o.AccessRoleName == "" {
+		o.AccessRoleName = DefaultAccessRoleName
+	}
 	o.Statuses = maps.Clone(o.Statuses)
 	o.Faults = append([]Rule(nil), o.Faults...)
 	r := &RAM{
@@ -174,10 +240,16 @@ func New(opts *Options) *RAM {
 		paging:       o.Paging.withDefaults(),
 		maxCallValue: cmp.Or(max(o.MaxCallValueBytes, 0), DefaultMaxCallValueBytes),
 		clock:        o.Clock,
+		w:            &world{},
+		st:           newState(),
+		svc:          newServices(),
+		judgments:    new(atomic.Int64),
 	}
 	if r.clock == nil {
 		r.clock = time.Now
 	}
+	r.mu = &r.w.mu
+	r.w.own = r
 	r.resetLocked()
 	return r
 }
@@ -185,7 +257,8 @@ func New(opts *Options) *RAM {
 // Reset returns the fake to the state New gave it: no roles, custom policies
 // or attachments, an empty call log and fired-rule record, call counts at
 // zero, the fault rules of Options.Faults and a reseeded random throttle.
-// Calls held by a Hold stay held until it is released.
+// Calls held by a Hold stay held until it is released. It resets the whole
+// fake, whichever of its accounts' *RAM it is called on.
 func (r *RAM) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -193,15 +266,31 @@ func (r *RAM) Reset() {
 }
 
 func (r *RAM) resetLocked() {
-	r.st = newState()
-	r.svc = newServices()
-	r.rules = append([]Rule(nil), r.opts.Faults...)
-	r.counts = make(map[string]int)
-	seed := uint64(r.opts.Seed)
-	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	r.calls = nil
-	r.fired = nil
-	r.reqSeq = 0
+	w := r.w
+	own := w.own
+	*own.st = *newState()
+	*own.svc = *newServices()
+	w.rules = append([]Rule(nil), own.opts.Faults...)
+	w.counts = make(map[string]int)
+	w.acctCounts = make(map[string]int)
+	for uid, a := range w.accounts {
+		if a != own {
+			*a.st = *newState()
+			*a.svc = *newServices()
+			delete(w.accounts, uid)
+		}
+	}
+	w.accounts = map[string]*RAM{own.opts.AccountID: own}
+	w.dir = nil
+	w.sessions = map[string]*session{}
+	w.expiring = nil
+	w.invitations = map[string]*invitation{}
+	w.received = map[string][]*invitation{}
+	seed := uint64(own.opts.Seed)
+	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	w.calls = nil
+	w.fired = nil
+	w.reqSeq = 0
 }
 
 // AccountID returns the account UID the fake uses in ARNs.

@@ -27,8 +27,13 @@ type Rule struct {
 	// Empty matches every action.
 	Action string
 	// Nth is the 1-based number of the call of Action to match (counting
-	// every call of that action since New or Reset). Zero matches every call.
+	// every call of that action since New or Reset, in Account when it is
+	// set, else in every account of the fake). Zero matches every call.
 	Nth int
+	// Account, when set, limits the rule to calls that act on the account
+	// of that UID: calls served with its state, and AssumeRole calls for a
+	// role it holds. Empty matches calls in every account.
+	Account string
 
 	// Code is the error code to answer with, such as "Throttling.User",
 	// "ServiceUnavailable" or "InternalError". Empty serves the call.
@@ -67,9 +72,24 @@ type Rule struct {
 	ECSViewLag time.Duration
 }
 
-// matches reports whether the rule matches the nth call of action.
-func (ru Rule) matches(action string, nth int) bool {
-	return (ru.Action == "" || ru.Action == action) && (ru.Nth == 0 || ru.Nth == nth)
+// callNth numbers a call among the calls of its action: in every account,
+// and in the account it acts on.
+type callNth struct{ all, account int }
+
+// matches reports whether the rule matches the call of action that acts on
+// account and is numbered nth.
+func (ru Rule) matches(action, account string, nth callNth) bool {
+	if ru.Action != "" && ru.Action != action {
+		return false
+	}
+	n := nth.all
+	if ru.Account != "" {
+		if ru.Account != account {
+			return false
+		}
+		n = nth.account
+	}
+	return ru.Nth == 0 || ru.Nth == n
 }
 
 // Hold holds calls before they commit, so that a test can order concurrent
@@ -146,32 +166,37 @@ type FiredRule struct {
 	Rule Rule
 	// Action is the action of the call.
 	Action string
-	// Call is the call's number among calls of that action, from 1.
+	// Account is the UID of the account the call acted on, or empty for
+	// the fake's own account, as in RecordedCall.
+	Account string
+	// Call is the call's number among calls of that action, from 1: in
+	// Rule.Account when the rule names one, else in every account.
 	Call int
 	// RequestID is the RequestId of the call.
 	RequestID string
 }
 
 // SetFaults replaces the fault rules. Calls that are already past matching
-// are not affected.
+// are not affected. The fault rules are the fake's, the same for each of its
+// accounts' *RAM; Rule.Account limits a rule to one account.
 func (r *RAM) SetFaults(rules ...Rule) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rules = append([]Rule(nil), rules...)
+	r.w.rules = append([]Rule(nil), rules...)
 }
 
 // AddFault appends a fault rule after the existing ones.
 func (r *RAM) AddFault(rule Rule) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rules = append(r.rules, rule)
+	r.w.rules = append(r.w.rules, rule)
 }
 
 // Faults returns a copy of the fault rules in force.
 func (r *RAM) Faults() []Rule {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]Rule(nil), r.rules...)
+	return append([]Rule(nil), r.w.rules...)
 }
 
 // HoldCall appends a rule that holds the nth call of action (every call when
@@ -182,26 +207,38 @@ func (r *RAM) HoldCall(action string, nth int) *Hold {
 	return h
 }
 
-// Fired returns, in order, the calls a fault rule or the random throttle
-// acted on.
+// Fired returns, in order, the calls that acted on this account and that a
+// fault rule or the random throttle acted on.
 func (r *RAM) Fired() []FiredRule {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]FiredRule(nil), r.fired...)
+	var out []FiredRule
+	me := r.w.logName(r.opts.AccountID)
+	for _, f := range r.w.fired {
+		if f.Account == me {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
-// matchLocked finds the fault for the nth call of action: the first rule that
-// matches, else a random throttle draw. It records what fired.
-func (r *RAM) matchLocked(action string, nth int, rid string) (Rule, bool) {
-	for i, ru := range r.rules {
-		if ru.matches(action, nth) {
-			r.fired = append(r.fired, FiredRule{Index: i, Rule: ru, Action: action, Call: nth, RequestID: rid})
+// matchLocked finds the fault for a call of action acting on account: the
+// first rule that matches, else a random throttle draw. It records what
+// fired.
+func (r *RAM) matchLocked(action, account string, nth callNth, rid string) (Rule, bool) {
+	for i, ru := range r.w.rules {
+		if ru.matches(action, account, nth) {
+			n := nth.all
+			if ru.Account != "" {
+				n = nth.account
+			}
+			r.w.fired = append(r.w.fired, FiredRule{Index: i, Rule: ru, Action: action, Account: r.w.logName(account), Call: n, RequestID: rid})
 			return ru, true
 		}
 	}
-	if r.opts.ThrottleRate > 0 && r.rng.Float64() < r.opts.ThrottleRate {
+	if r.opts.ThrottleRate > 0 && r.w.rng.Float64() < r.opts.ThrottleRate {
 		ru := Rule{Code: "Throttling.User", RetryAfter: r.opts.ThrottleRetryAfter}
-		r.fired = append(r.fired, FiredRule{Index: -1, Rule: ru, Action: action, Call: nth, RequestID: rid})
+		r.w.fired = append(r.w.fired, FiredRule{Index: -1, Rule: ru, Action: action, Account: r.w.logName(account), Call: nth.all, RequestID: rid})
 		return ru, true
 	}
 	return Rule{}, false

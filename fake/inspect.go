@@ -46,6 +46,10 @@ const maxCallParams = 64
 type RecordedCall struct {
 	// Action is the action, of RAM or another service, such as "CreateRole".
 	Action string
+	// Account is the UID of the account the call acted on (the account
+	// whose state served it, or for AssumeRole the account that holds the
+	// role), or empty for the fake's own account, the one New made.
+	Account string
 	// Params holds the API parameters. AccessKeyId, AccessKeySecret,
 	// Signature and SecurityToken, should they appear, are Redacted. A name
 	// or value longer than Options.MaxCallValueBytes is kept as its first
@@ -73,6 +77,7 @@ type RecordedCall struct {
 func (r *RAM) recordLocked(req request, p params, rid, code string, res response) {
 	c := RecordedCall{
 		Action:    req.Action,
+		Account:   r.w.logName(req.Account),
 		RequestID: rid,
 		Code:      code,
 		Status:    res.Status,
@@ -82,20 +87,20 @@ func (r *RAM) recordLocked(req request, p params, rid, code string, res response
 	if req.AccessKeyID != "" {
 		c.AccessKeyID = Redacted
 	}
-	r.calls = append(r.calls, c)
+	r.w.calls = append(r.w.calls, c)
 	// Trim only when the log has doubled past the cap, so that keeping the
 	// last MaxCalls costs O(1) per call; Calls shows only the last MaxCalls.
-	if m := r.opts.MaxCalls; m > 0 && len(r.calls) >= 2*m {
-		r.calls = slices.Delete(r.calls, 0, len(r.calls)-m)
+	if m := r.opts.MaxCalls; m > 0 && len(r.w.calls) >= 2*m {
+		r.w.calls = slices.Delete(r.w.calls, 0, len(r.w.calls)-m)
 	}
 }
 
 // callLogLocked returns the part of the log that Calls shows.
 func (r *RAM) callLogLocked() []RecordedCall {
-	if m := r.opts.MaxCalls; m > 0 && len(r.calls) > m {
-		return r.calls[len(r.calls)-m:]
+	if m := r.opts.MaxCalls; m > 0 && len(r.w.calls) > m {
+		return r.w.calls[len(r.w.calls)-m:]
 	}
-	return r.calls
+	return r.w.calls
 }
 
 // boundParams keeps at most maxCallParams parameters, in the order of
@@ -139,15 +144,21 @@ func redact(p params) map[string]string {
 	return out
 }
 
-// Calls returns a copy of the call log, oldest first.
+// Calls returns a copy of the calls in the call log that acted on this
+// account, oldest first. The log is the fake's, shared by its accounts;
+// Options.MaxCalls bounds it as a whole.
 func (r *RAM) Calls() []RecordedCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	log := r.callLogLocked()
-	out := make([]RecordedCall, len(log))
-	for i, c := range log {
+	out := make([]RecordedCall, 0, len(log))
+	me := r.w.logName(r.opts.AccountID)
+	for _, c := range log {
+		if c.Account != me {
+			continue
+		}
 		c.Params = maps.Clone(c.Params)
-		out[i] = c
+		out = append(out, c)
 	}
 	return out
 }
@@ -363,11 +374,16 @@ func (r *RAM) attachmentsLocked(rr *roleRec) []RoleAttachment {
 // the same name (without regard to case) is replaced, keeping its
 // attachments, and its ID unless role.ID is set.
 func (r *RAM) PutRole(role Role) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.putRoleLocked(role)
+}
+
+// putRoleLocked is PutRole with the lock held.
+func (r *RAM) putRoleLocked(role Role) error {
 	if role.MaxSessionDuration == 0 {
 		role.MaxSessionDuration = defaultSessionDuration
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if msg := r.seedRoleProblem(role); msg != "" {
 		return fmt.Errorf("fake: put role %q: %s", role.Name, msg)
 	}

@@ -115,13 +115,27 @@ func or(ts ...tri) tri {
 type refRequest struct {
 	action, resource string
 	// service is the caller's qualified service principal, for a trust
-	// policy; empty for a permission policy.
+	// policy judged for a service; empty otherwise.
 	service string
+	// caller is the caller's RAM identity, for a trust policy judged for
+	// an identity of an account (STS AssumeRole); nil otherwise.
+	caller *refCaller
 	// owner is the account that holds the role.
 	owner string
 	// context holds the condition keys the request carries, with their
 	// values.
 	context map[string]string
+}
+
+// refCaller is an identity of an account that asks to assume a role.
+type refCaller struct {
+	// account is the UID of the caller's account: a RAM principal
+	// acs:ram::<account>:root names every identity of it.
+	account string
+	// arn names the identity itself, as a RAM principal would
+	// (acs:ram::<account>:user/<name>, acs:ram::<account>:role/<name>);
+	// empty for an identity no principal names but its account's root.
+	arn string
 }
 
 // refVerdict is the outcome of one request against a set of documents.
@@ -452,6 +466,9 @@ func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bo
 // applies to a permission request only; one with one may or may not.
 func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 	raw, named := refField(s, "Principal")
+	if req.caller != nil {
+		return refRAMPrincipal(raw, named, *req.caller)
+	}
 	if req.service == "" {
 		// A permission policy names no principal; one that does is not
 		// RAM's grammar, and whom it means is not known.
@@ -506,6 +523,58 @@ func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 				t = refGlobCase(p, bare)
 			default:
 				t = triNo
+			}
+			if t == triMaybe {
+				undecidable = true
+			}
+			ts = append(ts, t)
+		}
+	}
+	return or(ts...), !undecidable
+}
+
+// refRAMPrincipal judges a trust statement's Principal for an identity of
+// an account: a RAM principal names it when it is its account's root
+// (acs:ram::<uid>:root, every identity of the account) or the identity
+// itself. A pattern in a RAM principal, a key that is "RAM" only in the
+// Unicode reading and a key RAM does not define cannot be judged: maybe.
+// Service and Federated principals never name an account's identity.
+func refRAMPrincipal(raw json.RawMessage, named bool, c refCaller) (tri, bool) {
+	if !named {
+		return triNo, true
+	}
+	var star string
+	if json.Unmarshal(raw, &star) == nil {
+		if star == "*" {
+			return triYes, true
+		}
+		return triMaybe, false
+	}
+	byKind, err := refObject(raw, "RAM", "Service", "Federated")
+	if err != nil {
+		return triMaybe, false
+	}
+	root := "acs:ram::" + c.account + ":root"
+	ts := []tri{}
+	undecidable := false
+	for kind, v := range byKind {
+		vals, ok := refStrings(v)
+		if !ok {
+			return triMaybe, false
+		}
+		if refSame(kind, "RAM") != triYes {
+			if refSame(kind, "Service") != triYes && refSame(kind, "Federated") != triYes {
+				ts, undecidable = append(ts, triMaybe), true
+			}
+			continue
+		}
+		for _, p := range vals {
+			t := triMaybe
+			if !strings.ContainsAny(p, "*?") {
+				t = refSame(p, root)
+				if c.arn != "" {
+					t = or(t, refSame(p, c.arn))
+				}
 			}
 			if t == triMaybe {
 				undecidable = true

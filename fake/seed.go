@@ -28,6 +28,15 @@ var ErrInvalidSeed = errors.New("invalid seed")
 //	 "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "0b1f4a2c-..."},
 //	            {"region": "cn-hangzhou", "id": "m-bp1servicekey", "serviceKey": true}],
 //	 "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-..."}]}
+//
+// A directory with a tree adds root, folderTree and accounts (see
+// ResourceDirectory), and a key, image or snapshot of a member account
+// names it in "account":
+//
+//	{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "root": "r-Root01",
+//	   "folderTree": [{"id": "fd-Prod01", "parent": "r-Root01", "name": "prod"}],
+//	   "accounts": [{"uid": "2000000000000001", "folder": "fd-Prod01"}]},
+//	 "keys": [{"account": "2000000000000001", "region": "cn-hangzhou", "id": "key-hzz6a2f1b0c3d4e5f"}]}
 type Seed struct {
 	// ResourceDirectory is the account's resource directory, if any.
 	ResourceDirectory *ResourceDirectory `json:"resourceDirectory"`
@@ -44,9 +53,15 @@ type Seed struct {
 // document that is not one JSON object, a null anywhere, a field it does
 // not know, a field given twice or spelled in another case, a value of the
 // wrong type, a malformed ID, a key state it does not know, a kmsKeyId no
-// key in the region has, a key, image or snapshot given twice, and an image
-// whose encryption contradicts that of its snapshot (a snapshot listed with
-// another key, or made into another image with another key). On error
+// key in the region and account has, a key, image or snapshot given twice,
+// an image whose encryption contradicts that of its snapshot (a snapshot
+// listed with another key, or made into another image with another key),
+// a directory tree that is not one (a parent that is neither the root nor
+// a folder of the tree, a cycle, more folder levels than
+// Limits.FolderLevels, a folder or account given twice, an account in a
+// folder the tree lacks, a folder listed in folders outside the tree), and
+// an account that is neither r's, one the fake holds, nor a member of the
+// directory. On error
 // nothing is put, and the error, for which errors.Is(err, ErrInvalidSeed)
 // is true, names the field at fault by its path, such as
 // images[1].kmsKeyId, and quotes at most the first 100 bytes of a bad value.
@@ -67,12 +82,18 @@ func LoadSeed(r *RAM, rd io.Reader) error {
 		// The shape was checked above; this is a backstop.
 		return fmt.Errorf("fake: load seed: %v: %w", err, ErrInvalidSeed)
 	}
-	if err := s.check(); err != nil {
+	held := r.Accounts()
+	if err := s.check(r.AccountID(), held, r.limits.FolderLevels); err != nil {
 		return err
 	}
 	// Put the whole world on a scratch fake first, so that a bad seed
 	// changes nothing.
-	scratch := New(&Options{AccountID: r.AccountID()})
+	scratch := New(&Options{AccountID: r.AccountID(), Limits: r.limits, AccessRoleName: r.opts.AccessRoleName})
+	for _, uid := range held {
+		if _, err := scratch.AddAccount(uid); err != nil {
+			return fmt.Errorf("fake: load seed: %w", err)
+		}
+	}
 	if err := s.put(scratch); err != nil {
 		return err
 	}
@@ -86,6 +107,26 @@ func (s *Seed) put(r *RAM) error {
 	if s.ResourceDirectory != nil {
 		if err := r.PutResourceDirectory(*s.ResourceDirectory); err != nil {
 			return fmt.Errorf("fake: load seed: resourceDirectory: %w", err)
+		}
+	}
+	// Members the directory lists only in members hold no account until
+	// an entry names them.
+	var named []string
+	for _, k := range s.Keys {
+		named = append(named, k.Account)
+	}
+	for _, im := range s.Images {
+		named = append(named, im.Account)
+	}
+	for _, sn := range s.Snapshots {
+		named = append(named, sn.Account)
+	}
+	for _, uid := range named {
+		if uid == "" {
+			continue
+		}
+		if _, err := r.AddAccount(uid); err != nil {
+			return fmt.Errorf("fake: load seed: %w", err)
 		}
 	}
 	for i, k := range s.Keys {
@@ -144,18 +185,25 @@ var (
 			"sharingEnabled": boolShape,
 			"members":        {kind: "array", elem: stringShape},
 			"folders":        {kind: "array", elem: stringShape},
+			"root":           stringShape,
+			"folderTree": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
+				"id": stringShape, "parent": stringShape, "name": stringShape,
+			}}},
+			"accounts": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
+				"uid": stringShape, "folder": stringShape, "name": stringShape,
+			}}},
 		}},
 		"keys": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
-			"region": stringShape, "id": stringShape, "state": stringShape,
+			"account": stringShape, "region": stringShape, "id": stringShape, "state": stringShape,
 		}}},
 		"images": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
-			"region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "snapshotId": stringShape,
+			"account": stringShape, "region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "snapshotId": stringShape,
 			"dataDisks": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 				"snapshotId": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "unflagged": boolShape,
 			}}},
 		}}},
 		"snapshots": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
-			"region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape,
+			"account": stringShape, "region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape,
 		}}},
 	}}
 )
@@ -280,8 +328,14 @@ func encryption(keyID string, serviceKey bool) string {
 }
 
 // check checks the values of a seed whose shape is right, and every
-// relation between its parts, before anything is put.
-func (s *Seed) check() error {
+// relation between its parts, before anything is put into the fake whose
+// own account is own and which holds the accounts held. levels bounds the
+// directory's folder levels.
+func (s *Seed) check(own string, held []string, levels int) error {
+	accounts := map[string]bool{own: true}
+	for _, uid := range held {
+		accounts[uid] = true
+	}
 	if d := s.ResourceDirectory; d != nil {
 		switch {
 		case d.ID != "" && !rdIDFormat.MatchString(d.ID):
@@ -293,14 +347,34 @@ func (s *Seed) check() error {
 			if !accountIDFormat.MatchString(m) {
 				return seedError(fmt.Sprintf("resourceDirectory.members[%d]", i), "%s is not an account UID", quoted(m))
 			}
+			accounts[m] = true
 		}
 		for i, f := range d.Folders {
 			if !folderIDFormat.MatchString(f) {
 				return seedError(fmt.Sprintf("resourceDirectory.folders[%d]", i), "%s is not a root or folder ID (r-…, fd-…)", quoted(f))
 			}
 		}
+		if field, msg := directoryProblem(*d, levels); field != "" {
+			return seedError("resourceDirectory."+field, "%s", msg)
+		}
+		for _, a := range d.Accounts {
+			accounts[a.UID] = true
+		}
 	}
-	keyRegion := map[string]string{}
+	// holder checks the account of an entry and returns its UID.
+	holder := func(at, uid string) (string, error) {
+		switch {
+		case uid == "":
+			return own, nil
+		case !accountIDFormat.MatchString(uid):
+			return "", seedError(at+".account", "%s is not an account UID (16 digits)", quoted(uid))
+		case !accounts[uid]:
+			return "", seedError(at+".account", "%s is neither the fake's account %s, an account it holds, nor a member of the resource directory", quoted(uid), own)
+		}
+		return uid, nil
+	}
+	type keyRef struct{ account, region string }
+	keyOf := map[string]keyRef{}
 	keyAt := map[string]int{}
 	for i, k := range s.Keys {
 		at := fmt.Sprintf("keys[%d]", i)
@@ -312,28 +386,35 @@ func (s *Seed) check() error {
 		case k.State != "" && k.State != KeyEnabled && k.State != KeyDisabled && k.State != KeyPendingDeletion:
 			return seedError(at+".state", "%s is not Enabled, Disabled or PendingDeletion", quoted(k.State))
 		}
+		acct, err := holder(at, k.Account)
+		if err != nil {
+			return err
+		}
 		if j, dup := keyAt[k.ID]; dup {
 			return seedError(at+".id", "the key %s is given twice (keys[%d])", k.ID, j)
 		}
-		keyAt[k.ID], keyRegion[k.ID] = i, k.Region
+		keyAt[k.ID], keyOf[k.ID] = i, keyRef{acct, k.Region}
 	}
-	checkKey := func(at, region, keyID string, serviceKey bool) error {
+	checkKey := func(at, account, region, keyID string, serviceKey bool) error {
 		switch {
 		case keyID != "" && serviceKey:
 			return seedError(at+".kmsKeyId", "given with serviceKey: a resource has one key")
 		case keyID == "":
 			return nil
 		}
-		kr, ok := keyRegion[keyID]
+		k, ok := keyOf[keyID]
 		if !ok {
 			return seedError(at+".kmsKeyId", "no key in keys has the ID %s", quoted(keyID))
 		}
-		if kr != region {
-			return seedError(at+".kmsKeyId", "the key %s is in %s, not %s: a resource uses a key of its own region", keyID, kr, region)
+		if k.account != account {
+			return seedError(at+".kmsKeyId", "the key %s is in account %s, not %s: a resource uses a key of its own account", keyID, k.account, account)
+		}
+		if k.region != region {
+			return seedError(at+".kmsKeyId", "the key %s is in %s, not %s: a resource uses a key of its own region", keyID, k.region, region)
 		}
 		return nil
 	}
-	type place struct{ region, id string }
+	type place struct{ account, region, id string }
 	type snapRef struct {
 		at         string // the path that gave this snapshot its encryption
 		keyID      string
@@ -348,10 +429,14 @@ func (s *Seed) check() error {
 		case !snapshotIDFormat.MatchString(sn.ID):
 			return seedError(at+".id", "%s is not a snapshot ID (s-…)", quoted(sn.ID))
 		}
-		if err := checkKey(at, sn.Region, sn.KMSKeyID, sn.ServiceKey); err != nil {
+		acct, err := holder(at, sn.Account)
+		if err != nil {
 			return err
 		}
-		p := place{sn.Region, sn.ID}
+		if err := checkKey(at, acct, sn.Region, sn.KMSKeyID, sn.ServiceKey); err != nil {
+			return err
+		}
+		p := place{acct, sn.Region, sn.ID}
 		if prev, dup := snaps[p]; dup {
 			return seedError(at+".id", "the snapshot %s in %s is given twice (%s)", sn.ID, sn.Region, prev.at)
 		}
@@ -368,10 +453,14 @@ func (s *Seed) check() error {
 		case im.SnapshotID != "" && !snapshotIDFormat.MatchString(im.SnapshotID):
 			return seedError(at+".snapshotId", "%s is not a snapshot ID (s-…)", quoted(im.SnapshotID))
 		}
-		if err := checkKey(at, im.Region, im.KMSKeyID, im.ServiceKey); err != nil {
+		acct, err := holder(at, im.Account)
+		if err != nil {
 			return err
 		}
-		p := place{im.Region, im.ID}
+		if err := checkKey(at, acct, im.Region, im.KMSKeyID, im.ServiceKey); err != nil {
+			return err
+		}
+		p := place{acct, im.Region, im.ID}
 		if prev, dup := images[p]; dup {
 			return seedError(at+".id", "the image %s in %s is given twice (%s)", im.ID, im.Region, prev)
 		}
@@ -379,7 +468,7 @@ func (s *Seed) check() error {
 		// An image has its snapshot's encryption: a snapshot listed, or
 		// made into an image before, with another one contradicts it.
 		snapID := cmp.Or(im.SnapshotID, imageSnapshotID(im.ID))
-		sp := place{im.Region, snapID}
+		sp := place{acct, im.Region, snapID}
 		if prev, ok := snaps[sp]; ok && (prev.keyID != im.KMSKeyID || prev.serviceKey != im.ServiceKey) {
 			field := ".kmsKeyId"
 			if im.ServiceKey {
@@ -399,14 +488,14 @@ func (s *Seed) check() error {
 			if !snapshotIDFormat.MatchString(d.SnapshotID) {
 				return seedError(dat+".snapshotId", "%s is not a snapshot ID (s-…)", quoted(d.SnapshotID))
 			}
-			if err := checkKey(dat, im.Region, d.KMSKeyID, d.ServiceKey); err != nil {
+			if err := checkKey(dat, acct, im.Region, d.KMSKeyID, d.ServiceKey); err != nil {
 				return err
 			}
 			if prev, dup := disks[d.SnapshotID]; dup {
 				return seedError(dat+".snapshotId", "the snapshot %s makes another disk of the image (%s)", d.SnapshotID, prev)
 			}
 			disks[d.SnapshotID] = dat + ".snapshotId"
-			dp := place{im.Region, d.SnapshotID}
+			dp := place{acct, im.Region, d.SnapshotID}
 			if prev, ok := snaps[dp]; ok && (prev.keyID != d.KMSKeyID || prev.serviceKey != d.ServiceKey) {
 				field := ".kmsKeyId"
 				if d.ServiceKey {

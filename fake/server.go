@@ -63,15 +63,25 @@ type Credential struct {
 	AccessKeyID     string
 	AccessKeySecret string
 	SecurityToken   string
+	// Account is the UID of the account the key belongs to: the endpoint
+	// serves a request signed with it from that account's state. Empty
+	// means the account of the *RAM the Server fronts. The endpoint adds
+	// an account the fake does not hold (as RAM.AddAccount does) the first
+	// time a request signed with its key arrives.
+	Account string
+	// User is the name of the RAM user the key belongs to. Empty means the
+	// account's root identity, which STS does not let assume roles.
+	User string
 }
 
 // ServerOptions configures the RPC endpoint. A nil *ServerOptions, and the
 // zero value of every field, give a sane default.
 type ServerOptions struct {
 	// Credentials are the access keys the endpoint accepts. Empty means the
-	// single key DefaultAccessKeyID / DefaultAccessKeySecret. When two
-	// entries share an AccessKeyID the first wins; entries with an empty
-	// AccessKeyID are ignored.
+	// single key DefaultAccessKeyID / DefaultAccessKeySecret, of the fake's
+	// root identity. When two entries share an AccessKeyID the first wins;
+	// entries with an empty AccessKeyID, or an Account that is not 16
+	// digits, are ignored.
 	Credentials []Credential
 
 	// Clock returns the time against which request Timestamps are checked and
@@ -141,7 +151,8 @@ type ServerOptions struct {
 //	SignatureMethod other than HMAC-SHA1    400 InvalidParameter.SignatureMethod
 //	SignatureVersion other than 1.0         400 InvalidParameter.SignatureVersion
 //	SignatureType other than empty          400 InvalidParameter.SignatureType
-//	Version other than 2015-05-01           400 InvalidVersion
+//	Version not one the endpoint serves     400 InvalidVersion
+//	  (RAM's 2015-05-01, or a service's)
 //	an Action the fake does not serve       404 InvalidAction.NotFound
 //	unknown AccessKeyId                     404 InvalidAccessKeyId.NotFound
 //	signature does not match                400 SignatureDoesNotMatch
@@ -149,6 +160,8 @@ type ServerOptions struct {
 //	Timestamp further than MaxSkew away     400 InvalidTimeStamp.Expired
 //	SecurityToken missing, wrong, or sent
 //	  with a key that has none              400 InvalidSecurityToken.MismatchWithAccessKey
+//	temporary credentials AssumeRole issued
+//	  that have expired                     400 InvalidSecurityToken.Expired
 //	SignatureNonce seen before for the key  400 SignatureNonceUsed
 //
 // Before any of these, a request line and headers larger than MaxHeaderBytes
@@ -171,12 +184,13 @@ type ServerOptions struct {
 //	  of the body                           400 InvalidParameter.ContentSHA256
 //	host or any x-acs-* or content-type
 //	  header not signed                     400 InvalidAuthorization
-//	x-acs-version other than 2015-05-01     400 InvalidVersion
+//	x-acs-version not one it serves         400 InvalidVersion
 //	an action the fake does not serve       404 InvalidAction.NotFound
 //	unknown access key                      404 InvalidAccessKeyId.NotFound
 //	signature does not match                400 SignatureDoesNotMatch
 //	x-acs-date malformed / too far away     400 InvalidTimeStamp.Format / .Expired
 //	x-acs-security-token wrong or missing   400 InvalidSecurityToken.MismatchWithAccessKey
+//	temporary credentials expired           400 InvalidSecurityToken.Expired
 //	a body neither form nor JSON object     415/400 InvalidParameter(.ContentType)
 //	a parameter twice, or a V1 parameter    400 InvalidParameter
 //	nonce seen before for the key           400 SignatureNonceUsed
@@ -278,7 +292,7 @@ func NewServer(r *RAM, opts *ServerOptions) *Server {
 		creds = []Credential{{AccessKeyID: DefaultAccessKeyID, AccessKeySecret: DefaultAccessKeySecret}}
 	}
 	for _, c := range creds {
-		if c.AccessKeyID == "" {
+		if c.AccessKeyID == "" || (c.Account != "" && !accountIDFormat.MatchString(c.Account)) {
 			continue
 		}
 		if _, dup := s.keys[c.AccessKeyID]; !dup {
@@ -316,7 +330,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, aerr, call.XML)
 		return
 	}
-	resp := s.ram.do(req.Context(), call)
+	resp := s.ram.accountFor(call.Caller.account).do(req.Context(), call)
 	if resp.Lost {
 		dropConnection(w)
 		return
@@ -438,7 +452,7 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 	}
 
 	keyID := get("AccessKeyId")
-	cred, ok := s.keys[keyID]
+	cred, who, ok := s.credential(keyID)
 	if !ok {
 		return request{}, &gatewayError{http.StatusNotFound, "InvalidAccessKeyId.NotFound",
 			"The specified access key is not found."}
@@ -467,6 +481,9 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 				"The specified SecurityToken does not match the access key."}
 		}
 	}
+	if aerr := s.checkExpiry(who); aerr != nil {
+		return request{}, aerr
+	}
 	if !s.nonces.Use(keyID, get("SignatureNonce"), ts.Add(s.maxSkew)) {
 		return request{}, &gatewayError{http.StatusBadRequest, "SignatureNonceUsed",
 			"The specified SignatureNonce was used already."}
@@ -478,7 +495,7 @@ func (s *Server) check(req *http.Request) (call request, aerr *gatewayError) {
 			api[k] = v[0]
 		}
 	}
-	return request{Action: action, Params: api, AccessKeyID: keyID}, nil
+	return request{Action: action, Params: api, AccessKeyID: keyID, Caller: who}, nil
 }
 
 // readParams returns the query and form parameters of req together. A name
@@ -726,7 +743,7 @@ func (s *Server) secretsOf(params url.Values, h http.Header) []string {
 		}
 	}
 	for _, id := range keyIDs {
-		if c, ok := s.keys[id]; ok {
+		if c, _, ok := s.credential(id); ok {
 			out = append(out, c.AccessKeySecret, c.SecurityToken)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcemanager"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 )
 
@@ -70,6 +71,23 @@ func (e *Endpoint) KMSClient(accessKeyID, accessKeySecret string) (*kms.Client, 
 	e.aim(&c.Client)
 	return c, nil
 }
+
+// ResourceManagerClient returns a new official SDK Resource Manager client
+// for the endpoint, configured as Client configures the RAM one.
+func (e *Endpoint) ResourceManagerClient(accessKeyID, accessKeySecret string) (*resourcemanager.Client, error) {
+	c, err := resourcemanager.NewClientWithOptions(ClientRegion, clientConfig(), credentials.NewAccessKeyCredential(accessKeyID, accessKeySecret))
+	if err != nil {
+		return nil, fmt.Errorf("fake: new resource manager client: %w", err)
+	}
+	e.aim(&c.Client)
+	return c, nil
+}
+
+// Aim points an official SDK client, of any service and with any
+// credential (an STS key's included), at the endpoint over plain HTTP,
+// around any proxy. Build the client with automatic retries off, as the
+// endpoint's own clients are, so that a test sees each answer.
+func (e *Endpoint) Aim(c *sdk.Client) { e.aim(c) }
 
 func clientConfig() *sdk.Config { return sdk.NewConfig().WithScheme("HTTP").WithAutoRetry(false) }
 

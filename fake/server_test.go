@@ -269,7 +269,7 @@ func TestGateway(t *testing.T) {
 		{name: "HMAC-SHA256", give: build(set("SignatureMethod", "HMAC-SHA256"), nil), wantStatus: 400, wantCode: "InvalidParameter.SignatureMethod"},
 		{name: "signature version 2.0", give: build(set("SignatureVersion", "2.0"), nil), wantStatus: 400, wantCode: "InvalidParameter.SignatureVersion"},
 		{name: "bearer token", give: build(set("SignatureType", "BEARERTOKEN"), nil), wantStatus: 400, wantCode: "InvalidParameter.SignatureType"},
-		{name: "wrong version", give: build(set("Version", "2020-03-31"), nil), wantStatus: 400, wantCode: "InvalidVersion"},
+		{name: "wrong version", give: build(set("Version", "2019-01-01"), nil), wantStatus: 400, wantCode: "InvalidVersion"},
 		{name: "unknown action", give: build(set("Action", "CreateUser"), nil), wantStatus: 404, wantCode: "InvalidAction.NotFound"},
 		{name: "unknown key", give: build(set("AccessKeyId", "LTAI-nobody"), nil), wantStatus: 404, wantCode: "InvalidAccessKeyId.NotFound"},
 		{

@@ -108,7 +108,7 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 		return bad(http.StatusNotFound, "InvalidAction.NotFound",
 			fmt.Sprintf("The specified API %q is not found, please check your url and method.", clip(action)))
 	}
-	cred, ok := s.keys[auth.AccessKeyID]
+	cred, who, ok := s.credential(auth.AccessKeyID)
 	if !ok {
 		return bad(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "The specified access key is not found.")
 	}
@@ -143,6 +143,10 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 		}
 	}
 
+	if aerr := s.checkExpiry(who); aerr != nil {
+		return request{}, aerr
+	}
+
 	// API parameters: the query and the body together, each name once.
 	if req.Method == http.MethodPost && len(body) > 0 {
 		form, aerr := parseBody(h.Get("Content-Type"), body, true)
@@ -167,7 +171,7 @@ func (s *Server) checkV3(req *http.Request) (request, *gatewayError) {
 	if !s.nonces.Use("v3\x00"+auth.AccessKeyID, h.Get(acs3.HeaderNonce), ts.Add(s.maxSkew)) {
 		return bad(http.StatusBadRequest, "SignatureNonceUsed", "The specified x-acs-signature-nonce was used already.")
 	}
-	return request{Action: action, Params: api, AccessKeyID: auth.AccessKeyID}, nil
+	return request{Action: action, Params: api, AccessKeyID: auth.AccessKeyID, Caller: who}, nil
 }
 
 // knownAuthSchemes are the Authorization schemes a refusal may name: the

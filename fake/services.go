@@ -63,6 +63,11 @@ type Key struct {
 	// State is KeyEnabled, KeyDisabled or KeyPendingDeletion. Empty means
 	// KeyEnabled.
 	State string `json:"state"`
+	// Account is the UID of the account that holds the key. PutKey puts
+	// the key in that account, which the fake must hold; empty means the
+	// account of the *RAM PutKey is called on. Keys leaves it empty for
+	// the fake's own account.
+	Account string `json:"account,omitempty"`
 }
 
 // Image is a custom image the fake's ECS holds. An image with neither
@@ -91,6 +96,9 @@ type Image struct {
 	// SharedWith lists, in order, the accounts the image is shared with.
 	// Put ignores it; inspection fills it.
 	SharedWith []string `json:"-"`
+	// Account is the UID of the account that holds the image, as
+	// Key.Account says of a key; the image's keys are that account's.
+	Account string `json:"account,omitempty"`
 }
 
 // ImageDisk is a data disk of an image: the snapshot it is made from, and
@@ -124,10 +132,15 @@ type Snapshot struct {
 	KMSKeyID string `json:"kmsKeyId,omitempty"`
 	// ServiceKey is true for a snapshot encrypted with ECS's service key.
 	ServiceKey bool `json:"serviceKey,omitempty"`
+	// Account is the UID of the account that holds the snapshot, as
+	// Key.Account says of a key; its key is that account's.
+	Account string `json:"account,omitempty"`
 }
 
 // ResourceDirectory is the resource directory the fake's account belongs
-// to, as Resource Sharing sees it.
+// to, as Resource Sharing sees it, and, when Root is set, as Resource
+// Manager lists it: its folders and member accounts. The fake's own
+// account (the one New made) is its management account.
 type ResourceDirectory struct {
 	// ID is the directory ID, rd-....
 	ID string `json:"id"`
@@ -135,12 +148,53 @@ type ResourceDirectory struct {
 	// and its folders.
 	SharingEnabled bool `json:"sharingEnabled"`
 	// Members are the UIDs of the directory's other accounts. Sharing with
-	// them needs no invitation; sharing with the directory or a folder
-	// reaches them all (the fake does not model which folder holds whom).
+	// them needs no invitation. They joined the directory by invitation
+	// and have no access role. Without Root, where they sit is not known:
+	// sharing with the directory or any folder reaches them all (see the
+	// package documentation).
 	Members []string `json:"members,omitempty"`
 	// Folders are the IDs of the directory's root (r-...) and folders
-	// (fd-...) that may be share targets.
+	// (fd-...) that may be share targets. With Root set, each must be the
+	// root or a folder of FolderTree, all of which are targets anyway.
 	Folders []string `json:"folders,omitempty"`
+	// Root is the ID of the directory's root folder, r-.... Setting it gives
+	// the directory a tree: FolderTree places folders in it, Accounts
+	// places member accounts, and Members not among Accounts sit in the
+	// root.
+	Root string `json:"root,omitempty"`
+	// FolderTree holds the folders below the root, each naming its parent.
+	FolderTree []Folder `json:"folderTree,omitempty"`
+	// Accounts are member accounts created in the directory, each in a
+	// folder. Each is a member, the fake holds it with a RAM of its own
+	// (see RAM.Account), and it gets the directory's access role
+	// (Options.AccessRoleName), trusting the management account. The
+	// management account may be listed too, to place it in a folder; it
+	// gets no access role.
+	Accounts []DirectoryAccount `json:"accounts,omitempty"`
+}
+
+// Folder is a folder of a resource directory's tree.
+type Folder struct {
+	// ID is the folder ID, fd-....
+	ID string `json:"id"`
+	// Parent is the ID of the folder that holds it: the root (r-...) or
+	// another folder of the tree.
+	Parent string `json:"parent"`
+	// Name is the folder's name, as Resource Manager lists it. Empty means
+	// the ID.
+	Name string `json:"name,omitempty"`
+}
+
+// DirectoryAccount is a member account placed in a resource directory's
+// tree.
+type DirectoryAccount struct {
+	// UID is the account's UID, 16 digits.
+	UID string `json:"uid"`
+	// Folder is the ID of the folder that holds it: the root or a folder of
+	// the tree.
+	Folder string `json:"folder"`
+	// Name is the account's display name. Empty means the UID.
+	Name string `json:"name,omitempty"`
 }
 
 // ResourceShare is a resource share, as the inspection helpers show it.
@@ -219,7 +273,6 @@ type services struct {
 	keys      map[string]Key       // by key ID
 	images    map[string]*imageRec // by regional key
 	snapshots map[string]Snapshot  // by regional key
-	rd        ResourceDirectory
 	shares    map[string]*shareRec // by share ID
 	shareSeq  uint64
 	// views holds ECS's past views of RAM while a rule lags it; see
@@ -249,8 +302,26 @@ func (r *RAM) PutKey(k Key) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.svc.keys[k.ID] = k
+	t, err := r.holderLocked(k.Account)
+	if err != nil {
+		return fmt.Errorf("fake: put key %q: %w", k.ID, err)
+	}
+	k.Account = ""
+	t.svc.keys[k.ID] = k
 	return nil
+}
+
+// holderLocked returns the account of UID uid, which the fake must hold,
+// or r when uid is empty: the account a Put method puts into.
+func (r *RAM) holderLocked(uid string) (*RAM, error) {
+	if uid == "" {
+		return r, nil
+	}
+	t, ok := r.w.accounts[uid]
+	if !ok {
+		return nil, fmt.Errorf("account: the fake holds no account %s: %w", quoted(uid), ErrInvalidSeed)
+	}
+	return t, nil
 }
 
 func checkKey(k Key) string {
@@ -270,6 +341,15 @@ func checkKey(k Key) string {
 func (r *RAM) PutImage(im Image) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	t, err := r.holderLocked(im.Account)
+	if err != nil {
+		return fmt.Errorf("fake: put image %q: %w", im.ID, err)
+	}
+	im.Account = ""
+	return t.putImageLocked(im)
+}
+
+func (r *RAM) putImageLocked(im Image) error {
 	if err := r.checkEncryptedLocked(im.Region, im.ID, imageIDFormat, im.KMSKeyID, im.ServiceKey); err != "" {
 		return fmt.Errorf("fake: put image %q: %s: %w", im.ID, err, ErrInvalidSeed)
 	}
@@ -326,10 +406,15 @@ func imageSnapshotID(imageID string) string {
 func (r *RAM) PutSnapshot(s Snapshot) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.checkEncryptedLocked(s.Region, s.ID, snapshotIDFormat, s.KMSKeyID, s.ServiceKey); err != "" {
+	t, err := r.holderLocked(s.Account)
+	if err != nil {
+		return fmt.Errorf("fake: put snapshot %q: %w", s.ID, err)
+	}
+	s.Account = ""
+	if err := t.checkEncryptedLocked(s.Region, s.ID, snapshotIDFormat, s.KMSKeyID, s.ServiceKey); err != "" {
 		return fmt.Errorf("fake: put snapshot %q: %s: %w", s.ID, err, ErrInvalidSeed)
 	}
-	r.svc.snapshots[regional(s.Region, s.ID)] = s
+	t.svc.snapshots[regional(s.Region, s.ID)] = s
 	return nil
 }
 
@@ -354,39 +439,13 @@ func (r *RAM) checkEncryptedLocked(region, id string, idFormat *regexp.Regexp, k
 	return ""
 }
 
-// PutResourceDirectory sets the account's resource directory. The zero
-// ResourceDirectory means the account is in none.
-func (r *RAM) PutResourceDirectory(rd ResourceDirectory) error {
-	if rd.ID != "" && !rdIDFormat.MatchString(rd.ID) {
-		return fmt.Errorf("fake: put resource directory: id %q is malformed: %w", rd.ID, ErrInvalidSeed)
-	}
-	if rd.ID == "" && (rd.SharingEnabled || len(rd.Members) > 0 || len(rd.Folders) > 0) {
-		return fmt.Errorf("fake: put resource directory: id is empty: %w", ErrInvalidSeed)
-	}
-	for _, m := range rd.Members {
-		if !accountIDFormat.MatchString(m) {
-			return fmt.Errorf("fake: put resource directory: members: %q is not an account UID: %w", m, ErrInvalidSeed)
-		}
-	}
-	for _, f := range rd.Folders {
-		if !folderIDFormat.MatchString(f) {
-			return fmt.Errorf("fake: put resource directory: folders: %q is not a folder ID: %w", f, ErrInvalidSeed)
-		}
-	}
-	rd.Members = slices.Clone(rd.Members)
-	rd.Folders = slices.Clone(rd.Folders)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.svc.rd = rd
-	return nil
-}
-
-// Keys returns the KMS keys, sorted by ID.
+// Keys returns the account's KMS keys, sorted by ID.
 func (r *RAM) Keys() []Key {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Key, 0, len(r.svc.keys))
 	for _, k := range r.svc.keys {
+		k.Account = r.w.logName(r.opts.AccountID)
 		out = append(out, k)
 	}
 	slices.SortFunc(out, func(a, b Key) int { return strings.Compare(a.ID, b.ID) })
@@ -400,7 +459,9 @@ func (r *RAM) Images() []Image {
 	defer r.mu.Unlock()
 	out := make([]Image, 0, len(r.svc.images))
 	for _, im := range r.svc.images {
-		out = append(out, im.view())
+		v := im.view()
+		v.Account = r.w.logName(r.opts.AccountID)
+		out = append(out, v)
 	}
 	slices.SortFunc(out, func(a, b Image) int {
 		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.ID, b.ID))
@@ -436,6 +497,7 @@ func (r *RAM) Snapshots() []Snapshot {
 	defer r.mu.Unlock()
 	out := make([]Snapshot, 0, len(r.svc.snapshots))
 	for _, s := range r.svc.snapshots {
+		s.Account = r.w.logName(r.opts.AccountID)
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b Snapshot) int {

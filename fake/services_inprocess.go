@@ -6,6 +6,7 @@ package fake
 import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcemanager"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -99,5 +100,32 @@ func (r *RAM) CheckSharingWithResourceDirectoryStatus(request *resourcesharing.C
 // DescribeKey reads a key's metadata in the request's region.
 func (r *RAM) DescribeKey(request *kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error) {
 	response := kms.CreateDescribeKeyResponse()
+	return response, r.invokeService(request, response)
+}
+
+// GetResourceDirectory reads the resource directory the account is in.
+func (r *RAM) GetResourceDirectory(request *resourcemanager.GetResourceDirectoryRequest) (*resourcemanager.GetResourceDirectoryResponse, error) {
+	response := resourcemanager.CreateGetResourceDirectoryResponse()
+	return response, r.invokeService(request, response)
+}
+
+// ListAccounts lists every account of the resource directory, one page at
+// a time; only its management account may.
+func (r *RAM) ListAccounts(request *resourcemanager.ListAccountsRequest) (*resourcemanager.ListAccountsResponse, error) {
+	response := resourcemanager.CreateListAccountsResponse()
+	return response, r.invokeService(request, response)
+}
+
+// ListAccountsForParent lists the accounts a folder holds, one page at a
+// time.
+func (r *RAM) ListAccountsForParent(request *resourcemanager.ListAccountsForParentRequest) (*resourcemanager.ListAccountsForParentResponse, error) {
+	response := resourcemanager.CreateListAccountsForParentResponse()
+	return response, r.invokeService(request, response)
+}
+
+// ListFoldersForParent lists the folders a folder holds (the root's when
+// ParentFolderId is empty), one page at a time.
+func (r *RAM) ListFoldersForParent(request *resourcemanager.ListFoldersForParentRequest) (*resourcemanager.ListFoldersForParentResponse, error) {
+	response := resourcemanager.CreateListFoldersForParentResponse()
 	return response, r.invokeService(request, response)
 }

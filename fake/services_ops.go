@@ -43,9 +43,20 @@ var serviceHandlers = map[string]map[string]handler{
 		"ListSharedTargets":                       (*RAM).listSharedTargets,
 		"ListSharedResources":                     (*RAM).listSharedResources,
 		"CheckSharingWithResourceDirectoryStatus": (*RAM).checkSharingWithResourceDirectoryStatus,
+		"ListResourceShareInvitations":            (*RAM).listResourceShareInvitations,
+		"AcceptResourceShareInvitation":           (*RAM).acceptResourceShareInvitation,
 	},
 	KMSAPIVersion: {
 		"DescribeKey": (*RAM).describeKey,
+	},
+	STSAPIVersion: {
+		"AssumeRole": (*RAM).assumeRole,
+	},
+	ResourceManagerAPIVersion: {
+		"GetResourceDirectory":  (*RAM).getResourceDirectory,
+		"ListAccounts":          (*RAM).listAccounts,
+		"ListAccountsForParent": (*RAM).listAccountsForParent,
+		"ListFoldersForParent":  (*RAM).listFoldersForParent,
 	},
 }
 
@@ -91,6 +102,26 @@ var serviceCodes = map[string]codeInfo{
 	"OperationDenied.SharingWithRdDisabled":                   {403, "Sharing with the resource directory is not enabled."},
 	"OperationDenied.ExternalTargetsNotAllowed":               {403, "The resource share does not allow targets outside the resource directory."},
 	"Forbidden.KeyNotFound":                                   {404, "The specified Key is not found."},
+	"EntityNotExists.ResourceDirectory":                       {404, "The resource directory for the account is not enabled."},
+	"EntityNotExists.Folder":                                  {404, "The resource directory folder does not exist."},
+	"InvalidParameter.ParentFolderId":                         {400, "The ParentFolderId is invalid."},
+	"InvalidParameter.IncludeTags":                            {400, "The IncludeTags is invalid."},
+	"InvalidParameter.RoleArn":                                {400, "The parameter RoleArn is wrongly formed."},
+	"InvalidParameter.RoleSessionName":                        {400, "The parameter RoleSessionName is wrongly formed."},
+	"InvalidParameter.DurationSeconds":                        {400, "The Min/Max value of DurationSeconds is 15min/the role's MaxSessionDuration."},
+	"InvalidParameter.ExternalId":                             {400, "The parameter ExternalId is wrongly formed."},
+	"InvalidParameter.PolicyGrammar":                          {400, "The parameter Policy has not passed grammar check."},
+	"InvalidAccessKeyId.NotFound":                             {404, "Specified access key is not found."},
+	"InvalidSecurityToken.MismatchWithAccessKey":              {400, "The specified SecurityToken does not match the access key."},
+	"InvalidSecurityToken.Expired":                            {400, "Specified SecurityToken is expired."},
+	"MissingParameter.ResourceShareInvitationId":              {400, "You must specify ResourceShareInvitationId."},
+	"InvalidParameter.ResourceShareInvitationId":              {400, "The ResourceShareInvitationId is invalid."},
+	"InvalidParameter.ResourceShareInvitationIds":             {400, "The ResourceShareInvitationIds is invalid."},
+	"InvalidParameter.ResourceShareIds":                       {400, "The ResourceShareIds is invalid."},
+	"EntityNotExists.ResourceShareInvitation":                 {409, "The resource share invitation does not exist in the current account."},
+	"InvitationStatus.AlreadyAccepted":                        {409, "The resource share invitation status is already accepted."},
+	"InvitationStatus.Expired":                                {409, "The resource share invitation status is expired."},
+	"InvitationStatus.Cancelled":                              {409, "The resource share invitation status is cancelled."},
 }
 
 // ---- ECS ----
@@ -526,14 +557,15 @@ func shareEntries(p params) (res []ShareEntry, targets []ShareEntry, e *apiError
 // the rest) and fills each target's status. It plays Resource Sharing and,
 // for encrypted resources, ECS consulting RAM.
 func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, now time.Time) *apiError {
-	rd := r.svc.rd
+	owner := r.opts.AccountID
+	d := r.dirLocked()
 	for i, t := range targets {
 		switch t.Type {
 		case targetAccount:
-			if t.ID == r.opts.AccountID {
+			if t.ID == owner {
 				return errorf("InvalidParameter.Targets", "A resource cannot be shared with its owner %s.", t.ID)
 			}
-			if !slices.Contains(rd.Members, t.ID) {
+			if d == nil || !d.has(t.ID) {
 				if !s.external {
 					return newServiceError("OperationDenied.ExternalTargetsNotAllowed")
 				}
@@ -542,17 +574,17 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 				continue
 			}
 		case targetDirectory:
-			if t.ID != rd.ID {
+			if d == nil || t.ID != d.rd.ID {
 				return errorf("EntityNotExists.Target", "The resource directory %q is not the account's.", t.ID)
 			}
-			if !rd.SharingEnabled {
+			if !d.rd.SharingEnabled {
 				return newServiceError("OperationDenied.SharingWithRdDisabled")
 			}
 		case targetFolder:
-			if rd.ID == "" || !slices.Contains(rd.Folders, t.ID) {
+			if d == nil || !d.hasFolder(t.ID) {
 				return errorf("EntityNotExists.Target", "The folder %q is not in the account's resource directory.", t.ID)
 			}
-			if !rd.SharingEnabled {
+			if !d.rd.SharingEnabled {
 				return newServiceError("OperationDenied.SharingWithRdDisabled")
 			}
 		}
@@ -563,7 +595,7 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 	// share after the call, a resource the share held already reaches only
 	// the recipients the new targets bring. Recipients the share held are
 	// not judged again: their associations stand.
-	added := recipientsOf(targets, rd)
+	added := recipientsOf(targets, d, owner)
 	var all []string            // every recipient after the call, worked out once a new resource needs it
 	judged := map[string]bool{} // kind/key/scope already admitted: the same judgment
 	for _, x := range slices.Concat(s.resources, res) {
@@ -574,7 +606,7 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 		who, scope := added, "added"
 		if slices.Contains(res, x) {
 			if all == nil {
-				all = recipientsOf(slices.Concat(s.targets, targets), rd)
+				all = recipientsOf(slices.Concat(s.targets, targets), d, owner)
 			}
 			who, scope = all, "all"
 		}
@@ -612,18 +644,25 @@ func (r *RAM) admitLocked(rid string, s *shareRec, res, targets []ShareEntry, no
 	return nil
 }
 
-// recipientsOf returns, sorted and once each, the accounts that targets
-// reach: an account target itself, every directory member for a directory
-// or folder target.
-func recipientsOf(targets []ShareEntry, rd ResourceDirectory) []string {
+// recipientsOf returns, sorted and once each, the accounts that targets of
+// a share of owner reach: an account target itself; for a directory
+// target, every other account of the directory d; for a folder target, the
+// other accounts in the folder and the folders below it, or, where the
+// directory does not say which folder holds whom, every other account.
+func recipientsOf(targets []ShareEntry, d *directory, owner string) []string {
 	var out []string
 	for _, t := range targets {
-		if t.Type == targetAccount {
+		switch {
+		case t.Type == targetAccount:
 			out = append(out, t.ID)
-		} else {
-			out = append(out, rd.Members...)
+		case d == nil:
+		case t.Type == targetFolder && d.placed(t.ID):
+			out = d.appendUnder(out, t.ID)
+		default:
+			out = append(out, d.sorted...)
 		}
 	}
+	out = slices.DeleteFunc(out, func(uid string) bool { return uid == owner })
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -698,6 +737,7 @@ func (r *RAM) createResourceShare(p params, rid string, now time.Time) (any, *ap
 	s.id = fmt.Sprintf("rs-%010X", mix(r.svc.shareSeq^uint64(r.opts.Seed))&0xffffffffff)
 	s.resources, s.targets = res, targets
 	r.svc.shares[s.id] = s
+	r.inviteLocked(s, targets, now)
 	return bodyShare{rid, s.body(r.opts.AccountID)}, nil
 }
 
@@ -758,6 +798,7 @@ func (r *RAM) associateResourceShare(p params, rid string, now time.Time) (any, 
 	s.resources = append(s.resources, res...)
 	s.targets = append(s.targets, targets...)
 	s.updated = now
+	r.inviteLocked(s, targets, now)
 	return associationsBody(rid, s, res, targets, now), nil
 }
 
@@ -778,6 +819,7 @@ func (r *RAM) disassociateResourceShare(p params, rid string, now time.Time) (an
 	s.resources, res = detach(s.resources, res)
 	s.targets, targets = detach(s.targets, targets)
 	s.updated = now
+	r.cancelInvitationsLocked(s, targets, now)
 	return associationsBody(rid, s, res, targets, now), nil
 }
 
@@ -1023,5 +1065,6 @@ type bodyRDStatus struct {
 }
 
 func (r *RAM) checkSharingWithResourceDirectoryStatus(_ params, rid string, _ time.Time) (any, *apiError) {
-	return bodyRDStatus{rid, r.svc.rd.ID != "" && r.svc.rd.SharingEnabled}, nil
+	d := r.dirLocked()
+	return bodyRDStatus{rid, d != nil && d.rd.SharingEnabled}, nil
 }

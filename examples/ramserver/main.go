@@ -43,11 +43,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	keyID := fs.String("access-key-id", "", "access key ID clients sign with (required)")
 	secret := fs.String("access-key-secret", "", "access key secret clients sign with (required)")
 	token := fs.String("security-token", "", "STS security token clients must send with the key (optional)")
-	account := fs.String("account", fake.DefaultAccountID, "account UID used in ARNs")
+	user := fs.String("user", "", "RAM user the key belongs to; empty means the account's root identity, which STS does not let assume roles")
+	account := fs.String("account", fake.DefaultAccountID, "account UID used in ARNs: the endpoint's own account, and the management account of a -seed directory")
+	// The values are read after parsing, so that a refusal never quotes
+	// the secret they hold, as the flag package would.
+	var accountKeys []string
+	fs.Func("account-key", "another key, of another account: UID:ID:SECRET[:USER] (repeatable)", func(v string) error {
+		accountKeys = append(accountKeys, v)
+		return nil
+	})
 	latency := fs.Duration("latency", 0, "fixed delay added to every answer, such as 20ms")
 	readTimeout := fs.Duration("read-timeout", fake.DefaultReadTimeout, "longest time to read one request, body included")
 	idleTimeout := fs.Duration("idle-timeout", fake.DefaultIdleTimeout, "longest time a kept-alive connection waits for its next request")
-	seed := fs.String("seed", "", "JSON file of keys, images, snapshots and resource directory to load at start (optional)")
+	seed := fs.String("seed", "", "JSON file of keys, images, snapshots and resource directory (with its folders and member accounts) to load at start (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +64,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *keyID == "" || *secret == "" {
 		return errors.New("an access key is required: give -access-key-id and -access-key-secret")
+	}
+	var more []fake.Credential
+	for i, v := range accountKeys {
+		c, err := parseAccountKey(v)
+		if err != nil {
+			return fmt.Errorf("-account-key (the %s): %w", ordinal(i+1), err)
+		}
+		more = append(more, c)
 	}
 	if *account == "" || strings.Trim(*account, "0123456789") != "" {
 		return fmt.Errorf("-account %q: an account UID is a string of digits", *account)
@@ -74,7 +90,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	opts := &fake.ServerOptions{
-		Credentials: []fake.Credential{{AccessKeyID: *keyID, AccessKeySecret: *secret, SecurityToken: *token}},
+		Credentials: append([]fake.Credential{{AccessKeyID: *keyID, AccessKeySecret: *secret, SecurityToken: *token, User: *user}}, more...),
 		Latency:     *latency,
 		ReadTimeout: *readTimeout,
 		IdleTimeout: *idleTimeout,
@@ -107,4 +123,39 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// ordinal spells n as "1st", "2nd", ….
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return fmt.Sprintf("%dth", n)
+	case n%10 == 1:
+		return fmt.Sprintf("%dst", n)
+	case n%10 == 2:
+		return fmt.Sprintf("%dnd", n)
+	case n%10 == 3:
+		return fmt.Sprintf("%drd", n)
+	}
+	return fmt.Sprintf("%dth", n)
+}
+
+// parseAccountKey reads an -account-key value, UID:ID:SECRET[:USER]. The
+// secret may not hold a colon. Its errors never quote the secret.
+func parseAccountKey(v string) (fake.Credential, error) {
+	parts := strings.Split(v, ":")
+	if len(parts) < 3 || len(parts) > 4 {
+		return fake.Credential{}, errors.New("want UID:ID:SECRET or UID:ID:SECRET:USER")
+	}
+	c := fake.Credential{Account: parts[0], AccessKeyID: parts[1], AccessKeySecret: parts[2]}
+	if len(parts) == 4 {
+		c.User = parts[3]
+	}
+	if len(c.Account) != 16 || strings.Trim(c.Account, "0123456789") != "" {
+		return fake.Credential{}, errors.New("the first field is not an account UID (16 digits)")
+	}
+	if c.AccessKeyID == "" || c.AccessKeySecret == "" {
+		return fake.Credential{}, errors.New("the key ID and secret may not be empty")
+	}
+	return c, nil
 }

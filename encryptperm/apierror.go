@@ -1,6 +1,7 @@
 // This file maps what a RAM call returned to this package's errors: *APIError,
-// the sentinel each RAM code means, the wait RAM asks for, and Redact, which
-// keeps secrets out of every message.
+// the sentinel each RAM code means, the wait RAM asks for, the errors of a
+// call not sent or not answered, and Redact, which keeps secrets out of
+// every message.
 
 package encryptperm
 
@@ -392,14 +393,6 @@ func outcomeUnknown(err error) bool {
 	if errors.As(err, &ns) {
 		return false
 	}
-	var nd *notDoneError
-	if errors.As(err, &nd) {
-		return false
-	}
-	var us *unsettledError
-	if errors.As(err, &us) {
-		return true
-	}
 	var cre *credentialsError
 	if errors.As(err, &cre) {
 		return false // not sent: no credentials to sign it
@@ -415,29 +408,6 @@ func outcomeUnknown(err error) bool {
 	return ae.Code == "" || ae.Code == "InternalError" || ae.Code == "ServiceUnavailable" || ae.Status >= 500
 }
 
-// unsettledError is a write whose outcome was unknown and stays so: the
-// read that was to tell whether it took effect failed. It wraps both
-// errors.
-type unsettledError struct {
-	write, read error
-}
-
-func (e *unsettledError) Error() string {
-	return fmt.Sprintf("%v; its outcome is unknown: reading whether it took effect: %v", e.write, e.read)
-}
-
-func (e *unsettledError) Unwrap() []error { return []error{e.write, e.read} }
-
-// notDoneError is a write whose outcome was unknown until a read showed it
-// was not carried out, after which the engine made no further attempt.
-type notDoneError struct{ err error }
-
-func (e *notDoneError) Error() string {
-	return fmt.Sprintf("%v; a read shows it was not carried out", e.err)
-}
-
-func (e *notDoneError) Unwrap() error { return e.err }
-
 // retryAfterOf returns the wait RAM asked for with x-acs-retry-after (in
 // milliseconds), or 0.
 func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
@@ -449,4 +419,54 @@ func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
 		}
 	}
 	return 0
+}
+
+// notSentError is the context's error for a call that was never sent, so
+// that its outcome is known: it did not happen. Plan, Apply and Revoke return
+// ctx.Err() itself, never this.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+
+func (e *notSentError) Unwrap() error { return e.err }
+
+// clientError is a failure of the RAM client itself: it returned neither an
+// answer nor an error, or it panicked. It is not retried.
+type clientError struct {
+	action, target, what string
+}
+
+func (e *clientError) Error() string {
+	return fmt.Sprintf("encryptperm: %s %q: the RAM client %s", e.action, e.target, e.what)
+}
+
+// maxRetryAfter caps the wait read from x-acs-retry-after, so that a huge
+// value cannot overflow a time.Duration.
+const maxRetryAfter = 1000 * time.Hour
+
+// noCredentialsError is a failure to obtain credentials, as the SDK's
+// signer returns it.
+type noCredentialsError struct{ err error }
+
+func (e *noCredentialsError) Error() string { return e.err.Error() }
+
+func (e *noCredentialsError) Unwrap() error { return e.err }
+
+// credentialsError is a call that was not sent because no credentials could
+// be obtained to sign it. It wraps ErrNoCredentials and is not retried; its
+// text is the provider's (redacted), which names the places it looked.
+type credentialsError struct{ action, target, msg string }
+
+func (e *credentialsError) Error() string {
+	return fmt.Sprintf("encryptperm: %s %q: no credentials: %s", e.action, e.target, e.msg)
+}
+
+func (e *credentialsError) Unwrap() error { return ErrNoCredentials }
+
+// ctxOr returns ctx's error when err is the end of ctx, else err.
+func ctxOr(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && isContextError(err) {
+		return ctxErr
+	}
+	return err
 }

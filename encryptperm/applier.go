@@ -1,14 +1,14 @@
 // This file holds the Applier: its interface, the engine that implements it,
 // the constructors, grant validation before any I/O, and the entry of each
-// method (Plan, Apply, ApplyPlan, Revoke and their With forms). Below it:
-// batch.go, converge.go, plan.go, merge.go, state.go, caller.go.
+// method (Plan, Apply, ApplyPlan, Revoke and their With forms, Check), which
+// hands over to the pipeline (run.go) or to Check's reads (check_read.go),
+// and the package's Check.
 
 package encryptperm
 
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -126,44 +126,13 @@ type RevokeOptions struct {
 	Keep []*Grant
 }
 
-// Result reports what an Apply, ApplyPlan or Revoke did.
-type Result struct {
-	// Changes lists the changes made, in order.
-	Changes []Change `json:"changes"`
-	// Unknown lists writes whose outcome is unknown: they may have been
-	// carried out or not. A write whose answer was lost, or was a server
-	// error (ServiceUnavailable, InternalError, another 5xx), is never
-	// resent blindly: the engine reads again and, once the read tells, lists
-	// the write in Changes if it took effect, or makes it again if not. A
-	// write is listed here when the context ended, or a read again failed,
-	// before the engine could tell.
-	Unknown []Change `json:"unknown,omitempty"`
-	// Calls lists every RAM call made, with its RequestId.
-	Calls []Call `json:"calls"`
-	// Writes counts the calls that change RAM, retries included.
-	Writes int `json:"writes"`
-	// Conflicts describes changes by someone else that the engine saw while
-	// verifying its own: its changes that another writer undid, which it
-	// made again, and policy versions another writer made between its read
-	// and its write, whose content an Apply merges again (a Revoke only
-	// reports them). See Locker for the loss no verification can see.
-	Conflicts []string `json:"conflicts,omitempty"`
-}
-
 // engine is the one implementation of Applier.
 type engine struct {
 	c    *caller
 	opts Options
-
-	mu     sync.Mutex
-	roles  map[string]*sync.Mutex
-	queues map[string]*roleQueue
-	// enqueued, when set (by tests), is called when a caller waits in a
-	// role's queue behind a running batch.
-	enqueued func(role string)
-	// hints are the key IDs the share step found for each resource (see
-	// keyHints).
-	hints map[Resource][]string
+	pipe *pipeline
+	// shared answers a Check that names an image or a snapshot.
+	shared *resourceCheck
 }
 
 var _ Applier = (*engine)(nil)
@@ -181,13 +150,15 @@ func NewApplier(ramClient RAM, opts *Options) Applier {
 }
 
 func newEngineOn(p *pool, o Options) *engine {
+	c := &caller{
+		pool: p, opts: o, logger: o.Logger, observer: o.Observer,
+		now: time.Now,
+	}
+	share := newShareTarget(c, o)
 	return &engine{
-		c: &caller{
-			pool: p, opts: o, logger: o.Logger, observer: o.Observer,
-			now: time.Now,
-		},
-		opts:  o,
-		roles: map[string]*sync.Mutex{},
+		c: c, opts: o,
+		pipe:   &pipeline{ram: newRAMTarget(c, o), share: share},
+		shared: &resourceCheck{c: c, opts: o, share: share},
 	}
 }
 
@@ -251,18 +222,6 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 // package-level table of the SDK's, not of this library.
 var sdkEndpointTable sync.Once
 
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // validateGrants refuses, before any I/O, grants the builders could not have
 // made (see checkGrant) and, when accepting is set, grants with a critical
 // finding whose code is not in accept. what names the argument in paths.
@@ -324,7 +283,7 @@ func (e *engine) Plan(ctx context.Context, grants ...*Grant) (*Plan, error) {
 	if err := validateGrants("grants", grants, nil, false); err != nil {
 		return nil, err
 	}
-	return e.planAll(ctx, false, grants, nil)
+	return e.pipe.plan(ctx, false, grants, nil)
 }
 
 // RevokePlan implements Applier.
@@ -338,7 +297,7 @@ func (e *engine) RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants
 	if err != nil {
 		return nil, err
 	}
-	return e.planAll(ctx, true, grants, keep)
+	return e.pipe.plan(ctx, true, grants, keep)
 }
 
 // revokeArgs validates a revoke's grants and the grants that stay.
@@ -355,67 +314,12 @@ func revokeArgs(grants []*Grant, opts *RevokeOptions) ([]*Grant, error) {
 	return opts.Keep, nil
 }
 
-// withStay sets on each role's want what the staying grants want of it.
-func withStay(ws []*roleWant, keep []*Grant) {
-	if len(keep) == 0 {
-		return
-	}
-	ks, _ := wants(keep)
-	for _, w := range ws {
-		w.stay = &roleWant{keys: map[string][]Key{}}
-		for _, k := range ks {
-			if strings.EqualFold(k.role, w.role) {
-				w.stay = k
-			}
-		}
-	}
-}
-
-func (e *engine) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
-	rec := &recorder{}
-	ws, gs := wants(grants)
-	withStay(ws, keep)
-	pl := &Plan{revoke: revoke, grants: grants, keep: keep, fingerprints: map[string]string{}, steps: map[string]*rolePlan{}, states: map[string]*roleState{}}
-	for _, g := range grants {
-		pl.Findings = append(pl.Findings, g.Findings...)
-	}
-	results := make([]*rolePlan, len(ws))
-	states := make([]*roleState, len(ws))
-	fns := make([]func() error, len(ws))
-	for i, w := range ws {
-		fns[i] = func() error {
-			st, err := e.readRole(ctx, rec, w.role, w.policyNames(gs[strings.ToLower(w.role)]), w.bases())
-			if err != nil {
-				return err
-			}
-			rp, err := e.planRole(st, w, revoke)
-			if err != nil {
-				return err
-			}
-			results[i], states[i] = rp, st
-			return nil
-		}
-	}
-	if err := firstErr(parallel(fns...)); err != nil {
-		return nil, ctxOr(ctx, err)
-	}
-	for i, rp := range results {
-		k := strings.ToLower(ws[i].role)
-		pl.Changes = append(pl.Changes, rp.changes...)
-		pl.fingerprints[k] = states[i].fingerprint()
-		pl.steps[k] = rp
-		pl.states[k] = states[i]
-	}
-	pl.Calls = rec.list()
-	return pl, nil
-}
-
 // Apply implements Applier.
 func (e *engine) Apply(ctx context.Context, grants ...*Grant) (*Result, error) {
 	if err := validateGrants("grants", grants, e.opts.AcceptFindings, true); err != nil {
 		return nil, err
 	}
-	return e.convergeAll(ctx, false, grants, nil, nil)
+	return e.pipe.run(ctx, false, grants, nil, nil)
 }
 
 // Revoke implements Applier.
@@ -429,7 +333,7 @@ func (e *engine) RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...
 	if err != nil {
 		return nil, err
 	}
-	return e.convergeAll(ctx, true, grants, keep, nil)
+	return e.pipe.run(ctx, true, grants, keep, nil)
 }
 
 // ApplyPlan implements Applier.
@@ -442,51 +346,47 @@ func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 			return nil, err
 		}
 	}
-	return e.convergeAll(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
+	return e.pipe.run(ctx, p.revoke, p.grants, p.keep, p.fingerprints)
 }
 
-// converge runs each role's read-plan-write-verify loop, roles in parallel.
+// Check answers an Access through the engine (see Applier).
+func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
+	if a.ResourceID != "" {
+		return e.shared.checkShared(ctx, a)
+	}
+	return check(ctx, engineReads{c: e.c, rec: &recorder{}}, e.opts.Limits.Read, a)
+}
+
+// Check answers an Access against RAM: it reads the role (GetRole), its
+// trust policy, and its attached policies (ListPoliciesForRole; a custom
+// policy's default version through GetPolicy, or GetPolicyVersion when
+// GetPolicy carries no document; a system policy from the built-in catalog,
+// see SystemPolicy, or else from GetPolicy), and evaluates, as Simulate does:
 //
-// pre, when not nil, holds the locks of some roles and their state, read
-// beside the share step's reads: those roles are converged from it, under
-// its locks, without a batch. parent, when not nil, records the calls too
-// (the share step's recorder).
-func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
-	rec := &recorder{parent: parent}
-	ws, gs := wants(grants)
-	withStay(ws, keep)
-	res := &Result{}
-	// Roles run in parallel; their changes are reported in the grants'
-	// order of roles, whichever finishes first.
-	per := make([]*Result, len(ws))
-	fns := make([]func() error, len(ws))
-	for i, w := range ws {
-		fns[i] = func() error {
-			var r *Result
-			var err error
-			if pre.holds(w.role) {
-				r, err = e.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
-			} else {
-				r, err = e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
-			}
-			per[i] = r
-			return err
-		}
+//   - whether the trust policy lets <Recipient>@ecs.aliyuncs.com assume the
+//     role, with sts:ServiceOwnerRDId and sts:ServiceOwnerRDPath set from
+//     RDID and RDPath when they are given;
+//   - whether the policies allow every key-use action (keyUseActions) on the
+//     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
+//     picker needs, and the only list call KMS authorizes on the key
+//     container) on the key container's ARN.
+//
+// A role that does not exist gives a Decision that is not allowed, not an
+// error. A system policy neither in the catalog nor readable from RAM, or a
+// policy that cannot be parsed, grants nothing and might deny anything: the
+// answer is then not allowed, and the policy is named in Decision.Unreadable
+// and in the Reason. An invalid Access gives a *ValidationError (ErrInvalid);
+// a failed RAM call gives an *APIError that wraps the SDK's error and the
+// sentinel that fits. A document larger or deeper than policy.DefaultLimits
+// allow (for an Applier's Check, Options.Limits.Read) cannot be read, and so
+// fails closed as above. Check makes no change in RAM.
+//
+// Check makes each call once, on the goroutine that calls it, and looks at ctx
+// between calls. Applier.Check answers the same question through the
+// Applier's retries, client pool and context handling.
+func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
+	if a.ResourceID != "" {
+		return NewApplier(client, nil).Check(ctx, a)
 	}
-	err := firstErr(parallel(fns...))
-	for _, r := range per {
-		if r == nil {
-			continue
-		}
-		res.Changes = append(res.Changes, r.Changes...)
-		res.Unknown = append(res.Unknown, r.Unknown...)
-		res.Conflicts = append(res.Conflicts, r.Conflicts...)
-	}
-	res.Calls = rec.list()
-	for _, c := range res.Calls {
-		if c.Write {
-			res.Writes++
-		}
-	}
-	return res, ctxOr(ctx, err)
+	return check(ctx, directReads{client}, policy.DefaultLimits(), a)
 }

@@ -22,21 +22,25 @@ const (
 	ShareImagePolicyName    = ManagedPolicyPrefix + "ShareImageKeys"
 )
 
-// wildcardECSPrincipal is the service principal that matches every account's
-// ECS. The builders write it only together with a resource directory
-// condition.
-const wildcardECSPrincipal = "*@ecs.aliyuncs.com"
-
-// accountECSPrincipal returns the service principal of an account's ECS,
-// <uid>@ecs.aliyuncs.com.
-func accountECSPrincipal(uid string) string { return uid + "@" + ecsService }
-
 // DiskEncryptionBuilder builds the grant that lets ECS in the caller's own
 // account use customer keys to encrypt disks, snapshots and images.
 type DiskEncryptionBuilder struct {
+	grantInput
+}
+
+// grantInput is what a grant is built from: a builder collects it through
+// its With methods, and the check of a grant made elsewhere takes it from
+// the grant (see inputOf), so that both are judged by the same rules.
+type grantInput struct {
+	kind     Kind
+	accounts []string
+	rds      []string
+	folders  []string
 	keyArgs
+	serviceKey bool
 	limits     *Limits
 	policyName string
+	resources  []Resource
 }
 
 // keyArgs collects the keys given to a builder, by Key or by ARN.
@@ -94,7 +98,10 @@ func (b *DiskEncryptionBuilder) WithPolicyName(name string) *DiskEncryptionBuild
 
 // Build validates the grant and returns it, or a *ValidationError that lists
 // every problem.
-func (b *DiskEncryptionBuilder) Build() (*Grant, error) {
+func (b *DiskEncryptionBuilder) Build() (*Grant, error) { return b.buildDisk() }
+
+// buildDisk builds a DiskEncryption grant.
+func (b *grantInput) buildDisk() (*Grant, error) {
 	var p problems
 	l := resolveLimits(&p, b.limits)
 	p.addAll(b.arnErrs, 0)
@@ -141,25 +148,17 @@ func (b *DiskEncryptionBuilder) Build() (*Grant, error) {
 // ShareBuilder builds the grant that lets other accounts' ECS use the keys of
 // shared encrypted snapshots or images.
 type ShareBuilder struct {
-	kind     Kind
-	accounts []string
-	rds      []string
-	folders  []string
-	keyArgs
-	serviceKey bool
-	limits     *Limits
-	policyName string
-	resources  []Resource
+	grantInput
 }
 
 // ShareSnapshot starts a grant for AliyunECSShareEncryptSnapshotDefaultRole,
 // the role that lets recipients' ECS use the key of shared encrypted
 // snapshots.
-func ShareSnapshot() *ShareBuilder { return &ShareBuilder{kind: KindShareSnapshot} }
+func ShareSnapshot() *ShareBuilder { return &ShareBuilder{grantInput{kind: KindShareSnapshot}} }
 
 // ShareImage starts a grant for AliyunECSShareEncryptImageDefaultRole, the role
 // that lets recipients' ECS use the key of shared encrypted images.
-func ShareImage() *ShareBuilder { return &ShareBuilder{kind: KindShareImage} }
+func ShareImage() *ShareBuilder { return &ShareBuilder{grantInput{kind: KindShareImage}} }
 
 // WithAccounts shares with accounts, by UID (16 digits). Each becomes the
 // principal <uid>@ecs.aliyuncs.com; duplicates collapse.
@@ -243,14 +242,14 @@ func (b *ShareBuilder) WithPolicyName(name string) *ShareBuilder {
 	return b
 }
 
-func (b *ShareBuilder) roleName() string {
+func (b *grantInput) roleName() string {
 	if b.kind == KindShareImage {
 		return ShareImageRoleName
 	}
 	return ShareSnapshotRoleName
 }
 
-func (b *ShareBuilder) noun() string {
+func (b *grantInput) noun() string {
 	if b.kind == KindShareImage {
 		return "image"
 	}
@@ -259,7 +258,10 @@ func (b *ShareBuilder) noun() string {
 
 // Build validates the grant and returns it, or a *ValidationError that lists
 // every problem at once.
-func (b *ShareBuilder) Build() (*Grant, error) {
+func (b *ShareBuilder) Build() (*Grant, error) { return b.buildShare() }
+
+// buildShare builds a ShareSnapshot or ShareImage grant.
+func (b *grantInput) buildShare() (*Grant, error) {
 	var p problems
 	l := resolveLimits(&p, b.limits)
 	p.addAll(b.arnErrs, 0)
@@ -366,7 +368,7 @@ func (b *ShareBuilder) Build() (*Grant, error) {
 	return g, nil
 }
 
-func (b *ShareBuilder) findings(g *Grant, l Limits) []Finding {
+func (b *grantInput) findings(g *Grant, l Limits) []Finding {
 	var out []Finding
 	for i, f := range g.Audience.Folders {
 		out = append(out, Finding{

@@ -20,30 +20,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// Call records one RAM call the engine made.
-type Call struct {
-	// Action is RAM's action, such as "GetRole".
-	Action string `json:"action"`
-	// Target names the role or policy.
-	Target string `json:"target"`
-	// Write is true for calls that change RAM.
-	Write bool `json:"write"`
-	// Attempt counts from 1; retries of one call have the same Action and Target.
-	Attempt int `json:"attempt"`
-	// Code is RAM's error code, "" on success. Calls that got no code from
-	// RAM have one of these: "transport" when no answer came (a request
-	// timeout included), "HTTP <status>" for an answer without a code,
-	// "canceled" when the context ended during the call, "client" when the
-	// client failed without answering (a nil response, or a panic),
-	// "credentials" when no credentials could be obtained to sign the
-	// request, which was then not sent.
-	Code string `json:"code,omitempty"`
-	// RequestID is RAM's RequestId.
-	RequestID string `json:"request_id,omitempty"`
-	// Duration is how long the call took.
-	Duration time.Duration `json:"duration_ns"`
-}
-
 // client is one RAM client and the slot that says it is in use.
 type client struct {
 	ram RAM
@@ -306,24 +282,6 @@ func (e *waitTooLongError) Error() string {
 
 func (e *waitTooLongError) Unwrap() []error { return []error{e.err, ErrThrottled} }
 
-// notSentError is the context's error for a call that was never sent, so
-// that its outcome is known: it did not happen. Plan, Apply and Revoke return
-// ctx.Err() itself, never this.
-type notSentError struct{ err error }
-
-func (e *notSentError) Error() string { return e.err.Error() }
-func (e *notSentError) Unwrap() error { return e.err }
-
-// clientError is a failure of the RAM client itself: it returned neither an
-// answer nor an error, or it panicked. It is not retried.
-type clientError struct {
-	action, target, what string
-}
-
-func (e *clientError) Error() string {
-	return fmt.Sprintf("encryptperm: %s %q: the RAM client %s", e.action, e.target, e.what)
-}
-
 // isNil reports whether v is nil or a nil pointer.
 func isNil(v any) bool {
 	if v == nil {
@@ -446,10 +404,6 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	return r.resp, err
 }
 
-// maxRetryAfter caps the wait read from x-acs-retry-after, so that a huge
-// value cannot overflow a time.Duration.
-const maxRetryAfter = 1000 * time.Hour
-
 // requestID returns the RequestId field of an SDK response, or "".
 func requestID(resp any) string {
 	v := reflect.ValueOf(resp)
@@ -523,20 +477,7 @@ func (p *credentialsProvider) GetProviderName() string {
 	return p.inner.GetProviderName()
 }
 
-// noCredentialsError is a failure to obtain credentials, as the SDK's
-// signer returns it.
-type noCredentialsError struct{ err error }
-
-func (e *noCredentialsError) Error() string { return e.err.Error() }
-func (e *noCredentialsError) Unwrap() error { return e.err }
-
-// credentialsError is a call that was not sent because no credentials could
-// be obtained to sign it. It wraps ErrNoCredentials and is not retried; its
-// text is the provider's (redacted), which names the places it looked.
-type credentialsError struct{ action, target, msg string }
-
-func (e *credentialsError) Error() string {
-	return fmt.Sprintf("encryptperm: %s %q: no credentials: %s", e.action, e.target, e.msg)
+func setTimeout(req timed, t time.Duration) {
+	req.SetReadTimeout(t)
+	req.SetConnectTimeout(min(t, 10*time.Second))
 }
-
-func (e *credentialsError) Unwrap() error { return ErrNoCredentials }

@@ -1,7 +1,7 @@
 package encryptperm
 
 // SetEnqueueHook makes a test hear when a caller waits behind a running batch.
-func SetEnqueueHook(a Applier, f func(role string)) { a.(*engine).enqueued = f }
+func SetEnqueueHook(a Applier, f func(role string)) { a.(*engine).pipe.ram.batch.enqueued = f }
 
 // Names the package keeps to itself, for the external tests.
 var (

@@ -1,10 +1,10 @@
 // This file holds the Grant and its parts (Role, Attachment, Audience, Kind,
-// Key), the names from the ECS page "Encryption-related permissions", and the key-use actions.
+// Resource and its ResourceType; Key is in key.go), the names from the ECS
+// page "Encryption-related permissions", and the key-use actions.
 
 package encryptperm
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -157,165 +157,78 @@ func (g *Grant) Critical() []Finding {
 	return out
 }
 
-// Key names a KMS customer master key: acs:kms:<Region>:<Owner>:key/<ID>.
-type Key struct {
-	// Region is the key's region ID, such as cn-hangzhou.
+// ResourceType names what ECS uses a key for, and so which role it assumes.
+type ResourceType string
+
+// The resource types Check knows.
+const (
+	// ResourceSnapshot: a shared encrypted snapshot
+	// (AliyunECSShareEncryptSnapshotDefaultRole).
+	ResourceSnapshot ResourceType = "snapshot"
+	// ResourceImage: a shared encrypted image
+	// (AliyunECSShareEncryptImageDefaultRole).
+	ResourceImage ResourceType = "image"
+	// ResourceDisk: disks, snapshots and images encrypted in the key owner's
+	// own account (AliyunECSDiskEncryptDefaultRole).
+	ResourceDisk ResourceType = "disk"
+)
+
+// ParseResourceType reads "snapshot", "image" or "disk", in any case.
+func ParseResourceType(s string) (ResourceType, error) {
+	switch t := ResourceType(strings.ToLower(strings.TrimSpace(s))); t {
+	case ResourceSnapshot, ResourceImage, ResourceDisk:
+		return t, nil
+	}
+	return "", fmt.Errorf("encryptperm: parse resource type %q: want snapshot, image or disk: %w", s, ErrInvalid)
+}
+
+// RoleName returns the role ECS assumes for the type, or "" for an unknown
+// type.
+func (t ResourceType) RoleName() string {
+	switch t {
+	case ResourceSnapshot:
+		return ShareSnapshotRoleName
+	case ResourceImage:
+		return ShareImageRoleName
+	case ResourceDisk:
+		return DiskEncryptRoleName
+	}
+	return ""
+}
+
+// noun names the type for people: "a shared snapshot", "a shared image",
+// "disks of its own".
+func (t ResourceType) noun() string {
+	switch t {
+	case ResourceSnapshot:
+		return "a shared snapshot"
+	case ResourceImage:
+		return "a shared image"
+	case ResourceDisk:
+		return "its own disks, snapshots and images"
+	}
+	return string(t)
+}
+
+// Resource names an image or snapshot that a share grant shares
+// (ShareBuilder.WithImage, ShareBuilder.WithSnapshot).
+type Resource struct {
+	// Type is ResourceImage or ResourceSnapshot.
+	Type ResourceType
+	// Region is the resource's region ID, such as cn-hangzhou.
 	Region string
-	// Owner is the UID of the account that owns the key.
-	Owner string
-	// ID is the key ID: a UUID or key- followed by letters and digits.
+	// ID is the image ID (m-...) or the snapshot ID (s-...).
 	ID string
 }
 
-// ARN returns the key's resource name, acs:kms:<region>:<owner>:key/<id>.
-func (k Key) ARN() string { return fmt.Sprintf("acs:kms:%s:%s:key/%s", k.Region, k.Owner, k.ID) }
+// String returns the resource for people: "image m-... in cn-hangzhou".
+func (r Resource) String() string { return fmt.Sprintf("%s %s in %s", r.Type, r.ID, r.Region) }
 
-// ContainerARN returns the ARN of the key container the key lives in,
-// acs:kms:<region>:<owner>:key, on which kms:List* is granted.
-func (k Key) ContainerARN() string { return fmt.Sprintf("acs:kms:%s:%s:key", k.Region, k.Owner) }
+// wildcardECSPrincipal is the service principal that matches every account's
+// ECS. The builders write it only together with a resource directory
+// condition.
+const wildcardECSPrincipal = "*@ecs.aliyuncs.com"
 
-// String returns the key's ARN.
-func (k Key) String() string { return k.ARN() }
-
-// ParseKeyARN parses acs:kms:<region>:<owner>:key/<id> into a Key. The parts
-// are validated as the builders validate a Key; the error is a
-// *ValidationError.
-func ParseKeyARN(arn string) (Key, error) {
-	var p problems
-	parts := strings.Split(arn, ":")
-	if len(parts) != 5 || parts[0] != "acs" || parts[1] != "kms" || !strings.HasPrefix(parts[4], "key/") {
-		p.add("ARN", arn, "not a KMS key ARN: want acs:kms:<region>:<owner>:key/<id>")
-		return Key{}, p.err("key ARN")
-	}
-	k := Key{Region: parts[2], Owner: parts[3], ID: strings.TrimPrefix(parts[4], "key/")}
-	checkKey(&p, "ARN", k)
-	if err := p.err("key ARN"); err != nil {
-		return Key{}, err
-	}
-	return k, nil
-}
-
-// checkGrant validates a Grant with the builders' own rules, one copy of
-// each: it builds the grant again from its kind, audience, keys, service key,
-// limits and policy name, adds the builder's problems to p under path, and
-// reports every part of g that differs from what the builder makes (its role,
-// trust policy and policies). A Grant made by a builder passes unchanged;
-// anything a builder cannot produce (a wildcard key, a trust statement the
-// audience does not call for, a policy of its own) is refused. It returns the
-// grant the builder made, with its findings, or nil.
-func checkGrant(p *problems, path string, g *Grant) *Grant {
-	built, err := rebuild(g)
-	if err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			list := make([]policy.FieldError, len(ve.Problems))
-			for i, fe := range ve.Problems {
-				fe.Path = path + "." + grantField(fe.Path)
-				list[i] = fe
-			}
-			p.addAll(list, ve.More)
-			p.limit = p.limit || errors.Is(err, ErrLimitExceeded)
-		} else {
-			p.add(path, "", "%s", err.Error())
-		}
-		return nil
-	}
-	differs := func(field, why string) {
-		p.add(path+"."+field, "", "%s; a builder does not make this grant: build it with ShareSnapshot, ShareImage or DiskEncryption", why)
-	}
-	if g.Role.Name != built.Role.Name {
-		differs("Role.Name", fmt.Sprintf("role %q is not the role of a %s grant (%s)", g.Role.Name, g.Kind, built.Role.Name))
-	}
-	if g.Role.Description != built.Role.Description {
-		differs("Role.Description", "the role's description is not the builder's")
-	}
-	if !g.Role.TrustPolicy.Equal(built.Role.TrustPolicy) {
-		differs("Role.TrustPolicy", "the trust policy is not the one the grant's audience calls for")
-	}
-	if len(g.Policies) != len(built.Policies) {
-		differs("Policies", fmt.Sprintf("%d policies where the grant's keys call for %d", len(g.Policies), len(built.Policies)))
-		return built
-	}
-	for i, a := range g.Policies {
-		b := built.Policies[i]
-		at := fmt.Sprintf("Policies[%d]", i)
-		switch {
-		case a.Name != b.Name || a.Type != b.Type:
-			differs(at, fmt.Sprintf("%s policy %q where the grant calls for %s policy %q", a.Type, a.Name, b.Type, b.Name))
-		case !a.Document.Equal(b.Document):
-			differs(at+".Document", "the document is not the one the grant's keys call for")
-		case a.Description != b.Description:
-			differs(at+".Description", "the policy's description is not the builder's")
-		}
-	}
-	return built
-}
-
-// rebuild builds g again with the builder of its kind.
-func rebuild(g *Grant) (*Grant, error) {
-	var lim *Limits
-	if g.Limits != (Limits{}) {
-		l := g.Limits
-		lim = &l
-	}
-	base := g.policyName
-	for _, a := range g.Policies {
-		if a.Type == Custom {
-			base = a.Name
-			break
-		}
-	}
-	switch g.Kind {
-	case KindDiskEncryption:
-		b := DiskEncryption()
-		for _, k := range g.Keys {
-			b.WithKey(k)
-		}
-		if lim != nil {
-			b.WithLimits(*lim)
-		}
-		if base != "" {
-			b.WithPolicyName(base)
-		}
-		return b.Build()
-	case KindShareSnapshot, KindShareImage:
-		b := ShareSnapshot()
-		if g.Kind == KindShareImage {
-			b = ShareImage()
-		}
-		b.WithAccounts(g.Audience.Accounts...)
-		for _, rd := range g.Audience.ResourceDirectories {
-			b.WithResourceDirectory(rd)
-		}
-		for _, f := range g.Audience.Folders {
-			b.WithFolder(f)
-		}
-		for _, k := range g.Keys {
-			b.WithKey(k)
-		}
-		if g.ServiceKey {
-			b.WithServiceKey()
-		}
-		b.resources = append(b.resources, g.Resources...)
-		if lim != nil {
-			b.WithLimits(*lim)
-		}
-		if base != "" {
-			b.WithPolicyName(base)
-		}
-		return b.Build()
-	}
-	var p problems
-	p.add("Kind", string(g.Kind), "not a kind of grant: want %s, %s or %s (use a builder's Build)", KindDiskEncryption, KindShareSnapshot, KindShareImage)
-	return nil, p.err("grant")
-}
-
-// grantField maps a builder's problem path to the Grant field it comes from.
-func grantField(path string) string {
-	for _, f := range []string{"Accounts", "ResourceDirectories", "Folders"} {
-		if strings.HasPrefix(path, f) {
-			return "Audience." + path
-		}
-	}
-	return path
-}
+// accountECSPrincipal returns the service principal of an account's ECS,
+// <uid>@ecs.aliyuncs.com.
+func accountECSPrincipal(uid string) string { return uid + "@" + ecsService }

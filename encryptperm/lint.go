@@ -81,3 +81,15 @@ func Lint(d *policy.Document) []Finding {
 	}
 	return out
 }
+
+// allowsKeyUse reports whether a statement's Action covers a key-use action.
+func allowsKeyUse(s policy.Statement) bool {
+	for _, a := range keyUseActions {
+		for _, p := range s.Action {
+			if policy.MatchWildcard(p, a, true) {
+				return true
+			}
+		}
+	}
+	return false
+}

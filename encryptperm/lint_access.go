@@ -211,18 +211,6 @@ func lintKeyPatterns(g *Grant, docs []*policy.Document) []Finding {
 	return out
 }
 
-// allowsKeyUse reports whether a statement's Action covers a key-use action.
-func allowsKeyUse(s policy.Statement) bool {
-	for _, a := range keyUseActions {
-		for _, p := range s.Action {
-			if policy.MatchWildcard(p, a, true) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // lintMissingActions reports each action ECS needs on each key of the grant
 // that the policies do not allow for certain.
 func lintMissingActions(g *Grant, docs []*policy.Document) []Finding {

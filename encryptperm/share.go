@@ -1,27 +1,14 @@
+// This file holds the checks and the rules of the images and snapshots a
+// share grant names.
+
 package encryptperm
 
 import (
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"slices"
 	"sort"
-	"strings"
 )
-
-// Resource names an image or snapshot that a share grant shares
-// (ShareBuilder.WithImage, ShareBuilder.WithSnapshot).
-type Resource struct {
-	// Type is ResourceImage or ResourceSnapshot.
-	Type ResourceType
-	// Region is the resource's region ID, such as cn-hangzhou.
-	Region string
-	// ID is the image ID (m-...) or the snapshot ID (s-...).
-	ID string
-}
-
-// String returns the resource for people: "image m-... in cn-hangzhou".
-func (r Resource) String() string { return fmt.Sprintf("%s %s in %s", r.Type, r.ID, r.Region) }
 
 var (
 	imageIDRE    = regexp.MustCompile(`^m-[A-Za-z0-9]{4,40}$`)
@@ -100,23 +87,4 @@ func hasResources(grants ...[]*Grant) bool {
 		}
 	}
 	return false
-}
-
-// folderTarget returns the Resource Sharing target of a folder path: its
-// last element (the folder ID, or the root ID).
-func folderTarget(rdPath string) string {
-	parts := strings.Split(strings.TrimSuffix(rdPath, "/"), "/")
-	return parts[len(parts)-1]
-}
-
-// shareName is the name of the resource share the library creates for a
-// resource: ManagedPolicyPrefix and the resource ID, at most 50 characters.
-func shareName(r Resource) string {
-	n := ManagedPolicyPrefix + r.ID
-	if len(n) <= 50 {
-		return n
-	}
-	h := fnv.New32a()
-	h.Write([]byte(r.ID))
-	return fmt.Sprintf("%s%s-%08x", ManagedPolicyPrefix, r.ID[:50-len(ManagedPolicyPrefix)-9], h.Sum32())
 }

@@ -1,5 +1,6 @@
 // This file holds the checks of single values: accounts, resource directory
-// IDs, folder paths, keys, regions, role and policy names, limits.
+// IDs, folder paths, keys (and ParseKeyARN), regions, role and policy
+// names, limits.
 
 package encryptperm
 
@@ -144,4 +145,22 @@ func checkLimits(p *problems, l Limits) {
 		l.CustomPoliciesPerRole < 0 || l.SystemPoliciesPerRole < 0 || l.PolicyNameMaxLen < 0 {
 		p.add("Limits", fmt.Sprintf("%+v", l), "limits cannot be negative; zero means RAM's default")
 	}
+}
+
+// ParseKeyARN parses acs:kms:<region>:<owner>:key/<id> into a Key. The parts
+// are validated as the builders validate a Key; the error is a
+// *ValidationError.
+func ParseKeyARN(arn string) (Key, error) {
+	var p problems
+	parts := strings.Split(arn, ":")
+	if len(parts) != 5 || parts[0] != "acs" || parts[1] != "kms" || !strings.HasPrefix(parts[4], "key/") {
+		p.add("ARN", arn, "not a KMS key ARN: want acs:kms:<region>:<owner>:key/<id>")
+		return Key{}, p.err("key ARN")
+	}
+	k := Key{Region: parts[2], Owner: parts[3], ID: strings.TrimPrefix(parts[4], "key/")}
+	checkKey(&p, "ARN", k)
+	if err := p.err("key ARN"); err != nil {
+		return Key{}, err
+	}
+	return k, nil
 }

@@ -1,3 +1,7 @@
-// Package internal holds what no user of this module should import: the
-// conformance suite, wire helpers and generated mocks, in sub-packages.
+// Package internal holds what no user of this module should import, in
+// sub-packages: the conformance suite, the RPC wire codec and signers, the
+// share step of encryptperm's Applier (internal/share, which imports
+// nothing of encryptperm) and the small pieces it shares with encryptperm
+// (internal/parallel), and the tests that hold the module's shape
+// (internal/layout, internal/apicount).
 package internal

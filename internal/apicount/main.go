@@ -6,10 +6,22 @@
 //
 // The project keeps the count of package encryptperm at most 110, so that a
 // user meets only the names they need; TestEncryptpermWithinItsCap holds it.
+//
+// With -api it lists instead every exported name of each directory with its
+// signature, one a line (see api):
+//
+//	go run ./internal/apicount -api ./encryptperm
+//
+// TestEncryptpermAPI holds that list of package encryptperm to
+// testdata/encryptperm.api.golden, so that no exported name or signature
+// changes unnoticed; go test ./internal/apicount -update rewrites the file
+// after a change made on purpose (by addition only).
+//
 // The command exits 1 when a directory cannot be read.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -28,8 +40,22 @@ type counts struct {
 func (c counts) total() int { return c.funcs + c.types + c.consts + c.vars }
 
 func main() {
+	list := flag.Bool("api", false, "list every exported name with its signature instead of counting")
+	flag.Parse()
 	failed := false
-	for _, dir := range os.Args[1:] {
+	for _, dir := range flag.Args() {
+		if *list {
+			lines, err := api(dir)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				failed = true
+				continue
+			}
+			for _, l := range lines {
+				fmt.Println(l)
+			}
+			continue
+		}
 		pkgs, err := count(dir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -54,21 +80,12 @@ func main() {
 // count counts the exported top-level names of the non-test files of dir,
 // by package name (a directory holds one package outside its tests).
 func count(dir string) (map[string]counts, error) {
-	fset := token.NewFileSet()
-	entries, err := os.ReadDir(dir)
+	_, files, err := parseDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]counts{}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
-		if err != nil {
-			return nil, err
-		}
+	for _, file := range files {
 		c := out[file.Name.Name]
 		for _, d := range file.Decls {
 			switch d := d.(type) {
@@ -101,4 +118,27 @@ func count(dir string) (map[string]counts, error) {
 		out[file.Name.Name] = c
 	}
 	return out, nil
+}
+
+// parseDir parses the non-test Go files of dir, in the order of their
+// names.
+func parseDir(dir string) (*token.FileSet, []*ast.File, error) {
+	fset := token.NewFileSet()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var files []*ast.File
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, file)
+	}
+	return fset, files, nil
 }

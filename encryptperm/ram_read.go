@@ -19,6 +19,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/internal/parallel"
 )
 
 // roleState is what RAM holds for one role, as far as the engine read it.
@@ -82,34 +83,6 @@ func (s *roleState) fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// parallel runs fns at once and returns their errors, in order.
-func parallel(fns ...func() error) []error {
-	errs := make([]error, len(fns))
-	if len(fns) == 1 {
-		errs[0] = fns[0]()
-		return errs
-	}
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn()
-		}()
-	}
-	wg.Wait()
-	return errs
-}
-
-func firstErr(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // clone returns a copy of s that the engine may change without changing s.
 func (s *roleState) clone() *roleState {
 	out := *s
@@ -123,10 +96,13 @@ func (s *roleState) clone() *roleState {
 	return &out
 }
 
+// ramReader reads roles and policies through the caller.
+type ramReader struct{ c *caller }
+
 // readTrust reads a role's trust policy: exists is false when RAM does not
 // know the role.
-func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (name string, trust *policy.Document, exists bool, err error) {
-	resp, err := invoke(ctx, e.c, op{action: "GetRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.GetRoleResponse, error) {
+func (rd *ramReader) readTrust(ctx context.Context, rec *recorder, role string) (name string, trust *policy.Document, exists bool, err error) {
+	resp, err := invoke(ctx, rd.c, op{action: "GetRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.GetRoleResponse, error) {
 		req := ram.CreateGetRoleRequest()
 		setTimeout(req, t)
 		req.RoleName = role
@@ -148,12 +124,12 @@ func (e *engine) readTrust(ctx context.Context, rec *recorder, role string) (nam
 // readRole reads a role, its attachments and the named custom policies, all
 // in parallel (one round trip on a pool of clients); then any attached
 // policy of the same families that it did not know to ask for.
-func (e *engine) readRole(ctx context.Context, rec *recorder, role string, policyNames []string, families []string) (*roleState, error) {
+func (rd *ramReader) readRole(ctx context.Context, rec *recorder, role string, policyNames []string, families []string) (*roleState, error) {
 	st := &roleState{name: role, policies: map[string]*policyState{}}
 	var mu sync.Mutex
 	fns := []func() error{
 		func() error {
-			name, d, exists, err := e.readTrust(ctx, rec, role)
+			name, d, exists, err := rd.readTrust(ctx, rec, role)
 			if err != nil || !exists {
 				return err
 			}
@@ -163,7 +139,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 			return nil
 		},
 		func() error {
-			resp, err := invoke(ctx, e.c, op{action: "ListPoliciesForRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPoliciesForRoleResponse, error) {
+			resp, err := invoke(ctx, rd.c, op{action: "ListPoliciesForRole", target: role, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPoliciesForRoleResponse, error) {
 				req := ram.CreateListPoliciesForRoleRequest()
 				setTimeout(req, t)
 				req.RoleName = role
@@ -190,7 +166,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 		}
 		seen[strings.ToLower(n)] = true
 		fns = append(fns, func() error {
-			p, err := e.readPolicy(ctx, rec, n)
+			p, err := rd.readPolicy(ctx, rec, n)
 			if err != nil {
 				return err
 			}
@@ -200,7 +176,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 			return nil
 		})
 	}
-	if err := firstErr(parallel(fns...)); err != nil {
+	if err := parallel.All(fns...); err != nil {
 		return nil, err
 	}
 	// Attached policies of a family (base, base-2, ...) that were not asked
@@ -212,7 +188,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 		}
 		seen[strings.ToLower(a.name)] = true
 		more = append(more, func() error {
-			p, err := e.readPolicy(ctx, rec, a.name)
+			p, err := rd.readPolicy(ctx, rec, a.name)
 			if err != nil {
 				return err
 			}
@@ -223,7 +199,7 @@ func (e *engine) readRole(ctx context.Context, rec *recorder, role string, polic
 		})
 	}
 	if len(more) > 0 {
-		if err := firstErr(parallel(more...)); err != nil {
+		if err := parallel.All(more...); err != nil {
 			return nil, err
 		}
 	}
@@ -247,12 +223,12 @@ func inFamily(name string, bases []string) bool {
 
 // readPolicy reads a custom policy's default document and its versions, in
 // parallel.
-func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*policyState, error) {
+func (rd *ramReader) readPolicy(ctx context.Context, rec *recorder, name string) (*policyState, error) {
 	p := &policyState{name: name}
 	var mu sync.Mutex
-	errs := parallel(
+	errs := parallel.Do(
 		func() error {
-			d, err := e.readDefault(ctx, rec, name)
+			d, err := rd.readDefault(ctx, rec, name)
 			if err != nil || !d.exists {
 				return err
 			}
@@ -262,7 +238,7 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 			return nil
 		},
 		func() error {
-			resp, err := invoke(ctx, e.c, op{action: "ListPolicyVersions", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPolicyVersionsResponse, error) {
+			resp, err := invoke(ctx, rd.c, op{action: "ListPolicyVersions", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.ListPolicyVersionsResponse, error) {
 				req := ram.CreateListPolicyVersionsRequest()
 				setTimeout(req, t)
 				req.PolicyName, req.PolicyType = name, string(Custom)
@@ -282,7 +258,7 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 			return nil
 		},
 	)
-	if err := firstErr(errs); err != nil {
+	if err := parallel.First(errs); err != nil {
 		return nil, err
 	}
 	if !p.exists {
@@ -294,8 +270,8 @@ func (e *engine) readPolicy(ctx context.Context, rec *recorder, name string) (*p
 // readDefault reads a custom policy's default version (GetPolicy): its name,
 // document and version ID, without the list of versions. exists is false
 // when RAM does not know the policy.
-func (e *engine) readDefault(ctx context.Context, rec *recorder, name string) (policyState, error) {
-	resp, err := invoke(ctx, e.c, op{action: "GetPolicy", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
+func (rd *ramReader) readDefault(ctx context.Context, rec *recorder, name string) (policyState, error) {
+	resp, err := invoke(ctx, rd.c, op{action: "GetPolicy", target: name, rec: rec}, func(r RAM, t time.Duration) (*ram.GetPolicyResponse, error) {
 		req := ram.CreateGetPolicyRequest()
 		setTimeout(req, t)
 		req.PolicyName, req.PolicyType = name, string(Custom)
@@ -326,11 +302,6 @@ func (e *engine) readDefault(ctx context.Context, rec *recorder, name string) (p
 func versionNumber(id string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(strings.ToLower(id), "v"))
 	return n
-}
-
-func setTimeout(req timed, t time.Duration) {
-	req.SetReadTimeout(t)
-	req.SetConnectTimeout(min(t, 10*time.Second))
 }
 
 var _ timed = (*requests.RpcRequest)(nil)

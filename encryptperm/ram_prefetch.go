@@ -5,7 +5,6 @@
 package encryptperm
 
 import (
-	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -94,45 +93,6 @@ func prefetchSpecs(grants []*Grant) map[string]*prefetchSpec {
 		sp.names, sp.bases = addFold(sp.names, names...), addFold(sp.bases, bases...)
 	}
 	return out
-}
-
-// startPrefetch takes the locks of the roles the grants name, in order of
-// their names (so two Applies cannot wait for each other), and reads the
-// roles, in the background. The caller must call release.
-func (e *engine) startPrefetch(ctx context.Context, rec *recorder, grants []*Grant) *prefetch {
-	p := &prefetch{specs: prefetchSpecs(grants), done: make(chan struct{}), states: map[string]*roleState{}}
-	go func() {
-		defer close(p.done)
-		keys := make([]string, 0, len(p.specs))
-		for k := range p.specs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			unlock, err := e.lockRole(ctx, p.specs[k].role)
-			if err != nil {
-				p.err = err
-				return
-			}
-			p.mu.Lock()
-			p.unlocks = append(p.unlocks, unlock)
-			p.mu.Unlock()
-		}
-		var mu sync.Mutex
-		fns := make([]func() error, 0, len(keys))
-		for _, k := range keys {
-			sp := p.specs[k]
-			fns = append(fns, func() error {
-				st, err := e.readRole(ctx, rec, sp.role, sp.names, sp.bases)
-				mu.Lock()
-				p.states[k] = st
-				mu.Unlock()
-				return err
-			})
-		}
-		p.err = firstErr(parallel(fns...))
-	}()
-	return p
 }
 
 // wait waits for the reads, and returns their error.

@@ -2,7 +2,7 @@
 // service that answers the same page token again, or pages without end,
 // cannot keep a read going.
 
-package encryptperm
+package share
 
 import (
 	"crypto/sha256"
@@ -17,11 +17,12 @@ type pager struct {
 	action, target string
 	max, pages     int
 	seen           map[[sha256.Size]byte]bool
+	limit          error // what an error past max wraps
 }
 
 // newPager returns the bound of one listing by action of target.
-func (e *engine) newPager(action, target string) *pager {
-	return &pager{action: action, target: target, max: e.opts.Limits.ListMaxPages, seen: map[[sha256.Size]byte]bool{}}
+func newPager(cfg *Config, action, target string) *pager {
+	return &pager{action: action, target: target, max: cfg.MaxPages, seen: map[[sha256.Size]byte]bool{}, limit: cfg.LimitExceeded}
 }
 
 // next counts a page read and takes the token it gave for the next page
@@ -38,7 +39,7 @@ func (p *pager) next(token string) (bool, error) {
 		return false, fmt.Errorf("encryptperm: %s %q: the service gave the page token %s a second time: the listing would not end", p.action, p.target, quoteShort(token))
 	}
 	if p.pages >= p.max {
-		return false, fmt.Errorf("encryptperm: %s %q: the listing has more than %d pages (Limits.ListMaxPages): %w", p.action, p.target, p.max, ErrLimitExceeded)
+		return false, fmt.Errorf("encryptperm: %s %q: the listing has more than %d pages (Limits.ListMaxPages): %w", p.action, p.target, p.max, p.limit)
 	}
 	p.seen[h] = true
 	return true, nil

@@ -1,5 +1,5 @@
 // This file holds the per-role queues: callers that wait for one role are
-// served together in one batch, which converge.go then applies.
+// served together in one batch, which ram_converge.go then applies.
 
 package encryptperm
 
@@ -46,30 +46,41 @@ type batch struct {
 	jobs []*roleJob
 }
 
-func (e *engine) queue(role string) *roleQueue {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.queues == nil {
-		e.queues = map[string]*roleQueue{}
+// batcher holds the queues of one Applier's roles.
+type batcher struct {
+	conv *converger
+
+	mu     sync.Mutex
+	queues map[string]*roleQueue
+	// enqueued, when set (by tests), is called when a caller waits in a
+	// role's queue behind a running batch.
+	enqueued func(role string)
+}
+
+func (bt *batcher) queue(role string) *roleQueue {
+	bt.mu.Lock()
+	defer bt.mu.Unlock()
+	if bt.queues == nil {
+		bt.queues = map[string]*roleQueue{}
 	}
 	k := strings.ToLower(role)
-	q, ok := e.queues[k]
+	q, ok := bt.queues[k]
 	if !ok {
 		q = &roleQueue{}
-		e.queues[k] = q
+		bt.queues[k] = q
 	}
 	return q
 }
 
 // submit runs one caller's grants for one role, batched with concurrent
 // callers for that role. A reviewed plan (stale != nil) runs alone.
-func (e *engine) submit(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
+func (bt *batcher) submit(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
 	if stale != nil || w.stay != nil {
 		// A revoke told which grants stay runs alone too: a batch would
 		// lose what stays.
-		return e.convergeRole(ctx, rec, w, grants, revoke, stale)
+		return bt.conv.convergeRole(ctx, rec, w, grants, revoke, stale)
 	}
-	q := e.queue(w.role)
+	q := bt.queue(w.role)
 	j := &roleJob{ctx: ctx, grants: grants, revoke: revoke, rec: rec, done: make(chan struct{})}
 	q.mu.Lock()
 	q.jobs = append(q.jobs, j)
@@ -77,9 +88,9 @@ func (e *engine) submit(ctx context.Context, rec *recorder, w *roleWant, grants 
 	q.busy = true
 	q.mu.Unlock()
 	if start {
-		go e.drain(q)
-	} else if e.enqueued != nil {
-		e.enqueued(w.role)
+		go bt.drain(q)
+	} else if bt.enqueued != nil {
+		bt.enqueued(w.role)
 	}
 	select {
 	case <-j.done:
@@ -117,7 +128,7 @@ func (e *engine) submit(ctx context.Context, rec *recorder, w *roleWant, grants 
 }
 
 // drain runs batches until the queue is empty.
-func (e *engine) drain(q *roleQueue) {
+func (bt *batcher) drain(q *roleQueue) {
 	for {
 		q.mu.Lock()
 		if len(q.jobs) == 0 {
@@ -142,7 +153,7 @@ func (e *engine) drain(q *roleQueue) {
 		q.jobs = rest
 		q.mu.Unlock()
 		if len(b.jobs) > 0 {
-			e.runBatch(b, mode)
+			bt.runBatch(b, mode)
 		}
 	}
 }
@@ -150,12 +161,12 @@ func (e *engine) drain(q *roleQueue) {
 // runBatch runs a batch's grants together. If that fails and the batch holds
 // several callers, each is run alone, so that one caller's bad grant or limit
 // does not fail the others.
-func (e *engine) runBatch(b *batch, revoke bool) {
+func (bt *batcher) runBatch(b *batch, revoke bool) {
 	if len(b.jobs) == 1 {
 		j := b.jobs[0]
 		b.live = 1
 		stop := context.AfterFunc(j.ctx, func() { b.mu.Lock(); b.live--; b.mu.Unlock() })
-		e.runJobs(j.ctx, b.jobs, revoke)
+		bt.runJobs(j.ctx, b.jobs, revoke)
 		stop()
 		return
 	}
@@ -167,7 +178,7 @@ func (e *engine) runBatch(b *batch, revoke bool) {
 	}
 	ws, gs := wants(grants)
 	rec := &recorder{}
-	res, err := e.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
+	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
 	if err != nil && ctx.Err() == nil && !isContextError(err) {
 		// Try each caller alone.
 		for _, j := range b.jobs {
@@ -179,7 +190,7 @@ func (e *engine) runBatch(b *batch, revoke bool) {
 				close(j.done)
 				continue
 			}
-			e.runJobs(j.ctx, []*roleJob{j}, revoke)
+			bt.runJobs(j.ctx, []*roleJob{j}, revoke)
 		}
 		return
 	}
@@ -194,14 +205,14 @@ func (e *engine) runBatch(b *batch, revoke bool) {
 }
 
 // runJobs runs jobs (one, in practice) under ctx and hands out the result.
-func (e *engine) runJobs(ctx context.Context, jobs []*roleJob, revoke bool) {
+func (bt *batcher) runJobs(ctx context.Context, jobs []*roleJob, revoke bool) {
 	var grants []*Grant
 	for _, j := range jobs {
 		grants = append(grants, j.grants...)
 	}
 	ws, gs := wants(grants)
 	rec := jobs[0].rec
-	res, err := e.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
+	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
 	for _, j := range jobs {
 		j.res, j.err = res, err
 		close(j.done)

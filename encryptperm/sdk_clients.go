@@ -1,7 +1,11 @@
+// This file holds the SDK clients NewRAMApplier builds: RAM, and ECS,
+// Resource Sharing and KMS for the share step, and where each is called.
+
 package encryptperm
 
 import (
 	"fmt"
+	"net"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
@@ -93,4 +97,16 @@ func buildSDKEndpointTables() {
 	ecs.GetEndpointMap()
 	resourcesharing.GetEndpointMap()
 	kms.GetEndpointMap()
+}
+
+func isLoopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

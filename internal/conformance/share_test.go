@@ -397,15 +397,25 @@ func TestShareSeenBySDKClient(t *testing.T) {
 func TestSharePerServiceEndpoints(t *testing.T) {
 	ctx := context.Background()
 	cred := credentials.NewAccessKeyCredential(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
-	// A loopback port nobody listens on any more.
+	// A loopback port that answers nothing: it closes every connection at
+	// once. The test holds it open, so no endpoint started below can be
+	// given the same port (a port merely closed can be, and then the
+	// "dead" service answers).
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	dead := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
 	// A snapshot shared with an account reaches all three services: ECS
 	// for the snapshot, KMS for its key, Resource Sharing for the share.
 	g, err := encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithAccounts(acctA).Build()

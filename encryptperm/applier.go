@@ -48,6 +48,9 @@ type Applier interface {
 	// error wraps the last failed write's error too. When ctx ends, Apply
 	// returns ctx.Err() and a Result whose Unknown lists the writes in
 	// flight, whose outcome is unknown; writes never sent are not listed.
+	// When a lock of Options.Locker is lost (see Locker), Apply sends no
+	// write after that and returns, with such a Result, an error for which
+	// errors.Is(err, ErrLockLost) is true.
 	//
 	// A grant that names images or snapshots (WithImage, WithSnapshot) is
 	// shared too, after RAM holds it; every check of the share comes first,
@@ -465,7 +468,9 @@ func (e *engine) converge(ctx context.Context, revoke bool, grants, keep []*Gran
 			var r *Result
 			var err error
 			if pre.holds(w.role) {
-				r, err = e.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+				locked := pre.lockedCtx(ctx, w.role)
+				r, err = e.convergeLocked(locked, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+				err = lockErr(ctx, locked, w.role, err)
 			} else {
 				r, err = e.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
 			}

@@ -25,12 +25,13 @@ import (
 // convergeRole runs the read-plan-write-verify loop of one role for the
 // grants of a batch, until RAM holds them or Options.MaxRounds runs out.
 func (e *engine) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
-	unlock, err := e.lockRole(ctx, w.role)
+	locked, unlock, err := e.lockRole(ctx, w.role)
 	if err != nil {
 		return &Result{}, err
 	}
 	defer unlock()
-	return e.convergeLocked(ctx, rec, w, grants, revoke, stale, nil)
+	res, err := e.convergeLocked(locked, rec, w, grants, revoke, stale, nil)
+	return res, lockErr(ctx, locked, w.role, err)
 }
 
 // convergeLocked is convergeRole once the role's locks are held. st, when
@@ -753,8 +754,9 @@ func (e *engine) roleLock(role string) *sync.Mutex {
 	return m
 }
 
-// lockRole takes the in-process lock and, when configured, the Locker.
-func (e *engine) lockRole(ctx context.Context, role string) (func(), error) {
+// lockRole takes the in-process lock and, when configured, the Locker. The
+// context it returns ends when a lock that can be lost is (see takeLock).
+func (e *engine) lockRole(ctx context.Context, role string) (context.Context, func(), error) {
 	m := e.roleLock(role)
 	got := make(chan struct{})
 	go func() { m.Lock(); close(got) }()
@@ -762,15 +764,15 @@ func (e *engine) lockRole(ctx context.Context, role string) (func(), error) {
 	case <-got:
 	case <-ctx.Done():
 		go func() { <-got; m.Unlock() }()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if e.opts.Locker == nil {
-		return m.Unlock, nil
+		return ctx, m.Unlock, nil
 	}
-	unlock, err := e.opts.Locker.Lock(ctx, "encryptperm/role/"+strings.ToLower(role))
+	locked, unlock, err := takeLock(ctx, e.opts.Locker, "encryptperm/role/"+strings.ToLower(role))
 	if err != nil {
 		m.Unlock()
-		return nil, err
+		return nil, nil, err
 	}
-	return func() { unlock(); m.Unlock() }, nil
+	return locked, func() { unlock(); m.Unlock() }, nil
 }

@@ -25,6 +25,7 @@ type prefetch struct {
 
 	mu      sync.Mutex
 	unlocks []func()
+	ctxs    map[string]context.Context // see setLockedCtx
 }
 
 // prefetchSpec is what is read of one role: the role, its attachments, the
@@ -109,11 +110,12 @@ func (e *engine) startPrefetch(ctx context.Context, rec *recorder, grants []*Gra
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			unlock, err := e.lockRole(ctx, p.specs[k].role)
+			locked, unlock, err := e.lockRole(ctx, p.specs[k].role)
 			if err != nil {
 				p.err = err
 				return
 			}
+			p.setLockedCtx(locked, p.specs[k].role)
 			p.mu.Lock()
 			p.unlocks = append(p.unlocks, unlock)
 			p.mu.Unlock()

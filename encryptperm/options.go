@@ -67,6 +67,19 @@ type Options struct {
 	// Locker, when set, is held for each role while it is read, written and
 	// verified, so that processes sharing a Locker never lose each other's
 	// updates. See Locker.
+	//
+	// Without one, processes (replicas, parallel pipelines) that change one
+	// role at once lose each other's updates, with no error and nothing in
+	// Result.Conflicts: against one fake endpoint with 40 ms per call, 2
+	// processes adding 40 accounts, one Apply per account, lost 16 to 18 of
+	// them, and 16 processes adding 80 lost 69 to 70. MemoryLocker covers
+	// Appliers in one process; across processes, package etcdlock is a
+	// Locker on etcd (none lost in the same runs):
+	//
+	//	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"etcd-1:2379"}})
+	//	locker, err := etcdlock.New(cli, nil) // a 10 s lease
+	//	defer locker.Close()
+	//	applier, err := encryptperm.NewRAMApplier(&encryptperm.Options{Locker: locker})
 	Locker Locker
 
 	// Logger receives one debug line per RAM call (action, target, duration,

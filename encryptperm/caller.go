@@ -300,6 +300,10 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	if err != nil {
 		return nil, &notSentError{err}
 	}
+	if err := writeRefused(ctx, o.write); err != nil {
+		c.pool.put(cl)
+		return nil, err
+	}
 	timeout := c.opts.RequestTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		if r := time.Until(dl); r < timeout {

@@ -149,8 +149,9 @@
 //
 // Build returns a *ValidationError listing every problem, each with a field
 // path. Errors wrap the sentinels ErrNotFound, ErrConflict, ErrLimitExceeded,
-// ErrThrottled, ErrAccessDenied, ErrInvalid, ErrStale and ErrNoCredentials:
-// test them with errors.Is. No error, log line, Observer call, Plan or Result
+// ErrThrottled, ErrAccessDenied, ErrInvalid, ErrStale, ErrNoCredentials and
+// ErrLockLost (a lock of Options.Locker was lost, so no write was made
+// after that): test them with errors.Is. No error, log line, Observer call, Plan or Result
 // holds an access key ID, secret, security token or signature (see Redact).
 //
 // # Testing

@@ -69,13 +69,20 @@ type orderLocker struct {
 }
 
 func (l *orderLocker) Lock(ctx context.Context, name string) (func(), error) {
-	unlock, err := l.MemoryLocker.Lock(ctx, name)
+	_, unlock, err := l.LockContext(ctx, name)
+	return unlock, err
+}
+
+// LockContext records too: the engine takes a lock through it when the
+// Locker has it, as MemoryLocker does.
+func (l *orderLocker) LockContext(ctx context.Context, name string) (context.Context, func(), error) {
+	lctx, unlock, err := l.MemoryLocker.LockContext(ctx, name)
 	if err == nil {
 		l.mu.Lock()
 		l.taken[lkID(ctx)] = append(l.taken[lkID(ctx)], name)
 		l.mu.Unlock()
 	}
-	return unlock, err
+	return lctx, unlock, err
 }
 
 // Whatever order the grants come in, an Apply takes its roles' locks in the

@@ -67,6 +67,19 @@ type Options struct {
 	// Locker, when set, is held for each role while it is read, written and
 	// verified, so that processes sharing a Locker never lose each other's
 	// updates. See Locker.
+	//
+	// Without one, processes (replicas, parallel pipelines) that change one
+	// role at once lose each other's updates, with no error and nothing in
+	// Result.Conflicts: against one fake endpoint with 40 ms per call, 2
+	// processes adding 40 accounts, one Apply per account, lost 16 to 18 of
+	// them, and 16 processes adding 80 lost 69 to 70. MemoryLocker covers
+	// Appliers in one process; across processes, package etcdlock is a
+	// Locker on etcd (none lost in the same runs):
+	//
+	//	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"etcd-1:2379"}})
+	//	locker, err := etcdlock.New(cli, nil) // a 10 s lease
+	//	defer locker.Close()
+	//	applier, err := encryptperm.NewRAMApplier(&encryptperm.Options{Locker: locker})
 	Locker Locker
 
 	// Logger receives one debug line per RAM call (action, target, duration,
@@ -226,6 +239,33 @@ func (o *Options) withDefaults() Options {
 // still in flight) replaces this engine's content, and neither process sees
 // it. No read closes that window, since a write may always land after the
 // read; only a shared Locker does.
+//
+// The engine names the lock of a role "encryptperm/role/" followed by the
+// role's name in lower case, and takes the locks of an Apply's roles in the
+// order of their names, so that two Applies never wait for each other.
+//
+// # A lock that can be lost
+//
+// A lock held through a lease (etcd, Consul, a row with an expiry) can end
+// while the engine holds it: the process pauses past the lease, or the lock
+// service is cut off. A Locker whose lock can be lost should also have the
+// method
+//
+//	LockContext(ctx context.Context, name string) (context.Context, func(), error)
+//
+// which takes the lock as Lock does, and returns, with the unlock function,
+// a context that ends as soon as the lock may no longer be held (and when
+// unlock is called, or ctx ends); context.Cause should say why. The engine
+// uses LockContext where the Locker has it, and makes no write after that
+// context ends: each write is checked against it just before it is sent,
+// and the end of the context cuts short the calls in flight. The Apply,
+// ApplyPlan or Revoke then ends with an error for which errors.Is(err,
+// ErrLockLost) is true (it wraps the cause too), and its Result lists the
+// writes made and those whose outcome is unknown, as for any interrupted
+// call. The window that remains is a write already sent when the lock ends:
+// it may land after another process has taken the lock. A Locker narrows it
+// by ending the context before its lease can expire (package etcdlock ends
+// it a tenth of the TTL early). Package etcdlock is such a Locker, on etcd.
 type Locker interface {
 	// Lock blocks until the named lock is held or ctx ends, and returns the
 	// function that releases it.
@@ -233,7 +273,10 @@ type Locker interface {
 }
 
 // MemoryLocker is an in-process Locker, for tests and for several Appliers
-// in one process. The zero value is ready to use.
+// in one process. The zero value is ready to use. It has LockContext (its
+// lock is never lost: the context ends only at unlock, or with ctx), so a
+// type that embeds it to wrap Lock must wrap LockContext too: the engine
+// calls LockContext.
 type MemoryLocker struct {
 	mu    sync.Mutex
 	locks map[string]chan struct{}

@@ -5,6 +5,7 @@ package encryptperm
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -179,7 +180,7 @@ func (bt *batcher) runBatch(b *batch, revoke bool) {
 	ws, gs := wants(grants)
 	rec := &recorder{}
 	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
-	if err != nil && ctx.Err() == nil && !isContextError(err) {
+	if err != nil && ctx.Err() == nil && !isContextError(err) && !errors.Is(err, ErrLockLost) {
 		// Try each caller alone.
 		for _, j := range b.jobs {
 			for _, c := range rec.list() {

@@ -32,12 +32,13 @@ type converger struct {
 // convergeRole runs the read-plan-write-verify loop of one role for the
 // grants of a batch, until RAM holds them or Options.MaxRounds runs out.
 func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
-	unlock, err := cv.locks.lockRole(ctx, w.role)
+	locked, unlock, err := cv.locks.lockRole(ctx, w.role)
 	if err != nil {
 		return &Result{}, err
 	}
 	defer unlock()
-	return cv.convergeLocked(ctx, rec, w, grants, revoke, stale, nil)
+	res, err := cv.convergeLocked(locked, rec, w, grants, revoke, stale, nil)
+	return res, lockErr(ctx, locked, w.role, err)
 }
 
 // convergeLocked is convergeRole once the role's locks are held. st, when

@@ -31,8 +31,9 @@ func (l *roleLocks) roleLock(role string) *sync.Mutex {
 	return m
 }
 
-// lockRole takes the in-process lock and, when configured, the Locker.
-func (l *roleLocks) lockRole(ctx context.Context, role string) (func(), error) {
+// lockRole takes the in-process lock and, when configured, the Locker. The
+// context it returns ends when a lock that can be lost is (see takeLock).
+func (l *roleLocks) lockRole(ctx context.Context, role string) (context.Context, func(), error) {
 	m := l.roleLock(role)
 	got := make(chan struct{})
 	go func() { m.Lock(); close(got) }()
@@ -40,15 +41,15 @@ func (l *roleLocks) lockRole(ctx context.Context, role string) (func(), error) {
 	case <-got:
 	case <-ctx.Done():
 		go func() { <-got; m.Unlock() }()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if l.locker == nil {
-		return m.Unlock, nil
+		return ctx, m.Unlock, nil
 	}
-	unlock, err := l.locker.Lock(ctx, "encryptperm/role/"+strings.ToLower(role))
+	locked, unlock, err := takeLock(ctx, l.locker, "encryptperm/role/"+strings.ToLower(role))
 	if err != nil {
 		m.Unlock()
-		return nil, err
+		return nil, nil, err
 	}
-	return func() { unlock(); m.Unlock() }, nil
+	return locked, func() { unlock(); m.Unlock() }, nil
 }

@@ -5,6 +5,7 @@
 package encryptperm
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +25,7 @@ type prefetch struct {
 
 	mu      sync.Mutex
 	unlocks []func()
+	ctxs    map[string]context.Context // see setLockedCtx
 }
 
 // prefetchSpec is what is read of one role: the role, its attachments, the

@@ -108,7 +108,9 @@ func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*G
 			var r *Result
 			var err error
 			if pre.holds(w.role) {
-				r, err = t.conv.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+				locked := pre.lockedCtx(ctx, w.role)
+				r, err = t.conv.convergeLocked(locked, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+				err = lockErr(ctx, locked, w.role, err)
 			} else {
 				r, err = t.batch.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
 			}
@@ -147,11 +149,12 @@ func (t *ramTarget) startPrefetch(ctx context.Context, rec *recorder, grants []*
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			unlock, err := t.locks.lockRole(ctx, p.specs[k].role)
+			locked, unlock, err := t.locks.lockRole(ctx, p.specs[k].role)
 			if err != nil {
 				p.err = err
 				return
 			}
+			p.setLockedCtx(locked, p.specs[k].role)
 			p.mu.Lock()
 			p.unlocks = append(p.unlocks, unlock)
 			p.mu.Unlock()

@@ -116,12 +116,19 @@ type recordingLocker struct {
 }
 
 func (l *recordingLocker) Lock(ctx context.Context, name string) (func(), error) {
-	unlock, err := l.MemoryLocker.Lock(ctx, name)
+	_, unlock, err := l.LockContext(ctx, name)
+	return unlock, err
+}
+
+// LockContext records too: the engine takes a lock through it when the
+// Locker has it, as MemoryLocker does.
+func (l *recordingLocker) LockContext(ctx context.Context, name string) (context.Context, func(), error) {
+	lctx, unlock, err := l.MemoryLocker.LockContext(ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l.note("lock " + name)
-	return func() { l.note("unlock " + name); unlock() }, nil
+	return lctx, func() { l.note("unlock " + name); unlock() }, nil
 }
 
 // note records what, and the RAM actions made so far.

@@ -41,6 +41,20 @@
 // anything but the in-memory fake show the plan and ask for "yes" on
 // standard input, unless -yes is given.
 //
+// apply and revoke take -etcd host:port[,host:port] (or the variable
+// ECSPERM_ETCD_ENDPOINTS): a lock per role on etcd (package
+// encryptperm/etcdlock), so that processes that change one role at once
+// take turns instead of losing each other's accounts. -etcd-cacert,
+// -etcd-cert and -etcd-key configure TLS; ETCDCTL_USER (user or
+// user:password) and ETCDCTL_PASSWORD, etcdctl's own variables, give the
+// user; -etcd-wait bounds the wait for the lock (2m). With -yes the lock is
+// held from the plan's read to the last write. After a person's "yes" the
+// plan is made again under the lock and applied only if it is unchanged
+// (otherwise the command shows the plan as it is now, writes nothing and
+// exits 1), so that no lock is held while a person reads. Without -etcd,
+// two processes that change one role's trust policy at once can each drop
+// the other's accounts, with no error: RAM has no compare-and-swap.
+//
 // -json makes every command print one JSON document on standard output: the
 // plan, the result, the decisions, the diagnosis, the export, or the error.
 // -help on each command shows its flags and an example.

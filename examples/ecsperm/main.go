@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/encryptperm/export"
@@ -56,6 +57,9 @@ type invocation struct {
 	real     bool
 	endpoint string
 	yes      bool
+	etcd     etcdFlags
+	// locker is the lock on etcd of apply and revoke, nil without -etcd.
+	locker *cliLocker
 
 	kind             string
 	accounts         string
@@ -154,6 +158,11 @@ func (c *invocation) flags() *flag.FlagSet {
 		fs.BoolVar(&c.detailedExitCode, "detailed-exitcode", false, "exit 1 when the plan has changes")
 	case "apply", "revoke":
 		fs.BoolVar(&c.yes, "yes", false, "write without asking for confirmation")
+		fs.StringVar(&c.etcd.endpoints, "etcd", "", "take a lock per role on etcd at host:port[,host:port] (default $"+envEtcdEndpoints+"), held from the plan's read to the last write, so that processes applying to one role at once lose nothing; user and password from $"+envEtcdUser+" (user or user:password) and $"+envEtcdPassword)
+		fs.StringVar(&c.etcd.cacert, "etcd-cacert", "", "verify etcd's TLS certificate with this CA bundle")
+		fs.StringVar(&c.etcd.cert, "etcd-cert", "", "the client's TLS certificate for etcd (with -etcd-key)")
+		fs.StringVar(&c.etcd.key, "etcd-key", "", "the key of -etcd-cert")
+		fs.DurationVar(&c.etcd.wait, "etcd-wait", 2*time.Minute, "how long to wait for the lock (etcd out of reach, or another process holding it)")
 	case "check":
 		fs.StringVar(&c.recipient, "recipient", "", "the account UID whose ECS would use the key, whether or not the grant names it (default: each account -accounts names)")
 		fs.StringVar(&c.recipientRD, "recipient-rd", "", "the recipient's resource directory ID, rd-..., when the share names one")
@@ -276,9 +285,13 @@ func (c *invocation) grant() (*encryptperm.Grant, error) {
 // applier returns the Applier of the target, and whether writes to it need
 // confirmation (anything but the in-memory fake).
 func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
+	var locker encryptperm.Locker
+	if c.locker != nil {
+		locker = c.locker
+	}
 	switch {
 	case c.real:
-		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Observer: &c.contact})
+		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Observer: &c.contact, Locker: locker})
 		return a, true, err
 	case c.endpoint != "":
 		host, _, err := net.SplitHostPort(c.endpoint)
@@ -289,7 +302,7 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
 			scheme = "HTTP"
 		}
-		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme, Observer: &c.contact})
+		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme, Observer: &c.contact, Locker: locker})
 		return a, true, err
 	}
 	owner := fake.DefaultAccountID
@@ -300,14 +313,20 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 	if !c.json {
 		fmt.Fprintln(c.stderr, "ecsperm: target: an in-memory fake RAM, empty at start; nothing leaves this process (use -real or -endpoint for RAM)")
 	}
-	return encryptperm.NewApplier(fake.New(&fake.Options{AccountID: owner}), &encryptperm.Options{Observer: &c.contact}), false, nil
+	return encryptperm.NewApplier(fake.New(&fake.Options{AccountID: owner}), &encryptperm.Options{Observer: &c.contact, Locker: locker}), false, nil
 }
 
-// setup builds the grant and the Applier.
+// setup builds the grant, the lock on etcd (apply and revoke, with -etcd)
+// and the Applier. The caller closes c.locker.
 func (c *invocation) setup() (*encryptperm.Grant, encryptperm.Applier, bool, error) {
 	g, err := c.grant()
 	if err != nil {
 		return nil, nil, false, err
+	}
+	if c.cmd.name == "apply" || c.cmd.name == "revoke" {
+		if c.locker, err = c.openLocker(); err != nil {
+			return nil, nil, false, err
+		}
 	}
 	a, confirm, err := c.applier(g)
 	if err != nil {
@@ -359,30 +378,41 @@ func (w withFindings) String() string {
 
 func runApply(ctx context.Context, c *invocation) int {
 	g, a, confirm, err := c.setup()
+	defer c.locker.close()
 	if err != nil {
 		return c.fail(err)
 	}
-	p, err := a.Plan(ctx, g)
-	if err != nil {
-		return c.fail(err)
-	}
-	return c.write(ctx, a, p, confirm)
+	return c.write(ctx, a, g, func(ctx context.Context) (*encryptperm.Plan, error) { return a.Plan(ctx, g) }, confirm)
 }
 
 func runRevoke(ctx context.Context, c *invocation) int {
 	g, a, confirm, err := c.setup()
+	defer c.locker.close()
 	if err != nil {
 		return c.fail(err)
 	}
-	p, err := a.RevokePlan(ctx, g)
-	if err != nil {
-		return c.fail(err)
-	}
-	return c.write(ctx, a, p, confirm)
+	return c.write(ctx, a, g, func(ctx context.Context) (*encryptperm.Plan, error) { return a.RevokePlan(ctx, g) }, confirm)
 }
 
-// write applies a plan, after confirmation when the target needs it.
-func (c *invocation) write(ctx context.Context, a encryptperm.Applier, p *encryptperm.Plan, confirm bool) int {
+// write plans and applies the plan, after confirmation when the target
+// needs it. With a lock on etcd, the lock is held from the plan's read to
+// the last write; after a person's "yes" the plan is made again under the
+// lock and applied only if it is unchanged, so that no lock is held while a
+// person reads.
+func (c *invocation) write(ctx context.Context, a encryptperm.Applier, g *encryptperm.Grant, plan func(context.Context) (*encryptperm.Plan, error), confirm bool) int {
+	ask := confirm && !c.yes
+	var release func()
+	if c.locker != nil && !ask {
+		var err error
+		if release, err = c.locker.hold(ctx, g); err != nil {
+			return c.fail(err)
+		}
+		defer release()
+	}
+	p, err := plan(ctx)
+	if err != nil {
+		return c.fail(err)
+	}
 	if p.Empty() {
 		if c.json {
 			c.printJSON(&encryptperm.Result{Changes: []encryptperm.Change{}})
@@ -391,7 +421,7 @@ func (c *invocation) write(ctx context.Context, a encryptperm.Applier, p *encryp
 		}
 		return cli.OK
 	}
-	if confirm && !c.yes {
+	if ask {
 		ok, err := cli.Confirm(c.stdin, c.stderr, "ecsperm "+c.cmd.name, withFindings{p})
 		if err != nil {
 			return c.fail(err)
@@ -401,6 +431,24 @@ func (c *invocation) write(ctx context.Context, a encryptperm.Applier, p *encryp
 				c.printJSON(map[string]any{"confirmed": false, "plan": p})
 			}
 			return cli.No
+		}
+		if c.locker != nil {
+			if release, err = c.locker.hold(ctx, g); err != nil {
+				return c.fail(err)
+			}
+			defer release()
+			again, err := plan(ctx)
+			if err != nil {
+				return c.fail(err)
+			}
+			if !samePlan(p, again) {
+				fmt.Fprintf(c.stderr, "ecsperm %s: RAM changed while the plan was read; nothing was written. The plan now:\n%sRun the command again to review it.\n", c.cmd.name, withFindings{again})
+				if c.json {
+					c.printJSON(map[string]any{"confirmed": true, "applied": false, "planChanged": true, "plan": again})
+				}
+				return cli.No
+			}
+			p = again
 		}
 	}
 	res, err := a.ApplyPlan(ctx, p)

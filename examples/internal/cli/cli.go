@@ -126,6 +126,9 @@ func Fix(prog string, err error) (cause, fix string) {
 		return "", "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
 	case errors.Is(err, encryptperm.ErrStale):
 		return "", "RAM changed since the plan was read; run the command again to plan afresh"
+	case errors.Is(err, encryptperm.ErrLockLost):
+		return "the lock on the role was lost while writing (etcd out of reach, or its lease revoked or expired), so nothing more was written",
+			"run the command again: it reads RAM afresh and makes only what is missing; the writes listed as unknown may or may not have been made"
 	case errors.As(err, &re) && (errors.Is(err, encryptperm.ErrInvalid) || errors.Is(err, encryptperm.ErrNotFound)):
 		return readFix(err)
 	case Code(err) == Usage:

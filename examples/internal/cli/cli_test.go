@@ -66,6 +66,7 @@ func TestCodeAndReport(t *testing.T) {
 		{fmt.Errorf("build: %w", encryptperm.ErrInvalid), Usage, "fix: run prog -help"},
 		{fmt.Errorf("plan: %w", encryptperm.ErrNoCredentials), Failure, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
 		{fmt.Errorf("apply: %w", encryptperm.ErrStale), Failure, "fix: RAM changed since the plan was read; run the command again to plan afresh"},
+		{fmt.Errorf("apply: %w", encryptperm.ErrLockLost), Failure, "  fix: run the command again: it reads RAM afresh and makes only what is missing"},
 		{errors.New("connection refused"), Failure, "prog: connection refused"},
 		{&ReadError{fmt.Errorf("share: the key is Disabled (InvalidParameter.KMSKeyId.CMKNotEnabled): %w", encryptperm.ErrInvalid)}, Failure,
 			"  cause: the key is disabled or pending deletion in KMS; ECS refuses to use it, and no RAM permission helps\n" +

@@ -167,7 +167,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 		{name: "request timeout", timeout: 30 * time.Millisecond, rules: func(h *fake.Hold) []fake.Rule {
 			return []fake.Rule{{Action: "GetRole", Hold: h}}
 		}},
-		{name: "context deadline", ctxTimeout: 60 * time.Millisecond, rules: func(h *fake.Hold) []fake.Rule {
+		{name: "context deadline", ctxTimeout: time.Minute, rules: func(h *fake.Hold) []fake.Rule {
 			return []fake.Rule{{Action: "GetRole", Hold: h}}
 		}},
 	}
@@ -217,9 +217,19 @@ func TestSecretsNeverLeave(t *testing.T) {
 					a := be.applier(t, f, o, rec)
 					ctx := context.Background()
 					if k.ctxTimeout > 0 {
-						var cancel context.CancelFunc
-						ctx, cancel = context.WithTimeout(ctx, k.ctxTimeout)
-						defer cancel()
+						// The deadline passes once the held call has
+						// arrived, never before the first signed request
+						// is sent, however slow the machine.
+						dl := newHeldDeadline(k.ctxTimeout)
+						go func() {
+							select {
+							case <-hold.Held():
+								dl.pass()
+							case <-dl.Done():
+							}
+						}()
+						t.Cleanup(dl.pass)
+						ctx = dl
 					}
 					out, err := op.run(ctx, a, g)
 					if err == nil && k.name != "write answer lost" {
@@ -255,5 +265,31 @@ func TestSecretsNeverLeave(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// heldDeadline is a context whose deadline, d after it is made, passes only
+// when pass is called: its Err is then context.DeadlineExceeded, as that of
+// a context.WithTimeout whose time ran out, but a test decides the moment.
+type heldDeadline struct {
+	context.Context // Value only: the background context
+	deadline        time.Time
+	done            chan struct{}
+	once            sync.Once
+}
+
+func newHeldDeadline(d time.Duration) *heldDeadline {
+	return &heldDeadline{Context: context.Background(), deadline: time.Now().Add(d), done: make(chan struct{})}
+}
+
+func (c *heldDeadline) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *heldDeadline) Done() <-chan struct{}       { return c.done }
+func (c *heldDeadline) pass()                       { c.once.Do(func() { close(c.done) }) }
+func (c *heldDeadline) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }

@@ -150,6 +150,13 @@ func (t *ctxTransport) set(ctx context.Context) {
 	t.mu.Unlock()
 }
 
+// clear forgets the context once its call has returned.
+func (t *ctxTransport) clear() {
+	t.mu.Lock()
+	t.ctx = nil
+	t.mu.Unlock()
+}
+
 // RoundTrip implements http.RoundTripper.
 func (t *ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.mu.Lock()
@@ -180,7 +187,7 @@ func invoke[T any](ctx context.Context, p *pool[T], call func(T) error) error {
 	go func() {
 		err := call(s.c)
 		if s.ctxt != nil {
-			s.ctxt.set(nil)
+			s.ctxt.clear()
 		}
 		p.put(s)
 		done <- err

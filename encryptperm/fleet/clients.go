@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcemanager"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
@@ -270,11 +272,55 @@ func wrapCall(action, target string, err error) error {
 		return e
 	}
 	e.message = encryptperm.Redact(err.Error())
-	if transport(err) {
+	switch {
+	case errors.Is(err, encryptperm.ErrNoCredentials):
+		e.code, e.kind = "credentials", encryptperm.ErrNoCredentials
+	case transport(err):
 		e.code = "transport"
 	}
 	return e
 }
+
+// credentialSource turns the management account's credential into a
+// provider whose failures satisfy errors.Is(err,
+// encryptperm.ErrNoCredentials); nil is the SDK's default chain.
+func credentialSource(cred auth.Credential) (credentials.CredentialsProvider, error) {
+	p, err := auth.ToCredentialsProvider(cred)
+	if err != nil {
+		return nil, err
+	}
+	return &markedProvider{inner: p}, nil
+}
+
+// markedProvider marks the failures of the provider it wraps.
+type markedProvider struct {
+	mu    sync.Mutex
+	inner credentials.CredentialsProvider
+}
+
+// GetCredentials implements credentials.CredentialsProvider.
+func (p *markedProvider) GetCredentials() (*credentials.Credentials, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.inner.GetCredentials()
+	if err == nil && c == nil {
+		err = errors.New("the credential provider returned no credentials")
+	}
+	if err != nil {
+		return nil, &noCredentials{err}
+	}
+	return c, nil
+}
+
+// GetProviderName implements credentials.CredentialsProvider.
+func (p *markedProvider) GetProviderName() string { return p.inner.GetProviderName() }
+
+// noCredentials is a failure to obtain the management account's
+// credentials: no request was sent.
+type noCredentials struct{ err error }
+
+func (e *noCredentials) Error() string   { return "no credentials: " + e.err.Error() }
+func (e *noCredentials) Unwrap() []error { return []error{e.err, encryptperm.ErrNoCredentials} }
 
 // kindOf returns the sentinel of package encryptperm that a code means.
 func kindOf(code string, status int) error {

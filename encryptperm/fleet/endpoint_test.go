@@ -290,3 +290,36 @@ func sorted(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// NewSDKRunner refuses plain HTTP to anything but a loopback address, and
+// without credentials anywhere a run stops at once with ErrNoCredentials,
+// before any member is worked on.
+func TestSDKRunnerRefusals(t *testing.T) {
+	if _, err := fleet.NewSDKRunner(&fleet.Options{Engine: encryptperm.Options{Endpoint: "ram.example.com", Scheme: "HTTP"}}); !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Errorf("HTTP to a remote endpoint: %v, want ErrInvalid", err)
+	}
+	if _, err := fleet.NewSDKRunner(&fleet.Options{Engine: encryptperm.Options{Scheme: "FTP"}}); !errors.Is(err, encryptperm.ErrInvalid) {
+		t.Errorf("scheme FTP: %v, want ErrInvalid", err)
+	}
+
+	t.Setenv("HOME", t.TempDir())
+	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
+		"ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	c := newClock()
+	f := newWorld(t, c, nil)
+	ep := endpointWorld(t, f, 0)
+	r, err := fleet.NewSDKRunner(sdkOptions(ep, nil, func(o *fleet.Options) { o.Credential = nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Apply(context.Background(), fleet.Scope{All: true})
+	if !errors.Is(err, encryptperm.ErrNoCredentials) {
+		t.Fatalf("Apply: %v, want ErrNoCredentials", err)
+	}
+	if rep.Complete || rep.Totals.Members != 0 || len(f.Calls()) != 0 {
+		t.Errorf("report %+v, %d calls", rep, len(f.Calls()))
+	}
+}

@@ -266,8 +266,12 @@ func NewSDKRunner(opts *Options) (*Runner, error) {
 	fail := func(err error) (*Runner, error) {
 		return nil, fmt.Errorf("fleet: new SDK runner: %s", encryptperm.Redact(err.Error()))
 	}
+	cred, err := credentialSource(o.Credential)
+	if err != nil {
+		return fail(err)
+	}
 	cfg, ct := config()
-	rm, err := resourcemanager.NewClientWithOptions(region, cfg, o.Credential)
+	rm, err := resourcemanager.NewClientWithOptions(region, cfg, cred)
 	if err != nil {
 		return fail(err)
 	}
@@ -278,7 +282,7 @@ func NewSDKRunner(opts *Options) (*Runner, error) {
 	r.dir.put(&slot[Directory]{c: rm, ctxt: ct})
 	mk := func() (*slot[STS], error) {
 		cfg, ct := config()
-		c, err := sts.NewClientWithOptions(region, cfg, o.Credential)
+		c, err := sts.NewClientWithOptions(region, cfg, cred)
 		if err != nil {
 			return nil, fmt.Errorf("fleet: new STS client: %s", encryptperm.Redact(err.Error()))
 		}

@@ -281,3 +281,44 @@ func TestListingsReadEveryPage(t *testing.T) {
 		})
 	}
 }
+
+// cancelAfterFirst cancels the run's context when the first member ends.
+type cancelAfterFirst struct {
+	once   sync.Once
+	cancel context.CancelFunc
+	rows   int
+	mu     sync.Mutex
+}
+
+func (c *cancelAfterFirst) StartMember(context.Context, fleet.Member) func(*fleet.Row) {
+	return func(*fleet.Row) {
+		c.mu.Lock()
+		c.rows++
+		c.mu.Unlock()
+		c.once.Do(c.cancel)
+	}
+}
+
+// A run stopped while it lists a directory of several pages (the next page
+// read ahead) ends with nothing left running.
+func TestContextEndDuringAListingOfPages(t *testing.T) {
+	c := newClock()
+	f := fake.New(&fake.Options{Clock: c.Now})
+	if err := f.PutResourceDirectory(bigDirectory(250)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	obs := &cancelAfterFirst{cancel: cancel}
+	r := fleet.New(f, f, inProcess(f, c, func(o *fleet.Options) {
+		o.Observer = obs
+		o.Concurrency = 1
+	}))
+	rep, err := r.Plan(ctx, fleet.Scope{All: true})
+	if !errors.Is(err, context.Canceled) || rep.Complete {
+		t.Fatalf("Plan: %v, complete %v", err, rep.Complete)
+	}
+	if obs.rows > 2 || rep.Totals.Pending != 1 {
+		t.Errorf("%d rows, totals %+v: want the first member and at most one skipped", obs.rows, rep.Totals)
+	}
+}

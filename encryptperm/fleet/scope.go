@@ -246,28 +246,46 @@ func (l *lister) emit(ctx context.Context, ms []Member) error {
 	return nil
 }
 
-// rest reads and emits the pages of folder's accounts after first, whose
-// members it emits first.
+// rest emits the members of first, a page of folder's accounts, and of
+// the pages after it. The next page is read while the members of the
+// current one are handed out, so that members never wait for a page:
+// memory holds two pages at most.
 func (l *lister) rest(ctx context.Context, folder string, first page) error {
-	seen := len(first.members)
-	if err := l.emit(ctx, first.members); err != nil {
-		return err
+	type next struct {
+		p   page
+		err error
 	}
+	seen := len(first.members)
 	p := first
-	for n := 2; len(p.members) > 0 && seen < p.total; n++ {
-		if n > maxPages {
+	for n := 2; ; n++ {
+		more := len(p.members) > 0 && seen < p.total
+		if more && n > maxPages {
 			return fmt.Errorf("fleet: listing the accounts of %s: more than %d pages: %w", cmpOr(folder, "the directory"), maxPages, encryptperm.ErrLimitExceeded)
 		}
-		var err error
-		if p, err = l.r.accountsPage(ctx, l.d, folder, n); err != nil {
-			return err
+		var ahead chan next
+		if more {
+			ahead = make(chan next, 1)
+			go func(n int) {
+				np, err := l.r.accountsPage(ctx, l.d, folder, n)
+				ahead <- next{np, err}
+			}(n)
 		}
-		seen += len(p.members)
 		if err := l.emit(ctx, p.members); err != nil {
+			if ahead != nil {
+				<-ahead
+			}
 			return err
 		}
+		if !more {
+			return nil
+		}
+		got := <-ahead
+		if got.err != nil {
+			return got.err
+		}
+		p = got.p
+		seen += len(p.members)
 	}
-	return nil
 }
 
 // list streams the members of sc to out, a page at a time: memory holds a

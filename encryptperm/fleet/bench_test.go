@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 var (
 	benchLatency = flag.Duration("fleet.latency", 40*time.Millisecond, "latency per request of the fake endpoint in BenchmarkDirectory")
 	benchMembers = flag.Int("fleet.members", 500, "members of the directory in BenchmarkDirectory")
+	benchConc    = flag.String("fleet.concurrency", "10,50", "concurrencies of BenchmarkDirectory, comma-separated")
 )
 
 // countingTransport counts requests and writes, by the account whose
@@ -155,7 +157,15 @@ func goal(n, conc, levels int) int { return listPages(n) + (n+conc-1)/conc*(1+le
 func BenchmarkDirectory(b *testing.B) {
 	n := *benchMembers
 	lat := *benchLatency
-	for _, conc := range []int{fleet.DefaultConcurrency, 50} {
+	var concs []int
+	for _, v := range strings.Split(*benchConc, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || c < 1 {
+			b.Fatalf("-fleet.concurrency %q", *benchConc)
+		}
+		concs = append(concs, c)
+	}
+	for _, conc := range concs {
 		b.Run(fmt.Sprintf("cold/C=%d", conc), func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()

@@ -88,7 +88,11 @@ type Options struct {
 	// transport and region. Its Credential is replaced by the member's
 	// Session. When its Transport is nil, the Runner gives every member's
 	// engine one transport of its own, so that members share connections
-	// rather than each keeping idle ones.
+	// rather than each keeping idle ones. A Locker given here is shared by
+	// every member's engine; the engine names its locks by role, not by
+	// account, so members that converge the same role wait for each other
+	// on it: safe, but the run goes no faster than one member at a time
+	// while a lock is held.
 	Engine encryptperm.Options
 	// NewApplier, when set, builds the Applier of each member in place of
 	// encryptperm.NewRAMApplier(&Engine with the Session as Credential):

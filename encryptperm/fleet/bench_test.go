@@ -67,9 +67,11 @@ func (c *countingTransport) reset() {
 	c.calls, c.writes, c.actions, c.answered, c.deepest, c.trace = 0, 0, map[string]int{}, 0, 0, nil
 }
 
-// peakHeap is an Observer that samples the heap in use as each member
-// ends, and keeps the highest sample above the heap in use before the run
-// (the fake's world included), so that it shows what the run adds.
+// peakHeap is an Observer that measures the live heap (after a
+// collection) as every 50th member ends, and keeps the highest measure
+// above the live heap before the run (the fake's world included): what
+// the run holds, not the garbage the collector has yet to reclaim, whose
+// amount follows the size of the fake's world in the same process.
 type peakHeap struct {
 	mu   sync.Mutex
 	base uint64
@@ -77,34 +79,45 @@ type peakHeap struct {
 	rows int
 }
 
-// newPeakHeap measures the heap in use now, after a collection.
-func newPeakHeap() *peakHeap {
+func liveHeap() uint64 {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return &peakHeap{base: ms.HeapInuse}
+	return ms.HeapAlloc
 }
 
-// added returns the highest sample above the base, in MB.
-func (p *peakHeap) added() float64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.peak < p.base {
-		return 0
-	}
-	return float64(p.peak-p.base) / (1 << 20)
-}
+// newPeakHeap measures the live heap now.
+func newPeakHeap() *peakHeap { return &peakHeap{base: liveHeap()} }
 
 func (p *peakHeap) StartMember(context.Context, fleet.Member) func(*fleet.Row) {
 	return func(*fleet.Row) {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
 		p.mu.Lock()
-		p.peak = max(p.peak, ms.HeapInuse)
+		defer p.mu.Unlock()
 		p.rows++
-		p.mu.Unlock()
+		if p.rows%50 == 0 {
+			p.peak = max(p.peak, liveHeap())
+		}
 	}
 }
+
+func above(v, base uint64) float64 {
+	if v < base {
+		return 0
+	}
+	return float64(v-base) / (1 << 20)
+}
+
+// added returns the highest measure above the base, in MB.
+func (p *peakHeap) added() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return above(p.peak, p.base)
+}
+
+// retained returns the live heap after the run above the base, in MB:
+// what the run left behind (the fake's new roles and sessions, the
+// Report).
+func (p *peakHeap) retained() float64 { return above(liveHeap(), p.base) }
 
 // benchWorld is a directory of n members behind the fake's endpoint at a
 // fixed latency, with a Runner that builds its own SDK clients.
@@ -191,7 +204,7 @@ func BenchmarkDirectory(b *testing.B) {
 				if err != nil || rep.Totals.Unchanged != n || rep.Totals.Writes != 0 {
 					b.Fatalf("warm Apply: %v, %+v", err, rep.Totals)
 				}
-				b.Logf("warm: wall/L %.2f, goal/L %d, calls %d, writes %d, heap added %.1f MB",
+				b.Logf("warm: wall/L %.2f, goal/L %d, calls %d, writes %d, live heap added %.1f MB",
 					float64(wall)/float64(lat), goal(n, conc, 1), w.ct.calls, w.ct.writes, peak.added())
 				b.StartTimer()
 			}
@@ -300,7 +313,8 @@ func report(b *testing.B, w *benchWorld, wall, lat time.Duration, goalL int, pea
 	b.ReportMetric(float64(goalL), "goal/L")
 	b.ReportMetric(float64(w.ct.calls), "calls")
 	b.ReportMetric(float64(w.ct.writes), "writes")
-	b.ReportMetric(peak.added(), "run-heap-MB")
+	b.ReportMetric(peak.added(), "live-heap-MB")
+	b.ReportMetric(peak.retained(), "kept-heap-MB")
 	b.ReportMetric(float64(w.ct.deepest), "levels")
 	if *benchMembers <= 2 {
 		b.Log(strings.Join(w.ct.trace, " "))

@@ -127,6 +127,7 @@ type Answer struct {
 
 // Totals counts the rows of a run by status, and what they did.
 type Totals struct {
+	// Members counts every row; the others count the rows of each status.
 	Members   int `json:"members"`
 	Unchanged int `json:"unchanged"`
 	Pending   int `json:"pending"`

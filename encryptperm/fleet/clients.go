@@ -173,7 +173,8 @@ func (t *ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // invoke makes one call on a client of p. When ctx ends first, invoke
 // returns ctx's error at once; the call goes on in the background (on a
 // client the Runner built, its request is aborted) and the client goes
-// back to the pool only when it returns.
+// back to the pool only when it returns. So a caller reads what call
+// wrote only when invoke returns nil.
 func invoke[T any](ctx context.Context, p *pool[T], call func(T) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

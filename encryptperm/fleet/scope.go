@@ -176,7 +176,11 @@ func (r *Runner) accountsPage(ctx context.Context, d directory, folder string, n
 			return nil
 		})
 	})
-	return p, err
+	if err != nil {
+		// A call the context abandoned may still be writing p.
+		return page{}, err
+	}
+	return p, nil
 }
 
 func cmpOr(a, b string) string {

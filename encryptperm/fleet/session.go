@@ -130,5 +130,9 @@ func (r *Runner) assumeRole(ctx context.Context, m Member) (credentials.Credenti
 			return nil
 		})
 	})
-	return out, expires, err
+	if err != nil {
+		// A call the context abandoned may still be writing out.
+		return credentials.Credentials{}, time.Time{}, err
+	}
+	return out, expires, nil
 }

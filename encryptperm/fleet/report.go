@@ -84,8 +84,10 @@ type Row struct {
 	// Conflicts are the changes by others the engine saw (see
 	// encryptperm.Result.Conflicts).
 	Conflicts []string `json:"conflicts,omitempty"`
-	// Findings are the grants' findings, for a plan.
-	Findings []encryptperm.Finding `json:"findings,omitempty"`
+	// Findings are the grants' findings, for a plan. They are the same in
+	// every member whose grants are the same, so a Row's JSON leaves them
+	// out: show them once, from the grants (encryptperm.Grant.Findings).
+	Findings []encryptperm.Finding `json:"-"`
 	// Checks are the answers of a check.
 	Checks []Answer `json:"checks,omitempty"`
 	// Writes counts the calls that changed the member.

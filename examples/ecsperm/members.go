@@ -143,6 +143,11 @@ func (c *invocation) runMembers(ctx context.Context) int {
 			return c.fail(err)
 		}
 		opts.Grants = func(fleet.Member) ([]*encryptperm.Grant, error) { return []*encryptperm.Grant{g}, nil }
+		// The grant is the same in every member: its findings are shown
+		// once.
+		for _, f := range g.Findings {
+			fmt.Fprintf(c.stderr, "ecsperm %s: finding: %s\n", c.cmd.name, f)
+		}
 	}
 	obs := newMemberObserver(c)
 	opts.Observer = obs

@@ -14,6 +14,8 @@
 //     reads each Applier method makes.
 //   - encryptperm/export: a reviewed plan as Terraform for the alicloud
 //     provider, a ROS template, or an aliyun-cli script.
+//   - encryptperm/fleet: the Applier run in every member account of a
+//     resource directory, from its management account.
 //   - fake: an in-memory RAM, with fault injection and an HTTP endpoint that
 //     speaks RAM's RPC protocol, for offline tests.
 //

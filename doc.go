@@ -16,6 +16,8 @@
 //     provider, a ROS template, or an aliyun-cli script.
 //   - encryptperm/etcdlock: a Locker on etcd, so that processes that change
 //     one role take turns; importing encryptperm alone pulls in no etcd.
+//   - encryptperm/fleet: the Applier run in every member account of a
+//     resource directory, from its management account.
 //   - fake: an in-memory RAM, with fault injection and an HTTP endpoint that
 //     speaks RAM's RPC protocol, for offline tests.
 //

@@ -55,6 +55,26 @@
 // two processes that change one role's trust policy at once can each drop
 // the other's accounts, with no error: RAM has no compare-and-swap.
 //
+// -members runs plan, apply, revoke or check in member accounts of a
+// resource directory, from its management account (package
+// encryptperm/fleet): -members all, folders (fd-…, or the root's r-…, with
+// the folders below them unless -subfolders=false) or member UIDs,
+// comma-separated; -exclude UID,… leaves members out; -concurrency N bounds
+// the members worked on at once. In each member it assumes the directory's
+// access role, ResourceDirectoryAccountAccessRole, and applies the grant
+// the grant flags describe there (-accounts, -rd and -folder still name the
+// recipients of a share). Each member's outcome is a line on standard
+// output as it finishes (a row of the JSON document with -json), with a
+// progress line on standard error when it is a terminal and a log line per
+// member otherwise; a member whose role cannot be assumed is one failed
+// row, and running the command again converges only what is left. apply and
+// revoke against anything but the in-memory fake (which then plays a demo
+// directory) show the plan of every member on standard error, ask, and
+// write only in the members the plan showed changes for, unless -yes is
+// given. The exit code is the highest of the members': 0 done, allowed or
+// unchanged; 1 denied, or changes pending with plan -detailed-exitcode; 3
+// failed, or the run stopped.
+//
 // -json makes every command print one JSON document on standard output: the
 // plan, the result, the decisions, the diagnosis, the export, or the error.
 // -help on each command shows its flags and an example.

@@ -77,6 +77,8 @@ type invocation struct {
 	// contact counts the calls the Applier makes: an error after one
 	// depends on what the account holds, and exits 3, not 2.
 	contact cli.Contact
+
+	memberFlags memberFlags // -members and its flags (members.go)
 }
 
 // list is a repeatable flag.
@@ -113,6 +115,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	c.args = fs.Args()
 	if len(c.args) > 0 && c.cmd.name != "diagnose" {
 		return c.fail(cli.UsageError("unexpected arguments: " + strings.Join(c.args, " ")))
+	}
+	if f := c.memberFlags.stray(); f != "" {
+		return c.fail(cli.UsageError(f + " goes with -members"))
+	}
+	if c.memberFlags.members != "" {
+		return c.runMembers(ctx)
 	}
 	return c.cmd.run(ctx, c)
 }
@@ -170,6 +178,7 @@ func (c *invocation) flags() *flag.FlagSet {
 	case "export":
 		fs.StringVar(&c.format, "format", "", "terraform, ros or aliyun-cli (required)")
 	}
+	c.memberFlags.register(c.cmd.name, fs)
 	return fs
 }
 

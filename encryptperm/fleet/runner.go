@@ -89,10 +89,10 @@ type Options struct {
 	// Session. When its Transport is nil, the Runner gives every member's
 	// engine one transport of its own, so that members share connections
 	// rather than each keeping idle ones. A Locker given here is shared by
-	// every member's engine; the engine names its locks by role, not by
-	// account, so members that converge the same role wait for each other
-	// on it: safe, but the run goes no faster than one member at a time
-	// while a lock is held.
+	// every member's engine, each lock name prefixed with the member's
+	// account ("account/<uid>/"): the engine names its locks by role, and
+	// the same role in two accounts is two roles, so members never wait for
+	// each other, while two runs that converge one member's role take turns.
 	Engine encryptperm.Options
 	// NewApplier, when set, builds the Applier of each member in place of
 	// encryptperm.NewRAMApplier(&Engine with the Session as Credential):
@@ -484,6 +484,7 @@ func (r *Runner) member(ctx context.Context, op Op, m Member) *Row {
 	} else {
 		o := r.opts.Engine
 		o.Credential = s
+		o.Locker = memberLocker(o.Locker, m.UID)
 		a, err = encryptperm.NewRAMApplier(&o)
 	}
 	if err != nil {

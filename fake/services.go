@@ -275,6 +275,9 @@ type services struct {
 	snapshots map[string]Snapshot  // by regional key
 	shares    map[string]*shareRec // by share ID
 	shareSeq  uint64
+	// keysPut is set once a key is put in the account: until then KMS
+	// answers for any well-formed key ID (see implicitKey).
+	keysPut bool
 	// views holds ECS's past views of RAM while a rule lags it; see
 	// ramViewLocked.
 	views []ramView
@@ -308,7 +311,20 @@ func (r *RAM) PutKey(k Key) error {
 	}
 	k.Account = ""
 	t.svc.keys[k.ID] = k
+	t.svc.keysPut = true
 	return nil
+}
+
+// implicitKey returns the key KMS answers for id in region reg in an
+// account no key was put in: any well-formed key ID there is an Enabled
+// customer key of the account, so that code naming a key works on a fake
+// nobody seeded. Once a key is put in the account, KMS knows only the keys
+// put, and ok is false.
+func (r *RAM) implicitKey(reg, id string) (k Key, ok bool) {
+	if r.svc.keysPut || !regionIDFormat.MatchString(reg) || !keyIDFormat.MatchString(id) {
+		return Key{}, false
+	}
+	return Key{Region: reg, ID: id, State: KeyEnabled}, true
 }
 
 // holderLocked returns the account of UID uid, which the fake must hold,

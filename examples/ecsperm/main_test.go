@@ -371,7 +371,7 @@ func TestRefusalsFromTheAccountExit3(t *testing.T) {
 		{"plan, a service-key image", image("plan", "m-bp1servicekey"), 3, serviceCause},
 		{"plan, a missing image", image("plan", "m-bp1nothere"), 3, missingCause},
 		{"plan, the named key disabled", image("plan", "m-bp1disabled", "-key", disabledKeyARN), 3, disabledCause},
-		{"plan, the named key missing", image("plan", "m-bp1shared01", "-key", missingKeyARN), 3, heldCause},
+		{"plan, the named key missing", image("plan", "m-bp1shared01", "-key", missingKeyARN), 3, missingCause},
 		{"check, a service-key image", checkImage("m-bp1servicekey"), 3, serviceCause},
 		{"check, a missing image", checkImage("m-bp1nothere"), 3, missingCause},
 		{"before contact: a malformed image ID", image("plan", "image-1"), 2, "  fix: run ecsperm plan -help for the flags\n"},

@@ -42,7 +42,11 @@ type Applier interface {
 	// own) is refused before any I/O with a *ValidationError, for which
 	// errors.Is(err, ErrInvalid) is true. So is a grant with a critical
 	// finding (its own, its builder's, or one Lint finds in its documents)
-	// whose code is not in Options.AcceptFindings. When a RAM limit stands in the way, errors.Is(err,
+	// whose code is not in Options.AcceptFindings. If a key a grant names
+	// does not exist in KMS, Apply writes nothing and returns an error for
+	// which errors.Is(err, ErrNotFound) is true (the key is read beside
+	// RAM's first reads, when the Applier has a KMS client; see the package
+	// documentation, Applying). When a RAM limit stands in the way, errors.Is(err,
 	// ErrLimitExceeded) is true. When RAM still lacks a change after
 	// Options.MaxRounds rounds, errors.Is(err, ErrConflict) is true and the
 	// error wraps the last failed write's error too. When ctx ends, Apply

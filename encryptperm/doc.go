@@ -47,6 +47,17 @@
 // adds a read after the last write, which catches such a writer only when
 // it comes before that read.
 //
+// Plan and Apply read each key a grant names (KMS DescribeKey, in the
+// key's region) beside RAM's first reads, so that it costs no round trip of
+// its own, and no write waits for more: a key KMS does not find is refused
+// with ErrNotFound, and one KMS names in another account or region than
+// the grant with ErrInvalid, before any write and also when RAM holds the
+// grant already. The key is read with the Applier's KMS client (NewRAMApplier
+// builds one; NewApplier uses Options.KMS, or the RAM client when it
+// implements KMS, as the fake does); an Applier without one, over the SDK's
+// *ram.Client alone or a RAM mock, does not read keys. Revoke reads none: a
+// grant for a key deleted since must still be revocable.
+//
 // Every method that takes grants validates them first, with the builders'
 // own rules: each grant is built again from its kind, audience, keys and
 // limits, and anything the builder would not have made (a wildcard key, a

@@ -31,19 +31,23 @@ type converger struct {
 
 // convergeRole runs the read-plan-write-verify loop of one role for the
 // grants of a batch, until RAM holds them or Options.MaxRounds runs out.
-func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
+// gate, when not nil, is asked before the first write (see convergeLocked).
+func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, gate func() error) (*Result, error) {
 	unlock, err := cv.locks.lockRole(ctx, w.role)
 	if err != nil {
 		return &Result{}, err
 	}
 	defer unlock()
-	return cv.convergeLocked(ctx, rec, w, grants, revoke, stale, nil)
+	return cv.convergeLocked(ctx, rec, w, grants, revoke, stale, nil, gate)
 }
 
 // convergeLocked is convergeRole once the role's locks are held. st, when
 // not nil, is the role's state read under those locks with the policy
-// names and families of w and grants (see prefetch); nil reads it.
-func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState) (*Result, error) {
+// names and families of w and grants (see prefetch); nil reads it. gate,
+// when not nil, holds the checks made beside the first read (the keys the
+// grants name, see keyCheck): it is waited for before the first write, and
+// its error stops the role with nothing written.
+func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState, gate func() error) (*Result, error) {
 	res := &Result{}
 	names, bases := w.policyNames(grants), w.bases()
 	if st == nil {
@@ -81,6 +85,12 @@ func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleW
 		}
 		if wroteClean {
 			res.Conflicts = append(res.Conflicts, fmt.Sprintf("role %s: after our writes RAM still lacked: %s; merged again", st.name, summaries(rp.changes)))
+		}
+		if gate != nil {
+			if err := gate(); err != nil {
+				return res, err
+			}
+			gate = nil
 		}
 		if round > cv.opts.MaxRounds {
 			err := fmt.Errorf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s): %w", w.role, len(rp.changes), cv.opts.MaxRounds, summaries(rp.changes), ErrConflict)

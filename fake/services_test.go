@@ -777,6 +777,7 @@ func TestKMSAnswersAnyKeyUntilOneIsPut(t *testing.T) {
 	}{
 		{"a UUID key", "cn-hangzhou", "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", answer{"Enabled", "acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", ""}},
 		{"a key- key in another region", "cn-beijing", "key-bjz6a2f1b0c3d4e5f", answer{"Enabled", "acs:kms:cn-beijing:1234567890123456:key/key-bjz6a2f1b0c3d4e5f", ""}},
+		{"a short key- key in capitals, as the builders accept", "cn-hangzhou", "key-HZ01", answer{"Enabled", "acs:kms:cn-hangzhou:1234567890123456:key/key-HZ01", ""}},
 		{"not a key ID", "cn-hangzhou", "alias/acs/ecs", answer{"", "", "Forbidden.KeyNotFound"}},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,11 @@
 //     attached policies are listed, not read; system policies come from a
 //     built-in catalog. GetPolicyVersion is read only when another writer
 //     made a version between the engine's read and its write.
+//   - Plan, Apply and ApplyPlan also read each key a grant names (KMS
+//     DescribeKey, RegionId the key's region, KeyId its ID), when the
+//     Applier has a KMS client: a MockRAM alone has none, so a test over it
+//     expects no KMS call; give Options.KMS a MockKMS (ExpectKey answers
+//     it) to test that read.
 //   - Apply, ApplyPlan and Revoke then write (CreatePolicy,
 //     CreatePolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion,
 //     CreateRole, UpdateRole, AttachPolicyToRole, DetachPolicyFromRole,

@@ -182,10 +182,10 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	case "HTTPS":
 	case "HTTP":
 		if !isLoopback(o.Endpoint) {
-			return nil, fmt.Errorf("encryptperm: new RAM applier: HTTP is allowed only for a loopback endpoint such as the fake's, not %q: %w", o.Endpoint, ErrInvalid)
+			return nil, invalid("options", "Scheme", o.Scheme, "HTTP is allowed only for a loopback Endpoint such as the fake's, not %q", o.Endpoint)
 		}
 	default:
-		return nil, fmt.Errorf("encryptperm: new RAM applier: scheme %q: want HTTPS or HTTP: %w", o.Scheme, ErrInvalid)
+		return nil, invalid("options", "Scheme", o.Scheme, "want HTTPS or HTTP")
 	}
 	base := o.Transport
 	if base == nil {
@@ -343,7 +343,7 @@ func (e *engine) RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...
 // ApplyPlan implements Applier.
 func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 	if p == nil || p.fingerprints == nil {
-		return nil, fmt.Errorf("encryptperm: apply plan: not a plan made by Plan: %w", ErrInvalid)
+		return nil, invalid("plan", "Plan", "", "not a plan made by Plan or RevokePlan")
 	}
 	if !p.revoke {
 		if err := validateGrants("grants", p.grants, e.opts.AcceptFindings, true); err != nil {

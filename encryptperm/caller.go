@@ -200,7 +200,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 	b.Reset()
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return zero, &notSentError{err}
+			return zero, &notSentError{o.action, o.target, err}
 		}
 		resp, err := c.once(ctx, o, attempt, func(r RAM, t time.Duration) (any, error) { return fn(r, t) })
 		if err == nil {
@@ -221,7 +221,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 		if err := c.pause(ctx, wait); err != nil {
 			// Only calls that RAM refused before acting are retried, so
 			// nothing of this call is in flight.
-			return zero, &notSentError{err}
+			return zero, &notSentError{o.action, o.target, err}
 		}
 	}
 }
@@ -298,7 +298,7 @@ func isNil(v any) bool {
 func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.Duration) (any, error)) (any, error) {
 	cl, err := c.pool.get(ctx)
 	if err != nil {
-		return nil, &notSentError{err}
+		return nil, &notSentError{o.action, o.target, err}
 	}
 	timeout := c.opts.RequestTimeout
 	if dl, ok := ctx.Deadline(); ok {
@@ -367,7 +367,7 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	if err != nil && ctx.Err() != nil && isContextError(err) {
 		// The request was cut off because ctx ended: its error says no
 		// more than ctx's, and may quote the signed URL.
-		err = ctx.Err()
+		err = &callContextError{o.action, o.target, ctx.Err()}
 	}
 	rec := Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Duration: dur}
 	var ae *APIError

@@ -86,6 +86,31 @@ func (p *problems) addLimit(path, value, reason string, args ...any) {
 	p.limit = true
 }
 
+// invalid returns a *ValidationError of what with one problem: every
+// refusal of an input has the prefix "encryptperm: invalid <what>".
+func invalid(what, path, value, reason string, args ...any) error {
+	var p problems
+	p.add(path, value, reason, args...)
+	return p.err(what)
+}
+
+// kindError is an error whose text says all, and which wraps the
+// sentinels of its kind (and the errors that led to it) without adding
+// their text: each kind of error keeps one prefix, never two.
+type kindError struct {
+	msg   string
+	kinds []error
+}
+
+func (e *kindError) Error() string { return e.msg }
+
+func (e *kindError) Unwrap() []error { return e.kinds }
+
+// errorOf returns an error of the kind whose text is the format's.
+func errorOf(kind error, format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kinds: []error{kind}}
+}
+
 func (p *problems) err(what string) error {
 	if len(p.list) == 0 {
 		return nil

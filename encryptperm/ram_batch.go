@@ -5,6 +5,7 @@ package encryptperm
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -106,7 +107,7 @@ func (bt *batcher) submit(ctx context.Context, rec *recorder, w *roleWant, grant
 		// Still waiting: nothing was sent for this caller.
 		q.jobs = slices.DeleteFunc(q.jobs, func(x *roleJob) bool { return x == j })
 		q.mu.Unlock()
-		return &Result{}, ctx.Err()
+		return &Result{}, &namedContextError{what: fmt.Sprintf("apply to role %q: nothing sent", w.role), err: ctx.Err()}
 	}
 	b := j.batch
 	q.mu.Unlock()

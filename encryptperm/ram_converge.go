@@ -35,10 +35,19 @@ type converger struct {
 func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, gate func() error) (*Result, error) {
 	unlock, err := cv.locks.lockRole(ctx, w.role)
 	if err != nil {
-		return &Result{}, err
+		return &Result{}, lockError(w.role, err)
 	}
 	defer unlock()
 	return cv.convergeLocked(ctx, rec, w, grants, revoke, stale, nil, gate)
+}
+
+// lockError names the role whose lock a context ended the wait for; any
+// other error of a lock is the Locker's own.
+func lockError(role string, err error) error {
+	if isContextError(err) {
+		return &namedContextError{what: fmt.Sprintf("lock role %q", role), err: err}
+	}
+	return err
 }
 
 // convergeLocked is convergeRole once the role's locks are held. st, when
@@ -58,7 +67,7 @@ func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleW
 	}
 	if stale != nil {
 		if fp, ok := stale[strings.ToLower(w.role)]; !ok || fp != st.fingerprint() {
-			return res, fmt.Errorf("encryptperm: apply plan for role %q: RAM changed since the plan was made: %w", w.role, ErrStale)
+			return res, errorOf(ErrStale, "encryptperm: apply plan for role %q: RAM changed since the plan was made; plan again", w.role)
 		}
 	}
 	// Each round plans and writes. The writes' answers, with the reads
@@ -93,9 +102,10 @@ func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleW
 			gate = nil
 		}
 		if round > cv.opts.MaxRounds {
-			err := fmt.Errorf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s): %w", w.role, len(rp.changes), cv.opts.MaxRounds, summaries(rp.changes), ErrConflict)
+			err := &kindError{msg: fmt.Sprintf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s)", w.role, len(rp.changes), cv.opts.MaxRounds, summaries(rp.changes)), kinds: []error{ErrConflict}}
 			if lastErr != nil {
-				err = fmt.Errorf("%w; last error: %w", err, lastErr)
+				err.msg += "; last error: " + lastErr.Error()
+				err.kinds = append(err.kinds, lastErr)
 			}
 			return res, err
 		}

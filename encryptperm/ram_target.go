@@ -150,7 +150,7 @@ func (t *ramTarget) startPrefetch(ctx context.Context, rec *recorder, grants []*
 		for _, k := range keys {
 			unlock, err := t.locks.lockRole(ctx, p.specs[k].role)
 			if err != nil {
-				p.err = err
+				p.err = lockError(p.specs[k].role, err)
 				return
 			}
 			p.mu.Lock()

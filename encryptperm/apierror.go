@@ -514,12 +514,12 @@ func (e *noCredentialsError) Unwrap() error { return e.err }
 type credentialsError struct{ action, target, msg string }
 
 func (e *credentialsError) Error() string {
-	return callPrefix(serviceOf(e.action), e.action, e.target) + "no credentials: " + e.msg + "; " + credentialsHint
+	prefix := "encryptperm: new RAM applier: "
+	if e.action != "" {
+		prefix = callPrefix(serviceOf(e.action), e.action, e.target)
+	}
+	return prefix + "no credentials: " + e.msg + "; " + credentialsHint
 }
-
-// credentialsHint says where the SDK's default chain finds credentials, as
-// the command line's fix for a missing one does.
-const credentialsHint = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role (or set Options.Credential)"
 
 func (e *credentialsError) Unwrap() error { return ErrNoCredentials }
 

@@ -195,6 +195,11 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, o.Clients)
 		base = t
 	}
+	if o.CheckCredentials {
+		if err := checkCredentials(o.Credential); err != nil {
+			return nil, err
+		}
+	}
 	// The SDK fills its package-level endpoint table on first use without a
 	// lock, so two clients built at once race; build it once, first.
 	sdkEndpointTable.Do(buildSDKEndpointTables)

@@ -445,6 +445,23 @@ func credentialSource(cred auth.Credential) auth.Credential {
 	return &credentialsProvider{inner: p}
 }
 
+// checkCredentials obtains credentials once from cred's provider (the
+// SDK's default chain when cred is nil), for Options.CheckCredentials. A
+// credential the SDK does not know passes: the client refuses it when it
+// is built.
+func checkCredentials(cred auth.Credential) error {
+	p, ok := credentialSource(cred).(*credentialsProvider)
+	if !ok {
+		return nil
+	}
+	_, err := p.GetCredentials()
+	var nc *noCredentialsError
+	if errors.As(err, &nc) {
+		return &credentialsError{msg: Redact(nc.err.Error())}
+	}
+	return err
+}
+
 // credentialsProvider marks the failures of the provider it wraps.
 type credentialsProvider struct {
 	mu    sync.Mutex

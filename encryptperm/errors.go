@@ -37,9 +37,17 @@ var (
 	// the SDK's default chain found none (NewRAMApplier with a nil
 	// Options.Credential), or the credential's provider failed. Nothing was
 	// sent, and the call is not retried; the error keeps the provider's
-	// message, which names the places it looked.
+	// message, which names the places it looked, and ends with the fix, the
+	// one the command-line tools give. Options.CheckCredentials makes
+	// NewRAMApplier return it at once.
 	ErrNoCredentials = errors.New("encryptperm: no credentials")
 )
+
+// credentialsHint says where the Alibaba Cloud SDK's default credential
+// chain looks, and so what fixes ErrNoCredentials: every error that wraps
+// ErrNoCredentials ends with it, and the command-line tools give the same
+// words as their fix.
+const credentialsHint = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role (Options.Credential in Go)"
 
 // ValidationError lists every problem found in an input at once: a grant
 // (Build, Apply, Revoke) or a document (policy.Parse, policy.Read). It wraps

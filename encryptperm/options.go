@@ -120,6 +120,13 @@ type Options struct {
 	// Transport carries the requests (for proxies, tracing and tests); nil
 	// means http.DefaultTransport's settings.
 	Transport http.RoundTripper
+	// CheckCredentials makes NewRAMApplier obtain credentials once, before
+	// it returns: when none can be obtained it returns an error for which
+	// errors.Is(err, ErrNoCredentials) is true, that names the places the
+	// chain looked and says what fixes it, rather than an Applier whose
+	// every call fails so. The credentials obtained are not kept: each
+	// call asks the provider again, as the SDK does.
+	CheckCredentials bool
 	// RegionID is the SDK's region; RAM is global. Default "cn-hangzhou".
 	RegionID string
 	// Clients bounds the pool of SDK clients. The SDK's client makes one

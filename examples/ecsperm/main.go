@@ -278,7 +278,7 @@ func (c *invocation) grant() (*encryptperm.Grant, error) {
 func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
 	switch {
 	case c.real:
-		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Observer: &c.contact})
+		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Observer: &c.contact, CheckCredentials: true})
 		return a, true, err
 	case c.endpoint != "":
 		host, _, err := net.SplitHostPort(c.endpoint)
@@ -289,7 +289,7 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
 			scheme = "HTTP"
 		}
-		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme, Observer: &c.contact})
+		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme, Observer: &c.contact, CheckCredentials: true})
 		return a, true, err
 	}
 	owner := fake.DefaultAccountID

@@ -111,6 +111,10 @@ func Report(w io.Writer, prog string, err error) int {
 	return Code(err)
 }
 
+// CredentialsFix is the fix for missing credentials: the words every error
+// of the library that wraps ErrNoCredentials ends with, for the shell.
+const CredentialsFix = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
+
 // Fix says what caused err and what fixes it, for a program called prog:
 // the diagnosis of a cloud error code, the fix for missing credentials, for
 // a plan that RAM changed under, for a refusal that depends on what the
@@ -123,7 +127,7 @@ func Fix(prog string, err error) (cause, fix string) {
 	var re *ReadError
 	switch {
 	case errors.Is(err, encryptperm.ErrNoCredentials):
-		return "", "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
+		return "", CredentialsFix
 	case errors.Is(err, encryptperm.ErrStale):
 		return "", "RAM changed since the plan was read; run the command again to plan afresh"
 	case errors.As(err, &re) && (errors.Is(err, encryptperm.ErrInvalid) || errors.Is(err, encryptperm.ErrNotFound)):

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/examples/internal/clitest"
 )
 
 type text string
@@ -122,5 +123,22 @@ func TestContactMark(t *testing.T) {
 				t.Errorf("Mark(%v) = %v: the error is lost", tt.give, got)
 			}
 		})
+	}
+}
+
+// TestCredentialsFixIsTheLibrarys: the command line's fix for missing
+// credentials is the hint the library's error ends with, so that Go and
+// the shell say the same.
+func TestCredentialsFixIsTheLibrarys(t *testing.T) {
+	clitest.NoCredentials(t)
+	_, err := encryptperm.NewRAMApplier(&encryptperm.Options{CheckCredentials: true})
+	if !errors.Is(err, encryptperm.ErrNoCredentials) {
+		t.Fatalf("NewRAMApplier: %v, want ErrNoCredentials", err)
+	}
+	if !strings.Contains(err.Error(), "; "+CredentialsFix) {
+		t.Errorf("the library's error %q does not end with the command line's fix %q", err, CredentialsFix)
+	}
+	if _, fix := Fix("prog", err); fix != CredentialsFix {
+		t.Errorf("Fix = %q, want %q", fix, CredentialsFix)
 	}
 }

@@ -127,10 +127,22 @@ func (r StatementRef) String() string {
 	return fmt.Sprintf("policy %s (%s) Statement[%d]", r.Policy, r.Type, r.Index)
 }
 
-// Step is one thing ECS must be allowed to do: assume the role, or call one
-// KMS action on the key or its container.
+// Step is one thing that must hold for the recipient's ECS to use the key:
+// assume the role, call one KMS action on the key or its container, and,
+// for an Access that names a resource, the key's state, its name and the
+// share.
 type Step struct {
-	// Action is sts:AssumeRole or a KMS action.
+	// Action names the step. Every Decision has the step "sts:AssumeRole"
+	// (may ECS of the recipient assume the role?), then one step per KMS
+	// action ECS calls: "kms:ListKeys" on the key container, and
+	// "kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
+	// "kms:Encrypt", "kms:Decrypt" and "kms:GenerateDataKey" on the key
+	// (KeyUseActions). An Access with a ResourceID adds, when they fail,
+	// "key state" (KMS does not find the key, or it is not Enabled) and
+	// "key ARN" (the question names the key otherwise than KMS does), and
+	// always, last, "share" (is the resource shared with the recipient?
+	// See Decision.Shared). Decision.Missing lists the names of the steps
+	// not allowed. These names are stable; compare with them.
 	Action string
 	// Resource is the role's ARN or the key's (or key container's) ARN.
 	Resource string
@@ -165,10 +177,32 @@ type Decision struct {
 	Principal string
 	// Reason sums up the answer in one sentence.
 	Reason string
-	// Steps are the assume-role step, then one step per KMS action.
+	// Steps are the assume-role step, then one step per KMS action, then,
+	// for an Access with a ResourceID, the key's and the share's (see
+	// Step.Action for every name).
 	Steps []Step
-	// Missing lists the actions that are not allowed.
+	// Missing lists the names of the steps that are not allowed (an
+	// action, "key state", "key ARN" or "share"), each once.
 	Missing []string
+	// Shared reports, for an Access with a ResourceID, whether the image
+	// or snapshot is shared with the recipient: through ECS (an image's
+	// share permission), or through a resource share whose target is the
+	// account, its directory (Access.RDID) or a folder on its path
+	// (Access.RDPath), and whose invitation, for an account outside the
+	// directory, was accepted. It is the step "share" allowed.
+	Shared bool
+	// SharePending reports that a resource share reaches the recipient
+	// but the recipient has not accepted its invitation yet, and nothing
+	// else shares the resource with it: Shared is false, and the step
+	// "share" says so. The recipient accepts with its own credentials
+	// (Resource Sharing ListResourceShareInvitations, filtered by
+	// ResourceShareID, then AcceptResourceShareInvitation); the fake's
+	// RAM.AcceptInvitation does it in tests.
+	SharePending bool
+	// ResourceShareID is the resource share that shares the resource with
+	// the recipient, or whose invitation is pending; empty when ECS shares
+	// it or nothing does.
+	ResourceShareID string
 	// Uncertain lists condition keys the request did not carry and on which
 	// the answer depends, such as sts:ServiceOwnerRDId when Access.RDID is
 	// empty and the trust policy names a resource directory.

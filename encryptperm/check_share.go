@@ -76,9 +76,10 @@ func (rc *resourceCheck) checkShared(ctx context.Context, a Access) (*Decision, 
 		a = a.withDefaults()
 		d = &Decision{Access: a, Principal: a.principal(), Allowed: true, Reason: fmt.Sprintf("the %s is not encrypted: no role and no key are needed", r)}
 	}
-	st := Step{Action: "share", Resource: r.String()}
-	st.Allowed, st.Reason = w.Reach(a.Recipient, a.RDID, a.RDPath)
+	reach := w.ReachOf(a.Recipient, a.RDID, a.RDPath)
+	st := Step{Action: "share", Resource: r.String(), Allowed: reach.Shared, Reason: reach.Reason}
 	addStep(d, st, "share")
+	d.Shared, d.SharePending, d.ResourceShareID = reach.Shared, reach.Pending, reach.ShareID
 	return d, nil
 }
 

@@ -311,7 +311,7 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	var end func(code, requestID string, err error)
 	if c.observer != nil {
-		end = c.observer.StartCall(ctx, Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt})
+		end = c.observer.StartCall(ctx, Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Service: serviceOf(o.action)})
 	}
 	start := c.now()
 	type result struct {
@@ -369,7 +369,7 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 		// more than ctx's, and may quote the signed URL.
 		err = &callContextError{o.action, o.target, ctx.Err()}
 	}
-	rec := Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Duration: dur}
+	rec := Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Duration: dur, Service: serviceOf(o.action)}
 	var ae *APIError
 	var cre *credentialsError
 	switch {

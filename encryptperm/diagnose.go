@@ -14,18 +14,18 @@ import (
 // cannot use a key, and says what fixes it.
 type Diagnosis struct {
 	// Code is the error code, such as "AssumeRoleError".
-	Code string
+	Code string `json:"code"`
 	// Status is the HTTP status the service answers with.
-	Status int
+	Status int `json:"status"`
 	// Operations are calls known to return the code.
-	Operations []string
+	Operations []string `json:"operations"`
 	// Cause says what is missing or wrong.
-	Cause string
+	Cause string `json:"cause"`
 	// Grant is the kind of grant that fixes it; empty when no RAM grant does
 	// (a disabled key, for example).
-	Grant Kind
+	Grant Kind `json:"grant,omitempty"`
 	// Fix is what to do: the builder call for a grant, or the step outside RAM.
-	Fix string
+	Fix string `json:"fix"`
 }
 
 // diagnoses holds what Diagnose knows, by code.

@@ -31,9 +31,10 @@ type Result struct {
 	Conflicts []string `json:"conflicts,omitempty"`
 }
 
-// Call records one RAM call the engine made.
+// Call records one call the engine made, to RAM, ECS, Resource Sharing or
+// KMS.
 type Call struct {
-	// Action is RAM's action, such as "GetRole".
+	// Action is the service's action, such as "GetRole".
 	Action string `json:"action"`
 	// Target names the role or policy.
 	Target string `json:"target"`
@@ -49,10 +50,13 @@ type Call struct {
 	// "credentials" when no credentials could be obtained to sign the
 	// request, which was then not sent.
 	Code string `json:"code,omitempty"`
-	// RequestID is RAM's RequestId.
-	RequestID string `json:"request_id,omitempty"`
-	// Duration is how long the call took.
-	Duration time.Duration `json:"duration_ns"`
+	// RequestID is the service's RequestId.
+	RequestID string `json:"requestId,omitempty"`
+	// Duration is how long the call took, in nanoseconds in JSON.
+	Duration time.Duration `json:"durationNs"`
+	// Service is the service called: "RAM", "ECS", "Resource Sharing" or
+	// "KMS".
+	Service string `json:"service,omitempty"`
 }
 
 // ChangeKind classifies a change by what it does to access.

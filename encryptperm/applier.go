@@ -97,6 +97,13 @@ type Applier interface {
 	// RevokeWith is Revoke told which grants stay: opts.Keep names them,
 	// and what they name is not removed (see RevokeOptions). A nil opts is
 	// Revoke.
+	//
+	// Of the four ways to revoke, reach for RevokeWith when other grants
+	// that name the same accounts or keys stay, and for Revoke when none
+	// does: RAM records no owner of a principal, so only you can say what
+	// stays. RevokePlan and RevokePlanWith are the same two as a Plan to
+	// review, or export, before ApplyPlan writes it; reach for them where
+	// a person approves the removal.
 	RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Result, error)
 
 	// RevokePlan reads RAM and returns what Revoke would change, without
@@ -110,7 +117,11 @@ type Applier interface {
 
 	// Check answers an Access as the package's Check does, through this
 	// Applier's clients, retries and context handling, reading documents
-	// within Options.Limits.Read. When the Applier has several clients
+	// within Options.Limits.Read. Reach for it whenever you have an
+	// Applier: it retries throttling, honours the context on every call,
+	// reads at once what can be read at once, and records its calls. The
+	// package's Check exists for a question asked with a bare client and
+	// no Applier (one call at a time, each once). When the Applier has several clients
 	// (NewRAMApplier), it reads the role, its attachments and the library's
 	// own policy for the resource type at once, and any other attached
 	// policy in one more round trip. It makes no change in RAM.
@@ -392,7 +403,10 @@ func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 //
 // Check makes each call once, on the goroutine that calls it, and looks at ctx
 // between calls. Applier.Check answers the same question through the
-// Applier's retries, client pool and context handling.
+// Applier's retries, client pool and context handling: reach for it when
+// you have an Applier, and for this function for a one-off question over a
+// client you hold (a test, a script), where retries and a pool would be
+// more than needed.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
 		return NewApplier(client, nil).Check(ctx, a)

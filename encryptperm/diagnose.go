@@ -112,6 +112,10 @@ var diagnoses = map[string]Diagnosis{
 // InvalidParameter.KMSKeyId.CMKNotEnabled, InvalidParameter.KMSKeyId.NotFound,
 // InvalidParameter.EncryptedIllegal, InvalidAccount.Forbbiden and
 // NoPermission. For an unknown code ok is false.
+//
+// Reach for Diagnose when you hold the code as text (a log line, a ticket,
+// the command line's argument); with an error in hand, DiagnoseError finds
+// its code for you.
 func Diagnose(code string) (d Diagnosis, ok bool) {
 	d, ok = diagnoses[code]
 	if !ok {
@@ -123,7 +127,10 @@ func Diagnose(code string) (d Diagnosis, ok bool) {
 }
 
 // DiagnoseError is Diagnose for the code of an error from the Alibaba Cloud
-// SDK (*errors.ServerError) or from this package (*APIError).
+// SDK (*errors.ServerError) or from this package (*APIError). Reach for it
+// when a call of ECS, KMS or this package has failed: it digs the code out
+// of the error, which Diagnose leaves to you. It exists beside Diagnose
+// because a code also arrives without an error around it.
 func DiagnoseError(err error) (Diagnosis, bool) {
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code != "" {

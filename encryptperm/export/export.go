@@ -36,7 +36,10 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("export: format %q: want terraform, ros or aliyun-cli: %w", s, encryptperm.ErrInvalid)
 }
 
-// Write writes p to w in format f.
+// Write writes p to w in format f. Reach for it when the format is chosen
+// at run time (a flag, a setting: ParseFormat reads one); WriteTerraform,
+// WriteROS and WriteAliyunCLI, which it calls, exist for code that always
+// writes one format and should say so where it is written.
 func Write(w io.Writer, f Format, p *encryptperm.Plan) error {
 	switch f {
 	case Terraform:

@@ -92,6 +92,7 @@ type Applier interface {
 	// resources too is never changed: when it holds the resource for a
 	// recipient of the grant, Revoke writes nothing and returns an error
 	// that names the share, for which errors.Is(err, ErrConflict) is true.
+	// RevokeWith says which of the four ways to revoke to reach for.
 	Revoke(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// RevokeWith is Revoke told which grants stay: opts.Keep names them,
@@ -107,12 +108,14 @@ type Applier interface {
 	RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Result, error)
 
 	// RevokePlan reads RAM and returns what Revoke would change, without
-	// writing; ApplyPlan applies it.
+	// writing; ApplyPlan applies it. RevokeWith says which of the four
+	// ways to revoke to reach for.
 	RevokePlan(ctx context.Context, grants ...*Grant) (*Plan, error)
 
 	// RevokePlanWith is RevokePlan told which grants stay (see
 	// RevokeOptions): the plan marks each removal left out for them with a
-	// Note whose Kept is true. A nil opts is RevokePlan.
+	// Note whose Kept is true. A nil opts is RevokePlan. RevokeWith says
+	// which of the four ways to revoke to reach for.
 	RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Plan, error)
 
 	// Check answers an Access as the package's Check does, through this

@@ -137,8 +137,11 @@
 // holds the grant and every resource is shared with its whole audience, a
 // key that is disabled, pending deletion or gone still fails the Apply,
 // naming the key, since no recipient can use the resource. So a cold image
-// share costs five levels (four with WithKey), and a warm one one level on
-// the Applier that found its key before and two on a new one. ECS names an
+// share costs 5 levels (4 with WithKey), and a warm one 1 level on the
+// Applier that found its key before and 2 on a new one; when the image's
+// snapshot is not on the first page of the region's encrypted image
+// snapshots, it costs one level more (6, 2 and 3), as the README's "Round
+// trips of a share" says. ECS names an
 // image's key only through the snapshots its disks are made of (every
 // disk's, whatever DescribeImages says of its encryption), so the key
 // costs dependent reads after the image's, and a grant cannot go to RAM

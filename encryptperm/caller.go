@@ -393,10 +393,10 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	o.rec.add(rec)
 	if c.logger != nil {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "ram call",
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "call", slog.String("service", rec.Service),
 			slog.String("action", o.action), slog.String("target", o.target), slog.Bool("write", o.write),
 			slog.Int("attempt", attempt), slog.Duration("duration", dur),
-			slog.String("code", rec.Code), slog.String("request_id", rec.RequestID))
+			slog.String("code", rec.Code), slog.String("requestId", rec.RequestID))
 	}
 	if end != nil {
 		end(rec.Code, rec.RequestID, err)

@@ -69,8 +69,9 @@ type Options struct {
 	// updates. See Locker.
 	Locker Locker
 
-	// Logger receives one debug line per RAM call (action, target, duration,
-	// code, RequestId). Nil: no logging.
+	// Logger receives one debug line, "call", per call of any service
+	// (service, action, target, write, attempt, duration, code, requestId),
+	// never a secret. Nil: no logging.
 	Logger *slog.Logger
 
 	// Observer is called around every RAM call, for tracing.

@@ -489,21 +489,11 @@ func (c *invocation) write(ctx context.Context, a encryptperm.Applier, p *encryp
 	for _, ch := range res.Changes {
 		fmt.Fprintln(c.stdout, ch)
 	}
-	fmt.Fprintf(c.stdout, "done: %d changes, %s, %d writes\n", len(res.Changes), callCounts(res.Calls), res.Writes)
+	fmt.Fprintf(c.stdout, "done: %d changes, %s, %d writes\n", len(res.Changes), cli.CallCounts(res.Calls), res.Writes)
 	for _, s := range res.Conflicts {
 		fmt.Fprintf(c.stdout, "conflict: %s\n", s)
 	}
 	return cli.OK
-}
-
-// callCounts says how many calls went to each service: "8 calls (RAM 5,
-// ECS 2, KMS 1)".
-func callCounts(calls []encryptperm.Call) string {
-	var ct cli.Contact
-	for _, call := range calls {
-		ct.StartCall(context.Background(), call)
-	}
-	return ct.Counts()
 }
 
 // recipient is an account check asks about, with what it knows of the

@@ -114,6 +114,16 @@ func (c *Contact) countsLocked() string {
 	return fmt.Sprintf("%d calls (%s)", total, strings.Join(parts, ", "))
 }
 
+// CallCounts says how many of calls went to each service: "8 calls (RAM
+// 5, ECS 2, KMS 1)".
+func CallCounts(calls []encryptperm.Call) string {
+	var ct Contact
+	for _, call := range calls {
+		ct.StartCall(context.Background(), call)
+	}
+	return ct.Counts()
+}
+
 // ShowProgress makes the Contact draw a progress line on p for each call.
 func (c *Contact) ShowProgress(p *Progress) {
 	c.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -677,5 +678,75 @@ func TestJSONGolden(t *testing.T) {
 				t.Errorf("%s -json differs from %s (-want +got):\n%s", tt.args[0], path, diff)
 			}
 		})
+	}
+}
+
+// TestReadmeShellSection runs the README's walkthrough of the shell, the
+// first shell block of its section "From the shell", against the fake's
+// endpoint loaded with the seed it names, and holds each command to the
+// exit code its comment gives.
+func TestReadmeShellSection(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	section = section[strings.Index(section, "\n## From the shell\n"):]
+	start := strings.Index(section, "\n```sh\n") + len("\n```sh\n")
+	block := section[start : start+strings.Index(section[start:], "\n```\n")]
+
+	f := fake.New(nil)
+	seed, err := os.Open("../ramserver/testdata/share.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	if err := fake.LoadSeed(f, seed); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := fake.Start(f, &fake.ServerOptions{Credentials: []fake.Credential{{AccessKeyID: "ID", AccessKeySecret: "SECRET"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET"}
+
+	vars := map[string]string{}
+	exitComment := regexp.MustCompile(`^(.*?)\s+# exit (\d+)`)
+	ran := 0
+	for _, line := range strings.Split(block, "\n") {
+		if name, value, ok := strings.Cut(line, "="); ok && !strings.ContainsAny(name, " $") && strings.HasPrefix(value, `"`) {
+			vars[name] = strings.Trim(value, `"`)
+			continue
+		}
+		if !strings.HasPrefix(line, "ecsperm ") {
+			continue
+		}
+		m := exitComment.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("%q gives no exit code", line)
+		}
+		var args []string
+		for _, w := range strings.Fields(m[1])[1:] {
+			if strings.HasPrefix(w, "$") {
+				args = append(args, strings.Fields(vars[w[1:]])...)
+			} else {
+				args = append(args, w)
+			}
+		}
+		for i, a := range args {
+			if a == "127.0.0.1:8080" {
+				args[i] = ep.Addr()
+			}
+		}
+		want, _ := strconv.Atoi(m[2])
+		r := ecsperm(t, "", env, args...)
+		if r.code != want {
+			t.Errorf("%s: exit %d, want %d\n%s%s", m[1], r.code, want, r.stdout, r.stderr)
+		}
+		ran++
+	}
+	if ran < 6 {
+		t.Errorf("ran %d commands of the README's walkthrough:\n%s", ran, block)
 	}
 }

@@ -155,7 +155,11 @@
 // or snapshot, reads the key's state (a key that is not Enabled, or that
 // KMS does not find, is a step not allowed; one a service manages is
 // refused, as Apply refuses it) and says whether the resource is shared
-// with the recipient. Simulate
+// with the recipient: Decision.Shared, or Decision.SharePending while the
+// recipient has not accepted the invitation of Decision.ResourceShareID
+// (an account outside the resource directory accepts it with its own
+// credentials; the fake's RAM.AcceptInvitation does it in tests).
+// Step.Action lists every step's name. Simulate
 // does the same on documents. Diagnose maps ECS and KMS
 // error codes to the grant that fixes them.
 //
@@ -171,8 +175,11 @@
 //
 // Package fake holds an in-memory RAM that satisfies the RAM interface and an
 // HTTP endpoint that speaks RAM's RPC protocol, so code that uses this package
-// can be tested offline. Package encryptperm/mock holds gomock mocks of RAM,
-// ECS, ResourceSharing and KMS for error paths the fake cannot express; its
-// documentation lists the reads each Applier method makes, and
-// mock.ExpectEmptyAccount answers them.
+// can be tested offline; the same *fake.RAM plays ECS, Resource Sharing and
+// KMS for sharing code, with images, snapshots, keys, shares and
+// invitations (Example_shareSnapshotWithAnAccount). Package
+// encryptperm/mock holds gomock mocks of RAM, ECS, ResourceSharing and KMS
+// for error paths the fake cannot express; its documentation lists the
+// reads each Applier method makes, mock.ExpectEmptyAccount answers RAM's,
+// and mock.ExpectShareReads and mock.ExpectShareWrites the share step's.
 package encryptperm

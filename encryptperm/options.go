@@ -78,7 +78,9 @@ type Options struct {
 	Observer Observer
 
 	// ECS, ResourceSharing and KMS are the clients of the share step (a
-	// grant that names images or snapshots), for NewApplier. Nil means the
+	// grant that names images or snapshots), for NewApplier; KMS also
+	// reads the keys grants name before Apply writes them (see the
+	// package documentation, Applying). Nil means the
 	// RAM client given to NewApplier, when it implements the interface
 	// (the fake does); NewRAMApplier builds its own.
 	ECS             ECS

@@ -25,24 +25,24 @@ var listActions = []string{"kms:ListKeys"}
 type Access struct {
 	// Recipient is the UID of the account whose ECS uses the key. For
 	// ResourceDisk it defaults to Owner.
-	Recipient string
+	Recipient string `json:"recipient"`
 	// RDID is the recipient's resource directory ID (rd-...), if known. It is
 	// the value of sts:ServiceOwnerRDId.
-	RDID string
+	RDID string `json:"rdId,omitempty"`
 	// RDPath is the recipient's resource directory path
 	// (rd-.../r-.../fd-...), if known. It is the value of
 	// sts:ServiceOwnerRDPath.
-	RDPath string
+	RDPath string `json:"rdPath,omitempty"`
 	// Resource is what the key encrypts: ResourceSnapshot, ResourceImage or
 	// ResourceDisk.
-	Resource ResourceType
+	Resource ResourceType `json:"resource"`
 	// Key is the customer key.
-	Key Key
+	Key Key `json:"key"`
 	// Role overrides the role name that Resource implies.
-	Role string
+	Role string `json:"role,omitempty"`
 	// Owner is the UID of the account that holds the role. Check reads it
 	// from the role's ARN; otherwise it defaults to Key.Owner.
-	Owner string
+	Owner string `json:"owner,omitempty"`
 	// ResourceID names the shared image (m-...) or snapshot (s-...) in
 	// Region, for Resource ResourceImage or ResourceSnapshot. Check then
 	// finds its key when Key is empty (DescribeImages, DescribeSnapshots),
@@ -60,9 +60,9 @@ type Access struct {
 	// accepted is not a share. An unencrypted resource needs only the
 	// share. The client must implement ECS, ResourceSharing and KMS too
 	// (the fake does).
-	ResourceID string
+	ResourceID string `json:"resourceId,omitempty"`
 	// Region is the region of ResourceID; empty means Key.Region.
-	Region string
+	Region string `json:"region,omitempty"`
 }
 
 // principal returns the recipient's ECS service principal.
@@ -111,11 +111,11 @@ func (a Access) validate() error {
 type StatementRef struct {
 	// Policy is the permission policy's name; empty for the role's trust
 	// policy.
-	Policy string
+	Policy string `json:"policy,omitempty"`
 	// Type is System or Custom; empty for the trust policy.
-	Type PolicyType
+	Type PolicyType `json:"type,omitempty"`
 	// Index is the statement's index in the document.
-	Index int
+	Index int `json:"index"`
 }
 
 // String returns "trust policy Statement[0]" or
@@ -127,61 +127,95 @@ func (r StatementRef) String() string {
 	return fmt.Sprintf("policy %s (%s) Statement[%d]", r.Policy, r.Type, r.Index)
 }
 
-// Step is one thing ECS must be allowed to do: assume the role, or call one
-// KMS action on the key or its container.
+// Step is one thing that must hold for the recipient's ECS to use the key:
+// assume the role, call one KMS action on the key or its container, and,
+// for an Access that names a resource, the key's state, its name and the
+// share.
 type Step struct {
-	// Action is sts:AssumeRole or a KMS action.
-	Action string
+	// Action names the step. Every Decision has the step "sts:AssumeRole"
+	// (may ECS of the recipient assume the role?), then one step per KMS
+	// action ECS calls: "kms:ListKeys" on the key container, and
+	// "kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
+	// "kms:Encrypt", "kms:Decrypt" and "kms:GenerateDataKey" on the key
+	// (KeyUseActions). An Access with a ResourceID adds, when they fail,
+	// "key state" (KMS does not find the key, or it is not Enabled) and
+	// "key ARN" (the question names the key otherwise than KMS does), and
+	// always, last, "share" (is the resource shared with the recipient?
+	// See Decision.Shared). Decision.Missing lists the names of the steps
+	// not allowed. These names are stable; compare with them.
+	Action string `json:"action"`
 	// Resource is the role's ARN or the key's (or key container's) ARN.
-	Resource string
+	Resource string `json:"resource"`
 	// Verdict is RAM's outcome with every statement this library cannot
 	// judge left out.
-	Verdict policy.Verdict
+	Verdict policy.Verdict `json:"verdict"`
 	// Allowed is true when the verdict is allow and nothing this library
 	// could not judge could change it.
-	Allowed bool
+	Allowed bool `json:"allowed"`
 	// By is the statement that allowed or explicitly denied the step; nil for
 	// an implicit deny.
-	By *StatementRef
+	By *StatementRef `json:"by,omitempty"`
 	// Reason says in one sentence why the step is allowed or not.
-	Reason string
+	Reason string `json:"reason"`
 	// Notes add detail: statements that nearly applied and why they did not,
 	// and statements that could not be judged.
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
 	// Uncertain lists condition keys the request did not carry on which the
 	// step's answer depends.
-	Uncertain []string
+	Uncertain []string `json:"uncertain,omitempty"`
 }
 
 // Decision is the answer to an Access, with its reasons.
 type Decision struct {
 	// Allowed is true when every step is allowed for certain.
-	Allowed bool
+	Allowed bool `json:"allowed"`
 	// Access is the question, with its defaults filled in.
-	Access Access
+	Access Access `json:"access"`
 	// RoleARN is the role's ARN.
-	RoleARN string
+	RoleARN string `json:"roleArn"`
 	// Principal is the recipient's ECS principal, <uid>@ecs.aliyuncs.com.
-	Principal string
+	Principal string `json:"principal"`
 	// Reason sums up the answer in one sentence.
-	Reason string
-	// Steps are the assume-role step, then one step per KMS action.
-	Steps []Step
-	// Missing lists the actions that are not allowed.
-	Missing []string
+	Reason string `json:"reason"`
+	// Steps are the assume-role step, then one step per KMS action, then,
+	// for an Access with a ResourceID, the key's and the share's (see
+	// Step.Action for every name).
+	Steps []Step `json:"steps"`
+	// Missing lists the names of the steps that are not allowed (an
+	// action, "key state", "key ARN" or "share"), each once.
+	Missing []string `json:"missing,omitempty"`
+	// Shared reports, for an Access with a ResourceID, whether the image
+	// or snapshot is shared with the recipient: through ECS (an image's
+	// share permission), or through a resource share whose target is the
+	// account, its directory (Access.RDID) or a folder on its path
+	// (Access.RDPath), and whose invitation, for an account outside the
+	// directory, was accepted. It is the step "share" allowed.
+	Shared bool `json:"shared"`
+	// SharePending reports that a resource share reaches the recipient
+	// but the recipient has not accepted its invitation yet, and nothing
+	// else shares the resource with it: Shared is false, and the step
+	// "share" says so. The recipient accepts with its own credentials
+	// (Resource Sharing ListResourceShareInvitations, filtered by
+	// ResourceShareID, then AcceptResourceShareInvitation); the fake's
+	// RAM.AcceptInvitation does it in tests.
+	SharePending bool `json:"sharePending"`
+	// ResourceShareID is the resource share that shares the resource with
+	// the recipient, or whose invitation is pending; empty when ECS shares
+	// it or nothing does.
+	ResourceShareID string `json:"resourceShareId,omitempty"`
 	// Uncertain lists condition keys the request did not carry and on which
 	// the answer depends, such as sts:ServiceOwnerRDId when Access.RDID is
 	// empty and the trust policy names a resource directory.
-	Uncertain []string
+	Uncertain []string `json:"uncertain,omitempty"`
 	// Unreadable lists the policies this library could not read or find
 	// (a system policy outside the catalog, a document that does not parse),
 	// and the statements it could not read that might have changed a step.
 	// An unreadable Allow grants nothing; an unreadable Deny that might apply,
 	// or an unreadable policy, makes the answer "not allowed".
-	Unreadable []string
+	Unreadable []string `json:"unreadable,omitempty"`
 	// Findings are what a reviewer should know even when access is allowed,
 	// such as a folder condition that matched only by its prefix.
-	Findings []Finding
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Explanation returns the decision and its reasons, one line each, for

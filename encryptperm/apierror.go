@@ -6,6 +6,7 @@
 package encryptperm
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,14 +22,20 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 )
 
-// APIError is a failed RAM call. It wraps the SDK's error, so errors.As
-// reaches *errors.ServerError and its RequestId, and the sentinel that fits
-// (ErrNotFound, ErrConflict, ...), so errors.Is works. Its text never holds a
-// secret: transport errors, which carry the whole signed URL, are redacted.
+// APIError is a failed call to RAM, ECS, Resource Sharing or KMS. It wraps
+// the SDK's error, so errors.As reaches *errors.ServerError and its
+// RequestId, and the sentinel that fits (ErrNotFound, ErrConflict, ...), so
+// errors.Is works. Its text names the service, the call and what it was
+// about, and never holds a secret: transport errors, which carry the whole
+// signed URL, are redacted.
 type APIError struct {
-	// Action is RAM's action, such as "CreateRole".
+	// Service is the service called: "RAM", "ECS", "Resource Sharing" or
+	// "KMS". Empty means the service Action belongs to.
+	Service string
+	// Action is the service's action, such as "CreateRole".
 	Action string
-	// Target names the role or policy.
+	// Target names the role, policy, image, snapshot, key, resource share
+	// or region the call was about.
 	Target string
 	// Code is RAM's error code, such as "EntityNotExist.Role"; empty for a
 	// transport error.
@@ -47,10 +54,11 @@ type APIError struct {
 	err  error
 }
 
-// Error returns "encryptperm: <action> <target>: <code>: <message> (request <id>)".
+// Error returns "encryptperm: <service> <action> <target>: <code>:
+// <message> (request <id>)".
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "encryptperm: %s %q: ", e.Action, e.Target)
+	b.WriteString(callPrefix(cmp.Or(e.Service, serviceOf(e.Action)), e.Action, e.Target))
 	if e.Code != "" {
 		b.WriteString(e.Code)
 		if e.Message != "" {
@@ -74,6 +82,35 @@ func (e *APIError) Unwrap() []error {
 		out = append(out, e.kind)
 	}
 	return out
+}
+
+// services names the service of each action this package calls; an action
+// not listed is named without one.
+var services = map[string]string{
+	"DescribeImages": "ECS", "DescribeSnapshots": "ECS", "DescribeImageSharePermission": "ECS", "ModifyImageSharePermission": "ECS",
+	"ListResourceShares": "Resource Sharing", "ListResourceShareAssociations": "Resource Sharing",
+	"CheckSharingWithResourceDirectoryStatus": "Resource Sharing", "CreateResourceShare": "Resource Sharing",
+	"AssociateResourceShare": "Resource Sharing", "DisassociateResourceShare": "Resource Sharing",
+	"DescribeKey": "KMS", "GetKeyPolicy": "KMS", "SetKeyPolicy": "KMS",
+	"AssumeRole": "STS",
+	"CreateRole": "RAM", "GetRole": "RAM", "UpdateRole": "RAM", "DeleteRole": "RAM", "ListRoles": "RAM",
+	"CreatePolicy": "RAM", "GetPolicy": "RAM", "DeletePolicy": "RAM", "ListPolicies": "RAM",
+	"CreatePolicyVersion": "RAM", "GetPolicyVersion": "RAM", "ListPolicyVersions": "RAM",
+	"DeletePolicyVersion": "RAM", "SetDefaultPolicyVersion": "RAM", "AttachPolicyToRole": "RAM",
+	"DetachPolicyFromRole": "RAM", "ListPoliciesForRole": "RAM", "ListEntitiesForPolicy": "RAM",
+}
+
+// serviceOf returns the service of action, or "".
+func serviceOf(action string) string { return services[action] }
+
+// callPrefix is the start of the text of every error of one call:
+// "encryptperm: <service> <action> <target>: ", the service left out
+// when it is not known.
+func callPrefix(service, action, target string) string {
+	if service == "" {
+		return fmt.Sprintf("encryptperm: %s %q: ", action, target)
+	}
+	return fmt.Sprintf("encryptperm: %s %s %q: ", service, action, target)
 }
 
 // transportError stands for an SDK client error after redaction: the SDK's
@@ -220,7 +257,7 @@ func wrapError(action, target string, err error) error {
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		return &APIError{
-			Action: action, Target: target, Code: se.ErrorCode(), Status: se.HttpStatus(),
+			Service: serviceOf(action), Action: action, Target: target, Code: se.ErrorCode(), Status: se.HttpStatus(),
 			RequestID: se.RequestId(), Message: Redact(se.Message()), RetryAfter: retryAfterOf(se),
 			kind: kindOfCode(se.ErrorCode(), se.HttpStatus()), err: redactServerError(se),
 		}
@@ -241,7 +278,7 @@ func wrapError(action, target string, err error) error {
 		if cause != nil {
 			msg += ": " + Redact(cause.Error())
 		}
-		return &APIError{Action: action, Target: target, Message: msg, err: &transportError{msg: msg, cause: safeCause(cause)}}
+		return &APIError{Service: serviceOf(action), Action: action, Target: target, Message: msg, err: &transportError{msg: msg, cause: safeCause(cause)}}
 	}
 	// With its auto-retry off, the SDK returns the HTTP client's *url.Error
 	// as it is; its text holds the signed URL. Its cause keeps telling a
@@ -256,7 +293,7 @@ func wrapError(action, target string, err error) error {
 		cause = err
 		msg = Redact(err.Error())
 	}
-	return &APIError{Action: action, Target: target, Message: "transport: " + msg, err: &transportError{msg: "transport: " + msg, cause: safeCause(cause)}}
+	return &APIError{Service: serviceOf(action), Action: action, Target: target, Message: "transport: " + msg, err: &transportError{msg: "transport: " + msg, cause: safeCause(cause)}}
 }
 
 // isContextError reports whether err is, or wraps, the end of a context.
@@ -422,13 +459,31 @@ func retryAfterOf(se *sdkerrors.ServerError) time.Duration {
 }
 
 // notSentError is the context's error for a call that was never sent, so
-// that its outcome is known: it did not happen. Plan, Apply and Revoke return
-// ctx.Err() itself, never this.
-type notSentError struct{ err error }
+// that its outcome is known: it did not happen. Its text names the call.
+type notSentError struct {
+	action, target string
+	err            error
+}
 
-func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Error() string {
+	return callPrefix(serviceOf(e.action), e.action, e.target) + "not sent: " + e.err.Error()
+}
 
 func (e *notSentError) Unwrap() error { return e.err }
+
+// callContextError is the end of the context while a call was in flight:
+// its text names the call, and it wraps the context's error, so that
+// errors.Is(err, context.DeadlineExceeded) (or context.Canceled) holds.
+type callContextError struct {
+	action, target string
+	err            error
+}
+
+func (e *callContextError) Error() string {
+	return callPrefix(serviceOf(e.action), e.action, e.target) + e.err.Error()
+}
+
+func (e *callContextError) Unwrap() error { return e.err }
 
 // clientError is a failure of the RAM client itself: it returned neither an
 // answer nor an error, or it panicked. It is not retried.
@@ -437,7 +492,8 @@ type clientError struct {
 }
 
 func (e *clientError) Error() string {
-	return fmt.Sprintf("encryptperm: %s %q: the RAM client %s", e.action, e.target, e.what)
+	service := serviceOf(e.action)
+	return callPrefix(service, e.action, e.target) + "the " + cmp.Or(service, "RAM") + " client " + e.what
 }
 
 // maxRetryAfter caps the wait read from x-acs-retry-after, so that a huge
@@ -458,15 +514,51 @@ func (e *noCredentialsError) Unwrap() error { return e.err }
 type credentialsError struct{ action, target, msg string }
 
 func (e *credentialsError) Error() string {
-	return fmt.Sprintf("encryptperm: %s %q: no credentials: %s", e.action, e.target, e.msg)
+	prefix := "encryptperm: new RAM applier: "
+	if e.action != "" {
+		prefix = callPrefix(serviceOf(e.action), e.action, e.target)
+	}
+	return prefix + "no credentials: " + e.msg + "; " + credentialsHint
 }
 
 func (e *credentialsError) Unwrap() error { return ErrNoCredentials }
 
-// ctxOr returns ctx's error when err is the end of ctx, else err.
+// ctxOr returns, when err is the end of ctx, an error that names the call
+// it cut off (and wraps ctx's error); else err.
 func ctxOr(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil && isContextError(err) {
-		return ctxErr
+	ctxErr := ctx.Err()
+	if ctxErr == nil || !isContextError(err) {
+		return err
 	}
-	return err
+	return namedByCall(ctxErr, err)
 }
+
+// namedByCall returns ctxErr, the end of a context, named by what err, the
+// error it caused, says was cut off: a call, or a wait of the engine.
+func namedByCall(ctxErr, err error) error {
+	var ce *callContextError
+	if errors.As(err, &ce) && errors.Is(err, ctxErr) {
+		return ce
+	}
+	var ns *notSentError
+	if errors.As(err, &ns) && errors.Is(err, ctxErr) {
+		return &callContextError{action: ns.action, target: ns.target, err: ctxErr}
+	}
+	var named *namedContextError
+	if errors.As(err, &named) && errors.Is(err, ctxErr) {
+		return named
+	}
+	return ctxErr
+}
+
+// namedContextError is the end of the context while the engine waited for
+// something other than a call (a role's lock, other callers' batch): its
+// text says what, and it wraps the context's error.
+type namedContextError struct {
+	what string
+	err  error
+}
+
+func (e *namedContextError) Error() string { return "encryptperm: " + e.what + ": " + e.err.Error() }
+
+func (e *namedContextError) Unwrap() error { return e.err }

@@ -42,7 +42,11 @@ type Applier interface {
 	// own) is refused before any I/O with a *ValidationError, for which
 	// errors.Is(err, ErrInvalid) is true. So is a grant with a critical
 	// finding (its own, its builder's, or one Lint finds in its documents)
-	// whose code is not in Options.AcceptFindings. When a RAM limit stands in the way, errors.Is(err,
+	// whose code is not in Options.AcceptFindings. If a key a grant names
+	// does not exist in KMS, Apply writes nothing and returns an error for
+	// which errors.Is(err, ErrNotFound) is true (the key is read beside
+	// RAM's first reads, when the Applier has a KMS client; see the package
+	// documentation, Applying). When a RAM limit stands in the way, errors.Is(err,
 	// ErrLimitExceeded) is true. When RAM still lacks a change after
 	// Options.MaxRounds rounds, errors.Is(err, ErrConflict) is true and the
 	// error wraps the last failed write's error too. When ctx ends, Apply
@@ -88,25 +92,39 @@ type Applier interface {
 	// resources too is never changed: when it holds the resource for a
 	// recipient of the grant, Revoke writes nothing and returns an error
 	// that names the share, for which errors.Is(err, ErrConflict) is true.
+	// RevokeWith says which of the four ways to revoke to reach for.
 	Revoke(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// RevokeWith is Revoke told which grants stay: opts.Keep names them,
 	// and what they name is not removed (see RevokeOptions). A nil opts is
 	// Revoke.
+	//
+	// Of the four ways to revoke, reach for RevokeWith when other grants
+	// that name the same accounts or keys stay, and for Revoke when none
+	// does: RAM records no owner of a principal, so only you can say what
+	// stays. RevokePlan and RevokePlanWith are the same two as a Plan to
+	// review, or export, before ApplyPlan writes it; reach for them where
+	// a person approves the removal.
 	RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Result, error)
 
 	// RevokePlan reads RAM and returns what Revoke would change, without
-	// writing; ApplyPlan applies it.
+	// writing; ApplyPlan applies it. RevokeWith says which of the four
+	// ways to revoke to reach for.
 	RevokePlan(ctx context.Context, grants ...*Grant) (*Plan, error)
 
 	// RevokePlanWith is RevokePlan told which grants stay (see
 	// RevokeOptions): the plan marks each removal left out for them with a
-	// Note whose Kept is true. A nil opts is RevokePlan.
+	// Note whose Kept is true. A nil opts is RevokePlan. RevokeWith says
+	// which of the four ways to revoke to reach for.
 	RevokePlanWith(ctx context.Context, opts *RevokeOptions, grants ...*Grant) (*Plan, error)
 
 	// Check answers an Access as the package's Check does, through this
 	// Applier's clients, retries and context handling, reading documents
-	// within Options.Limits.Read. When the Applier has several clients
+	// within Options.Limits.Read. Reach for it whenever you have an
+	// Applier: it retries throttling, honours the context on every call,
+	// reads at once what can be read at once, and records its calls. The
+	// package's Check exists for a question asked with a bare client and
+	// no Applier (one call at a time, each once). When the Applier has several clients
 	// (NewRAMApplier), it reads the role, its attachments and the library's
 	// own policy for the resource type at once, and any other attached
 	// policy in one more round trip. It makes no change in RAM.
@@ -178,10 +196,10 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	case "HTTPS":
 	case "HTTP":
 		if !isLoopback(o.Endpoint) {
-			return nil, fmt.Errorf("encryptperm: new RAM applier: HTTP is allowed only for a loopback endpoint such as the fake's, not %q: %w", o.Endpoint, ErrInvalid)
+			return nil, invalid("options", "Scheme", o.Scheme, "HTTP is allowed only for a loopback Endpoint such as the fake's, not %q", o.Endpoint)
 		}
 	default:
-		return nil, fmt.Errorf("encryptperm: new RAM applier: scheme %q: want HTTPS or HTTP: %w", o.Scheme, ErrInvalid)
+		return nil, invalid("options", "Scheme", o.Scheme, "want HTTPS or HTTP")
 	}
 	base := o.Transport
 	if base == nil {
@@ -190,6 +208,11 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		// level of parallel calls does not open them again.
 		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, o.Clients)
 		base = t
+	}
+	if o.CheckCredentials {
+		if err := checkCredentials(o.Credential); err != nil {
+			return nil, err
+		}
 	}
 	// The SDK fills its package-level endpoint table on first use without a
 	// lock, so two clients built at once race; build it once, first.
@@ -339,7 +362,7 @@ func (e *engine) RevokeWith(ctx context.Context, opts *RevokeOptions, grants ...
 // ApplyPlan implements Applier.
 func (e *engine) ApplyPlan(ctx context.Context, p *Plan) (*Result, error) {
 	if p == nil || p.fingerprints == nil {
-		return nil, fmt.Errorf("encryptperm: apply plan: not a plan made by Plan: %w", ErrInvalid)
+		return nil, invalid("plan", "Plan", "", "not a plan made by Plan or RevokePlan")
 	}
 	if !p.revoke {
 		if err := validateGrants("grants", p.grants, e.opts.AcceptFindings, true); err != nil {
@@ -383,7 +406,10 @@ func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 //
 // Check makes each call once, on the goroutine that calls it, and looks at ctx
 // between calls. Applier.Check answers the same question through the
-// Applier's retries, client pool and context handling.
+// Applier's retries, client pool and context handling: reach for it when
+// you have an Applier, and for this function for a one-off question over a
+// client you hold (a test, a script), where retries and a pool would be
+// more than needed.
 func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
 		return NewApplier(client, nil).Check(ctx, a)

@@ -329,7 +329,7 @@ func TestStaleSentinel(t *testing.T) {
 		t.Fatalf("ApplyPlan: %v, want ErrStale", err)
 	}
 	for _, c := range f.Calls()[before:] {
-		if !strings.HasPrefix(c.Action, "Get") && !strings.HasPrefix(c.Action, "List") {
+		if !strings.HasPrefix(c.Action, "Get") && !strings.HasPrefix(c.Action, "List") && !strings.HasPrefix(c.Action, "Describe") {
 			t.Errorf("ApplyPlan of a stale plan called %s", c.Action)
 		}
 	}
@@ -440,7 +440,7 @@ func TestObservability(t *testing.T) {
 	var logged, called []string
 	throttled := false
 	for _, m := range lines {
-		for _, k := range []string{"action", "duration", "code", "request_id"} {
+		for _, k := range []string{"service", "action", "duration", "code", "requestId"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("log line %v lacks %q", m, k)
 			}
@@ -448,11 +448,11 @@ func TestObservability(t *testing.T) {
 		if m["level"] != "DEBUG" {
 			t.Errorf("log line at level %v", m["level"])
 		}
-		if m["request_id"] == "" {
+		if m["requestId"] == "" {
 			t.Errorf("log line without a RequestId: %v", m)
 		}
 		throttled = throttled || m["code"] == "Throttling.User"
-		logged = append(logged, fmt.Sprint(m["action"], " ", m["request_id"]))
+		logged = append(logged, fmt.Sprint(m["action"], " ", m["requestId"]))
 	}
 	for _, c := range f.Calls() {
 		called = append(called, c.Action+" "+c.RequestID)

@@ -200,7 +200,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 	b.Reset()
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return zero, &notSentError{err}
+			return zero, &notSentError{o.action, o.target, err}
 		}
 		resp, err := c.once(ctx, o, attempt, func(r RAM, t time.Duration) (any, error) { return fn(r, t) })
 		if err == nil {
@@ -221,7 +221,7 @@ func invoke[Resp any](ctx context.Context, c *caller, o op, fn func(r RAM, timeo
 		if err := c.pause(ctx, wait); err != nil {
 			// Only calls that RAM refused before acting are retried, so
 			// nothing of this call is in flight.
-			return zero, &notSentError{err}
+			return zero, &notSentError{o.action, o.target, err}
 		}
 	}
 }
@@ -298,9 +298,9 @@ func isNil(v any) bool {
 func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.Duration) (any, error)) (any, error) {
 	cl, err := c.pool.get(ctx)
 	if err != nil {
-		return nil, &notSentError{err}
+		return nil, &notSentError{o.action, o.target, err}
 	}
-	if err := writeRefused(ctx, o.write); err != nil {
+	if err := writeRefused(ctx, o); err != nil {
 		c.pool.put(cl)
 		return nil, err
 	}
@@ -315,7 +315,7 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	var end func(code, requestID string, err error)
 	if c.observer != nil {
-		end = c.observer.StartCall(ctx, Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt})
+		end = c.observer.StartCall(ctx, Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Service: serviceOf(o.action)})
 	}
 	start := c.now()
 	type result struct {
@@ -371,9 +371,9 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	if err != nil && ctx.Err() != nil && isContextError(err) {
 		// The request was cut off because ctx ended: its error says no
 		// more than ctx's, and may quote the signed URL.
-		err = ctx.Err()
+		err = &callContextError{o.action, o.target, ctx.Err()}
 	}
-	rec := Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Duration: dur}
+	rec := Call{Action: o.action, Target: o.target, Write: o.write, Attempt: attempt, Duration: dur, Service: serviceOf(o.action)}
 	var ae *APIError
 	var cre *credentialsError
 	switch {
@@ -397,10 +397,10 @@ func (c *caller) once(ctx context.Context, o op, attempt int, fn func(RAM, time.
 	}
 	o.rec.add(rec)
 	if c.logger != nil {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "ram call",
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "call", slog.String("service", rec.Service),
 			slog.String("action", o.action), slog.String("target", o.target), slog.Bool("write", o.write),
 			slog.Int("attempt", attempt), slog.Duration("duration", dur),
-			slog.String("code", rec.Code), slog.String("request_id", rec.RequestID))
+			slog.String("code", rec.Code), slog.String("requestId", rec.RequestID))
 	}
 	if end != nil {
 		end(rec.Code, rec.RequestID, err)
@@ -447,6 +447,23 @@ func credentialSource(cred auth.Credential) auth.Credential {
 		return cred
 	}
 	return &credentialsProvider{inner: p}
+}
+
+// checkCredentials obtains credentials once from cred's provider (the
+// SDK's default chain when cred is nil), for Options.CheckCredentials. A
+// credential the SDK does not know passes: the client refuses it when it
+// is built.
+func checkCredentials(cred auth.Credential) error {
+	p, ok := credentialSource(cred).(*credentialsProvider)
+	if !ok {
+		return nil
+	}
+	_, err := p.GetCredentials()
+	var nc *noCredentialsError
+	if errors.As(err, &nc) {
+		return &credentialsError{msg: Redact(nc.err.Error())}
+	}
+	return err
 }
 
 // credentialsProvider marks the failures of the provider it wraps.

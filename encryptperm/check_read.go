@@ -147,7 +147,7 @@ func (rr *roleRead) decide(a Access) *Decision {
 // their documents, with the bounds rl.
 func readRole(ctx context.Context, client checkReads, rl policy.Limits, a Access) (*roleRead, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, checkEnded(a.Role, err)
 	}
 	// Through an Applier, the role, its attachments and the library's own
 	// policy for the resource type are read at once: in the common case
@@ -191,7 +191,7 @@ func readRole(ctx context.Context, client checkReads, rl policy.Limits, a Access
 		fns[1]()
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, checkEnded(a.Role, err, roleErr, listErr, ownErr)
 	}
 	if roleErr != nil {
 		if errors.Is(roleErr, ErrNotFound) {
@@ -230,17 +230,37 @@ func readRole(ctx context.Context, client checkReads, rl policy.Limits, a Access
 	}
 	if len(rest) > 0 {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, checkEnded(a.Role, err)
 		}
 		client.together(rest...)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, checkEnded(a.Role, err)
 	}
 	if err := parallel.First(errs); err != nil {
+		if isContextError(err) {
+			return nil, checkEnded(a.Role, err)
+		}
 		return nil, err
 	}
 	return &roleRead{arn: role.Role.Arn, trust: trust, trustNote: trustNote, policies: policies}, nil
+}
+
+// checkEnded names what Check was doing when the context ended: the call
+// it cut off or did not send, when one of calls says, else the role it was
+// reading.
+func checkEnded(role string, err error, calls ...error) error {
+	for _, e := range append([]error{err}, calls...) {
+		if e == nil {
+			continue
+		}
+		var ce *callContextError
+		var ns *notSentError
+		if errors.As(e, &ce) || errors.As(e, &ns) {
+			return namedByCall(err, e)
+		}
+	}
+	return &namedContextError{what: fmt.Sprintf("check: read role %q", role), err: err}
 }
 
 // ownPolicy returns the name of the custom policy the library gives the

@@ -55,16 +55,16 @@ func (rc *resourceCheck) checkShared(ctx context.Context, a Access) (*Decision, 
 		return nil, ctxOr(ctx, err)
 	}
 	if !w.Found {
-		return nil, fmt.Errorf("encryptperm: check: no %s %s in %s: %w", r.Type, r.ID, r.Region, ErrNotFound)
+		return nil, accessRefusal("ResourceID", r.ID, true, "no %s with this ID in %s (Describe%ss found none)", r.Type, r.Region, strings.ToUpper(string(r.Type[:1]))+string(r.Type[1:]))
 	}
 	if w.ServiceKey {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with the service key: %s: %w", r, serviceKeyReason(kind), ErrInvalid)
+		return nil, accessRefusal("ResourceID", r.ID, false, "%s", serviceKeyReason(kind))
 	}
 	if w.KeyUnknown {
-		return nil, fmt.Errorf("encryptperm: check: %s: %w", w.UnknownKeyReason(), ErrInvalid)
+		return nil, accessRefusal("ResourceID", r.ID, false, "%s; Check cannot judge a key nobody can name", w.UnknownKeyReason())
 	}
 	if a.Key.ID != "" && w.Encrypted && !slices.Contains(w.KeyIDs, a.Key.ID) {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, not %s: %w", r, strings.Join(w.KeyIDs, ", "), a.Key.ID, ErrInvalid)
+		return nil, accessRefusal("Key", a.Key.ARN(), false, "the %s %s is encrypted with key %s, not %s", r.Type, r.ID, strings.Join(w.KeyIDs, ", "), a.Key.ID)
 	}
 	var d *Decision
 	if w.Encrypted {
@@ -76,10 +76,23 @@ func (rc *resourceCheck) checkShared(ctx context.Context, a Access) (*Decision, 
 		a = a.withDefaults()
 		d = &Decision{Access: a, Principal: a.principal(), Allowed: true, Reason: fmt.Sprintf("the %s is not encrypted: no role and no key are needed", r)}
 	}
-	st := Step{Action: "share", Resource: r.String()}
-	st.Allowed, st.Reason = w.Reach(a.Recipient, a.RDID, a.RDPath)
+	reach := w.ReachOf(a.Recipient, a.RDID, a.RDPath)
+	st := Step{Action: "share", Resource: r.String(), Allowed: reach.Shared, Reason: reach.Reason}
 	addStep(d, st, "share")
+	d.Shared, d.SharePending, d.ResourceShareID = reach.Shared, reach.Pending, reach.ShareID
 	return d, nil
+}
+
+// accessRefusal is a Check that what the account holds refuses, in the
+// terms of Apply's pre-flight: a *ValidationError of the access with the
+// problem's path (ResourceID or Key), which wraps ErrNotFound too when
+// something the question names does not exist.
+func accessRefusal(path, value string, notFound bool, reason string, args ...any) error {
+	verr := invalid("access", path, value, reason, args...).(*ValidationError)
+	if notFound {
+		return &preflightError{verr, []error{ErrNotFound}}
+	}
+	return &preflightError{ValidationError: verr}
 }
 
 // checkKeys answers a for each key of an encrypted resource (an image's
@@ -117,7 +130,7 @@ func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, step *sha
 	for i, id := range w.KeyIDs {
 		m, k := kr.metas[i], kr.named[i]
 		if m != nil && rc.share.cfg.ServiceManaged(m.Creator) {
-			return nil, a, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which %s manages: %s: %w", r, id, m.Creator, serviceKeyReason(shareKind(r.Type)), ErrInvalid)
+			return nil, a, accessRefusal("ResourceID", r.ID, false, "the %s is encrypted with key %s, which %s manages: %s", r.Type, id, m.Creator, serviceKeyReason(shareKind(r.Type)))
 		}
 		st := Step{Action: "key state", Resource: k.ARN()}
 		switch {
@@ -170,7 +183,7 @@ func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, step *shar
 			}
 			k, err := ParseKeyARN(m.ARN)
 			if err != nil || k.ID != w.KeyIDs[i] {
-				return fmt.Errorf("encryptperm: check: KMS answered the ARN %q for key %s: %w", m.ARN, w.KeyIDs[i], ErrInvalid)
+				return accessRefusal("ResourceID", r.ID, false, "KMS answered the ARN %q for key %s, which is not that key's ARN", m.ARN, w.KeyIDs[i])
 			}
 			kr.named[i] = k
 		}
@@ -207,7 +220,7 @@ func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, step *shar
 		}
 	}
 	if owner == "" && !slices.ContainsFunc(kr.metas, func(m *share.KeyMeta) bool { return m != nil }) {
-		return nil, fmt.Errorf("encryptperm: check: the %s is encrypted with key %s, which KMS does not find in %s: %w", r, strings.Join(w.KeyIDs, ", "), r.Region, ErrNotFound)
+		return nil, accessRefusal("ResourceID", r.ID, true, "the %s is encrypted with key %s, which KMS does not find in %s", r.Type, strings.Join(w.KeyIDs, ", "), r.Region)
 	}
 	if err := parse(); err != nil {
 		return nil, err

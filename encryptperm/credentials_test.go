@@ -163,3 +163,52 @@ func TestNoCredentialsFailsAtOnce(t *testing.T) {
 		t.Errorf("the fake answered %d calls; want none", n)
 	}
 }
+
+// crHint is the fix every error of missing credentials ends with; the
+// command-line tools give the same words.
+const crHint = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role (Options.Credential in Go)"
+
+// TestNoCredentialsSaysWhatFixesIt: with no credentials, the first call's
+// error names the call and ends with the fix; with CheckCredentials,
+// NewRAMApplier itself says so, before any call.
+func TestNoCredentialsSaysWhatFixesIt(t *testing.T) {
+	crNothingConfigured(t)
+	f := fake.New(nil)
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ep.Close() })
+	g := mustBuild(t, encryptperm.DiskEncryption())
+
+	a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: ep.Addr(), Scheme: "HTTP"})
+	if err != nil {
+		t.Fatalf("NewRAMApplier without CheckCredentials: %v", err)
+	}
+	_, err = a.Plan(context.Background(), g)
+	if !errors.Is(err, encryptperm.ErrNoCredentials) || !strings.HasPrefix(err.Error(), `encryptperm: RAM `) || !strings.HasSuffix(err.Error(), "; "+crHint) {
+		t.Errorf("Plan: %v; want ErrNoCredentials naming the RAM call and ending with the fix", err)
+	}
+
+	a, err = encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: ep.Addr(), Scheme: "HTTP", CheckCredentials: true})
+	if a != nil || !errors.Is(err, encryptperm.ErrNoCredentials) {
+		t.Fatalf("NewRAMApplier with CheckCredentials: %v, %v; want no Applier and ErrNoCredentials", a, err)
+	}
+	if !strings.HasPrefix(err.Error(), "encryptperm: new RAM applier: no credentials: ") || !strings.HasSuffix(err.Error(), "; "+crHint) || !strings.Contains(err.Error(), "ALIBABA_CLOUD_ACCESS_KEY_ID") {
+		t.Errorf("NewRAMApplier: %q; want the places looked and the fix", err)
+	}
+	if n := len(f.Calls()); n != 0 {
+		t.Errorf("%d calls reached the fake", n)
+	}
+
+	// With credentials, the check passes and the Applier works.
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", fake.DefaultAccessKeyID)
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", fake.DefaultAccessKeySecret)
+	a, err = encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: ep.Addr(), Scheme: "HTTP", CheckCredentials: true})
+	if err != nil {
+		t.Fatalf("NewRAMApplier with credentials: %v", err)
+	}
+	if _, err := a.Plan(context.Background(), g); err != nil {
+		t.Errorf("Plan with credentials: %v", err)
+	}
+}

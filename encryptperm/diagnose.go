@@ -14,18 +14,18 @@ import (
 // cannot use a key, and says what fixes it.
 type Diagnosis struct {
 	// Code is the error code, such as "AssumeRoleError".
-	Code string
+	Code string `json:"code"`
 	// Status is the HTTP status the service answers with.
-	Status int
+	Status int `json:"status"`
 	// Operations are calls known to return the code.
-	Operations []string
+	Operations []string `json:"operations"`
 	// Cause says what is missing or wrong.
-	Cause string
+	Cause string `json:"cause"`
 	// Grant is the kind of grant that fixes it; empty when no RAM grant does
 	// (a disabled key, for example).
-	Grant Kind
+	Grant Kind `json:"grant,omitempty"`
 	// Fix is what to do: the builder call for a grant, or the step outside RAM.
-	Fix string
+	Fix string `json:"fix"`
 }
 
 // diagnoses holds what Diagnose knows, by code.
@@ -112,6 +112,10 @@ var diagnoses = map[string]Diagnosis{
 // InvalidParameter.KMSKeyId.CMKNotEnabled, InvalidParameter.KMSKeyId.NotFound,
 // InvalidParameter.EncryptedIllegal, InvalidAccount.Forbbiden and
 // NoPermission. For an unknown code ok is false.
+//
+// Reach for Diagnose when you hold the code as text (a log line, a ticket,
+// the command line's argument); with an error in hand, DiagnoseError finds
+// its code for you.
 func Diagnose(code string) (d Diagnosis, ok bool) {
 	d, ok = diagnoses[code]
 	if !ok {
@@ -123,7 +127,10 @@ func Diagnose(code string) (d Diagnosis, ok bool) {
 }
 
 // DiagnoseError is Diagnose for the code of an error from the Alibaba Cloud
-// SDK (*errors.ServerError) or from this package (*APIError).
+// SDK (*errors.ServerError) or from this package (*APIError). Reach for it
+// when a call of ECS, KMS or this package has failed: it digs the code out
+// of the error, which Diagnose leaves to you. It exists beside Diagnose
+// because a code also arrives without an error around it.
 func DiagnoseError(err error) (Diagnosis, bool) {
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code != "" {

@@ -47,6 +47,17 @@
 // adds a read after the last write, which catches such a writer only when
 // it comes before that read.
 //
+// Plan and Apply read each key a grant names (KMS DescribeKey, in the
+// key's region) beside RAM's first reads, so that it costs no round trip of
+// its own, and no write waits for more: a key KMS does not find is refused
+// with ErrNotFound, and one KMS names in another account or region than
+// the grant with ErrInvalid, before any write and also when RAM holds the
+// grant already. The key is read with the Applier's KMS client (NewRAMApplier
+// builds one; NewApplier uses Options.KMS, or the RAM client when it
+// implements KMS, as the fake does); an Applier without one, over the SDK's
+// *ram.Client alone or a RAM mock, does not read keys. Revoke reads none: a
+// grant for a key deleted since must still be revocable.
+//
 // Every method that takes grants validates them first, with the builders'
 // own rules: each grant is built again from its kind, audience, keys and
 // limits, and anything the builder would not have made (a wildcard key, a
@@ -126,8 +137,11 @@
 // holds the grant and every resource is shared with its whole audience, a
 // key that is disabled, pending deletion or gone still fails the Apply,
 // naming the key, since no recipient can use the resource. So a cold image
-// share costs five levels (four with WithKey), and a warm one one level on
-// the Applier that found its key before and two on a new one. ECS names an
+// share costs 5 levels (4 with WithKey), and a warm one 1 level on the
+// Applier that found its key before and 2 on a new one; when the image's
+// snapshot is not on the first page of the region's encrypted image
+// snapshots, it costs one level more (6, 2 and 3), as the README's "Round
+// trips of a share" says. ECS names an
 // image's key only through the snapshots its disks are made of (every
 // disk's, whatever DescribeImages says of its encryption), so the key
 // costs dependent reads after the image's, and a grant cannot go to RAM
@@ -141,7 +155,11 @@
 // or snapshot, reads the key's state (a key that is not Enabled, or that
 // KMS does not find, is a step not allowed; one a service manages is
 // refused, as Apply refuses it) and says whether the resource is shared
-// with the recipient. Simulate
+// with the recipient: Decision.Shared, or Decision.SharePending while the
+// recipient has not accepted the invitation of Decision.ResourceShareID
+// (an account outside the resource directory accepts it with its own
+// credentials; the fake's RAM.AcceptInvitation does it in tests).
+// Step.Action lists every step's name. Simulate
 // does the same on documents. Diagnose maps ECS and KMS
 // error codes to the grant that fixes them.
 //
@@ -158,8 +176,11 @@
 //
 // Package fake holds an in-memory RAM that satisfies the RAM interface and an
 // HTTP endpoint that speaks RAM's RPC protocol, so code that uses this package
-// can be tested offline. Package encryptperm/mock holds gomock mocks of RAM,
-// ECS, ResourceSharing and KMS for error paths the fake cannot express; its
-// documentation lists the reads each Applier method makes, and
-// mock.ExpectEmptyAccount answers them.
+// can be tested offline; the same *fake.RAM plays ECS, Resource Sharing and
+// KMS for sharing code, with images, snapshots, keys, shares and
+// invitations (Example_shareSnapshotWithAnAccount). Package
+// encryptperm/mock holds gomock mocks of RAM, ECS, ResourceSharing and KMS
+// for error paths the fake cannot express; its documentation lists the
+// reads each Applier method makes, mock.ExpectEmptyAccount answers RAM's,
+// and mock.ExpectShareReads and mock.ExpectShareWrites the share step's.
 package encryptperm

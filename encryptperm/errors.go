@@ -37,9 +37,17 @@ var (
 	// the SDK's default chain found none (NewRAMApplier with a nil
 	// Options.Credential), or the credential's provider failed. Nothing was
 	// sent, and the call is not retried; the error keeps the provider's
-	// message, which names the places it looked.
+	// message, which names the places it looked, and ends with the fix, the
+	// one the command-line tools give. Options.CheckCredentials makes
+	// NewRAMApplier return it at once.
 	ErrNoCredentials = errors.New("encryptperm: no credentials")
 )
+
+// credentialsHint says where the Alibaba Cloud SDK's default credential
+// chain looks, and so what fixes ErrNoCredentials: every error that wraps
+// ErrNoCredentials ends with it, and the command-line tools give the same
+// words as their fix.
+const credentialsHint = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role (Options.Credential in Go)"
 
 // ValidationError lists every problem found in an input at once: a grant
 // (Build, Apply, Revoke) or a document (policy.Parse, policy.Read). It wraps
@@ -84,6 +92,31 @@ func (p *problems) addAll(list []policy.FieldError, more int) {
 func (p *problems) addLimit(path, value, reason string, args ...any) {
 	p.add(path, value, reason, args...)
 	p.limit = true
+}
+
+// invalid returns a *ValidationError of what with one problem: every
+// refusal of an input has the prefix "encryptperm: invalid <what>".
+func invalid(what, path, value, reason string, args ...any) error {
+	var p problems
+	p.add(path, value, reason, args...)
+	return p.err(what)
+}
+
+// kindError is an error whose text says all, and which wraps the
+// sentinels of its kind (and the errors that led to it) without adding
+// their text: each kind of error keeps one prefix, never two.
+type kindError struct {
+	msg   string
+	kinds []error
+}
+
+func (e *kindError) Error() string { return e.msg }
+
+func (e *kindError) Unwrap() []error { return e.kinds }
+
+// errorOf returns an error of the kind whose text is the format's.
+func errorOf(kind error, format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kinds: []error{kind}}
 }
 
 func (p *problems) err(what string) error {

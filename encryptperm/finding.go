@@ -57,10 +57,10 @@ const (
 // SeverityWarning, SeverityError or SeverityCritical; a grant with a critical
 // finding is applied only when the caller accepts its Code.
 type Finding struct {
-	Code     string
-	Severity Severity
-	Path     string
-	Message  string
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	Path     string   `json:"path"`
+	Message  string   `json:"message"`
 }
 
 // String returns the finding on one line.

@@ -179,7 +179,7 @@ func ParseResourceType(s string) (ResourceType, error) {
 	case ResourceSnapshot, ResourceImage, ResourceDisk:
 		return t, nil
 	}
-	return "", fmt.Errorf("encryptperm: parse resource type %q: want snapshot, image or disk: %w", s, ErrInvalid)
+	return "", invalid("resource type", "", s, "want snapshot, image or disk")
 }
 
 // RoleName returns the role ECS assumes for the type, or "" for an unknown

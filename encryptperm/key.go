@@ -9,11 +9,11 @@ import (
 // Key names a KMS customer master key: acs:kms:<Region>:<Owner>:key/<ID>.
 type Key struct {
 	// Region is the key's region ID, such as cn-hangzhou.
-	Region string
+	Region string `json:"region"`
 	// Owner is the UID of the account that owns the key.
-	Owner string
+	Owner string `json:"owner"`
 	// ID is the key ID: a UUID or key- followed by letters and digits.
-	ID string
+	ID string `json:"id"`
 }
 
 // ARN returns the key's resource name, acs:kms:<region>:<owner>:key/<id>.

@@ -149,8 +149,8 @@ func (e *lockLostError) Unwrap() []error {
 // lock that ctx holds has ended, or nil. The check is made on the lock's own
 // context, at the moment the write is about to go out: the end of ctx that
 // the loss causes comes a moment later.
-func writeRefused(ctx context.Context, write bool) error {
-	if !write {
+func writeRefused(ctx context.Context, o op) error {
+	if !o.write {
 		return nil
 	}
 	lost := lockLost(ctx)
@@ -158,9 +158,9 @@ func writeRefused(ctx context.Context, write bool) error {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
-		return &notSentError{err}
+		return &notSentError{o.action, o.target, err}
 	}
-	return &notSentError{lost}
+	return &notSentError{o.action, o.target, lost}
 }
 
 // lockedCtx returns the context under which role's locks are held by the

@@ -82,15 +82,18 @@ type Options struct {
 	//	applier, err := encryptperm.NewRAMApplier(&encryptperm.Options{Locker: locker})
 	Locker Locker
 
-	// Logger receives one debug line per RAM call (action, target, duration,
-	// code, RequestId). Nil: no logging.
+	// Logger receives one debug line, "call", per call of any service
+	// (service, action, target, write, attempt, duration, code, requestId),
+	// never a secret. Nil: no logging.
 	Logger *slog.Logger
 
 	// Observer is called around every RAM call, for tracing.
 	Observer Observer
 
 	// ECS, ResourceSharing and KMS are the clients of the share step (a
-	// grant that names images or snapshots), for NewApplier. Nil means the
+	// grant that names images or snapshots), for NewApplier; KMS also
+	// reads the keys grants name before Apply writes them (see the
+	// package documentation, Applying). Nil means the
 	// RAM client given to NewApplier, when it implements the interface
 	// (the fake does); NewRAMApplier builds its own.
 	ECS             ECS
@@ -133,6 +136,13 @@ type Options struct {
 	// Transport carries the requests (for proxies, tracing and tests); nil
 	// means http.DefaultTransport's settings.
 	Transport http.RoundTripper
+	// CheckCredentials makes NewRAMApplier obtain credentials once, before
+	// it returns: when none can be obtained it returns an error for which
+	// errors.Is(err, ErrNoCredentials) is true, that names the places the
+	// chain looked and says what fixes it, rather than an Applier whose
+	// every call fails so. The credentials obtained are not kept: each
+	// call asks the provider again, as the SDK does.
+	CheckCredentials bool
 	// RegionID is the SDK's region; RAM is global. Default "cn-hangzhou".
 	RegionID string
 	// Clients bounds the pool of SDK clients. The SDK's client makes one

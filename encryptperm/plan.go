@@ -5,7 +5,6 @@ package encryptperm
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -119,10 +118,10 @@ type PolicyTarget struct {
 // ErrInvalid) is true.
 func (p *Plan) Targets() ([]RoleTarget, error) {
 	if p == nil || p.steps == nil || p.states == nil {
-		return nil, fmt.Errorf("encryptperm: plan targets: not a plan made by Plan: %w", ErrInvalid)
+		return nil, invalid("plan", "Plan", "", "not a plan made by Plan")
 	}
 	if p.revoke {
-		return nil, fmt.Errorf("encryptperm: plan targets: a revoke's plan removes content; only a plan made by Plan has a target to declare: %w", ErrInvalid)
+		return nil, invalid("plan", "Plan", "", "a revoke's plan removes content; only a plan made by Plan has a target to declare")
 	}
 	ws, _ := wants(p.grants)
 	out := make([]RoleTarget, 0, len(ws))
@@ -130,7 +129,7 @@ func (p *Plan) Targets() ([]RoleTarget, error) {
 		k := strings.ToLower(w.role)
 		rp, st := p.steps[k], p.states[k]
 		if rp == nil || st == nil {
-			return nil, fmt.Errorf("encryptperm: plan targets: role %q was not planned: %w", w.role, ErrInvalid)
+			return nil, invalid("plan", "Plan", w.role, "role %q was not planned", w.role)
 		}
 		rt := RoleTarget{Name: st.name, Exists: st.exists}
 		switch {

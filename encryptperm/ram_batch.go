@@ -6,6 +6,7 @@ package encryptperm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +33,7 @@ type roleJob struct {
 	grants []*Grant
 	revoke bool
 	rec    *recorder
+	gate   func() error // see convergeLocked; nil: none
 
 	done  chan struct{}
 	res   *Result
@@ -74,15 +76,18 @@ func (bt *batcher) queue(role string) *roleQueue {
 }
 
 // submit runs one caller's grants for one role, batched with concurrent
-// callers for that role. A reviewed plan (stale != nil) runs alone.
-func (bt *batcher) submit(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
+// callers for that role. A reviewed plan (stale != nil) runs alone. gate is
+// the caller's (see convergeLocked): a batch writes only once every
+// caller's gate has passed, and a caller whose gate fails is left out as a
+// caller whose grants fail is.
+func (bt *batcher) submit(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, gate func() error) (*Result, error) {
 	if stale != nil || w.stay != nil {
 		// A revoke told which grants stay runs alone too: a batch would
 		// lose what stays.
-		return bt.conv.convergeRole(ctx, rec, w, grants, revoke, stale)
+		return bt.conv.convergeRole(ctx, rec, w, grants, revoke, stale, gate)
 	}
 	q := bt.queue(w.role)
-	j := &roleJob{ctx: ctx, grants: grants, revoke: revoke, rec: rec, done: make(chan struct{})}
+	j := &roleJob{ctx: ctx, grants: grants, revoke: revoke, rec: rec, gate: gate, done: make(chan struct{})}
 	q.mu.Lock()
 	q.jobs = append(q.jobs, j)
 	start := !q.busy
@@ -103,7 +108,7 @@ func (bt *batcher) submit(ctx context.Context, rec *recorder, w *roleWant, grant
 		// Still waiting: nothing was sent for this caller.
 		q.jobs = slices.DeleteFunc(q.jobs, func(x *roleJob) bool { return x == j })
 		q.mu.Unlock()
-		return &Result{}, ctx.Err()
+		return &Result{}, &namedContextError{what: fmt.Sprintf("apply to role %q: nothing sent", w.role), err: ctx.Err()}
 	}
 	b := j.batch
 	q.mu.Unlock()
@@ -179,7 +184,7 @@ func (bt *batcher) runBatch(b *batch, revoke bool) {
 	}
 	ws, gs := wants(grants)
 	rec := &recorder{}
-	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
+	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil, allGates(b.jobs))
 	if err != nil && ctx.Err() == nil && !isContextError(err) && !errors.Is(err, ErrLockLost) {
 		// Try each caller alone.
 		for _, j := range b.jobs {
@@ -213,10 +218,32 @@ func (bt *batcher) runJobs(ctx context.Context, jobs []*roleJob, revoke bool) {
 	}
 	ws, gs := wants(grants)
 	rec := jobs[0].rec
-	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
+	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil, allGates(jobs))
 	for _, j := range jobs {
 		j.res, j.err = res, err
 		close(j.done)
+	}
+}
+
+// allGates returns a gate that passes once every job's gate has, or nil
+// when no job has one.
+func allGates(jobs []*roleJob) func() error {
+	var gates []func() error
+	for _, j := range jobs {
+		if j.gate != nil {
+			gates = append(gates, j.gate)
+		}
+	}
+	if len(gates) == 0 {
+		return nil
+	}
+	return func() error {
+		for _, g := range gates {
+			if err := g(); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
 

@@ -31,20 +31,33 @@ type converger struct {
 
 // convergeRole runs the read-plan-write-verify loop of one role for the
 // grants of a batch, until RAM holds them or Options.MaxRounds runs out.
-func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
+// gate, when not nil, is asked before the first write (see convergeLocked).
+func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, gate func() error) (*Result, error) {
 	locked, unlock, err := cv.locks.lockRole(ctx, w.role)
 	if err != nil {
-		return &Result{}, err
+		return &Result{}, lockError(w.role, err)
 	}
 	defer unlock()
-	res, err := cv.convergeLocked(locked, rec, w, grants, revoke, stale, nil)
+	res, err := cv.convergeLocked(locked, rec, w, grants, revoke, stale, nil, gate)
 	return res, lockErr(ctx, locked, w.role, err)
+}
+
+// lockError names the role whose lock a context ended the wait for; any
+// other error of a lock is the Locker's own.
+func lockError(role string, err error) error {
+	if isContextError(err) {
+		return &namedContextError{what: fmt.Sprintf("lock role %q", role), err: err}
+	}
+	return err
 }
 
 // convergeLocked is convergeRole once the role's locks are held. st, when
 // not nil, is the role's state read under those locks with the policy
-// names and families of w and grants (see prefetch); nil reads it.
-func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState) (*Result, error) {
+// names and families of w and grants (see prefetch); nil reads it. gate,
+// when not nil, holds the checks made beside the first read (the keys the
+// grants name, see keyCheck): it is waited for before the first write, and
+// its error stops the role with nothing written.
+func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState, gate func() error) (*Result, error) {
 	res := &Result{}
 	names, bases := w.policyNames(grants), w.bases()
 	if st == nil {
@@ -55,7 +68,7 @@ func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleW
 	}
 	if stale != nil {
 		if fp, ok := stale[strings.ToLower(w.role)]; !ok || fp != st.fingerprint() {
-			return res, fmt.Errorf("encryptperm: apply plan for role %q: RAM changed since the plan was made: %w", w.role, ErrStale)
+			return res, errorOf(ErrStale, "encryptperm: apply plan for role %q: RAM changed since the plan was made; plan again", w.role)
 		}
 	}
 	// Each round plans and writes. The writes' answers, with the reads
@@ -83,10 +96,17 @@ func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleW
 		if wroteClean {
 			res.Conflicts = append(res.Conflicts, fmt.Sprintf("role %s: after our writes RAM still lacked: %s; merged again", st.name, summaries(rp.changes)))
 		}
+		if gate != nil {
+			if err := gate(); err != nil {
+				return res, err
+			}
+			gate = nil
+		}
 		if round > cv.opts.MaxRounds {
-			err := fmt.Errorf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s): %w", w.role, len(rp.changes), cv.opts.MaxRounds, summaries(rp.changes), ErrConflict)
+			err := &kindError{msg: fmt.Sprintf("encryptperm: converge role %q: still %d change(s) to make after %d rounds (%s)", w.role, len(rp.changes), cv.opts.MaxRounds, summaries(rp.changes)), kinds: []error{ErrConflict}}
 			if lastErr != nil {
-				err = fmt.Errorf("%w; last error: %w", err, lastErr)
+				err.msg += "; last error: " + lastErr.Error()
+				err.kinds = append(err.kinds, lastErr)
 			}
 			return res, err
 		}

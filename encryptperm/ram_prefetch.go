@@ -97,8 +97,12 @@ func prefetchSpecs(grants []*Grant) map[string]*prefetchSpec {
 	return out
 }
 
-// wait waits for the reads, and returns their error.
+// wait waits for the reads, and returns their error; a nil prefetch has
+// none.
 func (p *prefetch) wait() error {
+	if p == nil {
+		return nil
+	}
 	<-p.done
 	return p.err
 }

@@ -93,8 +93,9 @@ func (t *ramTarget) plan(ctx context.Context, revoke bool, grants, keep []*Grant
 // pre, when not nil, holds the locks of some roles and their state, read
 // beside the share step's reads: those roles are converged from it, under
 // its locks, without a batch. parent, when not nil, records the calls too
-// (the share step's recorder).
-func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
+// (the share step's recorder). gate, when not nil, is waited for before
+// any role's first write (see convergeLocked).
+func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder, gate func() error) (*Result, error) {
 	rec := &recorder{parent: parent}
 	ws, gs := wants(grants)
 	withStay(ws, keep)
@@ -109,10 +110,10 @@ func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*G
 			var err error
 			if pre.holds(w.role) {
 				locked := pre.lockedCtx(ctx, w.role)
-				r, err = t.conv.convergeLocked(locked, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+				r, err = t.conv.convergeLocked(locked, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]), gate)
 				err = lockErr(ctx, locked, w.role, err)
 			} else {
-				r, err = t.batch.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
+				r, err = t.batch.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, gate)
 			}
 			per[i] = r
 			return err
@@ -151,7 +152,7 @@ func (t *ramTarget) startPrefetch(ctx context.Context, rec *recorder, grants []*
 		for _, k := range keys {
 			locked, unlock, err := t.locks.lockRole(ctx, p.specs[k].role)
 			if err != nil {
-				p.err = err
+				p.err = lockError(p.specs[k].role, err)
 				return
 			}
 			p.setLockedCtx(locked, p.specs[k].role)

@@ -31,9 +31,10 @@ type Result struct {
 	Conflicts []string `json:"conflicts,omitempty"`
 }
 
-// Call records one RAM call the engine made.
+// Call records one call the engine made, to RAM, ECS, Resource Sharing or
+// KMS.
 type Call struct {
-	// Action is RAM's action, such as "GetRole".
+	// Action is the service's action, such as "GetRole".
 	Action string `json:"action"`
 	// Target names the role or policy.
 	Target string `json:"target"`
@@ -49,10 +50,13 @@ type Call struct {
 	// "credentials" when no credentials could be obtained to sign the
 	// request, which was then not sent.
 	Code string `json:"code,omitempty"`
-	// RequestID is RAM's RequestId.
-	RequestID string `json:"request_id,omitempty"`
-	// Duration is how long the call took.
-	Duration time.Duration `json:"duration_ns"`
+	// RequestID is the service's RequestId.
+	RequestID string `json:"requestId,omitempty"`
+	// Duration is how long the call took, in nanoseconds in JSON.
+	Duration time.Duration `json:"durationNs"`
+	// Service is the service called: "RAM", "ECS", "Resource Sharing" or
+	// "KMS".
+	Service string `json:"service,omitempty"`
 }
 
 // ChangeKind classifies a change by what it does to access.
@@ -87,6 +91,43 @@ type Change struct {
 	// the caller says stays (RevokeOptions.Keep) also names what it would
 	// remove. Such a change is a Note: nothing is written for it.
 	Kept bool `json:"kept,omitempty"`
+	// Share holds, for a change of the share step in a Plan (Action
+	// ModifyImageSharePermission, CreateResourceShare,
+	// AssociateResourceShare or DisassociateResourceShare), what its call
+	// sends; nil for every other change.
+	Share *ShareWrite `json:"share,omitempty"`
+}
+
+// ShareWrite is what one write of the share step sends: the image or
+// snapshot, and the targets ECS or Resource Sharing adds or takes out. It
+// lets other tools carry out a reviewed plan's shares (package export
+// declares them).
+type ShareWrite struct {
+	// Region is the region of the resource, and of the call.
+	Region string `json:"region"`
+	// ResourceType is ResourceImage or ResourceSnapshot.
+	ResourceType ResourceType `json:"resourceType"`
+	// ResourceID is the image (m-...) or snapshot (s-...).
+	ResourceID string `json:"resourceId"`
+	// Targets are the accounts ModifyImageSharePermission adds or removes
+	// (at most 10 a call), or the accounts, resource directories (rd-...)
+	// and folders (fd-...) a Resource Sharing call adds or takes out (at
+	// most 5 a call).
+	Targets []string `json:"targets"`
+	// ShareID is the resource share written to. It is empty for
+	// ModifyImageSharePermission, for CreateResourceShare, and for an
+	// AssociateResourceShare to the share a CreateResourceShare before it
+	// in the same plan makes, which ShareName names.
+	ShareID string `json:"shareId,omitempty"`
+	// ShareName is the name of the resource share a CreateResourceShare
+	// makes, and of that share in the AssociateResourceShare calls that
+	// follow it.
+	ShareName string `json:"shareName,omitempty"`
+	// AllowExternalTargets is set on a CreateResourceShare whose targets
+	// include accounts outside the resource directory.
+	AllowExternalTargets bool `json:"allowExternalTargets,omitempty"`
+	// Remove is true for a call that takes the targets out.
+	Remove bool `json:"remove,omitempty"`
 }
 
 // String returns the change on one line, marked + (broadening), - (narrowing),

@@ -13,7 +13,7 @@ import (
 // Plans, Results, Calls and Decisions are read by programs as JSON, and
 // changes by people one a line: their spelling is part of the API.
 func TestReportSpelling(t *testing.T) {
-	call := encryptperm.Call{Action: "UpdateRole", Target: "R", Write: true, Attempt: 2, Code: "Throttling", RequestID: "req-1", Duration: 3 * time.Millisecond}
+	call := encryptperm.Call{Action: "UpdateRole", Target: "R", Write: true, Attempt: 2, Code: "Throttling", RequestID: "req-1", Duration: 3 * time.Millisecond, Service: "RAM"}
 	changes := []encryptperm.Change{
 		{Kind: encryptperm.Broadening, Action: "UpdateRole", Role: "R", Summary: "add principal"},
 		{Kind: encryptperm.Narrowing, Action: "DetachPolicyFromRole", Role: "R", Policy: "P", Summary: "detach P"},
@@ -29,23 +29,26 @@ func TestReportSpelling(t *testing.T) {
 		Missing:   []string{"share"},
 		Findings:  []encryptperm.Finding{{Code: "EP1", Severity: encryptperm.SeverityInfo, Path: "p", Message: "m"}},
 		Uncertain: []string{}, Unreadable: nil,
+		SharePending: true, ResourceShareID: "rs-1",
 	}
 	tests := []struct {
 		name string
 		give any
 		want string
 	}{
-		{"call", call, `{"action":"UpdateRole","target":"R","write":true,"attempt":2,"code":"Throttling","request_id":"req-1","duration_ns":3000000}`},
-		{"empty call", encryptperm.Call{}, `{"action":"","target":"","write":false,"attempt":0,"duration_ns":0}`},
+		{"call", call, `{"action":"UpdateRole","target":"R","write":true,"attempt":2,"code":"Throttling","requestId":"req-1","durationNs":3000000,"service":"RAM"}`},
+		{"empty call", encryptperm.Call{}, `{"action":"","target":"","write":false,"attempt":0,"durationNs":0}`},
 		{"change", changes[4], `{"kind":"note","role":"R","summary":"keep key","kept":true}`},
 		{"plan", &encryptperm.Plan{Changes: changes[:1], Findings: dec.Findings, Calls: []encryptperm.Call{call}},
-			`{"changes":[{"kind":"broadening","action":"UpdateRole","role":"R","summary":"add principal"}],"findings":[{"Code":"EP1","Severity":"info","Path":"p","Message":"m"}],"calls":[{"action":"UpdateRole","target":"R","write":true,"attempt":2,"code":"Throttling","request_id":"req-1","duration_ns":3000000}]}`},
+			`{"changes":[{"kind":"broadening","action":"UpdateRole","role":"R","summary":"add principal"}],"findings":[{"code":"EP1","severity":"info","path":"p","message":"m"}],"calls":[{"action":"UpdateRole","target":"R","write":true,"attempt":2,"code":"Throttling","requestId":"req-1","durationNs":3000000,"service":"RAM"}]}`},
 		{"empty plan", &encryptperm.Plan{}, `{"changes":null}`},
 		{"result", &encryptperm.Result{Changes: changes[1:2], Unknown: changes[2:3], Calls: []encryptperm.Call{}, Writes: 1, Conflicts: []string{"c"}},
 			`{"changes":[{"kind":"narrowing","action":"DetachPolicyFromRole","role":"R","policy":"P","summary":"detach P"}],"unknown":[{"kind":"destructive","action":"DeleteRole","role":"R","summary":"delete role R"}],"calls":[],"writes":1,"conflicts":["c"]}`},
 		{"empty result", &encryptperm.Result{}, `{"changes":null,"calls":null,"writes":0}`},
 		{"decision", dec,
-			`{"Allowed":false,"Access":{"Recipient":"2","RDID":"","RDPath":"","Resource":"image","Key":{"Region":"cn-hangzhou","Owner":"1","ID":"k"},"Role":"","Owner":"","ResourceID":"","Region":""},"RoleARN":"acs:ram::1:role/R","Principal":"2@ecs.aliyuncs.com","Reason":"no","Steps":[{"Action":"kms:Decrypt","Resource":"acs:kms:cn-hangzhou:1:key/k","Verdict":1,"Allowed":true,"By":{"Policy":"P","Type":"Custom","Index":1},"Reason":"ok","Notes":["n"],"Uncertain":["u"]}],"Missing":["share"],"Uncertain":[],"Unreadable":null,"Findings":[{"Code":"EP1","Severity":"info","Path":"p","Message":"m"}]}`},
+			`{"allowed":false,"access":{"recipient":"2","resource":"image","key":{"region":"cn-hangzhou","owner":"1","id":"k"}},"roleArn":"acs:ram::1:role/R","principal":"2@ecs.aliyuncs.com","reason":"no","steps":[{"action":"kms:Decrypt","resource":"acs:kms:cn-hangzhou:1:key/k","verdict":1,"allowed":true,"by":{"policy":"P","type":"Custom","index":1},"reason":"ok","notes":["n"],"uncertain":["u"]}],"missing":["share"],"shared":false,"sharePending":true,"resourceShareId":"rs-1","findings":[{"code":"EP1","severity":"info","path":"p","message":"m"}]}`},
+		{"diagnosis", encryptperm.Diagnosis{Code: "C", Status: 403, Operations: []string{"Op"}, Cause: "c", Grant: encryptperm.KindShareImage, Fix: "f"},
+			`{"code":"C","status":403,"operations":["Op"],"cause":"c","grant":"ShareImage","fix":"f"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,13 +25,28 @@ type pipeline struct {
 // changes, in the order they would be made (before them for a revoke,
 // after them for an apply).
 func (pp *pipeline) plan(ctx context.Context, revoke bool, grants, keep []*Grant) (*Plan, error) {
-	if !hasResources(grants, keep) {
-		return pp.ram.plan(ctx, revoke, grants, keep)
-	}
 	rec := &recorder{}
+	var kc *keyCheck
+	if !revoke {
+		kc = pp.share.startKeyCheck(ctx, rec, grants)
+	}
+	if !hasResources(grants, keep) {
+		pl, err := pp.ram.plan(ctx, revoke, grants, keep)
+		if kerr := kc.wait(); kerr != nil {
+			return nil, ctxOr(ctx, kerr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		pl.Calls = append(rec.list(), pl.Calls...)
+		return pl, nil
+	}
 	// The share is read and planned first: it finds the keys the RAM
 	// target's grants name.
 	job, err := pp.share.prepare(ctx, rec, revoke, grants, keep)
+	if kerr := kc.wait(); err == nil {
+		err = kerr
+	}
 	if err != nil {
 		return nil, ctxOr(ctx, err)
 	}
@@ -56,7 +71,19 @@ func (pp *pipeline) plan(ctx context.Context, revoke bool, grants, keep []*Grant
 // fingerprints of RAM).
 func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
 	if !hasResources(grants, keep) {
-		return pp.ram.converge(ctx, revoke, grants, keep, stale, nil, nil)
+		if revoke {
+			return pp.ram.converge(ctx, revoke, grants, keep, stale, nil, nil, nil)
+		}
+		// The keys are read beside RAM's first reads; no write waits
+		// for more than that level.
+		rec := &recorder{}
+		kc := pp.share.startKeyCheck(ctx, rec, grants)
+		res, err := pp.ram.converge(ctx, revoke, grants, keep, stale, nil, rec, kc.gate())
+		if kerr := kc.wait(); kerr != nil && (err == nil || !isContextError(kerr)) {
+			err = ctxOr(ctx, kerr)
+		}
+		res.Calls = rec.list()
+		return res, err
 	}
 	r := &pipelineRun{pp: pp, ctx: ctx, rec: &recorder{}, res: &Result{}, stale: stale}
 	job, pre, err := r.read(revoke, grants, keep)
@@ -86,7 +113,7 @@ type pipelineRun struct {
 // read under the locks. A revoke reads RAM after it unshares, and a
 // reviewed plan compares RAM with what the plan read.
 func (r *pipelineRun) read(revoke bool, grants, keep []*Grant) (*sharePlan, *prefetch, error) {
-	if revoke || r.stale != nil {
+	if revoke {
 		job, err := r.pp.share.prepare(r.ctx, r.rec, revoke, grants, keep)
 		return job, nil, err
 	}
@@ -94,12 +121,21 @@ func (r *pipelineRun) read(revoke bool, grants, keep []*Grant) (*sharePlan, *pre
 	if err := r.pp.share.check(grants, keep, false); err != nil {
 		return nil, nil, err
 	}
-	pre := r.pp.ram.startPrefetch(r.ctx, r.rec, grants)
+	// The keys of the grants without resources are read beside the share
+	// step's first reads.
+	kc := r.pp.share.startKeyCheck(r.ctx, r.rec, grants)
+	var pre *prefetch
+	if r.stale == nil {
+		pre = r.pp.ram.startPrefetch(r.ctx, r.rec, grants)
+	}
 	job, err := r.pp.share.prepare(r.ctx, r.rec, false, grants, keep)
 	// Wait for RAM's reads even after a refusal, so that the Result lists
 	// every call made.
 	if werr := pre.wait(); err == nil {
 		err = werr
+	}
+	if kerr := kc.wait(); err == nil {
+		err = kerr
 	}
 	return job, pre, err
 }
@@ -108,7 +144,7 @@ func (r *pipelineRun) read(revoke bool, grants, keep []*Grant) (*sharePlan, *pre
 // locks, then shares; the share is told when RAM has just taken a grant,
 // which ECS may not see yet.
 func (r *pipelineRun) grantThenShare(job *sharePlan, pre *prefetch) error {
-	ram, err := r.pp.ram.converge(r.ctx, false, job.ramGrants, nil, r.stale, pre, r.rec)
+	ram, err := r.pp.ram.converge(r.ctx, false, job.ramGrants, nil, r.stale, pre, r.rec, nil)
 	pre.release()
 	mergeResult(r.res, ram)
 	if err != nil {
@@ -125,7 +161,7 @@ func (r *pipelineRun) unshareThenRevoke(job *sharePlan) error {
 	if err := job.run(r.ctx, r.res, false); err != nil {
 		return err
 	}
-	ram, err := r.pp.ram.converge(r.ctx, true, job.ramGrants, job.keepRAM, r.stale, nil, r.rec)
+	ram, err := r.pp.ram.converge(r.ctx, true, job.ramGrants, job.keepRAM, r.stale, nil, r.rec, nil)
 	mergeResult(r.res, ram)
 	r.res.Changes = append(r.res.Changes, job.notes()...)
 	return err

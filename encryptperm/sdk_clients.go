@@ -34,7 +34,7 @@ func sdkEndpoints(o *Options, scheme string) (ramEP, ecsEP, rsEP, kmsEP string, 
 	if scheme == "HTTP" {
 		for _, ep := range []struct{ name, v string }{{"ECSEndpoint", o.ECSEndpoint}, {"ResourceSharingEndpoint", o.ResourceSharingEndpoint}, {"KMSEndpoint", o.KMSEndpoint}} {
 			if ep.v != "" && !isLoopback(ep.v) {
-				return "", "", "", "", fmt.Errorf("encryptperm: new RAM applier: HTTP is allowed only for loopback endpoints, not Options.%s %q: %w", ep.name, ep.v, ErrInvalid)
+				return "", "", "", "", invalid("options", ep.name, ep.v, "HTTP is allowed only for loopback endpoints")
 			}
 		}
 	}

@@ -105,7 +105,12 @@ func (p *sharePlan) notes() []Change { return changesOf(p.job.Notes()) }
 func changesOf(cs []share.Change) []Change {
 	var out []Change
 	for _, c := range cs {
-		out = append(out, Change{Kind: ChangeKind(c.Kind), Action: c.Action, Role: ResourceType(c.Resource.Type).RoleName(), Summary: c.Summary, Kept: c.Kept})
+		ch := Change{Kind: ChangeKind(c.Kind), Action: c.Action, Role: ResourceType(c.Resource.Type).RoleName(), Summary: c.Summary, Kept: c.Kept}
+		if w := c.Write; w != nil {
+			ch.Share = &ShareWrite{Region: c.Resource.Region, ResourceType: ResourceType(c.Resource.Type), ResourceID: c.Resource.ID,
+				Targets: w.Targets, ShareID: w.ShareID, ShareName: w.ShareName, AllowExternalTargets: w.External, Remove: w.Remove}
+		}
+		out = append(out, ch)
 	}
 	return out
 }

@@ -305,7 +305,7 @@ func TestShareGrantKeyProblemsListedOnce(t *testing.T) {
 		wantReason string
 	}{
 		{"disabled", disabled.ID, disabled, "the key is Disabled, not Enabled"},
-		{"not found", apKey.ID, gone, "KMS does not find this key in cn-hangzhou"},
+		{"not found", apKey.ID, gone, "KMS does not find key key-hzz6d2f1b0c3d4e5f in cn-hangzhou"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

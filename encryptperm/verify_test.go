@@ -83,7 +83,7 @@ func TestApplyVerifiesFromAnswers(t *testing.T) {
 		{
 			name:      "answers carry the documents",
 			wrap:      func(f *fake.RAM) encryptperm.RAM { return f },
-			wantCalls: append(slices.Clone(reads), "CreatePolicyVersion", "UpdateRole"),
+			wantCalls: append(slices.Clone(reads), "DescribeKey", "DescribeKey", "CreatePolicyVersion", "UpdateRole"),
 		},
 		{
 			name:      "answers without documents",
@@ -94,7 +94,7 @@ func TestApplyVerifiesFromAnswers(t *testing.T) {
 			name:      "VerifyByReading",
 			wrap:      func(f *fake.RAM) encryptperm.RAM { return f },
 			verify:    true,
-			wantCalls: append(append(slices.Clone(reads), reads...), "CreatePolicyVersion", "UpdateRole"),
+			wantCalls: append(append(slices.Clone(reads), reads...), "DescribeKey", "DescribeKey", "CreatePolicyVersion", "UpdateRole"),
 		},
 		{
 			name: "the answer shows another trust policy",
@@ -176,8 +176,8 @@ func TestRoundTripsVerifyByReading(t *testing.T) {
 		seed                         func(tb testing.TB, f *fake.RAM)
 		wantLevels, wantCalls, wantW int
 	}{
-		{name: "add one account", seed: rtSeedShare, wantLevels: 3, wantCalls: 9, wantW: 1},
-		{name: "cold", wantLevels: 4, wantCalls: 11, wantW: 3},
+		{name: "add one account", seed: rtSeedShare, wantLevels: 3, wantCalls: 10, wantW: 1},
+		{name: "cold", wantLevels: 4, wantCalls: 12, wantW: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestClientPoolBound(t *testing.T) {
 		wantBusiest int
 	}{
 		{clients: 2, wantBusiest: 2},
-		{clients: 0, wantBusiest: 12}, // the default: the twelve reads of three roles at once
+		{clients: 0, wantBusiest: 13}, // the default: the twelve reads of three roles and the read of their key at once
 	} {
 		env := newRTEnvWith(t, 50*time.Millisecond, func(o *encryptperm.Options) { o.Clients = tt.clients })
 		if _, err := env.applier.Apply(context.Background(), rtThreeRoles(t)...); err != nil {

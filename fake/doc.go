@@ -287,6 +287,14 @@
 //	 "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}
 //
 // An image or snapshot with neither kmsKeyId nor serviceKey is unencrypted.
+//
+// KMS of an account that no key was put in (by PutKey or a seed) answers
+// DescribeKey for any well-formed key ID, in any region asked, as an
+// Enabled customer key of that account with no key policy, so that code
+// and demos that name a key work on a fake nobody seeded. Once a key is
+// put in the account, its KMS knows only the keys put, and any other key
+// is Forbidden.KeyNotFound; Reset forgets them. Images and snapshots name
+// only keys put.
 // members and folders are the fake's own additions: the directory's other
 // accounts (shared with without an invitation) and the root and folder IDs
 // that may be targets. [RAM.Keys], [RAM.Images], [RAM.ImageSharedWith],
@@ -329,7 +337,8 @@
 //	  ListResourceShareInvitations, AcceptResourceShareInvitation
 //	                                see Accounts and a resource directory
 //	KMS 2016-01-20
-//	  DescribeKey                   Forbidden.KeyNotFound 404* (also for a key of another region)
+//	  DescribeKey                   Forbidden.KeyNotFound 404* (also for a key of another region;
+//	                                none before a key is put, see above)
 //
 // Sharing an encrypted image (ModifyImageSharePermission) or an encrypted
 // snapshot or image (Resource Sharing) plays ECS consulting RAM: the key must

@@ -238,13 +238,17 @@ const (
 )
 
 var (
-	regionIDFormat   = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+$`)
-	keyIDFormat      = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|key-[a-z0-9]{8,40})$`)
-	imageIDFormat    = regexp.MustCompile(`^m-[A-Za-z0-9]{4,40}$`)
-	snapshotIDFormat = regexp.MustCompile(`^s-[A-Za-z0-9]{4,40}$`)
-	accountIDFormat  = regexp.MustCompile(`^[0-9]{16}$`)
-	rdIDFormat       = regexp.MustCompile(`^rd-[A-Za-z0-9]{2,40}$`)
-	folderIDFormat   = regexp.MustCompile(`^(r|fd)-[A-Za-z0-9]{2,40}$`)
+	regionIDFormat = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+$`)
+	keyIDFormat    = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|key-[a-z0-9]{8,40})$`)
+	// implicitKeyFormat is the looser form of a key ID that KMS answers
+	// for in an account no key was put in: every form package encryptperm's
+	// builders accept (a UUID in either case, key- and letters or digits).
+	implicitKeyFormat = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|key-[A-Za-z0-9]{1,64})$`)
+	imageIDFormat     = regexp.MustCompile(`^m-[A-Za-z0-9]{4,40}$`)
+	snapshotIDFormat  = regexp.MustCompile(`^s-[A-Za-z0-9]{4,40}$`)
+	accountIDFormat   = regexp.MustCompile(`^[0-9]{16}$`)
+	rdIDFormat        = regexp.MustCompile(`^rd-[A-Za-z0-9]{2,40}$`)
+	folderIDFormat    = regexp.MustCompile(`^(r|fd)-[A-Za-z0-9]{2,40}$`)
 )
 
 // imageRec is a stored image.
@@ -275,6 +279,9 @@ type services struct {
 	snapshots map[string]Snapshot  // by regional key
 	shares    map[string]*shareRec // by share ID
 	shareSeq  uint64
+	// keysPut is set once a key is put in the account: until then KMS
+	// answers for any well-formed key ID (see implicitKey).
+	keysPut bool
 	// views holds ECS's past views of RAM while a rule lags it; see
 	// ramViewLocked.
 	views []ramView
@@ -308,7 +315,20 @@ func (r *RAM) PutKey(k Key) error {
 	}
 	k.Account = ""
 	t.svc.keys[k.ID] = k
+	t.svc.keysPut = true
 	return nil
+}
+
+// implicitKey returns the key KMS answers for id in region reg in an
+// account no key was put in: any well-formed key ID there (a UUID, or key-
+// and letters or digits) is an Enabled customer key of the account, so that code naming a key works on a fake
+// nobody seeded. Once a key is put in the account, KMS knows only the keys
+// put, and ok is false.
+func (r *RAM) implicitKey(reg, id string) (k Key, ok bool) {
+	if r.svc.keysPut || !regionIDFormat.MatchString(reg) || !implicitKeyFormat.MatchString(id) {
+		return Key{}, false
+	}
+	return Key{Region: reg, ID: id, State: KeyEnabled}, true
 }
 
 // holderLocked returns the account of UID uid, which the fake must hold,

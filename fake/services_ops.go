@@ -477,6 +477,9 @@ func (r *RAM) describeKey(p params, rid string, _ time.Time) (any, *apiError) {
 		return nil, e
 	}
 	k, ok := r.svc.keys[id]
+	if !ok {
+		k, ok = r.implicitKey(reg, id)
+	}
 	if !ok || k.Region != reg {
 		return nil, errorf("Forbidden.KeyNotFound", "The specified Key %q is not found in %s.", id, reg)
 	}

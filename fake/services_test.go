@@ -725,3 +725,102 @@ func TestShareEntriesNamedTwice(t *testing.T) {
 		t.Errorf("shares = %+v; want the target gone", shares)
 	}
 }
+
+// TestKMSAnswersAnyKeyUntilOneIsPut: an account no key was put in answers
+// DescribeKey for any well-formed key ID as an Enabled customer key of its
+// own, in the region asked, in process and through the endpoint; once a
+// key is put there, it knows only the keys put. Another account keeps its
+// own rule.
+func TestKMSAnswersAnyKeyUntilOneIsPut(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: "1234567890123456"})
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	wire, err := ep.KMSClient(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(region, id string) (state, arn, code string) {
+		t.Helper()
+		req := kms.CreateDescribeKeyRequest()
+		req.RegionId, req.KeyId = region, id
+		res, err := f.DescribeKey(req)
+		wreq := kms.CreateDescribeKeyRequest()
+		wreq.RegionId, wreq.KeyId = region, id
+		wres, werr := wire.DescribeKey(wreq)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("in process %v, through the endpoint %v", err, werr)
+		}
+		if err != nil {
+			if errCode(t, err) != errCode(t, werr) {
+				t.Fatalf("in process %v, through the endpoint %v", err, werr)
+			}
+			return "", "", errCode(t, err)
+		}
+		if diff := cmp.Diff(res.KeyMetadata, wres.KeyMetadata); diff != "" {
+			t.Fatalf("in process and through the endpoint differ (-in process +endpoint):\n%s", diff)
+		}
+		return res.KeyMetadata.KeyState, res.KeyMetadata.Arn, ""
+	}
+	type answer struct{ State, ARN, Code string }
+	ask := func(region, id string) answer {
+		s, a, c := describe(region, id)
+		return answer{s, a, c}
+	}
+	tests := []struct {
+		name   string
+		region string
+		id     string
+		want   answer
+	}{
+		{"a UUID key", "cn-hangzhou", "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", answer{"Enabled", "acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", ""}},
+		{"a key- key in another region", "cn-beijing", "key-bjz6a2f1b0c3d4e5f", answer{"Enabled", "acs:kms:cn-beijing:1234567890123456:key/key-bjz6a2f1b0c3d4e5f", ""}},
+		{"a short key- key in capitals, as the builders accept", "cn-hangzhou", "key-HZ01", answer{"Enabled", "acs:kms:cn-hangzhou:1234567890123456:key/key-HZ01", ""}},
+		{"not a key ID", "cn-hangzhou", "alias/acs/ecs", answer{"", "", "Forbidden.KeyNotFound"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, ask(tt.region, tt.id)); diff != "" {
+			t.Errorf("before any key is put, %s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if err := f.PutKey(fake.Key{Region: "cn-hangzhou", ID: "1c2f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", State: fake.KeyDisabled}); err != nil {
+		t.Fatal(err)
+	}
+	after := []struct {
+		name string
+		id   string
+		want answer
+	}{
+		{"the key put", "1c2f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", answer{"Disabled", "acs:kms:cn-hangzhou:1234567890123456:key/1c2f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", ""}},
+		{"a key answered before", "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", answer{"", "", "Forbidden.KeyNotFound"}},
+	}
+	for _, tt := range after {
+		if diff := cmp.Diff(tt.want, ask("cn-hangzhou", tt.id)); diff != "" {
+			t.Errorf("after a key is put, %s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if got := len(f.Keys()); got != 1 {
+		t.Errorf("Keys lists %d keys, want the 1 put", got)
+	}
+	// Another account of the fake has put no key: it still answers.
+	member, err := f.AddAccount("2000000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := kms.CreateDescribeKeyRequest()
+	req.RegionId, req.KeyId = "cn-hangzhou", "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"
+	res, err := member.DescribeKey(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.KeyMetadata.Arn, "acs:kms:cn-hangzhou:2000000000000001:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"; got != want {
+		t.Errorf("the member's key ARN = %s, want %s", got, want)
+	}
+	// Reset forgets the keys put: any key answers again.
+	f.Reset()
+	if diff := cmp.Diff(tests[0].want, ask("cn-hangzhou", tests[0].id)); diff != "" {
+		t.Errorf("after Reset (-want +got):\n%s", diff)
+	}
+}

@@ -11,11 +11,20 @@
 // protected from deletion. The aliyun-cli script holds the plan's writes
 // only, in the order the engine makes them.
 //
-// The exports cover RAM. When the plan also shares a named image or snapshot
-// (ECS ModifyImageSharePermission, Resource Sharing), each format lists those
-// calls as a notice (a comment, or the ROS output ShareByHand) instead of
-// declaring them: run ecsperm apply for them, or make them once the roles
-// are in place.
+// When the plan also shares a named image or snapshot, each format declares
+// the share after RAM's resources, and makes it wait for them, since ECS
+// refuses a share until the role lets the recipients use the key:
+// Terraform's alicloud_image_share_permission (an image shared with an
+// account through ECS) and alicloud_resource_manager_resource_share,
+// _shared_resource and _shared_target (Resource Sharing), each with a
+// provider of the resource's region; ROS's ALIYUN::ECS::ImageSharePermission,
+// ALIYUN::ResourceManager::ResourceShare and ResourceShareAssociation; the
+// aliyun-cli calls "aliyun ecs ModifyImageSharePermission" and "aliyun
+// resourcesharing CreateResourceShare" or "AssociateResourceShare". Each
+// declares what the plan adds: a target added to a share that exists names
+// the share by its ID, and the share itself stays outside the export. An
+// account outside the resource directory still has to accept its
+// invitation, whichever tool makes the share.
 //
 // Terraform normalizes every string it reads to Unicode form C, so a plan
 // holding text in another form (in a foreign statement's condition value,

@@ -36,7 +36,10 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("export: format %q: want terraform, ros or aliyun-cli: %w", s, encryptperm.ErrInvalid)
 }
 
-// Write writes p to w in format f.
+// Write writes p to w in format f. Reach for it when the format is chosen
+// at run time (a flag, a setting: ParseFormat reads one); WriteTerraform,
+// WriteROS and WriteAliyunCLI, which it calls, exist for code that always
+// writes one format and should say so where it is written.
 func Write(w io.Writer, f Format, p *encryptperm.Plan) error {
 	switch f {
 	case Terraform:
@@ -56,41 +59,6 @@ func targets(format string, p *encryptperm.Plan) ([]encryptperm.RoleTarget, erro
 		return nil, fmt.Errorf("export: %s: %w", format, err)
 	}
 	return ts, nil
-}
-
-// shareActions are the actions of the share step, which the exports cover
-// only as a notice: they are ECS and Resource Sharing calls on resources
-// that the RAM resources of the formats do not describe.
-var shareActions = []string{"ModifyImageSharePermission", "CreateResourceShare", "AssociateResourceShare", "DisassociateResourceShare"}
-
-// unexported returns the summaries of the plan's share changes, which an
-// export does not carry out: each format says so, so that nobody takes the
-// export for the whole plan.
-func unexported(p *encryptperm.Plan) []string {
-	var out []string
-	for _, c := range p.Changes {
-		for _, a := range shareActions {
-			if c.Action == a {
-				out = append(out, c.Summary+" ("+c.Action+")")
-			}
-		}
-	}
-	return out
-}
-
-// notice is the text that lists what is not exported, or "" when nothing.
-func notice(p *encryptperm.Plan, prefix string) string {
-	share := unexported(p)
-	if len(share) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(prefix + "Not in this export: the plan also shares resources, after RAM holds the grants.\n")
-	b.WriteString(prefix + "Run `ecsperm apply` for them, or make these calls once the roles are in place:\n")
-	for _, s := range share {
-		b.WriteString(prefix + "  " + oneLine(s) + "\n")
-	}
-	return b.String()
 }
 
 // decode reads a document's JSON into a generic value, to look at its

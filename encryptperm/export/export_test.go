@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -421,9 +422,25 @@ func TestAliyunCLIScriptReplays(t *testing.T) {
 	}
 }
 
+// products are the aliyun-cli products a script calls, with their API
+// versions.
+var products = map[string][2]string{
+	"ram":             {"Ram", fake.APIVersion},
+	"ecs":             {"Ecs", "2014-05-26"},
+	"resourcesharing": {"ResourceSharing", "2020-01-10"},
+}
+
+// captureLine is a line that keeps a new resource share's ID in a shell
+// variable: VAR=$(aliyun ... | sed ... | head -n 1).
+var captureLine = regexp.MustCompile(`^(share_id_[0-9]+)=\$\((aliyun .*) \| sed -n '[^']*' \| head -n 1\)$`)
+
+// guardLine stops the script when the variable is empty.
+var guardLine = regexp.MustCompile(`^\[ -n "\$(share_id_[0-9]+)" \] \|\| \{ echo '[^']*' >&2; exit 1; \}$`)
+
 // replay reads a script line by line, as a shell would, and sends each
-// aliyun call through the SDK's CommonRequest to f's endpoint. It returns
-// the actions, in order.
+// aliyun call through the SDK's CommonRequest to f's endpoint, keeping a
+// new resource share's ID where the script keeps it. It returns the
+// actions, in order.
 func replay(t *testing.T, f *fake.RAM, script string) []string {
 	t.Helper()
 	ep, err := fake.Start(f, nil)
@@ -435,34 +452,58 @@ func replay(t *testing.T, f *fake.RAM, script string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vars := map[string]string{}
 	var actions []string
 	sc := bufio.NewScanner(strings.NewReader(script))
 	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		switch {
+		line, capture := sc.Text(), ""
+		switch m := captureLine.FindStringSubmatch(line); {
 		case line == "", strings.HasPrefix(line, "#"), line == "set -euo pipefail":
 			continue
+		case guardLine.MatchString(line):
+			if v := guardLine.FindStringSubmatch(line)[1]; vars[v] == "" {
+				t.Fatalf("line %d: $%s is empty", n, v)
+			}
+			continue
+		case m != nil:
+			capture, line = m[1], m[2]
 		case !strings.HasPrefix(line, "aliyun "):
 			t.Fatalf("line %d is neither a comment nor an aliyun call: %q", n, line)
 		}
-		args, err := shell.Fields(line, func(string) string { return "" })
+		args, err := shell.Fields(line, func(name string) string { return vars[name] })
 		if err != nil {
 			t.Fatalf("line %d: %v", n, err)
 		}
-		if len(args) < 3 || args[1] != "ram" || len(args)%2 != 1 {
-			t.Fatalf("line %d: not aliyun ram <Action> --Param value...: %q", n, args)
+		prod, ok := products[args[1]]
+		if len(args) < 3 || !ok || len(args)%2 != 1 {
+			t.Fatalf("line %d: not aliyun ram|ecs|resourcesharing <Action> --Param value...: %q", n, args)
 		}
 		req := requests.NewCommonRequest()
 		req.Method, req.Scheme, req.Domain = "POST", "http", ep.Addr()
-		req.Product, req.Version, req.ApiName = "Ram", fake.APIVersion, args[2]
+		req.Product, req.Version, req.ApiName = prod[0], prod[1], args[2]
 		for i := 3; i+1 < len(args); i += 2 {
 			if !strings.HasPrefix(args[i], "--") {
 				t.Fatalf("line %d: %q is not a --Param", n, args[i])
 			}
 			req.FormParams[strings.TrimPrefix(args[i], "--")] = args[i+1]
 		}
-		if _, err := client.ProcessCommonRequest(req); err != nil {
+		if p, ok := req.FormParams["RegionId"]; ok {
+			// The SDK sends the request's RegionId itself.
+			req.RegionId = p
+			delete(req.FormParams, "RegionId")
+		}
+		resp, err := client.ProcessCommonRequest(req)
+		if err != nil {
 			t.Fatalf("line %d %s: %v", n, args[2], err)
+		}
+		if capture != "" {
+			var body struct {
+				ResourceShare struct{ ResourceShareId string }
+			}
+			if err := json.Unmarshal(resp.GetHttpContentBytes(), &body); err != nil {
+				t.Fatalf("line %d: %v", n, err)
+			}
+			vars[capture] = body.ResourceShare.ResourceShareId
 		}
 		actions = append(actions, args[2])
 	}
@@ -606,9 +647,11 @@ func TestScriptAttachesBeforeItDetaches(t *testing.T) {
 	}
 	want := `#!/usr/bin/env bash
 # The writes of a reviewed plan, which let ECS use KMS keys, as aliyun-cli
-# calls in the order they must run. Made from RAM as it was read for the plan:
-# if RAM changes before this runs, make a new plan (a trust policy written
-# here replaces the one RAM holds then).
+# calls in the order they must run: RAM's, then the shares of the images and
+# snapshots the plan names (ECS and Resource Sharing, in their regions).
+# Made from RAM as it was read for the plan: if RAM changes before this
+# runs, make a new plan (a trust policy written here replaces the one RAM
+# holds then).
 set -euo pipefail
 
 # create custom policy EncryptPerm-DiskEncryptKeys
@@ -632,44 +675,182 @@ aliyun ram DetachPolicyFromRole --RoleName 'AliyunECSDiskEncryptDefaultRole' --P
 	}
 }
 
-// TestExportsSayWhatTheyLeaveOut plans a share of a named image: the plan
-// shares the image after the grant, which no format declares, so each says
-// so and names the call, and the Terraform still parses.
-func TestExportsSayWhatTheyLeaveOut(t *testing.T) {
+// shareWorld is a fake account holding an encrypted image and snapshot and
+// a resource directory with sharing on, and the grants that share the image
+// with two accounts (ECS) and a folder, and the snapshot with six accounts
+// outside the directory (a new resource share of five, then one more).
+func shareWorld(t *testing.T) (*fake.RAM, []*encryptperm.Grant) {
+	t.Helper()
 	f := fake.New(&fake.Options{AccountID: owner})
-	if err := f.PutKey(fake.Key{Region: key.Region, ID: key.ID}); err != nil {
+	seed := `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "root": "r-Root01",
+	   "folderTree": [{"id": "fd-Prod01", "parent": "r-Root01", "name": "production"}],
+	   "accounts": [{"uid": "2000000000000101", "folder": "fd-Prod01"}]},
+	 "keys": [{"region": "cn-hangzhou", "id": "` + key.ID + `"}],
+	 "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "` + key.ID + `"}],
+	 "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "` + key.ID + `"}]}`
+	if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.PutImage(fake.Image{Region: key.Region, ID: "m-bp1shared01", KMSKeyID: key.ID}); err != nil {
-		t.Fatal(err)
-	}
-	g, err := encryptperm.ShareImage().WithAccounts(recipients...).WithImage(key.Region, "m-bp1shared01").Build()
+	image, err := encryptperm.ShareImage().WithImage("cn-hangzhou", "m-bp1shared01").WithAccounts(recipients...).WithFolder("rd-3GabcD/r-Root01/fd-Prod01").Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, p := plan(t, f, []*encryptperm.Grant{g})
-	for _, format := range export.Formats() {
-		out := write(t, format, p)
-		for _, want := range []string{"Not in this export", "ModifyImageSharePermission", "m-bp1shared01"} {
-			if format == export.ROS && want == "Not in this export" {
-				want = "ShareByHand"
+	snapshot, err := encryptperm.ShareSnapshot().WithSnapshot("cn-hangzhou", "s-bp1shared01").WithAccounts(sixOutside...).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, []*encryptperm.Grant{image, snapshot}
+}
+
+var sixOutside = []string{"3000000000000001", "3000000000000002", "3000000000000003", "3000000000000004", "3000000000000005", "3000000000000006"}
+
+// TestTerraformDeclaresTheShares: the share of a plan is declared, each
+// resource in a provider of its region and after its role's attachments:
+// an image share permission per account, and a resource share with its
+// shared resource and a shared target per target; the provider version
+// allows allow_external_targets.
+func TestTerraformDeclaresTheShares(t *testing.T) {
+	f, grants := shareWorld(t)
+	_, p := plan(t, f, grants)
+	out := write(t, export.Terraform, p)
+	res, _, body := parseTerraform(t, out)
+	type decl struct{ Type, Provider, What string }
+	var got []decl
+	for _, r := range res {
+		var what []string
+		switch r.typ {
+		case "alicloud_image_share_permission":
+			what = []string{str(t, r.attrs["image_id"]), str(t, r.attrs["account_id"])}
+		case "alicloud_resource_manager_resource_share":
+			what = []string{str(t, r.attrs["resource_share_name"])}
+			if a := r.attrs["allow_external_targets"]; a != nil {
+				what = append(what, "external")
 			}
-			if !strings.Contains(out, want) {
-				t.Errorf("%s export does not mention %q:\n%s", format, want, out)
-			}
+		case "alicloud_resource_manager_shared_resource":
+			what = []string{ref(t, r.attrs["resource_share_id"]), str(t, r.attrs["resource_id"]), str(t, r.attrs["resource_type"])}
+		case "alicloud_resource_manager_shared_target":
+			what = []string{ref(t, r.attrs["resource_share_id"]), str(t, r.attrs["target_id"])}
+		default:
+			continue
 		}
-		if format == export.Terraform {
-			parseTerraform(t, out)
+		prov := ""
+		if a := r.attrs["provider"]; a != nil {
+			trav, d := hcl.AbsTraversalForExpr(a.Expr)
+			if d.HasErrors() {
+				t.Fatal(d)
+			}
+			prov = trav.RootName() + "." + trav[1].(hcl.TraverseAttr).Name
+		}
+		if r.typ != "alicloud_resource_manager_resource_share" && r.attrs["depends_on"] == nil {
+			t.Errorf("%s.%s does not wait for the role's attachments", r.typ, r.name)
+		}
+		got = append(got, decl{r.typ, prov, strings.Join(what, " ")})
+	}
+	const imgShare, snapShare = "alicloud_resource_manager_resource_share.encrypt_perm_m_bp1shared01.id", "alicloud_resource_manager_resource_share.encrypt_perm_s_bp1shared01.id"
+	want := []decl{
+		{"alicloud_image_share_permission", "alicloud.cn_hangzhou", "m-bp1shared01 2000000000000001"},
+		{"alicloud_image_share_permission", "alicloud.cn_hangzhou", "m-bp1shared01 2000000000000002"},
+		{"alicloud_resource_manager_resource_share", "alicloud.cn_hangzhou", "EncryptPerm-m-bp1shared01"},
+		{"alicloud_resource_manager_shared_resource", "alicloud.cn_hangzhou", imgShare + " m-bp1shared01 Image"},
+		{"alicloud_resource_manager_shared_target", "alicloud.cn_hangzhou", imgShare + " fd-Prod01"},
+		{"alicloud_resource_manager_resource_share", "alicloud.cn_hangzhou", "EncryptPerm-s-bp1shared01 external"},
+		{"alicloud_resource_manager_shared_resource", "alicloud.cn_hangzhou", snapShare + " s-bp1shared01 Snapshot"},
+	}
+	for _, a := range sixOutside {
+		want = append(want, decl{"alicloud_resource_manager_shared_target", "alicloud.cn_hangzhou", snapShare + " " + a})
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("share declarations (-want +got):\n%s\n%s", diff, out)
+	}
+	var regions []string
+	for _, b := range body.Blocks {
+		if b.Type == "provider" {
+			regions = append(regions, str(t, b.Body.Attributes["alias"])+"="+str(t, b.Body.Attributes["region"]))
 		}
 	}
+	if diff := cmp.Diff([]string{"cn_hangzhou=cn-hangzhou"}, regions); diff != "" {
+		t.Errorf("providers (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(out, `version = ">= 1.261.0"`) {
+		t.Errorf("the provider version does not allow allow_external_targets:\n%s", out)
+	}
+	// A plan without an account outside the directory keeps the version.
+	f2, grants2 := shareWorld(t)
+	_, p2 := plan(t, f2, grants2[:1])
+	if out := write(t, export.Terraform, p2); !strings.Contains(out, `version = ">= `+export.TerraformProviderVersion+`"`) {
+		t.Errorf("the provider version moved without need:\n%s", out)
+	}
+}
 
-	// A plan with no share step says nothing of one.
-	f2, grants := world(t)
-	_, p2 := plan(t, f2, grants)
-	for _, format := range export.Formats() {
-		if out := write(t, format, p2); strings.Contains(out, "ModifyImageSharePermission") || strings.Contains(out, "Not in this export") {
-			t.Errorf("%s export of a plan without shares mentions one:\n%s", format, out)
+// TestROSDeclaresTheShares: the template declares the shares, after the
+// role's attachments, and says which region the stack is made in.
+func TestROSDeclaresTheShares(t *testing.T) {
+	f, grants := shareWorld(t)
+	_, p := plan(t, f, grants)
+	var tmpl struct {
+		Resources map[string]struct {
+			Type       string
+			DependsOn  []string
+			Properties map[string]any
 		}
+		Outputs map[string]struct{ Value string }
+	}
+	if err := json.Unmarshal([]byte(write(t, export.ROS, p)), &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for id, r := range tmpl.Resources {
+		if !strings.Contains(r.Type, "Share") {
+			continue
+		}
+		props, _ := json.Marshal(r.Properties)
+		got = append(got, fmt.Sprintf("%s %s %s after %v", id, r.Type, props, r.DependsOn))
+	}
+	sort.Strings(got)
+	want := []string{
+		`ResourceShareEncryptPermMBp1shared01 ALIYUN::ResourceManager::ResourceShare {"ResourceShareName":"EncryptPerm-m-bp1shared01","Resources":[{"ResourceId":"m-bp1shared01","ResourceType":"Image"}],"Targets":["fd-Prod01"]} after [AttachAliyunECSShareEncryptImageDefaultRoleEncryptPermShareImageKeys]`,
+		`ResourceShareEncryptPermSBp1shared01 ALIYUN::ResourceManager::ResourceShare {"AllowExternalTargets":true,"ResourceShareName":"EncryptPerm-s-bp1shared01","Resources":[{"ResourceId":"s-bp1shared01","ResourceType":"Snapshot"}],"Targets":["3000000000000001","3000000000000002","3000000000000003","3000000000000004","3000000000000005"]} after [AttachAliyunECSShareEncryptSnapshotDefaultRoleEncryptPermShareSnapshotKeys]`,
+		`ShareAssociationSBp1shared01 ALIYUN::ResourceManager::ResourceShareAssociation {"ResourceShareId":{"Fn::GetAtt":["ResourceShareEncryptPermSBp1shared01","ResourceShareId"]},"Targets":["3000000000000006"]} after [AttachAliyunECSShareEncryptSnapshotDefaultRoleEncryptPermShareSnapshotKeys ResourceShareEncryptPermSBp1shared01]`,
+		`ShareMBp1shared01 ALIYUN::ECS::ImageSharePermission {"Accounts":["2000000000000001","2000000000000002"],"ImageId":"m-bp1shared01"} after [AttachAliyunECSShareEncryptImageDefaultRoleEncryptPermShareImageKeys]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("share resources (-want +got):\n%s", diff)
+	}
+	if v := tmpl.Outputs["ShareRegion"].Value; !strings.HasPrefix(v, "Make the stack in cn-hangzhou;") {
+		t.Errorf("ShareRegion = %q", v)
+	}
+}
+
+// TestAliyunCLIScriptShares: the script makes the shares after RAM's
+// writes, keeps the new resource share's ID for the targets added after
+// it, and, replayed against the fake, leaves every recipient holding the
+// resource (the accounts outside the directory once they accept) and
+// nothing more to plan.
+func TestAliyunCLIScriptShares(t *testing.T) {
+	f, grants := shareWorld(t)
+	_, p := plan(t, f, grants)
+	script := write(t, export.AliyunCLI, p)
+	actions := replay(t, f, script)
+	want := []string{"CreateRole", "CreatePolicy", "CreateRole", "CreatePolicy", "AttachPolicyToRole", "AttachPolicyToRole",
+		"ModifyImageSharePermission", "CreateResourceShare", "CreateResourceShare", "AssociateResourceShare"}
+	if diff := cmp.Diff(want, actions); diff != "" {
+		t.Errorf("calls (-want +got):\n%s\n%s", diff, script)
+	}
+	if got, _ := f.ImageSharedWith("cn-hangzhou", "m-bp1shared01"); !slices.Equal(got, recipients) {
+		t.Errorf("image shared with %v, want %v", got, recipients)
+	}
+	targets := map[string][]string{}
+	for _, s := range f.ResourceShares() {
+		for _, tg := range s.Targets {
+			targets[s.Resources[0].ID] = append(targets[s.Resources[0].ID], tg.ID)
+		}
+	}
+	if diff := cmp.Diff(map[string][]string{"m-bp1shared01": {"fd-Prod01"}, "s-bp1shared01": sixOutside}, targets); diff != "" {
+		t.Errorf("resource share targets (-want +got):\n%s", diff)
+	}
+	_, again := plan(t, f, grants)
+	if !again.Empty() {
+		t.Errorf("plan after the script is not empty:\n%s", again)
 	}
 }
 

@@ -35,7 +35,7 @@ func FuzzShellQuotedLine(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		c := cliCall{action: "UpdateRole", args: []string{"RoleName", "R", "NewAssumeRolePolicyDocument", doc}}
+		c := ramCall("", "UpdateRole", []string{"RoleName", "R", "NewAssumeRolePolicyDocument", doc})
 		line, err := c.line()
 		if strings.IndexByte(doc, 0) >= 0 {
 			if !errors.Is(err, encryptperm.ErrInvalid) {

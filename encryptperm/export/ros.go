@@ -22,7 +22,11 @@ var rosStatementKeys = map[string]bool{"Effect": true, "Action": true, "Resource
 // WriteROS writes p as a Resource Orchestration Service template in JSON:
 // an ALIYUN::RAM::Role per role, an ALIYUN::RAM::ManagedPolicy per custom
 // policy and an ALIYUN::RAM::AttachPolicyToRole per attachment the grants
-// need, with the documents RAM will hold after the plan's merge. Every role,
+// need, with the documents RAM will hold after the plan's merge, and the
+// shares the plan makes, each depending on its role's attachments:
+// ALIYUN::ECS::ImageSharePermission, ALIYUN::ResourceManager::ResourceShare
+// and ALIYUN::ResourceManager::ResourceShareAssociation (the ShareRegion
+// output says the region to make the stack in). Every role,
 // and every resource that already exists, has DeletionPolicy Retain. ROS
 // cannot create what exists: the template's AdoptExisting output lists those
 // resources and says how to import them into the stack.
@@ -37,6 +41,7 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 		return used.unique(prefix+camel(name), "")
 	}
 	var existing []string
+	attachments := map[string][]string{} // lower-case role name -> logical IDs
 	for _, rt := range ts {
 		trust, err := rosDocument(rt.TrustPolicy)
 		if err != nil {
@@ -82,6 +87,7 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 				continue
 			}
 			id := logical("Attach", rt.Name+"-"+pt.Name)
+			attachments[strings.ToLower(rt.Name)] = append(attachments[strings.ToLower(rt.Name)], id)
 			deps := []string{roleID}
 			if pid, ok := policyIDs[pt.Name]; ok {
 				deps = append(deps, pid)
@@ -121,10 +127,10 @@ func WriteROS(w io.Writer, p *encryptperm.Plan) error {
 			"Value":       "Detach " + strings.Join(detached, "; ") + " (aliyun ram DetachPolicyFromRole).",
 		}
 	}
-	if share := unexported(p); len(share) > 0 {
-		outputs["ShareByHand"] = map[string]any{
-			"Description": "Shares the plan makes after RAM holds the grants, which this template does not declare: run ecsperm apply for them, or make these calls",
-			"Value":       strings.Join(share, "; "),
+	if regions := rosShares(resources, shareCalls(p), attachments, logical); len(regions) > 0 {
+		outputs["ShareRegion"] = map[string]any{
+			"Description": "Where the stack must be made: the shares of images and snapshots are regional, and a stack makes its resources in its own region",
+			"Value":       "Make the stack in " + strings.Join(regions, ", ") + "; a plan sharing in several regions needs a stack per region.",
 		}
 	}
 	tmpl := map[string]any{

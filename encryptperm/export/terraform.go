@@ -15,7 +15,10 @@ import (
 // whose attribute names the Terraform export uses: alicloud_ram_role's
 // role_name and assume_role_policy_document arrived in 1.252.0 (name and
 // document before), alicloud_ram_policy's policy_name and policy_document in
-// 1.114.0. Import blocks need Terraform 1.5.
+// 1.114.0. Import blocks need Terraform 1.5. A plan that shares a resource
+// with accounts outside the resource directory through a new resource
+// share needs 1.261.0 (alicloud_resource_manager_resource_share's
+// allow_external_targets), and the export asks for it.
 const TerraformProviderVersion = "1.252.0"
 
 // WriteTerraform writes p as a Terraform module for the alicloud provider:
@@ -24,7 +27,14 @@ const TerraformProviderVersion = "1.252.0"
 // each with the documents RAM will hold after the plan's merge; an import
 // block for each that already exists, so that terraform plan adopts it
 // instead of failing with EntityAlreadyExists; and prevent_destroy on the
-// roles, which other teams share, and on everything adopted.
+// roles, which other teams share, and on everything adopted. The shares the
+// plan makes follow, each with a provider of its region and depending on
+// the attachments of its role: alicloud_image_share_permission for an
+// image shared with an account through ECS,
+// alicloud_resource_manager_resource_share,
+// alicloud_resource_manager_shared_resource and
+// alicloud_resource_manager_shared_target for Resource Sharing (a target
+// added to an existing share names the share by its ID).
 func WriteTerraform(w io.Writer, p *encryptperm.Plan) error {
 	ts, err := targets("terraform", p)
 	if err != nil {
@@ -33,9 +43,11 @@ func WriteTerraform(w io.Writer, p *encryptperm.Plan) error {
 	if err := terraformKeepsText(ts); err != nil {
 		return err
 	}
+	calls := shareCalls(p)
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, `# RAM roles and policies that let ECS use KMS keys, as RAM will hold them
-# once the reviewed plan is applied. Documents hold what others added to the
+# once the reviewed plan is applied, and the shares of the images and
+# snapshots the plan names. Documents hold what others added to the
 # shared roles too: keep it, or Terraform would remove it.
 # Made from RAM as it was read for the plan; if RAM changes, export again.
 
@@ -48,11 +60,9 @@ terraform {
     }
   }
 }
-`, TerraformProviderVersion)
-	if n := notice(p, "# "); n != "" {
-		fmt.Fprint(bw, "\n"+n)
-	}
+`, providerVersion(calls))
 	used := names{}
+	attachments := map[string][]string{} // lower-case role name -> addresses
 	for _, rt := range ts {
 		role := used.get(ident(rt.Name))
 		fmt.Fprintf(bw, "\n# Role %s: %s.\n", rt.Name, roleWhat(rt))
@@ -108,6 +118,7 @@ terraform {
 				continue
 			}
 			att := used.get(ident(rt.Name + "_" + pt.Name))
+			attachments[strings.ToLower(rt.Name)] = append(attachments[strings.ToLower(rt.Name)], "alicloud_ram_role_policy_attachment."+att)
 			polExpr := hclString(pt.Name)
 			if ref, ok := policyRefs[pt.Name]; ok {
 				polExpr = ref
@@ -130,6 +141,7 @@ terraform {
 			}
 		}
 	}
+	writeTerraformShares(bw, calls, attachments, used)
 	return bw.Flush()
 }
 

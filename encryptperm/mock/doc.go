@@ -23,22 +23,60 @@
 //     attached policies are listed, not read; system policies come from a
 //     built-in catalog. GetPolicyVersion is read only when another writer
 //     made a version between the engine's read and its write.
+//
+//   - Plan, Apply and ApplyPlan also read each key a grant names (KMS
+//     DescribeKey, RegionId the key's region, KeyId its ID), when the
+//     Applier has a KMS client: a MockRAM alone has none, so a test over it
+//     expects no KMS call; give Options.KMS a MockKMS (ExpectKey answers
+//     it) to test that read.
+//
 //   - Apply, ApplyPlan and Revoke then write (CreatePolicy,
 //     CreatePolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion,
 //     CreateRole, UpdateRole, AttachPolicyToRole, DetachPolicyFromRole,
 //     DeletePolicy, DeleteRole, as the plan says) and read the same entities
 //     again to verify what they wrote. ApplyPlan first repeats the plan's
 //     reads to see whether RAM moved.
+//
 //   - Check (the Applier's method and the package's function) reads GetRole;
 //     when the role exists, ListPoliciesForRole, then GetPolicy of each
 //     attached custom policy, and GetPolicyVersion of its default version
 //     when GetPolicy carries no document.
+//
+//   - A grant that names images or snapshots (WithImage, WithSnapshot)
+//     makes the share step read, with the Applier's ECS, Resource Sharing
+//     and KMS clients (Options.ECS, .ResourceSharing, .KMS): ECS
+//     DescribeImages, DescribeImageSharePermission and DescribeSnapshots
+//     (by ID, and a list of the region's encrypted image snapshots),
+//     KMS DescribeKey of each key found or named, Resource Sharing
+//     ListResourceShares, ListResourceShareAssociations and, for a
+//     directory or folder audience, CheckSharingWithResourceDirectoryStatus.
+//     ExpectShareReads answers all of them for the resources you give it.
+//     An Apply then writes ModifyImageSharePermission, CreateResourceShare
+//     or AssociateResourceShare, and a Revoke DisassociateResourceShare or
+//     ModifyImageSharePermission; ExpectShareWrites takes them, and reads
+//     the share's targets again after it writes (pending invitations).
 //
 // A read that fails with EntityNotExist.Role or EntityNotExist.Policy
 // (NotFound) means "absent", not an error: Plan then plans to create it,
 // Check answers not allowed. Any other error (ServerError) is returned
 // wrapped in an *encryptperm.APIError, after retries when it is a
 // throttling or a server error.
+//
+// # Sharing code
+//
+// For code that shares images and snapshots, the fake is the better
+// double: it holds the images, snapshots, keys, shares and invitations and
+// answers every call as the services do (see package fake, ECS, Resource
+// Sharing and KMS). Mock the share services for an error path the fake
+// cannot express, and keep RAM in the fake, so that only the calls under
+// test need expectations:
+//
+//	f := fake.New(nil)
+//	ecs, rs, kms := mock.NewMockECS(ctrl), mock.NewMockResourceSharing(ctrl), mock.NewMockKMS(ctrl)
+//	rs.EXPECT().CreateResourceShare(gomock.Any()).Return(nil, mock.ServerError(503, "ServiceUnavailable"))
+//	mock.ExpectShareReads(ecs, rs, kms, mock.Resource{Region: "cn-hangzhou", ID: "s-bp1backup01", Owner: "1234567890123456", KeyID: "key-hzbackup01"})
+//	mock.ExpectShareWrites(ecs, rs)
+//	a := encryptperm.NewApplier(f, &encryptperm.Options{ECS: ecs, ResourceSharing: rs, KMS: kms})
 //
 // # A first test
 //

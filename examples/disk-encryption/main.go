@@ -53,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return cli.Report(stderr, prog, err)
 	}
-	opts := &encryptperm.Options{DetachBroaderPolicies: *detach}
+	opts := &encryptperm.Options{DetachBroaderPolicies: *detach, CheckCredentials: true}
 	var applier encryptperm.Applier
 	if *real {
 		if applier, err = encryptperm.NewRAMApplier(opts); err != nil {

@@ -96,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	if *useReal {
-		applier, err := encryptperm.NewRAMApplier(nil)
+		applier, err := encryptperm.NewRAMApplier(&encryptperm.Options{CheckCredentials: true})
 		if err != nil {
 			return fail(err)
 		}

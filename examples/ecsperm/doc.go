@@ -5,7 +5,8 @@
 // explains ECS's error codes, and exports a reviewed plan as Terraform, a ROS
 // template or an aliyun-cli script.
 //
-//	go install github.com/ecsperm/ecsperm/examples/ecsperm@latest
+//	git clone <this repository> ecsperm && cd ecsperm
+//	go install ./examples/ecsperm   # until the module is published; then go install github.com/ecsperm/ecsperm/examples/ecsperm@latest
 //
 //	ecsperm plan     -kind share-snapshot -accounts 2000000000000001 -key acs:kms:cn-hangzhou:1234567890123456:key/<id>
 //	ecsperm apply    (same flags) [-yes]
@@ -22,7 +23,11 @@
 // snapshot to share too (with -kind share-image or share-snapshot): apply
 // shares it after the grant, finding its key when -key is not given; revoke
 // unshares it first; check also says whether it is shared with the
-// recipient.
+// recipient, or waits for the recipient to accept the share's invitation.
+// -service-key (with -kind share-image) grants AliyunKMSFullAccess for an
+// image encrypted with the service key: a critical finding, which apply
+// makes only with -accept EP001-ServiceKeyFullAccess (-accept CODE is
+// repeatable, as Options.AcceptFindings).
 //
 // check answers for each account -accounts names (the explanation, then a
 // line per recipient, "recipient UID: allowed" or "denied (missing: …)"),
@@ -76,15 +81,23 @@
 // failed, or the run stopped.
 //
 // -json makes every command print one JSON document on standard output: the
-// plan, the result, the decisions, the diagnosis, the export, or the error.
-// -help on each command shows its flags and an example.
+// plan, the result, the decisions, the diagnosis, the export, or the error,
+// every field name in lowerCamelCase. -timeout D gives up after D (a write
+// in flight then has an unknown outcome, which the command lists); -v logs
+// each call (service, action, target, duration, code, request ID) on
+// standard error, never a secret. On a terminal, standard error carries a
+// line of the calls made so far, by service; apply ends with the calls by
+// service ("13 calls (RAM 8, ECS 4, KMS 1)"). -help on each command shows
+// its flags and an example.
 //
 // Exit codes: 0 done, allowed, or no changes; 1 denied (check), changes
-// pending (plan -detailed-exitcode) or not confirmed; 2 usage or validation
-// error, before anything is contacted; 3 RAM, network or credential error,
+// pending (plan -detailed-exitcode) or not confirmed (any answer but "yes",
+// or none: standard input closed); 2 usage or validation error, or a
+// critical finding not accepted; 3 RAM, network or credential error,
 // or a refusal that depends on what the account holds (a disabled or
 // missing key, a missing image or snapshot, an image encrypted with the
 // service key), told apart from a usage error because it came after the
 // first call. Errors go to standard error as one block, with the cause and
-// the fix where they are known.
+// the fix where they are known; the fix points at -help only for a mistake
+// in the flags.
 package main

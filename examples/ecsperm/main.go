@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -59,9 +60,13 @@ type invocation struct {
 	yes      bool
 	etcd     etcdFlags
 	// locker is the lock on etcd of apply and revoke, nil without -etcd.
-	locker *cliLocker
+	locker  *cliLocker
+	accept  list
+	timeout time.Duration
+	verbose bool
 
 	kind             string
+	serviceKey       bool
 	accounts         string
 	rds, folders     list
 	keys             list
@@ -74,11 +79,13 @@ type invocation struct {
 	detailedExitCode bool
 	args             []string
 
-	// contact counts the calls the Applier makes: an error after one
-	// depends on what the account holds, and exits 3, not 2.
+	// contact counts the calls the Applier makes, by service: an error
+	// after one depends on what the account holds, and exits 3, not 2.
 	contact cli.Contact
 
 	memberFlags memberFlags // -members and its flags (members.go)
+	// progress is the progress line on a terminal; nil otherwise.
+	progress *cli.Progress
 }
 
 // list is a repeatable flag.
@@ -116,11 +123,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(c.args) > 0 && c.cmd.name != "diagnose" {
 		return c.fail(cli.UsageError("unexpected arguments: " + strings.Join(c.args, " ")))
 	}
+	if c.timeout < 0 {
+		return c.fail(cli.UsageError(fmt.Sprintf("-timeout %v: want a positive duration, such as 2m", c.timeout)))
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	if f := c.memberFlags.stray(); f != "" {
 		return c.fail(cli.UsageError(f + " goes with -members"))
 	}
 	if c.memberFlags.members != "" {
 		return c.runMembers(ctx)
+	}
+	if c.cmd.grant && !c.json && cli.IsTerminal(stderr) {
+		// A line that says how far the work is, redrawn as calls go out;
+		// wiped before anything else is written.
+		c.progress = cli.NewProgress(stderr, "ecsperm "+c.cmd.name)
+		c.contact.ShowProgress(c.progress)
 	}
 	return c.cmd.run(ctx, c)
 }
@@ -150,11 +171,14 @@ func (c *invocation) flags() *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&c.json, "json", false, "print one JSON document on standard output")
 	if c.cmd.grant {
+		fs.DurationVar(&c.timeout, "timeout", 0, "give up after this long, such as 2m (default: no limit); a write in flight then has an unknown outcome, which the command lists")
+		fs.BoolVar(&c.verbose, "v", false, "log each call (service, action, target, duration, code, request ID) to standard error; never a secret")
 		fs.StringVar(&c.kind, "kind", "", "the grant: share-snapshot, share-image or disk-encryption (required)")
 		fs.StringVar(&c.accounts, "accounts", "", "recipient account UIDs, comma-separated (share kinds)")
 		fs.Var(&c.rds, "rd", "a resource directory to share with, rd-... (repeatable; share kinds)")
 		fs.Var(&c.folders, "folder", "a resource directory folder to share with, rd-.../r-.../fd-... (repeatable; share kinds)")
 		fs.Var(&c.keys, "key", "a customer key's ARN, acs:kms:<region>:<uid>:key/<id> (repeatable)")
+		fs.BoolVar(&c.serviceKey, "service-key", false, "-kind share-image: the image is encrypted with the service key; grants AliyunKMSFullAccess, a critical finding that apply makes only with -accept "+encryptperm.FindingServiceKeyFullAccess)
 		fs.StringVar(&c.image, "image", "", "an image to share too, m-... in -region (-kind share-image; its key is found when -key is not given)")
 		fs.StringVar(&c.snapshot, "snapshot", "", "a snapshot to share too, s-... in -region (-kind share-snapshot; its key is found when -key is not given)")
 		fs.StringVar(&c.region, "region", "", "the region of -image or -snapshot, such as cn-hangzhou")
@@ -171,6 +195,9 @@ func (c *invocation) flags() *flag.FlagSet {
 		fs.StringVar(&c.etcd.cert, "etcd-cert", "", "the client's TLS certificate for etcd (with -etcd-key)")
 		fs.StringVar(&c.etcd.key, "etcd-key", "", "the key of -etcd-cert")
 		fs.DurationVar(&c.etcd.wait, "etcd-wait", 2*time.Minute, "how long to wait for the lock (etcd out of reach, or another process holding it)")
+		if c.cmd.name == "apply" {
+			fs.Var(&c.accept, "accept", "accept a critical finding by its code, such as "+encryptperm.FindingServiceKeyFullAccess+" (repeatable), as Options.AcceptFindings does")
+		}
 	case "check":
 		fs.StringVar(&c.recipient, "recipient", "", "the account UID whose ECS would use the key, whether or not the grant names it (default: each account -accounts names)")
 		fs.StringVar(&c.recipientRD, "recipient-rd", "", "the recipient's resource directory ID, rd-..., when the share names one")
@@ -200,6 +227,7 @@ func (c *invocation) usage(fs *flag.FlagSet, w io.Writer) {
 // document on stdout) and returns its exit code: 2 for what is wrong before
 // anything is contacted, 3 for a refusal that came after a read.
 func (c *invocation) fail(err error) int {
+	c.progress.Done()
 	err = c.contact.Mark(err)
 	code := cli.Code(err)
 	msg := encryptperm.Redact(err.Error())
@@ -221,13 +249,19 @@ func (c *invocation) fail(err error) int {
 	return code
 }
 
+// printJSON writes v as one indented JSON document, its text as it is
+// (no \u003c for <), and its field names lowerCamelCase, as every command's
+// are.
 func (c *invocation) printJSON(v any) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		fmt.Fprintf(c.stderr, "ecsperm %s: %v\n", c.cmd.name, err)
 		return
 	}
-	c.stdout.Write(append(b, '\n'))
+	io.WriteString(c.stdout, b.String())
 }
 
 // grant builds the grant the flags describe. Every error is a usage or
@@ -254,8 +288,11 @@ func (c *invocation) grant() (*encryptperm.Grant, error) {
 		if len(accounts) == 0 && len(c.rds) == 0 && len(c.folders) == 0 {
 			return nil, cli.UsageError("-kind " + c.kind + " needs a recipient: -accounts, -rd or -folder")
 		}
-		if len(c.keys) == 0 && c.image == "" && c.snapshot == "" {
+		if len(c.keys) == 0 && c.image == "" && c.snapshot == "" && !c.serviceKey {
 			return nil, cli.UsageError("-kind " + c.kind + " needs -key (the customer key that encrypts what you share), or -image or -snapshot with -region, whose key is then found")
+		}
+		if c.serviceKey {
+			b.WithServiceKey()
 		}
 		if c.image != "" {
 			b.WithImage(c.region, c.image)
@@ -277,6 +314,9 @@ func (c *invocation) grant() (*encryptperm.Grant, error) {
 		}
 		return b.Build()
 	case "disk-encryption":
+		if c.serviceKey {
+			return nil, cli.UsageError("-service-key goes with -kind share-image")
+		}
 		if len(accounts) > 0 || len(c.rds) > 0 || len(c.folders) > 0 {
 			return nil, cli.UsageError("-kind disk-encryption is for ECS of your own account: it takes no -accounts, -rd or -folder")
 		}
@@ -291,16 +331,37 @@ func (c *invocation) grant() (*encryptperm.Grant, error) {
 	return nil, cli.UsageError(fmt.Sprintf("-kind %q: want share-snapshot, share-image or disk-encryption", c.kind))
 }
 
+// options are the Applier's options the flags set: the calls counted (and
+// drawn as progress), the critical findings accepted, and with -v a log of
+// each call on standard error.
+func (c *invocation) options() *encryptperm.Options {
+	o := &encryptperm.Options{Observer: &c.contact, AcceptFindings: c.accept, CheckCredentials: true}
+	if c.locker != nil {
+		o.Locker = c.locker
+	}
+	if c.verbose {
+		o.Logger = slog.New(slog.NewTextHandler(progressWriter{c.stderr, c.progress}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return o
+}
+
+// progressWriter wipes the progress line before each line it writes.
+type progressWriter struct {
+	w io.Writer
+	p *cli.Progress
+}
+
+func (pw progressWriter) Write(b []byte) (int, error) {
+	pw.p.Done()
+	return pw.w.Write(b)
+}
+
 // applier returns the Applier of the target, and whether writes to it need
 // confirmation (anything but the in-memory fake).
 func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, error) {
-	var locker encryptperm.Locker
-	if c.locker != nil {
-		locker = c.locker
-	}
 	switch {
 	case c.real:
-		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Observer: &c.contact, Locker: locker})
+		a, err := encryptperm.NewRAMApplier(c.options())
 		return a, true, err
 	case c.endpoint != "":
 		host, _, err := net.SplitHostPort(c.endpoint)
@@ -311,7 +372,9 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
 			scheme = "HTTP"
 		}
-		a, err := encryptperm.NewRAMApplier(&encryptperm.Options{Endpoint: c.endpoint, Scheme: scheme, Observer: &c.contact, Locker: locker})
+		o := c.options()
+		o.Endpoint, o.Scheme = c.endpoint, scheme
+		a, err := encryptperm.NewRAMApplier(o)
 		return a, true, err
 	}
 	owner := fake.DefaultAccountID
@@ -322,7 +385,7 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 	if !c.json {
 		fmt.Fprintln(c.stderr, "ecsperm: target: an in-memory fake RAM, empty at start; nothing leaves this process (use -real or -endpoint for RAM)")
 	}
-	return encryptperm.NewApplier(fake.New(&fake.Options{AccountID: owner}), &encryptperm.Options{Observer: &c.contact, Locker: locker}), false, nil
+	return encryptperm.NewApplier(fake.New(&fake.Options{AccountID: owner}), c.options()), false, nil
 }
 
 // setup builds the grant, the lock on etcd (apply and revoke, with -etcd)
@@ -350,6 +413,7 @@ func runPlan(ctx context.Context, c *invocation) int {
 		return c.fail(err)
 	}
 	p, err := a.Plan(ctx, g)
+	c.progress.Done()
 	if err != nil {
 		return c.fail(err)
 	}
@@ -357,7 +421,7 @@ func runPlan(ctx context.Context, c *invocation) int {
 		if p.Changes == nil {
 			p.Changes = []encryptperm.Change{} // "changes": [], not null
 		}
-		c.stdout.Write(append(p.JSON(), '\n'))
+		c.printJSON(p)
 	} else {
 		fmt.Fprint(c.stdout, p)
 		printFindings(c.stdout, p.Findings)
@@ -419,6 +483,7 @@ func (c *invocation) write(ctx context.Context, a encryptperm.Applier, g *encryp
 		defer release()
 	}
 	p, err := plan(ctx)
+	c.progress.Done()
 	if err != nil {
 		return c.fail(err)
 	}
@@ -461,6 +526,7 @@ func (c *invocation) write(ctx context.Context, a encryptperm.Applier, g *encryp
 		}
 	}
 	res, err := a.ApplyPlan(ctx, p)
+	c.progress.Done()
 	if err != nil {
 		if res != nil && len(res.Unknown) > 0 {
 			fmt.Fprintf(c.stderr, "writes whose outcome is unknown:\n")
@@ -477,7 +543,7 @@ func (c *invocation) write(ctx context.Context, a encryptperm.Applier, g *encryp
 	for _, ch := range res.Changes {
 		fmt.Fprintln(c.stdout, ch)
 	}
-	fmt.Fprintf(c.stdout, "done: %d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+	fmt.Fprintf(c.stdout, "done: %d changes, %s, %d writes\n", len(res.Changes), cli.CallCounts(res.Calls), res.Writes)
 	for _, s := range res.Conflicts {
 		fmt.Fprintf(c.stdout, "conflict: %s\n", s)
 	}
@@ -591,6 +657,7 @@ func runCheck(ctx context.Context, c *invocation) int {
 		allowed = allowed && ans.Allowed
 		answers = append(answers, ans)
 	}
+	c.progress.Done()
 	if c.json {
 		c.printJSON(map[string]any{"allowed": allowed, "decisions": ds, "recipients": answers})
 	} else {
@@ -649,6 +716,7 @@ func runExport(ctx context.Context, c *invocation) int {
 		return c.fail(err)
 	}
 	p, err := a.Plan(ctx, g)
+	c.progress.Done()
 	if err != nil {
 		return c.fail(err)
 	}

@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -218,8 +222,11 @@ func TestEndpointEndToEnd(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "Type yes") || len(f.Roles()) != 0 {
 		t.Fatalf("declined apply: exit %d, %d roles\n%s", r.code, len(f.Roles()), r.stderr)
 	}
+	// Closed standard input at the prompt is no answer: not confirmed,
+	// exit 1, and no fix pointing at the flags.
 	r = ecsperm(t, "", env, with("apply", at...)...)
-	if r.code != 2 || !strings.Contains(r.stderr, "-yes") || len(f.Roles()) != 0 {
+	if r.code != 1 || !strings.Contains(r.stderr, "no answer on standard input: not confirmed; nothing was written (give -yes to write without asking)") ||
+		strings.Contains(r.stderr, "-help") || len(f.Roles()) != 0 {
 		t.Fatalf("apply with no answer: exit %d, %d roles\n%s", r.code, len(f.Roles()), r.stderr)
 	}
 	r = ecsperm(t, "yes\n", env, with("apply", at...)...)
@@ -371,10 +378,10 @@ func TestRefusalsFromTheAccountExit3(t *testing.T) {
 		{"plan, a service-key image", image("plan", "m-bp1servicekey"), 3, serviceCause},
 		{"plan, a missing image", image("plan", "m-bp1nothere"), 3, missingCause},
 		{"plan, the named key disabled", image("plan", "m-bp1disabled", "-key", disabledKeyARN), 3, disabledCause},
-		{"plan, the named key missing", image("plan", "m-bp1shared01", "-key", missingKeyARN), 3, heldCause},
+		{"plan, the named key missing", image("plan", "m-bp1shared01", "-key", missingKeyARN), 3, missingCause},
 		{"check, a service-key image", checkImage("m-bp1servicekey"), 3, serviceCause},
 		{"check, a missing image", checkImage("m-bp1nothere"), 3, missingCause},
-		{"before contact: a malformed image ID", image("plan", "image-1"), 2, "  fix: run ecsperm plan -help for the flags\n"},
+		{"before contact: a malformed image ID", image("plan", "image-1"), 2, "  fix: correct the values each problem above names (run ecsperm plan -help for the flags)\n"},
 		{"before contact: a key of another region", image("plan", "m-bp1shared01", "-key", "acs:kms:cn-beijing:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"), 2, "  fix: run ecsperm plan -help for the flags\n"},
 	}
 	for _, tt := range tests {
@@ -459,5 +466,287 @@ func TestCheckTakesTheGrantFlags(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, v["recipients"]); diff != "" || v["allowed"] != true {
 		t.Errorf("check -json: allowed %v, recipients (-want +got):\n%s", v["allowed"], diff)
+	}
+}
+
+// TestAcceptFinding: a grant with a critical finding (an image encrypted
+// with the service key) is refused before anything is written, exit 2,
+// with a fix that names -accept and its code, not -help; -accept with the
+// code applies it, as Options.AcceptFindings does.
+func TestAcceptFinding(t *testing.T) {
+	grant := []string{"apply", "-kind", "share-image", "-accounts", "2000000000000001", "-service-key"}
+	r := ecsperm(t, "", nil, grant...)
+	want := "  cause: the grant has a critical finding, which is applied only when accepted\n" +
+		"  fix: read the finding above; to apply the grant as it is, run the command again with -accept EP001-ServiceKeyFullAccess\n"
+	if r.code != 2 || !strings.HasSuffix(r.stderr, want) || strings.Contains(r.stderr, "-help") {
+		t.Errorf("without -accept: exit %d, want 2, stderr ending with the fix:\n%s", r.code, r.stderr)
+	}
+	r = ecsperm(t, "", nil, append(grant, "-accept", "EP001-ServiceKeyFullAccess")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "+ attach system policy AliyunKMSFullAccess to role AliyunECSShareEncryptImageDefaultRole") {
+		t.Errorf("with -accept: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = ecsperm(t, "", nil, append(grant, "-accept", "EP002-UnconditionedWildcardPrincipal")...)
+	if r.code != 2 || !strings.Contains(r.stderr, "-accept EP001-ServiceKeyFullAccess") {
+		t.Errorf("another code accepted: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := ecsperm(t, "", nil, "plan", "-kind", "disk-encryption", "-service-key"); r.code != 2 || !strings.Contains(r.stderr, "-service-key goes with -kind share-image") {
+		t.Errorf("-service-key on disk encryption: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestTimeoutAndVerbose: -timeout bounds the whole command: a call that
+// does not answer in time ends it with exit 3, naming the call, and a fix
+// that names -timeout; -v logs each call on standard error, naming its
+// service, and never a secret.
+func TestTimeoutAndVerbose(t *testing.T) {
+	f := fake.New(&fake.Options{AccountID: "1234567890123456"})
+	hold := f.HoldCall("GetRole", 1)
+	defer hold.Release()
+	ep, err := fake.Start(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + fake.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + fake.DefaultAccessKeySecret}
+	r := ecsperm(t, "", env, with("plan", "-endpoint", ep.Addr(), "-timeout", "300ms")...)
+	if r.code != 3 || !strings.Contains(r.stderr, `encryptperm: RAM GetRole "AliyunECSShareEncryptSnapshotDefaultRole": context deadline exceeded`) ||
+		!strings.Contains(r.stderr, "  fix: run the command again with a longer -timeout") {
+		t.Errorf("-timeout: exit %d, want 3, naming the call and -timeout:\n%s", r.code, r.stderr)
+	}
+	hold.Release()
+	if r := ecsperm(t, "", nil, with("plan", "-timeout", "-1s")...); r.code != 2 || !strings.Contains(r.stderr, "-timeout -1s: want a positive duration") {
+		t.Errorf("a negative -timeout: exit %d\n%s", r.code, r.stderr)
+	}
+
+	r = ecsperm(t, "", env, with("plan", "-endpoint", ep.Addr(), "-v")...)
+	if r.code != 0 {
+		t.Fatalf("plan -v: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{`level=DEBUG msg=call service=RAM action=GetRole target=AliyunECSShareEncryptSnapshotDefaultRole`,
+		`service=KMS action=DescribeKey target=0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("-v does not log %q:\n%s", want, r.stderr)
+		}
+	}
+	for _, secret := range []string{fake.DefaultAccessKeySecret, fake.DefaultAccessKeyID, "Signature="} {
+		if strings.Contains(r.stderr+r.stdout, secret) {
+			t.Errorf("-v shows %q:\n%s", secret, r.stderr)
+		}
+	}
+	if r := ecsperm(t, "", env, with("plan", "-endpoint", ep.Addr())...); strings.Contains(r.stderr, "msg=call") {
+		t.Errorf("without -v the calls are logged:\n%s", r.stderr)
+	}
+}
+
+// terminal is a stderr that says it is a terminal.
+type terminal struct{ strings.Builder }
+
+func (*terminal) IsTerminal() bool { return true }
+
+// TestProgressAndCallCounts: on a terminal, standard error carries a
+// progress line of the calls made so far, by service, wiped before the
+// result; apply ends with the calls by service; neither shows without a
+// terminal or with -json.
+func TestProgressAndCallCounts(t *testing.T) {
+	_, at, env := worldEndpoint(t)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	args := append([]string{"apply", "-yes", "-kind", "share-image", "-accounts", "2000000000000001", "-image", "m-bp1shared01", "-region", "cn-hangzhou"}, at...)
+	var out strings.Builder
+	term := &terminal{}
+	if code := run(context.Background(), args, strings.NewReader(""), &out, term); code != 0 {
+		t.Fatalf("exit %d\n%s", code, term.String())
+	}
+	progress := term.String()
+	for _, want := range []string{"\r\x1b[Kecsperm apply: 1 call (", " so far", "ECS ", "KMS 1"} {
+		if !strings.Contains(progress, want) {
+			t.Errorf("the progress line lacks %q: %q", want, progress)
+		}
+	}
+	if !strings.HasSuffix(progress, "\r\x1b[K") {
+		t.Errorf("the progress line is not wiped at the end: %q", progress)
+	}
+	want := "done: 5 changes, 13 calls (RAM 8, ECS 4, KMS 1), 4 writes\n"
+	if !strings.HasSuffix(out.String(), want) {
+		t.Errorf("stdout does not end with %q:\n%s", want, out.String())
+	}
+	r := ecsperm(t, "", env, append([]string{"plan"}, args[2:]...)...)
+	if strings.Contains(r.stderr, "so far") {
+		t.Errorf("a progress line without a terminal:\n%q", r.stderr)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// steady returns a JSON document without what differs between runs:
+// request IDs and durations blanked, and the calls, which go out in
+// parallel, sorted.
+func steady(t *testing.T, v any) string {
+	t.Helper()
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				switch k {
+				case "requestId", "durationNs":
+					x[k] = "-"
+				default:
+					x[k] = walk(e)
+				}
+			}
+			if calls, ok := x["calls"].([]any); ok {
+				sort.Slice(calls, func(i, j int) bool { return fmt.Sprint(calls[i]) < fmt.Sprint(calls[j]) })
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		}
+		return v
+	}
+	b, err := json.MarshalIndent(walk(v), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b) + "\n"
+}
+
+// lowerCamel is how every key of the command's JSON is spelt.
+var lowerCamel = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+
+// keysOf returns every key of a JSON value that is not lowerCamelCase.
+func keysOf(v any, path string) []string {
+	var bad []string
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if !lowerCamel.MatchString(k) {
+				bad = append(bad, path+"."+k)
+			}
+			bad = append(bad, keysOf(e, path+"."+k)...)
+		}
+	case []any:
+		for i, e := range x {
+			bad = append(bad, keysOf(e, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	return bad
+}
+
+// TestJSONGolden: each command's -json document, its volatile values
+// blanked, is the one in testdata, and every key in it, in every command,
+// is lowerCamelCase.
+func TestJSONGolden(t *testing.T) {
+	_, at, env := worldEndpoint(t)
+	image := append([]string{"-kind", "share-image", "-accounts", "2000000000000001", "-image", "m-bp1shared01", "-region", "cn-hangzhou"}, at...)
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"plan", "", append([]string{"plan", "-json"}, image...)},
+		{"apply-not-confirmed", "no\n", append([]string{"apply", "-json"}, image...)},
+		{"apply", "", append([]string{"apply", "-json", "-yes"}, image...)},
+		{"check", "", append([]string{"check", "-json"}, image...)},
+		{"export", "", append([]string{"export", "-json", "-format", "aliyun-cli"}, image...)},
+		{"revoke", "", append([]string{"revoke", "-json", "-yes"}, image...)},
+		{"diagnose", "", []string{"diagnose", "-json", "AssumeRoleError"}},
+		{"error", "", []string{"plan", "-json", "-kind", "share-image", "-accounts", "2000000000000001", "-image", "m-bp1nothere", "-region", "cn-hangzhou", at[0], at[1]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ecsperm(t, tt.stdin, env, tt.args...)
+			doc := oneJSON(t, r.stdout)
+			if bad := keysOf(doc, ""); len(bad) > 0 {
+				t.Errorf("keys not in lowerCamelCase: %v", bad)
+			}
+			got := steady(t, doc)
+			path := filepath.Join("testdata", tt.name+".json.golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s -json differs from %s (-want +got):\n%s", tt.args[0], path, diff)
+			}
+		})
+	}
+}
+
+// TestReadmeShellSection runs the README's walkthrough of the shell, the
+// first shell block of its section "From the shell", against the fake's
+// endpoint loaded with the seed it names, and holds each command to the
+// exit code its comment gives.
+func TestReadmeShellSection(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	section = section[strings.Index(section, "\n## From the shell\n"):]
+	start := strings.Index(section, "\n```sh\n") + len("\n```sh\n")
+	block := section[start : start+strings.Index(section[start:], "\n```\n")]
+
+	f := fake.New(nil)
+	seed, err := os.Open("../ramserver/testdata/share.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	if err := fake.LoadSeed(f, seed); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := fake.Start(f, &fake.ServerOptions{Credentials: []fake.Credential{{AccessKeyID: "ID", AccessKeySecret: "SECRET"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET"}
+
+	vars := map[string]string{}
+	exitComment := regexp.MustCompile(`^(.*?)\s+# exit (\d+)`)
+	ran := 0
+	for _, line := range strings.Split(block, "\n") {
+		if name, value, ok := strings.Cut(line, "="); ok && !strings.ContainsAny(name, " $") && strings.HasPrefix(value, `"`) {
+			vars[name] = strings.Trim(value, `"`)
+			continue
+		}
+		if !strings.HasPrefix(line, "ecsperm ") {
+			continue
+		}
+		m := exitComment.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("%q gives no exit code", line)
+		}
+		var args []string
+		for _, w := range strings.Fields(m[1])[1:] {
+			if strings.HasPrefix(w, "$") {
+				args = append(args, strings.Fields(vars[w[1:]])...)
+			} else {
+				args = append(args, w)
+			}
+		}
+		for i, a := range args {
+			if a == "127.0.0.1:8080" {
+				args[i] = ep.Addr()
+			}
+		}
+		want, _ := strconv.Atoi(m[2])
+		r := ecsperm(t, "", env, args...)
+		if r.code != want {
+			t.Errorf("%s: exit %d, want %d\n%s%s", m[1], r.code, want, r.stdout, r.stderr)
+		}
+		ran++
+	}
+	if ran < 6 {
+		t.Errorf("ran %d commands of the README's walkthrough:\n%s", ran, block)
 	}
 }

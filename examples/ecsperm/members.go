@@ -151,6 +151,10 @@ func (c *invocation) runMembers(ctx context.Context) int {
 	}
 	obs := newMemberObserver(c)
 	opts.Observer = obs
+	// The engine in each member accepts what -accept names and logs as -v
+	// asks, as the command's own engine does.
+	eo := c.options()
+	opts.Engine.AcceptFindings, opts.Engine.Logger = eo.AcceptFindings, eo.Logger
 	r, confirm, err := c.runner(opts)
 	if err != nil {
 		return c.fail(err)

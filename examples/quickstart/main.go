@@ -47,14 +47,14 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+	fmt.Fprintf(w, "%d changes, %s, %d writes\n", len(res.Changes), cli.CallCounts(res.Calls), res.Writes)
 
 	section(w, "apply again")
 	res, err = applier.Apply(ctx, grants...)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d changes, %d RAM calls, %d writes\n", len(res.Changes), len(res.Calls), res.Writes)
+	fmt.Fprintf(w, "%d changes, %s, %d writes\n", len(res.Changes), cli.CallCounts(res.Calls), res.Writes)
 
 	section(w, "what the fake RAM holds now")
 	for _, r := range ram.Roles() {

@@ -9,7 +9,10 @@
 //		[-read-timeout 30s] [-idle-timeout 2m] [-seed world.json]
 //
 // The same endpoint serves ECS, Resource Sharing, KMS, STS and Resource
-// Manager. -seed loads their keys, images, snapshots and resource directory
+// Manager. Without a seed that puts keys, KMS answers any well-formed key
+// ID as an Enabled key of the account; testdata/share.json holds a
+// snapshot, an image and their keys, and a directory with a folder, for
+// the README's walkthrough. -seed loads their keys, images, snapshots and resource directory
 // from a JSON file in the form fake.LoadSeed documents, strictly: a file
 // that is null, gives a field twice or spells one in another case, or
 // gives an image a key that contradicts its snapshot's (among the other

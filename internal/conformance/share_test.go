@@ -33,7 +33,8 @@ const (
 )
 
 const shSeed = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "members": ["2234567890123456"], "folders": ["r-Root01", "fd-Folder01"]},
- "keys": [{"region": "cn-hangzhou", "id": "key-hzz6a2f1b0c3d4e5f", "state": "Enabled"}],
+ "keys": [{"region": "cn-hangzhou", "id": "key-hzz6a2f1b0c3d4e5f", "state": "Enabled"},
+          {"region": "cn-hangzhou", "id": "key-hzz6b2f1b0c3d4e5f", "state": "Enabled"}],
  "images": [{"region": "cn-hangzhou", "id": "m-bp1shared01", "kmsKeyId": "key-hzz6a2f1b0c3d4e5f"}],
  "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "key-hzz6a2f1b0c3d4e5f"}]}`
 

@@ -21,6 +21,23 @@ func (e *unsettledError) Error() string {
 
 func (e *unsettledError) Unwrap() []error { return []error{e.write, e.read} }
 
+// kindError is an error whose text says all and which wraps the error of
+// its kind (one of Config's) without adding that error's text, so that a
+// message has one prefix.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+
+func (e *kindError) Unwrap() error { return e.kind }
+
+// errorOf returns an error of the kind whose text is the format's.
+func errorOf(kind error, format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: kind}
+}
+
 // notDoneError is a write whose outcome was unknown until a read showed it
 // was not carried out, after which the engine made no further attempt.
 type notDoneError struct{ err error }

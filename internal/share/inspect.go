@@ -38,11 +38,27 @@ type Inspection struct {
 // UnknownKeyReason says why the keys of an image cannot all be named.
 func (in *Inspection) UnknownKeyReason() string { return in.w.unknownKeyReason() }
 
-// Reach says whether the resource is shared with the recipient: through
+// Reaching is how a resource reaches a recipient.
+type Reaching struct {
+	// Shared is true when the resource is shared with the recipient.
+	Shared bool
+	// Pending is true when a resource share reaches the recipient whose
+	// invitation it has not accepted yet, and nothing else shares the
+	// resource with it.
+	Pending bool
+	// ShareID is the resource share that shares the resource, or whose
+	// invitation is pending; empty when ECS shares it, or nothing does.
+	ShareID string
+	// Reason says which, for people.
+	Reason string
+}
+
+// ReachOf says whether the resource is shared with the recipient: through
 // ECS, or through a resource share whose target is the account, its
 // directory (rdID) or a folder on its path (rdPath). An invitation not yet
-// accepted is not a share. The reason says which, for people.
-func (in *Inspection) Reach(recipient, rdID, rdPath string) (allowed bool, reason string) {
+// accepted is not a share: the answer is then Pending, with the share that
+// waits for it.
+func (in *Inspection) ReachOf(recipient, rdID, rdPath string) Reaching {
 	return in.w.reach(recipient, rdID, rdPath)
 }
 
@@ -101,14 +117,15 @@ func (r *reader) inspect(ctx context.Context, what string, g Grant, keyID string
 	return w, nil
 }
 
-// reach is Inspection.Reach.
-func (w *want) reach(recipient, rdID, rdPath string) (allowed bool, reason string) {
+// reach is Inspection.ReachOf.
+func (w *want) reach(recipient, rdID, rdPath string) Reaching {
 	if slices.Contains(w.imageAccts, recipient) {
-		return true, fmt.Sprintf("ECS shares the %s with account %s", w.res.Type, recipient)
+		return Reaching{Shared: true, Reason: fmt.Sprintf("ECS shares the %s with account %s", w.res.Type, recipient)}
 	}
 	// Targets in a fixed order, so that the same state gives the same
-	// reason; a pending invitation is the reason only while nothing shares
+	// reason; a pending invitation is the answer only while nothing shares
 	// the resource with the recipient.
+	var r Reaching
 	for _, sh := range w.shares {
 		for _, t := range slices.Sorted(maps.Keys(sh.targets)) {
 			reach := t == recipient || rdID != "" && t == rdID || rdPath != "" && slices.Contains(strings.Split(rdPath, "/"), t)
@@ -116,16 +133,16 @@ func (w *want) reach(recipient, rdID, rdPath string) (allowed bool, reason strin
 				continue
 			}
 			if sh.targets[t] == "Associating" {
-				if !allowed {
-					reason = fmt.Sprintf("resource share %s reaches %s through %s, but the invitation is pending: the recipient must accept it", sh.id, recipient, t)
+				if !r.Shared && !r.Pending {
+					r = Reaching{Pending: true, ShareID: sh.id, Reason: fmt.Sprintf("resource share %s reaches %s through %s, but the invitation is pending: the recipient must accept it", sh.id, recipient, t)}
 				}
 				continue
 			}
-			allowed, reason = true, fmt.Sprintf("resource share %s shares the %s with %s", sh.id, w.res.Type, t)
+			r = Reaching{Shared: true, ShareID: sh.id, Reason: fmt.Sprintf("resource share %s shares the %s with %s", sh.id, w.res.Type, t)}
 		}
 	}
-	if reason == "" {
-		reason = fmt.Sprintf("the %s is not shared with account %s", w.res, recipient)
+	if r.Reason == "" {
+		r.Reason = fmt.Sprintf("the %s is not shared with account %s", w.res, recipient)
 	}
-	return allowed, reason
+	return r
 }

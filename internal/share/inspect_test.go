@@ -107,9 +107,9 @@ func TestInspect(t *testing.T) {
 			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreUnexported(share.Inspection{}), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Inspect (-want +got):\n%s", diff)
 			}
-			allowed, why := got.Reach(tt.reach[0], tt.reach[1], tt.reach[2])
-			if allowed != tt.wantReach || why != tt.why {
-				t.Errorf("Reach = %v, %q; want %v, %q", allowed, why, tt.wantReach, tt.why)
+			r := got.ReachOf(tt.reach[0], tt.reach[1], tt.reach[2])
+			if r.Shared != tt.wantReach || r.Reason != tt.why {
+				t.Errorf("ReachOf = %v, %q; want %v, %q", r.Shared, r.Reason, tt.wantReach, tt.why)
 			}
 			if tt.wantCalls != nil {
 				if diff := cmp.Diff(tt.wantCalls, m.byLevel(tt.wantCalls)); diff != "" {
@@ -174,21 +174,21 @@ func TestDescribeKeys(t *testing.T) {
 // Reach follows a resource share's target to the recipient's own account,
 // its directory, or a folder on its path, never to a sibling folder whose
 // ID begins with the folder's; an invitation not yet accepted is not a
-// share.
+// share, but says which share waits for it.
 func TestReach(t *testing.T) {
-	const pending = "resource share rs-1 reaches 2000000000000001 through rd-abc, but the invitation is pending: the recipient must accept it"
+	const pending = "resource share rs-1 reaches 2000000000000001 through 2000000000000001, but the invitation is pending: the recipient must accept it"
+	notShared := share.Reaching{Reason: "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001"}
 	tests := []struct {
 		name, target, status, rdID, rdPath string
-		want                               bool
-		why                                string
+		want                               share.Reaching
 	}{
-		{"the account", acctA, "Associated", "", "", true, "resource share rs-1 shares the snapshot with 2000000000000001"},
-		{"its directory", "rd-abc", "Associated", "rd-abc", "", true, "resource share rs-1 shares the snapshot with rd-abc"},
-		{"a folder on its path", "fd-f1", "Associated", "rd-abc", "rd-abc/r-root/fd-f1/fd-f2", true, "resource share rs-1 shares the snapshot with fd-f1"},
-		{"a sibling folder", "fd-Folder01", "Associated", "rd-abc", "rd-abc/r-root/fd-Folder012", false, "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001"},
-		{"another directory", "rd-xyz", "Associated", "rd-abc", "", false, "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001"},
-		{"a pending invitation", "rd-abc", "Associating", "rd-abc", "", false, pending},
-		{"no directory given", "rd-abc", "Associated", "", "", false, "the snapshot s-snap1 in cn-hangzhou is not shared with account 2000000000000001"},
+		{"the account", acctA, "Associated", "", "", share.Reaching{Shared: true, ShareID: "rs-1", Reason: "resource share rs-1 shares the snapshot with 2000000000000001"}},
+		{"its directory", "rd-abc", "Associated", "rd-abc", "", share.Reaching{Shared: true, ShareID: "rs-1", Reason: "resource share rs-1 shares the snapshot with rd-abc"}},
+		{"a folder on its path", "fd-f1", "Associated", "rd-abc", "rd-abc/r-root/fd-f1/fd-f2", share.Reaching{Shared: true, ShareID: "rs-1", Reason: "resource share rs-1 shares the snapshot with fd-f1"}},
+		{"a sibling folder", "fd-Folder01", "Associated", "rd-abc", "rd-abc/r-root/fd-Folder012", notShared},
+		{"another directory", "rd-xyz", "Associated", "rd-abc", "", notShared},
+		{"a pending invitation", acctA, "Associating", "", "", share.Reaching{Pending: true, ShareID: "rs-1", Reason: pending}},
+		{"no directory given", "rd-abc", "Associated", "", "", notShared},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,9 +199,8 @@ func TestReach(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			allowed, why := in.Reach(acctA, tt.rdID, tt.rdPath)
-			if allowed != tt.want || why != tt.why {
-				t.Errorf("Reach = %v, %q; want %v, %q", allowed, why, tt.want, tt.why)
+			if diff := cmp.Diff(tt.want, in.ReachOf(acctA, tt.rdID, tt.rdPath)); diff != "" {
+				t.Errorf("ReachOf (-want +got):\n%s", diff)
 			}
 		})
 	}

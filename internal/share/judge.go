@@ -91,6 +91,7 @@ func (j *judge) judgeDiskKey(w *want, at, id string) {
 		}
 	case j.rd.missing[ka]:
 		j.p.add(at, w.res.ID, "the %s is encrypted with key %s, which KMS does not find in %s", w.res.Type, id, w.res.Region)
+		j.notFound = true
 	case m != nil:
 		k, err := j.cfg.ParseKeyARN(m.ARN)
 		if err != nil {
@@ -132,7 +133,7 @@ func (j *judge) judgeNamedKeys(w *want) {
 		j.keyed[gi] = true
 		for ki, k := range g.Keys {
 			if k.Region != w.res.Region && !j.rd.revoke {
-				j.p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is in %s, but the %s is in %s: ECS uses a key of the resource's own region", k.Region, w.res, w.res.Region)
+				j.p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is in %s, but the %s %s is in %s: ECS uses a key of the resource's own region", k.Region, w.res.Type, w.res.ID, w.res.Region)
 			}
 		}
 	}
@@ -195,7 +196,8 @@ func (j *judge) judgeGrantKeys() {
 			ka := keyAt{k.Region, k.ID}
 			switch m := j.rd.keys[ka]; {
 			case j.rd.missing[ka]:
-				j.p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find this key in %s", k.Region)
+				j.p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "KMS does not find key %s in %s", k.ID, k.Region)
+				j.notFound = true
 			case m != nil && m.State != "Enabled":
 				j.p.add(fmt.Sprintf("grants[%d].Keys[%d]", gi, ki), k.ARN(), "the key is %s, not Enabled", m.State)
 			}

@@ -36,13 +36,21 @@ func (p *pager) next(token string) (bool, error) {
 	}
 	h := sha256.Sum256([]byte(token))
 	if p.seen[h] {
-		return false, fmt.Errorf("encryptperm: %s %q: the service gave the page token %s a second time: the listing would not end", p.action, p.target, quoteShort(token))
+		return false, fmt.Errorf("encryptperm: %s %s %q: the service gave the page token %s a second time: the listing would not end", serviceOf(p.action), p.action, p.target, quoteShort(token))
 	}
 	if p.pages >= p.max {
-		return false, fmt.Errorf("encryptperm: %s %q: the listing has more than %d pages (Limits.ListMaxPages): %w", p.action, p.target, p.max, p.limit)
+		return false, errorOf(p.limit, "encryptperm: %s %s %q: the listing has more than %d pages (Limits.ListMaxPages)", serviceOf(p.action), p.action, p.target, p.max)
 	}
 	p.seen[h] = true
 	return true, nil
+}
+
+// serviceOf names the service of a listing's action.
+func serviceOf(action string) string {
+	if action == "DescribeImageSharePermission" {
+		return "ECS"
+	}
+	return "Resource Sharing"
 }
 
 // quoteShort quotes s, cut to its first 64 bytes, so that a hostile value

@@ -66,6 +66,27 @@ type Change struct {
 	// Kept marks a Note of a removal left out because a grant that stays
 	// names it.
 	Kept bool
+	// Write holds the parameters of the call that makes the change; nil
+	// for a Note.
+	Write *Write
+}
+
+// Write is what one share write sends: its targets, and the resource
+// share it writes to.
+type Write struct {
+	// Targets are the accounts, directories and folders the call adds or
+	// takes out.
+	Targets []string
+	// ShareID is the resource share written to; empty for ECS, and for a
+	// share that a CreateResourceShare of the same job makes (ShareName).
+	ShareID string
+	// ShareName names the resource share a CreateResourceShare makes, and
+	// that share in the AssociateResourceShare calls after it.
+	ShareName string
+	// External is the AllowExternalTargets of a CreateResourceShare.
+	External bool
+	// Remove is true for a call that takes targets out.
+	Remove bool
 }
 
 // Job is the share step of one Plan, Apply or Revoke: what it read, and
@@ -225,12 +246,23 @@ func pendingNote(r Resource, target, shareID string) Change {
 	return Change{Kind: Note, Resource: r, Summary: fmt.Sprintf("%s: the invitation of %s to resource share %s is pending: the recipient must accept it before it can use the %s", r, target, shareID, r.Type)}
 }
 
-// Changes lists the share step's planned changes, then its notes.
+// Changes lists the share step's planned changes, each with its write,
+// then its notes.
 func (j *Job) Changes() []Change {
 	var out []Change
 	for _, ro := range j.byRes {
+		created := ""
 		for _, o := range ro.ops {
-			out = append(out, o.change)
+			c := o.change
+			wr := &Write{Targets: slices.Clone(o.entries), ShareID: o.shareID, External: o.external, Remove: o.remove}
+			switch {
+			case o.action == "CreateResourceShare":
+				wr.ShareName, created = o.name, o.name
+			case o.action == "AssociateResourceShare" && o.shareID == "":
+				wr.ShareName = created
+			}
+			c.Write = wr
+			out = append(out, c)
 		}
 	}
 	return append(out, j.notes...)

@@ -254,17 +254,19 @@ func TestPrepareRefuses(t *testing.T) {
 				"grants[0].Resources[2] (s-3): the snapshot's key acs:kms:cn-hangzhou:1000000000000001:key/key-off is Disabled, not Enabled: no recipient's ECS can use it, and ECS refuses to share it (InvalidParameter.KMSKeyId.CMKNotEnabled); enable the key first",
 				"grants[0].Resources[3] (s-4): KMS answered the ARN \"arn:nonsense\" for key key-bad, which is not a key ARN",
 				"grants[1].Keys (acs:kms:cn-hangzhou:1000000000000001:key/key-named,acs:kms:cn-shanghai:1000000000000001:key/key-far): the snapshot s-5 in cn-hangzhou is encrypted with key acs:kms:cn-hangzhou:1000000000000001:key/key-a, not with the key the grant names (acs:kms:cn-hangzhou:1000000000000001:key/key-named, acs:kms:cn-shanghai:1000000000000001:key/key-far): drop WithKey to let the Applier find the key, or name that key",
-				"grants[1].Keys[1] (acs:kms:cn-shanghai:1000000000000001:key/key-far): the key is in cn-shanghai, but the snapshot s-5 in cn-hangzhou is in cn-hangzhou: ECS uses a key of the resource's own region",
+				"grants[1].Keys[1] (acs:kms:cn-shanghai:1000000000000001:key/key-far): the key is in cn-shanghai, but the snapshot s-5 is in cn-hangzhou: ECS uses a key of the resource's own region",
 				"grants[1].Keys[1] (acs:kms:cn-shanghai:1000000000000001:key/key-far): the key is PendingDeletion, not Enabled",
 			},
+			wantAbsent: true,
 		},
 		{
 			name: "a key the grant names that KMS does not find",
 			setup: func(m *memCloud) {
 				m.addSnapshot("s-1", "key-a")
 			},
-			grants: []share.Grant{{Accounts: []string{acctA}, Keys: []share.Key{key("key-a"), key("key-none")}, Resources: []share.Resource{snapshot("s-1")}}},
-			want:   []string{"grants[0].Keys[1] (acs:kms:cn-hangzhou:1000000000000001:key/key-none): KMS does not find this key in cn-hangzhou"},
+			grants:     []share.Grant{{Accounts: []string{acctA}, Keys: []share.Key{key("key-a"), key("key-none")}, Resources: []share.Resource{snapshot("s-1")}}},
+			want:       []string{"grants[0].Keys[1] (acs:kms:cn-hangzhou:1000000000000001:key/key-none): KMS does not find key key-none in cn-hangzhou"},
+			wantAbsent: true,
 		},
 		{
 			name: "the owner's own account, too many accounts, and a directory whose sharing is off",

@@ -254,7 +254,7 @@ func (sw *writer) writeOnce(ctx context.Context, o *op, try attempt) (string, er
 		return sw.conn.CreateShare(ctx, o.res.Region, o.name, rsType(o.res), o.res.ID, entries, o.external)
 	case "AssociateResourceShare":
 		if try.shareID == "" {
-			return "", fmt.Errorf("encryptperm: %s: no resource share to add to: %w", o.change.Summary, sw.cfg.Conflict)
+			return "", errorOf(sw.cfg.Conflict, "encryptperm: %s: no resource share to add to", o.change.Summary)
 		}
 		return "", sw.conn.Associate(ctx, o.res.Region, try.shareID, entries)
 	case "DisassociateResourceShare":
@@ -332,8 +332,8 @@ func (sw *writer) stillHeld(ctx context.Context, o *op, try attempt) ([]string, 
 		}
 	}
 	if len(still) > 0 && len(others) > 0 {
-		return nil, fmt.Errorf("encryptperm: %s: resource share %s now holds other resources too (%s): taking %s out of it would unshare them as well; take them out yourself, or move the %s to a share of its own: %w",
-			o.change.Summary, try.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type, sw.cfg.Conflict)
+		return nil, errorOf(sw.cfg.Conflict, "encryptperm: %s: resource share %s now holds other resources too (%s): taking %s out of it would unshare them as well; take them out yourself, or move the %s to a share of its own",
+			o.change.Summary, try.shareID, strings.Join(others, ", "), strings.Join(still, ", "), o.res.Type)
 	}
 	return still, nil
 }

@@ -350,7 +350,7 @@ func TestRunDisassociatesWhatIsStillThere(t *testing.T) {
 				m.shares[0].resources["Image/m-other"] = "Associated"
 				delete(m.shares[0].targets, acctA)
 			},
-			wantErr:   "encryptperm: stop sharing image m-img1 in cn-hangzhou with 2000000000000001, rd-abc through resource share rs-1: resource share rs-1 now holds other resources too (Image/m-other): taking rd-abc out of it would unshare them as well; take them out yourself, or move the image to a share of its own: test: conflict",
+			wantErr:   "encryptperm: stop sharing image m-img1 in cn-hangzhou with 2000000000000001, rd-abc through resource share rs-1: resource share rs-1 now holds other resources too (Image/m-other): taking rd-abc out of it would unshare them as well; take them out yourself, or move the image to a share of its own",
 			wantIs:    errConflict,
 			wantLeft:  map[string]string{"rd-abc": "Associated"},
 			wantCalls: 3,
@@ -419,14 +419,14 @@ func TestListingsAreBounded(t *testing.T) {
 			setup: func(m *memCloud) {
 				m.tokens = func(string) string { return "again" }
 			},
-			wantErr: `encryptperm: ListResourceShares "cn-hangzhou": the service gave the page token "again" a second time: the listing would not end`,
+			wantErr: `encryptperm: Resource Sharing ListResourceShares "cn-hangzhou": the service gave the page token "again" a second time: the listing would not end`,
 		},
 		{
 			name: "a long token given twice is quoted short",
 			setup: func(m *memCloud) {
 				m.tokens = func(string) string { return long }
 			},
-			wantErr: `encryptperm: ListResourceShares "cn-hangzhou": the service gave the page token "` + long[:64] + `"... (80 bytes) a second time: the listing would not end`,
+			wantErr: `encryptperm: Resource Sharing ListResourceShares "cn-hangzhou": the service gave the page token "` + long[:64] + `"... (80 bytes) a second time: the listing would not end`,
 		},
 		{
 			name: "more pages than MaxPages",
@@ -436,7 +436,7 @@ func TestListingsAreBounded(t *testing.T) {
 					m.addShare("rs-x", "x", true, nil, nil)
 				}
 			},
-			wantErr: `encryptperm: ListResourceShares "cn-hangzhou": the listing has more than 5 pages (Limits.ListMaxPages): test: limit`,
+			wantErr: `encryptperm: Resource Sharing ListResourceShares "cn-hangzhou": the listing has more than 5 pages (Limits.ListMaxPages)`,
 			wantIs:  errLimit,
 		},
 		{
@@ -447,7 +447,7 @@ func TestListingsAreBounded(t *testing.T) {
 				}
 			},
 			cfg:     func(c *share.Config) { c.MaxPages = 2 },
-			wantErr: `encryptperm: DescribeImageSharePermission "m-img1": the listing has more than 2 pages (Limits.ListMaxPages): test: limit`,
+			wantErr: `encryptperm: ECS DescribeImageSharePermission "m-img1": the listing has more than 2 pages (Limits.ListMaxPages)`,
 			wantIs:  errLimit,
 		},
 	}

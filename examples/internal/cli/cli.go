@@ -18,7 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -54,12 +57,135 @@ func (e *ReadError) Unwrap() error { return e.Err }
 // contacted (the library validates before any I/O) from one that depends on
 // what it read. Give it as Options.Observer. It is safe for concurrent use;
 // a nil *Contact has contacted nothing.
-type Contact struct{ calls atomic.Int64 }
+type Contact struct {
+	calls atomic.Int64
 
-// StartCall counts a call.
-func (c *Contact) StartCall(context.Context, encryptperm.Call) func(string, string, error) {
+	mu        sync.Mutex
+	byService map[string]int
+	// progress, when set, is told of each call as it starts (see
+	// Progress).
+	progress *Progress
+}
+
+// StartCall counts a call, by service.
+func (c *Contact) StartCall(_ context.Context, call encryptperm.Call) func(string, string, error) {
 	c.calls.Add(1)
+	c.mu.Lock()
+	if c.byService == nil {
+		c.byService = map[string]int{}
+	}
+	c.byService[call.Service]++
+	line := c.countsLocked()
+	p := c.progress
+	c.mu.Unlock()
+	p.show(line)
 	return func(string, string, error) {}
+}
+
+// Counts says how many calls went to each service, in a fixed order: "8
+// calls (RAM 5, ECS 2, KMS 1)".
+func (c *Contact) Counts() string {
+	if c == nil {
+		return "0 calls"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.countsLocked()
+}
+
+func (c *Contact) countsLocked() string {
+	total := 0
+	var parts []string
+	for _, s := range []string{"RAM", "ECS", "Resource Sharing", "KMS", "STS", ""} {
+		if n := c.byService[s]; n > 0 {
+			total += n
+			if s == "" {
+				s = "other"
+			}
+			parts = append(parts, fmt.Sprintf("%s %d", s, n))
+		}
+	}
+	if total == 1 {
+		return "1 call (" + strings.Join(parts, ", ") + ")"
+	}
+	if total == 0 {
+		return "0 calls"
+	}
+	return fmt.Sprintf("%d calls (%s)", total, strings.Join(parts, ", "))
+}
+
+// CallCounts says how many of calls went to each service: "8 calls (RAM
+// 5, ECS 2, KMS 1)".
+func CallCounts(calls []encryptperm.Call) string {
+	var ct Contact
+	for _, call := range calls {
+		ct.StartCall(context.Background(), call)
+	}
+	return ct.Counts()
+}
+
+// ShowProgress makes the Contact draw a progress line on p for each call.
+func (c *Contact) ShowProgress(p *Progress) {
+	c.mu.Lock()
+	c.progress = p
+	c.mu.Unlock()
+}
+
+// Progress is a line on a terminal that says how far the work is: the
+// calls made so far, by service, redrawn in place; Done wipes it. A nil
+// *Progress draws nothing.
+type Progress struct {
+	mu     sync.Mutex
+	w      io.Writer
+	prefix string
+	drawn  bool
+}
+
+// NewProgress returns the progress line of prog on w, which should be a
+// terminal (see IsTerminal).
+func NewProgress(w io.Writer, prog string) *Progress {
+	return &Progress{w: w, prefix: prog + ": "}
+}
+
+func (p *Progress) show(line string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r\x1b[K%s%s so far", p.prefix, line)
+	p.drawn = true
+}
+
+// Done wipes the line, so that what follows starts on a clean line.
+func (p *Progress) Done() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+// Terminal is implemented by a writer that says whether it is a terminal;
+// tests use it to stand for one.
+type Terminal interface{ IsTerminal() bool }
+
+// IsTerminal reports whether w is a terminal: a character device, or a
+// writer that says it is one.
+func IsTerminal(w io.Writer) bool {
+	if t, ok := w.(Terminal); ok {
+		return t.IsTerminal()
+	}
+	f, ok := w.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&fs.ModeCharDevice != 0
 }
 
 // Contacted reports whether a call was made.
@@ -70,7 +196,9 @@ func (c *Contact) Contacted() bool { return c != nil && c.calls.Load() > 0 }
 // UsageError, or when nothing was contacted.
 func (c *Contact) Mark(err error) error {
 	var ue UsageError
-	if err == nil || errors.As(err, &ue) || !c.Contacted() {
+	if err == nil || errors.As(err, &ue) || !c.Contacted() || len(unaccepted(err)) > 0 {
+		// A critical finding not accepted is the caller's choice, not
+		// what the account holds, whenever it is found.
 		return err
 	}
 	return &ReadError{Err: err}
@@ -111,6 +239,10 @@ func Report(w io.Writer, prog string, err error) int {
 	return Code(err)
 }
 
+// CredentialsFix is the fix for missing credentials: the words every error
+// of the library that wraps ErrNoCredentials ends with, for the shell.
+const CredentialsFix = "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
+
 // Fix says what caused err and what fixes it, for a program called prog:
 // the diagnosis of a cloud error code, the fix for missing credentials, for
 // a plan that RAM changed under, for a refusal that depends on what the
@@ -121,20 +253,49 @@ func Fix(prog string, err error) (cause, fix string) {
 		return d.Cause, d.Fix
 	}
 	var re *ReadError
+	var ue UsageError
 	switch {
 	case errors.Is(err, encryptperm.ErrNoCredentials):
-		return "", "give credentials the Alibaba Cloud SDK finds: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile made with `aliyun configure`, or an instance role"
+		return "", CredentialsFix
 	case errors.Is(err, encryptperm.ErrStale):
 		return "", "RAM changed since the plan was read; run the command again to plan afresh"
 	case errors.Is(err, encryptperm.ErrLockLost):
 		return "the lock on the role was lost while writing (etcd out of reach, or its lease revoked or expired), so nothing more was written",
 			"run the command again: it reads RAM afresh and makes only what is missing; the writes listed as unknown may or may not have been made"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the work took longer than the time it was given", "run the command again with a longer -timeout; what was written is listed above, and the next plan reads what was not"
+	case errors.Is(err, context.Canceled):
+		return "", ""
+	case len(unaccepted(err)) > 0:
+		return "the grant has a critical finding, which is applied only when accepted",
+			"read the finding above; to apply the grant as it is, run the command again with -accept " + strings.Join(unaccepted(err), " -accept ")
 	case errors.As(err, &re) && (errors.Is(err, encryptperm.ErrInvalid) || errors.Is(err, encryptperm.ErrNotFound)):
 		return readFix(err)
-	case Code(err) == Usage:
+	case errors.As(err, &ue):
 		return "", fmt.Sprintf("run %s -help for the flags", prog)
+	case Code(err) == Usage:
+		return "", fmt.Sprintf("correct the values each problem above names (run %s -help for the flags)", prog)
 	}
 	return "", ""
+}
+
+// unaccepted returns the codes of the critical findings err refuses as not
+// accepted (Options.AcceptFindings), when it refuses nothing else.
+func unaccepted(err error) []string {
+	var ve *encryptperm.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+		return nil
+	}
+	var codes []string
+	for _, p := range ve.Problems {
+		if !strings.HasPrefix(p.Reason, "critical finding not accepted") {
+			return nil
+		}
+		if !slices.Contains(codes, p.Value) {
+			codes = append(codes, p.Value)
+		}
+	}
+	return codes
 }
 
 // readFixes are the causes and fixes, for the command line, of the refusals
@@ -195,14 +356,17 @@ func RequireForReal(real bool, flags ...Flag) error {
 }
 
 // Confirm shows what will be written and asks for "yes" on in. It returns
-// true for "yes", false for any other answer, and a UsageError when in has
-// no answer at all (give -yes to write without asking).
+// true for "yes" and false for any other answer, a closed or empty input
+// included: a write nobody confirmed is not made, and the program exits No
+// (1), as for "no". The error is always nil; it stays in the signature for
+// the callers that return it.
 func Confirm(in io.Reader, out io.Writer, prog string, plan fmt.Stringer) (bool, error) {
 	fmt.Fprintf(out, "%s will make these changes in RAM:\n%sType yes to make them: ", prog, plan)
 	answer, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && answer == "" {
 		fmt.Fprintln(out)
-		return false, UsageError("no answer on standard input: type yes, or give -yes to write without asking")
+		fmt.Fprintln(out, "no answer on standard input: not confirmed; nothing was written (give -yes to write without asking)")
+		return false, nil
 	}
 	if strings.TrimSpace(answer) != "yes" {
 		fmt.Fprintln(out, "not confirmed; nothing was written")

@@ -4,40 +4,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/examples/internal/clitest"
 )
 
 type text string
 
 func (t text) String() string { return string(t) }
 
+// TestConfirm: only "yes" confirms; any other answer, and a closed input
+// with no answer at all, is not confirmed, with no error: the program then
+// exits No (1), as the exit codes say of "not confirmed".
 func TestConfirm(t *testing.T) {
 	tests := []struct {
-		in      string
-		want    bool
-		wantErr bool
+		in   string
+		want bool
+		say  string
 	}{
-		{"yes\n", true, false},
-		{"yes", true, false},
-		{"  yes  \n", true, false},
-		{"y\n", false, false},
-		{"no\n", false, false},
-		{"", false, true},
+		{"yes\n", true, ""},
+		{"yes", true, ""},
+		{"  yes  \n", true, ""},
+		{"y\n", false, "not confirmed; nothing was written"},
+		{"no\n", false, "not confirmed; nothing was written"},
+		{"", false, "no answer on standard input: not confirmed; nothing was written (give -yes to write without asking)"},
 	}
 	for _, tt := range tests {
 		var out strings.Builder
 		got, err := Confirm(strings.NewReader(tt.in), &out, "prog", text("+ change\n"))
-		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("Confirm(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		if got != tt.want || err != nil {
+			t.Errorf("Confirm(%q) = %v, %v; want %v, nil", tt.in, got, err, tt.want)
 		}
-		if !strings.Contains(out.String(), "+ change") {
-			t.Errorf("Confirm(%q) did not show the plan: %q", tt.in, out.String())
-		}
-		if tt.wantErr && Code(err) != Usage {
-			t.Errorf("no answer: exit %d, want %d", Code(err), Usage)
+		if !strings.Contains(out.String(), "+ change") || !strings.Contains(out.String(), tt.say) {
+			t.Errorf("Confirm(%q) said %q; want the plan and %q", tt.in, out.String(), tt.say)
 		}
 	}
 }
@@ -62,8 +65,14 @@ func TestCodeAndReport(t *testing.T) {
 		say  string
 	}{
 		{nil, OK, ""},
-		{UsageError("bad flag"), Usage, "fix: run prog -help"},
-		{fmt.Errorf("build: %w", encryptperm.ErrInvalid), Usage, "fix: run prog -help"},
+		{UsageError("bad flag"), Usage, "  fix: run prog -help for the flags\n"},
+		{fmt.Errorf("build: %w", encryptperm.ErrInvalid), Usage, "  fix: correct the values each problem above names (run prog -help for the flags)\n"},
+		{&encryptperm.ValidationError{What: "grants", Problems: []policy.FieldError{
+			{Path: "grants[0].Findings", Value: "EP001-ServiceKeyFullAccess", Reason: "critical finding not accepted: broad; to apply anyway, list \"EP001-ServiceKeyFullAccess\" in Options.AcceptFindings"}}},
+			Usage, "  cause: the grant has a critical finding, which is applied only when accepted\n" +
+				"  fix: read the finding above; to apply the grant as it is, run the command again with -accept EP001-ServiceKeyFullAccess\n"},
+		{fmt.Errorf("apply: %w", context.DeadlineExceeded), Failure, "  fix: run the command again with a longer -timeout"},
+		{fmt.Errorf("apply: %w", context.Canceled), Failure, "prog: apply: context canceled\n"},
 		{fmt.Errorf("plan: %w", encryptperm.ErrNoCredentials), Failure, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
 		{fmt.Errorf("apply: %w", encryptperm.ErrStale), Failure, "fix: RAM changed since the plan was read; run the command again to plan afresh"},
 		{fmt.Errorf("apply: %w", encryptperm.ErrLockLost), Failure, "  fix: run the command again: it reads RAM afresh and makes only what is missing"},
@@ -123,5 +132,79 @@ func TestContactMark(t *testing.T) {
 				t.Errorf("Mark(%v) = %v: the error is lost", tt.give, got)
 			}
 		})
+	}
+}
+
+// TestCredentialsFixIsTheLibrarys: the command line's fix for missing
+// credentials is the hint the library's error ends with, so that Go and
+// the shell say the same.
+func TestCredentialsFixIsTheLibrarys(t *testing.T) {
+	clitest.NoCredentials(t)
+	_, err := encryptperm.NewRAMApplier(&encryptperm.Options{CheckCredentials: true})
+	if !errors.Is(err, encryptperm.ErrNoCredentials) {
+		t.Fatalf("NewRAMApplier: %v, want ErrNoCredentials", err)
+	}
+	if !strings.Contains(err.Error(), "; "+CredentialsFix) {
+		t.Errorf("the library's error %q does not end with the command line's fix %q", err, CredentialsFix)
+	}
+	if _, fix := Fix("prog", err); fix != CredentialsFix {
+		t.Errorf("Fix = %q, want %q", fix, CredentialsFix)
+	}
+}
+
+// TestContactCountsByService: the calls are counted by service, in a fixed
+// order, and a progress line is drawn in place for each and wiped at the
+// end.
+func TestContactCountsByService(t *testing.T) {
+	var c Contact
+	var term strings.Builder
+	p := NewProgress(&term, "prog")
+	c.ShowProgress(p)
+	for _, call := range []encryptperm.Call{
+		{Action: "GetRole", Service: "RAM"}, {Action: "DescribeKey", Service: "KMS"},
+		{Action: "DescribeSnapshots", Service: "ECS"}, {Action: "GetPolicy", Service: "RAM"},
+		{Action: "CreateResourceShare", Service: "Resource Sharing"},
+	} {
+		c.StartCall(context.Background(), call)("", "", nil)
+	}
+	p.Done()
+	if got, want := c.Counts(), "5 calls (RAM 2, ECS 1, Resource Sharing 1, KMS 1)"; got != want {
+		t.Errorf("Counts = %q, want %q", got, want)
+	}
+	want := "\r\x1b[Kprog: 1 call (RAM 1) so far" +
+		"\r\x1b[Kprog: 2 calls (RAM 1, KMS 1) so far" +
+		"\r\x1b[Kprog: 3 calls (RAM 1, ECS 1, KMS 1) so far" +
+		"\r\x1b[Kprog: 4 calls (RAM 2, ECS 1, KMS 1) so far" +
+		"\r\x1b[Kprog: 5 calls (RAM 2, ECS 1, Resource Sharing 1, KMS 1) so far" +
+		"\r\x1b[K"
+	if got := term.String(); got != want {
+		t.Errorf("progress %q, want %q", got, want)
+	}
+	if got := (*Contact)(nil).Counts(); got != "0 calls" {
+		t.Errorf("nil Contact: %q", got)
+	}
+	var none *Progress
+	none.show("x")
+	none.Done()
+}
+
+type fakeTerminal struct{ strings.Builder }
+
+func (*fakeTerminal) IsTerminal() bool { return true }
+
+func TestIsTerminal(t *testing.T) {
+	if IsTerminal(&strings.Builder{}) {
+		t.Error("a strings.Builder is not a terminal")
+	}
+	if !IsTerminal(&fakeTerminal{}) {
+		t.Error("a writer that says it is a terminal is one")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if IsTerminal(f) {
+		t.Error("a regular file is not a terminal")
 	}
 }

@@ -30,7 +30,7 @@ func Parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 // saying so on stderr. Each call it makes is counted by contact, which may
 // be nil.
 func NewShareApplier(real bool, seed string, stderr io.Writer, contact *Contact) (encryptperm.Applier, error) {
-	opts := &encryptperm.Options{}
+	opts := &encryptperm.Options{CheckCredentials: true}
 	if contact != nil {
 		opts.Observer = contact
 	}

@@ -59,7 +59,7 @@ func TestPlanAndApply(t *testing.T) {
 	}{
 		{"dry run", Steps{DryRun: true}, "", false, OK, plan},
 		{"not confirmed", Steps{Ask: true}, "no\n", false, No, plan},
-		{"no answer", Steps{Ask: true}, "", false, Usage, plan},
+		{"no answer", Steps{Ask: true}, "", false, No, plan},
 		{"confirmed", Steps{Ask: true}, "yes\n", true, OK, plan + "applied with 2 writes\n"},
 		{"not asked", Steps{}, "", true, OK, plan + "applied with 2 writes\n"},
 	}

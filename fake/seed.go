@@ -37,6 +37,13 @@ var ErrInvalidSeed = errors.New("invalid seed")
 //	   "folderTree": [{"id": "fd-Prod01", "parent": "r-Root01", "name": "prod"}],
 //	   "accounts": [{"uid": "2000000000000001", "folder": "fd-Prod01"}]},
 //	 "keys": [{"account": "2000000000000001", "region": "cn-hangzhou", "id": "key-hzz6a2f1b0c3d4e5f"}]}
+//
+// A key in a KMS instance names it in "instance", and may give its key
+// policy, as JSON text, in "policy" (by default the one KMS gives a new
+// key, DefaultKeyPolicy):
+//
+//	{"keys": [{"region": "cn-hangzhou", "id": "key-hzzinstance0001", "instance": "kst-hzz62ee817bvyyr5x",
+//	           "policy": "{\"Version\":\"1\",\"Statement\":[...]}"}]}
 type Seed struct {
 	// ResourceDirectory is the account's resource directory, if any.
 	ResourceDirectory *ResourceDirectory `json:"resourceDirectory"`
@@ -52,7 +59,8 @@ type Seed struct {
 // directory, then the keys, then the images and snapshots. It refuses a
 // document that is not one JSON object, a null anywhere, a field it does
 // not know, a field given twice or spelled in another case, a value of the
-// wrong type, a malformed ID, a key state it does not know, a kmsKeyId no
+// wrong type, a malformed ID, a key state it does not know, a key policy
+// without an instance or one KMS would refuse, a kmsKeyId no
 // key in the region and account has, a key, image or snapshot given twice,
 // an image whose encryption contradicts that of its snapshot (a snapshot
 // listed with another key, or made into another image with another key),
@@ -195,6 +203,7 @@ var (
 		}},
 		"keys": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 			"account": stringShape, "region": stringShape, "id": stringShape, "state": stringShape,
+			"instance": stringShape, "policy": stringShape,
 		}}},
 		"images": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 			"account": stringShape, "region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "snapshotId": stringShape,
@@ -385,6 +394,9 @@ func (s *Seed) check(own string, held []string, levels int) error {
 			return seedError(at+".id", "%s is not a KMS key ID", quoted(k.ID))
 		case k.State != "" && k.State != KeyEnabled && k.State != KeyDisabled && k.State != KeyPendingDeletion:
 			return seedError(at+".state", "%s is not Enabled, Disabled or PendingDeletion", quoted(k.State))
+		}
+		if field, msg := checkKeyFields(k); field != "" {
+			return seedError(at+"."+field, "%s", msg)
 		}
 		acct, err := holder(at, k.Account)
 		if err != nil {

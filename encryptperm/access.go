@@ -63,6 +63,12 @@ type Access struct {
 	ResourceID string
 	// Region is the region of ResourceID; empty means Key.Region.
 	Region string
+	// KeyPolicy is the key's KMS key policy, for Simulate: nil when the key
+	// has none (a key of the default kind, in no KMS instance). Check and
+	// Applier.Check read the key policy themselves (DescribeKey and
+	// GetKeyPolicy, see KMS) and ignore this field; their Decision.Access
+	// holds the key policy they read. It is left out of JSON when nil.
+	KeyPolicy *policy.Document `json:",omitempty"`
 }
 
 // principal returns the recipient's ECS service principal.
@@ -110,18 +116,26 @@ func (a Access) validate() error {
 // StatementRef names the statement that decided a step.
 type StatementRef struct {
 	// Policy is the permission policy's name; empty for the role's trust
-	// policy.
+	// policy and for a key policy.
 	Policy string
-	// Type is System or Custom; empty for the trust policy.
+	// Type is System or Custom; empty for the trust policy and for a key
+	// policy.
 	Type PolicyType
 	// Index is the statement's index in the document.
 	Index int
+	// Key is the ARN of the key whose KMS key policy holds the statement;
+	// empty for RAM's documents, and then left out of JSON.
+	Key string `json:",omitempty"`
 }
 
-// String returns "trust policy Statement[0]" or
-// "policy EncryptPerm-ShareImageKeys (Custom) Statement[1]".
+// String returns "trust policy Statement[0]",
+// "policy EncryptPerm-ShareImageKeys (Custom) Statement[1]" or
+// "key policy of acs:kms:cn-hangzhou:1234567890123456:key/<id> Statement[0]".
 func (r StatementRef) String() string {
-	if r.Policy == "" {
+	switch {
+	case r.Key != "":
+		return fmt.Sprintf("key policy of %s Statement[%d]", r.Key, r.Index)
+	case r.Policy == "":
 		return fmt.Sprintf("trust policy Statement[%d]", r.Index)
 	}
 	return fmt.Sprintf("policy %s (%s) Statement[%d]", r.Policy, r.Type, r.Index)
@@ -165,7 +179,9 @@ type Decision struct {
 	Principal string
 	// Reason sums up the answer in one sentence.
 	Reason string
-	// Steps are the assume-role step, then one step per KMS action.
+	// Steps are the assume-role step, then one step per KMS action. A key
+	// whose key policy could not be read adds a step "key policy", not
+	// allowed, whose reason says why.
 	Steps []Step
 	// Missing lists the actions that are not allowed.
 	Missing []string

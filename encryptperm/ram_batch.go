@@ -31,6 +31,7 @@ type roleJob struct {
 	grants []*Grant
 	revoke bool
 	rec    *recorder
+	gate   *preflight // what must be known before the job's first write
 
 	done  chan struct{}
 	res   *Result
@@ -74,14 +75,14 @@ func (bt *batcher) queue(role string) *roleQueue {
 
 // submit runs one caller's grants for one role, batched with concurrent
 // callers for that role. A reviewed plan (stale != nil) runs alone.
-func (bt *batcher) submit(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
+func (bt *batcher) submit(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, gate *preflight) (*Result, error) {
 	if stale != nil || w.stay != nil {
 		// A revoke told which grants stay runs alone too: a batch would
 		// lose what stays.
-		return bt.conv.convergeRole(ctx, rec, w, grants, revoke, stale)
+		return bt.conv.convergeRole(ctx, rec, w, grants, revoke, stale, gates{gate})
 	}
 	q := bt.queue(w.role)
-	j := &roleJob{ctx: ctx, grants: grants, revoke: revoke, rec: rec, done: make(chan struct{})}
+	j := &roleJob{ctx: ctx, grants: grants, revoke: revoke, rec: rec, gate: gate, done: make(chan struct{})}
 	q.mu.Lock()
 	q.jobs = append(q.jobs, j)
 	start := !q.busy
@@ -173,12 +174,14 @@ func (bt *batcher) runBatch(b *batch, revoke bool) {
 	ctx, cancel := batchContext(b)
 	defer cancel()
 	var grants []*Grant
+	var gs0 gates
 	for _, j := range b.jobs {
 		grants = append(grants, j.grants...)
+		gs0 = append(gs0, j.gate)
 	}
 	ws, gs := wants(grants)
 	rec := &recorder{}
-	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
+	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil, gs0)
 	if err != nil && ctx.Err() == nil && !isContextError(err) {
 		// Try each caller alone.
 		for _, j := range b.jobs {
@@ -207,12 +210,14 @@ func (bt *batcher) runBatch(b *batch, revoke bool) {
 // runJobs runs jobs (one, in practice) under ctx and hands out the result.
 func (bt *batcher) runJobs(ctx context.Context, jobs []*roleJob, revoke bool) {
 	var grants []*Grant
+	var gs0 gates
 	for _, j := range jobs {
 		grants = append(grants, j.grants...)
+		gs0 = append(gs0, j.gate)
 	}
 	ws, gs := wants(grants)
 	rec := jobs[0].rec
-	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil)
+	res, err := bt.conv.convergeRole(ctx, rec, ws[0], gs[strings.ToLower(ws[0].role)], revoke, nil, gs0)
 	for _, j := range jobs {
 		j.res, j.err = res, err
 		close(j.done)

@@ -31,19 +31,21 @@ type converger struct {
 
 // convergeRole runs the read-plan-write-verify loop of one role for the
 // grants of a batch, until RAM holds them or Options.MaxRounds runs out.
-func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string) (*Result, error) {
+func (cv *converger) convergeRole(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, before gates) (*Result, error) {
 	unlock, err := cv.locks.lockRole(ctx, w.role)
 	if err != nil {
 		return &Result{}, err
 	}
 	defer unlock()
-	return cv.convergeLocked(ctx, rec, w, grants, revoke, stale, nil)
+	return cv.convergeLocked(ctx, rec, w, grants, revoke, stale, nil, before)
 }
 
 // convergeLocked is convergeRole once the role's locks are held. st, when
 // not nil, is the role's state read under those locks with the policy
-// names and families of w and grants (see prefetch); nil reads it.
-func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState) (*Result, error) {
+// names and families of w and grants (see prefetch); nil reads it. before
+// must pass before the first write (an Apply's pre-flight of key
+// policies).
+func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState, before gates) (*Result, error) {
 	res := &Result{}
 	names, bases := w.policyNames(grants), w.bases()
 	if st == nil {
@@ -87,6 +89,10 @@ func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleW
 			if lastErr != nil {
 				err = fmt.Errorf("%w; last error: %w", err, lastErr)
 			}
+			return res, err
+		}
+		if err := before.wait(ctx); err != nil {
+			res.Unknown = append(res.Unknown, pending...)
 			return res, err
 		}
 		proven, unknown, err := cv.write.execute(ctx, rec, rp, res, st)

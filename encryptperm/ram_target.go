@@ -94,7 +94,9 @@ func (t *ramTarget) plan(ctx context.Context, revoke bool, grants, keep []*Grant
 // beside the share step's reads: those roles are converged from it, under
 // its locks, without a batch. parent, when not nil, records the calls too
 // (the share step's recorder).
-func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder) (*Result, error) {
+//
+// gate, when not nil, must pass before any write: the grants' key policies.
+func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string, pre *prefetch, parent *recorder, gate *preflight) (*Result, error) {
 	rec := &recorder{parent: parent}
 	ws, gs := wants(grants)
 	withStay(ws, keep)
@@ -108,9 +110,9 @@ func (t *ramTarget) converge(ctx context.Context, revoke bool, grants, keep []*G
 			var r *Result
 			var err error
 			if pre.holds(w.role) {
-				r, err = t.conv.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]))
+				r, err = t.conv.convergeLocked(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, pre.stateFor(w, gs[strings.ToLower(w.role)]), gates{gate})
 			} else {
-				r, err = t.batch.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale)
+				r, err = t.batch.submit(ctx, rec, w, gs[strings.ToLower(w.role)], revoke, stale, gate)
 			}
 			per[i] = r
 			return err

@@ -19,6 +19,7 @@ import (
 type pipeline struct {
 	ram   *ramTarget
 	share *shareTarget
+	keys  *keyPreflight
 }
 
 // plan is Plan and RevokePlan: the share changes appear beside the RAM
@@ -56,18 +57,32 @@ func (pp *pipeline) plan(ctx context.Context, revoke bool, grants, keep []*Grant
 // fingerprints of RAM).
 func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant, stale map[string]string) (*Result, error) {
 	if !hasResources(grants, keep) {
-		return pp.ram.converge(ctx, revoke, grants, keep, stale, nil, nil)
+		if revoke {
+			return pp.ram.converge(ctx, revoke, grants, keep, stale, nil, nil, nil)
+		}
+		rec := &recorder{}
+		gate := pp.keys.start(ctx, rec, grants)
+		res, err := pp.ram.converge(ctx, false, grants, keep, stale, nil, rec, gate)
+		return res, gate.finish(ctx, res, rec, err)
 	}
 	r := &pipelineRun{pp: pp, ctx: ctx, rec: &recorder{}, res: &Result{}, stale: stale}
+	if !revoke {
+		r.gate = pp.keys.start(ctx, r.rec, grants)
+	}
 	job, pre, err := r.read(revoke, grants, keep)
 	defer pre.release()
 	if err != nil {
+		r.gate.wait(ctx)
 		return r.finish(err)
 	}
 	if revoke {
 		return r.finish(r.unshareThenRevoke(job))
 	}
-	return r.finish(r.grantThenShare(job, pre))
+	err = r.grantThenShare(job, pre)
+	if gerr := r.gate.wait(ctx); err == nil {
+		err = gerr
+	}
+	return r.finish(err)
 }
 
 // pipelineRun is one run of the pipeline: its calls, in the order made,
@@ -78,6 +93,7 @@ type pipelineRun struct {
 	rec   *recorder
 	res   *Result
 	stale map[string]string
+	gate  *preflight // an apply's pre-flight of key policies
 }
 
 // read reads and plans the share, and, for an apply, RAM beside the share's
@@ -108,10 +124,13 @@ func (r *pipelineRun) read(revoke bool, grants, keep []*Grant) (*sharePlan, *pre
 // locks, then shares; the share is told when RAM has just taken a grant,
 // which ECS may not see yet.
 func (r *pipelineRun) grantThenShare(job *sharePlan, pre *prefetch) error {
-	ram, err := r.pp.ram.converge(r.ctx, false, job.ramGrants, nil, r.stale, pre, r.rec)
+	ram, err := r.pp.ram.converge(r.ctx, false, job.ramGrants, nil, r.stale, pre, r.rec, r.gate)
 	pre.release()
 	mergeResult(r.res, ram)
 	if err != nil {
+		return err
+	}
+	if err := r.gate.wait(r.ctx); err != nil {
 		return err
 	}
 	fresh := ram != nil && ram.Writes > 0
@@ -125,7 +144,7 @@ func (r *pipelineRun) unshareThenRevoke(job *sharePlan) error {
 	if err := job.run(r.ctx, r.res, false); err != nil {
 		return err
 	}
-	ram, err := r.pp.ram.converge(r.ctx, true, job.ramGrants, job.keepRAM, r.stale, nil, r.rec)
+	ram, err := r.pp.ram.converge(r.ctx, true, job.ramGrants, job.keepRAM, r.stale, nil, r.rec, nil)
 	mergeResult(r.res, ram)
 	r.res.Changes = append(r.res.Changes, job.notes()...)
 	return err

@@ -286,6 +286,10 @@
 //	            {"region": "cn-hangzhou", "id": "m-bp1servicekey", "serviceKey": true}],
 //	 "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}
 //
+// A seed can describe RAM's side too (see Seed): "roles", each with its
+// "trust" policy and "attached" policies, and "policies", each with a
+// "document" or several "versions", in any account of the seed.
+//
 // An image or snapshot with neither kmsKeyId nor serviceKey is unencrypted.
 // members and folders are the fake's own additions: the directory's other
 // accounts (shared with without an invitation) and the root and folder IDs

@@ -772,3 +772,24 @@ func TestSystemPolicy(t *testing.T) {
 		t.Error("SystemPolicy(AdministratorAccess) is ok; the catalog does not hold it")
 	}
 }
+
+// TestCheckReadsTheKeyPolicyThroughTheClient: the package's Check reads the
+// key's metadata and key policy on the client it is given, by the key's
+// ARN and with the policy name KMS takes, and a Deny in the key policy
+// denies.
+func TestCheckReadsTheKeyPolicyThroughTheClient(t *testing.T) {
+	arn := chkKey.ARN()
+	r := chkNewCheckRAM().role(chkImageRole, chkTrustAccounts, chkImagePolicy+"="+chkKeyPolicy).
+		keyPolicy(arn, `{"Version":"1","Statement":[{"Effect":"Deny","Principal":{"RAM":"acs:ram::1111111111111111:*"},"Action":"kms:Decrypt","Resource":"*"}]}`)
+	d, err := encryptperm.Check(context.Background(), r, chkImage(chkB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed || !cmp.Equal([]string{"kms:Decrypt"}, d.Missing) {
+		t.Errorf("Allowed %v, Missing %v; want not allowed, missing kms:Decrypt:\n%s", d.Allowed, d.Missing, d.Explanation())
+	}
+	want := []string{"DescribeKey " + arn, "GetKeyPolicy " + arn + " default"}
+	if diff := cmp.Diff(want, r.kmsCalls); diff != "" {
+		t.Errorf("KMS calls (-want +got):\n%s", diff)
+	}
+}

@@ -355,3 +355,12 @@ func TestAuditRefusesAMalformedKey(t *testing.T) {
 		t.Errorf("%d calls before the refusal", n)
 	}
 }
+
+func TestAuditOfAKeyKMSDoesNotFind(t *testing.T) {
+	f := world(t, "")
+	missing := encryptperm.Key{Region: "cn-hangzhou", Owner: owner, ID: "key-hzznothere00001"}
+	_, err := auditor(f, audit.Options{}).Key(context.Background(), missing)
+	if !errors.Is(err, encryptperm.ErrNotFound) || !strings.Contains(err.Error(), "KMS does not find it") {
+		t.Errorf("err %v, want ErrNotFound saying KMS does not find the key", err)
+	}
+}

@@ -116,15 +116,21 @@ func (r *reader) readWorld(ctx context.Context, listKeys func(ctx context.Contex
 			return err
 		}
 		reads := make([]*keyRead, len(keys))
+		errs := make([]error, len(keys))
 		var kwg sync.WaitGroup
 		for i, k := range keys {
 			kwg.Add(1)
 			go func() {
 				defer kwg.Done()
-				reads[i] = r.readKey(ctx, k)
+				reads[i], errs[i] = r.readKey(ctx, k)
 			}()
 		}
 		kwg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
 		roleMu.Lock()
 		w.keys = reads
 		roleMu.Unlock()
@@ -336,8 +342,8 @@ func (r *reader) readPolicy(ctx context.Context, p ram.Policy) (*policyRead, err
 
 // readKey reads a key's metadata and key policy side by side. A key policy
 // that cannot be read is noted, not an error: the audit reports what it
-// might allow as "may".
-func (r *reader) readKey(ctx context.Context, k encryptperm.Key) *keyRead {
+// might allow as "may". A key KMS does not find is an error.
+func (r *reader) readKey(ctx context.Context, k encryptperm.Key) (*keyRead, error) {
 	kr := &keyRead{key: k}
 	var (
 		wg       sync.WaitGroup
@@ -375,11 +381,11 @@ func (r *reader) readKey(ctx context.Context, k encryptperm.Key) *keyRead {
 	case descErr == nil && kr.instance == "":
 		// A key of the default kind has no key policy.
 	case descErr != nil && notFound(descErr):
-		kr.notRead = fmt.Sprintf("KMS does not find key %s", arn)
+		return nil, fmt.Errorf("audit: key %s: KMS does not find it: %w", arn, descErr)
 	default:
 		kr.notRead = fmt.Sprintf("the key policy of %s was not read: %v", arn, gotErr)
 	}
-	return kr
+	return kr, nil
 }
 
 // listRegionKeys lists the keys of a region, page after page.

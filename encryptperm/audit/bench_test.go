@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -134,11 +135,12 @@ func BenchmarkAudit(b *testing.B) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 64
 	lt := &levels{base: base}
-	report := func(b *testing.B, start time.Time) {
+	report := func(b *testing.B, start time.Time, peak func() float64) {
 		l, calls := lt.counts()
 		b.ReportMetric(float64(l), "levels")
 		b.ReportMetric(float64(calls), "calls")
 		b.ReportMetric(float64(time.Since(start))/float64(*benchLatency)/float64(b.N), "wall/L")
+		b.ReportMetric(peak(), "peak-heap-MB")
 	}
 	for _, clients := range []int{32, 64} {
 		b.Run(fmt.Sprintf("audit/clients=%d", clients), func(b *testing.B) {
@@ -149,6 +151,7 @@ func BenchmarkAudit(b *testing.B) {
 			}})
 			b.ReportAllocs()
 			lt.reset()
+			peak := heapPeak()
 			start := time.Now()
 			for range b.N {
 				rep, err := a.Key(context.Background(), key)
@@ -159,19 +162,58 @@ func BenchmarkAudit(b *testing.B) {
 					b.Fatal("no path")
 				}
 			}
-			report(b, start)
+			report(b, start, peak)
 		})
 	}
 	b.Run("script", func(b *testing.B) {
 		rc, kc := sdkClients(b, ep, lt)
 		b.ReportAllocs()
 		lt.reset()
+		peak := heapPeak()
 		start := time.Now()
 		for range b.N {
 			scriptAudit(b, rc, kc)
 		}
-		report(b, start)
+		report(b, start, peak)
 	})
+}
+
+// heapPeak samples the heap in use until the returned function is called,
+// which returns the most it held above what it held at the start, in MB:
+// the memory of the reads, the fake's state aside.
+func heapPeak() func() float64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	var mu sync.Mutex
+	top := base
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				mu.Lock()
+				top = max(top, m.HeapInuse)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() float64 {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return float64(top-base) / 1e6
+	}
 }
 
 // scriptAudit makes the calls a script makes: one after another.

@@ -144,6 +144,9 @@ type clients struct {
 type pool struct {
 	idle chan *clients
 	grow func() (RAM, KMS, error)
+	// growing serializes grow: the SDK fills package-level tables without
+	// a lock the first time a client of a service is built.
+	growing sync.Mutex
 
 	mu   sync.Mutex
 	made int
@@ -172,7 +175,9 @@ func (p *pool) get(ctx context.Context) (*clients, error) {
 	}
 	p.mu.Unlock()
 	if more {
+		p.growing.Lock()
 		r, k, err := p.grow()
+		p.growing.Unlock()
 		if err == nil {
 			return &clients{r, k}, nil
 		}

@@ -399,3 +399,20 @@ func TestApplyRefusesAGrantTheKeyPolicyDenies(t *testing.T) {
 		t.Errorf("GetKeyPolicy calls (-want +got):\n%s", diff)
 	}
 }
+
+// TestCheckOfANamedImageJudgesItsKeysPolicy: with Access.ResourceID, Check
+// finds the image's key and reads its key policy beside its metadata; the
+// key policy's Deny decides the step.
+func TestCheckOfANamedImageJudgesItsKeysPolicy(t *testing.T) {
+	f := fake.New(nil)
+	kpSeed(t, f, kpDenyRoleDecrypt, false)
+	a := encryptperm.Access{Recipient: kpRecipient, Resource: encryptperm.ResourceImage, ResourceID: kpImage, Region: "cn-hangzhou"}
+	d, err := encryptperm.NewApplier(f, nil).Check(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := kpStep{By: "key policy of " + kpKeyARN + " Statement[1]", Reason: "explicitly denied by key policy of " + kpKeyARN + " Statement[1]"}
+	if diff := cmp.Diff(want, kpStepOf(d, "kms:Decrypt")); d.Allowed || diff != "" {
+		t.Errorf("Allowed %v; kms:Decrypt (-want +got):\n%s\n%s", d.Allowed, diff, d.Explanation())
+	}
+}

@@ -63,6 +63,12 @@ type Access struct {
 	ResourceID string `json:"resourceId,omitempty"`
 	// Region is the region of ResourceID; empty means Key.Region.
 	Region string `json:"region,omitempty"`
+	// KeyPolicy is the key's KMS key policy, for Simulate: nil when the key
+	// has none (a key of the default kind, in no KMS instance). Check and
+	// Applier.Check read the key policy themselves (DescribeKey and
+	// GetKeyPolicy, see KMS) and ignore this field; their Decision.Access
+	// holds the key policy they read. It is left out of JSON when nil.
+	KeyPolicy *policy.Document `json:"keyPolicy,omitempty"`
 }
 
 // principal returns the recipient's ECS service principal.
@@ -110,18 +116,26 @@ func (a Access) validate() error {
 // StatementRef names the statement that decided a step.
 type StatementRef struct {
 	// Policy is the permission policy's name; empty for the role's trust
-	// policy.
+	// policy and for a key policy.
 	Policy string `json:"policy,omitempty"`
-	// Type is System or Custom; empty for the trust policy.
+	// Type is System or Custom; empty for the trust policy and for a key
+	// policy.
 	Type PolicyType `json:"type,omitempty"`
 	// Index is the statement's index in the document.
 	Index int `json:"index"`
+	// Key is the ARN of the key whose KMS key policy holds the statement;
+	// empty for RAM's documents, and then left out of JSON.
+	Key string `json:"key,omitempty"`
 }
 
-// String returns "trust policy Statement[0]" or
-// "policy EncryptPerm-ShareImageKeys (Custom) Statement[1]".
+// String returns "trust policy Statement[0]",
+// "policy EncryptPerm-ShareImageKeys (Custom) Statement[1]" or
+// "key policy of acs:kms:cn-hangzhou:1234567890123456:key/<id> Statement[0]".
 func (r StatementRef) String() string {
-	if r.Policy == "" {
+	switch {
+	case r.Key != "":
+		return fmt.Sprintf("key policy of %s Statement[%d]", r.Key, r.Index)
+	case r.Policy == "":
 		return fmt.Sprintf("trust policy Statement[%d]", r.Index)
 	}
 	return fmt.Sprintf("policy %s (%s) Statement[%d]", r.Policy, r.Type, r.Index)
@@ -137,7 +151,8 @@ type Step struct {
 	// action ECS calls: "kms:ListKeys" on the key container, and
 	// "kms:DescribeKey", "kms:TagResource", "kms:UntagResource",
 	// "kms:Encrypt", "kms:Decrypt" and "kms:GenerateDataKey" on the key
-	// (KeyUseActions). An Access with a ResourceID adds, when they fail,
+	// (KeyUseActions). A key whose KMS key policy could not be read adds
+	// "key policy", not allowed. An Access with a ResourceID adds, when they fail,
 	// "key state" (KMS does not find the key, or it is not Enabled) and
 	// "key ARN" (the question names the key otherwise than KMS does), and
 	// always, last, "share" (is the resource shared with the recipient?
@@ -179,10 +194,11 @@ type Decision struct {
 	Reason string `json:"reason"`
 	// Steps are the assume-role step, then one step per KMS action, then,
 	// for an Access with a ResourceID, the key's and the share's (see
-	// Step.Action for every name).
+	// Step.Action for every name). A key whose key policy could not be
+	// read adds a step "key policy", not allowed, whose reason says why.
 	Steps []Step `json:"steps"`
 	// Missing lists the names of the steps that are not allowed (an
-	// action, "key state", "key ARN" or "share"), each once.
+	// action, "key policy", "key state", "key ARN" or "share"), each once.
 	Missing []string `json:"missing,omitempty"`
 	// Shared reports, for an Access with a ResourceID, whether the image
 	// or snapshot is shared with the recipient: through ECS (an image's

@@ -58,6 +58,15 @@ type Applier interface {
 	// before any write, and its problems are a *ValidationError with paths
 	// (errors.Is(err, ErrNotFound) too for a resource that does not exist).
 	// See the package documentation, Sharing, for the calls it makes.
+	//
+	// Beside its first reads, Apply reads the KMS key policy of each key a
+	// grant names (GetKeyPolicy, when the KMS client has it; see KMS). A
+	// grant whose key policy explicitly denies its role one of the key-use
+	// actions, the role taken as of the key's account, could never take
+	// effect: Apply refuses it before any write, with an error naming the
+	// key policy's statement for which errors.Is(err, ErrInvalid) is true,
+	// and does so even when RAM holds the grant already. A key policy that
+	// cannot be read refuses nothing; Check tells what it means.
 	Apply(ctx context.Context, grants ...*Grant) (*Result, error)
 
 	// ApplyPlan applies a Plan made by Plan or RevokePlan. If
@@ -120,14 +129,16 @@ type Applier interface {
 
 	// Check answers an Access as the package's Check does, through this
 	// Applier's clients, retries and context handling, reading documents
-	// within Options.Limits.Read. Reach for it whenever you have an
+	// within Options.Limits.Read and key policies as
+	// Options.KeyPolicyAccountWide says. Reach for it whenever you have an
 	// Applier: it retries throttling, honours the context on every call,
 	// reads at once what can be read at once, and records its calls. The
 	// package's Check exists for a question asked with a bare client and
-	// no Applier (one call at a time, each once). When the Applier has several clients
-	// (NewRAMApplier), it reads the role, its attachments and the library's
-	// own policy for the resource type at once, and any other attached
-	// policy in one more round trip. It makes no change in RAM.
+	// no Applier (one call at a time, each once). When the Applier has
+	// several clients (NewRAMApplier), it reads the role, its attachments,
+	// the library's own policy for the resource type and the key's
+	// DescribeKey and GetKeyPolicy at once, and any other attached policy
+	// in one more round trip. It makes no change in RAM.
 	Check(ctx context.Context, a Access) (*Decision, error)
 }
 
@@ -164,10 +175,14 @@ var _ Applier = (*engine)(nil)
 // only after that. Use NewRAMApplier to have requests aborted.
 func NewApplier(ramClient RAM, opts *Options) Applier {
 	o := opts.withDefaults()
-	return newEngineOn(newPool([]*client{{ram: withBackends(ramClient, &o)}}), o)
+	b := withBackends(ramClient, &o)
+	_, readsKeys := o.KMS.(keyPolicyReader)
+	return newEngineOn(newPool([]*client{{ram: b}}), o, readsKeys)
 }
 
-func newEngineOn(p *pool, o Options) *engine {
+// newEngineOn returns the engine over the pool p; readsKeys says whether
+// its KMS clients read key policies.
+func newEngineOn(p *pool, o Options, readsKeys bool) *engine {
 	c := &caller{
 		pool: p, opts: o, logger: o.Logger, observer: o.Observer,
 		now: time.Now,
@@ -175,7 +190,7 @@ func newEngineOn(p *pool, o Options) *engine {
 	share := newShareTarget(c, o)
 	return &engine{
 		c: c, opts: o,
-		pipe:   &pipeline{ram: newRAMTarget(c, o), share: share},
+		pipe:   &pipeline{ram: newRAMTarget(c, o), share: share, keys: &keyPreflight{c: c, limits: o.Limits.Read, enabled: readsKeys}},
 		shared: &resourceCheck{c: c, opts: o, share: share},
 	}
 }
@@ -237,7 +252,7 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 		}
 		first = append(first, c)
 	}
-	return newEngineOn(newGrowingPool(first, o.Clients, mk), o), nil
+	return newEngineOn(newGrowingPool(first, o.Clients, mk), o, true), nil
 }
 
 // sdkEndpointTable guards the first use of the SDK's endpoint table (see
@@ -377,7 +392,7 @@ func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
 		return e.shared.checkShared(ctx, a)
 	}
-	return check(ctx, engineReads{c: e.c, rec: &recorder{}}, e.opts.Limits.Read, a)
+	return check(ctx, engineReads{c: e.c, rec: &recorder{}}, e.opts.Limits.Read, a, e.opts.KeyPolicyAccountWide)
 }
 
 // Check answers an Access against RAM: it reads the role (GetRole), its
@@ -392,7 +407,20 @@ func (e *engine) Check(ctx context.Context, a Access) (*Decision, error) {
 //   - whether the policies allow every key-use action (keyUseActions) on the
 //     key's ARN, and kms:ListKeys (the call kms:List* covers that a key
 //     picker needs, and the only list call KMS authorizes on the key
-//     container) on the key container's ARN.
+//     container) on the key container's ARN;
+//   - with the key's KMS key policy, read beside the role (DescribeKey and
+//     GetKeyPolicy, by the key's ARN, on client when it implements KMS and
+//     GetKeyPolicy), by KMS's rules on each key-use action: an explicit
+//     Deny in the key policy or the role's policies denies; otherwise, for
+//     a role of the key's own account an Allow in either suffices, and for
+//     a role of another account both must allow. A key in no KMS instance
+//     (DescribeKey gives no DKMSInstanceId), or one KMS does not find, has
+//     no key policy. A key policy that cannot be read (a client without
+//     GetKeyPolicy, a failed read, a document this library cannot read) is
+//     a step "key policy" that is not allowed, its reason beginning "key
+//     policy not read", and might deny every key-use action. The statement
+//     of the key policy that decided a step is its By (StatementRef.Key),
+//     and Decision.Access.KeyPolicy holds the key policy read.
 //
 // A role that does not exist gives a Decision that is not allowed, not an
 // error. A system policy neither in the catalog nor readable from RAM, or a
@@ -414,5 +442,5 @@ func Check(ctx context.Context, client RAM, a Access) (*Decision, error) {
 	if a.ResourceID != "" {
 		return NewApplier(client, nil).Check(ctx, a)
 	}
-	return check(ctx, directReads{client}, policy.DefaultLimits(), a)
+	return check(ctx, directReads{client}, policy.DefaultLimits(), a, false)
 }

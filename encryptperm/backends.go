@@ -9,7 +9,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
 )
 
-//go:generate go run go.uber.org/mock/mockgen@v0.6.0 -destination=mock/backends_mock.go -package=mock -typed=false -write_package_comment=false github.com/ecsperm/ecsperm/encryptperm RAM,ECS,ResourceSharing,KMS
+//go:generate go run go.uber.org/mock/mockgen@v0.6.0 -destination=mock/backends_mock.go -package=mock -typed=false -write_package_comment=false github.com/ecsperm/ecsperm/encryptperm RAM,ECS,ResourceSharing
+//go:generate go run go.uber.org/mock/mockgen@v0.6.0 -destination=mock/kms_mock.go -package=mock -typed=false -write_package_comment=false github.com/ecsperm/ecsperm/internal/kmsclient KMS
 
 // ECS is the part of the ECS API that the share step calls, with the method
 // signatures of the official SDK's *ecs.Client: reading images and
@@ -61,8 +62,20 @@ type ResourceSharing interface {
 }
 
 // KMS is the part of the KMS API that the share step calls, with the method
-// signature of the official SDK's *kms.Client: reading a key's region, ARN
-// and state. The SDK client, the fake and the mocks all satisfy it.
+// signature of the official SDK's *kms.Client: reading a key's region, ARN,
+// state and KMS instance. The SDK client, the fake and the mocks all
+// satisfy it.
+//
+// Check, Applier.Check and Apply also read a key's key policy, with
+//
+//	GetKeyPolicy(request *kms.GetKeyPolicyRequest) (*kms.GetKeyPolicyResponse, error)
+//
+// when the client has that method, as the SDK's *kms.Client, the fake's
+// *fake.RAM and mock.MockKMS do. KMS does not require it, so that an
+// implementation written before key policies counted keeps compiling; but
+// without it a key policy cannot be read, and Check answers every question
+// "not allowed", with a step "key policy" whose reason begins "key policy
+// not read". Add the method to such an implementation.
 //
 // Implementations need not be safe for concurrent use.
 type KMS interface {
@@ -70,8 +83,15 @@ type KMS interface {
 	DescribeKey(request *kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error)
 }
 
+// keyPolicyReader is the optional method of a KMS client that reads a key
+// policy (see KMS).
+type keyPolicyReader interface {
+	GetKeyPolicy(request *kms.GetKeyPolicyRequest) (*kms.GetKeyPolicyResponse, error)
+}
+
 var (
 	_ ECS             = (*ecs.Client)(nil)
 	_ ResourceSharing = (*resourcesharing.Client)(nil)
 	_ KMS             = (*kms.Client)(nil)
+	_ keyPolicyReader = (*kms.Client)(nil)
 )

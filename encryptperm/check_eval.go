@@ -15,12 +15,15 @@ import (
 
 // Simulate answers an Access from documents, without I/O: trust is the role's
 // trust policy (nil when the role does not exist) and policies are the
-// attached policies. An Attachment of type System with no Document is taken
+// attached policies, and a.KeyPolicy the key's KMS key policy (nil: none).
+// An Attachment of type System with no Document is taken
 // from the built-in catalog (see SystemPolicy); one the catalog lacks, or a
 // custom one with no Document, grants nothing and might deny anything: the
 // answer is then not allowed, and the policy is named in Decision.Unreadable
 // and in the Reason. An invalid Access gives a Decision that is not allowed,
-// with the problems as its Reason. Simulate evaluates as Check does.
+// with the problems as its Reason. Simulate evaluates as Check does, and
+// reads acs:ram::<uid>:* in a key policy as the account itself (see
+// Options.KeyPolicyAccountWide).
 func Simulate(trust *policy.Document, policies []Attachment, a Access) *Decision {
 	a = a.withDefaults()
 	if err := a.validate(); err != nil {
@@ -46,17 +49,21 @@ func Simulate(trust *policy.Document, policies []Attachment, a Access) *Decision
 	if trust != nil {
 		arn = roleARN(a.Owner, a.Role)
 	}
-	return decide(a, arn, trust, "", cps)
+	return decide(a, arn, trust, "", cps, keyPolicyOf(a), false)
 }
 
-// decide evaluates the trust policy and the permission policies for an
-// Access. An empty arn means the role does not exist.
-func decide(a Access, arn string, trust *policy.Document, trustNote string, policies []checkPolicy) *Decision {
+// decide evaluates the trust policy, the permission policies and the key's
+// KMS key policy for an Access. An empty arn means the role does not
+// exist; wide reads acs:ram::<uid>:* in the key policy as every identity
+// of the account.
+func decide(a Access, arn string, trust *policy.Document, trustNote string, policies []checkPolicy, kp keyPolicyRead, wide bool) *Decision {
+	a.KeyPolicy = kp.doc
 	d := &Decision{Access: a, RoleARN: arn, Principal: a.principal()}
 	roleRes := arn
 	if roleRes == "" {
 		roleRes = roleARN(a.Owner, a.Role)
 	}
+	kpe := newKeyPolicyEval(kp, a, roleRes, wide)
 
 	// Step 1: may the recipient's ECS assume the role?
 	assume := Step{Action: assumeRoleAction, Resource: roleRes}
@@ -121,9 +128,13 @@ func decide(a Access, arn string, trust *policy.Document, trustNote string, poli
 		case res.Verdict == policy.VerdictImplicitDeny:
 			st.Reason = "no attached policy allows it"
 		}
+		if kpe != nil && n.resource == a.Key.ARN() {
+			kpe.join(&st, ps, req, res, d)
+		}
 		finishReason(&st)
 		d.Steps = append(d.Steps, st)
 	}
+	addKeyPolicyStep(d, kp)
 
 	d.Allowed = true
 	for _, s := range d.Steps {
@@ -148,7 +159,7 @@ func explainStep(st *Step, ps *policy.PolicySet, req *policy.Request, res policy
 	st.Allowed = res.Allowed()
 	ref := func(r policy.Ref) StatementRef {
 		p := names[r.Doc]
-		return StatementRef{Policy: p.name, Type: p.typ, Index: r.Statement}
+		return StatementRef{Policy: p.name, Type: p.typ, Index: r.Statement, Key: p.key}
 	}
 	if res.By.Valid() {
 		sr := ref(res.By)
@@ -254,16 +265,23 @@ func summarize(d *Decision) string {
 		return fmt.Sprintf("%s may assume %s and use key %s.", d.Principal, a.Role, a.Key.ARN())
 	}
 	var parts []string
+	var byKeyPolicy []string
 	for _, s := range d.Steps {
-		if !s.Allowed && s.Action == assumeRoleAction {
+		switch {
+		case !s.Allowed && (s.Action == assumeRoleAction || s.Action == "key policy"):
 			parts = append(parts, s.Reason)
+		case isKeyPolicyDenial(s):
+			byKeyPolicy = appendUnique(byKeyPolicy, s.Action)
 		}
 	}
 	var missing []string
 	for _, m := range d.Missing {
-		if m != assumeRoleAction {
+		if m != assumeRoleAction && m != "key policy" && !containsString(byKeyPolicy, m) {
 			missing = append(missing, m)
 		}
+	}
+	if len(byKeyPolicy) > 0 {
+		parts = append(parts, fmt.Sprintf("the key policy of %s denies %s", a.Key.ARN(), strings.Join(byKeyPolicy, ", ")))
 	}
 	if len(missing) > 0 {
 		parts = append(parts, fmt.Sprintf("the role's policies do not allow %s", strings.Join(missing, ", ")))
@@ -289,10 +307,15 @@ func appendUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-// checkPolicy is a permission policy as Check evaluates it.
+// containsString reports whether list holds s.
+func containsString(list []string, s string) bool { return slices.Contains(list, s) }
+
+// checkPolicy is a permission policy, or a key policy, as Check evaluates
+// it.
 type checkPolicy struct {
 	name string
 	typ  PolicyType
+	key  string // the key's ARN, for a key policy
 	doc  *policy.Document
 	// note says why the document stands in for one that could not be read
 	// (a system policy missing from the catalog, a parse failure); such a

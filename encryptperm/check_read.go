@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/internal/parallel"
@@ -27,6 +28,8 @@ type checkReads interface {
 	listPoliciesForRole(ctx context.Context, req *ram.ListPoliciesForRoleRequest) (*ram.ListPoliciesForRoleResponse, error)
 	getPolicy(ctx context.Context, req *ram.GetPolicyRequest) (*ram.GetPolicyResponse, error)
 	getPolicyVersion(ctx context.Context, req *ram.GetPolicyVersionRequest) (*ram.GetPolicyVersionResponse, error)
+	describeKey(ctx context.Context, req *kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error)
+	getKeyPolicy(ctx context.Context, req *kms.GetKeyPolicyRequest) (*kms.GetKeyPolicyResponse, error)
 }
 
 // directReads calls a client once per read.
@@ -106,16 +109,33 @@ func (r engineReads) getPolicyVersion(ctx context.Context, req *ram.GetPolicyVer
 }
 
 // check reads with the bounds rl: a document beyond them cannot be read.
-func check(ctx context.Context, client checkReads, rl policy.Limits, a Access) (*Decision, error) {
+// The key's policy is read beside the role's first reads; wide is
+// Options.KeyPolicyAccountWide.
+func check(ctx context.Context, client checkReads, rl policy.Limits, a Access, wide bool) (*Decision, error) {
 	a = a.withDefaults()
 	if err := a.validate(); err != nil {
 		return nil, err
 	}
-	rr, err := readRole(ctx, client, rl, a)
-	if err != nil {
-		return nil, err
+	var (
+		rr      *roleRead
+		kp      keyPolicyRead
+		roleErr error
+		kpErr   error
+	)
+	readRoleFn := func() error { rr, roleErr = readRole(ctx, client, rl, a); return nil }
+	readKeyFn := func() error { kp, kpErr = readKeyPolicy(ctx, client, rl, a.Key); return nil }
+	if client.concurrent() {
+		client.together(readRoleFn, readKeyFn)
+	} else if readRoleFn(); roleErr == nil {
+		readKeyFn()
 	}
-	return rr.decide(a), nil
+	if roleErr != nil {
+		return nil, roleErr
+	}
+	if kpErr != nil {
+		return nil, kpErr
+	}
+	return rr.decide(a, kp, wide), nil
 }
 
 // roleRead is what Check reads of an Access's role: enough to decide any
@@ -128,10 +148,11 @@ type roleRead struct {
 	policies  []checkPolicy
 }
 
-// decide answers a (with defaults, valid) from what was read of its role.
-func (rr *roleRead) decide(a Access) *Decision {
+// decide answers a (with defaults, valid) from what was read of its role
+// and of its key's policy (kp); wide is Options.KeyPolicyAccountWide.
+func (rr *roleRead) decide(a Access, kp keyPolicyRead, wide bool) *Decision {
 	if rr.missing {
-		return decide(a, "", nil, "", nil)
+		return decide(a, "", nil, "", nil, kp, wide)
 	}
 	if owner := roleOwner(rr.arn); owner != "" {
 		a.Owner = owner
@@ -140,7 +161,7 @@ func (rr *roleRead) decide(a Access) *Decision {
 	if arn == "" {
 		arn = roleARN(a.Owner, a.Role)
 	}
-	return decide(a, arn, rr.trust, rr.trustNote, rr.policies)
+	return decide(a, arn, rr.trust, rr.trustNote, rr.policies, kp, wide)
 }
 
 // readRole reads the role of a (with defaults, valid), its attachments and

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
+	"github.com/ecsperm/ecsperm/encryptperm/policy"
 	"github.com/ecsperm/ecsperm/internal/parallel"
 	"github.com/ecsperm/ecsperm/internal/share"
 )
@@ -116,7 +118,7 @@ func (rc *resourceCheck) checkKeys(ctx context.Context, rec *recorder, step *sha
 		if err := q.validate(); err != nil {
 			return nil, a, err
 		}
-		di := kr.role.decide(q)
+		di := kr.role.decide(q, kr.keyPolicy(i, q.Key), rc.opts.KeyPolicyAccountWide)
 		if len(w.KeyIDs) > 1 && !di.Allowed && di.Reason != "" {
 			// Say which disk key the answer is about.
 			di.Reason = fmt.Sprintf("For key %s, one of the keys of the %s's disks: %s%s", q.Key.ARN(), r.Type, strings.ToLower(di.Reason[:1]), di.Reason[1:])
@@ -159,6 +161,22 @@ type keyReading struct {
 	metas []*share.KeyMeta // by key of w.KeyIDs; nil: KMS does not find it
 	named []Key            // as KMS names them
 	role  *roleRead
+	// The answers of GetKeyPolicy, by key of w.KeyIDs.
+	policies  []*kms.GetKeyPolicyResponse
+	policyErr []error
+	limits    policy.Limits
+}
+
+// keyPolicy returns what was read of the policy of the i-th key, named k.
+func (kr *keyReading) keyPolicy(i int, k Key) keyPolicyRead {
+	var desc *kms.DescribeKeyResponse
+	var descErr error
+	if m := kr.metas[i]; m != nil {
+		desc = &kms.DescribeKeyResponse{KeyMetadata: kms.KeyMetadata{Arn: m.ARN, DKMSInstanceId: m.Instance}}
+	} else {
+		descErr = &APIError{Action: "DescribeKey", Target: k.ID, Code: "Forbidden.KeyNotFound", kind: ErrNotFound}
+	}
+	return keyPolicyFrom(k, kr.limits, desc, descErr, kr.policies[i], kr.policyErr[i])
 }
 
 // readKeys reads the keys' metadata and the role: beside each other when
@@ -166,11 +184,24 @@ type keyReading struct {
 // a key's ARN).
 func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, step *share.Step, r Resource, a Access, w *share.Inspection) (*keyReading, error) {
 	owner := cmp.Or(a.Owner, w.Owner)
-	kr := &keyReading{named: make([]Key, len(w.KeyIDs))}
+	n := len(w.KeyIDs)
+	kr := &keyReading{named: make([]Key, n), policies: make([]*kms.GetKeyPolicyResponse, n), policyErr: make([]error, n), limits: rc.opts.Limits.Read}
+	reads := engineReads{c: rc.c, rec: rec}
+	// Each key's policy is read beside its metadata: the key's ID and the
+	// resource's region name it.
 	describe := func() error {
-		var err error
-		kr.metas, err = step.DescribeKeys(ctx, r.Region, w.KeyIDs)
-		return err
+		fns := []func() error{func() error {
+			var err error
+			kr.metas, err = step.DescribeKeys(ctx, r.Region, w.KeyIDs)
+			return err
+		}}
+		for i, id := range w.KeyIDs {
+			fns = append(fns, func() error {
+				kr.policies[i], kr.policyErr[i] = reads.getKeyPolicy(ctx, getKeyPolicyRequest(r.Region, id))
+				return nil
+			})
+		}
+		return parallel.All(fns...)
 	}
 	// parse reads the ARNs KMS gave; a key KMS does not find keeps the
 	// name the resource's region and the owner give it (its state step
@@ -189,7 +220,6 @@ func (rc *resourceCheck) readKeys(ctx context.Context, rec *recorder, step *shar
 		}
 		return nil
 	}
-	reads := engineReads{c: rc.c, rec: rec}
 	// The role's reads depend on the role's name only, not on the key.
 	readFirst := func() error {
 		q := a.withDefaults()

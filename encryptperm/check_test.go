@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/google/go-cmp/cmp"
 
@@ -15,25 +16,63 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
 )
 
-// chkCheckRAM is a small RAM for Check: roles, attached policies and policy
-// documents held as RAM returns them. It answers only the four reads Check
-// makes; the embedded nil interface makes any other call panic.
+// chkCheckRAM is a small RAM and KMS for Check: roles, attached policies
+// and policy documents held as RAM returns them, and keys' key policies. It
+// answers only the reads Check makes; the embedded nil interface makes any
+// other call panic. A key with no key policy set answers as a key of the
+// default kind, in no KMS instance.
 type chkCheckRAM struct {
 	encryptperm.RAM
-	owner    string
-	roles    map[string]string          // role name → trust policy JSON
-	attached map[string][]ram.Policy    // role name → attached policies
-	docs     map[string]string          // "Type/Name" → default version JSON via GetPolicy
-	versions map[string]string          // "Type/Name" → default version JSON via GetPolicyVersion only
-	fail     map[string]sdkerrors.Error // action → error
-	calls    []string
+	owner       string
+	roles       map[string]string          // role name → trust policy JSON
+	attached    map[string][]ram.Policy    // role name → attached policies
+	docs        map[string]string          // "Type/Name" → default version JSON via GetPolicy
+	versions    map[string]string          // "Type/Name" → default version JSON via GetPolicyVersion only
+	keyPolicies map[string]string          // key ARN → key policy JSON
+	fail        map[string]sdkerrors.Error // action → error
+	calls       []string                   // RAM's
+	kmsCalls    []string
 }
 
 func chkNewCheckRAM() *chkCheckRAM {
 	return &chkCheckRAM{
 		owner: chkOwner, roles: map[string]string{}, attached: map[string][]ram.Policy{},
-		docs: map[string]string{}, versions: map[string]string{}, fail: map[string]sdkerrors.Error{},
+		docs: map[string]string{}, versions: map[string]string{}, keyPolicies: map[string]string{},
+		fail: map[string]sdkerrors.Error{},
 	}
+}
+
+// keyPolicy gives the key of ARN arn a KMS instance and a key policy.
+func (r *chkCheckRAM) keyPolicy(arn, doc string) *chkCheckRAM {
+	r.keyPolicies[arn] = doc
+	return r
+}
+
+func (r *chkCheckRAM) DescribeKey(req *kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error) {
+	r.kmsCalls = append(r.kmsCalls, "DescribeKey "+req.KeyId)
+	if err := r.fail["DescribeKey"]; err != nil {
+		return nil, err
+	}
+	resp := kms.CreateDescribeKeyResponse()
+	resp.KeyMetadata = kms.KeyMetadata{Arn: req.KeyId, KeyState: "Enabled", Creator: chkOwner}
+	if _, ok := r.keyPolicies[req.KeyId]; ok {
+		resp.KeyMetadata.DKMSInstanceId = "kst-hzzcheck01"
+	}
+	return resp, nil
+}
+
+func (r *chkCheckRAM) GetKeyPolicy(req *kms.GetKeyPolicyRequest) (*kms.GetKeyPolicyResponse, error) {
+	r.kmsCalls = append(r.kmsCalls, "GetKeyPolicy "+req.KeyId+" "+req.PolicyName)
+	if err := r.fail["GetKeyPolicy"]; err != nil {
+		return nil, err
+	}
+	doc, ok := r.keyPolicies[req.KeyId]
+	if !ok {
+		return nil, chkRamError(400, "UnsupportedOperation")
+	}
+	resp := kms.CreateGetKeyPolicyResponse()
+	resp.Policy = doc
+	return resp, nil
 }
 
 func chkRamError(status int, code string) sdkerrors.Error {
@@ -731,5 +770,26 @@ func TestSystemPolicy(t *testing.T) {
 	}
 	if _, ok := encryptperm.SystemPolicy("AdministratorAccess"); ok {
 		t.Error("SystemPolicy(AdministratorAccess) is ok; the catalog does not hold it")
+	}
+}
+
+// TestCheckReadsTheKeyPolicyThroughTheClient: the package's Check reads the
+// key's metadata and key policy on the client it is given, by the key's
+// ARN and with the policy name KMS takes, and a Deny in the key policy
+// denies.
+func TestCheckReadsTheKeyPolicyThroughTheClient(t *testing.T) {
+	arn := chkKey.ARN()
+	r := chkNewCheckRAM().role(chkImageRole, chkTrustAccounts, chkImagePolicy+"="+chkKeyPolicy).
+		keyPolicy(arn, `{"Version":"1","Statement":[{"Effect":"Deny","Principal":{"RAM":"acs:ram::1111111111111111:*"},"Action":"kms:Decrypt","Resource":"*"}]}`)
+	d, err := encryptperm.Check(context.Background(), r, chkImage(chkB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed || !cmp.Equal([]string{"kms:Decrypt"}, d.Missing) {
+		t.Errorf("Allowed %v, Missing %v; want not allowed, missing kms:Decrypt:\n%s", d.Allowed, d.Missing, d.Explanation())
+	}
+	want := []string{"DescribeKey " + arn, "GetKeyPolicy " + arn + " default"}
+	if diff := cmp.Diff(want, r.kmsCalls); diff != "" {
+		t.Errorf("KMS calls (-want +got):\n%s", diff)
 	}
 }

@@ -119,9 +119,16 @@ func TestParseDocumentStrictErrors(t *testing.T) {
 			wantReason: `did you mean "Effect"?`,
 		},
 		{
-			name: "unknown statement key Sid",
-			give: `{"Version":"1","Statement":[{"Sid":"1","Effect":"Allow","Action":"a","Resource":"*"}]}`,
+			// A Sid is taken (key policies have them); one that is not a
+			// string is not.
+			name: "a Sid that is not a string",
+			give: `{"Version":"1","Statement":[{"Sid":1,"Effect":"Allow","Action":"a","Resource":"*"}]}`,
 			want: []string{"Statement[0].Sid"},
+		},
+		{
+			name: "a Sid spelled in another case is a key RAM does not define",
+			give: `{"Version":"1","Statement":[{"sid":"1","Effect":"Allow","Action":"a","Resource":"*"}]}`,
+			want: []string{"Statement[0].sid"},
 		},
 		{
 			name:       "unknown principal key with did-you-mean",

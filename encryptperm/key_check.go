@@ -43,7 +43,8 @@ func (kc *keyCheck) gate() func() error {
 
 // startKeyCheck reads, in the background, every key named by a grant that
 // names no image or snapshot (the share step reads the keys of those that
-// do), with KMS DescribeKey in the key's region, each key once. It returns
+// do), with KMS DescribeKey by the key's ARN in its region (so that a key
+// of another account is read there), each key once. It returns
 // nil when there is nothing to read, or no KMS client to read it with: the
 // keys of a grant given to an Applier over RAM alone are not checked.
 //
@@ -61,8 +62,8 @@ func (t *shareTarget) startKeyCheck(ctx context.Context, rec *recorder, grants [
 			continue
 		}
 		for _, k := range g.Keys {
-			if !slices.Contains(byRegion[k.Region], k.ID) {
-				byRegion[k.Region] = append(byRegion[k.Region], k.ID)
+			if !slices.Contains(byRegion[k.Region], k.ARN()) {
+				byRegion[k.Region] = append(byRegion[k.Region], k.ARN())
 			}
 		}
 	}
@@ -97,8 +98,8 @@ func (t *shareTarget) startKeyCheck(ctx context.Context, rec *recorder, grants [
 }
 
 // judgeKeys refuses, every problem at once, the keys of grants without
-// resources that KMS did not find (found holds nil for them) or names
-// otherwise than the grant.
+// resources that KMS did not find (found, by region and ARN, holds nil for
+// them) or names otherwise than the grant.
 func judgeKeys(grants []*Grant, found map[[2]string]*share.KeyMeta) error {
 	var p problems
 	notFound := false
@@ -108,10 +109,10 @@ func judgeKeys(grants []*Grant, found map[[2]string]*share.KeyMeta) error {
 		}
 		for ki, k := range g.Keys {
 			path := fmt.Sprintf("grants[%d].Keys[%d]", gi, ki)
-			m := found[[2]string{k.Region, k.ID}]
+			m := found[[2]string{k.Region, k.ARN()}]
 			if m == nil {
 				notFound = true
-				p.add(path, k.ARN(), "KMS does not find key %s in %s: a grant for a key that does not exist lets ECS use nothing; create the key, or name one KMS holds", k.ID, k.Region)
+				p.add(path, k.ARN(), "KMS does not find key %s in %s of account %s: a grant for a key that does not exist lets ECS use nothing; create the key, or name one KMS holds", k.ID, k.Region, k.Owner)
 				continue
 			}
 			named, err := ParseKeyARN(m.ARN)

@@ -8,9 +8,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/mock/gomock"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/mock"
 	"github.com/ecsperm/ecsperm/fake"
 )
 
@@ -121,15 +124,17 @@ func TestGrantKeyMissingIsRefusedBeforeAnyWrite(t *testing.T) {
 	}{
 		{
 			name: "a missing key", keys: []encryptperm.Key{apKey, missingKey}, wantNotFound: true,
-			want: []string{"grants[0].Keys[1]: KMS does not find key key-hzz6f2f1b0c3d4e5f in cn-hangzhou: a grant for a key that does not exist lets ECS use nothing; create the key, or name one KMS holds"},
+			want: []string{"grants[0].Keys[1]: KMS does not find key key-hzz6f2f1b0c3d4e5f in cn-hangzhou of account 1234567890123456: a grant for a key that does not exist lets ECS use nothing; create the key, or name one KMS holds"},
 		},
 		{
 			name: "a missing key, the grant held already", warm: true, keys: []encryptperm.Key{missingKey}, wantNotFound: true,
-			want: []string{"grants[0].Keys[0]: KMS does not find key key-hzz6f2f1b0c3d4e5f in cn-hangzhou: a grant for a key that does not exist lets ECS use nothing; create the key, or name one KMS holds"},
+			want: []string{"grants[0].Keys[0]: KMS does not find key key-hzz6f2f1b0c3d4e5f in cn-hangzhou of account 1234567890123456: a grant for a key that does not exist lets ECS use nothing; create the key, or name one KMS holds"},
 		},
 		{
-			name: "a key named in another account", keys: []encryptperm.Key{otherOwner},
-			want: []string{"grants[0].Keys[0]: KMS names this key acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f, but the grant names it acs:kms:cn-hangzhou:9234567890123456:key/key-hzz6a2f1b0c3d4e5f: the grant would allow a key ECS never uses; name the key as KMS does"},
+			// The key is read by its ARN, in the account the grant names,
+			// which does not hold it.
+			name: "a key named in another account", keys: []encryptperm.Key{otherOwner}, wantNotFound: true,
+			want: []string{"grants[0].Keys[0]: KMS does not find key key-hzz6a2f1b0c3d4e5f in cn-hangzhou of account 9234567890123456: a grant for a key that does not exist lets ECS use nothing; create the key, or name one KMS holds"},
 		},
 	}
 	for _, tt := range tests {
@@ -240,5 +245,44 @@ func TestBatchLeavesOutACallerWithAMissingKey(t *testing.T) {
 	want := []string{apAcctA + "@ecs.aliyuncs.com", apAcctB + "@ecs.aliyuncs.com"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("trusted principals (-want +got):\n%s", diff)
+	}
+}
+
+// TestGrantKeyKMSNamesOtherwiseIsRefused: when KMS answers a grant's key
+// with another ARN than the grant gives it (a KMS that reads the key by ID
+// alone, in another account or region), the grant would allow a key ECS
+// never uses: it is refused before any write, naming both ARNs.
+func TestGrantKeyKMSNamesOtherwiseIsRefused(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	k := mock.NewMockKMS(ctrl)
+	named := encryptperm.Key{Region: apKey.Region, Owner: "9234567890123456", ID: apKey.ID}
+	k.EXPECT().DescribeKey(gomock.Any()).DoAndReturn(func(*kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error) {
+		resp := kms.CreateDescribeKeyResponse()
+		resp.KeyMetadata.KeyId, resp.KeyMetadata.KeyState = apKey.ID, "Enabled"
+		resp.KeyMetadata.Creator, resp.KeyMetadata.Arn = apKey.Owner, apKey.ARN()
+		return resp, nil
+	}).AnyTimes()
+	k.EXPECT().GetKeyPolicy(gomock.Any()).Return(nil, mock.ServerError(400, "UnsupportedOperation")).AnyTimes()
+	f := fake.New(nil)
+	o := apFast()
+	o.KMS = k
+	_, err := encryptperm.NewApplier(f, o).Apply(context.Background(), mustBuild(t, encryptperm.DiskEncryption().WithKey(named)))
+	var ve *encryptperm.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a *ValidationError", err)
+	}
+	var got []string
+	for _, p := range ve.Problems {
+		got = append(got, p.Path+": "+p.Reason)
+	}
+	want := []string{"grants[0].Keys[0]: KMS names this key acs:kms:cn-hangzhou:1234567890123456:key/key-hzz6a2f1b0c3d4e5f, but the grant names it acs:kms:cn-hangzhou:9234567890123456:key/key-hzz6a2f1b0c3d4e5f: the grant would allow a key ECS never uses; name the key as KMS does"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if errors.Is(err, encryptperm.ErrNotFound) {
+		t.Error("errors.Is(err, ErrNotFound): the key exists; it is named otherwise")
+	}
+	if len(f.Roles()) != 0 {
+		t.Errorf("a refused Apply made roles %v", f.Roles())
 	}
 }

@@ -110,6 +110,16 @@ type Options struct {
 	// tests): it waits d, or returns ctx's error when ctx ends first.
 	Sleep func(ctx context.Context, d time.Duration) error
 
+	// KeyPolicyAccountWide makes Check read acs:ram::<uid>:* in a KMS key
+	// policy as every RAM identity of account uid, so that an Allow naming
+	// it lets any role of the account use the key by itself. By default it
+	// is read as the account itself: such an Allow leaves the decision to
+	// the account's RAM policies and allows no role or user by itself,
+	// while a Deny naming it denies every identity of the account. KMS
+	// does not publish which reading it applies; the default one says
+	// "allowed" less often.
+	KeyPolicyAccountWide bool
+
 	// The fields below are read only by NewRAMApplier.
 
 	// Credential signs requests; nil means the SDK's default chain:

@@ -55,8 +55,9 @@ func lockError(role string, err error) error {
 // not nil, is the role's state read under those locks with the policy
 // names and families of w and grants (see prefetch); nil reads it. gate,
 // when not nil, holds the checks made beside the first read (the keys the
-// grants name, see keyCheck): it is waited for before the first write, and
-// its error stops the role with nothing written.
+// grants name, see keyCheck, and their key policies, see keyPreflight): it
+// is waited for before the first write, and its error stops the role with
+// nothing written.
 func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleWant, grants []*Grant, revoke bool, stale map[string]string, st *roleState, gate func() error) (*Result, error) {
 	res := &Result{}
 	names, bases := w.policyNames(grants), w.bases()
@@ -98,6 +99,7 @@ func (cv *converger) convergeLocked(ctx context.Context, rec *recorder, w *roleW
 		}
 		if gate != nil {
 			if err := gate(); err != nil {
+				res.Unknown = append(res.Unknown, pending...)
 				return res, err
 			}
 			gate = nil

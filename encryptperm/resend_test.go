@@ -24,7 +24,8 @@ func TestWriteResentOnlyAfterARefusal(t *testing.T) {
 		wantErr  []error
 		wantNot  []error // errors.Is must be false
 		wantCode string  // the APIError's code errors.As reaches
-		// wantCalls counts the calls of each action but the lists.
+		// wantCalls counts the calls of each action but the lists: the
+		// key's GetKeyPolicy (the Apply's pre-flight, once) among them.
 		wantCalls map[string]int
 	}{
 		{
@@ -33,30 +34,30 @@ func TestWriteResentOnlyAfterARefusal(t *testing.T) {
 			wantErr:   []error{encryptperm.ErrConflict},
 			wantNot:   []error{encryptperm.ErrThrottled},
 			wantCode:  "ServiceUnavailable",
-			wantCalls: map[string]int{"DescribeKey": 1, "GetRole": 3, "GetPolicy": 3, "CreateRole": 1, "CreatePolicy": 2},
+			wantCalls: map[string]int{"DescribeKey": 1, "GetKeyPolicy": 1, "GetRole": 3, "GetPolicy": 3, "CreateRole": 1, "CreatePolicy": 2},
 		},
 		{
 			name:      "throttled once",
 			rules:     []fake.Rule{{Action: "CreatePolicy", Nth: 1, Code: "Throttling.User"}},
-			wantCalls: map[string]int{"DescribeKey": 1, "GetRole": 1, "GetPolicy": 2, "CreateRole": 1, "CreatePolicy": 2, "AttachPolicyToRole": 1},
+			wantCalls: map[string]int{"DescribeKey": 1, "GetKeyPolicy": 1, "GetRole": 1, "GetPolicy": 2, "CreateRole": 1, "CreatePolicy": 2, "AttachPolicyToRole": 1},
 		},
 		{
 			name:      "a code the caller lists as a refusal",
 			rules:     []fake.Rule{{Action: "CreatePolicy", Nth: 1, Code: "OperationConflict", Status: 409}},
 			resend:    []string{"OperationConflict"},
-			wantCalls: map[string]int{"DescribeKey": 1, "GetRole": 1, "GetPolicy": 2, "CreateRole": 1, "CreatePolicy": 2, "AttachPolicyToRole": 1},
+			wantCalls: map[string]int{"DescribeKey": 1, "GetKeyPolicy": 1, "GetRole": 1, "GetPolicy": 2, "CreateRole": 1, "CreatePolicy": 2, "AttachPolicyToRole": 1},
 		},
 		{
 			name:      "the same code not listed",
 			rules:     []fake.Rule{{Action: "CreatePolicy", Nth: 1, Code: "OperationConflict", Status: 409}},
 			wantNot:   []error{encryptperm.ErrThrottled, encryptperm.ErrConflict},
 			wantCode:  "OperationConflict",
-			wantCalls: map[string]int{"DescribeKey": 1, "GetRole": 1, "GetPolicy": 1, "CreateRole": 1, "CreatePolicy": 1},
+			wantCalls: map[string]int{"DescribeKey": 1, "GetKeyPolicy": 1, "GetRole": 1, "GetPolicy": 1, "CreateRole": 1, "CreatePolicy": 1},
 		},
 		{
 			name:      "ServiceUnavailable on a read",
 			rules:     []fake.Rule{{Action: "GetRole", Nth: 1, Code: "ServiceUnavailable"}},
-			wantCalls: map[string]int{"DescribeKey": 1, "GetRole": 2, "GetPolicy": 2, "CreateRole": 1, "CreatePolicy": 1, "AttachPolicyToRole": 1},
+			wantCalls: map[string]int{"DescribeKey": 1, "GetKeyPolicy": 1, "GetRole": 2, "GetPolicy": 2, "CreateRole": 1, "CreatePolicy": 1, "AttachPolicyToRole": 1},
 		},
 	}
 	for _, tt := range tests {

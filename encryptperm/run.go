@@ -19,6 +19,7 @@ import (
 type pipeline struct {
 	ram   *ramTarget
 	share *shareTarget
+	keys  *keyPreflight
 }
 
 // plan is Plan and RevokePlan: the share changes appear beside the RAM
@@ -74,27 +75,35 @@ func (pp *pipeline) run(ctx context.Context, revoke bool, grants, keep []*Grant,
 		if revoke {
 			return pp.ram.converge(ctx, revoke, grants, keep, stale, nil, nil, nil)
 		}
-		// The keys are read beside RAM's first reads; no write waits
-		// for more than that level.
+		// The keys and their key policies are read beside RAM's first
+		// reads; no write waits for more than that level.
 		rec := &recorder{}
 		kc := pp.share.startKeyCheck(ctx, rec, grants)
-		res, err := pp.ram.converge(ctx, revoke, grants, keep, stale, nil, rec, kc.gate())
+		pf := pp.keys.start(ctx, rec, grants)
+		res, err := pp.ram.converge(ctx, revoke, grants, keep, stale, nil, rec, joinGates(kc.gate(), pf.gate(ctx)))
 		if kerr := kc.wait(); kerr != nil && (err == nil || !isContextError(kerr)) {
 			err = ctxOr(ctx, kerr)
 		}
-		res.Calls = rec.list()
-		return res, err
+		return res, pf.finish(ctx, res, rec, err)
 	}
 	r := &pipelineRun{pp: pp, ctx: ctx, rec: &recorder{}, res: &Result{}, stale: stale}
+	if !revoke {
+		r.gate = pp.keys.start(ctx, r.rec, grants)
+	}
 	job, pre, err := r.read(revoke, grants, keep)
 	defer pre.release()
 	if err != nil {
+		r.gate.wait(ctx)
 		return r.finish(err)
 	}
 	if revoke {
 		return r.finish(r.unshareThenRevoke(job))
 	}
-	return r.finish(r.grantThenShare(job, pre))
+	err = r.grantThenShare(job, pre)
+	if gerr := r.gate.wait(ctx); err == nil {
+		err = gerr
+	}
+	return r.finish(err)
 }
 
 // pipelineRun is one run of the pipeline: its calls, in the order made,
@@ -105,6 +114,7 @@ type pipelineRun struct {
 	rec   *recorder
 	res   *Result
 	stale map[string]string
+	gate  *preflight // an apply's pre-flight of key policies
 }
 
 // read reads and plans the share, and, for an apply, RAM beside the share's
@@ -144,10 +154,13 @@ func (r *pipelineRun) read(revoke bool, grants, keep []*Grant) (*sharePlan, *pre
 // locks, then shares; the share is told when RAM has just taken a grant,
 // which ECS may not see yet.
 func (r *pipelineRun) grantThenShare(job *sharePlan, pre *prefetch) error {
-	ram, err := r.pp.ram.converge(r.ctx, false, job.ramGrants, nil, r.stale, pre, r.rec, nil)
+	ram, err := r.pp.ram.converge(r.ctx, false, job.ramGrants, nil, r.stale, pre, r.rec, r.gate.gate(r.ctx))
 	pre.release()
 	mergeResult(r.res, ram)
 	if err != nil {
+		return err
+	}
+	if err := r.gate.wait(r.ctx); err != nil {
 		return err
 	}
 	fresh := ram != nil && ram.Writes > 0

@@ -237,7 +237,7 @@ func (cc *callerConn) DescribeKey(ctx context.Context, region, keyID string) (*s
 		return nil, err
 	}
 	m := resp.KeyMetadata
-	return &share.KeyMeta{ARN: m.Arn, Creator: m.Creator, State: m.KeyState}, nil
+	return &share.KeyMeta{ARN: m.Arn, Creator: m.Creator, State: m.KeyState, Instance: m.DKMSInstanceId}, nil
 }
 
 // keyMissing reports whether err is KMS saying it does not find a key.

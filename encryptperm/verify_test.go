@@ -72,7 +72,10 @@ func actions(calls []encryptperm.Call) []string {
 // otherwise, a full read with Options.VerifyByReading; and that an answer
 // that shows other than what was written is written again and reported.
 func TestApplyVerifiesFromAnswers(t *testing.T) {
+	// The reads of the role, and the pre-flight's of the grant's two keys'
+	// key policies.
 	reads := []string{"GetPolicy", "GetRole", "ListPoliciesForRole", "ListPolicyVersions"}
+	keys := []string{"GetKeyPolicy", "GetKeyPolicy"}
 	tests := []struct {
 		name          string
 		wrap          func(f *fake.RAM) encryptperm.RAM
@@ -111,7 +114,8 @@ func TestApplyVerifiesFromAnswers(t *testing.T) {
 			rtSeedShare(t, f)
 			o := apFast()
 			o.VerifyByReading = tt.verify
-			a := encryptperm.NewApplier(tt.wrap(f), o)
+			client := tt.wrap(f)
+			a := encryptperm.NewApplier(client, o)
 			other := encryptperm.Key{Region: apKey.Region, Owner: apKey.Owner, ID: "key-hzz6a2f1b0c3d4e60"}
 			g, err := encryptperm.ShareSnapshot().WithAccounts(apAcctB).WithKey(apKey).WithKey(other).Build()
 			if err != nil {
@@ -122,6 +126,10 @@ func TestApplyVerifiesFromAnswers(t *testing.T) {
 				t.Fatalf("Apply: %v", err)
 			}
 			want := slices.Clone(tt.wantCalls)
+			if _, ok := client.(*fake.RAM); ok {
+				// Only the fake itself reads KMS; the wrappers are RAM's.
+				want = append(want, keys...)
+			}
 			slices.Sort(want)
 			if diff := cmp.Diff(want, actions(res.Calls)); diff != "" {
 				t.Errorf("calls (-want +got):\n%s", diff)
@@ -176,8 +184,8 @@ func TestRoundTripsVerifyByReading(t *testing.T) {
 		seed                         func(tb testing.TB, f *fake.RAM)
 		wantLevels, wantCalls, wantW int
 	}{
-		{name: "add one account", seed: rtSeedShare, wantLevels: 3, wantCalls: 10, wantW: 1},
-		{name: "cold", wantLevels: 4, wantCalls: 12, wantW: 3},
+		{name: "add one account", seed: rtSeedShare, wantLevels: 3, wantCalls: 11, wantW: 1},
+		{name: "cold", wantLevels: 4, wantCalls: 13, wantW: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +229,7 @@ func TestClientPoolBound(t *testing.T) {
 		wantBusiest int
 	}{
 		{clients: 2, wantBusiest: 2},
-		{clients: 0, wantBusiest: 13}, // the default: the twelve reads of three roles and the read of their key at once
+		{clients: 0, wantBusiest: 14}, // the default: the twelve reads of three roles, the read of their key and its policy at once
 	} {
 		env := newRTEnvWith(t, 50*time.Millisecond, func(o *encryptperm.Options) { o.Clients = tt.clients })
 		if _, err := env.applier.Apply(context.Background(), rtThreeRoles(t)...); err != nil {
@@ -237,9 +245,10 @@ func TestClientPoolBound(t *testing.T) {
 }
 
 // TestCheckReadsAtOnce checks Check's reads through an Applier: one level
-// when only the library's policy and catalog policies are attached, one more
-// for another custom policy, and a read of the library's policy that fails
-// matters only if the policy is attached.
+// when only the library's policy and catalog policies are attached (the
+// key's DescribeKey and GetKeyPolicy among them), one more for another
+// custom policy, and a read of the library's policy that fails matters only
+// if the policy is attached.
 func TestCheckReadsAtOnce(t *testing.T) {
 	g := rtGrant(t, apAcctA)
 	other := "TeamKeys"
@@ -255,7 +264,7 @@ func TestCheckReadsAtOnce(t *testing.T) {
 		{
 			name:       "no role",
 			seed:       func(*testing.T, *fake.RAM) {},
-			wantLevels: 1, wantCalls: 3,
+			wantLevels: 1, wantCalls: 5,
 		},
 		{
 			name: "another custom policy attached",
@@ -268,7 +277,7 @@ func TestCheckReadsAtOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			wantLevels: 2, wantCalls: 4, wantAllowed: true,
+			wantLevels: 2, wantCalls: 6, wantAllowed: true,
 		},
 		{
 			name: "the library's policy is not attached and cannot be read",
@@ -281,13 +290,13 @@ func TestCheckReadsAtOnce(t *testing.T) {
 				}
 			},
 			fault:      &fake.Rule{Action: "GetPolicy", Code: "NoPermission"},
-			wantLevels: 1, wantCalls: 3, wantAllowed: true,
+			wantLevels: 1, wantCalls: 5, wantAllowed: true,
 		},
 		{
 			name:       "the library's policy is attached and cannot be read",
 			seed:       func(t *testing.T, f *fake.RAM) { rtSeedShare(t, f) },
 			fault:      &fake.Rule{Action: "GetPolicy", Code: "NoPermission"},
-			wantLevels: 1, wantCalls: 3, wantErr: encryptperm.ErrAccessDenied,
+			wantLevels: 1, wantCalls: 5, wantErr: encryptperm.ErrAccessDenied,
 		},
 	}
 	for _, tt := range tests {

@@ -286,6 +286,10 @@
 //	            {"region": "cn-hangzhou", "id": "m-bp1servicekey", "serviceKey": true}],
 //	 "snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}
 //
+// A seed can describe RAM's side too (see Seed): "roles", each with its
+// "trust" policy and "attached" policies, and "policies", each with a
+// "document" or several "versions", in any account of the seed.
+//
 // An image or snapshot with neither kmsKeyId nor serviceKey is unencrypted.
 //
 // KMS of an account that no key was put in (by PutKey or a seed) answers
@@ -339,12 +343,33 @@
 //	KMS 2016-01-20
 //	  DescribeKey                   Forbidden.KeyNotFound 404* (also for a key of another region;
 //	                                none before a key is put, see above)
+//	  GetKeyPolicy, SetKeyPolicy    Forbidden.KeyNotFound 404*, UnsupportedOperation 400* (a key
+//	                                of the default kind, in no instance), Forbidden.ResourceNotFound
+//	                                404* (a PolicyName other than default), InvalidParameter 400
+//	                                (SetKeyPolicy: over MaxKeyPolicyBytes, or a document KMS's
+//	                                grammar refuses)
+//	  ListKeys                      InvalidParameter.PageSize 400*, InvalidParameter.PageNumber 400*,
+//	                                InvalidParameter.NotSupported 400 (Filters)
+//
+// A KMS call names its key by ID, in the request's region, or by ARN
+// (acs:kms:<region>:<uid>:key/<id>), of any account the fake holds.
+// DescribeKey reports a key's instance as DKMSInstanceId. A key in an
+// instance (Key.Instance, "instance" in a seed) has a key policy: the one
+// given (Key.Policy, "policy"), or else the one KMS gives a new key,
+// [DefaultKeyPolicy]; [RAM.KeyPolicy] shows it. A key policy follows
+// RAM's grammar, with a Resource and a Principal of RAM identities in
+// every statement and a Sid of at most 128 characters. The codes of
+// SetKeyPolicy and GetKeyPolicy for a key in no instance are not
+// published *.
 //
 // Sharing an encrypted image (ModifyImageSharePermission) or an encrypted
-// snapshot or image (Resource Sharing) plays ECS consulting RAM: the key must
-// be Enabled, then, for each new recipient account (each account a
+// snapshot or image (Resource Sharing) plays ECS consulting RAM and KMS: the
+// key must be Enabled, then, for each new recipient account (each account a
 // directory or folder target reaches), [RAM.SimulateECS] must allow ECS in
-// that account to assume the share role and use the key. Only what a call
+// that account to assume the share role and use the key, the key's policy
+// included: a Deny in it refuses the share, and its Allow of the share
+// role lets the role use the key without a RAM policy on it (the key
+// container's kms:ListKeys still comes from RAM). Only what a call
 // adds is judged (a new resource for every recipient, a new target for the
 // resources already shared), never what the share already holds, so a call
 // costs the same on a share of any size. A refused

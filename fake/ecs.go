@@ -43,10 +43,43 @@ const (
 // the resource's role, and for a disk a.Recipient to a.Owner. The Decision
 // carries no Findings.
 //
+// When the fake holds the key in a KMS instance, its key policy joins each
+// key-use step with KMS's rules: an explicit Deny in either the key policy
+// or the role's policies denies; for a role of the key's own account either
+// allowing suffices, for a role of another account both must allow (see
+// Options.KeyPolicyAccountWide for how acs:ram::<uid>:* is read).
+// a.KeyPolicy is not read: the key policy is the one the fake holds.
+//
 // Real ECS also checks things RAM does not hold (that the key exists and is
 // enabled, that the resource may be shared in its region); the fake does not
 // model them.
 func (r *RAM) SimulateECS(a encryptperm.Access) *encryptperm.Decision {
+	return r.simulateECS(a, r.keyPolicyOf(a), r.opts.KeyPolicyAccountWide)
+}
+
+// keyPolicyOf returns the key policy of the key a names when the fake holds
+// it in an instance, or nil.
+func (r *RAM) keyPolicyOf(a encryptperm.Access) *string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	holder := r
+	if a.Key.Owner != "" && a.Key.Owner != r.opts.AccountID {
+		t, ok := r.w.accounts[a.Key.Owner]
+		if !ok {
+			return nil
+		}
+		holder = t
+	}
+	k, ok := holder.svc.keys[a.Key.ID]
+	if !ok || k.Region != a.Key.Region || k.Instance == "" {
+		return nil
+	}
+	return &k.Policy
+}
+
+// simulateECS is SimulateECS with the key's policy given: nil when the key
+// has none.
+func (r *RAM) simulateECS(a encryptperm.Access, keyPolicy *string, accountWide bool) *encryptperm.Decision {
 	if a.Owner == "" {
 		a.Owner = r.opts.AccountID
 	}
@@ -107,15 +140,26 @@ func (r *RAM) SimulateECS(a encryptperm.Access) *encryptperm.Decision {
 	for _, act := range ecsListActions {
 		needs = append(needs, need{act, container})
 	}
+	sameAccount := a.Owner == a.Key.Owner
 	for _, n := range needs {
 		st := encryptperm.Step{Action: n.action, Resource: n.resource}
 		v := refEvaluate(policies, refRequest{action: n.action, resource: n.resource, owner: a.Owner, context: ctx})
+		ramBy := v.by
+		if keyPolicy != nil && n.resource == keyARN {
+			kv := refEvaluate([]refDoc{{name: "key policy", text: *keyPolicy}}, refRequest{
+				action: n.action, resource: n.resource, owner: a.Key.Owner, context: ctx,
+				caller: &refCaller{account: a.Owner, arn: roleARN}, keyPolicy: true, accountWide: accountWide,
+			})
+			v = refCombine(v, kv, sameAccount)
+		}
 		fillStep(&st, v, d)
 		switch {
 		case v.allowed:
 			st.Reason = "allowed by " + v.by
 		case v.denied:
 			st.Reason = "denied by " + v.by
+		case keyPolicy != nil && n.resource == keyARN && !sameAccount && ramBy != "":
+			st.Reason = fmt.Sprintf("%s allows it, but the key is of account %s, whose key policy must allow it too, and does not for certain", ramBy, a.Key.Owner)
 		case !found:
 			st.Reason = fmt.Sprintf("role %s does not exist", a.Role)
 		case len(policies) == 0:
@@ -147,6 +191,38 @@ func (r *RAM) SimulateECS(a encryptperm.Access) *encryptperm.Decision {
 		d.Reason = fmt.Sprintf("Not allowed: missing %s.", strings.Join(d.Missing, ", "))
 	}
 	return d
+}
+
+// refCombine joins the verdict of a role's policies (v) and of the key's
+// policy (k) on one key-use request, by KMS's rules: an explicit Deny in
+// either denies; otherwise, for a role of the key's own account
+// (sameAccount), an Allow in either allows, and for a role of another
+// account both must allow; a Deny that might apply in either leaves the
+// answer uncertain.
+func refCombine(v, k refVerdict, sameAccount bool) refVerdict {
+	out := refVerdict{
+		doubts:      append(append([]string{}, v.doubts...), k.doubts...),
+		missingKeys: appendNew(append([]string{}, v.missingKeys...), k.missingKeys...),
+		unreadable:  append(append([]string{}, v.unreadable...), k.unreadable...),
+		mightDeny:   v.mightDeny || k.mightDeny,
+	}
+	switch {
+	case v.denied:
+		out.denied, out.by = true, v.by
+		return out
+	case k.denied:
+		out.denied, out.by = true, k.by
+		return out
+	case sameAccount:
+		out.by = v.by
+		if out.by == "" {
+			out.by = k.by
+		}
+	case v.by != "" && k.by != "":
+		out.by = v.by + " and " + k.by
+	}
+	out.allowed = out.by != "" && !out.mightDeny
+	return out
 }
 
 // fillStep copies the evaluator's verdict into a step.

@@ -117,7 +117,11 @@ func (r *RAM) judgeShareLocked(rid string, res encryptperm.ResourceType, key Key
 	if d := r.dirLocked(); d != nil && d.has(recipient) {
 		a.RDID, a.RDPath = d.rd.ID, d.ecsPath(recipient, r.opts.RDPathOmitsAccount)
 	}
-	d := view.SimulateECS(a)
+	var kp *string
+	if key.Instance != "" {
+		kp = &key.Policy
+	}
+	d := view.simulateECS(a, kp, r.opts.KeyPolicyAccountWide)
 	if d.Allowed {
 		return nil
 	}

@@ -91,6 +91,15 @@ type Options struct {
 	// UID, as Resource Manager reports an account's ResourceDirectoryPath
 	// (rd-…/r-…/fd-…/<uid>). Which of the two RAM sets is not published.
 	RDPathOmitsAccount bool
+
+	// KeyPolicyAccountWide makes KMS read acs:ram::<uid>:* in a key
+	// policy as every RAM identity of account uid, so that an Allow naming
+	// it lets any role of the account use the key by itself. By default it
+	// is read as the account itself: an Allow naming it leaves the decision
+	// to the account's RAM policies, and a Deny naming it denies every
+	// identity of the account. Which of the two KMS applies is not
+	// published.
+	KeyPolicyAccountWide bool
 }
 
 // DefaultAccessRoleName is the role Alibaba Cloud's Resource Directory

@@ -20,6 +20,10 @@ const (
 	permissionDoc docKind = iota
 	// trustDoc is a role's trust policy: statements need a Principal.
 	trustDoc
+	// keyPolicyDoc is a KMS key policy: statements need a Resource and a
+	// Principal, which names RAM identities only, and a Sid is at most
+	// maxSidLen characters.
+	keyPolicyDoc
 )
 
 // principalTypes are the principal keys RAM defines, by lower-case spelling.
@@ -100,15 +104,27 @@ func checkStatement(s any, kind docKind) string {
 	if msg := checkPair(m, "Action", "NotAction", true); msg != "" {
 		return msg
 	}
-	if msg := checkPair(m, "Resource", "NotResource", kind == permissionDoc); msg != "" {
+	if msg := checkPair(m, "Resource", "NotResource", kind != trustDoc); msg != "" {
 		return msg
 	}
 	if p, ok := m["Principal"]; ok {
 		if msg := checkPrincipal(p); msg != "" {
 			return msg
 		}
-	} else if kind == trustDoc {
+		if kind == keyPolicyDoc {
+			for k := range p.(map[string]any) {
+				if principalTypes[strings.ToLower(k)] != "RAM" {
+					return fmt.Sprintf("Principal key %q is not RAM: a key policy names RAM identities", k)
+				}
+			}
+		}
+	} else if kind != permissionDoc {
 		return `"Principal" is missing`
+	}
+	if sid, ok := m["Sid"]; ok && kind == keyPolicyDoc {
+		if s, ok := sid.(string); !ok || len([]rune(s)) > maxSidLen {
+			return fmt.Sprintf(`"Sid" must be a string of at most %d characters`, maxSidLen)
+		}
 	}
 	if c, ok := m["Condition"]; ok {
 		if msg := checkCondition(c); msg != "" {

@@ -122,6 +122,10 @@ type refRequest struct {
 	caller *refCaller
 	// owner is the account that holds the role.
 	owner string
+	// keyPolicy is set when the document is a KMS key policy judged for
+	// caller: its RAM principals name the caller's identity, and
+	// acs:ram::<uid>:* is read as accountWide says (see refKeyPrincipal).
+	keyPolicy, accountWide bool
 	// context holds the condition keys the request carries, with their
 	// values.
 	context map[string]string
@@ -153,6 +157,9 @@ type refVerdict struct {
 	missingKeys []string
 	// unreadable names documents or statements that could not be read.
 	unreadable []string
+	// mightDeny is true when a Deny, or a statement of unknown effect,
+	// might apply, whatever the verdict.
+	mightDeny bool
 }
 
 // refDoc is a policy document as raw JSON, with the name to report, and
@@ -227,6 +234,7 @@ func refEvaluate(docs []refDoc, req refRequest) refVerdict {
 	}
 	v.by = allowBy
 	v.allowed = allowBy != "" && !mightDeny
+	v.mightDeny = mightDeny
 	return v
 }
 
@@ -466,6 +474,9 @@ func refApplies(s map[string]json.RawMessage, req refRequest) (tri, []string, bo
 // applies to a permission request only; one with one may or may not.
 func refPrincipal(s map[string]json.RawMessage, req refRequest) (tri, bool) {
 	raw, named := refField(s, "Principal")
+	if req.caller != nil && req.keyPolicy {
+		return refKeyPrincipal(s, raw, named, req)
+	}
 	if req.caller != nil {
 		return refRAMPrincipal(raw, named, *req.caller)
 	}
@@ -583,6 +594,74 @@ func refRAMPrincipal(raw json.RawMessage, named bool, c refCaller) (tri, bool) {
 		}
 	}
 	return or(ts...), !undecidable
+}
+
+// refKeyPrincipal judges a key policy statement's Principal for the RAM
+// identity req.caller. A RAM principal acs:ram::<uid>:* names the account
+// uid: read as the account itself (the default), it lets the account's RAM
+// policies decide and so names none of its identities in an Allow, while a
+// Deny naming it denies every identity of the account; read accountWide,
+// it names every identity of the account whatever the effect. Other RAM
+// principals are matched against the caller's ARN, patterns and case as
+// refGlobCase reads them. A principal that is not an object of RAM
+// principals cannot be judged: maybe.
+func refKeyPrincipal(s map[string]json.RawMessage, raw json.RawMessage, named bool, req refRequest) (tri, bool) {
+	if !named {
+		return triMaybe, false // KMS's grammar needs one
+	}
+	byKind, err := refObject(raw, "RAM", "Service", "Federated")
+	if err != nil {
+		return triMaybe, false
+	}
+	var effect string
+	if e, ok := refField(s, "Effect"); ok {
+		_ = json.Unmarshal(e, &effect)
+	}
+	c := req.caller
+	ts := []tri{}
+	undecidable := false
+	for kind, v := range byKind {
+		vals, ok := refStrings(v)
+		if !ok || refSame(kind, "RAM") != triYes {
+			return triMaybe, false
+		}
+		for _, p := range vals {
+			var t tri
+			if acct, ok := refAccountWide(p); ok {
+				switch {
+				case refSame(acct, c.account) != triYes:
+					t = triNo
+				case req.accountWide || effect == "Deny":
+					t = triYes
+				case effect == "Allow":
+					t = triNo
+				default:
+					t = triMaybe
+				}
+			} else {
+				t = refGlobCase(p, c.arn)
+			}
+			if t == triMaybe {
+				undecidable = true
+			}
+			ts = append(ts, t)
+		}
+	}
+	return or(ts...), !undecidable
+}
+
+// refAccountWide returns uid when p is acs:ram::<uid>:* (in any case), the
+// form a key policy names a whole account with.
+func refAccountWide(p string) (string, bool) {
+	const pre = "acs:ram::"
+	if len(p) < len(pre) || refASCIILower(p[:len(pre)]) != pre || !strings.HasSuffix(p, ":*") {
+		return "", false
+	}
+	uid := p[len(pre) : len(p)-2]
+	if uid == "" || strings.Trim(uid, "0123456789") != "" {
+		return "", false
+	}
+	return uid, true
 }
 
 // refCondition judges one condition key of one operator. It reports whether

@@ -37,6 +37,23 @@ var ErrInvalidSeed = errors.New("invalid seed")
 //	   "folderTree": [{"id": "fd-Prod01", "parent": "r-Root01", "name": "prod"}],
 //	   "accounts": [{"uid": "2000000000000001", "folder": "fd-Prod01"}]},
 //	 "keys": [{"account": "2000000000000001", "region": "cn-hangzhou", "id": "key-hzz6a2f1b0c3d4e5f"}]}
+//
+// A key in a KMS instance names it in "instance", and may give its key
+// policy, as JSON text, in "policy" (by default the one KMS gives a new
+// key, DefaultKeyPolicy):
+//
+//	{"keys": [{"region": "cn-hangzhou", "id": "key-hzzinstance0001", "instance": "kst-hzz62ee817bvyyr5x",
+//	           "policy": "{\"Version\":\"1\",\"Statement\":[...]}"}]}
+//
+// RAM's side of an account, or of a member, is given by roles (each with
+// its trust policy, as JSON text, and the policies attached to it) and
+// custom policies (one document, or versions v1, v2, ... with the newest in
+// force unless defaultVersion says otherwise); see SeedRole and
+// SeedPolicy:
+//
+//	{"policies": [{"name": "TeamKeys", "document": "{...}"}],
+//	 "roles": [{"name": "AliyunECSShareEncryptImageDefaultRole", "trust": "{...}",
+//	            "attached": [{"name": "TeamKeys"}, {"name": "AliyunKMSFullAccess", "type": "System"}]}]}
 type Seed struct {
 	// ResourceDirectory is the account's resource directory, if any.
 	ResourceDirectory *ResourceDirectory `json:"resourceDirectory"`
@@ -46,22 +63,31 @@ type Seed struct {
 	Images []Image `json:"images"`
 	// Snapshots are the snapshots.
 	Snapshots []Snapshot `json:"snapshots"`
+	// Roles are RAM roles, with their trust policies and attachments.
+	Roles []SeedRole `json:"roles"`
+	// Policies are custom policies, with their versions.
+	Policies []SeedPolicy `json:"policies"`
 }
 
 // LoadSeed reads a Seed from rd, strictly, and puts it into r: the
-// directory, then the keys, then the images and snapshots. It refuses a
+// directory, then the keys, then the images and snapshots, then the
+// policies, roles and attachments. It refuses a
 // document that is not one JSON object, a null anywhere, a field it does
 // not know, a field given twice or spelled in another case, a value of the
-// wrong type, a malformed ID, a key state it does not know, a kmsKeyId no
+// wrong type, a malformed ID, a key state it does not know, a key policy
+// without an instance or one KMS would refuse, a kmsKeyId no
 // key in the region and account has, a key, image or snapshot given twice,
 // an image whose encryption contradicts that of its snapshot (a snapshot
 // listed with another key, or made into another image with another key),
 // a directory tree that is not one (a parent that is neither the root nor
 // a folder of the tree, a cycle, more folder levels than
 // Limits.FolderLevels, a folder or account given twice, an account in a
-// folder the tree lacks, a folder listed in folders outside the tree), and
-// an account that is neither r's, one the fake holds, nor a member of the
-// directory. On error
+// folder the tree lacks, a folder listed in folders outside the tree), an
+// account that is neither r's, one the fake holds, nor a member of the
+// directory, a role or policy given twice, a policy with both a document
+// and versions (or neither), an attachment of a policy that neither the
+// seed nor the account has, and a name, document or number of versions
+// that RAM would refuse. On error
 // nothing is put, and the error, for which errors.Is(err, ErrInvalidSeed)
 // is true, names the field at fault by its path, such as
 // images[1].kmsKeyId, and quotes at most the first 100 bytes of a bad value.
@@ -84,6 +110,14 @@ func LoadSeed(r *RAM, rd io.Reader) error {
 	}
 	held := r.Accounts()
 	if err := s.check(r.AccountID(), held, r.limits.FolderLevels); err != nil {
+		return err
+	}
+	if err := s.checkRAM(s.holderOf(r.AccountID(), held), func(uid, typ, name string) bool {
+		if typ == policyTypeSystem {
+			return r.hasPolicy("", typ, name)
+		}
+		return r.hasPolicy(uid, typ, name)
+	}); err != nil {
 		return err
 	}
 	// Put the whole world on a scratch fake first, so that a bad seed
@@ -121,6 +155,12 @@ func (s *Seed) put(r *RAM) error {
 	for _, sn := range s.Snapshots {
 		named = append(named, sn.Account)
 	}
+	for _, ro := range s.Roles {
+		named = append(named, ro.Account)
+	}
+	for _, p := range s.Policies {
+		named = append(named, p.Account)
+	}
 	for _, uid := range named {
 		if uid == "" {
 			continue
@@ -144,7 +184,7 @@ func (s *Seed) put(r *RAM) error {
 			return fmt.Errorf("fake: load seed: snapshots[%d]: %w", i, err)
 		}
 	}
-	return nil
+	return s.putRAM(r)
 }
 
 // maxQuoted is how many bytes of a bad value a seed error quotes.
@@ -195,6 +235,7 @@ var (
 		}},
 		"keys": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 			"account": stringShape, "region": stringShape, "id": stringShape, "state": stringShape,
+			"instance": stringShape, "policy": stringShape,
 		}}},
 		"images": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 			"account": stringShape, "region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape, "snapshotId": stringShape,
@@ -205,6 +246,8 @@ var (
 		"snapshots": {kind: "array", elem: &shape{kind: "object", fields: map[string]*shape{
 			"account": stringShape, "region": stringShape, "id": stringShape, "kmsKeyId": stringShape, "serviceKey": boolShape,
 		}}},
+		"roles":    seedRAMShape["roles"],
+		"policies": seedRAMShape["policies"],
 	}}
 )
 
@@ -327,6 +370,35 @@ func encryption(keyID string, serviceKey bool) string {
 	return "nothing (unencrypted)"
 }
 
+// holderOf returns the check of an entry's account, which returns its UID:
+// the fake's own (own) when empty, or one the fake holds (held), or a
+// member of the seed's directory.
+func (s *Seed) holderOf(own string, held []string) func(at, uid string) (string, error) {
+	accounts := map[string]bool{own: true}
+	for _, uid := range held {
+		accounts[uid] = true
+	}
+	if d := s.ResourceDirectory; d != nil {
+		for _, m := range d.Members {
+			accounts[m] = true
+		}
+		for _, a := range d.Accounts {
+			accounts[a.UID] = true
+		}
+	}
+	return func(at, uid string) (string, error) {
+		switch {
+		case uid == "":
+			return own, nil
+		case !accountIDFormat.MatchString(uid):
+			return "", seedError(at+".account", "%s is not an account UID (16 digits)", quoted(uid))
+		case !accounts[uid]:
+			return "", seedError(at+".account", "%s is neither the fake's account %s, an account it holds, nor a member of the resource directory", quoted(uid), own)
+		}
+		return uid, nil
+	}
+}
+
 // check checks the values of a seed whose shape is right, and every
 // relation between its parts, before anything is put into the fake whose
 // own account is own and which holds the accounts held. levels bounds the
@@ -361,18 +433,7 @@ func (s *Seed) check(own string, held []string, levels int) error {
 			accounts[a.UID] = true
 		}
 	}
-	// holder checks the account of an entry and returns its UID.
-	holder := func(at, uid string) (string, error) {
-		switch {
-		case uid == "":
-			return own, nil
-		case !accountIDFormat.MatchString(uid):
-			return "", seedError(at+".account", "%s is not an account UID (16 digits)", quoted(uid))
-		case !accounts[uid]:
-			return "", seedError(at+".account", "%s is neither the fake's account %s, an account it holds, nor a member of the resource directory", quoted(uid), own)
-		}
-		return uid, nil
-	}
+	holder := s.holderOf(own, held)
 	type keyRef struct{ account, region string }
 	keyOf := map[string]keyRef{}
 	keyAt := map[string]int{}
@@ -385,6 +446,9 @@ func (s *Seed) check(own string, held []string, levels int) error {
 			return seedError(at+".id", "%s is not a KMS key ID", quoted(k.ID))
 		case k.State != "" && k.State != KeyEnabled && k.State != KeyDisabled && k.State != KeyPendingDeletion:
 			return seedError(at+".state", "%s is not Enabled, Disabled or PendingDeletion", quoted(k.State))
+		}
+		if field, msg := checkKeyFields(k); field != "" {
+			return seedError(at+"."+field, "%s", msg)
 		}
 		acct, err := holder(at, k.Account)
 		if err != nil {

@@ -52,7 +52,7 @@ func TestLoadSeedRefusals(t *testing.T) {
 			`{` + seedKeys + `, "images": [{"region": "cn-hangzhou", "id": "m-bp1x0001", "KMSKeyId": "` + seedKeyA + `"}]}`,
 			`fake: load seed: images[0].KMSKeyId: the field is spelled kmsKeyId: names are matched exactly: invalid seed`,
 		},
-		{"unknown field", `{"keys": [], "imagez": []}`, `fake: load seed: the seed: unknown field "imagez"; want one of images, keys, resourceDirectory, snapshots: invalid seed`},
+		{"unknown field", `{"keys": [], "imagez": []}`, `fake: load seed: the seed: unknown field "imagez"; want one of images, keys, policies, resourceDirectory, roles, snapshots: invalid seed`},
 		{"wrong type", `{"keys": [{"region": "cn-hangzhou", "id": 7}]}`, `fake: load seed: keys[0].id: wrong type: a number, where the seed takes a string: invalid seed`},
 		{
 			"image key contradicting its snapshot's",
@@ -109,7 +109,7 @@ func TestLoadSeedRefusals(t *testing.T) {
 		{
 			"an 8 MiB field name",
 			`{"` + long + `": 1}`,
-			`fake: load seed: the seed: unknown field "` + strings.Repeat("x", 100) + `"… (8388608 bytes); want one of images, keys, resourceDirectory, snapshots: invalid seed`,
+			`fake: load seed: the seed: unknown field "` + strings.Repeat("x", 100) + `"… (8388608 bytes); want one of images, keys, policies, resourceDirectory, roles, snapshots: invalid seed`,
 		},
 		{
 			"an 8 MiB kmsKeyId of many-byte characters",

@@ -6,6 +6,7 @@ package fake
 import (
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
@@ -64,6 +65,9 @@ func (e *Endpoint) ResourceSharingClient(accessKeyID, accessKeySecret string) (*
 // KMSClient returns a new official SDK KMS client for the endpoint,
 // configured as Client configures the RAM one.
 func (e *Endpoint) KMSClient(accessKeyID, accessKeySecret string) (*kms.Client, error) {
+	// As NewClient does for RAM's: the SDK fills KMS's endpoint table
+	// without a lock the first time a client is built.
+	kmsEndpoints.Do(func() { kms.GetEndpointMap() })
 	c, err := kms.NewClientWithOptions(ClientRegion, clientConfig(), credentials.NewAccessKeyCredential(accessKeyID, accessKeySecret))
 	if err != nil {
 		return nil, fmt.Errorf("fake: new kms client: %w", err)
@@ -71,6 +75,9 @@ func (e *Endpoint) KMSClient(accessKeyID, accessKeySecret string) (*kms.Client, 
 	e.aim(&c.Client)
 	return c, nil
 }
+
+// kmsEndpoints fills the SDK's KMS endpoint table once.
+var kmsEndpoints sync.Once
 
 // ResourceManagerClient returns a new official SDK Resource Manager client
 // for the endpoint, configured as Client configures the RAM one.

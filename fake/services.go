@@ -68,6 +68,14 @@ type Key struct {
 	// account of the *RAM PutKey is called on. Keys leaves it empty for
 	// the fake's own account.
 	Account string `json:"account,omitempty"`
+	// Instance is the ID of the KMS instance that holds the key, kst-...,
+	// which DescribeKey reports as DKMSInstanceId; empty for a key of the
+	// default kind, which has no key policy.
+	Instance string `json:"instance,omitempty"`
+	// Policy is the key policy of a key in an instance, as JSON text. Empty
+	// means the one KMS gives a new key (DefaultKeyPolicy of the key's
+	// account). A key without an instance has none.
+	Policy string `json:"policy,omitempty"`
 }
 
 // Image is a custom image the fake's ECS holds. An image with neither
@@ -314,6 +322,9 @@ func (r *RAM) PutKey(k Key) error {
 		return fmt.Errorf("fake: put key %q: %w", k.ID, err)
 	}
 	k.Account = ""
+	if k.Instance != "" && k.Policy == "" {
+		k.Policy = DefaultKeyPolicy(t.opts.AccountID)
+	}
 	t.svc.keys[k.ID] = k
 	t.svc.keysPut = true
 	return nil
@@ -352,6 +363,9 @@ func checkKey(k Key) string {
 		return "id: not a KMS key ID"
 	case k.State != KeyEnabled && k.State != KeyDisabled && k.State != KeyPendingDeletion:
 		return "state: not Enabled, Disabled or PendingDeletion"
+	}
+	if field, msg := checkKeyFields(k); field != "" {
+		return field + ": " + msg
 	}
 	return ""
 }

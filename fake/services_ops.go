@@ -47,7 +47,10 @@ var serviceHandlers = map[string]map[string]handler{
 		"AcceptResourceShareInvitation":           (*RAM).acceptResourceShareInvitation,
 	},
 	KMSAPIVersion: {
-		"DescribeKey": (*RAM).describeKey,
+		"DescribeKey":  (*RAM).describeKey,
+		"GetKeyPolicy": (*RAM).getKeyPolicy,
+		"SetKeyPolicy": (*RAM).setKeyPolicy,
+		"ListKeys":     (*RAM).listKeys,
 	},
 	STSAPIVersion: {
 		"AssumeRole": (*RAM).assumeRole,
@@ -102,6 +105,9 @@ var serviceCodes = map[string]codeInfo{
 	"OperationDenied.SharingWithRdDisabled":                   {403, "Sharing with the resource directory is not enabled."},
 	"OperationDenied.ExternalTargetsNotAllowed":               {403, "The resource share does not allow targets outside the resource directory."},
 	"Forbidden.KeyNotFound":                                   {404, "The specified Key is not found."},
+	"Forbidden.ResourceNotFound":                              {404, "The specified key policy is not found."},
+	"UnsupportedOperation":                                    {400, "The key is not in a KMS instance."},
+	"InvalidParameter":                                        {400, "The specified parameter is not valid."},
 	"EntityNotExists.ResourceDirectory":                       {404, "The resource directory for the account is not enabled."},
 	"EntityNotExists.Folder":                                  {404, "The resource directory folder does not exist."},
 	"InvalidParameter.ParentFolderId":                         {400, "The ParentFolderId is invalid."},
@@ -468,27 +474,22 @@ type bodyKey struct {
 		Origin          string `json:"Origin"`
 		Creator         string `json:"Creator"`
 		ProtectionLevel string `json:"ProtectionLevel"`
+		DKMSInstanceID  string `json:"DKMSInstanceId,omitempty"`
 	} `json:"KeyMetadata"`
 }
 
 func (r *RAM) describeKey(p params, rid string, _ time.Time) (any, *apiError) {
-	reg, id, e := regionalID(p, "KeyId")
+	holder, k, e := r.keyFor(p)
 	if e != nil {
 		return nil, e
-	}
-	k, ok := r.svc.keys[id]
-	if !ok {
-		k, ok = r.implicitKey(reg, id)
-	}
-	if !ok || k.Region != reg {
-		return nil, errorf("Forbidden.KeyNotFound", "The specified Key %q is not found in %s.", id, reg)
 	}
 	b := bodyKey{RequestID: rid}
 	m := &b.KeyMetadata
 	m.KeyID, m.KeyState = k.ID, k.State
-	m.Arn = encryptperm.Key{Region: k.Region, Owner: r.opts.AccountID, ID: k.ID}.ARN()
+	m.Arn = encryptperm.Key{Region: k.Region, Owner: holder.opts.AccountID, ID: k.ID}.ARN()
 	m.KeyUsage, m.KeySpec, m.Origin, m.ProtectionLevel = "ENCRYPT/DECRYPT", "Aliyun_AES_256", "Aliyun_KMS", "SOFTWARE"
-	m.Creator = r.opts.AccountID
+	m.Creator = holder.opts.AccountID
+	m.DKMSInstanceID = k.Instance
 	return b, nil
 }
 

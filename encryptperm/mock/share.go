@@ -126,13 +126,19 @@ func ExpectShareReads(e *MockECS, rs *MockResourceSharing, k *MockKMS, resources
 
 // ExpectKey sets k up to answer, any number of times, KMS DescribeKey of
 // the key keyID in region: a customer key of the account owner, in state
-// ("Enabled", "Disabled" or "PendingDeletion"). It matches only requests
-// that name that key in that region, so keys expected this way do not
+// ("Enabled", "Disabled" or "PendingDeletion"), in no KMS instance; and
+// GetKeyPolicy of it as KMS answers for such a key, which has no key
+// policy (UnsupportedOperation). It matches only requests that name that
+// key in that region, by ID or by ARN, so keys expected this way do not
 // shadow each other. Plan and Apply read each key a grant names
 // (WithKey) this way, once the Applier has a KMS client.
 func ExpectKey(k *MockKMS, region, owner, keyID, state string) {
+	arn := fmt.Sprintf("acs:kms:%s:%s:key/%s", region, owner, keyID)
+	k.EXPECT().GetKeyPolicy(gomock.Cond(func(req *kms.GetKeyPolicyRequest) bool {
+		return req.RegionId == region && (req.KeyId == keyID || req.KeyId == arn)
+	})).Return(nil, ServerError(400, "UnsupportedOperation")).AnyTimes()
 	k.EXPECT().DescribeKey(gomock.Cond(func(req *kms.DescribeKeyRequest) bool {
-		return req.RegionId == region && req.KeyId == keyID
+		return req.RegionId == region && (req.KeyId == keyID || req.KeyId == arn)
 	})).DoAndReturn(func(*kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error) {
 		resp := kms.CreateDescribeKeyResponse()
 		m := &resp.KeyMetadata

@@ -103,6 +103,7 @@ func TestExpectKeyAnswersOnlyItsKey(t *testing.T) {
 	_, _, k, o := shareMocks(t)
 	mock.ExpectKey(k, "cn-hangzhou", owner, keyID, "Enabled")
 	k.EXPECT().DescribeKey(gomock.Any()).Return(nil, mock.ServerError(404, "Forbidden.KeyNotFound"))
+	k.EXPECT().GetKeyPolicy(gomock.Any()).Return(nil, mock.ServerError(404, "Forbidden.KeyNotFound"))
 	f := fake.New(&fake.Options{AccountID: owner})
 	other := encryptperm.Key{Region: "cn-hangzhou", Owner: owner, ID: "key-hzother01"}
 	_, err := encryptperm.NewApplier(f, o).Apply(context.Background(),

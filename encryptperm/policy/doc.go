@@ -5,9 +5,13 @@
 //
 // # Documents
 //
-// A Document is a policy or a trust policy: a Version and a list of
-// Statement values, each with an Effect, actions, resources, a Principal and a
-// Condition. Parse reads what a user hands in strictly: unknown or duplicate
+// A Document is a policy, a trust policy or a KMS key policy: a Version
+// and a list of Statement values, each with an Effect, actions, resources, a
+// Principal and a Condition. A key policy names RAM identities as
+// principals ({"RAM": ["acs:ram::<uid>:*", "acs:ram::<uid>:role/<name>"]}),
+// which RequestPrincipal.RAM is matched against, and labels statements with
+// a Sid, which both readers keep in Statement.Extra (Parse takes one of at
+// most MaxSidLen characters). Parse reads what a user hands in strictly: unknown or duplicate
 // keys, a Version other than "1" and a bad Effect are errors that name their
 // path. Read reads what RAM returns faithfully: anything that is a JSON
 // object parses, and keys or shapes this package does not model are kept

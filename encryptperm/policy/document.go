@@ -11,7 +11,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
+
+// MaxSidLen is the longest Sid, a statement's label, that Parse takes: the
+// bound KMS sets for the statements of a key policy.
+const MaxSidLen = 128
 
 // Effect is a statement's effect: Allow or Deny.
 type Effect string
@@ -195,7 +200,8 @@ func (p *Principal) IsZero() bool {
 // and the values each key may match.
 type Condition map[string]map[string]Values
 
-// Statement is one statement of a policy or trust policy.
+// Statement is one statement of a policy, a trust policy or a key policy.
+// Its Sid, if any, is in Extra.
 type Statement struct {
 	Effect      Effect
 	Action      Values
@@ -990,6 +996,17 @@ func (r *reader) statement(path string, data json.RawMessage) (Statement, bool) 
 	seen := map[string]bool{}
 	for _, f := range fields {
 		name, _ := r.known(f.key, statementKeys...)
+		if name == "" && r.strict && f.key == "Sid" {
+			// A statement's label, which RAM and KMS key policies take;
+			// kept as read.
+			var sid string
+			if err := json.Unmarshal(f.value, &sid); err != nil || utf8.RuneCountInString(sid) > MaxSidLen {
+				r.p.add(join(path, "Sid"), strings.Trim(string(f.value), `"`), "must be a string of at most %d characters", MaxSidLen)
+				continue
+			}
+			s.Extra = putRaw(s.Extra, f.key, f.value)
+			continue
+		}
 		if name == "" {
 			if r.strict {
 				r.unknown(path, f.key, statementKeys...)

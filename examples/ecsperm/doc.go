@@ -14,6 +14,7 @@
 //	ecsperm export   (same flags) -format terraform|ros|aliyun-cli
 //	ecsperm revoke   (same flags) [-yes]
 //	ecsperm diagnose AssumeRoleError
+//	ecsperm audit    -key ARN | -region REGION [-trust-zone account|rd-…] [-seed FILE]
 //
 // Every command that takes a grant takes the same flags: -kind
 // share-snapshot, share-image or disk-encryption; -accounts UID,UID; -rd
@@ -36,6 +37,19 @@
 // -accounts, -rd or -folder (-recipient-rd and -recipient-path place it in
 // a resource directory). -rd or -folder alone name no account and need
 // -recipient.
+//
+// audit reports every path by which a principal can make a service use the
+// key (or every key of -region): the principal, the role it assumes and the
+// trust statement that lets it in, the KMS actions the role's policies and
+// the key policy allow and their statements, certain or "may" (what could
+// not be judged is reported, never dropped), and findings with stable codes
+// (EP201 outside the trust zone, EP202 opens every key, EP203 cannot judge,
+// EP204 a key policy naming a whole account, EP205 a key policy naming
+// another account's principal). -trust-zone account trusts the audited
+// account alone; -trust-zone rd-… adds its resource directory, whose
+// members it reads with Resource Manager's ListAccounts. It exits 1 when a
+// path, certain or not, leaves the trust zone. -seed FILE loads a seed in
+// examples/ramserver's form into the in-memory fake first.
 //
 // The target is an in-memory fake RAM by default, empty at start, so that
 // nothing leaves the process; -real uses RAM, with the credentials of the
@@ -91,9 +105,10 @@
 // its flags and an example.
 //
 // Exit codes: 0 done, allowed, or no changes; 1 denied (check), changes
-// pending (plan -detailed-exitcode) or not confirmed (any answer but "yes",
-// or none: standard input closed); 2 usage or validation error, or a
-// critical finding not accepted; 3 RAM, network or credential error,
+// pending (plan -detailed-exitcode), not confirmed (any answer but "yes",
+// or none: standard input closed), or a path that leaves the trust zone
+// (audit); 2 usage or validation error, or a critical finding not
+// accepted, before anything is contacted; 3 RAM, network or credential error,
 // or a refusal that depends on what the account holds (a disabled or
 // missing key, a missing image or snapshot, an image encrypted with the
 // service key), told apart from a usage error because it came after the

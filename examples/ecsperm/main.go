@@ -45,6 +45,7 @@ var commands = []command{
 	{"check", "can each recipient's ECS use each key? (exit 1 when one cannot)", "ecsperm check -kind share-snapshot -accounts 2000000000000001,2000000000000002 -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b", true, runCheck},
 	{"diagnose", "explain an error code of ECS, KMS or RAM and say what fixes it", "ecsperm diagnose AssumeRoleError", false, runDiagnose},
 	{"export", "print the plan as Terraform, a ROS template or an aliyun-cli script", "ecsperm export -format terraform -kind disk-encryption -key acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b > encryptperm.tf", true, runExport},
+	auditCommand,
 }
 
 // invocation holds one invocation's flags and streams.
@@ -86,6 +87,7 @@ type invocation struct {
 	memberFlags memberFlags // -members and its flags (members.go)
 	// progress is the progress line on a terminal; nil otherwise.
 	progress *cli.Progress
+	audit    *auditFlags // the audit command's (audit.go)
 }
 
 // list is a repeatable flag.
@@ -204,6 +206,8 @@ func (c *invocation) flags() *flag.FlagSet {
 		fs.StringVar(&c.recipientPath, "recipient-path", "", "the recipient's resource directory path, rd-.../r-.../fd-..., when the share names a folder")
 	case "export":
 		fs.StringVar(&c.format, "format", "", "terraform, ros or aliyun-cli (required)")
+	case "audit":
+		c.auditFlagSet(fs)
 	}
 	c.memberFlags.register(c.cmd.name, fs)
 	return fs

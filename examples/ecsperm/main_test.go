@@ -523,7 +523,7 @@ func TestTimeoutAndVerbose(t *testing.T) {
 		t.Fatalf("plan -v: exit %d\n%s", r.code, r.stderr)
 	}
 	for _, want := range []string{`level=DEBUG msg=call service=RAM action=GetRole target=AliyunECSShareEncryptSnapshotDefaultRole`,
-		`service=KMS action=DescribeKey target=0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b`} {
+		`service=KMS action=DescribeKey target=acs:kms:cn-hangzhou:1234567890123456:key/0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b`} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("-v does not log %q:\n%s", want, r.stderr)
 		}

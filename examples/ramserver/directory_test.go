@@ -9,6 +9,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcemanager"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
@@ -145,5 +146,35 @@ func TestRunRefusesBadAccountKeys(t *testing.T) {
 				t.Errorf("the error %q quotes the secret", err)
 			}
 		})
+	}
+}
+
+// TestRunServesTheAuditExample runs ramserver with the audit example seed:
+// the key's policy and a share role's trust policy are served as the seed
+// gives them, so that the README's audit can be tried end to end.
+func TestRunServesTheAuditExample(t *testing.T) {
+	addr := startRun(t, "-seed", "testdata/audit.json")
+	key := credentials.NewAccessKeyCredential("ID", "SECRET")
+	kc, err := kms.NewClientWithOptions(fake.ClientRegion, config(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aim(&kc.Client, addr)
+	get := kms.CreateGetKeyPolicyRequest()
+	get.RegionId, get.KeyId, get.PolicyName = "cn-hangzhou", "key-hzzinstance0001", "default"
+	kp, err := kc.GetKeyPolicy(get)
+	if err != nil || !strings.Contains(kp.Policy, "acs:ram::9000000000000009:role/Backup") {
+		t.Errorf("GetKeyPolicy: %v, %+v", err, kp)
+	}
+	rc, err := ram.NewClientWithOptions(fake.ClientRegion, config(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aim(&rc.Client, addr)
+	list := ram.CreateListPoliciesForRoleRequest()
+	list.RoleName = "AliyunECSDiskEncryptDefaultRole"
+	attached, err := rc.ListPoliciesForRole(list)
+	if err != nil || len(attached.Policies.Policy) != 1 || attached.Policies.Policy[0].PolicyName != "AliyunKMSFullAccess" {
+		t.Errorf("ListPoliciesForRole: %v, %+v", err, attached)
 	}
 }

@@ -10,15 +10,29 @@
 //
 // The same endpoint serves ECS, Resource Sharing, KMS, STS and Resource
 // Manager. Without a seed that puts keys, KMS answers any well-formed key
-// ID as an Enabled key of the account; testdata/share.json holds a
-// snapshot, an image and their keys, and a directory with a folder, for
-// the README's walkthrough. -seed loads their keys, images, snapshots and resource directory
-// from a JSON file in the form fake.LoadSeed documents, strictly: a file
+// ID as an Enabled key of the account, in no instance; testdata/share.json
+// holds a snapshot, an image and their keys, and a directory with a folder,
+// for the README's walkthrough, and testdata/audit.json an account to
+// audit. -seed loads their keys (with their KMS instance and key policy),
+// images, snapshots and resource directory, and RAM's roles (with their
+// trust policies and attachments) and custom policies (with their
+// versions), from a JSON file in the form fake.LoadSeed documents,
+// strictly: a file
 // that is null, gives a field twice or spells one in another case, or
 // gives an image a key that contradicts its snapshot's (among the other
 // refusals LoadSeed lists) stops the command before it listens, with a
 // message naming the field's path and quoting at most 100 bytes of a bad
 // value.
+//
+// testdata/audit.json describes an account to audit: a directory, a key in
+// a KMS instance whose key policy names a partner's role, share roles that
+// trust the directory and an account outside it, and the disk role with
+// AliyunKMSFullAccess:
+//
+//	go run ./examples/ramserver -access-key-id ID -access-key-secret SECRET \
+//		-seed examples/ramserver/testdata/audit.json &
+//	ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET go run ./examples/ecsperm audit \
+//		-endpoint 127.0.0.1:8080 -key acs:kms:cn-hangzhou:1234567890123456:key/key-hzzinstance0001 -trust-zone rd-3GabcD
 //
 // # A directory of accounts
 //

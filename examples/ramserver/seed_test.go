@@ -57,7 +57,7 @@ func TestRunRefusesBadSeed(t *testing.T) {
 		give string
 		want string
 	}{
-		{"unknown field", `{"image": []}`, `: fake: load seed: the seed: unknown field "image"; want one of images, keys, resourceDirectory, snapshots: invalid seed`},
+		{"unknown field", `{"image": []}`, `: fake: load seed: the seed: unknown field "image"; want one of images, keys, policies, resourceDirectory, roles, snapshots: invalid seed`},
 		{"wrong type", `{"keys": [{"region": "cn-hangzhou", "id": 7}]}`, ": fake: load seed: keys[0].id: wrong type: a number, where the seed takes a string: invalid seed"},
 		{"key no key has", `{"snapshots": [{"region": "cn-hangzhou", "id": "s-bp1shared01", "kmsKeyId": "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b"}]}`,
 			`: fake: load seed: snapshots[0].kmsKeyId: no key in keys has the ID "0b1f4a2c-3d5e-4f60-8a7b-9c0d1e2f3a4b": invalid seed`},

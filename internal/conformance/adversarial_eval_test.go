@@ -153,11 +153,7 @@ func TestAdversarialEvaluationFailsClosed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := advSetUp(t, tc)
-			ep := startEndpoint(t, f, nil)
-			client, err := ep.Client(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
-			if err != nil {
-				t.Fatal(err)
-			}
+			client := checkClient(t, backend{name: "sdk-client-over-http"}, f)
 			answers := map[string]*encryptperm.Decision{"fake ECS": f.SimulateECS(access)}
 			if d, ok := advSimulate(t, tc, access); ok {
 				answers["Simulate"] = d

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
+
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
 )
@@ -118,7 +121,26 @@ func checkClient(t *testing.T, be backend, f *fake.RAM) encryptperm.RAM {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	kc, err := ep.KMSClient(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sdkRAMKMS{c, kc}
+}
+
+// sdkRAMKMS is the SDK's RAM and KMS clients as one: Check reads the role
+// through the first and the key's policy through the second.
+type sdkRAMKMS struct {
+	*ram.Client
+	kms *kms.Client
+}
+
+func (c sdkRAMKMS) DescribeKey(r *kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error) {
+	return c.kms.DescribeKey(r)
+}
+
+func (c sdkRAMKMS) GetKeyPolicy(r *kms.GetKeyPolicyRequest) (*kms.GetKeyPolicyResponse, error) {
+	return c.kms.GetKeyPolicy(r)
 }
 
 // TestApplierCheckRidesOutThrottling: the package's Check makes each read

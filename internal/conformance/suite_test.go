@@ -75,6 +75,9 @@ var backends = []backend{
 			if err != nil {
 				t.Fatal(err)
 			}
+			if o.KMS, err = ep.KMSClient(fake.DefaultAccessKeyID, fake.DefaultAccessKeySecret); err != nil {
+				t.Fatal(err)
+			}
 			return encryptperm.NewApplier(c, &o)
 		},
 	},

@@ -13,6 +13,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
@@ -56,10 +57,15 @@ func newV3RAM(t testing.TB, addr, id, secret, token string) *v3RAM {
 	return &v3RAM{c: c}
 }
 
-// call sends action with req's parameters and decodes the answer into resp.
-// A RAM error becomes the official SDK's *errors.ServerError, as the library
-// expects from any client.
+// call sends RAM's action with req's parameters and decodes the answer
+// into resp. A RAM error becomes the official SDK's *errors.ServerError, as
+// the library expects from any client.
 func (v *v3RAM) call(action string, req requests.AcsRequest, resp any) error {
+	return v.callVersion(action, fake.APIVersion, req, resp)
+}
+
+// callVersion is call on another service's API version.
+func (v *v3RAM) callVersion(action, version string, req requests.AcsRequest, resp any) error {
 	if err := requests.InitParams(req); err != nil {
 		return err
 	}
@@ -70,8 +76,12 @@ func (v *v3RAM) call(action string, req requests.AcsRequest, resp any) error {
 	for k, val := range req.GetFormParams() {
 		q[k] = dara.String(val)
 	}
+	if r := req.GetRegionId(); r != "" {
+		// The V1 SDK adds RegionId as it signs; here it goes as a parameter.
+		q["RegionId"] = dara.String(r)
+	}
 	params := &openapiutil.Params{
-		Action: dara.String(action), Version: dara.String(fake.APIVersion),
+		Action: dara.String(action), Version: dara.String(version),
 		Protocol: dara.String("HTTP"), Pathname: dara.String("/"), Method: dara.String("POST"),
 		AuthType: dara.String("AK"), Style: dara.String("RPC"),
 		ReqBodyType: dara.String("formData"), BodyType: dara.String("string"),
@@ -176,7 +186,21 @@ func (v *v3RAM) ListEntitiesForPolicy(r *ram.ListEntitiesForPolicyRequest) (*ram
 	return resp, v.call("ListEntitiesForPolicy", r, resp)
 }
 
-var _ encryptperm.RAM = (*v3RAM)(nil)
+// DescribeKey and GetKeyPolicy are KMS's, which Check reads.
+func (v *v3RAM) DescribeKey(r *kms.DescribeKeyRequest) (*kms.DescribeKeyResponse, error) {
+	resp := kms.CreateDescribeKeyResponse()
+	return resp, v.callVersion("DescribeKey", fake.KMSAPIVersion, r, resp)
+}
+
+func (v *v3RAM) GetKeyPolicy(r *kms.GetKeyPolicyRequest) (*kms.GetKeyPolicyResponse, error) {
+	resp := kms.CreateGetKeyPolicyResponse()
+	return resp, v.callVersion("GetKeyPolicy", fake.KMSAPIVersion, r, resp)
+}
+
+var (
+	_ encryptperm.RAM = (*v3RAM)(nil)
+	_ encryptperm.KMS = (*v3RAM)(nil)
+)
 
 // TestV3ClientKeys checks darabonba's STS and wrong-secret paths over the
 // endpoint: a token travels in x-acs-security-token and is accepted; a wrong

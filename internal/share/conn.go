@@ -99,7 +99,9 @@ type Association struct {
 	Type string
 }
 
-// KeyMeta is a key as DescribeKey answers it.
+// KeyMeta is a key as DescribeKey answers it. Instance is the KMS
+// instance that holds the key, empty for a key of the default kind.
 type KeyMeta struct {
 	ARN, Creator, State string
+	Instance            string
 }

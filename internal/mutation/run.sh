@@ -14,11 +14,16 @@
 #   internal/mutation/run.sh fake            # one of them
 #   internal/mutation/run.sh planted         # the planted mutants only
 #   WORKERS=1 internal/mutation/run.sh -E '^ops\.go$' fake
+#   ONLY='^(share_.*|merge|plan|check)\.go$' internal/mutation/run.sh encryptperm
 #
 # Arguments before the package names are passed to gremlins (for example
-# -E to leave files out). Results go to $OUT (default: a new temporary
-# directory): one .txt log and one .json report per package, and one log
-# per planted mutant. The script fails when a planted mutant survives or no
+# -E to leave files out). ONLY, a regular expression, keeps the files of
+# each package whose names match it: the others, and the packages below,
+# are left out with -E (gremlins' -E can only leave out, and its patterns
+# are matched against paths relative to the package). Results go to $OUT
+# (default: a new temporary directory): one .txt log and one .json report
+# per package (encryptperm-policy for encryptperm/policy), and one log per
+# planted mutant. The script fails when a planted mutant survives or no
 # longer applies.
 set -euo pipefail
 
@@ -29,6 +34,7 @@ WORKERS=${WORKERS:-2}
 # rebuild of the package under test dominates, and shared machines are slow.
 COEFF=${COEFF:-60}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 
 extra=()
 while [[ $# -gt 0 && $1 == -* ]]; do
@@ -48,12 +54,23 @@ for p in "${pkgs[@]}"; do
 		planted=1
 		continue
 	fi
-	echo "== mutation testing ./$p (log $OUT/$p.txt)"
+	only=()
+	if [[ -n ${ONLY:-} ]]; then
+		only=(-E /)
+		for f in "$p"/*.go; do
+			b=$(basename "$f")
+			[[ $b == *_test.go ]] && continue
+			grep -qE "$ONLY" <<<"$b" && continue
+			only+=(-E "^${b//./\\.}\$")
+		done
+	fi
+	log=$OUT/${p//\//-}
+	echo "== mutation testing ./$p (log $log.txt)"
 	go run "$GREMLINS" unleash --workers "$WORKERS" --test-cpu 1 --timeout-coefficient "$COEFF" \
-		-o "$OUT/$p.json" "${extra[@]}" "./$p" >"$OUT/$p.txt" 2>&1
-	tail -n 8 "$OUT/$p.txt"
+		-o "$log.json" "${extra[@]}" "${only[@]}" "./$p" >"$log.txt" 2>&1
+	tail -n 8 "$log.txt"
 	echo "survivors:"
-	grep -E '^ *LIVED ' "$OUT/$p.txt" || echo "  none"
+	grep -E '^ *LIVED ' "$log.txt" || echo "  none"
 done
 
 if [[ $planted == 1 ]]; then

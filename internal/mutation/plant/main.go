@@ -4,6 +4,7 @@
 // mutant outlives the code moving between files and packages.
 //
 //	plant -C DIR FILE
+//	plant -C DIR -op TYPE -at PATH:LINE:COL
 //
 // DIR is the module's root (a copy: plant writes there), FILE the mutant.
 // On success plant writes the changed files and prints their paths,
@@ -11,6 +12,16 @@
 // whose code cannot be found exactly once is stale: plant changes nothing,
 // says why on stderr and exits 3. Other errors (a malformed mutant, an
 // unreadable file) exit 2.
+//
+// The second form applies one of gremlins' operator mutants, as its report
+// names it: TYPE (CONDITIONALS_NEGATION, CONDITIONALS_BOUNDARY,
+// ARITHMETIC_BASE, INCREMENT_DECREMENT, INVERT_NEGATIVES, INVERT_LOGICAL,
+// INVERT_LOOPCTRL) at the token that starts at LINE and COL (a byte
+// column, from 1) of PATH, relative to DIR. It exists for the mutants
+// gremlins reports as not covered because they sit on a case line, whose
+// expressions its coverage blocks leave out although tests run them: run.sh
+// runs those with it. A position that holds no token the type changes is
+// stale.
 //
 // A mutant is either of two formats. Lines that start with # before the
 // first other line are its header, which plant does not read.
@@ -71,16 +82,24 @@ func (e *staleError) Error() string { return e.msg }
 
 func main() {
 	root := flag.String("C", ".", "the module's root, where the mutant is applied")
+	op := flag.String("op", "", "a gremlins mutant type, applied at -at")
+	at := flag.String("at", "", "PATH:LINE:COL of the token -op changes")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: plant [-C DIR] MUTANT")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: plant [-C DIR] MUTANT\n       plant [-C DIR] -op TYPE -at PATH:LINE:COL")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 1 {
+	var changed []string
+	var err error
+	switch {
+	case *op != "" && *at != "" && flag.NArg() == 0:
+		changed, err = applyOp(*root, *op, *at)
+	case *op == "" && *at == "" && flag.NArg() == 1:
+		changed, err = applyFile(*root, flag.Arg(0), os.Stderr)
+	default:
 		flag.Usage()
 		os.Exit(2)
 	}
-	changed, err := applyFile(*root, flag.Arg(0), os.Stderr)
 	var se *staleError
 	switch {
 	case errors.As(err, &se):

@@ -275,3 +275,52 @@ func TestApplyFileOfTheModule(t *testing.T) {
 		t.Errorf("a missing mutant: %v, want os.ErrNotExist", err)
 	}
 }
+
+func TestApplyOp(t *testing.T) {
+	const src = "package lib\n\nfunc f(a, b, c, d int) int {\n\tswitch {\n\tcase a == b && c < d:\n\t\ta++\n\t}\n\treturn a - 1\n}\n"
+	tests := []struct {
+		name, typ, at string
+		want          string // the file after; "" when stale
+		wantStale     string
+	}{
+		{"negation", "CONDITIONALS_NEGATION", "lib/a.go:5:9", "package lib\n\nfunc f(a, b, c, d int) int {\n\tswitch {\n\tcase a != b && c < d:\n\t\ta++\n\t}\n\treturn a - 1\n}\n", ""},
+		{"boundary", "CONDITIONALS_BOUNDARY", "lib/a.go:5:19", "package lib\n\nfunc f(a, b, c, d int) int {\n\tswitch {\n\tcase a == b && c <= d:\n\t\ta++\n\t}\n\treturn a - 1\n}\n", ""},
+		{"logical", "INVERT_LOGICAL", "lib/a.go:5:14", "package lib\n\nfunc f(a, b, c, d int) int {\n\tswitch {\n\tcase a == b || c < d:\n\t\ta++\n\t}\n\treturn a - 1\n}\n", ""},
+		{"increment", "INCREMENT_DECREMENT", "lib/a.go:6:4", "package lib\n\nfunc f(a, b, c, d int) int {\n\tswitch {\n\tcase a == b && c < d:\n\t\ta--\n\t}\n\treturn a - 1\n}\n", ""},
+		{"arithmetic", "ARITHMETIC_BASE", "lib/a.go:8:11", "package lib\n\nfunc f(a, b, c, d int) int {\n\tswitch {\n\tcase a == b && c < d:\n\t\ta++\n\t}\n\treturn a + 1\n}\n", ""},
+		{"a token the type does not change", "ARITHMETIC_BASE", "lib/a.go:5:9", "", `lib/a.go:5:9: "==" is not a token ARITHMETIC_BASE changes`},
+		{"no token there", "CONDITIONALS_NEGATION", "lib/a.go:5:10", "", "lib/a.go:5:10: no token starts there"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := module(t, map[string]string{"lib/a.go": src})
+			changed, err := applyOp(root, tt.typ, tt.at)
+			want := tt.want
+			if tt.wantStale != "" {
+				var se *staleError
+				if !errors.As(err, &se) || err.Error() != tt.wantStale {
+					t.Fatalf("applyOp: %v, want stale: %s", err, tt.wantStale)
+				}
+				want = src
+			} else if err != nil {
+				t.Fatal(err)
+			} else if diff := cmp.Diff([]string{"lib/a.go"}, changed); diff != "" {
+				t.Errorf("changed (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(map[string]string{"lib/a.go": want}, readAll(t, root, "lib/a.go")); diff != "" {
+				t.Errorf("file (-want +got):\n%s", diff)
+			}
+		})
+	}
+	root := module(t, map[string]string{"lib/a.go": src})
+	for _, bad := range []struct{ typ, at, want string }{
+		{"SWAP_EVERYTHING", "lib/a.go:5:9", `-op "SWAP_EVERYTHING": not a mutant type plant knows`},
+		{"CONDITIONALS_NEGATION", "lib/a.go:5", `-at "lib/a.go:5": want PATH:LINE:COL`},
+		{"CONDITIONALS_NEGATION", "lib/a.go:0:9", `-at "lib/a.go:0:9": want PATH:LINE:COL, with a line and a column from 1`},
+	} {
+		var se *staleError
+		if _, err := applyOp(root, bad.typ, bad.at); err == nil || errors.As(err, &se) || err.Error() != bad.want {
+			t.Errorf("applyOp(%s, %s): %v, want the error %q", bad.typ, bad.at, err, bad.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/fake"
@@ -87,6 +88,59 @@ func TestCheckNamedImageReadsItsKeyState(t *testing.T) {
 			i := slices.IndexFunc(d.Steps, func(s encryptperm.Step) bool { return s.Action == "key state" })
 			if i < 0 || d.Steps[i].Allowed || !strings.Contains(d.Steps[i].Reason, tt.wantReason) {
 				t.Errorf("steps %+v, want a key state step not allowed: %s", d.Steps, tt.wantReason)
+			}
+		})
+	}
+}
+
+// A key KMS is deleting (PendingDeletion) is no more usable than a
+// disabled one: Check answers not allowed for an image or snapshot
+// encrypted with it, with the key's state as the step that is missing.
+// Judging only Disabled keys unusable would answer allowed: it would fail
+// open.
+func TestCheckKeyPendingDeletionIsNotAllowed_FailOpen(t *testing.T) {
+	tests := []struct {
+		name   string
+		give   *encryptperm.ShareBuilder
+		access encryptperm.Access
+	}{
+		{"image", encryptperm.ShareImage().WithImage(shRegion, shImage).WithAccounts(apAcctA),
+			encryptperm.Access{Recipient: apAcctA, Resource: encryptperm.ResourceImage, ResourceID: shImage, Region: shRegion}},
+		{"snapshot", encryptperm.ShareSnapshot().WithSnapshot(shRegion, shSnapshot).WithResourceDirectory(shRD),
+			encryptperm.Access{Recipient: shMember, RDID: shRD, Resource: encryptperm.ResourceSnapshot, ResourceID: shSnapshot, Region: shRegion}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := shareFake(t, nil)
+			a := encryptperm.NewApplier(f, nil)
+			if _, err := a.Apply(ctx, mustBuild(t, tt.give)); err != nil {
+				t.Fatal(err)
+			}
+			d, err := a.Check(ctx, tt.access)
+			if err != nil || !d.Allowed {
+				t.Fatalf("before: Check = %v, %v; want allowed", d, err)
+			}
+			mustPutKey(t, f, fake.KeyPendingDeletion)
+			d, err = a.Check(ctx, tt.access)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Allowed {
+				t.Fatalf("Check answers allowed for a key pending deletion:\n%s", d)
+			}
+			if diff := cmp.Diff([]string{"key state"}, d.Missing); diff != "" {
+				t.Errorf("missing (-want +got):\n%s", diff)
+			}
+			var got []encryptperm.Step
+			for _, s := range d.Steps {
+				if s.Action == "key state" {
+					got = append(got, s)
+				}
+			}
+			want := []encryptperm.Step{{Action: "key state", Resource: apKey.ARN(), Reason: "key key-hzz6a2f1b0c3d4e5f is PendingDeletion, not Enabled: ECS cannot use it"}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("key state steps (-want +got):\n%s", diff)
 			}
 		})
 	}

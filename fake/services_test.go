@@ -203,6 +203,24 @@ func TestModifyImageSharePermissionRefusals(t *testing.T) {
 			t.Errorf("shared with (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("eleven accounts to remove a call: the eleventh stays shared", func(t *testing.T) {
+		f, _ := seeded(t, nil)
+		accs := many(11)
+		for _, c := range [][]string{accs[:10], accs[10:]} {
+			if err := shareImage(f, "m-bp1plain01", c...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := ecs.CreateModifyImageSharePermissionRequest()
+		req.RegionId, req.ImageId, req.RemoveAccount = svcRegion, "m-bp1plain01", &accs
+		if _, err := f.ModifyImageSharePermission(req); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.ImageSharedWith(svcRegion, "m-bp1plain01")
+		if diff := cmp.Diff([]string{"5000000000000010"}, got); diff != "" {
+			t.Errorf("shared with (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("fifty-one accounts an image", func(t *testing.T) {
 		f, _ := seeded(t, nil)
 		accs := many(51)

@@ -1,7 +1,8 @@
 // Package fleet runs the encryptperm engine in every member account of an
 // Alibaba Cloud resource directory, from the directory's management account:
-// it plans, applies, revokes or checks grants in hundreds of members with
-// one call, with bounded concurrency, a row per member and totals.
+// it plans, applies, revokes or checks grants in hundreds of members, or
+// audits every path to their keys, with one call, with bounded
+// concurrency, a row per member and totals.
 //
 //	r, err := fleet.NewSDKRunner(&fleet.Options{
 //		Grants: func(m fleet.Member) ([]*encryptperm.Grant, error) {
@@ -57,13 +58,22 @@
 // # Reports and resuming
 //
 // Each member's Row goes to Options.Observer as the member finishes: its
-// status (unchanged, pending, changed, allowed, denied, failed, skipped),
-// the changes planned or made, the writes whose outcome is unknown, the
-// answers of a check, and why it failed. Rows and the Report marshal to
+// status (unchanged, pending, changed, allowed, denied, contained,
+// exposed, failed, skipped), the changes planned or made, the writes whose
+// outcome is unknown, the answers of a check, an audit's report, and why
+// it failed. Rows and the Report marshal to
 // JSON with lowerCamelCase names. A second run over the same scope
 // converges only what is left: the engine writes nothing in a member that
 // already holds its grants. Report.Retry gives a scope of the members that
 // failed, to run those alone.
+//
+// # Audits
+//
+// Runner.Audit calls Options.Audit in each member with the member's
+// Session, which signs the member's RAM and KMS clients (package
+// encryptperm/audit reads them): a member whose audit.Report has a path
+// that leaves its trust zone is exposed, the others contained. Like a plan,
+// the report goes to the Observer with the row and is then dropped.
 //
 // # Errors
 //

@@ -8,6 +8,7 @@ import (
 	"errors"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/audit"
 )
 
 // Op is what a run does in each member.
@@ -25,6 +26,9 @@ const (
 	OpRevoke Op = "revoke"
 	// OpCheck asks, in each member, the questions Options.Checks gives.
 	OpCheck Op = "check"
+	// OpAudit audits each member with Options.Audit: every path by which
+	// a principal can make a service use the member's keys.
+	OpAudit Op = "audit"
 )
 
 // Status is how a member's work ended.
@@ -43,6 +47,12 @@ const (
 	StatusAllowed Status = "allowed"
 	// StatusDenied: a question of a check was answered not allowed.
 	StatusDenied Status = "denied"
+	// StatusContained: an audit found no path that reaches outside its
+	// trust zone.
+	StatusContained Status = "contained"
+	// StatusExposed: an audit found a path, certain or not, that reaches
+	// outside its trust zone (audit.Report.LeavesTrustZone).
+	StatusExposed Status = "exposed"
 	// StatusFailed: the member's work failed; Row.Stage says where and
 	// Row.Error why. An apply or revoke may have written before it failed
 	// (Row.Changes), and writes whose outcome is unknown are in
@@ -65,7 +75,8 @@ const (
 	// missing, does not trust the caller, or STS refused); nothing was
 	// called in the member.
 	StageAssume Stage = "assume"
-	// StageEngine: the engine failed in the member.
+	// StageEngine: the engine, or for an audit Options.Audit, failed in
+	// the member.
 	StageEngine Stage = "engine"
 )
 
@@ -90,6 +101,10 @@ type Row struct {
 	Findings []encryptperm.Finding `json:"-"`
 	// Checks are the answers of a check.
 	Checks []Answer `json:"checks,omitempty"`
+	// Audit is the member's audit report, for an audit. Like Plan and
+	// Result, a Row holds it only until the Observer returns: a member's
+	// report can be large, and the run keeps none of them.
+	Audit *audit.Report `json:"audit,omitempty"`
 	// Writes counts the calls that changed the member.
 	Writes int `json:"writes"`
 	// Assumed counts the AssumeRole calls that succeeded for the member: 1,
@@ -136,6 +151,8 @@ type Totals struct {
 	Changed   int `json:"changed"`
 	Allowed   int `json:"allowed"`
 	Denied    int `json:"denied"`
+	Contained int `json:"contained"`
+	Exposed   int `json:"exposed"`
 	Failed    int `json:"failed"`
 	Skipped   int `json:"skipped"`
 	// Writes counts the writes of every member.
@@ -148,7 +165,8 @@ type Totals struct {
 // a row per member: every row goes to the Observer as its member finishes,
 // so that a run's memory is bounded by its concurrency, not by the
 // directory's size. What it keeps grows only by a UID per member that
-// changed, would change or was denied, and a row per member that failed.
+// changed, would change, was denied or is exposed, and a row per member
+// that failed.
 type Report struct {
 	// Op is what the run did.
 	Op Op `json:"op"`
@@ -164,6 +182,9 @@ type Report struct {
 	Changed []string `json:"changed,omitempty"`
 	// Denied names the members where a check was not allowed.
 	Denied []string `json:"denied,omitempty"`
+	// Exposed names the members whose audit found a path that reaches
+	// outside its trust zone.
+	Exposed []string `json:"exposed,omitempty"`
 	// Failed holds the rows of the members that failed, each with its
 	// stage and reason.
 	Failed []*Row `json:"failed,omitempty"`
@@ -201,10 +222,15 @@ func (rep *Report) add(row *Row) {
 	case StatusDenied:
 		t.Denied++
 		rep.Denied = append(rep.Denied, row.Member.UID)
+	case StatusContained:
+		t.Contained++
+	case StatusExposed:
+		t.Exposed++
+		rep.Exposed = append(rep.Exposed, row.Member.UID)
 	case StatusFailed:
 		t.Failed++
 		kept := *row
-		kept.Plan, kept.Result = nil, nil
+		kept.Plan, kept.Result, kept.Audit = nil, nil, nil
 		rep.Failed = append(rep.Failed, &kept)
 	case StatusSkipped:
 		t.Skipped++

@@ -18,6 +18,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/audit"
 )
 
 // DefaultAccessRole is the role that Resource Directory creates in each
@@ -61,6 +62,13 @@ type Options struct {
 	// Checks returns the questions Check asks in a member. The zero Owner
 	// of an Access is the member.
 	Checks func(m Member) ([]encryptperm.Access, error)
+	// Audit audits a member, for an audit (OpAudit): it is given the
+	// member and the Session that signs in to it, which is the Credential
+	// of the member's RAM and KMS clients (the SDK's clients take it as
+	// their credentials provider), and returns the member's report, from
+	// audit.New(ramClient, kmsClient, opts).Region or .Key. Its error
+	// fails that member alone (Stage engine).
+	Audit func(ctx context.Context, m Member, s *Session) (*audit.Report, error)
 
 	// Role is the role assumed in each member. Default DefaultAccessRole.
 	Role string
@@ -368,7 +376,15 @@ func (r *Runner) Check(ctx context.Context, sc Scope) (*Report, error) {
 	return r.run(ctx, OpCheck, sc)
 }
 
-// Run runs op over sc: Plan, Apply, RevokePlan, Revoke or Check.
+// Audit audits every member of sc with Options.Audit, with the member's
+// Session. A member whose report has a path that reaches outside its trust
+// zone is exposed (Report.Exposed); the others are contained. An audit
+// writes nothing.
+func (r *Runner) Audit(ctx context.Context, sc Scope) (*Report, error) {
+	return r.run(ctx, OpAudit, sc)
+}
+
+// Run runs op over sc: Plan, Apply, RevokePlan, Revoke, Check or Audit.
 func (r *Runner) Run(ctx context.Context, op Op, sc Scope) (*Report, error) {
 	return r.run(ctx, op, sc)
 }
@@ -382,6 +398,10 @@ func (r *Runner) run(ctx context.Context, op Op, sc Scope) (*Report, error) {
 	case OpCheck:
 		if r.opts.Checks == nil {
 			return nil, fmt.Errorf("fleet: %s: Options.Checks is not set: %w", op, encryptperm.ErrInvalid)
+		}
+	case OpAudit:
+		if r.opts.Audit == nil {
+			return nil, fmt.Errorf("fleet: %s: Options.Audit is not set: %w", op, encryptperm.ErrInvalid)
 		}
 	default:
 		return nil, fmt.Errorf("fleet: unknown operation %q: %w", op, encryptperm.ErrInvalid)
@@ -447,10 +467,10 @@ func (r *Runner) member(ctx context.Context, op Op, m Member) *Row {
 		end := r.opts.Observer.StartMember(ctx, m)
 		defer func() {
 			end(row)
-			row.Plan, row.Result = nil, nil
+			row.Plan, row.Result, row.Audit = nil, nil, nil
 		}()
 	} else {
-		defer func() { row.Plan, row.Result = nil, nil }()
+		defer func() { row.Plan, row.Result, row.Audit = nil, nil, nil }()
 	}
 	if ctx.Err() != nil {
 		row.Status = StatusSkipped
@@ -465,9 +485,11 @@ func (r *Runner) member(ctx context.Context, op Op, m Member) *Row {
 	var grants []*encryptperm.Grant
 	var checks []encryptperm.Access
 	var err error
-	if op == OpCheck {
+	switch op {
+	case OpCheck:
 		checks, err = r.opts.Checks(m)
-	} else {
+	case OpAudit:
+	default:
 		grants, err = r.opts.Grants(m)
 	}
 	if err != nil {
@@ -478,6 +500,17 @@ func (r *Runner) member(ctx context.Context, op Op, m Member) *Row {
 		return fail(StageAssume, err)
 	}
 	defer func() { row.Assumed = s.Assumed() }()
+	if op == OpAudit {
+		rep, err := r.opts.Audit(ctx, m, s)
+		if err != nil {
+			return fail(StageEngine, err)
+		}
+		row.Audit, row.Status = rep, StatusContained
+		if rep.LeavesTrustZone() {
+			row.Status = StatusExposed
+		}
+		return row
+	}
 	var a encryptperm.Applier
 	if r.opts.NewApplier != nil {
 		a, err = r.opts.NewApplier(ctx, m, s)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/encryptperm/audit"
+	"github.com/ecsperm/ecsperm/encryptperm/fleet"
 	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
 )
@@ -135,20 +136,47 @@ func (c *invocation) auditClients(region string) (func() (audit.RAM, audit.KMS, 
 		}
 		return func() (audit.RAM, audit.KMS, error) { return f, f, nil }, f, nil
 	}
-	scheme, domain := "HTTPS", ""
-	if c.endpoint != "" {
-		host, _, err := net.SplitHostPort(c.endpoint)
-		if err != nil {
-			return nil, nil, cli.UsageError(fmt.Sprintf("-endpoint %q: want host:port", c.endpoint))
-		}
-		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
-			scheme = "HTTP"
-		}
-		domain = c.endpoint
-	}
-	cfg := func() *sdk.Config { return sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false) }
 	cred := credentials.NewDefaultCredentialsProvider()
-	mk := func() (audit.RAM, audit.KMS, error) {
+	mk, err := c.sdkAuditClients(region, cred)
+	if err != nil {
+		return nil, nil, err
+	}
+	scheme, domain := c.sdkTarget()
+	rm, err := resourcemanager.NewClientWithOptions(region, sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false), cred)
+	if err != nil {
+		return nil, nil, err
+	}
+	if domain != "" {
+		rm.Domain = domain
+	}
+	return mk, rm, nil
+}
+
+// sdkTarget returns the scheme and host of the SDK's clients: -endpoint's
+// (HTTP on a loopback address, HTTPS elsewhere), or Alibaba Cloud's
+// endpoints of the region (no host) over HTTPS.
+func (c *invocation) sdkTarget() (scheme, domain string) {
+	if c.endpoint == "" {
+		return "HTTPS", ""
+	}
+	host, _, _ := net.SplitHostPort(c.endpoint)
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return "HTTP", c.endpoint
+	}
+	return "HTTPS", c.endpoint
+}
+
+// sdkAuditClients returns a maker of SDK RAM and KMS clients of region
+// that sign with cred, for -endpoint or Alibaba Cloud.
+func (c *invocation) sdkAuditClients(region string, cred credentials.CredentialsProvider) (func() (audit.RAM, audit.KMS, error), error) {
+	if c.endpoint != "" {
+		if _, _, err := net.SplitHostPort(c.endpoint); err != nil {
+			return nil, cli.UsageError(fmt.Sprintf("-endpoint %q: want host:port", c.endpoint))
+		}
+	}
+	scheme, domain := c.sdkTarget()
+	cfg := func() *sdk.Config { return sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false) }
+	return func() (audit.RAM, audit.KMS, error) {
 		rc, err := ram.NewClientWithOptions(region, cfg(), cred)
 		if err != nil {
 			return nil, nil, err
@@ -161,15 +189,98 @@ func (c *invocation) auditClients(region string) (func() (audit.RAM, audit.KMS, 
 			rc.Domain, kc.Domain = domain, domain
 		}
 		return rc, kc, nil
+	}, nil
+}
+
+// memberAuditArgs checks the audit's flags for a run across a directory,
+// before anything is contacted: it audits every key of -region in each
+// member.
+func (c *invocation) memberAuditArgs() error {
+	switch {
+	case len(c.keys) > 0:
+		return cli.UsageError("-members audits every key of -region in each member; -key names one account's key: give -region")
+	case c.region == "":
+		return cli.UsageError("audit -members needs -region: every key of that region is audited in each member")
+	case c.audit.seed != "":
+		return cli.UsageError("-members runs against the in-memory fake's demo directory, or -real or -endpoint; it takes no -seed")
+	case c.audit.trustZone != "account" && !strings.HasPrefix(c.audit.trustZone, "rd-"):
+		return cli.UsageError(fmt.Sprintf("-trust-zone %q: want account or rd-...", c.audit.trustZone))
 	}
-	rm, err := resourcemanager.NewClientWithOptions(region, cfg(), cred)
+	return nil
+}
+
+// memberZone is the trust zone of each member's audit: the member alone
+// (-trust-zone account), or the directory with its members, read once from
+// the management account's Resource Manager.
+func (c *invocation) memberZone(rm directoryLister) (audit.TrustZone, error) {
+	if c.audit.trustZone == "account" {
+		return audit.TrustZone{}, nil
+	}
+	z, err := directoryZone(rm, c.audit.trustZone)
 	if err != nil {
-		return nil, nil, err
+		return z, &cli.ReadError{Err: err}
 	}
-	if domain != "" {
-		rm.Domain = domain
+	return z, nil
+}
+
+// fakeMemberAudit sets opts.Audit, for audit -members on the in-memory
+// fake f: each member is read with its own session's credentials.
+func (c *invocation) fakeMemberAudit(f *fake.RAM, opts *fleet.Options) error {
+	if c.cmd.name != "audit" {
+		return nil
 	}
-	return mk, rm, nil
+	zone, err := c.memberZone(f)
+	if err != nil {
+		return err
+	}
+	ao := audit.Options{TrustZone: zone, KeyPolicyAccountWide: c.audit.accountWide}
+	opts.Audit = func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
+		cr, err := s.GetCredentials()
+		if err != nil {
+			return nil, err
+		}
+		member, err := f.Session(fake.Credential{AccessKeyID: cr.AccessKeyId, AccessKeySecret: cr.AccessKeySecret, SecurityToken: cr.SecurityToken})
+		if err != nil {
+			return nil, err
+		}
+		return audit.New(member, member, &ao).Region(ctx, c.region)
+	}
+	return nil
+}
+
+// sdkMemberAudit sets opts.Audit, for audit -members through the SDK: each
+// member's RAM and KMS clients sign with the member's session.
+func (c *invocation) sdkMemberAudit(opts *fleet.Options) error {
+	if c.cmd.name != "audit" {
+		return nil
+	}
+	zone := audit.TrustZone{}
+	if c.audit.trustZone != "account" {
+		scheme, domain := c.sdkTarget()
+		rm, err := resourcemanager.NewClientWithOptions(c.region, sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false), credentials.NewDefaultCredentialsProvider())
+		if err != nil {
+			return err
+		}
+		if domain != "" {
+			rm.Domain = domain
+		}
+		if zone, err = c.memberZone(rm); err != nil {
+			return err
+		}
+	}
+	accountWide := c.audit.accountWide
+	opts.Audit = func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
+		mk, err := c.sdkAuditClients(c.region, s)
+		if err != nil {
+			return nil, err
+		}
+		r, k, err := mk()
+		if err != nil {
+			return nil, err
+		}
+		return audit.New(r, k, &audit.Options{TrustZone: zone, KeyPolicyAccountWide: accountWide, NewClients: mk}).Region(ctx, c.region)
+	}
+	return nil
 }
 
 // directoryLister lists a resource directory's accounts.

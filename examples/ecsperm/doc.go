@@ -15,6 +15,7 @@
 //	ecsperm revoke   (same flags) [-yes]
 //	ecsperm diagnose AssumeRoleError
 //	ecsperm audit    -key ARN | -region REGION [-trust-zone account|rd-…] [-seed FILE]
+//	                 [-members all|fd-…|UID,… -region REGION]
 //
 // Every command that takes a grant takes the same flags: -kind
 // share-snapshot, share-image or disk-encryption; -accounts UID,UID; -rd
@@ -74,7 +75,7 @@
 // two processes that change one role's trust policy at once can each drop
 // the other's accounts, with no error: RAM has no compare-and-swap.
 //
-// -members runs plan, apply, revoke or check in member accounts of a
+// -members runs plan, apply, revoke, check or audit in member accounts of a
 // resource directory, from its management account (package
 // encryptperm/fleet): -members all, folders (fd-…, or the root's r-…, with
 // the folders below them unless -subfolders=false) or member UIDs,
@@ -90,9 +91,13 @@
 // revoke against anything but the in-memory fake (which then plays a demo
 // directory) show the plan of every member on standard error, ask, and
 // write only in the members the plan showed changes for, unless -yes is
-// given. The exit code is the highest of the members': 0 done, allowed or
-// unchanged; 1 denied, or changes pending with plan -detailed-exitcode; 3
-// failed, or the run stopped.
+// given. audit -members audits every key of -region in each member, with
+// the member's own credentials: a member is contained when no path to its
+// keys leaves the trust zone (-trust-zone account: the member alone;
+// rd-…: the whole directory, read once from the management account), and
+// exposed otherwise. The exit code is the highest of the members': 0 done,
+// allowed, unchanged or contained; 1 denied, exposed, or changes pending
+// with plan -detailed-exitcode; 3 failed, or the run stopped.
 //
 // -json makes every command print one JSON document on standard output: the
 // plan, the result, the decisions, the diagnosis, the export, or the error,

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/audit"
 	"github.com/ecsperm/ecsperm/encryptperm/fleet"
 	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
@@ -31,13 +32,13 @@ type memberFlags struct {
 
 // memberOps maps the commands that take -members to what their run does
 // in each member: the plan shown before a write is asked for, and the
-// write. A command added here (such as an audit) needs only its entry and
-// its rows.
+// write. The audit reads only: its entry has no write.
 var memberOps = map[string]struct{ plan, write fleet.Op }{
 	"plan":   {plan: fleet.OpPlan},
 	"apply":  {plan: fleet.OpPlan, write: fleet.OpApply},
 	"revoke": {plan: fleet.OpRevokePlan, write: fleet.OpRevoke},
 	"check":  {plan: fleet.OpCheck},
+	"audit":  {plan: fleet.OpAudit},
 }
 
 // register adds the flags of a run across a directory to fs, for the
@@ -131,13 +132,18 @@ func (c *invocation) runMembers(ctx context.Context) int {
 		return c.fail(cli.UsageError("give -real or -endpoint, not both"))
 	}
 	opts := &fleet.Options{Concurrency: c.memberFlags.concurrency}
-	if ops.plan == fleet.OpCheck {
+	switch {
+	case ops.plan == fleet.OpAudit:
+		if err := c.memberAuditArgs(); err != nil {
+			return c.fail(err)
+		}
+	case ops.plan == fleet.OpCheck:
 		accesses, err := c.memberAccesses()
 		if err != nil {
 			return c.fail(err)
 		}
 		opts.Checks = func(fleet.Member) ([]encryptperm.Access, error) { return accesses, nil }
-	} else {
+	default:
 		g, err := c.grant()
 		if err != nil {
 			return c.fail(err)
@@ -213,7 +219,7 @@ func (c *invocation) memberCode(rep *fleet.Report) int {
 	switch {
 	case t.Failed > 0:
 		return cli.Failure
-	case t.Denied > 0:
+	case t.Denied > 0 || t.Exposed > 0:
 		return cli.No
 	case c.cmd.name == "plan" && c.detailedExitCode && t.Pending > 0:
 		return cli.No
@@ -226,6 +232,9 @@ func (c *invocation) memberCode(rep *fleet.Report) int {
 func (c *invocation) runner(opts *fleet.Options) (*fleet.Runner, bool, error) {
 	switch {
 	case c.real:
+		if err := c.sdkMemberAudit(opts); err != nil {
+			return nil, false, err
+		}
 		r, err := fleet.NewSDKRunner(opts)
 		return r, true, err
 	case c.endpoint != "":
@@ -238,12 +247,18 @@ func (c *invocation) runner(opts *fleet.Options) (*fleet.Runner, bool, error) {
 			scheme = "HTTP"
 		}
 		opts.Engine.Endpoint, opts.Engine.Scheme = c.endpoint, scheme
+		if err := c.sdkMemberAudit(opts); err != nil {
+			return nil, false, err
+		}
 		r, err := fleet.NewSDKRunner(opts)
 		return r, true, err
 	}
 	fmt.Fprintln(c.stderr, "ecsperm: target: an in-memory fake with a demo resource directory (members in fd-Prod01, fd-Web001 below it, fd-Test01); nothing leaves this process (use -real or -endpoint for yours)")
 	f := fake.New(nil)
 	if err := fake.LoadSeedBytes(f, []byte(cli.DemoDirectory)); err != nil {
+		return nil, false, err
+	}
+	if err := c.fakeMemberAudit(f, opts); err != nil {
 		return nil, false, err
 	}
 	return cli.NewFakeRunner(f, encryptperm.Options{}, opts), false, nil
@@ -448,6 +463,17 @@ func (o *memberObserver) line(w io.Writer, row *fleet.Row) {
 		for _, ch := range row.Unknown {
 			fmt.Fprintf(w, "  unknown outcome: %s\n", ch)
 		}
+	case fleet.StatusContained, fleet.StatusExposed:
+		paths := 0
+		for _, k := range row.Audit.Keys {
+			paths += len(k.Paths)
+		}
+		fmt.Fprintf(w, "%s: %s (%d keys, %d paths)\n", who, row.Status, len(row.Audit.Keys), paths)
+		for _, f := range row.Audit.Findings {
+			if f.Code == audit.FindingOutsideTrustZone {
+				fmt.Fprintf(w, "  %s\n", f)
+			}
+		}
 	case fleet.StatusAllowed, fleet.StatusDenied:
 		fmt.Fprintf(w, "%s: %s\n", who, row.Status)
 		for _, a := range row.Checks {
@@ -496,6 +522,12 @@ func (o *memberObserver) finish(rep *fleet.Report, err error) int {
 	} else if rep.Totals.Failed > 0 {
 		fmt.Fprintf(o.c.stderr, "ecsperm %s: %d of %d members failed; run the command again once their causes are fixed: it converges only what is left\n",
 			o.c.cmd.name, rep.Totals.Failed, rep.Totals.Members)
+	}
+	if !o.c.json && o.op == fleet.OpAudit {
+		t := rep.Totals
+		fmt.Fprintf(o.c.stdout, "audit: %d members: %d contained, %d exposed, %d failed, %d skipped\n",
+			t.Members, t.Contained, t.Exposed, t.Failed, t.Skipped)
+		return code
 	}
 	if !o.c.json {
 		t := rep.Totals

@@ -7,7 +7,6 @@ package encryptperm
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
@@ -173,69 +172,13 @@ func newKeyPolicyEval(kp keyPolicyRead, a Access, roleARN string, wide bool) *ke
 	}
 	evalDoc := doc
 	if !wide && kp.notRead == "" {
-		evalDoc, e.rewritten = accountAsItself(doc)
+		evalDoc, e.rewritten = policy.AccountsAsThemselves(doc)
 		if len(e.rewritten) > 0 {
 			e.raw = policy.Compile(doc)
 		}
 	}
 	e.ps = policy.Compile(evalDoc)
 	return e
-}
-
-// accountAsItself returns doc with each RAM principal acs:ram::<uid>:* of
-// an Allow statement read as the account itself, acs:ram::<uid>:root,
-// which names no role or user: such an Allow leaves the decision to the
-// account's RAM policies. A Deny keeps it, and so denies every identity of
-// the account. It returns the statements it changed, by index, with the
-// principal as written; doc itself is not changed.
-func accountAsItself(doc *policy.Document) (*policy.Document, map[int]string) {
-	var out *policy.Document
-	changed := map[int]string{}
-	for i, s := range doc.Statement {
-		if s.Effect != policy.Allow || s.Principal == nil {
-			continue
-		}
-		for j, v := range s.Principal.RAM {
-			uid, ok := accountWidePrincipal(v)
-			if !ok {
-				continue
-			}
-			if out == nil {
-				out = doc.Clone()
-			}
-			out.Statement[i].Principal.RAM[j] = "acs:ram::" + uid + ":root"
-			changed[i] = v
-		}
-	}
-	if out == nil {
-		return doc, nil
-	}
-	return out, changed
-}
-
-// accountWidePrincipal returns uid when v is acs:ram::<uid>:* (the prefix
-// in any case), the form a key policy names a whole account with.
-func accountWidePrincipal(v string) (string, bool) {
-	const pre = "acs:ram::"
-	if len(v) < len(pre) || !strings.EqualFold(v[:len(pre)], pre) || !strings.HasSuffix(v, ":*") {
-		return "", false
-	}
-	uid := v[len(pre) : len(v)-2]
-	if uid == "" || strings.Trim(uid, "0123456789") != "" {
-		return "", false
-	}
-	return uid, true
-}
-
-// mayDeny reports whether a Deny, or a statement of unknown effect, might
-// apply to req, though none applies for certain.
-func mayDeny(ps *policy.PolicySet, req *policy.Request) bool {
-	for _, o := range ps.Explain(req) {
-		if o.Applies == policy.MatchUnknown && o.Effect != policy.Allow {
-			return true
-		}
-	}
-	return false
 }
 
 // join joins the key policy with the role's policies on st, a key-use step
@@ -262,8 +205,8 @@ func (e *keyPolicyEval) join(st *Step, ps *policy.PolicySet, req *policy.Request
 		return
 	}
 	ramAllow, keyAllow := res.Verdict == policy.VerdictAllow, kres.Verdict == policy.VerdictAllow
-	ramMayDeny := ramAllow && res.Doubt.Valid() || !ramAllow && mayDeny(ps, req)
-	keyMayDeny := keyAllow && kres.Doubt.Valid() || !keyAllow && mayDeny(e.ps, kreq)
+	ramMayDeny := ramAllow && res.Doubt.Valid() || !ramAllow && ps.MayDeny(req)
+	keyMayDeny := keyAllow && kres.Doubt.Valid() || !keyAllow && e.ps.MayDeny(kreq)
 	allow := ramAllow || keyAllow
 	if !e.sameAccount {
 		allow = ramAllow && keyAllow

@@ -94,7 +94,7 @@ func (a *Auditor) judgeKey(w *world, k *keyRead, account string) KeyReport {
 type keyPolicy struct {
 	ps        *policy.PolicySet // nil: the key has none
 	doc       *policy.Document  // as written
-	rewritten map[int]bool      // Allows whose account principal was read as the account
+	rewritten map[int]string    // Allows whose account principal was read as the account
 	note      string            // why it could not be read
 }
 
@@ -106,7 +106,7 @@ func newKeyPolicy(k *keyRead, wide bool) *keyPolicy {
 	case k.policy != nil:
 		doc := k.policy
 		if !wide {
-			doc, kp.rewritten = accountAsItself(doc)
+			doc, kp.rewritten = policy.AccountsAsThemselves(doc)
 		}
 		kp.ps = policy.Compile(doc)
 	}
@@ -129,7 +129,7 @@ func (kp *keyPolicy) findings(k *keyRead, wide bool) []encryptperm.Finding {
 			continue
 		}
 		for _, v := range s.Principal.RAM {
-			if _, ok := accountWidePrincipal(v); ok {
+			if _, ok := policy.AccountPrincipal(v); ok {
 				reading := "the account itself: it leaves the decision to the account's RAM policies"
 				if wide {
 					reading = "every RAM identity of the account: an Allow in it suffices for any of them"
@@ -192,7 +192,7 @@ func (a *Auditor) roleAccess(r *roleRead, k *keyRead, kp *keyPolicy, account str
 			if kres.Verdict == policy.VerdictAllow && kp.note == "" {
 				aa.by = append(aa.by, encryptperm.StatementRef{Key: keyARN, Index: kres.By.Statement})
 			}
-			aa.answer = joinKMS(rres, mayDeny(ps, req), kres, mayDeny(kp.ps, kreq), account == k.key.Owner)
+			aa.answer = joinKMS(rres, ps.MayDeny(req), kres, kp.ps.MayDeny(kreq), account == k.key.Owner)
 			aa.why = doubtOf(rres, ps, req, ref)
 			if kp.note != "" {
 				aa.why = strings.TrimPrefix(aa.why+"; "+kp.note, "; ")
@@ -254,20 +254,9 @@ func joinKMS(r policy.EvalResult, rMayDeny bool, k policy.EvalResult, kMayDeny b
 	return no
 }
 
-// mayDeny reports whether a Deny, or a statement of unknown effect, might
-// apply to req, though none applies for certain.
-func mayDeny(ps *policy.PolicySet, req *policy.Request) bool {
-	for _, o := range ps.Explain(req) {
-		if o.Applies == policy.MatchUnknown && o.Effect != policy.Allow {
-			return true
-		}
-	}
-	return false
-}
-
 // doubtOf says which statements could not be judged for req, and why.
 func doubtOf(res policy.EvalResult, ps *policy.PolicySet, req *policy.Request, ref func(policy.Ref) encryptperm.StatementRef) string {
-	if res.Allowed() || res.Verdict == policy.VerdictExplicitDeny || !res.Doubt.Valid() && !mayDeny(ps, req) {
+	if res.Allowed() || res.Verdict == policy.VerdictExplicitDeny || !res.Doubt.Valid() && !ps.MayDeny(req) {
 		return ""
 	}
 	var why []string
@@ -289,45 +278,6 @@ func doubtOf(res policy.EvalResult, ps *policy.PolicySet, req *policy.Request, r
 func unreadable() *policy.Document {
 	unknown := json.RawMessage(`null`)
 	return policy.New(policy.Statement{Extra: map[string]json.RawMessage{"Effect": unknown, "Action": unknown, "Resource": unknown}})
-}
-
-// accountAsItself returns doc with each RAM principal acs:ram::<uid>:* of
-// an Allow read as the account itself (acs:ram::<uid>:root, which names no
-// role or user), as package encryptperm reads it by default.
-func accountAsItself(doc *policy.Document) (*policy.Document, map[int]bool) {
-	var out *policy.Document
-	changed := map[int]bool{}
-	for i, s := range doc.Statement {
-		if s.Effect != policy.Allow || s.Principal == nil {
-			continue
-		}
-		for j, v := range s.Principal.RAM {
-			if uid, ok := accountWidePrincipal(v); ok {
-				if out == nil {
-					out = doc.Clone()
-				}
-				out.Statement[i].Principal.RAM[j] = "acs:ram::" + uid + ":root"
-				changed[i] = true
-			}
-		}
-	}
-	if out == nil {
-		return doc, nil
-	}
-	return out, changed
-}
-
-// accountWidePrincipal returns uid when v is acs:ram::<uid>:*.
-func accountWidePrincipal(v string) (string, bool) {
-	const pre = "acs:ram::"
-	if len(v) < len(pre) || !strings.EqualFold(v[:len(pre)], pre) || !strings.HasSuffix(v, ":*") {
-		return "", false
-	}
-	uid := v[len(pre) : len(v)-2]
-	if uid == "" || strings.Trim(uid, "0123456789") != "" {
-		return "", false
-	}
-	return uid, true
 }
 
 // arnAccount returns the account of acs:ram::<uid>:..., or "".

@@ -401,7 +401,7 @@ func (a *Auditor) keyPolicyPaths(w *world, k *keyRead, kp *keyPolicy, account st
 // keyPolicyPath is the path of one principal v that statement i of the key
 // policy names.
 func (a *Auditor) keyPolicyPath(k *keyRead, kp *keyPolicy, i int, v string, account string) (Path, bool) {
-	uid, accountForm := accountWidePrincipal(v)
+	uid, accountForm := policy.AccountPrincipal(v)
 	if accountForm && !a.opts.KeyPolicyAccountWide {
 		return Path{}, false // the account itself: its RAM policies decide, through its roles
 	}

@@ -11,7 +11,10 @@
 // principals ({"RAM": ["acs:ram::<uid>:*", "acs:ram::<uid>:role/<name>"]}),
 // which RequestPrincipal.RAM is matched against, and labels statements with
 // a Sid, which both readers keep in Statement.Extra (Parse takes one of at
-// most MaxSidLen characters). Parse reads what a user hands in strictly: unknown or duplicate
+// most MaxSidLen characters). AccountPrincipal tells the principal that
+// names a whole account, and AccountsAsThemselves reads each such
+// principal of an Allow as the account itself, the narrower of the two
+// readings KMS leaves open. Parse reads what a user hands in strictly: unknown or duplicate
 // keys, a Version other than "1" and a bad Effect are errors that name their
 // path. Read reads what RAM returns faithfully: anything that is a JSON
 // object parses, and keys or shapes this package does not model are kept

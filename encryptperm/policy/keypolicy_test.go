@@ -96,3 +96,88 @@ func mustParse(t *testing.T, doc string) *policy.Document {
 	}
 	return d
 }
+
+func TestAccountPrincipal(t *testing.T) {
+	tests := []struct {
+		give    string
+		wantUID string
+		wantOK  bool
+	}{
+		{"acs:ram::1234567890123456:*", "1234567890123456", true},
+		{"ACS:RAM::1234567890123456:*", "1234567890123456", true},
+		{"acs:ram::1234567890123456:root", "", false},
+		{"acs:ram::1234567890123456:role/*", "", false},
+		{"acs:ram::*:*", "", false},
+		{"acs:ram:::*", "", false},
+		{"acs:ram::12345678901234a6:*", "", false},
+		{"*", "", false},
+	}
+	for _, tt := range tests {
+		uid, ok := policy.AccountPrincipal(tt.give)
+		if uid != tt.wantUID || ok != tt.wantOK {
+			t.Errorf("AccountPrincipal(%q) = %q, %v; want %q, %v", tt.give, uid, ok, tt.wantUID, tt.wantOK)
+		}
+	}
+}
+
+// An Allow's whole-account principal is read as the account itself; a
+// Deny's is left as written (reading it narrower would deny less), and the
+// document given is never changed.
+func TestAccountsAsThemselves(t *testing.T) {
+	doc, err := policy.Parse([]byte(`{"Version":"1","Statement":[
+		{"Effect":"Allow","Principal":{"RAM":["acs:ram::1234567890123456:*","acs:ram::1234567890123456:role/Backup"]},"Action":"kms:*","Resource":"*"},
+		{"Effect":"Deny","Principal":{"RAM":["acs:ram::9000000000000009:*"]},"Action":"kms:*","Resource":"*"},
+		{"Effect":"Allow","Principal":{"RAM":["acs:ram::9000000000000009:*"]},"Action":"kms:Decrypt","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := doc.Clone()
+	got, changed := policy.AccountsAsThemselves(doc)
+	if diff := cmp.Diff(map[int]string{0: "acs:ram::1234567890123456:*", 2: "acs:ram::9000000000000009:*"}, changed); diff != "" {
+		t.Errorf("changed (-want +got):\n%s", diff)
+	}
+	want := [][]string{
+		{"acs:ram::1234567890123456:root", "acs:ram::1234567890123456:role/Backup"},
+		{"acs:ram::9000000000000009:*"},
+		{"acs:ram::9000000000000009:root"},
+	}
+	for i, s := range got.Statement {
+		if diff := cmp.Diff(want[i], []string(s.Principal.RAM)); diff != "" {
+			t.Errorf("statement %d (-want +got):\n%s", i, diff)
+		}
+	}
+	if diff := cmp.Diff(before.Statement[0].Principal.RAM, doc.Statement[0].Principal.RAM); diff != "" {
+		t.Errorf("the document given was changed (-before +after):\n%s", diff)
+	}
+	if again, changed := policy.AccountsAsThemselves(got); again != got || changed != nil {
+		t.Errorf("a policy already read changed again: %v", changed)
+	}
+}
+
+// MayDeny is true only while a Deny, or a statement of unknown effect,
+// might apply and none does for certain.
+func TestMayDeny(t *testing.T) {
+	req := &policy.Request{Action: "kms:Decrypt", Resource: "acs:kms:cn-hangzhou:1234567890123456:key/key-a"}
+	tests := []struct {
+		name string
+		doc  string
+		want bool
+	}{
+		{"an Allow alone", `{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}`, false},
+		{"a Deny that applies", `{"Version":"1","Statement":[{"Effect":"Deny","Action":"kms:*","Resource":"*"}]}`, false},
+		{"a Deny on a condition the request cannot answer", `{"Version":"1","Statement":[{"Effect":"Deny","Action":"kms:*","Resource":"*",
+			"Condition":{"StringEquals":{"acs:SourceVpc":"vpc-a"}}}]}`, true},
+		{"a Deny on another key", `{"Version":"1","Statement":[{"Effect":"Deny","Action":"kms:*","Resource":"acs:kms:*:*:key/key-b"}]}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := policy.Parse([]byte(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := policy.Compile(doc).MayDeny(req); got != tt.want {
+				t.Errorf("MayDeny = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -47,11 +47,7 @@ func putKeyRole(t *testing.T, f *fake.RAM, uid, name, trust string) {
 // the fake with the member's session, against zone.
 func sessionAudit(f *fake.RAM, zone audit.TrustZone) func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
 	return func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
-		c, err := s.GetCredentials()
-		if err != nil {
-			return nil, err
-		}
-		member, err := f.Session(fake.Credential{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+		member, err := memberOf(f, s)
 		if err != nil {
 			return nil, err
 		}

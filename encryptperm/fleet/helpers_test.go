@@ -122,16 +122,22 @@ func inProcess(f *fake.RAM, c *clock, set func(o *fleet.Options)) *fleet.Options
 // they would over the wire.
 func sessionApplier(f *fake.RAM) func(ctx context.Context, m fleet.Member, s *fleet.Session) (encryptperm.Applier, error) {
 	return func(ctx context.Context, m fleet.Member, s *fleet.Session) (encryptperm.Applier, error) {
-		c, err := s.GetCredentials()
-		if err != nil {
-			return nil, err
-		}
-		member, err := f.Session(fake.Credential{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+		member, err := memberOf(f, s)
 		if err != nil {
 			return nil, err
 		}
 		return encryptperm.NewApplier(member, &encryptperm.Options{Retry: encryptperm.RetryOptions{Disable: true}}), nil
 	}
+}
+
+// memberOf returns the member account of f that s signs in to, with s's
+// temporary credentials.
+func memberOf(f *fake.RAM, s *fleet.Session) (*fake.RAM, error) {
+	c, err := s.GetCredentials()
+	if err != nil {
+		return nil, err
+	}
+	return f.Session(fake.Credential{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
 }
 
 // recorder is an Observer that keeps every row and the most members in

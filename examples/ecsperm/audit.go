@@ -235,11 +235,7 @@ func (c *invocation) fakeMemberAudit(f *fake.RAM, opts *fleet.Options) error {
 	}
 	ao := audit.Options{TrustZone: zone, KeyPolicyAccountWide: c.audit.accountWide}
 	opts.Audit = func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
-		cr, err := s.GetCredentials()
-		if err != nil {
-			return nil, err
-		}
-		member, err := f.Session(fake.Credential{AccessKeyID: cr.AccessKeyId, AccessKeySecret: cr.AccessKeySecret, SecurityToken: cr.SecurityToken})
+		member, err := cli.FakeMember(f, s)
 		if err != nil {
 			return nil, err
 		}

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
-	"slices"
 	"strings"
 	"testing"
 
@@ -32,37 +29,6 @@ func keyRole(t *testing.T, f *fake.RAM, uid, role, principal string) {
 	if err := a.PutAttachment(role, "Custom", role+"Keys"); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// auditDoc is the one JSON document of audit -members.
-type auditDoc struct {
-	Op   string `json:"op"`
-	Rows []struct {
-		Member struct {
-			UID string `json:"uid"`
-		} `json:"member"`
-		Status string `json:"status"`
-		Audit  *struct {
-			Account string `json:"account"`
-			Keys    []struct {
-				Key string `json:"key"`
-			} `json:"keys"`
-			Findings []struct {
-				Code string `json:"code"`
-			} `json:"findings"`
-		} `json:"audit"`
-	} `json:"rows"`
-	Totals   map[string]int `json:"totals"`
-	ExitCode int            `json:"exitCode"`
-}
-
-func (d auditDoc) statuses() []string {
-	var out []string
-	for _, r := range d.Rows {
-		out = append(out, r.Member.UID+" "+r.Status)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Through an endpoint, audit -members reads every member with the
@@ -94,11 +60,7 @@ func TestMembersAuditThroughTheEndpoint(t *testing.T) {
 			if r.code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s%s", r.code, tt.wantCode, r.stdout, r.stderr)
 			}
-			dec := json.NewDecoder(strings.NewReader(r.stdout))
-			var doc auditDoc
-			if err := dec.Decode(&doc); err != nil || dec.Decode(new(any)) != io.EOF {
-				t.Fatalf("stdout is not one JSON document (%v):\n%s", err, r.stdout)
-			}
+			doc := oneMembersDoc(t, r.stdout)
 			if diff := cmp.Diff(tt.wantRows, doc.statuses()); diff != "" {
 				t.Errorf("rows (-want +got):\n%s", diff)
 			}

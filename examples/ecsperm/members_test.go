@@ -34,6 +34,12 @@ type membersDoc struct {
 		Stage  string `json:"stage"`
 		Code   string `json:"code"`
 		Writes int    `json:"writes"`
+		Audit  *struct {
+			Account string `json:"account"`
+			Keys    []struct {
+				Key string `json:"key"`
+			} `json:"keys"`
+		} `json:"audit"`
 	} `json:"rows"`
 	Complete  bool           `json:"complete"`
 	Directory string         `json:"directory"`

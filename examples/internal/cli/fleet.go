@@ -33,15 +33,22 @@ const DemoDirectory = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled
 func NewFakeRunner(f *fake.RAM, engine encryptperm.Options, opts *fleet.Options) *fleet.Runner {
 	opts.ConcurrentSTS = true
 	opts.NewApplier = func(ctx context.Context, m fleet.Member, s *fleet.Session) (encryptperm.Applier, error) {
-		c, err := s.GetCredentials()
-		if err != nil {
-			return nil, err
-		}
-		member, err := f.Session(fake.Credential{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+		member, err := FakeMember(f, s)
 		if err != nil {
 			return nil, err
 		}
 		return encryptperm.NewApplier(member, &engine), nil
 	}
 	return fleet.New(f, f, opts)
+}
+
+// FakeMember returns the member account of the in-memory fake f that s
+// signs in to, with s's temporary credentials, so that expired or wrong
+// ones fail as they would over the wire.
+func FakeMember(f *fake.RAM, s *fleet.Session) (*fake.RAM, error) {
+	c, err := s.GetCredentials()
+	if err != nil {
+		return nil, err
+	}
+	return f.Session(fake.Credential{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
 }

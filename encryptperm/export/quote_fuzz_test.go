@@ -89,3 +89,34 @@ func FuzzHCLString(f *testing.F) {
 		}
 	})
 }
+
+// The letters and digits at the ends of their ranges (A, Z, a, z, 0, 9)
+// are kept in identifiers and logical IDs, and only separators become
+// underscores or word breaks.
+func TestNamesKeepTheirEdgeLetters(t *testing.T) {
+	if got, want := ident("Zebra9Z-AZaz09"), "zebra9_z_a_zaz09"; got != want {
+		t.Errorf("ident = %q, want %q", got, want)
+	}
+	if got, want := camel("zebra9Z-AZaz09"), "Zebra9ZAZaz09"; got != want {
+		t.Errorf("camel = %q, want %q", got, want)
+	}
+}
+
+// Once a value needs bash's $'...' form, exactly the control bytes (below
+// a space, and DEL), the bytes outside ASCII, backslashes and single
+// quotes are escaped: a space and a tilde stay as they are.
+func TestShellQuoteEscapesExactlyTheControlBytes(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{"a b\x01", `$'a b\x01'`},
+		{"~\x1f", `$'~\x1f'`},
+		{"x\x7f", `$'x\x7f'`},
+		{"é\n", `$'\xc3\xa9\x0a'`},
+		{"it's\\\t", `$'it\'s\\\x09'`},
+	}
+	for _, tt := range tests {
+		got, err := shellQuote(tt.give)
+		if err != nil || got != tt.want {
+			t.Errorf("shellQuote(%q) = %s, %v; want %s", tt.give, got, err, tt.want)
+		}
+	}
+}

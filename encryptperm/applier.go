@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+
 	"github.com/ecsperm/ecsperm/encryptperm/policy"
+	"github.com/ecsperm/ecsperm/internal/loopback"
 )
 
 // Applier makes RAM hold what grants say. Every method takes a context: the
@@ -210,7 +212,7 @@ func NewRAMApplier(opts *Options) (Applier, error) {
 	switch scheme {
 	case "HTTPS":
 	case "HTTP":
-		if !isLoopback(o.Endpoint) {
+		if !loopback.Is(o.Endpoint) {
 			return nil, invalid("options", "Scheme", o.Scheme, "HTTP is allowed only for a loopback Endpoint such as the fake's, not %q", o.Endpoint)
 		}
 	default:

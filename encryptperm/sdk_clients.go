@@ -5,7 +5,6 @@ package encryptperm
 
 import (
 	"fmt"
-	"net"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
@@ -13,6 +12,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/kms"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcesharing"
+
+	"github.com/ecsperm/ecsperm/internal/loopback"
 )
 
 // sdkEndpoints returns the host each service is called at: RAM at
@@ -25,7 +26,7 @@ func sdkEndpoints(o *Options, scheme string) (ramEP, ecsEP, rsEP, kmsEP string, 
 		if own != "" {
 			return own
 		}
-		if o.Endpoint != "" && isLoopback(o.Endpoint) {
+		if o.Endpoint != "" && loopback.Is(o.Endpoint) {
 			return o.Endpoint
 		}
 		return ""
@@ -33,7 +34,7 @@ func sdkEndpoints(o *Options, scheme string) (ramEP, ecsEP, rsEP, kmsEP string, 
 	ramEP, ecsEP, rsEP, kmsEP = o.Endpoint, pick(o.ECSEndpoint), pick(o.ResourceSharingEndpoint), pick(o.KMSEndpoint)
 	if scheme == "HTTP" {
 		for _, ep := range []struct{ name, v string }{{"ECSEndpoint", o.ECSEndpoint}, {"ResourceSharingEndpoint", o.ResourceSharingEndpoint}, {"KMSEndpoint", o.KMSEndpoint}} {
-			if ep.v != "" && !isLoopback(ep.v) {
+			if ep.v != "" && !loopback.Is(ep.v) {
 				return "", "", "", "", invalid("options", ep.name, ep.v, "HTTP is allowed only for loopback endpoints")
 			}
 		}
@@ -97,16 +98,4 @@ func buildSDKEndpointTables() {
 	ecs.GetEndpointMap()
 	resourcesharing.GetEndpointMap()
 	kms.GetEndpointMap()
-}
-
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -6,7 +6,6 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/ecsperm/ecsperm/encryptperm"
 	"github.com/ecsperm/ecsperm/encryptperm/audit"
+	"github.com/ecsperm/ecsperm/internal/loopback"
 )
 
 // DefaultAccessRole is the role that Resource Directory creates in each
@@ -238,7 +238,7 @@ func NewSDKRunner(opts *Options) (*Runner, error) {
 		if own != "" {
 			return own
 		}
-		if isLoopback(o.Engine.Endpoint) {
+		if loopback.Is(o.Engine.Endpoint) {
 			return o.Engine.Endpoint
 		}
 		return ""
@@ -248,7 +248,7 @@ func NewSDKRunner(opts *Options) (*Runner, error) {
 	case "HTTPS":
 	case "HTTP":
 		for _, ep := range []struct{ name, v string }{{"STSEndpoint", stsEP}, {"ResourceManagerEndpoint", rmEP}, {"Engine.Endpoint", o.Engine.Endpoint}} {
-			if !isLoopback(ep.v) {
+			if !loopback.Is(ep.v) {
 				return nil, fmt.Errorf("fleet: new SDK runner: HTTP is allowed only for a loopback endpoint such as the fake's, not %s %q: %w", ep.name, ep.v, encryptperm.ErrInvalid)
 			}
 		}
@@ -316,18 +316,6 @@ func NewSDKRunner(opts *Options) (*Runner, error) {
 // sdkTables guards the first use of the SDK's endpoint tables of STS and
 // Resource Manager, which the SDK fills without a lock.
 var sdkTables sync.Once
-
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // Plan reads every member of sc and reports what Apply would change in
 // each: a plan across the directory, naming exactly the members that

@@ -23,6 +23,7 @@ import (
 	"github.com/ecsperm/ecsperm/encryptperm/fleet"
 	"github.com/ecsperm/ecsperm/examples/internal/cli"
 	"github.com/ecsperm/ecsperm/fake"
+	"github.com/ecsperm/ecsperm/internal/loopback"
 )
 
 var auditCommand = command{"audit", "who can make a service use a key, and through which path? (exit 1 when a path leaves the trust zone)",
@@ -159,8 +160,7 @@ func (c *invocation) sdkTarget() (scheme, domain string) {
 	if c.endpoint == "" {
 		return "HTTPS", ""
 	}
-	host, _, _ := net.SplitHostPort(c.endpoint)
-	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+	if loopback.Is(c.endpoint) {
 		return "HTTP", c.endpoint
 	}
 	return "HTTPS", c.endpoint

@@ -368,14 +368,10 @@ func (c *invocation) applier(g *encryptperm.Grant) (encryptperm.Applier, bool, e
 		a, err := encryptperm.NewRAMApplier(c.options())
 		return a, true, err
 	case c.endpoint != "":
-		host, _, err := net.SplitHostPort(c.endpoint)
-		if err != nil {
+		if _, _, err := net.SplitHostPort(c.endpoint); err != nil {
 			return nil, false, cli.UsageError(fmt.Sprintf("-endpoint %q: want host:port", c.endpoint))
 		}
-		scheme := "HTTPS"
-		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
-			scheme = "HTTP"
-		}
+		scheme, _ := c.sdkTarget()
 		o := c.options()
 		o.Endpoint, o.Scheme = c.endpoint, scheme
 		a, err := encryptperm.NewRAMApplier(o)

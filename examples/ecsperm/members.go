@@ -238,14 +238,10 @@ func (c *invocation) runner(opts *fleet.Options) (*fleet.Runner, bool, error) {
 		r, err := fleet.NewSDKRunner(opts)
 		return r, true, err
 	case c.endpoint != "":
-		host, _, err := net.SplitHostPort(c.endpoint)
-		if err != nil {
+		if _, _, err := net.SplitHostPort(c.endpoint); err != nil {
 			return nil, false, cli.UsageError(fmt.Sprintf("-endpoint %q: want host:port", c.endpoint))
 		}
-		scheme := "HTTPS"
-		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
-			scheme = "HTTP"
-		}
+		scheme, _ := c.sdkTarget()
 		opts.Engine.Endpoint, opts.Engine.Scheme = c.endpoint, scheme
 		if err := c.sdkMemberAudit(opts); err != nil {
 			return nil, false, err

@@ -533,3 +533,33 @@ func TestShareNames(t *testing.T) {
 		t.Errorf("plan (-want +got):\n%s", diff)
 	}
 }
+
+// Each planned change carries its write: a new resource share's name on
+// the CreateResourceShare and on the AssociateResourceShare calls that
+// add the targets one call cannot take, and the targets of each call.
+func TestChangesCarryTheirWrites(t *testing.T) {
+	accounts := []string{"2000000000000011", "2000000000000012", "2000000000000013", "2000000000000014", "2000000000000015", "2000000000000016"}
+	m := newMem()
+	m.addSnapshot("s-snap1", "key-a")
+	cfg := config()
+	cfg.SnapshotAccounts = 10
+	_, job := prepared(t, m, cfg, false, []share.Grant{{Accounts: accounts, Resources: []share.Resource{snapshot("s-snap1")}}}, nil)
+	var got []share.Write
+	var actions []string
+	for _, c := range job.Changes() {
+		if c.Write != nil {
+			got = append(got, *c.Write)
+			actions = append(actions, c.Action)
+		}
+	}
+	want := []share.Write{
+		{Targets: accounts[:5], ShareName: "EncryptPerm-s-snap1", External: true},
+		{Targets: accounts[5:], ShareName: "EncryptPerm-s-snap1"},
+	}
+	if diff := cmp.Diff([]string{"CreateResourceShare", "AssociateResourceShare"}, actions); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+}

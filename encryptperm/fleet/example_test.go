@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ecsperm/ecsperm/encryptperm"
+	"github.com/ecsperm/ecsperm/encryptperm/audit"
 	"github.com/ecsperm/ecsperm/encryptperm/fleet"
 	"github.com/ecsperm/ecsperm/fake"
 )
@@ -56,4 +57,47 @@ func Example_folderInProcess() {
 	// Output:
 	// 2 4 [2000000000000001 2000000000000002]
 	// 2 0
+}
+
+// An audit of every member of a directory the fake plays, in process: one
+// member holds a key that a role of another account can use, so that
+// member is exposed; the other, with no such path, is contained.
+func ExampleRunner_Audit() {
+	f := fake.New(nil)
+	seed := `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "root": "r-Root01",
+	  "accounts": [{"uid": "2000000000000001", "folder": "r-Root01"}, {"uid": "2000000000000002", "folder": "r-Root01"}]},
+	 "keys": [{"account": "2000000000000001", "region": "cn-hangzhou", "id": "key-hzzmember0001"}],
+	 "policies": [{"account": "2000000000000001", "name": "PartnerKeys",
+	   "document": "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"kms:Decrypt\",\"Resource\":\"acs:kms:cn-hangzhou:2000000000000001:key/key-hzzmember0001\"}]}"}],
+	 "roles": [{"account": "2000000000000001", "name": "PartnerBackup",
+	   "trust": "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"RAM\":[\"acs:ram::9000000000000009:root\"]}}]}",
+	   "attached": [{"name": "PartnerKeys"}]}]}`
+	if err := fake.LoadSeedBytes(f, []byte(seed)); err != nil {
+		log.Fatal(err)
+	}
+	r := fleet.New(f, f, &fleet.Options{
+		ConcurrentSTS: true,
+		// The member's RAM and KMS are read with the member's session: with
+		// the SDK, give s as the clients' credentials provider.
+		Audit: func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
+			c, err := s.GetCredentials()
+			if err != nil {
+				return nil, err
+			}
+			member, err := f.Session(fake.Credential{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+			if err != nil {
+				return nil, err
+			}
+			// The zero TrustZone trusts the member alone; name the directory
+			// and its members in it to trust the whole directory.
+			return audit.New(member, member, nil).Region(ctx, "cn-hangzhou")
+		},
+	})
+	rep, err := r.Audit(context.Background(), fleet.Scope{All: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rep.Totals.Contained, rep.Totals.Exposed, rep.Exposed)
+	// Output:
+	// 1 1 [2000000000000001]
 }

@@ -464,7 +464,7 @@ func (o *memberObserver) line(w io.Writer, row *fleet.Row) {
 		for _, k := range row.Audit.Keys {
 			paths += len(k.Paths)
 		}
-		fmt.Fprintf(w, "%s: %s (%d keys, %d paths)\n", who, row.Status, len(row.Audit.Keys), paths)
+		fmt.Fprintf(w, "%s: %s (%s, %s)\n", who, row.Status, count(len(row.Audit.Keys), "key"), count(paths, "path"))
 		for _, f := range row.Audit.Findings {
 			if f.Code == audit.FindingOutsideTrustZone {
 				fmt.Fprintf(w, "  %s\n", f)
@@ -487,6 +487,14 @@ func (o *memberObserver) line(w io.Writer, row *fleet.Row) {
 			fmt.Fprintf(w, "  %s\n", ch)
 		}
 	}
+}
+
+// count writes n with noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func cmpOr[T comparable](a, b T) T {

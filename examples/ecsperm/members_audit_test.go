@@ -98,17 +98,25 @@ func TestMembersAuditThroughTheEndpoint(t *testing.T) {
 	}
 }
 
-// On the in-memory fake's demo directory, each member gets a line and the
-// run a total; a member whose access role is missing fails the run with 3.
+// On the in-memory fake's demo directory, each member gets a line, an
+// exposed one with the finding that says why, and the run a total; the
+// exit code is 1 when a member is exposed, 0 when none is, and 3 when a
+// member's access role is missing.
 func TestMembersAuditOnTheInMemoryFake(t *testing.T) {
-	r := ecsperm(t, "", nil, "audit", "-members", "fd-Prod01", "-region", "cn-hangzhou")
-	if r.code != 0 {
-		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	r := ecsperm(t, "", nil, "audit", "-members", "fd-Web001,fd-Test01", "-region", "cn-hangzhou")
+	if r.code != 0 || !strings.Contains(r.stdout, "audit: 2 members: 2 contained, 0 exposed, 0 failed, 0 skipped\n") {
+		t.Errorf("members with no key: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = ecsperm(t, "", nil, "audit", "-members", "fd-Prod01", "-region", "cn-hangzhou")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, s := range []string{
-		memProd + " (prod-shared): contained (0 keys, 0 paths)\n",
+		memProd + " (prod-shared): exposed (1 key, 1 path)\n",
+		"  error [EP201-OutsideTrustZone] acs:kms:cn-hangzhou:2000000000000001:key/key-hzzdemo000001 <- role PartnerBackup <- acs:ram::9000000000000009:root",
+		"9000000000000009",
 		memWeb + " (prod-web): contained (0 keys, 0 paths)\n",
-		"audit: 2 members: 2 contained, 0 exposed, 0 failed, 0 skipped\n",
+		"audit: 2 members: 1 contained, 1 exposed, 0 failed, 0 skipped\n",
 	} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("stdout lacks %q:\n%s", s, r.stdout)

@@ -16,6 +16,10 @@ import (
 //	├── fd-Prod01       2000000000000001 prod-shared
 //	│   └── fd-Web001   2000000000000002 prod-web
 //	└── fd-Test01       2000000000000003 test
+//
+// prod-shared holds a key in cn-hangzhou, key-hzzdemo000001, that its role
+// PartnerBackup may use, and PartnerBackup trusts an account outside the
+// directory, 9000000000000009: what an audit of the members finds.
 const DemoDirectory = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled": true, "root": "r-Root01",
   "folderTree": [{"id": "fd-Prod01", "parent": "r-Root01", "name": "production"},
                  {"id": "fd-Web001", "parent": "fd-Prod01", "name": "web"},
@@ -23,7 +27,13 @@ const DemoDirectory = `{"resourceDirectory": {"id": "rd-3GabcD", "sharingEnabled
   "accounts": [{"uid": "2000000000000001", "folder": "fd-Prod01", "name": "prod-shared"},
                {"uid": "2000000000000002", "folder": "fd-Web001", "name": "prod-web"},
                {"uid": "2000000000000003", "folder": "fd-Test01", "name": "test"}],
-  "members": ["3000000000000001"]}}`
+  "members": ["3000000000000001"]},
+ "keys": [{"account": "2000000000000001", "region": "cn-hangzhou", "id": "key-hzzdemo000001"}],
+ "policies": [{"account": "2000000000000001", "name": "PartnerBackupKeys",
+   "document": "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"kms:Decrypt\",\"kms:GenerateDataKey\"],\"Resource\":\"acs:kms:cn-hangzhou:2000000000000001:key/key-hzzdemo000001\"}]}"}],
+ "roles": [{"account": "2000000000000001", "name": "PartnerBackup",
+   "trust": "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"RAM\":[\"acs:ram::9000000000000009:root\"]}}]}",
+   "attached": [{"name": "PartnerBackupKeys"}]}]}`
 
 // NewFakeRunner returns a Runner over the in-memory fake f in process: f
 // lists the directory and assumes each member's access role, and each

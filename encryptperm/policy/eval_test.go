@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // The tables below are written by hand from RAM's rules (RAM-FACTS §4) and the
@@ -454,5 +455,73 @@ func TestPolicySetStatement(t *testing.T) {
 	d.Statement[0].Effect = Deny
 	if got := ps.Eval(&Request{Action: "kms:Decrypt", Resource: evKeyARN}); got.Verdict != VerdictAllow {
 		t.Errorf("after the source changed, Eval = %+v, want allow: Compile must copy", got)
+	}
+}
+
+// Explain says why for each kind of doubt and failure, and says nothing
+// of a condition that holds.
+func TestExplainSaysWhy(t *testing.T) {
+	type outcome struct {
+		Applies    Match
+		Unreadable bool
+		Why        []string
+	}
+	const fold = "only when case is folded beyond ASCII, which RAM does not document"
+	rdCond := func(op, v string) string {
+		return `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"*@ecs.aliyuncs.com"},` +
+			`"Condition":{"` + op + `":{"sts:ServiceOwnerRDId":"` + v + `"}}}]}`
+	}
+	trustOf := func(principal string) string {
+		return `{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":` + principal + `}]}`
+	}
+	tests := []struct {
+		name string
+		doc  string
+		req  Request
+		want outcome
+	}{
+		{"an Effect that cannot be read", `{"Version":"1","Statement":[{"Effect":"Permit","Action":"kms:Decrypt","Resource":"*"}]}`,
+			evKMS("kms:Decrypt", evKeyARN),
+			outcome{MatchYes, true, []string{`Effect: "Permit" cannot be read; it might be a Deny`}}},
+		{"an opaque statement says so, not that its Effect cannot be read",
+			`{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condit\u0131on":{"StringEquals":{"a":"b"}}}]}`,
+			evKMS("kms:Decrypt", evKeyARN),
+			outcome{MatchUnknown, true, []string{"the statement has two keys that differ only in case, or a key that is one of a statement's only when case is folded beyond ASCII, so RAM might read it either way: it may allow or deny anything"}}},
+		{"a Service that names the caller only folded", trustOf(`{"Service":"` + evB + `@ecs.aliyunc\u017f.com"}`),
+			evAssume(evECS(evB)),
+			outcome{MatchUnknown, true, []string{"Principal: a value names the caller " + fold}}},
+		{"a plain Service that names the role's own account's service only folded", trustOf(`{"Service":"ecs.aliyunc\u017f.com"}`),
+			evAssume(evECS(evOwner)),
+			outcome{MatchUnknown, true, []string{"Principal: a value names the caller " + fold}}},
+		{"a RAM principal that names the caller only folded", trustOf(`{"RAM":"acs:ram::` + evB + `:role/\u212Aeeper"}`),
+			evAssume(RequestPrincipal{RAM: "acs:ram::" + evB + ":role/keeper"}),
+			outcome{MatchUnknown, true, []string{"Principal: a value names the caller " + fold}}},
+		{"a Federated principal that names the caller only folded", trustOf(`{"Federated":"acs:ram::` + evB + `:saml-provider/\u212Aeeper"}`),
+			evAssume(RequestPrincipal{Federated: "acs:ram::" + evB + ":saml-provider/keeper"}),
+			outcome{MatchUnknown, true, []string{"Principal: a value names the caller " + fold}}},
+		{"a condition that holds", rdCond("StringEquals", "rd-abc"),
+			evAssume(evECS(evB), evKV(condRDID, "rd-abc")),
+			outcome{MatchYes, false, nil}},
+		{"a condition that fails", rdCond("StringEquals", "rd-abc"),
+			evAssume(evECS(evB), evKV(condRDID, "rd-xyz")),
+			outcome{MatchNo, false, []string{`Condition StringEquals sts:ServiceOwnerRDId [rd-abc]: the request has "rd-xyz"`}}},
+		{"a condition whose value equals only folded", rdCond("StringEqualsIgnoreCase", `rd-\u212Abc`),
+			evAssume(evECS(evB), evKV(condRDID, "rd-kbc")),
+			outcome{MatchUnknown, true, []string{"Condition StringEqualsIgnoreCase sts:ServiceOwnerRDId [rd-\u212Abc]: \"rd-kbc\" equals a value " + fold}}},
+		{"an operator not known", rdCond("StringSoundsLike", "rd-abc"),
+			evAssume(evECS(evB), evKV(condRDID, "rd-abc")),
+			outcome{MatchUnknown, true, []string{"Condition StringSoundsLike: an operator this library does not know"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := Compile(evRead(t, tt.doc)).Explain(&tt.req)
+			if len(out) != 1 {
+				t.Fatalf("Explain gave %d outcomes, want 1: %+v", len(out), out)
+			}
+			got := outcome{out[0].Applies, out[0].Unreadable, out[0].Why}
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Explain (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -52,7 +52,11 @@ func (mf *memberFlags) register(cmd string, fs interface {
 		return
 	}
 	mf.registered = true
-	fs.StringVar(&mf.members, "members", "", "run in member accounts of the resource directory, from its management account: all, folders (fd-... or r-...) or member UIDs, comma-separated; -accounts, -rd and -folder still name the share's recipients")
+	usage := "run in member accounts of the resource directory, from its management account: all, folders (fd-... or r-...) or member UIDs, comma-separated; -accounts, -rd and -folder still name the share's recipients"
+	if cmd == "audit" {
+		usage = "audit every key of -region in member accounts of the resource directory, each read with the member's own credentials, from its management account: all, folders (fd-... or r-...) or member UIDs, comma-separated"
+	}
+	fs.StringVar(&mf.members, "members", "", usage)
 	fs.StringVar(&mf.exclude, "exclude", "", "with -members: member UIDs to leave out, comma-separated")
 	fs.IntVar(&mf.concurrency, "concurrency", fleet.DefaultConcurrency, "with -members: members worked on at once")
 	fs.BoolVar(&mf.subfolders, "subfolders", true, "with -members naming folders: include the folders below them")

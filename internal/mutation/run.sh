@@ -44,6 +44,8 @@ WORKERS=${WORKERS:-2}
 # a test hang is cut off there and counted as timed out.
 COEFF=${COEFF:-20}
 CASES=${CASES:-1}
+# CASE_TIMEOUT bounds each test run of the case-line pass.
+CASE_TIMEOUT=${CASE_TIMEOUT:-10m}
 # Gremlins times that coverage run; served from the test cache it takes a
 # second, and every mutant would time out. -count=1 keeps it honest.
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1"
@@ -78,14 +80,21 @@ cases() {
 		src=$(sed -n "${line}p" "$p/$f")
 		[[ $src =~ ^[[:space:]]*case[[:space:]] ]] || continue
 		rc=0
-		"$work/plant" -C "$work/tree" -op "$type" -at "$p/$f:$line:$col" >/dev/null 2>>"$log-cases.txt" || rc=$?
+		# Neither the tool nor the tests may read the loop's list of mutants
+		# on standard input.
+		"$work/plant" -C "$work/tree" -op "$type" -at "$p/$f:$line:$col" </dev/null >/dev/null 2>>"$log-cases.txt" || rc=$?
 		if [[ $rc -ne 0 ]]; then
 			printf '%12s %s at %s\n' "NOT APPLIED" "$type" "$pos" >>"$log-cases.txt"
 			other=$((other + 1))
 			continue
 		fi
 		rc=0
-		(cd "$work/tree" && go test -failfast -timeout 10m "./$(dirname "$p/$f")") >"$work/test.txt" 2>&1 || rc=$?
+		(cd "$work/tree" && go test -failfast -timeout "$CASE_TIMEOUT" "./$(dirname "$p/$f")") </dev/null >"$work/test.txt" 2>&1 || rc=$?
+		# A run cut off by its timeout is a mutant that made a test hang:
+		# killed, but its log is kept, since a test should end, not hang.
+		if grep -q 'panic: test timed out' "$work/test.txt"; then
+			cp "$work/test.txt" "$log-cases-timeout-$(basename "$f" .go)-$line-$col.txt"
+		fi
 		if [[ $rc -eq 0 ]]; then
 			printf '%12s %s at %s\n' LIVED "$type" "$pos" >>"$log-cases.txt"
 			lived=$((lived + 1))

@@ -142,15 +142,25 @@ func (c *invocation) auditClients(region string) (func() (audit.RAM, audit.KMS, 
 	if err != nil {
 		return nil, nil, err
 	}
+	rm, err := c.sdkDirectory(region, cred)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mk, rm, nil
+}
+
+// sdkDirectory returns an SDK Resource Manager client of region that signs
+// with cred, for -endpoint or Alibaba Cloud.
+func (c *invocation) sdkDirectory(region string, cred credentials.CredentialsProvider) (*resourcemanager.Client, error) {
 	scheme, domain := c.sdkTarget()
 	rm, err := resourcemanager.NewClientWithOptions(region, sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false), cred)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if domain != "" {
 		rm.Domain = domain
 	}
-	return mk, rm, nil
+	return rm, nil
 }
 
 // sdkTarget returns the scheme and host of the SDK's clients: -endpoint's
@@ -226,22 +236,10 @@ func (c *invocation) memberZone(rm directoryLister) (audit.TrustZone, error) {
 // fakeMemberAudit sets opts.Audit, for audit -members on the in-memory
 // fake f: each member is read with its own session's credentials.
 func (c *invocation) fakeMemberAudit(f *fake.RAM, opts *fleet.Options) error {
-	if c.cmd.name != "audit" {
-		return nil
-	}
-	zone, err := c.memberZone(f)
-	if err != nil {
-		return err
-	}
-	ao := audit.Options{TrustZone: zone, KeyPolicyAccountWide: c.audit.accountWide}
-	opts.Audit = func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
+	return c.memberAudit(opts, f, func(s *fleet.Session) (func() (audit.RAM, audit.KMS, error), error) {
 		member, err := cli.FakeMember(f, s)
-		if err != nil {
-			return nil, err
-		}
-		return audit.New(member, member, &ao).Region(ctx, c.region)
-	}
-	return nil
+		return func() (audit.RAM, audit.KMS, error) { return member, member, nil }, err
+	})
 }
 
 // sdkMemberAudit sets opts.Audit, for audit -members through the SDK: each
@@ -250,23 +248,29 @@ func (c *invocation) sdkMemberAudit(opts *fleet.Options) error {
 	if c.cmd.name != "audit" {
 		return nil
 	}
-	zone := audit.TrustZone{}
-	if c.audit.trustZone != "account" {
-		scheme, domain := c.sdkTarget()
-		rm, err := resourcemanager.NewClientWithOptions(c.region, sdk.NewConfig().WithScheme(scheme).WithAutoRetry(false), credentials.NewDefaultCredentialsProvider())
-		if err != nil {
-			return err
-		}
-		if domain != "" {
-			rm.Domain = domain
-		}
-		if zone, err = c.memberZone(rm); err != nil {
-			return err
-		}
+	rm, err := c.sdkDirectory(c.region, credentials.NewDefaultCredentialsProvider())
+	if err != nil {
+		return err
+	}
+	return c.memberAudit(opts, rm, func(s *fleet.Session) (func() (audit.RAM, audit.KMS, error), error) {
+		return c.sdkAuditClients(c.region, s)
+	})
+}
+
+// memberAudit sets opts.Audit for audit -members: every key of -region in
+// each member, read through the clients that clients makes with the
+// member's session, judged against the trust zone (read once through rm).
+func (c *invocation) memberAudit(opts *fleet.Options, rm directoryLister, clients func(s *fleet.Session) (func() (audit.RAM, audit.KMS, error), error)) error {
+	if c.cmd.name != "audit" {
+		return nil
+	}
+	zone, err := c.memberZone(rm)
+	if err != nil {
+		return err
 	}
 	accountWide := c.audit.accountWide
 	opts.Audit = func(ctx context.Context, m fleet.Member, s *fleet.Session) (*audit.Report, error) {
-		mk, err := c.sdkAuditClients(c.region, s)
+		mk, err := clients(s)
 		if err != nil {
 			return nil, err
 		}

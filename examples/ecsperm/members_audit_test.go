@@ -155,3 +155,16 @@ func TestMembersAuditUsage(t *testing.T) {
 		})
 	}
 }
+
+// A trust zone that names another directory than the one the management
+// account's Resource Manager lists is refused after that read, before any
+// member is audited: exit 3, and no member row.
+func TestMembersAuditRefusesAnotherDirectoryAsTrustZone(t *testing.T) {
+	r := ecsperm(t, "", nil, "audit", "-members", "all", "-region", "cn-hangzhou", "-trust-zone", "rd-Other99")
+	if r.code != 3 || !strings.Contains(r.stderr, "-trust-zone rd-Other99: the account's resource directory is rd-3GabcD") {
+		t.Errorf("exit %d, want 3 naming both directories\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "contained") || strings.Contains(r.stdout, "exposed") {
+		t.Errorf("a member was audited against a zone that is not the directory's:\n%s", r.stdout)
+	}
+}
